@@ -1,0 +1,158 @@
+"""One settings object (STYLE.md 10).
+
+Precedence, highest first: keyword arguments, `PIXELSMITH_*` environment variables
+(nested with `__`, e.g. `PIXELSMITH_DETECTOR__MODEL`), the TOML file named by `--config`
+or `PIXELSMITH_CONFIG`, then the defaults below (the real public checkpoints).
+"""
+
+from __future__ import annotations
+
+import os
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Literal
+
+import platformdirs
+from pydantic import BaseModel, Field, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+_CONFIG_FILE: ContextVar[Path | None] = ContextVar("pixelsmith_config_file", default=None)
+
+ROLES = ("detector", "segmenter", "inpainter", "generator", "ranker")
+Role = Literal["detector", "segmenter", "inpainter", "generator", "ranker"]
+
+
+class ModelSpec(BaseModel):
+    """Where one role's model comes from and which backend runs it."""
+
+    model: str = Field(description="Hugging Face hub id or a local folder/file.")
+    backend: str = Field(description="Which loader runs it, e.g. owlv2, sam, diffusers.")
+    revision: str | None = Field(default=None, description="Hub revision (branch, tag, sha).")
+
+    @property
+    def is_local(self) -> bool:
+        return Path(self.model).expanduser().exists()
+
+
+class DetectorSpec(ModelSpec):
+    model: str = "google/owlv2-base-patch16-ensemble"
+    backend: Literal["owlv2", "owlvit"] = "owlv2"
+    threshold: float = Field(default=0.1, ge=0.0, le=1.0, description="Default score threshold.")
+
+
+class SegmenterSpec(ModelSpec):
+    model: str = "facebook/sam-vit-base"
+    backend: Literal["sam", "ultralytics"] = "sam"
+    points_per_side: int = Field(default=16, ge=2, le=64, description="Grid for 'everything'.")
+    everything_min_score: float = Field(default=0.8, ge=0.0, le=1.0)
+
+
+class InpainterSpec(ModelSpec):
+    model: str = "stable-diffusion-v1-5/stable-diffusion-inpainting"
+    backend: Literal["diffusers"] = "diffusers"
+
+
+class GeneratorSpec(ModelSpec):
+    model: str = "stable-diffusion-v1-5/stable-diffusion-v1-5"
+    backend: Literal["diffusers"] = "diffusers"
+    share_with_inpainter: bool = Field(
+        default=True,
+        description="Reuse the inpainter's text encoder, tokenizer and VAE (same for SD 1.x).",
+    )
+
+
+class RankerSpec(ModelSpec):
+    model: str = "openai/clip-vit-base-patch32"
+    backend: Literal["clip"] = "clip"
+    enabled: bool = Field(default=True, description="Rank inpaint/generate candidates by CLIP.")
+
+
+class Limits(BaseModel):
+    max_upload_bytes: int = Field(default=50 * 1024 * 1024, gt=0)
+    max_pixels: int = Field(default=40_000_000, gt=0, description="Width x height, at most.")
+
+
+class Settings(BaseSettings):
+    """Everything pixelsmith can be configured with."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="PIXELSMITH_", env_nested_delimiter="__", extra="ignore"
+    )
+
+    detector: DetectorSpec = DetectorSpec()
+    segmenter: SegmenterSpec = SegmenterSpec()
+    inpainter: InpainterSpec = InpainterSpec()
+    generator: GeneratorSpec = GeneratorSpec()
+    ranker: RankerSpec = RankerSpec()
+    device: str = Field(default="auto", description="auto, cpu, cuda, cuda:1, mps.")
+    dtype: Literal["auto", "fp32", "fp16", "bf16"] = "auto"
+    data_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_data_dir("pixelsmith")))
+    limits: Limits = Limits()
+    llm_model: str | None = None
+    llm_base_url: str | None = None
+    planner: Literal["auto", "llm", "offline"] = "auto"
+
+    @field_validator("device")
+    @classmethod
+    def _check_device(cls, value: str) -> str:
+        if value.split(":")[0] not in {"auto", "cpu", "cuda", "mps"}:
+            raise ValueError(f"device must be auto, cpu, cuda[:N] or mps, got {value!r}")
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources = [init_settings, env_settings]
+        config_file = config_path()
+        if config_file is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=config_file))
+        return tuple(sources)
+
+    def spec(self, role: Role) -> ModelSpec:
+        """The model spec of one role."""
+        return getattr(self, role)
+
+
+def config_path() -> Path | None:
+    """The TOML file in force: `load_settings(config_file=...)`, else $PIXELSMITH_CONFIG."""
+    explicit = _CONFIG_FILE.get()
+    if explicit is not None:
+        return explicit
+    env = os.environ.get("PIXELSMITH_CONFIG")
+    return Path(env).expanduser() if env else None
+
+
+def load_settings(config_file: str | Path | None = None, **overrides: object) -> Settings:
+    """Settings from defaults, `config_file` (or $PIXELSMITH_CONFIG), env and overrides.
+
+    A missing or malformed file is a `UserError` naming the file.
+    """
+    from pydantic import ValidationError
+
+    from pixelsmith.errors import UserError
+
+    token = _CONFIG_FILE.set(Path(config_file).expanduser() if config_file else None)
+    path = config_path()
+    try:
+        if path is not None and not path.is_file():
+            raise UserError(f"config file {path} does not exist; check --config / PIXELSMITH_CONFIG")
+        return Settings(**overrides)
+    except ValidationError as err:
+        first = err.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise UserError(f"bad setting {where}: {first['msg']} (from {path or 'environment'})") from None
+    except ValueError as err:  # malformed TOML
+        raise UserError(f"cannot read config file {path}: {err}") from None
+    finally:
+        _CONFIG_FILE.reset(token)

@@ -1,0 +1,110 @@
+"""What the diffusion tools (inpaint, remove, generate) share.
+
+Seeds, batched generators, step progress and interruption, out-of-memory handling and
+candidate ranking. Candidate i of a call with seed s is drawn from its own generator
+seeded s + i, so any single candidate can be re-made alone.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from PIL import Image
+from pydantic import BaseModel, Field
+
+from pixelsmith.errors import OutOfMemoryError
+from pixelsmith.tools.base import Progress, ToolContext
+
+MAX_SEED = 2**32 - 1
+
+
+class DiffusionParams(BaseModel):
+    """The arguments every diffusion tool takes."""
+
+    prompt: str = Field(min_length=1, max_length=1000, description="What to paint.")
+    negative_prompt: str = Field(default="", max_length=1000, description="What to avoid.")
+    guidance_scale: float = Field(default=7.5, ge=0.0, le=30.0, description="Prompt adherence.")
+    num_inference_steps: int = Field(default=30, ge=1, le=150, description="Denoising steps.")
+    seed: int | None = Field(default=None, ge=0, le=MAX_SEED, description="Same seed, same pixels.")
+    num_candidates: int = Field(default=1, ge=1, le=8, description="Images to make in one batch.")
+
+
+@dataclass
+class ImagesOutput:
+    """Candidate images, best first, with their ranking scores (None when unranked).
+
+    `seeds[i]` re-makes `images[i]` on its own with `num_candidates=1`.
+    """
+
+    images: list[Image.Image]
+    scores: list[float | None]
+    seeds: list[int]
+
+    def summary(self) -> str:
+        parts = [
+            f"#{i + 1} seed {seed}" + ("" if score is None else f" clip {score:.1f}")
+            for i, (seed, score) in enumerate(zip(self.seeds, self.scores))
+        ]
+        size = f"{self.images[0].width}x{self.images[0].height}" if self.images else "-"
+        return f"{len(self.images)} image(s) {size}: " + "; ".join(parts)
+
+
+def resolve_seed(seed: int | None) -> int:
+    """The given seed, or a fresh random one (recorded so the result can be re-made)."""
+    return random.randint(0, MAX_SEED - 16) if seed is None else seed
+
+
+def generators(seed: int, count: int) -> list[torch.Generator]:
+    """One CPU generator per candidate, seeded seed, seed + 1, ... (device-independent)."""
+    return [torch.Generator("cpu").manual_seed((seed + i) % (MAX_SEED + 1)) for i in range(count)]
+
+
+def step_callback(ctx: ToolContext, tool: str, total: int) -> Callable[..., dict]:
+    """A diffusers `callback_on_step_end` that reports progress and honours cancel."""
+
+    def callback(pipeline: Any, step: int, timestep: Any, tensors: dict) -> dict:
+        ctx.report(Progress(tool, step + 1, total, "denoising step"))
+        if ctx.cancel.is_set():
+            pipeline._interrupt = True
+        return tensors
+
+    return callback
+
+
+@contextmanager
+def device_errors(tool: str) -> Iterator[None]:
+    """Turn a device out-of-memory into one sentence with what to try."""
+    try:
+        yield
+    except torch.cuda.OutOfMemoryError:
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
+        raise OutOfMemoryError(
+            f"{tool}: the GPU ran out of memory; try fewer candidates, a smaller image or "
+            "fewer models loaded at once"
+        ) from None
+
+
+def rank(ctx: ToolContext, output: ImagesOutput, text: str) -> ImagesOutput:
+    """Order candidates best first by CLIP similarity to `text` (when ranking is on)."""
+    if not ctx.settings.ranker.enabled or len(output.images) < 2:
+        return output
+    from pixelsmith.tools.rank import clip_scores
+
+    scores = clip_scores(ctx, output.images, text)
+    order = sorted(range(len(scores)), key=lambda i: -scores[i])
+    return ImagesOutput(
+        [output.images[i] for i in order],
+        [round(scores[i], 3) for i in order],
+        [output.seeds[i] for i in order],
+    )
+
+
+def native_size(pipeline: Any) -> int:
+    """The pixel size the pipeline's UNet was trained at (512 for SD 1.5)."""
+    return int(pipeline.unet.config.sample_size * pipeline.vae_scale_factor)

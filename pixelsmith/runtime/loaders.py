@@ -1,0 +1,180 @@
+"""Loading each role's model: one function per (role, backend), registered by name.
+
+Building, loading and running stay apart (STYLE.md 2): builders live in
+`pixelsmith.testing.tiny`, loaders here, running in the tools. Every loader reads
+safetensors only and never runs remote code.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import torch
+
+from pixelsmith.config import ModelSpec
+from pixelsmith.errors import ModelMissingError
+
+if TYPE_CHECKING:
+    from pixelsmith.runtime.registry import ModelRegistry
+
+Loader = Callable[[ModelSpec, "ModelRegistry"], Any]
+LOADERS: dict[tuple[str, str], Loader] = {}
+
+
+def register_loader(role: str, backend: str) -> Callable[[Loader], Loader]:
+    """Register `fn(spec, registry) -> model` as the loader of `role` with `backend`."""
+
+    def decorate(fn: Loader) -> Loader:
+        LOADERS[(role, backend)] = fn
+        return fn
+
+    return decorate
+
+
+@dataclass
+class Detector:
+    """An open-vocabulary detector (OWL-ViT or OWLv2) and its processor."""
+
+    model: Any
+    processor: Any
+    backend: str
+    device: torch.device
+    dtype: torch.dtype
+
+
+@dataclass
+class Ranker:
+    """A CLIP model and processor scoring images against text."""
+
+    model: Any
+    processor: Any
+    device: torch.device
+    dtype: torch.dtype
+
+
+def _looks_like_path(model: str) -> bool:
+    """Hub ids are `name` or `owner/name`; anything else is meant as a local path."""
+    return model.startswith(("/", "./", "../", "~")) or model.count("/") > 1
+
+
+def missing_message(role: str, spec: ModelSpec) -> str:
+    """One sentence naming the missing model and how to get it."""
+    if _looks_like_path(spec.model) and not Path(spec.model).expanduser().exists():
+        return (
+            f"the {role} model folder {spec.model} does not exist; fix {role}.model in the "
+            "config, or run `pixelsmith tiny-models DIR` for test checkpoints"
+        )
+    offline = os.environ.get("HF_HUB_OFFLINE", "0").lower() not in ("0", "", "false")
+    why = "it is not in the Hugging Face cache" + (" and HF_HUB_OFFLINE is set" if offline else "")
+    return (
+        f"the {role} model {spec.model!r} cannot be loaded: {why}; run "
+        f"`pixelsmith models pull {role}` on a machine with internet access, or set "
+        f"{role}.model to a local folder"
+    )
+
+
+def from_pretrained(role: str, spec: ModelSpec, fn: Callable[..., Any], **kwargs: Any) -> Any:
+    """Call a `from_pretrained` and turn "not found / not downloaded" into one sentence."""
+    from huggingface_hub.errors import HFValidationError
+
+    source = str(Path(spec.model).expanduser()) if spec.is_local else spec.model
+    try:
+        return fn(source, revision=spec.revision, **kwargs)
+    except (OSError, HFValidationError) as err:
+        raise ModelMissingError(missing_message(role, spec)) from err
+
+
+@register_loader("detector", "owlv2")
+@register_loader("detector", "owlvit")
+def load_owl(spec: ModelSpec, registry: ModelRegistry) -> Detector:
+    from transformers import (
+        Owlv2ForObjectDetection, Owlv2Processor, OwlViTForObjectDetection, OwlViTProcessor,
+    )
+
+    v2 = spec.backend == "owlv2"
+    model_class = Owlv2ForObjectDetection if v2 else OwlViTForObjectDetection
+    processor = from_pretrained("detector", spec, (Owlv2Processor if v2 else OwlViTProcessor).from_pretrained)
+    model = from_pretrained(
+        "detector", spec, model_class.from_pretrained, dtype=registry.dtype, use_safetensors=True
+    )
+    model.to(registry.device).eval()
+    return Detector(model, processor, spec.backend, registry.device, registry.dtype)
+
+
+@register_loader("segmenter", "sam")
+def load_sam(spec: ModelSpec, registry: ModelRegistry):
+    from transformers import AutoConfig, SamHQModel, SamModel, SamProcessor
+
+    from pixelsmith.runtime.sam import SamPredictor
+
+    config = from_pretrained("segmenter", spec, AutoConfig.from_pretrained)
+    model_class = SamHQModel if config.model_type == "sam_hq" else SamModel
+    processor = from_pretrained("segmenter", spec, SamProcessor.from_pretrained)
+    model = from_pretrained(
+        "segmenter", spec, model_class.from_pretrained, dtype=registry.dtype, use_safetensors=True
+    )
+    model.to(registry.device).eval()
+    return SamPredictor(model, processor, device=registry.device, dtype=registry.dtype)
+
+
+@register_loader("segmenter", "ultralytics")
+def load_ultralytics(spec: ModelSpec, registry: ModelRegistry):
+    from pixelsmith.runtime.ultralytics_sam import UltralyticsSegmenter
+
+    return UltralyticsSegmenter.load(spec, device=registry.device)
+
+
+def _sd_kwargs(registry: ModelRegistry, share_from: str | None) -> dict[str, Any]:
+    kwargs: dict[str, Any] = dict(
+        dtype=registry.dtype, use_safetensors=True,
+        safety_checker=None, requires_safety_checker=False,
+    )
+    if share_from and registry.is_loaded(share_from):
+        other = registry.get(share_from)
+        kwargs.update(vae=other.vae, text_encoder=other.text_encoder, tokenizer=other.tokenizer)
+    return kwargs
+
+
+def _finish_pipeline(pipeline: Any, registry: ModelRegistry) -> Any:
+    pipeline.to(registry.device)
+    pipeline.set_progress_bar_config(disable=True)  # progress goes through the tool context
+    return pipeline
+
+
+@register_loader("inpainter", "diffusers")
+def load_inpainter(spec: ModelSpec, registry: ModelRegistry):
+    from diffusers import StableDiffusionInpaintPipeline
+
+    share = "generator" if registry.settings.generator.share_with_inpainter else None
+    pipeline = from_pretrained(
+        "inpainter", spec, StableDiffusionInpaintPipeline.from_pretrained,
+        **_sd_kwargs(registry, share),
+    )
+    return _finish_pipeline(pipeline, registry)
+
+
+@register_loader("generator", "diffusers")
+def load_generator(spec: ModelSpec, registry: ModelRegistry):
+    from diffusers import StableDiffusionPipeline
+
+    share = "inpainter" if registry.settings.generator.share_with_inpainter else None
+    pipeline = from_pretrained(
+        "generator", spec, StableDiffusionPipeline.from_pretrained, **_sd_kwargs(registry, share)
+    )
+    return _finish_pipeline(pipeline, registry)
+
+
+@register_loader("ranker", "clip")
+def load_clip(spec: ModelSpec, registry: ModelRegistry) -> Ranker:
+    from transformers import CLIPModel, CLIPProcessor
+
+    processor = from_pretrained("ranker", spec, CLIPProcessor.from_pretrained)
+    model = from_pretrained(
+        "ranker", spec, CLIPModel.from_pretrained, dtype=registry.dtype, use_safetensors=True
+    )
+    model.to(registry.device).eval()
+    return Ranker(model, processor, registry.device, registry.dtype)

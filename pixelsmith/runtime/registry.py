@@ -1,0 +1,79 @@
+"""The model registry: each role's model is loaded lazily, once, and kept resident."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from typing import Any
+
+from pixelsmith.config import ROLES, Role, Settings
+from pixelsmith.errors import UserError
+from pixelsmith.runtime.device import resolve_device, resolve_dtype
+from pixelsmith.runtime.loaders import LOADERS
+
+
+class ModelRegistry:
+    """Loads a role's model on first `get`, then returns the same object every time.
+
+    Thread-safe: one lock per role, so two sessions asking at once load it once.
+    `load_counts` and `load_seconds` record every load for the benchmarks.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.device = resolve_device(settings.device)
+        self.dtype = resolve_dtype(settings.dtype, self.device)
+        self.load_counts: Counter[str] = Counter()
+        self.load_seconds: dict[str, float] = {}
+        self._models: dict[str, Any] = {}
+        self._locks = {role: threading.RLock() for role in ROLES}
+
+    def get(self, role: Role) -> Any:
+        """The loaded model of `role`; loads it on first use."""
+        if role not in self._locks:
+            raise UserError(f"unknown model role {role!r}; choose one of {', '.join(ROLES)}")
+        model = self._models.get(role)
+        if model is not None:
+            return model
+        with self._locks[role]:
+            if role not in self._models:
+                self._models[role] = self._load(role)
+            return self._models[role]
+
+    def _load(self, role: Role) -> Any:
+        spec = self.settings.spec(role)
+        loader = LOADERS.get((role, spec.backend))
+        if loader is None:
+            known = sorted(b for r, b in LOADERS if r == role)
+            raise UserError(
+                f"unknown {role} backend {spec.backend!r}; choose one of {', '.join(known)}"
+            )
+        start = time.perf_counter()
+        model = loader(spec, self)
+        self.load_seconds[role] = time.perf_counter() - start
+        self.load_counts[role] += 1
+        return model
+
+    def is_loaded(self, role: Role) -> bool:
+        return role in self._models
+
+    def loaded(self) -> list[str]:
+        """Roles whose model is resident now."""
+        return list(self._models)
+
+    def unload(self, role: Role) -> None:
+        """Drop a role's model (it reloads on the next `get`)."""
+        with self._locks[role]:
+            self._models.pop(role, None)
+        _free_device_memory()
+
+
+def _free_device_memory() -> None:
+    import gc
+
+    import torch
+
+    gc.collect()
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()

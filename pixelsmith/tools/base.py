@@ -1,0 +1,97 @@
+"""What every tool shares: the context it runs in, progress records, the artifact store.
+
+A tool module holds a pydantic `Input`, an output dataclass, a description the planner
+reads (from `prompts/tools/<name>.md`) and `run(inputs, ctx) -> Output` (STYLE.md 1).
+Arguments that name images, masks or detections carry artifact ids (`image-1`,
+`mask-2`, `detection-1`); the context's store turns ids into pixels.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any, Protocol
+
+import numpy as np
+from PIL import Image
+
+from pixelsmith.config import Settings
+from pixelsmith.errors import InterruptedError_, ToolInputError
+from pixelsmith.runtime.registry import ModelRegistry
+
+
+@dataclass(frozen=True)
+class Progress:
+    """`step` of `total` done in the running tool; `label` says what is counted."""
+
+    tool: str
+    step: int
+    total: int
+    label: str = "step"
+
+
+class ArtifactStore(Protocol):
+    """Resolves artifact ids to data; `MemoryStore` here, the session workspace later."""
+
+    def image(self, artifact_id: str) -> Image.Image: ...
+    def mask(self, artifact_id: str) -> np.ndarray: ...
+    def detections(self, artifact_id: str) -> Any: ...
+
+
+class MemoryStore:
+    """An in-memory `ArtifactStore` with `<kind>-<n>` ids, used by the CLI and tests."""
+
+    def __init__(self) -> None:
+        self._items: dict[str, Any] = {}
+        self._counts: dict[str, int] = {}
+
+    def add(self, kind: str, value: Any) -> str:
+        self._counts[kind] = self._counts.get(kind, 0) + 1
+        artifact_id = f"{kind}-{self._counts[kind]}"
+        self._items[artifact_id] = value
+        return artifact_id
+
+    def _get(self, kind: str, artifact_id: str) -> Any:
+        if not artifact_id.startswith(f"{kind}-") or artifact_id not in self._items:
+            known = ", ".join(k for k in self._items if k.startswith(f"{kind}-")) or "none"
+            raise ToolInputError(f"unknown {kind} id {artifact_id!r}; known: {known}")
+        return self._items[artifact_id]
+
+    def image(self, artifact_id: str) -> Image.Image:
+        return self._get("image", artifact_id)
+
+    def mask(self, artifact_id: str) -> np.ndarray:
+        return self._get("mask", artifact_id)
+
+    def detections(self, artifact_id: str) -> Any:
+        return self._get("detection", artifact_id)
+
+
+@dataclass
+class ToolContext:
+    """Everything a tool may use besides its inputs."""
+
+    models: ModelRegistry
+    store: ArtifactStore
+    on_progress: Callable[[Progress], None] | None = None
+    cancel: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def settings(self) -> Settings:
+        return self.models.settings
+
+    def report(self, progress: Progress) -> None:
+        if self.on_progress is not None:
+            self.on_progress(progress)
+
+    def check_cancelled(self) -> None:
+        """Raise if the user asked to stop; long loops call this between steps."""
+        if self.cancel.is_set():
+            raise InterruptedError_("stopped by the user; nothing was changed")
+
+
+def description(name: str) -> str:
+    """The planner-facing description of a tool, from `prompts/tools/<name>.md`."""
+    return resources.files("pixelsmith.prompts").joinpath("tools", f"{name}.md").read_text().strip()

@@ -1,0 +1,109 @@
+"""detect: find objects named in text (OWLv2 / OWL-ViT), boxes in image pixels."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from pixelsmith.tools.base import ToolContext, description
+from pixelsmith.tools.registry import Tool
+
+
+class Input(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    image: str = Field(description="Image id to search, e.g. image-1.")
+    labels: list[str] = Field(
+        min_length=1, max_length=16, description="What to find, e.g. ['cat', 'dog']."
+    )
+    threshold: float | None = Field(
+        default=None, ge=0.0, le=1.0, description="Minimum score; default from settings."
+    )
+    nms_iou: float = Field(default=0.3, ge=0.0, le=1.0, description="Overlap for suppression.")
+    max_detections: int = Field(default=20, ge=1, le=100)
+
+    @field_validator("labels", mode="before")
+    @classmethod
+    def _split(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.split(",")
+        if isinstance(value, list):
+            value = [str(v).strip() for v in value if str(v).strip()]
+        return value
+
+
+@dataclass
+class Detection:
+    """One box: (x0, y0, x1, y1) in original-image pixels, inside the image."""
+
+    box: tuple[float, float, float, float]
+    label: str
+    score: float
+
+    @property
+    def area(self) -> float:
+        return (self.box[2] - self.box[0]) * (self.box[3] - self.box[1])
+
+    @property
+    def centre(self) -> tuple[float, float]:
+        return (self.box[0] + self.box[2]) / 2, (self.box[1] + self.box[3]) / 2
+
+
+@dataclass
+class Output:
+    """Detections sorted by score, best first; an empty list means nothing was found."""
+
+    detections: list[Detection]
+    image_size: tuple[int, int]  # (W, H)
+    labels: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        if not self.detections:
+            return f"nothing found for {', '.join(self.labels)}"
+        return "; ".join(
+            f"#{i + 1} {d.label} {d.score:.2f} at ({d.box[0]:.0f},{d.box[1]:.0f},"
+            f"{d.box[2]:.0f},{d.box[3]:.0f})"
+            for i, d in enumerate(self.detections)
+        )
+
+
+@torch.inference_mode()
+def run(inputs: Input, ctx: ToolContext) -> Output:
+    image = ctx.store.image(inputs.image)
+    detector = ctx.models.get("detector")
+    threshold = ctx.settings.detector.threshold if inputs.threshold is None else inputs.threshold
+    # 1. Encode the image and every label in one forward pass.
+    queries = [[f"a photo of a {label}" for label in inputs.labels]]
+    batch = detector.processor(text=queries, images=image, return_tensors="pt")
+    batch = {
+        k: v.to(detector.device, detector.dtype if v.is_floating_point() else v.dtype)
+        for k, v in batch.items()
+    }
+    outputs = detector.model(**batch)
+    # 2. Boxes back to original pixels (OWLv2 pads to a square; the processor knows).
+    result = detector.processor.post_process_grounded_object_detection(
+        outputs, threshold=threshold, target_sizes=[(image.height, image.width)]
+    )[0]
+    boxes, scores = result["boxes"].float().cpu(), result["scores"].float().cpu()
+    # 3. Clip to the image, drop empty boxes, suppress overlaps across labels.
+    boxes[:, 0::2] = boxes[:, 0::2].clamp(0, image.width)
+    boxes[:, 1::2] = boxes[:, 1::2].clamp(0, image.height)
+    keep = (boxes[:, 2] - boxes[:, 0] >= 1) & (boxes[:, 3] - boxes[:, 1] >= 1)
+    boxes, scores, label_ids = boxes[keep], scores[keep], result["labels"].cpu()[keep]
+    from torchvision.ops import nms
+
+    order = nms(boxes, scores, inputs.nms_iou)[: inputs.max_detections]
+    detections = [
+        Detection(
+            box=tuple(round(float(v), 1) for v in boxes[i]),  # type: ignore[arg-type]
+            label=inputs.labels[int(label_ids[i])],
+            score=round(float(scores[i]), 4),
+        )
+        for i in order
+    ]
+    return Output(detections, (image.width, image.height), list(inputs.labels))
+
+
+TOOL = Tool("detect", Input, Output, description("detect"), run)

@@ -1,0 +1,66 @@
+"""refine_mask: grow, shrink, feather, invert or combine masks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from pixelsmith import masks as M
+from pixelsmith.errors import ToolInputError
+from pixelsmith.tools.base import ToolContext, description
+from pixelsmith.tools.registry import Tool
+
+
+class Input(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    mask: str = Field(description="Mask id, e.g. mask-1.")
+    grow: int = Field(default=0, ge=-512, le=512, description="Pixels to grow (>0) or shrink (<0).")
+    feather: float = Field(default=0.0, ge=0.0, le=256.0, description="Soft edge width in pixels.")
+    invert: bool = Field(default=False, description="Swap inside and outside.")
+    other: str | None = Field(default=None, description="Second mask id for `combine`.")
+    combine: Literal["union", "intersection", "difference"] | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> Input:
+        if (self.other is None) != (self.combine is None):
+            raise ValueError("combine and other go together: give both or neither")
+        if not (self.grow or self.feather or self.invert or self.combine):
+            raise ValueError("nothing to do: give grow, feather, invert or combine")
+        return self
+
+
+@dataclass
+class Output:
+    """The refined (H, W) uint8 mask."""
+
+    mask: np.ndarray
+
+    def summary(self) -> str:
+        return f"mask of {int((self.mask > 127).sum())} px"
+
+
+def run(inputs: Input, ctx: ToolContext) -> Output:
+    mask = ctx.store.mask(inputs.mask)
+    # 1. Combine, 2. grow or shrink, 3. invert, 4. feather last so its soft edge survives.
+    if inputs.combine and inputs.other:
+        other = ctx.store.mask(inputs.other)
+        if other.shape != mask.shape:
+            raise ToolInputError(
+                f"{inputs.other} is {other.shape[1]}x{other.shape[0]} but {inputs.mask} is "
+                f"{mask.shape[1]}x{mask.shape[0]}; combine masks of the same image"
+            )
+        mask = M.combine(mask, other, inputs.combine)
+    if inputs.grow:
+        mask = M.grow(mask, inputs.grow)
+    if inputs.invert:
+        mask = M.invert(mask)
+    if inputs.feather:
+        mask = M.feather(mask, inputs.feather)
+    return Output(mask)
+
+
+TOOL = Tool("refine_mask", Input, Output, description("refine_mask"), run)

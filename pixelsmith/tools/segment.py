@@ -1,0 +1,140 @@
+"""segment: cut out objects with SAM from points, boxes or a detection's boxes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from pixelsmith.errors import ToolInputError
+from pixelsmith.masks import to_uint8
+from pixelsmith.tools.base import ToolContext, description
+from pixelsmith.tools.registry import Tool
+
+
+class Point(BaseModel):
+    """A click in image pixels; positive = part of the object, negative = not."""
+
+    model_config = ConfigDict(extra="forbid")
+    x: float
+    y: float
+    positive: bool = True
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_list(cls, value: object) -> object:
+        if isinstance(value, (list, tuple)) and len(value) in (2, 3):
+            return {"x": value[0], "y": value[1], "positive": bool(value[2]) if len(value) == 3 else True}
+        return value
+
+
+class Input(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    image: str = Field(description="Image id, e.g. image-1.")
+    detection: str | None = Field(default=None, description="Detection id whose boxes to cut out.")
+    box_index: int | None = Field(
+        default=None, ge=1, description="Use only this box (1 = best) of the detection."
+    )
+    points: list[Point] | None = Field(default=None, max_length=64, description="Clicks (x, y).")
+    boxes: list[list[float]] | None = Field(
+        default=None, max_length=32, description="Boxes [x0, y0, x1, y1] in pixels."
+    )
+    multimask: bool = Field(default=True, description="Up to 3 candidates for a single prompt.")
+    mode: Literal["prompt", "everything"] = Field(
+        default="prompt", description="'everything' returns all object masks, no prompt needed."
+    )
+
+    @field_validator("boxes")
+    @classmethod
+    def _check_boxes(cls, boxes: list[list[float]] | None) -> list[list[float]] | None:
+        for box in boxes or []:
+            if len(box) != 4 or box[2] <= box[0] or box[3] <= box[1]:
+                raise ValueError(f"a box must be [x0, y0, x1, y1] with x1 > x0 and y1 > y0, got {box}")
+        return boxes
+
+    @model_validator(mode="after")
+    def _check_prompt(self) -> Input:
+        has_prompt = bool(self.detection or self.points or self.boxes)
+        if self.mode == "prompt" and not has_prompt:
+            raise ValueError("give a detection, points or boxes (or mode='everything')")
+        if self.mode == "everything" and has_prompt:
+            raise ValueError("mode='everything' takes no detection, points or boxes")
+        return self
+
+
+@dataclass
+class Output:
+    """Candidate masks, best first: (H, W) uint8 0/255 at the image's size, with scores."""
+
+    masks: list[np.ndarray]
+    scores: list[float]
+    image_size: tuple[int, int]  # (W, H)
+
+    def summary(self) -> str:
+        if not self.masks:
+            return "no mask found"
+        parts = [
+            f"#{i + 1} score {s:.2f}, {int((m > 127).sum())} px" for i, (m, s) in enumerate(zip(self.masks, self.scores))
+        ]
+        return f"{len(self.masks)} mask(s): " + "; ".join(parts)
+
+
+def _prompt_boxes(inputs: Input, ctx: ToolContext) -> np.ndarray | None:
+    boxes = [list(b) for b in inputs.boxes or []]
+    if inputs.detection:
+        found = ctx.store.detections(inputs.detection).detections
+        if not found:
+            raise ToolInputError(
+                f"{inputs.detection} found nothing, so there is nothing to segment; "
+                "detect with other words or a lower threshold, or click on the object"
+            )
+        if inputs.box_index is not None:
+            if inputs.box_index > len(found):
+                raise ToolInputError(
+                    f"box_index {inputs.box_index} is out of range: {inputs.detection} has "
+                    f"{len(found)} box(es)"
+                )
+            found = [found[inputs.box_index - 1]]
+        boxes += [list(d.box) for d in found]
+    return np.array(boxes, dtype=np.float64) if boxes else None
+
+
+def _check_inside(points: list[Point], width: int, height: int) -> None:
+    for p in points:
+        if not (0 <= p.x < width and 0 <= p.y < height):
+            raise ToolInputError(
+                f"point ({p.x:g}, {p.y:g}) is outside the {width}x{height} image"
+            )
+
+
+def run(inputs: Input, ctx: ToolContext) -> Output:
+    image = ctx.store.image(inputs.image)
+    segmenter = ctx.models.get("segmenter")
+    size = (image.width, image.height)
+    if inputs.mode == "everything":
+        spec = ctx.settings.segmenter
+        found = segmenter.everything(
+            image, points_per_side=spec.points_per_side, min_score=spec.everything_min_score
+        )
+        return Output([to_uint8(m[0]) for m in found.masks], [float(s[0]) for s in found.scores], size)
+    points = inputs.points or []
+    _check_inside(points, *size)
+    boxes = _prompt_boxes(inputs, ctx)
+    prediction = segmenter.predict(
+        image,
+        points=np.array([[p.x, p.y] for p in points]) if points else None,
+        labels=np.array([int(p.positive) for p in points]) if points else None,
+        boxes=boxes,
+        multimask=inputs.multimask,
+    )
+    if prediction.masks.shape[0] == 1:  # one prompt: its K candidates
+        masks, scores = prediction.masks[0], prediction.scores[0]
+    else:  # several boxes: the best candidate of each
+        masks, scores = prediction.masks[:, 0], prediction.scores[:, 0]
+    return Output([to_uint8(m) for m in masks], [round(float(s), 4) for s in scores], size)
+
+
+TOOL = Tool("segment", Input, Output, description("segment"), run)
