@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from pixelsmith.errors import ToolInputError
 from pixelsmith.masks import to_uint8
 from pixelsmith.tools.base import ToolContext, description
+from pixelsmith.tools.detect import Detection
 from pixelsmith.tools.registry import Tool
 
 
@@ -30,6 +31,9 @@ class Point(BaseModel):
         return value
 
 
+Which = Literal["best", "all", "left", "right", "top", "bottom", "middle", "largest", "smallest"]
+
+
 class Input(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -37,6 +41,10 @@ class Input(BaseModel):
     detection: str | None = Field(default=None, description="Detection id whose boxes to cut out.")
     box_index: int | None = Field(
         default=None, ge=1, description="Use only this box (1 = best) of the detection."
+    )
+    which: Which = Field(
+        default="best",
+        description="Which of the detection's boxes: best score, all, or by position/size.",
     )
     points: list[Point] | None = Field(default=None, max_length=64, description="Clicks (x, y).")
     boxes: list[list[float]] | None = Field(
@@ -98,8 +106,28 @@ def _prompt_boxes(inputs: Input, ctx: ToolContext) -> np.ndarray | None:
                     f"{len(found)} box(es)"
                 )
             found = [found[inputs.box_index - 1]]
+        else:
+            found = pick(found, inputs.which)
         boxes += [list(d.box) for d in found]
     return np.array(boxes, dtype=np.float64) if boxes else None
+
+
+def pick(found: list[Detection], which: str) -> list[Detection]:
+    """The detections that `which` names: 'all', or one chosen by score, place or size."""
+    if which == "all":
+        return found
+    if which == "middle":
+        return [min(found, key=lambda d: abs(d.centre[0] - _mean_x(found)))]
+    keys = {
+        "best": lambda d: -d.score, "left": lambda d: d.centre[0], "right": lambda d: -d.centre[0],
+        "top": lambda d: d.centre[1], "bottom": lambda d: -d.centre[1],
+        "largest": lambda d: -d.area, "smallest": lambda d: d.area,
+    }
+    return [min(found, key=keys[which])]
+
+
+def _mean_x(found: list[Detection]) -> float:
+    return sum(d.centre[0] for d in found) / len(found)
 
 
 def _check_inside(points: list[Point], width: int, height: int) -> None:

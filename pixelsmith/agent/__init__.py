@@ -1,0 +1,1 @@
+"""Plans, planners (offline rules and LLM), the agent loop and its events."""

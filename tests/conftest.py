@@ -1,0 +1,96 @@
+"""Test-wide setup: no network, every data folder in a temp dir, tiny checkpoints once.
+
+The socket guard refuses any connection outside loopback, so an accidental hub
+download or API call fails loudly instead of passing or hanging.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
+os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
+os.environ["DO_NOT_TRACK"] = "1"
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from PIL import Image  # noqa: E402
+
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+
+
+def _is_loopback(address: object) -> bool:
+    if isinstance(address, (str, bytes)):  # unix socket
+        return True
+    host = str(address[0]) if isinstance(address, tuple) else ""
+    return host in ("localhost", "::1") or host.startswith("127.")
+
+
+def _guarded_connect(self, address):
+    if not _is_loopback(address):
+        raise RuntimeError(f"network access in tests is not allowed: {address!r}")
+    return _real_connect(self, address)
+
+
+def _guarded_connect_ex(self, address):
+    if not _is_loopback(address):
+        raise RuntimeError(f"network access in tests is not allowed: {address!r}")
+    return _real_connect_ex(self, address)
+
+
+socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
+socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(tmp_path, monkeypatch):
+    """Every test gets its own data folder and no stray PIXELSMITH_* settings."""
+    for key in list(os.environ):
+        if key.startswith("PIXELSMITH_") or key in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):
+            monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("PIXELSMITH_DATA_DIR", str(tmp_path / "data"))
+
+
+@pytest.fixture(scope="session")
+def tiny_dir(tmp_path_factory):
+    """A folder of tiny random checkpoints for every role plus its pixelsmith.toml."""
+    from pixelsmith.testing import build_all, write_config
+
+    root = tmp_path_factory.mktemp("tiny-models")
+    write_config(root, build_all(root))
+    return root
+
+
+@pytest.fixture(scope="session")
+def tiny_config(tiny_dir):
+    return tiny_dir / "pixelsmith.toml"
+
+
+@pytest.fixture(scope="session")
+def tiny_registry(tiny_config):
+    """One ModelRegistry on the tiny checkpoints, shared by the session (models load once)."""
+    from pixelsmith.config import load_settings
+    from pixelsmith.runtime import ModelRegistry
+
+    return ModelRegistry(load_settings(tiny_config))
+
+
+@pytest.fixture
+def tiny_settings(tiny_config, monkeypatch):
+    """Settings on the tiny checkpoints, with PIXELSMITH_CONFIG set for subprocesses."""
+    from pixelsmith.config import load_settings
+
+    monkeypatch.setenv("PIXELSMITH_CONFIG", str(tiny_config))
+    return load_settings()
+
+
+@pytest.fixture
+def cat_photo() -> Image.Image:
+    """A real photograph of a cat (scikit-image's 'chelsea', 451x300)."""
+    from skimage import data
+
+    return Image.fromarray(data.chelsea(), "RGB")
