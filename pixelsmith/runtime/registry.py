@@ -49,6 +49,7 @@ class ModelRegistry:
             raise UserError(
                 f"unknown {role} backend {spec.backend!r}; choose one of {', '.join(known)}"
             )
+        _quiet_libraries()
         start = time.perf_counter()
         model = loader(spec, self)
         self.load_seconds[role] = time.perf_counter() - start
@@ -67,6 +68,17 @@ class ModelRegistry:
         with self._locks[role]:
             self._models.pop(role, None)
         _free_device_memory()
+
+
+def _quiet_libraries() -> None:
+    """Loading progress is pixelsmith's to report; silence the libraries' own bars."""
+    import diffusers
+    import transformers
+
+    transformers.utils.logging.set_verbosity_error()
+    transformers.utils.logging.disable_progress_bar()
+    diffusers.utils.logging.set_verbosity_error()
+    diffusers.utils.logging.disable_progress_bar()
 
 
 def _free_device_memory() -> None:

@@ -1,0 +1,84 @@
+"""Pictures of intermediate results, shared by the UI and the CLI.
+
+All functions take and return RGB `PIL.Image.Image`s of the input's size (except
+`before_after`, which is twice as wide) and never modify their inputs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from pixelsmith.tools.detect import Detection
+
+PALETTE = [
+    (230, 25, 75), (60, 180, 75), (0, 130, 200), (245, 130, 48), (145, 30, 180),
+    (70, 240, 240), (240, 50, 230), (210, 245, 60), (250, 190, 212), (0, 128, 128),
+]
+
+
+def _font(image: Image.Image) -> ImageFont.ImageFont:
+    size = max(12, round(min(image.size) / 30))
+    try:
+        return ImageFont.load_default(size=size)
+    except TypeError:  # Pillow < 10.1 has one size only
+        return ImageFont.load_default()
+
+
+def _label(draw: ImageDraw.ImageDraw, xy: tuple[float, float], text: str, colour, font) -> None:
+    """Text on a filled tag whose top-left corner is at `xy` (kept inside the image)."""
+    left, top, right, bottom = draw.textbbox(xy, text, font=font)
+    pad = 2
+    draw.rectangle((left - pad, top - pad, right + pad, bottom + pad), fill=colour)
+    draw.text(xy, text, fill=(255, 255, 255), font=font)
+
+
+def draw_boxes(image: Image.Image, detections: Sequence[Detection]) -> Image.Image:
+    """Boxes with '#n label score' tags, one colour per box."""
+    out = image.convert("RGB").copy()
+    draw, font = ImageDraw.Draw(out), _font(out)
+    width = max(2, round(min(out.size) / 200))
+    for i, det in enumerate(detections):
+        colour = PALETTE[i % len(PALETTE)]
+        x0, y0, x1, y1 = det.box
+        draw.rectangle((x0, y0, x1, y1), outline=colour, width=width)
+        tag_y = y0 + width if y0 < font.size + 6 else y0 - font.size - 6
+        _label(draw, (x0 + width, tag_y), f"#{i + 1} {det.label} {det.score:.2f}", colour, font)
+    return out
+
+
+def overlay_masks(
+    image: Image.Image, masks: Sequence[np.ndarray], *, opacity: float = 0.5,
+    numbers: Sequence[int] | None = None,
+) -> Image.Image:
+    """Each (H, W) uint8 mask tinted in its own colour, numbered at its centre."""
+    base = np.asarray(image.convert("RGB"), dtype=np.float32)
+    out = base.copy()
+    for i, mask in enumerate(masks):
+        alpha = (mask.astype(np.float32) / 255.0)[..., None] * opacity
+        colour = np.array(PALETTE[i % len(PALETTE)], dtype=np.float32)
+        out = out * (1 - alpha) + colour * alpha
+    result = Image.fromarray(np.clip(np.rint(out), 0, 255).astype(np.uint8), "RGB")
+    draw, font = ImageDraw.Draw(result), _font(result)
+    for i, mask in enumerate(masks):
+        ys, xs = np.nonzero(mask > 127)
+        if len(xs):
+            number = numbers[i] if numbers else i + 1
+            _label(draw, (float(np.median(xs)), float(np.median(ys))), str(number),
+                   PALETTE[i % len(PALETTE)], font)
+    return result
+
+
+def before_after(before: Image.Image, after: Image.Image) -> Image.Image:
+    """The two images side by side, labelled; `after` is resized to `before`'s height."""
+    if after.height != before.height:
+        after = after.resize((round(after.width * before.height / after.height), before.height))
+    out = Image.new("RGB", (before.width + after.width, before.height), (255, 255, 255))
+    out.paste(before.convert("RGB"), (0, 0))
+    out.paste(after.convert("RGB"), (before.width, 0))
+    draw, font = ImageDraw.Draw(out), _font(out)
+    _label(draw, (6, 6), "before", (40, 40, 40), font)
+    _label(draw, (before.width + 6, 6), "after", (40, 40, 40), font)
+    return out
