@@ -16,8 +16,10 @@ import typer
 from pixelsmith.errors import UserError
 
 app = typer.Typer(
-    help="Edit images by describing what you want.", no_args_is_help=True,
-    pretty_exceptions_enable=False, add_completion=False,
+    help="Edit images by describing what you want.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
 )
 models_app = typer.Typer(help="See and fetch the models of each role.", no_args_is_help=True)
 app.add_typer(models_app, name="models")
@@ -64,8 +66,13 @@ class ToolRunner:
         from tqdm import tqdm
 
         if self._bar is None:
-            self._bar = tqdm(total=progress.total, desc=progress.tool, unit=progress.label.split()[-1],
-                             file=sys.stderr, leave=False)
+            self._bar = tqdm(
+                total=progress.total,
+                desc=progress.tool,
+                unit=progress.label.split()[-1],
+                file=sys.stderr,
+                leave=False,
+            )
         self._bar.update(progress.step - self._bar.n)
         if progress.step >= progress.total:
             self._bar.close()
@@ -116,7 +123,9 @@ def _parse_floats(text: str, count: tuple[int, ...], what: str) -> list[float]:
     except ValueError:
         values = []
     if len(values) not in count:
-        raise UserError(f"{what} must be {' or '.join(str(c) for c in count)} comma-separated numbers, got {text!r}")
+        raise UserError(
+            f"{what} must be {' or '.join(str(c) for c in count)} comma-separated numbers, got {text!r}"
+        )
     return values
 
 
@@ -178,8 +187,10 @@ def segment(
 def _diffusion_result(out, output: Path, as_json: bool) -> None:
     paths = [_write(img, _numbered(output, i)) for i, img in enumerate(out.images)]
     data = {
-        "images": [{"path": str(p), "seed": seed, "score": score}
-                   for p, seed, score in zip(paths, out.seeds, out.scores)],
+        "images": [
+            {"path": str(p), "seed": seed, "score": score}
+            for p, seed, score in zip(paths, out.seeds, out.scores)
+        ],
     }
     _emit(data, as_json, [out.summary()] + [f"wrote {p}" for p in paths])
 
@@ -202,9 +213,16 @@ def inpaint(
     runner = ToolRunner()
     image_id = runner.image(image)
     out = runner.run(
-        "inpaint", image=image_id, mask=runner.mask(mask, image_id), prompt=prompt,
-        negative_prompt=negative, guidance_scale=guidance, num_inference_steps=steps,
-        strength=strength, seed=seed, num_candidates=n,
+        "inpaint",
+        image=image_id,
+        mask=runner.mask(mask, image_id),
+        prompt=prompt,
+        negative_prompt=negative,
+        guidance_scale=guidance,
+        num_inference_steps=steps,
+        strength=strength,
+        seed=seed,
+        num_candidates=n,
     )
     _diffusion_result(out, output, as_json)
 
@@ -222,8 +240,14 @@ def remove(
     """Erase the masked object and fill in the background."""
     runner = ToolRunner()
     image_id = runner.image(image)
-    out = runner.run("remove", image=image_id, mask=runner.mask(mask, image_id), object=object_,
-                     num_inference_steps=steps, seed=seed)
+    out = runner.run(
+        "remove",
+        image=image_id,
+        mask=runner.mask(mask, image_id),
+        object=object_,
+        num_inference_steps=steps,
+        seed=seed,
+    )
     _diffusion_result(out, output, as_json)
 
 
@@ -242,8 +266,15 @@ def generate(
 ) -> None:
     """Make a new image from a description."""
     out = ToolRunner().run(
-        "generate", prompt=prompt, negative_prompt=negative, guidance_scale=guidance,
-        num_inference_steps=steps, seed=seed, num_candidates=n, width=width, height=height,
+        "generate",
+        prompt=prompt,
+        negative_prompt=negative,
+        guidance_scale=guidance,
+        num_inference_steps=steps,
+        seed=seed,
+        num_candidates=n,
+        width=width,
+        height=height,
     )
     _diffusion_result(out, output, as_json)
 
@@ -257,7 +288,8 @@ def models_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> Non
     current = settings()
     rows = [hub.status(current, role) for role in ROLES]
     _emit(
-        {"models": [vars(r) | {"ready": r.ready} for r in rows]}, as_json,
+        {"models": [vars(r) | {"ready": r.ready} for r in rows]},
+        as_json,
         [f"{r.role:<10} {r.backend:<12} {r.where:<15} {r.model}" for r in rows],
     )
 

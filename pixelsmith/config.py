@@ -80,9 +80,7 @@ class Limits(BaseModel):
 class Settings(BaseSettings):
     """Everything pixelsmith can be configured with."""
 
-    model_config = SettingsConfigDict(
-        env_prefix="PIXELSMITH_", env_nested_delimiter="__", extra="ignore"
-    )
+    model_config = SettingsConfigDict(env_prefix="PIXELSMITH_", env_nested_delimiter="__", extra="ignore")
 
     detector: DetectorSpec = DetectorSpec()
     segmenter: SegmenterSpec = SegmenterSpec()
@@ -93,8 +91,11 @@ class Settings(BaseSettings):
     dtype: Literal["auto", "fp32", "fp16", "bf16"] = "auto"
     data_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_data_dir("pixelsmith")))
     limits: Limits = Limits()
-    llm_model: str | None = None
-    llm_base_url: str | None = None
+    llm_model: str | None = Field(default=None, description="e.g. gpt-4o-mini, qwen2.5:7b.")
+    llm_base_url: str | None = Field(default=None, description="OpenAI-compatible /v1 URL.")
+    llm_api_key: str | None = Field(default=None, description="Else $OPENAI_API_KEY.")
+    llm_timeout: float = Field(default=60.0, gt=0, le=600, description="Seconds per request.")
+    llm_max_retries: int = Field(default=2, ge=0, le=10, description="With backoff.")
     planner: Literal["auto", "llm", "offline"] = "auto"
 
     @field_validator("device")

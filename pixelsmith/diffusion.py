@@ -68,7 +68,9 @@ def step_callback(ctx: ToolContext, tool: str, total: int) -> Callable[..., dict
     """A diffusers `callback_on_step_end` that reports progress and honours cancel."""
 
     def callback(pipeline: Any, step: int, timestep: Any, tensors: dict) -> dict:
-        ctx.report(Progress(tool, step + 1, total, "denoising step"))
+        # Some schedulers (PNDM) run one step more than asked: count what really runs.
+        steps = int(getattr(pipeline, "num_timesteps", 0) or total)
+        ctx.report(Progress(tool, step + 1, steps, "denoising step"))
         if ctx.cancel.is_set():
             pipeline._interrupt = True
         return tensors

@@ -12,8 +12,12 @@ from pixelsmith.errors import UserError
 # no fp16 duplicates, no single-file checkpoints at the repo root, no safety checker).
 TRANSFORMERS_FILES = ["*.json", "*.txt", "*.model", "model.safetensors", "model-*.safetensors"]
 DIFFUSERS_FILES = [
-    "model_index.json", "*/config.json", "*/*.txt", "*/*.json",
-    "unet/diffusion_pytorch_model.safetensors", "vae/diffusion_pytorch_model.safetensors",
+    "model_index.json",
+    "*/config.json",
+    "*/*.txt",
+    "*/*.json",
+    "unet/diffusion_pytorch_model.safetensors",
+    "vae/diffusion_pytorch_model.safetensors",
     "text_encoder/model.safetensors",
 ]
 
@@ -46,8 +50,9 @@ def status(settings: Settings, role: str) -> ModelStatus:
         where = "missing folder"
     else:
         try:
-            snapshot_download(spec.model, revision=spec.revision, local_files_only=True,
-                              allow_patterns=["*.json"])
+            snapshot_download(
+                spec.model, revision=spec.revision, local_files_only=True, allow_patterns=["*.json"]
+            )
             where = "cached"
         except (LocalEntryNotFoundError, HFValidationError, OSError):
             where = "not downloaded"
@@ -70,7 +75,6 @@ def pull(settings: Settings, role: str) -> Path:
             "segmenter.model to its path"
         )
     try:
-        return Path(snapshot_download(spec.model, revision=spec.revision,
-                                      allow_patterns=_patterns(spec)))
+        return Path(snapshot_download(spec.model, revision=spec.revision, allow_patterns=_patterns(spec)))
     except Exception as err:  # network, auth, offline: all end the same way for the user
         raise UserError(f"could not download {spec.model} for the {role}: {err}") from None

@@ -37,9 +37,7 @@ def _read_bytes(source: Source, max_bytes: int | None) -> bytes:
     if not data:
         raise ImageError(f"{_name(source)}: file is empty (0 bytes); choose an image file")
     if max_bytes is not None and len(data) > max_bytes:
-        raise ImageError(
-            f"{_name(source)}: {len(data)} bytes is over the {max_bytes}-byte upload limit"
-        )
+        raise ImageError(f"{_name(source)}: {len(data)} bytes is over the {max_bytes}-byte upload limit")
     return data
 
 
@@ -81,9 +79,7 @@ def _to_rgb(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
-def load_image(
-    source: Source, *, max_pixels: int = 40_000_000, max_bytes: int | None = None
-) -> Image.Image:
+def load_image(source: Source, *, max_pixels: int = 40_000_000, max_bytes: int | None = None) -> Image.Image:
     """Read an image file or bytes as RGB with its EXIF orientation applied.
 
     Raises `ImageError` (one line naming the file) for missing, empty, truncated,
@@ -97,9 +93,7 @@ def load_image(
     return _to_rgb(image)
 
 
-def load_mask(
-    source: Source, *, size: tuple[int, int], max_pixels: int = 40_000_000
-) -> np.ndarray:
+def load_mask(source: Source, *, size: tuple[int, int], max_pixels: int = 40_000_000) -> np.ndarray:
     """Read a mask file as (H, W) uint8; white/opaque = edit.
 
     `size` is the (width, height) of the image it belongs to; a mask of any other size is

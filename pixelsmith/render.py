@@ -14,8 +14,16 @@ from PIL import Image, ImageDraw, ImageFont
 from pixelsmith.tools.detect import Detection
 
 PALETTE = [
-    (230, 25, 75), (60, 180, 75), (0, 130, 200), (245, 130, 48), (145, 30, 180),
-    (70, 240, 240), (240, 50, 230), (210, 245, 60), (250, 190, 212), (0, 128, 128),
+    (230, 25, 75),
+    (60, 180, 75),
+    (0, 130, 200),
+    (245, 130, 48),
+    (145, 30, 180),
+    (70, 240, 240),
+    (240, 50, 230),
+    (210, 245, 60),
+    (250, 190, 212),
+    (0, 128, 128),
 ]
 
 
@@ -50,7 +58,10 @@ def draw_boxes(image: Image.Image, detections: Sequence[Detection]) -> Image.Ima
 
 
 def overlay_masks(
-    image: Image.Image, masks: Sequence[np.ndarray], *, opacity: float = 0.5,
+    image: Image.Image,
+    masks: Sequence[np.ndarray],
+    *,
+    opacity: float = 0.5,
     numbers: Sequence[int] | None = None,
 ) -> Image.Image:
     """Each (H, W) uint8 mask tinted in its own colour, numbered at its centre."""
@@ -66,8 +77,13 @@ def overlay_masks(
         ys, xs = np.nonzero(mask > 127)
         if len(xs):
             number = numbers[i] if numbers else i + 1
-            _label(draw, (float(np.median(xs)), float(np.median(ys))), str(number),
-                   PALETTE[i % len(PALETTE)], font)
+            _label(
+                draw,
+                (float(np.median(xs)), float(np.median(ys))),
+                str(number),
+                PALETTE[i % len(PALETTE)],
+                font,
+            )
     return result
 
 

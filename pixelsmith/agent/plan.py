@@ -26,6 +26,7 @@ class Step(BaseModel):
     tool: str = Field(description="A registered tool or a workspace action.")
     args: dict[str, Any] = Field(default_factory=dict)
     why: str = Field(default="", description="One line the user sees, e.g. 'find the cat'.")
+    call_id: str = Field(default="", description="The LLM's tool-call id, to answer it.")
 
 
 class Plan(BaseModel):

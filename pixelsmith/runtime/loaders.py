@@ -92,7 +92,10 @@ def from_pretrained(role: str, spec: ModelSpec, fn: Callable[..., Any], **kwargs
 @register_loader("detector", "owlvit")
 def load_owl(spec: ModelSpec, registry: ModelRegistry) -> Detector:
     from transformers import (
-        Owlv2ForObjectDetection, Owlv2Processor, OwlViTForObjectDetection, OwlViTProcessor,
+        Owlv2ForObjectDetection,
+        Owlv2Processor,
+        OwlViTForObjectDetection,
+        OwlViTProcessor,
     )
 
     v2 = spec.backend == "owlv2"
@@ -130,8 +133,10 @@ def load_ultralytics(spec: ModelSpec, registry: ModelRegistry):
 
 def _sd_kwargs(registry: ModelRegistry, share_from: str | None) -> dict[str, Any]:
     kwargs: dict[str, Any] = dict(
-        dtype=registry.dtype, use_safetensors=True,
-        safety_checker=None, requires_safety_checker=False,
+        dtype=registry.dtype,
+        use_safetensors=True,
+        safety_checker=None,
+        requires_safety_checker=False,
     )
     if share_from and registry.is_loaded(share_from):
         other = registry.get(share_from)
@@ -151,7 +156,9 @@ def load_inpainter(spec: ModelSpec, registry: ModelRegistry):
 
     share = "generator" if registry.settings.generator.share_with_inpainter else None
     pipeline = from_pretrained(
-        "inpainter", spec, StableDiffusionInpaintPipeline.from_pretrained,
+        "inpainter",
+        spec,
+        StableDiffusionInpaintPipeline.from_pretrained,
         **_sd_kwargs(registry, share),
     )
     return _finish_pipeline(pipeline, registry)

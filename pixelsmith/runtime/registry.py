@@ -46,9 +46,7 @@ class ModelRegistry:
         loader = LOADERS.get((role, spec.backend))
         if loader is None:
             known = sorted(b for r, b in LOADERS if r == role)
-            raise UserError(
-                f"unknown {role} backend {spec.backend!r}; choose one of {', '.join(known)}"
-            )
+            raise UserError(f"unknown {role} backend {spec.backend!r}; choose one of {', '.join(known)}")
         _quiet_libraries()
         start = time.perf_counter()
         model = loader(spec, self)

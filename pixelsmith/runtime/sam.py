@@ -42,8 +42,9 @@ class Prediction:
 class SamPredictor:
     """Prompts (points, boxes) to masks with a per-image embedding cache."""
 
-    def __init__(self, model, processor, *, device: torch.device, dtype: torch.dtype,
-                 cache_size: int = 8) -> None:
+    def __init__(
+        self, model, processor, *, device: torch.device, dtype: torch.dtype, cache_size: int = 8
+    ) -> None:
         self.model = model
         self.processor = processor
         self.device = device
@@ -115,7 +116,8 @@ class SamPredictor:
     def _decode(self, embedding: Embedding, kwargs: dict[str, Any], multimask: bool) -> Prediction:
         output = self.model(multimask_output=multimask, **kwargs)
         masks = self.processor.image_processor.post_process_masks(
-            [output.pred_masks[0].float().cpu()], [embedding.original_size],
+            [output.pred_masks[0].float().cpu()],
+            [embedding.original_size],
             [embedding.reshaped_size],
         )[0]  # (P, K, H, W) bool
         scores = output.iou_scores[0].float().cpu()  # (P, K)
@@ -126,8 +128,14 @@ class SamPredictor:
 
     @torch.inference_mode()
     def everything(
-        self, image: Image.Image, *, points_per_side: int = 16, min_score: float = 0.8,
-        iou_threshold: float = 0.7, batch: int = 64, max_masks: int = 64,
+        self,
+        image: Image.Image,
+        *,
+        points_per_side: int = 16,
+        min_score: float = 0.8,
+        iou_threshold: float = 0.7,
+        batch: int = 64,
+        max_masks: int = 64,
     ) -> Prediction:
         """All object masks: a grid of single-point prompts, filtered and de-duplicated.
 
@@ -141,7 +149,7 @@ class SamPredictor:
         grid = np.stack(np.meshgrid(steps * width, steps * height), -1).reshape(-1, 2)
         found_masks, found_scores = [], []
         for start in range(0, len(grid), batch):
-            chunk = self._scale(embedding, grid[start:start + batch])
+            chunk = self._scale(embedding, grid[start : start + batch])
             kwargs = dict(embedding.forward_kwargs)
             kwargs["input_points"] = chunk[None, :, None, :]
             kwargs["input_labels"] = torch.ones(1, len(chunk), 1, dtype=torch.long, device=self.device)

@@ -34,31 +34,47 @@ def tiny_tokenizer(*, max_length: int = 77):
     merges = [("a", "t</w>"), ("c", "at</w>"), ("d", "o"), ("do", "g</w>")]
     tokens += ["at</w>", "cat</w>", "do", "dog</w>", "<|startoftext|>", "<|endoftext|>"]
     vocab = {token: index for index, token in enumerate(tokens)}
-    return CLIPTokenizer(
-        vocab=vocab, merges=merges, pad_token="!", model_max_length=max_length
-    )
+    return CLIPTokenizer(vocab=vocab, merges=merges, pad_token="!", model_max_length=max_length)
 
 
 def _text_config(vocab_size: int, max_positions: int) -> dict:
     return dict(
-        hidden_size=32, intermediate_size=37, num_hidden_layers=2, num_attention_heads=2,
-        vocab_size=vocab_size, max_position_embeddings=max_positions, projection_dim=32,
-        bos_token_id=vocab_size - 2, eos_token_id=vocab_size - 1, pad_token_id=0,
+        hidden_size=32,
+        intermediate_size=37,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        vocab_size=vocab_size,
+        max_position_embeddings=max_positions,
+        projection_dim=32,
+        bos_token_id=vocab_size - 2,
+        eos_token_id=vocab_size - 1,
+        pad_token_id=0,
     )
 
 
 def _vision_config(*, patch_size: int = 16) -> dict:
     return dict(
-        hidden_size=32, intermediate_size=37, num_hidden_layers=2, num_attention_heads=2,
-        image_size=TINY_SIZE, patch_size=patch_size, projection_dim=32,
+        hidden_size=32,
+        intermediate_size=37,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        image_size=TINY_SIZE,
+        patch_size=patch_size,
+        projection_dim=32,
     )
 
 
 def build_owl(out: Path, *, version: str = "owlv2") -> Path:
     """OWLv2 (default) or OWL-ViT detector with its processor, at 64 px."""
     from transformers import (
-        Owlv2Config, Owlv2ForObjectDetection, Owlv2ImageProcessor, Owlv2Processor,
-        OwlViTConfig, OwlViTForObjectDetection, OwlViTImageProcessor, OwlViTProcessor,
+        Owlv2Config,
+        Owlv2ForObjectDetection,
+        Owlv2ImageProcessor,
+        Owlv2Processor,
+        OwlViTConfig,
+        OwlViTForObjectDetection,
+        OwlViTImageProcessor,
+        OwlViTProcessor,
     )
 
     torch.manual_seed(0)
@@ -104,16 +120,19 @@ def build_sam(out: Path) -> Path:
     torch.manual_seed(0)
     config = SamConfig(
         vision_config=dict(
-            hidden_size=32, output_channels=32, num_hidden_layers=2, num_attention_heads=2,
-            image_size=TINY_SIZE, patch_size=8, window_size=4, global_attn_indexes=[1],
-            num_pos_feats=16, mlp_dim=64,
+            hidden_size=32,
+            output_channels=32,
+            num_hidden_layers=2,
+            num_attention_heads=2,
+            image_size=TINY_SIZE,
+            patch_size=8,
+            window_size=4,
+            global_attn_indexes=[1],
+            num_pos_feats=16,
+            mlp_dim=64,
         ),
-        prompt_encoder_config=dict(
-            hidden_size=32, image_size=TINY_SIZE, patch_size=8, mask_input_channels=4
-        ),
-        mask_decoder_config=dict(
-            hidden_size=32, mlp_dim=64, num_attention_heads=2, iou_head_hidden_dim=32
-        ),
+        prompt_encoder_config=dict(hidden_size=32, image_size=TINY_SIZE, patch_size=8, mask_input_channels=4),
+        mask_decoder_config=dict(hidden_size=32, mlp_dim=64, num_attention_heads=2, iou_head_hidden_dim=32),
     )
     model = SamModel(config)
     images = SamImageProcessor(
@@ -137,13 +156,21 @@ def _sd_shared():
     text_encoder = CLIPTextModel(CLIPTextConfig(**_text_config(len(tokenizer), 77)))
     torch.manual_seed(0)
     vae = AutoencoderKL(  # four levels keep the real 8x latent scale factor
-        block_out_channels=(16, 16, 32, 32), norm_num_groups=8, layers_per_block=1,
-        down_block_types=("DownEncoderBlock2D",) * 4, up_block_types=("UpDecoderBlock2D",) * 4,
-        latent_channels=4, sample_size=TINY_SIZE,
+        block_out_channels=(16, 16, 32, 32),
+        norm_num_groups=8,
+        layers_per_block=1,
+        down_block_types=("DownEncoderBlock2D",) * 4,
+        up_block_types=("UpDecoderBlock2D",) * 4,
+        latent_channels=4,
+        sample_size=TINY_SIZE,
     )
     scheduler = PNDMScheduler(
-        beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear",
-        skip_prk_steps=True, set_alpha_to_one=False, steps_offset=1,
+        beta_start=0.00085,
+        beta_end=0.012,
+        beta_schedule="scaled_linear",
+        skip_prk_steps=True,
+        set_alpha_to_one=False,
+        steps_offset=1,
     )
     return tokenizer, text_encoder, vae, scheduler
 
@@ -153,9 +180,14 @@ def _tiny_unet(in_channels: int):
 
     torch.manual_seed(0)
     return UNet2DConditionModel(
-        sample_size=TINY_SIZE // 8, in_channels=in_channels, out_channels=4,
-        block_out_channels=(32, 64), layers_per_block=1, cross_attention_dim=32,
-        attention_head_dim=4, norm_num_groups=32,
+        sample_size=TINY_SIZE // 8,
+        in_channels=in_channels,
+        out_channels=4,
+        block_out_channels=(32, 64),
+        layers_per_block=1,
+        cross_attention_dim=32,
+        attention_head_dim=4,
+        norm_num_groups=32,
         down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"),
         up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"),
     )
@@ -168,9 +200,14 @@ def build_sd(out: Path, *, inpainting: bool) -> Path:
     tokenizer, text_encoder, vae, scheduler = _sd_shared()
     pipeline_class = StableDiffusionInpaintPipeline if inpainting else StableDiffusionPipeline
     pipeline = pipeline_class(
-        vae=vae, text_encoder=text_encoder, tokenizer=tokenizer,
-        unet=_tiny_unet(9 if inpainting else 4), scheduler=scheduler,
-        safety_checker=None, feature_extractor=None, requires_safety_checker=False,
+        vae=vae,
+        text_encoder=text_encoder,
+        tokenizer=tokenizer,
+        unet=_tiny_unet(9 if inpainting else 4),
+        scheduler=scheduler,
+        safety_checker=None,
+        feature_extractor=None,
+        requires_safety_checker=False,
     )
     pipeline.save_pretrained(out, safe_serialization=True)
     return out
@@ -185,7 +222,8 @@ def build_clip(out: Path) -> Path:
     model = CLIPModel(
         CLIPConfig(
             text_config=_text_config(len(tokenizer), 77),
-            vision_config=_vision_config(), projection_dim=32,
+            vision_config=_vision_config(),
+            projection_dim=32,
         )
     )
     images = CLIPImageProcessor(
@@ -221,24 +259,24 @@ def write_config(root: str | Path, folders: dict[str, Path] | None = None) -> Pa
 device = "cpu"
 
 [detector]
-model = "{folders['detector'].resolve().as_posix()}"
+model = "{folders["detector"].resolve().as_posix()}"
 backend = "owlv2"
 threshold = 0.0
 
 [segmenter]
-model = "{folders['segmenter'].resolve().as_posix()}"
+model = "{folders["segmenter"].resolve().as_posix()}"
 backend = "sam"
 points_per_side = 4
 everything_min_score = 0.0
 
 [inpainter]
-model = "{folders['inpainter'].resolve().as_posix()}"
+model = "{folders["inpainter"].resolve().as_posix()}"
 
 [generator]
-model = "{folders['generator'].resolve().as_posix()}"
+model = "{folders["generator"].resolve().as_posix()}"
 
 [ranker]
-model = "{folders['ranker'].resolve().as_posix()}"
+model = "{folders["ranker"].resolve().as_posix()}"
 """
     path = root / "pixelsmith.toml"
     path.write_text(text)

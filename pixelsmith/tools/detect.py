@@ -15,9 +15,7 @@ class Input(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     image: str = Field(description="Image id to search, e.g. image-1.")
-    labels: list[str] = Field(
-        min_length=1, max_length=16, description="What to find, e.g. ['cat', 'dog']."
-    )
+    labels: list[str] = Field(min_length=1, max_length=16, description="What to find, e.g. ['cat', 'dog'].")
     threshold: float | None = Field(
         default=None, ge=0.0, le=1.0, description="Minimum score; default from settings."
     )

@@ -6,7 +6,13 @@ import torch
 from pydantic import ConfigDict, Field, model_validator
 
 from pixelsmith.diffusion import (
-    DiffusionParams, ImagesOutput, device_errors, generators, native_size, rank, resolve_seed,
+    DiffusionParams,
+    ImagesOutput,
+    device_errors,
+    generators,
+    native_size,
+    rank,
+    resolve_seed,
     step_callback,
 )
 from pixelsmith.tools.base import ToolContext, description
@@ -37,10 +43,14 @@ def run(inputs: Input, ctx: ToolContext) -> Output:
     seed, n, steps = resolve_seed(inputs.seed), inputs.num_candidates, inputs.num_inference_steps
     with device_errors("generate"), torch.inference_mode():
         result = pipeline(
-            prompt=inputs.prompt, negative_prompt=inputs.negative_prompt or None,
-            width=inputs.width or size, height=inputs.height or size,
-            guidance_scale=inputs.guidance_scale, num_inference_steps=steps,
-            num_images_per_prompt=n, generator=generators(seed, n),
+            prompt=inputs.prompt,
+            negative_prompt=inputs.negative_prompt or None,
+            width=inputs.width or size,
+            height=inputs.height or size,
+            guidance_scale=inputs.guidance_scale,
+            num_inference_steps=steps,
+            num_images_per_prompt=n,
+            generator=generators(seed, n),
             callback_on_step_end=step_callback(ctx, "generate", steps),
         )
     ctx.check_cancelled()

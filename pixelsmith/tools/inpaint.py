@@ -14,7 +14,13 @@ from pydantic import ConfigDict, Field
 
 from pixelsmith import masks as M
 from pixelsmith.diffusion import (
-    DiffusionParams, ImagesOutput, device_errors, generators, native_size, rank, resolve_seed,
+    DiffusionParams,
+    ImagesOutput,
+    device_errors,
+    generators,
+    native_size,
+    rank,
+    resolve_seed,
     step_callback,
 )
 from pixelsmith.errors import ToolInputError
@@ -29,17 +35,21 @@ class Input(DiffusionParams):
     image: str = Field(description="Image id to edit, e.g. image-1.")
     mask: str = Field(description="Mask id: white = repaint, e.g. mask-1.")
     strength: float = Field(default=1.0, gt=0.0, le=1.0, description="1 = replace fully.")
-    blend: int = Field(
-        default=8, ge=0, le=128, description="Pixels the mask grows by for a soft seam."
-    )
+    blend: int = Field(default=8, ge=0, le=128, description="Pixels the mask grows by for a soft seam.")
 
 
 Output = ImagesOutput
 
 
 def inpaint_image(
-    ctx: ToolContext, image: Image.Image, mask: np.ndarray, params: DiffusionParams, *,
-    strength: float = 1.0, blend: int = 8, tool: str = "inpaint",
+    ctx: ToolContext,
+    image: Image.Image,
+    mask: np.ndarray,
+    params: DiffusionParams,
+    *,
+    strength: float = 1.0,
+    blend: int = 8,
+    tool: str = "inpaint",
 ) -> ImagesOutput:
     """Inpaint `image` where `mask` is set; candidates come back best first."""
     mask = check_mask(mask, image)
@@ -54,27 +64,29 @@ def inpaint_image(
     crop = image.crop(box)
     work_w, work_h = M.work_size(crop.width, crop.height, native_size(pipeline))
     crop_in = crop.resize((work_w, work_h), Image.LANCZOS)
-    mask_in = Image.fromarray(grown[box[1]:box[3], box[0]:box[2]]).resize(
-        (work_w, work_h), Image.NEAREST
-    )
+    mask_in = Image.fromarray(grown[box[1] : box[3], box[0] : box[2]]).resize((work_w, work_h), Image.NEAREST)
     # 3. All candidates in one batch, one generator each.
     seed = resolve_seed(params.seed)
     n, steps = params.num_candidates, params.num_inference_steps
     with device_errors(tool), torch.inference_mode():
         result = pipeline(
-            prompt=params.prompt, negative_prompt=params.negative_prompt or None,
-            image=crop_in, mask_image=mask_in, width=work_w, height=work_h,
-            strength=strength, guidance_scale=params.guidance_scale, num_inference_steps=steps,
-            num_images_per_prompt=n, generator=generators(seed, n),
+            prompt=params.prompt,
+            negative_prompt=params.negative_prompt or None,
+            image=crop_in,
+            mask_image=mask_in,
+            width=work_w,
+            height=work_h,
+            strength=strength,
+            guidance_scale=params.guidance_scale,
+            num_inference_steps=steps,
+            num_images_per_prompt=n,
+            generator=generators(seed, n),
             callback_on_step_end=step_callback(ctx, tool, steps),
         )
     ctx.check_cancelled()
     # 4. Back to the crop's size and pasted through the alpha: outside stays exact.
-    crop_alpha = alpha[box[1]:box[3], box[0]:box[2]]
-    images = [
-        M.paste(image, out.resize(crop.size, Image.LANCZOS), crop_alpha, box)
-        for out in result.images
-    ]
+    crop_alpha = alpha[box[1] : box[3], box[0] : box[2]]
+    images = [M.paste(image, out.resize(crop.size, Image.LANCZOS), crop_alpha, box) for out in result.images]
     output = ImagesOutput(images, [None] * n, [seed + i for i in range(n)])
     return rank(ctx, output, params.prompt)
 

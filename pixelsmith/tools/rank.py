@@ -33,12 +33,9 @@ class Output:
 def clip_scores(ctx: ToolContext, images: list[Image.Image], text: str) -> list[float]:
     """100 x cosine(image, text) for each image, in order."""
     ranker = ctx.models.get("ranker")
-    batch = ranker.processor(
-        text=[text], images=images, return_tensors="pt", padding=True, truncation=True
-    )
+    batch = ranker.processor(text=[text], images=images, return_tensors="pt", padding=True, truncation=True)
     batch = {
-        k: v.to(ranker.device, ranker.dtype if v.is_floating_point() else v.dtype)
-        for k, v in batch.items()
+        k: v.to(ranker.device, ranker.dtype if v.is_floating_point() else v.dtype) for k, v in batch.items()
     }
     out = ranker.model(**batch)
     image_embeds = torch.nn.functional.normalize(out.image_embeds.float(), dim=-1)

@@ -34,8 +34,11 @@ Output = ImagesOutput
 def run(inputs: Input, ctx: ToolContext) -> Output:
     negative = f"{inputs.object}, {AVOID}" if inputs.object else AVOID
     params = DiffusionParams(
-        prompt=FILL_PROMPT, negative_prompt=negative, seed=inputs.seed,
-        guidance_scale=inputs.guidance_scale, num_inference_steps=inputs.num_inference_steps,
+        prompt=FILL_PROMPT,
+        negative_prompt=negative,
+        seed=inputs.seed,
+        guidance_scale=inputs.guidance_scale,
+        num_inference_steps=inputs.num_inference_steps,
     )
     image, mask = ctx.store.image(inputs.image), ctx.store.mask(inputs.mask)
     return inpaint_image(ctx, image, mask, params, blend=inputs.grow, tool="remove")

@@ -85,7 +85,8 @@ class Output:
         if not self.masks:
             return "no mask found"
         parts = [
-            f"#{i + 1} score {s:.2f}, {int((m > 127).sum())} px" for i, (m, s) in enumerate(zip(self.masks, self.scores))
+            f"#{i + 1} score {s:.2f}, {int((m > 127).sum())} px"
+            for i, (m, s) in enumerate(zip(self.masks, self.scores))
         ]
         return f"{len(self.masks)} mask(s): " + "; ".join(parts)
 
@@ -119,9 +120,13 @@ def pick(found: list[Detection], which: str) -> list[Detection]:
     if which == "middle":
         return [min(found, key=lambda d: abs(d.centre[0] - _mean_x(found)))]
     keys = {
-        "best": lambda d: -d.score, "left": lambda d: d.centre[0], "right": lambda d: -d.centre[0],
-        "top": lambda d: d.centre[1], "bottom": lambda d: -d.centre[1],
-        "largest": lambda d: -d.area, "smallest": lambda d: d.area,
+        "best": lambda d: -d.score,
+        "left": lambda d: d.centre[0],
+        "right": lambda d: -d.centre[0],
+        "top": lambda d: d.centre[1],
+        "bottom": lambda d: -d.centre[1],
+        "largest": lambda d: -d.area,
+        "smallest": lambda d: d.area,
     }
     return [min(found, key=keys[which])]
 
@@ -133,9 +138,7 @@ def _mean_x(found: list[Detection]) -> float:
 def _check_inside(points: list[Point], width: int, height: int) -> None:
     for p in points:
         if not (0 <= p.x < width and 0 <= p.y < height):
-            raise ToolInputError(
-                f"point ({p.x:g}, {p.y:g}) is outside the {width}x{height} image"
-            )
+            raise ToolInputError(f"point ({p.x:g}, {p.y:g}) is outside the {width}x{height} image")
 
 
 def run(inputs: Input, ctx: ToolContext) -> Output:

@@ -1,0 +1,365 @@
+"""The agent loop: a message in, typed events out, every step recorded in the workspace.
+
+`Agent.send` plans, validates, runs each step (in a worker thread so progress can be
+yielded while a tool works), stores what it made, and answers. In interactive mode a plan
+pauses after segmentation (`ReviewNeeded`); `choose`, `click`, `refine` and `resume`
+carry it on. A failing step leaves the workspace as it was before that step.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from PIL import Image
+
+from pixelsmith.agent import outputs
+from pixelsmith.agent.events import (
+    AssistantMessage,
+    Done,
+    ErrorEvent,
+    Event,
+    Notice,
+    PlanReady,
+    ReviewNeeded,
+    StepFinished,
+    StepProgress,
+    StepStarted,
+)
+from pixelsmith.agent.plan import WORKSPACE_ACTIONS, Plan, Step
+from pixelsmith.agent.planner import Observation, Planner, PlannerUnavailable, make_planner
+from pixelsmith.agent.validate import resolve, validate_plan
+from pixelsmith.diffusion import resolve_seed
+from pixelsmith.errors import UserError
+from pixelsmith.runtime.registry import ModelRegistry
+from pixelsmith.tools import ToolContext, default_tools
+from pixelsmith.tools.registry import ToolRegistry
+from pixelsmith.workspace import MessageRecord, StepRecord, Workspace
+
+TOOL_ROLES = {
+    "detect": ["detector"],
+    "segment": ["segmenter"],
+    "inpaint": ["inpainter", "ranker"],
+    "remove": ["inpainter"],
+    "generate": ["generator", "ranker"],
+    "rank": ["ranker"],
+}
+
+
+class Agent:
+    """One session's conversation over the shared models and tools."""
+
+    def __init__(
+        self,
+        workspace: Workspace,
+        models: ModelRegistry,
+        *,
+        planner: Planner | None = None,
+        tools: ToolRegistry | None = None,
+        interactive: bool = False,
+        max_steps: int = 12,
+        max_retries: int = 2,
+    ) -> None:
+        self.workspace = workspace
+        self.models = models
+        self.tools = tools or default_tools()
+        self.planner = planner or make_planner(models.settings)
+        self.interactive = interactive
+        self.max_steps = max_steps
+        self.max_retries = max_retries
+        self.cancel = threading.Event()
+        self.model_seconds = 0.0
+
+    # -- a turn --------------------------------------------------------------------
+    def send(self, message: str, image: Image.Image | None = None) -> Iterator[Event]:
+        """Handle one user message (optionally with a new image) and yield its events."""
+        start, self.model_seconds = time.perf_counter(), 0.0
+        self.cancel.clear()
+        record = self.workspace.record
+        record.turn += 1
+        record.pending = None
+        if image is not None:
+            image_id = self.workspace.add_image(image, tool="upload", note="uploaded")
+            self.workspace.set_current(image_id)
+        record.messages.append(
+            MessageRecord(role="user", text=message, turn=record.turn, image=record.current_image)
+        )
+        record.title = record.title or message[:60]
+        self.workspace.save()
+        yield from self._plan_and_run(message)
+        yield Done(record.current_image, time.perf_counter() - start, self.model_seconds)
+
+    def _plan_and_run(self, message: str) -> Iterator[Event]:
+        planner, view = self.planner, self.workspace.view()
+        try:
+            turn = planner.begin(message, view)
+            plan = turn.next([], view)
+        except PlannerUnavailable as err:
+            yield Notice(f"{err}; using the offline planner for this message")
+            planner = make_planner(self.models.settings, "offline")
+            turn = planner.begin(message, view)
+            plan = turn.next([], view)
+        plan.planner = planner.name
+        outputs_by_step: dict[int, str] = {}
+        retries, done_steps = 0, 0
+        while plan.steps and done_steps < self.max_steps:
+            error = self._prepare(plan, first_number=done_steps + 1)
+            if error:
+                if planner.name == "offline" or retries >= self.max_retries:
+                    yield from self._say(f"I could not do that: {error}", error=True)
+                    return
+                retries += 1
+                plan = turn.next(
+                    [Observation(s.call_id, s.tool, False, error) for s in plan.steps], self.workspace.view()
+                )
+                continue
+            self.workspace.record.plans.append(plan.model_dump())
+            yield PlanReady(plan)
+            observations: list[Observation] = []
+            for step in plan.steps:
+                done_steps += 1
+                result = yield from self._run_step(done_steps, step, outputs_by_step)
+                observations.append(Observation(step.call_id, step.tool, result.ok, result.text))
+                if not result.ok:
+                    if planner.name == "offline":
+                        return
+                    break
+                if self._should_pause(plan, step, result):
+                    remaining = plan.steps[plan.steps.index(step) + 1 :]
+                    yield from self._pause(remaining, outputs_by_step, done_steps, plan.planner)
+                    return
+            try:
+                plan = turn.next(observations, self.workspace.view())
+            except PlannerUnavailable as err:
+                yield Notice(f"{err}; stopping here")
+                break
+        yield from self._finish_turn(plan.reply)
+
+    def _prepare(self, plan: Plan, *, first_number: int) -> str | None:
+        """Fill in the current image where a step leaves it out, then validate."""
+        current = self.workspace.record.current_image
+        for step in plan.steps:
+            if step.tool in self.tools:
+                fields = self.tools.get(step.tool).input_model.model_fields
+                if "image" in fields and "image" not in step.args and current:
+                    step.args["image"] = current
+        try:
+            validate_plan(plan, self.tools, self.workspace.artifact, first_number=first_number)
+        except UserError as err:
+            return str(err)
+        return None
+
+    # -- one step --------------------------------------------------------------------
+    def _run_step(self, number: int, step: Step, made: dict[int, str]) -> Iterator[Event]:
+        args = resolve(step.args, made)
+        yield StepStarted(number, step.tool, args, step.why)
+        begin = time.perf_counter()
+        try:
+            if step.tool in WORKSPACE_ACTIONS:
+                ids, kind, summary = self._action(step.tool, args), "action", ""
+                summary = f"current image {self.workspace.record.current_image}"
+            else:
+                ids, kind, summary = yield from self._run_tool(number, step.tool, args)
+        except UserError as err:
+            self._record_step(step.tool, args, [], "", begin, error=str(err))
+            yield from self._say(str(err), error=True)
+            return _Result(False, f"error: {err}")
+        if ids:
+            made[number] = ids[0]
+        self._record_step(step.tool, args, ids, summary, begin)
+        yield StepFinished(number, step.tool, ids, summary, time.perf_counter() - begin, kind)
+        if step.tool == "detect" and not self.workspace.detections(ids[0]).detections:
+            labels = ", ".join(args.get("labels") or [])
+            text = (
+                f"Nothing found for '{labels}' in {args['image']}. Try other words, a lower "
+                "threshold (e.g. 'find the cat, threshold 0.05') or click on the object."
+            )
+            yield from self._say(text)
+            return _Result(False, f"{ids[0]}: nothing found for {labels}")
+        return _Result(True, f"{step.tool} made {', '.join(ids) or 'no artifact'}: {summary}", kind)
+
+    def _run_tool(self, number: int, tool_name: str, args: dict) -> Iterator[Event]:
+        tool = self.tools.get(tool_name)
+        if "seed" in tool.input_model.model_fields and args.get("seed") is None:
+            args["seed"] = resolve_seed(None)  # recorded, so the result can be re-made
+        inputs = tool.validate(args)
+        events: queue.Queue = queue.Queue()
+        ctx = ToolContext(
+            self.models,
+            self.workspace,
+            cancel=self.cancel,
+            on_progress=lambda p: events.put(StepProgress(number, tool_name, p.step, p.total, p.label)),
+        )
+        box: dict[str, Any] = {}
+
+        def work() -> None:
+            try:
+                box["output"] = tool.run(inputs, ctx)
+            except BaseException as err:  # handed to the generator's thread below
+                box["error"] = err
+            finally:
+                events.put(None)
+
+        started = time.perf_counter()
+        threading.Thread(target=work, name=f"pixelsmith-{tool_name}", daemon=True).start()
+        while (event := events.get()) is not None:
+            yield event
+        self.model_seconds += time.perf_counter() - started
+        if "error" in box:
+            raise box["error"]
+        ids, kind = outputs.store(
+            self.workspace, len(self.workspace.record.steps), tool_name, args, box["output"]
+        )
+        return ids, kind, box["output"].summary()
+
+    def _action(self, name: str, args: dict) -> list[str]:
+        ws = self.workspace
+        if name == "undo":
+            return [ws.undo()]
+        if name == "revert":
+            return [ws.revert(args["image"])]
+        chosen = args["id"]  # select
+        if ws.artifact(chosen).kind == "image":
+            ws.set_current(chosen)
+        return [chosen]
+
+    def _record_step(
+        self, tool: str, args: dict, ids: list[str], summary: str, begin: float, error: str | None = None
+    ) -> None:
+        models = {role: self.models.settings.spec(role).model for role in TOOL_ROLES.get(tool, [])}
+        record = self.workspace.record
+        record.steps.append(
+            StepRecord(
+                index=len(record.steps),
+                turn=record.turn,
+                tool=tool,
+                args=args,
+                outputs=ids,
+                summary=summary,
+                seconds=round(time.perf_counter() - begin, 4),
+                models=models,
+                error=error,
+            )
+        )
+        self.workspace.save()
+
+    # -- review ----------------------------------------------------------------------
+    def _should_pause(self, plan: Plan, step: Step, result: _Result) -> bool:
+        later = plan.steps[plan.steps.index(step) + 1 :]
+        return self.interactive and plan.review and result.kind == "masks" and bool(later)
+
+    def _pause(self, remaining: list[Step], made: dict[int, str], done: int, planner: str) -> Iterator[Event]:
+        record = self.workspace.record
+        mask_step = max(made)
+        record.pending = {
+            "steps": [s.model_dump() for s in remaining],
+            "made": {str(k): v for k, v in made.items()},
+            "mask_step": mask_step,
+            "done": done,
+            "planner": planner,
+        }
+        self.workspace.save()
+        masks = list(record.last_masks)
+        yield ReviewNeeded(
+            record.current_image or "",
+            masks,
+            f"{len(masks)} candidate mask(s), best first. Pick one, click to add or "
+            "remove parts, grow or shrink it, then continue.",
+        )
+
+    def _pending(self) -> dict:
+        if not self.workspace.record.pending:
+            raise UserError("there is no paused edit to continue; send a new request")
+        return self.workspace.record.pending
+
+    def choose(self, mask_id: str) -> None:
+        """Use `mask_id` for the rest of the paused plan."""
+        pending = self._pending()
+        self.workspace.artifact(mask_id, "mask")
+        pending["made"][str(pending["mask_step"])] = mask_id
+        self._action("select", {"id": mask_id})
+        self.workspace.save()
+
+    def refine(self, **args: Any) -> Iterator[Event]:
+        """Refine the chosen mask (`segment` clicks or `refine_mask` grow/feather) while paused.
+
+        `points=[{"x":..,"y":..,"positive":..}]` re-segments with clicks (plus the chosen
+        mask's box); `grow`/`feather` go to refine_mask. The new mask becomes the choice.
+        """
+        pending = self._pending()
+        chosen = pending["made"][str(pending["mask_step"])]
+        if "points" in args:
+            tool, call = (
+                "segment",
+                {"image": self.workspace.record.current_image, "points": args["points"], "multimask": False},
+            )
+        else:
+            tool, call = "refine_mask", {"mask": chosen, **args}
+        result = yield from self._run_step(0, Step(tool=tool, args=call), {})
+        if result.ok:
+            new = self.workspace.record.steps[-1].outputs[0]
+            self.choose(new)
+            yield ReviewNeeded(
+                self.workspace.record.current_image or "",
+                [new] + [m for m in self.workspace.record.last_masks if m != new],
+                f"{new} is chosen; continue when ready.",
+            )
+
+    def resume(self) -> Iterator[Event]:
+        """Run the rest of the paused plan with the chosen mask."""
+        start, self.model_seconds = time.perf_counter(), 0.0
+        pending = self._pending()
+        made = {int(k): v for k, v in pending["made"].items()}
+        steps = [Step.model_validate(s) for s in pending["steps"]]
+        self.workspace.record.pending = None
+        self.workspace.save()
+        number = pending["done"]
+        for step in steps:
+            number += 1
+            result = yield from self._run_step(number, step, made)
+            if not result.ok:
+                break
+        else:
+            yield from self._finish_turn("")
+        yield Done(self.workspace.record.current_image, time.perf_counter() - start, self.model_seconds)
+
+    # -- answers ---------------------------------------------------------------------
+    def _finish_turn(self, reply: str) -> Iterator[Event]:
+        yield from self._say(reply or self._default_reply())
+
+    def _default_reply(self) -> str:
+        current = self.workspace.record.current_image
+        if not current:
+            return "Done."
+        return (
+            f"Done: {current} is the current image. Say 'try another seed', 'use mask 2', "
+            "'now make it red' or 'undo'."
+        )
+
+    def _say(self, text: str, *, error: bool = False) -> Iterator[Event]:
+        record = self.workspace.record
+        record.messages.append(
+            MessageRecord(role="assistant", text=text, turn=record.turn, image=record.current_image)
+        )
+        self.workspace.save()
+        yield (
+            ErrorEvent(text)
+            if error
+            else AssistantMessage(text, [record.current_image] if record.current_image else [])
+        )
+
+    # -- re-running ------------------------------------------------------------------
+    def rerun(self, step_index: int) -> Any:
+        """Run a recorded step again with its recorded arguments (same seed, same pixels)."""
+        record = self.workspace.record.steps[step_index]
+        tool = self.tools.get(record.tool)
+        ctx = ToolContext(self.models, self.workspace)
+        return tool.run(tool.validate(record.args), ctx)
+
+
+class _Result:
+    def __init__(self, ok: bool, text: str, kind: str = "") -> None:
+        self.ok, self.text, self.kind = ok, text, kind

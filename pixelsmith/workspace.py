@@ -1,0 +1,262 @@
+"""A session on disk: artifacts with ids, a version graph, messages and every step.
+
+Layout of `<data_dir>/sessions/<id>/`:
+    session.json          the record (messages, plans, steps, artifacts, current image)
+    artifacts/<id>.png    every image (RGB) and mask (L) the session made or was given
+
+Nothing lives only in memory: each change is written before the call returns (the JSON
+atomically, via a temporary file), so a crash or restart loses nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+from pydantic import BaseModel, Field
+
+from pixelsmith.agent.plan import ArtifactView, BoxView, EditView, WorkspaceView
+from pixelsmith.errors import ToolInputError, UserError
+from pixelsmith.tools.detect import Detection
+from pixelsmith.tools.detect import Output as Detections
+
+SESSION_ID = re.compile(r"^[a-z0-9][a-z0-9-]{2,63}$")
+
+
+class ArtifactRecord(BaseModel):
+    id: str
+    kind: str  # image | mask | detection
+    parents: list[str] = Field(default_factory=list)
+    tool: str = "upload"
+    step: int | None = None  # index into SessionRecord.steps
+    size: tuple[int, int] | None = None  # (W, H)
+    note: str = ""
+    detections: list[dict[str, Any]] = Field(default_factory=list)
+    labels: list[str] = Field(default_factory=list)
+    candidates: list[str] = Field(default_factory=list)
+
+
+class StepRecord(BaseModel):
+    index: int
+    turn: int
+    tool: str
+    args: dict[str, Any]  # as run: references resolved to ids, seeds filled in
+    outputs: list[str] = Field(default_factory=list)
+    summary: str = ""
+    seconds: float = 0.0
+    models: dict[str, str] = Field(default_factory=dict)  # role -> model id used
+    error: str | None = None
+
+
+class MessageRecord(BaseModel):
+    role: str  # user | assistant
+    text: str
+    turn: int
+    image: str | None = None  # the current image when the message was sent / answered
+    artifacts: list[str] = Field(default_factory=list)
+
+
+class SessionRecord(BaseModel):
+    id: str
+    created: float = Field(default_factory=time.time)
+    title: str = ""
+    turn: int = 0
+    messages: list[MessageRecord] = Field(default_factory=list)
+    plans: list[dict[str, Any]] = Field(default_factory=list)
+    steps: list[StepRecord] = Field(default_factory=list)
+    artifacts: list[ArtifactRecord] = Field(default_factory=list)
+    counters: dict[str, int] = Field(default_factory=dict)
+    current_image: str | None = None
+    history: list[str] = Field(default_factory=list)  # current images, oldest first (undo)
+    last_masks: list[str] = Field(default_factory=list)
+    last_edit: int | None = None  # index of the last inpaint/remove/generate step
+    pending: dict[str, Any] | None = None  # a plan paused for review
+
+
+def sessions_root(data_dir: Path) -> Path:
+    return Path(data_dir) / "sessions"
+
+
+def list_sessions(data_dir: Path) -> list[SessionRecord]:
+    """Every session under `data_dir`, newest first (unreadable ones are skipped)."""
+    records = []
+    for path in sessions_root(data_dir).glob("*/session.json"):
+        try:
+            records.append(SessionRecord.model_validate_json(path.read_text()))
+        except (OSError, ValueError):
+            continue
+    return sorted(records, key=lambda r: -r.created)
+
+
+class Workspace:
+    """One session: an `ArtifactStore` for the tools plus the record of everything done."""
+
+    def __init__(self, folder: Path, record: SessionRecord) -> None:
+        self.folder = folder
+        self.record = record
+        self._cache: dict[str, Any] = {}
+        self._lock = threading.RLock()
+
+    # -- opening -------------------------------------------------------------------
+    @classmethod
+    def create(cls, data_dir: Path, session_id: str | None = None) -> Workspace:
+        session_id = session_id or time.strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(3)
+        if not SESSION_ID.match(session_id):
+            raise UserError(f"session id {session_id!r} must be 3-64 lowercase letters, digits or '-'")
+        folder = sessions_root(data_dir) / session_id
+        if folder.exists():
+            raise UserError(f"session {session_id} already exists; open it instead")
+        (folder / "artifacts").mkdir(parents=True)
+        workspace = cls(folder, SessionRecord(id=session_id))
+        workspace.save()
+        return workspace
+
+    @classmethod
+    def open(cls, data_dir: Path, session_id: str) -> Workspace:
+        path = sessions_root(data_dir) / session_id / "session.json"
+        if not SESSION_ID.match(session_id) or not path.is_file():
+            known = ", ".join(r.id for r in list_sessions(data_dir)[:5]) or "none"
+            raise UserError(f"no session {session_id!r}; recent sessions: {known}")
+        try:
+            record = SessionRecord.model_validate_json(path.read_text())
+        except ValueError as err:
+            raise UserError(
+                f"session {session_id} is damaged ({err.__class__.__name__}); start a new one"
+            ) from None
+        return cls(path.parent, record)
+
+    @property
+    def id(self) -> str:
+        return self.record.id
+
+    def save(self) -> None:
+        """Write session.json atomically."""
+        with self._lock:
+            data = self.record.model_dump_json(indent=1)
+            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".session-", suffix=".json")
+            with os.fdopen(fd, "w") as handle:
+                handle.write(data)
+            os.replace(tmp, self.folder / "session.json")
+
+    # -- ArtifactStore ---------------------------------------------------------------
+    def artifact(self, artifact_id: str, kind: str | None = None) -> ArtifactRecord:
+        found = next((a for a in self.record.artifacts if a.id == artifact_id), None)
+        if found is None or (kind and found.kind != kind):
+            known = [a.id for a in self.record.artifacts if kind in (None, a.kind)]
+            shown = ", ".join(known[-8:]) or "none"
+            raise ToolInputError(f"there is no {kind or 'artifact'} {artifact_id!r}; known: {shown}")
+        return found
+
+    def path(self, artifact_id: str) -> Path:
+        return self.folder / "artifacts" / f"{artifact_id}.png"
+
+    def image(self, artifact_id: str) -> Image.Image:
+        self.artifact(artifact_id, "image")
+        if artifact_id not in self._cache:
+            with Image.open(self.path(artifact_id)) as handle:
+                self._cache[artifact_id] = handle.convert("RGB")
+        return self._cache[artifact_id]
+
+    def mask(self, artifact_id: str) -> np.ndarray:
+        self.artifact(artifact_id, "mask")
+        if artifact_id not in self._cache:
+            with Image.open(self.path(artifact_id)) as handle:
+                self._cache[artifact_id] = np.asarray(handle.convert("L")).copy()
+        return self._cache[artifact_id]
+
+    def detections(self, artifact_id: str) -> Detections:
+        record = self.artifact(artifact_id, "detection")
+        found = [Detection(tuple(d["box"]), d["label"], d["score"]) for d in record.detections]
+        size = record.size or (0, 0)
+        return Detections(found, size, list(record.labels))
+
+    # -- adding ------------------------------------------------------------------------
+    def _new_id(self, kind: str) -> str:
+        count = self.record.counters.get(kind, 0) + 1
+        self.record.counters[kind] = count
+        return f"{kind}-{count}"
+
+    def add_image(self, image: Image.Image, **meta: Any) -> str:
+        artifact_id = self._new_id("image")
+        image = image.convert("RGB")
+        image.save(self.path(artifact_id))
+        self._cache[artifact_id] = image
+        self.record.artifacts.append(ArtifactRecord(id=artifact_id, kind="image", size=image.size, **meta))
+        return artifact_id
+
+    def add_mask(self, mask: np.ndarray, **meta: Any) -> str:
+        artifact_id = self._new_id("mask")
+        Image.fromarray(mask.astype(np.uint8), "L").save(self.path(artifact_id))
+        self._cache[artifact_id] = mask
+        size = (int(mask.shape[1]), int(mask.shape[0]))
+        self.record.artifacts.append(ArtifactRecord(id=artifact_id, kind="mask", size=size, **meta))
+        return artifact_id
+
+    def add_detections(self, found: Detections, **meta: Any) -> str:
+        artifact_id = self._new_id("detection")
+        rows = [{"box": list(d.box), "label": d.label, "score": d.score} for d in found.detections]
+        self.record.artifacts.append(
+            ArtifactRecord(
+                id=artifact_id,
+                kind="detection",
+                size=tuple(found.image_size),
+                detections=rows,
+                labels=list(found.labels),
+                **meta,
+            )
+        )
+        return artifact_id
+
+    # -- versions --------------------------------------------------------------------
+    def set_current(self, image_id: str) -> None:
+        """Make an image current; the previous current image can be reached by `undo`."""
+        self.artifact(image_id, "image")
+        self.record.current_image = image_id
+        self.record.history.append(image_id)
+
+    def undo(self) -> str:
+        """Back one version; a later edit branches from there without losing anything."""
+        if len(self.record.history) < 2:
+            raise ToolInputError("nothing to undo: this is the first version of the image")
+        self.record.history.pop()
+        self.record.current_image = self.record.history[-1]
+        return self.record.current_image
+
+    def revert(self, image_id: str) -> str:
+        self.set_current(image_id)
+        return image_id
+
+    # -- what planners see -----------------------------------------------------------
+    def view(self, concepts: list[str] | None = None) -> WorkspaceView:
+        artifacts = [
+            ArtifactView(
+                id=a.id,
+                kind=a.kind,
+                parents=list(a.parents),
+                tool=a.tool,
+                size=a.size,
+                note=a.note,
+                candidates=list(a.candidates),
+                boxes=[BoxView(d["label"], d["score"], tuple(d["box"])) for d in a.detections],
+            )
+            for a in self.record.artifacts
+        ]
+        last_edit = None
+        if self.record.last_edit is not None:
+            step = self.record.steps[self.record.last_edit]
+            last_edit = EditView(step.tool, dict(step.args), step.args.get("image"), list(step.outputs))
+        return WorkspaceView(
+            current_image=self.record.current_image,
+            artifacts=artifacts,
+            last_edit=last_edit,
+            last_masks=list(self.record.last_masks),
+            concepts=list(concepts or []),
+        )
