@@ -320,6 +320,8 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point: runs the app and turns user errors into one line and exit code 2."""
     import click
 
+    import pixelsmith.cli_agent  # noqa: F401 - registers edit, chat and sessions
+
     try:
         app(args=argv, standalone_mode=False)
     except UserError as err:

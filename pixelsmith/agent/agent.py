@@ -62,6 +62,7 @@ class Agent:
         interactive: bool = False,
         max_steps: int = 12,
         max_retries: int = 2,
+        seed: int | None = None,
     ) -> None:
         self.workspace = workspace
         self.models = models
@@ -70,6 +71,7 @@ class Agent:
         self.interactive = interactive
         self.max_steps = max_steps
         self.max_retries = max_retries
+        self.seed = seed  # used where a step gives none; else a fresh random seed
         self.cancel = threading.Event()
         self.model_seconds = 0.0
 
@@ -184,7 +186,7 @@ class Agent:
     def _run_tool(self, number: int, tool_name: str, args: dict) -> Iterator[Event]:
         tool = self.tools.get(tool_name)
         if "seed" in tool.input_model.model_fields and args.get("seed") is None:
-            args["seed"] = resolve_seed(None)  # recorded, so the result can be re-made
+            args["seed"] = resolve_seed(self.seed)  # recorded, so the result can be re-made
         inputs = tool.validate(args)
         events: queue.Queue = queue.Queue()
         ctx = ToolContext(

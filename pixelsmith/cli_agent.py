@@ -1,0 +1,192 @@
+"""`pixelsmith edit`, `chat` and `sessions`: the agent on the command line.
+
+Both commands print the agent's events as they come (a tqdm bar for diffusion steps)
+and the files of what each step made; `edit --json` prints one JSON record at the end.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from pixelsmith.agent import events as ev
+from pixelsmith.cli import _write, app, settings
+from pixelsmith.errors import UserError
+
+sessions_app = typer.Typer(help="Saved conversations.", no_args_is_help=True)
+app.add_typer(sessions_app, name="sessions")
+
+PlannerOption = Annotated[str | None, typer.Option(help="auto, llm or offline.")]
+
+
+def _agent(session: str | None, planner: str | None, seed: int | None = None):
+    from pixelsmith.agent.agent import Agent
+    from pixelsmith.agent.planner import make_planner
+    from pixelsmith.runtime import ModelRegistry
+    from pixelsmith.workspace import Workspace
+
+    current = settings()
+    data_dir = current.data_dir
+    workspace = Workspace.open(data_dir, session) if session else Workspace.create(data_dir)
+    return Agent(workspace, ModelRegistry(current), planner=make_planner(current, planner), seed=seed)
+
+
+class EventPrinter:
+    """Prints events as lines (to stderr when stdout is JSON) with a tqdm bar for progress."""
+
+    def __init__(self, workspace, *, quiet: bool = False) -> None:
+        self.workspace = workspace
+        self.out = sys.stderr if quiet else sys.stdout
+        self.bar = None
+
+    def __call__(self, event: ev.Event) -> None:
+        if isinstance(event, ev.StepProgress):
+            self._progress(event)
+            return
+        self._close_bar()
+        line = self._line(event)
+        if line:
+            print(line, file=self.out, flush=True)
+
+    def _line(self, event: ev.Event) -> str | None:
+        if isinstance(event, ev.PlanReady):
+            return f"plan ({event.plan.planner}): {event.plan.describe()}"
+        if isinstance(event, ev.StepStarted):
+            return f"[{event.number}] {event.tool} {json.dumps(event.args, default=str)}"
+        if isinstance(event, ev.StepFinished):
+            files = [str(self.workspace.path(i)) for i in event.outputs if not i.startswith("detection")]
+            return f"    {event.summary}" + "".join(f"\n    -> {f}" for f in files)
+        if isinstance(event, ev.AssistantMessage):
+            return f"pixelsmith: {event.text}"
+        if isinstance(event, ev.Notice):
+            return f"note: {event.text}"
+        if isinstance(event, ev.ErrorEvent):
+            return f"error: {event.text}"
+        if isinstance(event, ev.ReviewNeeded):
+            return f"review: {event.message} ({', '.join(event.masks)})"
+        return None
+
+    def _progress(self, event: ev.StepProgress) -> None:
+        from tqdm import tqdm
+
+        if self.bar is None:
+            self.bar = tqdm(total=event.total, desc=event.tool, file=sys.stderr, leave=False, unit="step")
+        self.bar.total = event.total
+        self.bar.update(event.step - self.bar.n)
+
+    def _close_bar(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+def _load(image: Path | None):
+    if image is None:
+        return None
+    from pixelsmith.images import load_image
+
+    return load_image(image, max_pixels=settings().limits.max_pixels)
+
+
+@app.command()
+def edit(
+    image: Path,
+    instruction: str,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write the result here.")] = None,
+    planner: PlannerOption = None,
+    seed: Annotated[int | None, typer.Option(help="Seed for every diffusion step.")] = None,
+    session: Annotated[str | None, typer.Option(help="Continue this session.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON record on stdout.")] = False,
+) -> None:
+    """One request, non-interactive: plan, run, write the result and the session folder."""
+    agent = _agent(session, planner, seed)
+    printer = EventPrinter(agent.workspace, quiet=as_json)
+    failed = False
+    for event in agent.send(instruction, image=_load(image)):
+        printer(event)
+        failed = failed or isinstance(event, ev.ErrorEvent)
+    record = agent.workspace.record
+    turn_steps = [s for s in record.steps if s.turn == record.turn]
+    result = record.current_image if any(s.outputs and s.tool in ("inpaint", "remove", "generate")
+                                         for s in turn_steps) else None
+    if output and result:
+        _write(agent.workspace.image(result), output)
+        printer.out.write(f"wrote {output}\n")
+    if as_json:
+        typer.echo(json.dumps(_edit_record(agent.workspace, turn_steps, result, output), indent=2))
+    if failed or result is None and output:
+        raise typer.Exit(1)
+
+
+def _edit_record(workspace, steps, result: str | None, output: Path | None) -> dict[str, Any]:
+    record = workspace.record
+    return {
+        "session": record.id,
+        "folder": str(workspace.folder),
+        "plan": [s.tool for s in steps],
+        "steps": [
+            {"tool": s.tool, "args": s.args, "outputs": s.outputs, "error": s.error, "seconds": s.seconds,
+             "files": [str(workspace.path(i)) for i in s.outputs if not i.startswith("detection")]}
+            for s in steps
+        ],
+        "result": result,
+        "output": str(output) if output and result else None,
+        "messages": [m.text for m in record.messages if m.turn == record.turn and m.role == "assistant"],
+    }
+
+
+@app.command()
+def chat(
+    image: Annotated[Path | None, typer.Argument(help="A photo to start from.")] = None,
+    session: Annotated[str | None, typer.Option(help="Resume this session.")] = None,
+    planner: PlannerOption = None,
+) -> None:
+    """A conversation in the terminal; 'quit' or Ctrl-D ends it (the session is kept)."""
+    agent = _agent(session, planner)
+    printer = EventPrinter(agent.workspace)
+    print(f"session {agent.workspace.id} ({agent.workspace.folder}); 'quit' to leave")
+    pending = _load(image)
+    while True:
+        try:
+            message = input("you> ").strip()
+        except EOFError:
+            break
+        if message.lower() in ("quit", "exit", ":q"):
+            break
+        if not message:
+            continue
+        try:
+            for event in agent.send(message, image=pending):
+                printer(event)
+        except UserError as err:
+            print(f"error: {err}")
+        pending = None
+    print(f"resume with: pixelsmith chat --session {agent.workspace.id}")
+
+
+@sessions_app.command("list")
+def sessions_list() -> None:
+    """Saved sessions, newest first."""
+    from pixelsmith.workspace import list_sessions
+
+    for record in list_sessions(settings().data_dir):
+        print(f"{record.id}  {len(record.messages):3d} messages  {record.current_image or '-':10}  {record.title}")
+
+
+@sessions_app.command("show")
+def sessions_show(session_id: str) -> None:
+    """A session's conversation and steps."""
+    from pixelsmith.workspace import Workspace
+
+    workspace = Workspace.open(settings().data_dir, session_id)
+    record = workspace.record
+    print(f"session {record.id} in {workspace.folder}; current image {record.current_image}")
+    for message in record.messages:
+        print(f"[{message.turn}] {message.role}: {message.text}")
+        for step in (s for s in record.steps if s.turn == message.turn and message.role == "user"):
+            status = f"error: {step.error}" if step.error else ", ".join(step.outputs)
+            print(f"      {step.tool}: {status}")
