@@ -174,7 +174,8 @@ def sessions_list() -> None:
     from pixelsmith.workspace import list_sessions
 
     for record in list_sessions(settings().data_dir):
-        print(f"{record.id}  {len(record.messages):3d} messages  {record.current_image or '-':10}  {record.title}")
+        current = record.current_image or "-"
+        print(f"{record.id}  {len(record.messages):3d} messages  {current:10}  {record.title}")
 
 
 @sessions_app.command("show")

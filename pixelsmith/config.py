@@ -91,6 +91,9 @@ class Settings(BaseSettings):
     dtype: Literal["auto", "fp32", "fp16", "bf16"] = "auto"
     data_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_data_dir("pixelsmith")))
     limits: Limits = Limits()
+    memory_budget_gb: float | None = Field(
+        default=None, gt=0, description="Evict least-recently-used models above this total."
+    )
     llm_model: str | None = Field(default=None, description="e.g. gpt-4o-mini, qwen2.5:7b.")
     llm_base_url: str | None = Field(default=None, description="OpenAI-compatible /v1 URL.")
     llm_api_key: str | None = Field(default=None, description="Else $OPENAI_API_KEY.")

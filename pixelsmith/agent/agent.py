@@ -8,7 +8,6 @@ carry it on. A failing step leaves the workspace as it was before that step.
 
 from __future__ import annotations
 
-import queue
 import threading
 import time
 from collections.abc import Iterator
@@ -34,19 +33,11 @@ from pixelsmith.agent.planner import Observation, Planner, PlannerUnavailable, m
 from pixelsmith.agent.validate import resolve, validate_plan
 from pixelsmith.diffusion import resolve_seed
 from pixelsmith.errors import UserError
+from pixelsmith.runtime.executor import TOOL_ROLES, Executor, ToolCall, shared_executor
 from pixelsmith.runtime.registry import ModelRegistry
 from pixelsmith.tools import ToolContext, default_tools
 from pixelsmith.tools.registry import ToolRegistry
 from pixelsmith.workspace import MessageRecord, StepRecord, Workspace
-
-TOOL_ROLES = {
-    "detect": ["detector"],
-    "segment": ["segmenter"],
-    "inpaint": ["inpainter", "ranker"],
-    "remove": ["inpainter"],
-    "generate": ["generator", "ranker"],
-    "rank": ["ranker"],
-}
 
 
 class Agent:
@@ -63,6 +54,7 @@ class Agent:
         max_steps: int = 12,
         max_retries: int = 2,
         seed: int | None = None,
+        executor: Executor | None = None,
     ) -> None:
         self.workspace = workspace
         self.models = models
@@ -72,6 +64,7 @@ class Agent:
         self.max_steps = max_steps
         self.max_retries = max_retries
         self.seed = seed  # used where a step gives none; else a fresh random seed
+        self.executor = executor or shared_executor(models)
         self.cancel = threading.Event()
         self.model_seconds = 0.0
 
@@ -187,35 +180,18 @@ class Agent:
         tool = self.tools.get(tool_name)
         if "seed" in tool.input_model.model_fields and args.get("seed") is None:
             args["seed"] = resolve_seed(self.seed)  # recorded, so the result can be re-made
-        inputs = tool.validate(args)
-        events: queue.Queue = queue.Queue()
-        ctx = ToolContext(
-            self.models,
-            self.workspace,
-            cancel=self.cancel,
-            on_progress=lambda p: events.put(StepProgress(number, tool_name, p.step, p.total, p.label)),
-        )
-        box: dict[str, Any] = {}
-
-        def work() -> None:
-            try:
-                box["output"] = tool.run(inputs, ctx)
-            except BaseException as err:  # handed to the generator's thread below
-                box["error"] = err
-            finally:
-                events.put(None)
-
+        tool.validate(args)
         started = time.perf_counter()
-        threading.Thread(target=work, name=f"pixelsmith-{tool_name}", daemon=True).start()
-        while (event := events.get()) is not None:
-            yield event
-        self.model_seconds += time.perf_counter() - started
-        if "error" in box:
-            raise box["error"]
-        ids, kind = outputs.store(
-            self.workspace, len(self.workspace.record.steps), tool_name, args, box["output"]
+        job = self.executor.submit(
+            ToolCall(tool_name, args, self.workspace, self.workspace.id), cancel=self.cancel
         )
-        return ids, kind, box["output"].summary()
+        for p in job.progress():
+            yield StepProgress(number, tool_name, p.step, p.total, p.label)
+        output = job.result()
+        self.model_seconds += time.perf_counter() - started
+        index = len(self.workspace.record.steps)
+        ids, kind = outputs.store(self.workspace, index, tool_name, args, output)
+        return ids, kind, output.summary()
 
     def _action(self, name: str, args: dict) -> list[str]:
         ws = self.workspace
@@ -358,8 +334,7 @@ class Agent:
         """Run a recorded step again with its recorded arguments (same seed, same pixels)."""
         record = self.workspace.record.steps[step_index]
         tool = self.tools.get(record.tool)
-        ctx = ToolContext(self.models, self.workspace)
-        return tool.run(tool.validate(record.args), ctx)
+        return tool.run(tool.validate(record.args), ToolContext(self.models, self.workspace))
 
 
 class _Result:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from collections import Counter
@@ -27,18 +28,24 @@ class ModelRegistry:
         self.load_counts: Counter[str] = Counter()
         self.load_seconds: dict[str, float] = {}
         self._models: dict[str, Any] = {}
+        self._last_used: dict[str, float] = {}
+        self.sizes: dict[str, int] = {}  # bytes of parameters and buffers per loaded role
+        self.evictions: Counter[str] = Counter()
         self._locks = {role: threading.RLock() for role in ROLES}
 
     def get(self, role: Role) -> Any:
         """The loaded model of `role`; loads it on first use."""
         if role not in self._locks:
             raise UserError(f"unknown model role {role!r}; choose one of {', '.join(ROLES)}")
+        self._last_used[role] = time.monotonic()
         model = self._models.get(role)
         if model is not None:
             return model
         with self._locks[role]:
             if role not in self._models:
                 self._models[role] = self._load(role)
+                self.sizes[role] = model_bytes(self._models[role])
+                self._enforce_budget(keep=role)
             return self._models[role]
 
     def _load(self, role: Role) -> Any:
@@ -64,8 +71,47 @@ class ModelRegistry:
     def unload(self, role: Role) -> None:
         """Drop a role's model (it reloads on the next `get`)."""
         with self._locks[role]:
-            self._models.pop(role, None)
+            if self._models.pop(role, None) is not None:
+                self.sizes.pop(role, None)
+                self.evictions[role] += 1
         _free_device_memory()
+
+    def evict_all(self, *, keep: list[str] | tuple[str, ...] = ()) -> None:
+        """Unload every model except `keep` (after an out-of-memory error)."""
+        for role in [r for r in self._models if r not in keep]:
+            self.unload(role)  # type: ignore[arg-type]
+
+    def _enforce_budget(self, *, keep: str) -> None:
+        """Evict least-recently-used models while the resident total exceeds the budget."""
+        budget = self.settings.memory_budget_gb
+        if budget is None:
+            return
+        limit = int(budget * 1024**3)
+        while sum(self.sizes.values()) > limit:
+            others = [r for r in self._models if r != keep]
+            if not others:
+                return
+            self.unload(min(others, key=lambda r: self._last_used.get(r, 0.0)))  # type: ignore[arg-type]
+
+
+def model_bytes(model: Any) -> int:
+    """Bytes of parameters and buffers of a module, a pipeline, or a wrapper holding one."""
+    import torch
+
+    modules = []
+    if isinstance(model, torch.nn.Module):
+        modules = [model]
+    elif hasattr(model, "components"):  # a diffusers pipeline
+        modules = [c for c in model.components.values() if isinstance(c, torch.nn.Module)]
+    elif isinstance(getattr(model, "model", None), torch.nn.Module):
+        modules = [model.model]
+    seen, total = set(), 0
+    for module in modules:
+        for tensor in itertools.chain(module.parameters(), module.buffers()):
+            if tensor.data_ptr() not in seen:
+                seen.add(tensor.data_ptr())
+                total += tensor.numel() * tensor.element_size()
+    return total
 
 
 def _quiet_libraries() -> None:

@@ -1,0 +1,186 @@
+"""Executors: where tool calls run. One interface for the agent, the UI and the CLI.
+
+`LocalExecutor` (the default) owns a worker thread per device slot that runs jobs from a
+fair queue: sessions take turns, so one session's long batch does not starve another's
+click. A job streams progress, can be cancelled while queued or running (diffusion stops
+at the next step), and survives one out-of-memory error by evicting the other models and
+trying again.
+"""
+
+from __future__ import annotations
+
+import itertools
+import queue
+import threading
+from collections import OrderedDict, deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from pixelsmith.errors import InterruptedError_, OutOfMemoryError
+from pixelsmith.runtime.registry import ModelRegistry
+from pixelsmith.tools.base import ArtifactStore, Progress, ToolContext
+
+_DONE = object()
+_ids = itertools.count(1)
+
+
+@dataclass
+class ToolCall:
+    """A tool name, its validated-or-raw arguments, and the session whose store it reads."""
+
+    tool: str
+    args: dict[str, Any]
+    store: ArtifactStore
+    session: str = "default"
+
+
+@dataclass
+class JobHandle:
+    """A submitted call: iterate `progress()`, then `result()`; `cancel()` any time."""
+
+    call: ToolCall
+    cancel_event: threading.Event = field(default_factory=threading.Event)
+    id: int = field(default_factory=lambda: next(_ids))
+    status: str = "queued"  # queued | running | done | failed | cancelled
+    _events: queue.Queue = field(default_factory=queue.Queue)
+    _finished: threading.Event = field(default_factory=threading.Event)
+    _output: Any = None
+    _error: BaseException | None = None
+
+    def progress(self) -> Iterator[Progress]:
+        """Progress records until the job ends (returns at once for a finished job)."""
+        while not self._finished.is_set() or not self._events.empty():
+            item = self._events.get()
+            if item is _DONE:
+                return
+            yield item
+
+    def result(self, timeout: float | None = None) -> Any:
+        if not self._finished.wait(timeout):
+            raise TimeoutError(f"job {self.id} ({self.call.tool}) is still {self.status}")
+        if self._error is not None:
+            raise self._error
+        return self._output
+
+    def cancel(self) -> None:
+        self.cancel_event.set()
+
+    def _finish(self, status: str, output: Any = None, error: BaseException | None = None) -> None:
+        self.status, self._output, self._error = status, output, error
+        self._finished.set()
+        self._events.put(_DONE)
+
+
+class Executor(Protocol):
+    def submit(self, call: ToolCall, *, cancel: threading.Event | None = None) -> JobHandle: ...
+    def shutdown(self) -> None: ...
+
+
+class FairQueue:
+    """Jobs grouped by session; `pop` serves sessions in turn (round robin)."""
+
+    def __init__(self) -> None:
+        self._by_session: OrderedDict[str, deque[JobHandle]] = OrderedDict()
+        self._ready = threading.Condition()
+        self._closed = False
+
+    def push(self, job: JobHandle) -> None:
+        with self._ready:
+            self._by_session.setdefault(job.call.session, deque()).append(job)
+            self._ready.notify()
+
+    def pop(self) -> JobHandle | None:
+        """The next job, or None once closed and empty."""
+        with self._ready:
+            while not self._by_session and not self._closed:
+                self._ready.wait()
+            if not self._by_session:
+                return None
+            session, jobs = next(iter(self._by_session.items()))
+            job = jobs.popleft()
+            del self._by_session[session]
+            if jobs:  # this session goes to the back of the line
+                self._by_session[session] = jobs
+            return job
+
+    def close(self) -> None:
+        with self._ready:
+            self._closed = True
+            self._ready.notify_all()
+
+    def __len__(self) -> int:
+        with self._ready:
+            return sum(len(jobs) for jobs in self._by_session.values())
+
+
+class LocalExecutor:
+    """Runs tool calls on this machine's device with the registry's resident models."""
+
+    def __init__(self, models: ModelRegistry, *, tools=None, workers: int = 1) -> None:
+        from pixelsmith.tools import default_tools
+
+        self.models = models
+        self.tools = tools or default_tools()
+        self.queue = FairQueue()
+        self._threads = [
+            threading.Thread(target=self._work, name=f"pixelsmith-worker-{i}", daemon=True)
+            for i in range(workers)
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def submit(self, call: ToolCall, *, cancel: threading.Event | None = None) -> JobHandle:
+        job = JobHandle(call, cancel_event=cancel or threading.Event())
+        self.queue.push(job)
+        return job
+
+    def shutdown(self) -> None:
+        self.queue.close()
+
+    def _work(self) -> None:
+        while (job := self.queue.pop()) is not None:
+            if job.cancel_event.is_set():
+                job._finish(
+                    "cancelled", error=InterruptedError_("stopped before it started; nothing changed")
+                )
+                continue
+            job.status = "running"
+            try:
+                job._finish("done", output=self._run(job))
+            except InterruptedError_ as err:
+                job._finish("cancelled", error=err)
+            except BaseException as err:  # handed to whoever waits on the job
+                job._finish("failed", error=err)
+
+    def _run(self, job: JobHandle) -> Any:
+        tool = self.tools.get(job.call.tool)
+        inputs = tool.validate(job.call.args)
+        ctx = ToolContext(self.models, job.call.store, on_progress=job._events.put, cancel=job.cancel_event)
+        try:
+            return tool.run(inputs, ctx)
+        except OutOfMemoryError:
+            # One retry with everything else evicted, then the readable error stands.
+            self.models.evict_all(keep=TOOL_ROLES.get(job.call.tool, []))
+            return tool.run(inputs, ctx)
+
+
+TOOL_ROLES = {
+    "detect": ["detector"],
+    "segment": ["segmenter"],
+    "inpaint": ["inpainter", "ranker"],
+    "remove": ["inpainter"],
+    "generate": ["generator", "ranker"],
+    "rank": ["ranker"],
+}
+
+_shared: dict[int, LocalExecutor] = {}
+_shared_lock = threading.Lock()
+
+
+def shared_executor(models: ModelRegistry) -> LocalExecutor:
+    """One executor per registry per process (the UI and `chat` share it)."""
+    with _shared_lock:
+        if id(models) not in _shared:
+            _shared[id(models)] = LocalExecutor(models)
+        return _shared[id(models)]
