@@ -1,0 +1,121 @@
+"""The local executor: fair queue, cancellation, out-of-memory retry, memory budget."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+from pydantic import BaseModel
+
+from pixelsmith.config import load_settings
+from pixelsmith.errors import InterruptedError_, OutOfMemoryError
+from pixelsmith.runtime import ModelRegistry
+from pixelsmith.runtime.executor import FairQueue, JobHandle, LocalExecutor, ToolCall
+from pixelsmith.testing import noise_image
+from pixelsmith.tools import MemoryStore, default_tools
+from pixelsmith.tools.registry import Tool
+
+
+def _store(width: int = 96, height: int = 64) -> tuple[MemoryStore, str, str]:
+    store = MemoryStore()
+    image = store.add("image", noise_image(width, height))
+    mask = np.zeros((height, width), np.uint8)
+    mask[10:40, 20:60] = 255
+    return store, image, store.add("mask", mask)
+
+
+def test_fair_queue_serves_sessions_in_turn():
+    queue = FairQueue()
+    jobs = [JobHandle(ToolCall("detect", {}, MemoryStore(), "busy")) for _ in range(5)]
+    click = JobHandle(ToolCall("segment", {}, MemoryStore(), "other"))
+    for job in jobs:
+        queue.push(job)
+    queue.push(click)
+    order = [queue.pop() for _ in range(6)]
+    assert order[:3] == [jobs[0], click, jobs[1]]  # the other session waits for one job, not five
+    assert order[3:] == jobs[2:]
+
+
+def test_jobs_stream_progress_and_results(tiny_registry):
+    executor = LocalExecutor(tiny_registry)
+    store, image, mask = _store()
+    args = {"image": image, "mask": mask, "prompt": "a dragon", "num_inference_steps": 3, "seed": 4}
+    job = executor.submit(ToolCall("inpaint", args, store, "s1"))
+    steps = [p.step for p in job.progress()]
+    assert steps[-1] == steps[-1] and steps == sorted(steps) and len(steps) >= 3
+    assert job.result().images[0].size == (96, 64) and job.status == "done"
+    executor.shutdown()
+
+
+def test_cancel_running_and_queued_jobs(tiny_registry):
+    executor = LocalExecutor(tiny_registry)
+    store, image, mask = _store()
+    args = {"image": image, "mask": mask, "prompt": "x", "num_inference_steps": 60, "seed": 1}
+    running = executor.submit(ToolCall("inpaint", args, store, "a"))
+    queued = executor.submit(ToolCall("inpaint", args, store, "a"))
+    queued.cancel()
+    seen = 0
+    for _ in running.progress():
+        seen += 1
+        running.cancel()
+    with pytest.raises(InterruptedError_):
+        running.result(timeout=60)
+    assert running.status == "cancelled" and seen < 60  # stopped at the next step
+    with pytest.raises(InterruptedError_, match="before it started"):
+        queued.result(timeout=60)
+    # the executor keeps serving after cancellations
+    done = executor.submit(ToolCall("detect", {"image": image, "labels": ["cat"]}, store, "b"))
+    assert done.result(timeout=60).image_size == (96, 64)
+    executor.shutdown()
+
+
+class _Input(BaseModel):
+    image: str
+
+
+@dataclass
+class _Output:
+    attempts: int
+
+    def summary(self) -> str:
+        return f"{self.attempts} attempts"
+
+
+def test_out_of_memory_once_is_survived_by_evicting(tiny_config):
+    registry = ModelRegistry(load_settings(tiny_config))
+    registry.get("detector"), registry.get("ranker")
+    attempts = []
+
+    def run(inputs: _Input, ctx) -> _Output:
+        attempts.append(sorted(ctx.models.loaded()))
+        if len(attempts) == 1:
+            raise OutOfMemoryError("simulated: the GPU ran out of memory")
+        return _Output(len(attempts))
+
+    tools = default_tools()
+    tools.register(Tool("flaky", _Input, _Output, "fails once with OOM", run))
+    executor = LocalExecutor(registry, tools=tools)
+    store, image, _ = _store()
+    assert executor.submit(ToolCall("flaky", {"image": image}, store)).result(timeout=30).attempts == 2
+    assert attempts == [["detector", "ranker"], []]  # the retry ran with the others evicted
+    executor.shutdown()
+
+
+def test_memory_budget_evicts_least_recently_used_and_reloads_correctly(tiny_config):
+    registry = ModelRegistry(load_settings(tiny_config, memory_budget_gb=0.005))
+    tools, (store, image, mask) = default_tools(), _store()
+    from pixelsmith.tools import ToolContext
+
+    ctx = ToolContext(registry, store)
+    detect = tools.get("detect")
+    before = detect.run(detect.validate({"image": image, "labels": ["cat"]}), ctx)
+    registry.get("segmenter")
+    inpaint = tools.get("inpaint")
+    inpaint.run(inpaint.validate({"image": image, "mask": mask, "prompt": "x",
+                                  "num_inference_steps": 2, "seed": 0}), ctx)
+    assert sum(registry.sizes.values()) <= 0.005 * 1024**3
+    assert registry.evictions["detector"] == 1 and not registry.is_loaded("detector")
+    after = detect.run(detect.validate({"image": image, "labels": ["cat"]}), ctx)
+    assert registry.load_counts["detector"] == 2
+    assert after.detections == before.detections
