@@ -36,6 +36,7 @@ from pixelsmith.errors import UserError
 from pixelsmith.runtime.executor import TOOL_ROLES, Executor, ToolCall, shared_executor
 from pixelsmith.runtime.registry import ModelRegistry
 from pixelsmith.tools import ToolContext, default_tools
+from pixelsmith.tracking import make_tracker
 from pixelsmith.tools.registry import ToolRegistry
 from pixelsmith.workspace import MessageRecord, StepRecord, Workspace
 
@@ -55,6 +56,7 @@ class Agent:
         max_retries: int = 2,
         seed: int | None = None,
         executor: Executor | None = None,
+        defaults: dict[str, Any] | None = None,
     ) -> None:
         self.workspace = workspace
         self.models = models
@@ -64,7 +66,9 @@ class Agent:
         self.max_steps = max_steps
         self.max_retries = max_retries
         self.seed = seed  # used where a step gives none; else a fresh random seed
+        self.defaults = dict(defaults or {})  # tool arguments used where a step gives none
         self.executor = executor or shared_executor(models)
+        self.tracker = make_tracker(models.settings, workspace)
         self.cancel = threading.Event()
         self.model_seconds = 0.0
 
@@ -85,7 +89,10 @@ class Agent:
         record.title = record.title or message[:60]
         self.workspace.save()
         yield from self._plan_and_run(message)
-        yield Done(record.current_image, time.perf_counter() - start, self.model_seconds)
+        seconds = time.perf_counter() - start
+        if self.tracker is not None:
+            self.tracker.log_turn(seconds, self.model_seconds)
+        yield Done(record.current_image, seconds, self.model_seconds)
 
     def _plan_and_run(self, message: str) -> Iterator[Event]:
         planner, view = self.planner, self.workspace.view()
@@ -178,7 +185,9 @@ class Agent:
 
     def _run_tool(self, number: int, tool_name: str, args: dict) -> Iterator[Event]:
         tool = self.tools.get(tool_name)
-        if "seed" in tool.input_model.model_fields and args.get("seed") is None:
+        fields = tool.input_model.model_fields
+        args.update({k: v for k, v in self.defaults.items() if k in fields and args.get(k) is None})
+        if "seed" in fields and args.get("seed") is None:
             args["seed"] = resolve_seed(self.seed)  # recorded, so the result can be re-made
         tool.validate(args)
         started = time.perf_counter()
