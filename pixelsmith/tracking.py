@@ -52,7 +52,8 @@ class CometTracker:
             self.experiment.log_parameters(params)
             for artifact_id in step.outputs:
                 if not artifact_id.startswith("detection"):
-                    self.experiment.log_image(str(self.workspace.path(artifact_id)), name=artifact_id, step=turn)
+                    path = str(self.workspace.path(artifact_id))
+                    self.experiment.log_image(path, name=artifact_id, step=turn)
 
     def close(self) -> None:
         self.experiment.end()

@@ -36,8 +36,8 @@ from pixelsmith.errors import UserError
 from pixelsmith.runtime.executor import TOOL_ROLES, Executor, ToolCall, shared_executor
 from pixelsmith.runtime.registry import ModelRegistry
 from pixelsmith.tools import ToolContext, default_tools
-from pixelsmith.tracking import make_tracker
 from pixelsmith.tools.registry import ToolRegistry
+from pixelsmith.tracking import make_tracker
 from pixelsmith.workspace import MessageRecord, StepRecord, Workspace
 
 
