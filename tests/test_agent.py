@@ -1,0 +1,163 @@
+"""The agent with the offline planner on tiny models: turns, follow-ups, undo, review, reopen."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from pixelsmith.agent import events as ev
+from pixelsmith.agent.agent import Agent
+from pixelsmith.agent.plan import Plan, Step
+from pixelsmith.agent.planner import OneShotTurn, make_planner
+from pixelsmith.cli import main
+from pixelsmith.config import load_settings
+from pixelsmith.testing import noise_image
+from pixelsmith.workspace import Workspace
+
+DRAGON = "replace the cat with a realistic green dragon"
+
+
+@pytest.fixture
+def agent(tiny_config, tiny_registry, tmp_path) -> Agent:
+    settings = load_settings(tiny_config, data_dir=tmp_path / "data")
+    workspace = Workspace.create(settings.data_dir)
+    return Agent(workspace, tiny_registry, planner=make_planner(settings, "offline"), seed=11)
+
+
+def _send(agent: Agent, message: str, image=None) -> list:
+    events = list(agent.send(message, image=image))
+    assert isinstance(events[-1], ev.Done)
+    return events
+
+
+def _tools(events) -> list[str]:
+    return [e.tool for e in events if isinstance(e, ev.StepFinished)]
+
+
+def test_edit_command_writes_result_and_session(tiny_settings, cat_photo, tmp_path, capsys):
+    photo = tmp_path / "cat.png"
+    cat_photo.save(photo)
+    out_path = tmp_path / "dragon.png"
+    assert main(["edit", str(photo), DRAGON, "-o", str(out_path), "--seed", "3", "--json"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["plan"] == ["detect", "segment", "inpaint"]
+    assert Image.open(out_path).size == cat_photo.size
+    files = sorted(p.name for p in (tmp_path / "data" / "sessions" / record["session"] / "artifacts").iterdir())
+    assert files == ["image-1.png", "image-2.png", "mask-1.png", "mask-2.png", "mask-3.png"]
+    session = json.loads((tmp_path / "data" / "sessions" / record["session"] / "session.json").read_text())
+    kinds = {a["kind"] for a in session["artifacts"]}
+    assert kinds == {"image", "detection", "mask"}
+    assert session["steps"][2]["args"]["seed"] == 3 and session["steps"][2]["models"]["inpainter"]
+
+
+def test_follow_ups_undo_branch_and_reopen(agent, cat_photo):
+    assert _tools(_send(agent, DRAGON, cat_photo)) == ["detect", "segment", "inpaint"]
+    ws = agent.workspace
+    assert ws.record.current_image == "image-2"
+    red = _send(agent, "now make it red")
+    assert _tools(red)[-1] == "inpaint"
+    last = ws.record.steps[-1]
+    assert "red" in last.args["prompt"] and last.args["image"] == "image-1"
+    assert ws.record.current_image == "image-3"
+    _send(agent, "undo")
+    assert ws.record.current_image == "image-2"
+    _send(agent, "try again with another seed")
+    assert ws.record.current_image == "image-4"
+    assert ws.artifact("image-3").parents[0] == "image-1"  # the undone branch is kept
+    # a new process sees the same session
+    code = (
+        "import json; from pixelsmith.workspace import Workspace\n"
+        f"ws = Workspace.open({str(ws.folder.parent.parent)!r}, {ws.id!r})\n"
+        "print(json.dumps([ws.record.current_image, len(ws.record.messages), ws.image('image-4').size]))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout) == ["image-4", len(ws.record.messages), list(cat_photo.size)]
+
+
+def test_a_recorded_step_re_runs_to_the_same_pixels(agent, cat_photo):
+    _send(agent, DRAGON, cat_photo)
+    index = next(s.index for s in agent.workspace.record.steps if s.tool == "inpaint")
+    again = agent.rerun(index).images[0]
+    stored = agent.workspace.image(agent.workspace.record.steps[index].outputs[0])
+    assert np.array_equal(np.asarray(again), np.asarray(stored))
+
+
+def test_review_pauses_then_uses_the_chosen_mask(tiny_config, tiny_registry, tmp_path, cat_photo):
+    settings = load_settings(tiny_config, data_dir=tmp_path / "data")
+    agent = Agent(Workspace.create(settings.data_dir), tiny_registry,
+                  planner=make_planner(settings, "offline"), interactive=True)
+    events = _send(agent, DRAGON, cat_photo)
+    review = [e for e in events if isinstance(e, ev.ReviewNeeded)]
+    assert review and review[0].masks == ["mask-1", "mask-2", "mask-3"]
+    assert _tools(events) == ["detect", "segment"]
+    agent.choose("mask-2")
+    refined = list(agent.refine(points=[{"x": 200, "y": 120, "positive": True}]))
+    assert isinstance(refined[-1], ev.ReviewNeeded) and refined[-1].masks[0] == "mask-4"
+    resumed = list(agent.resume())
+    assert _tools(resumed) == ["inpaint"]
+    assert agent.workspace.record.steps[-1].args["mask"] == "mask-4"
+    assert agent.workspace.record.pending is None
+
+
+def test_nothing_found_is_a_message_not_a_crash(tiny_config, tiny_registry, tmp_path):
+    settings = load_settings(tiny_config, data_dir=tmp_path / "data")
+    agent = Agent(Workspace.create(settings.data_dir), tiny_registry, planner=make_planner(settings, "offline"))
+
+    events = _send(agent, "remove the cat, threshold 1", noise_image(96, 64))
+    messages = [e.text for e in events if isinstance(e, ev.AssistantMessage)]
+    assert not [e for e in events if isinstance(e, ev.ErrorEvent)] or messages
+    text = " ".join(messages + [e.text for e in events if isinstance(e, ev.ErrorEvent)])
+    assert "cat" in text.lower()
+    assert agent.workspace.record.current_image == "image-1"
+
+
+class _Scripted:
+    name = "scripted"
+
+    def __init__(self, steps):
+        self.steps = steps
+
+    def begin(self, message, view):
+        return OneShotTurn(Plan(steps=[Step(**s) for s in self.steps]))
+
+
+def test_failed_step_leaves_workspace_as_it_was(tiny_registry, tmp_path):
+    workspace = Workspace.create(tmp_path / "data")
+    agent = Agent(workspace, tiny_registry, planner=_Scripted(
+        [{"tool": "segment", "args": {"points": [{"x": 500, "y": 10}]}}]))
+    events = _send(agent, "cut", noise_image(64, 48))
+    errors = [e.text for e in events if isinstance(e, ev.ErrorEvent)]
+    assert errors == ["point (500, 10) is outside the 64x48 image"]
+    assert [a.id for a in workspace.record.artifacts] == ["image-1"]
+    assert workspace.record.steps[-1].error == errors[0]
+
+
+def test_plan_with_unknown_id_is_refused_before_running(tiny_registry, tmp_path):
+    workspace = Workspace.create(tmp_path / "data")
+    agent = Agent(workspace, tiny_registry, planner=_Scripted(
+        [{"tool": "detect", "args": {"labels": ["cat"]}},
+         {"tool": "inpaint", "args": {"mask": "mask-7", "prompt": "x"}}]))
+    events = _send(agent, "do it", noise_image(64, 48))
+    assert "there is no mask 'mask-7'" in [e for e in events if isinstance(e, ev.ErrorEvent)][0].text
+    assert workspace.record.steps == []  # not even the valid first step ran
+
+
+def test_not_understood_gets_suggestions(agent):
+    events = _send(agent, "what is the meaning of life?", noise_image(32, 32))
+    replies = [e.text for e in events if isinstance(e, (ev.AssistantMessage, ev.ErrorEvent))]
+    assert replies and not _tools(events)
+    assert "replace" in replies[0].lower()
+
+
+def test_comet_tracking_offline(agent, cat_photo, monkeypatch, tiny_registry):
+    pytest.importorskip("comet_ml")
+    monkeypatch.setenv("PIXELSMITH_TRACKING", "comet")
+    tracked = Agent(agent.workspace, tiny_registry, planner=agent.planner, seed=1)
+    _send(tracked, DRAGON, cat_photo)
+    tracked.tracker.close()
+    assert list((agent.workspace.folder.parent.parent / "tracking").glob("*.zip"))
