@@ -110,7 +110,7 @@ class Agent:
         while plan.steps and done_steps < self.max_steps:
             error = self._prepare(plan, first_number=done_steps + 1)
             if error:
-                if planner.name == "offline" or retries >= self.max_retries:
+                if not getattr(planner, "accepts_feedback", False) or retries >= self.max_retries:
                     yield from self._say(f"I could not do that: {error}", error=True)
                     return
                 retries += 1
@@ -126,7 +126,7 @@ class Agent:
                 result = yield from self._run_step(done_steps, step, outputs_by_step)
                 observations.append(Observation(step.call_id, step.tool, result.ok, result.text))
                 if not result.ok:
-                    if planner.name == "offline":
+                    if not getattr(planner, "accepts_feedback", False):
                         return
                     break
                 if self._should_pause(plan, step, result):

@@ -134,6 +134,7 @@ class LLMPlanner:
     """Plans with a LangChain chat model that supports `bind_tools`."""
 
     name = "llm"
+    accepts_feedback = True  # tool results and validation errors go back to the model
 
     def __init__(
         self,
