@@ -1,0 +1,349 @@
+"""The offline planner: chat messages to plans by rules, with no LLM.
+
+A message goes through three stages:
+
+1. `normalise`: lower case, inline parameters taken out ("seed 7", "4 candidates"),
+   punctuation and polite wrappers ("could you", "please") removed.
+2. The intent table in `phrases` is tried in order; the first pattern that matches the
+   whole text names the handler.
+3. The handler builds the plan. New requests read their object phrase (`parse_subject`:
+   labels, position, plural) and edit `view.current_image`; follow-ups re-run
+   `view.last_edit` on its input image with the one change asked for.
+
+What the rules cannot turn into steps comes back as a plan with only a `reply`: what was
+not understood and a few example phrasings (`prompts/offline_help.md`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from pixelsmith.agent import phrases
+from pixelsmith.agent.phrases import Subject, parse_subject, replacement_prompt, with_colour
+from pixelsmith.agent.plan import Plan, Step, WorkspaceView
+
+DEFAULT_GROW = 10  # pixels, for "expand the mask"
+DEFAULT_FEATHER = 8.0  # pixels, for "feather the mask"
+QUOTES = str.maketrans("‘’“”", "''\"\"")
+
+
+@dataclass(frozen=True)
+class Request:
+    """A message ready for the intent table."""
+
+    message: str  # as the user wrote it
+    text: str  # normalised, parameters taken out
+    params: dict[str, Any]  # inline tool arguments: seed, guidance_scale, num_candidates, ...
+
+
+class Unclear(Exception):
+    """A message the rules cannot turn into steps; the text is the reply."""
+
+
+@cache
+def help_text() -> str:
+    """Example phrasings for replies, from `prompts/offline_help.md`."""
+    return resources.files("pixelsmith.prompts").joinpath("offline_help.md").read_text().strip()
+
+
+def unclear(lead: str) -> Unclear:
+    return Unclear(f"{lead}\n\n{help_text()}")
+
+
+# -- normalising ----------------------------------------------------------------------------
+def normalise(message: str) -> Request:
+    """Lower case, take out inline parameters, punctuation and polite wrappers."""
+    text, params = message.lower().translate(QUOTES), {}
+    for rule in phrases.PARAM_RULES:
+        match = rule.pattern.search(text)
+        if match and rule.arg not in params:
+            params[rule.arg] = rule.convert(match["value"])
+            text = f"{text[: match.start()]} {text[match.end() :]}"
+    return Request(message, _strip_wrappers(_tidy(text)), params)
+
+
+def _tidy(text: str) -> str:
+    text = re.sub(r"(?<!\w)'|'(?!\w)", " ", text)  # quotes, not apostrophes
+    text = re.sub(r"(?<!\d)\.|\.(?!\d)", " ", text)  # full stops, not decimal points
+    text = re.sub(r"[^\w\s,'.#-]", " ", text)
+    text = re.sub(r"\s*,[\s,]*", ", ", text)
+    return re.sub(r"\s+", " ", text).strip(" ,-")
+
+
+def _strip_wrappers(text: str) -> str:
+    while True:
+        stripped = phrases.TRAILING.sub("", phrases.LEADING.sub("", text, count=1)).strip(" ,")
+        if stripped == text:
+            return text
+        text = stripped
+
+
+# -- the planner ----------------------------------------------------------------------------
+class OfflinePlanner:
+    """Deterministic rules from chat messages to plans; see the module docstring."""
+
+    name = "offline"
+
+    def plan(self, message: str, view: WorkspaceView) -> Plan:
+        request = normalise(message)
+        try:
+            return _dispatch(request, view)
+        except Unclear as reply:
+            return Plan(reply=str(reply))
+
+
+def _dispatch(request: Request, view: WorkspaceView) -> Plan:
+    for intent in phrases.INTENTS:
+        match = intent.pattern.fullmatch(request.text)
+        if match:
+            return HANDLERS[intent.name](match, request, view)
+    if request.params and all(word in phrases.FILLER for word in request.text.replace(",", " ").split()):
+        return _tweak(request, view)
+    raise unclear(f"I did not understand “{request.message.strip()}”.")
+
+
+# -- new requests ------------------------------------------------------------------------------
+def _image(view: WorkspaceView) -> str:
+    if view.current_image is None:
+        raise unclear("There is no image to edit yet: upload one, or ask me to generate one.")
+    return view.current_image
+
+
+def _params(tool: str, request: Request) -> dict[str, Any]:
+    return {k: v for k, v in request.params.items() if k in phrases.TOOL_PARAMS.get(tool, ())}
+
+
+def _subject(phrase: str, view: WorkspaceView, *, pronoun_ok: bool = False) -> Subject:
+    subject = parse_subject(phrase)
+    if subject.pronoun and not pronoun_ok:
+        raise unclear(f"Say what to look for instead of “{phrase}”, e.g. 'the dog on the left'.")
+    if not subject.labels and not subject.pronoun:
+        labels = _recent_labels(view)
+        if not labels:
+            raise unclear(f"I could not tell what object “{phrase}” means.")
+        subject = replace(subject, labels=labels, words=" and ".join(labels))
+    return subject
+
+
+def _recent_labels(view: WorkspaceView) -> list[str]:
+    """Labels of the last detection, for 'the one on the left'."""
+    detections = view.of_kind("detection")
+    return list(dict.fromkeys(box.label for box in detections[-1].boxes)) if detections else []
+
+
+def _review(steps: list[Step]) -> Plan:
+    """A plan that may pause for the user after segmentation."""
+    return Plan(steps=steps, review=any(step.tool == "segment" for step in steps))
+
+
+def _find(subject: Subject, request: Request, view: WorkspaceView, *, cut: bool) -> list[Step]:
+    """detect (and segment) the subject in the current image."""
+    image, names = _image(view), " and ".join(subject.labels)
+    args = {"image": image, "labels": subject.labels, **_params("detect", request)}
+    steps = [Step(tool="detect", args=args, why=f"find the {names}")]
+    if cut:
+        args = {"image": image, "detection": "$1", "which": subject.which, "multimask": True}
+        pick = "" if subject.which == "best" else f" ({subject.which})"
+        steps.append(Step(tool="segment", args=args, why=f"cut out the {names}{pick}"))
+    return steps
+
+
+def _masked(subject: Subject, request: Request, view: WorkspaceView) -> tuple[list[Step], str]:
+    """Steps that cut the subject out and the mask they leave; 'it' is the current mask."""
+    if not subject.pronoun:
+        return _find(subject, request, view, cut=True), "$2"
+    mask = _current_mask(view)
+    if mask is None:
+        raise unclear("There is no mask yet; name the object, e.g. 'remove the cat'.")
+    return [], mask
+
+
+def _detect(match: re.Match[str], request: Request, view: WorkspaceView) -> Plan:
+    return Plan(steps=_find(_subject(match["object"], view), request, view, cut=False))
+
+
+def _segment(match: re.Match[str], request: Request, view: WorkspaceView) -> Plan:
+    return _review(_find(_subject(match["object"], view), request, view, cut=True))
+
+
+def _remove(match: re.Match[str], request: Request, view: WorkspaceView) -> Plan:
+    subject = _subject(match["object"], view, pronoun_ok=True)
+    steps, mask = _masked(subject, request, view)
+    args = {"image": _image(view), "mask": mask, **_params("remove", request)}
+    if subject.words:
+        args["object"] = subject.words
+    why = f"erase the {subject.words or 'masked area'}"
+    return _review([*steps, Step(tool="remove", args=args, why=why)])
+
+
+def _replace(match: re.Match[str], request: Request, view: WorkspaceView) -> Plan:
+    groups = match.groupdict()
+    subject = _subject(match["object"], view, pronoun_ok=True)
+    prompt = replacement_prompt(subject, groups.get("target"), groups.get("adjective"))
+    steps, mask = _masked(subject, request, view)
+    args = {"image": _image(view), "mask": mask, "prompt": prompt, **_params("inpaint", request)}
+    return _review([*steps, Step(tool="inpaint", args=args, why=f"paint {prompt}")])
+
+
+def _generate(match: re.Match[str], request: Request, view: WorkspaceView) -> Plan:
+    prompt = phrases.GENERIC_KIND.sub("", match["target"])
+    args: dict[str, Any] = {"prompt": prompt}
+    if match.groupdict().get("count"):
+        args["num_candidates"] = phrases.to_int(match["count"])
+    args |= _params("generate", request)
+    return Plan(steps=[Step(tool="generate", args=args, why=f"generate {prompt}")])
+
+
+# -- follow-ups ---------------------------------------------------------------------------------
+def _current_mask(view: WorkspaceView) -> str | None:
+    """The last edit's mask, unless a later segmentation made new candidates."""
+    edit_mask = view.last_edit.args.get("mask") if view.last_edit else None
+    if edit_mask and (not view.last_masks or edit_mask in view.last_masks):
+        return edit_mask
+    return view.last_masks[0] if view.last_masks else edit_mask
+
+
+def _rerun(view: WorkspaceView, request: Request, why: str, **changes: Any) -> Step:
+    """The last edit again on its input image, with `changes` and any inline parameters."""
+    edit = view.last_edit
+    if edit is None:
+        raise unclear("There is no earlier edit to change yet.")
+    args = {**edit.args, **changes, **_params(edit.tool, request)}
+    if edit.input_image:
+        args["image"] = edit.input_image
+    return Step(tool=edit.tool, args={k: v for k, v in args.items() if v is not None}, why=why)
+
+
+def _last_prompt(view: WorkspaceView) -> str:
+    edit = view.last_edit
+    if edit is None:
+        raise unclear("There is no earlier edit to change yet.")
+    if not edit.args.get("prompt"):
+        raise unclear(f"The last edit ({edit.tool}) has no prompt to change; say what to paint instead.")
+    return edit.args["prompt"]
+
+
+def _change_it(match: re.Match[str], request: Request, view: WorkspaceView) -> Plan:
+    prompt, new = _last_prompt(view), re.sub(r" again$", "", match["new"])
+    if phrases.COLOUR_RUN.fullmatch(new):
+        prompt = with_colour(prompt, new)
+    elif re.match(rf"(?:an?|some|the|{phrases.NUM}) ", new):
+        prompt = new
+    else:
+        prompt = f"{prompt}, {new}"
+    return Plan(steps=[_rerun(view, request, f"paint {prompt}", prompt=prompt)])
+
+
+def _quality(match: re.Match[str], request: Request, view: WorkspaceView) -> Plan:
+    prompt = _last_prompt(view)
+    suffix = next(extra for words, extra in phrases.QUALITY if re.fullmatch(words, match["quality"]))
+    prompt = prompt if prompt.endswith(suffix) else prompt + suffix
+    return Plan(steps=[_rerun(view, request, f"paint {prompt}", prompt=prompt)])
+
+
+def _again(match: re.Match[str], request: Request, view: WorkspaceView) -> Plan:
+    old = view.last_edit.args if view.last_edit else {}
+    changes = {} if old.get("seed") is None else {"seed": old["seed"] + (old.get("num_candidates") or 1)}
+    return Plan(steps=[_rerun(view, request, "try another seed", **changes)])
+
+
+def _tweak(request: Request, view: WorkspaceView) -> Plan:
+    """Parameters alone ("guidance 12", "3 candidates"): the last edit with them."""
+    step = _rerun(view, request, "redo with " + ", ".join(f"{k} {v}" for k, v in request.params.items()))
+    if not _params(step.tool, request):
+        raise unclear(f"{step.tool} does not take {', '.join(request.params)}.")
+    return Plan(steps=[step])
+
+
+def _refine(match: re.Match[str], request: Request, view: WorkspaceView) -> Plan:
+    mask = _current_mask(view)
+    if mask is None:
+        raise unclear("There is no mask to change yet; segment something first.")
+    op = phrases.REFINE_WORDS[match["op"]]
+    change = _mask_change(op, match.groupdict().get("px"))
+    steps = [Step(tool="refine_mask", args={"mask": mask, **change}, why=f"{op} {mask}")]
+    if view.last_edit and view.last_edit.args.get("mask") == mask:
+        steps.append(_rerun(view, request, "redo the edit with the new mask", mask="$1"))
+    return Plan(steps=steps)
+
+
+def _mask_change(op: str, pixels: str | None) -> dict[str, Any]:
+    """refine_mask arguments for grow, shrink, feather or invert (pixels may be unsaid)."""
+    if op == "invert":
+        return {"invert": True}
+    if op == "feather":
+        return {"feather": float(pixels or DEFAULT_FEATHER)}
+    amount = int(pixels or DEFAULT_GROW)
+    return {"grow": amount if op == "grow" else -amount}
+
+
+def _select(match: re.Match[str], request: Request, view: WorkspaceView) -> Plan:
+    chosen = _chosen(match, view)
+    steps = [Step(tool="select", args={"id": chosen}, why=f"use {chosen}")]
+    used = view.last_edit.args.get("mask") if view.last_edit else None
+    if chosen.startswith("mask-") and used in view.last_masks and used != chosen:
+        steps.append(_rerun(view, request, f"redo the edit with {chosen}", mask=chosen))
+    return Plan(steps=steps)
+
+
+def _chosen(match: re.Match[str], view: WorkspaceView) -> str:
+    """The id that 'mask 2', 'the second one' or 'image-3' names."""
+    if match["id"]:
+        return match["id"]
+    noun = match["noun"] or match["noun2"]
+    outputs = view.last_edit.outputs if view.last_edit else []
+    images = noun in ("image", "picture", "result", "version") or (
+        noun in ("candidate", "option", "one") and len(outputs) > 1
+    )
+    if match["number"] and noun in ("image", "picture"):
+        return f"image-{match['number']}"
+    pool, kind = (outputs, "image") if images else (view.last_masks, "mask")
+    if not pool:
+        raise unclear(f"There are no candidate {kind}s to choose from yet.")
+    index = phrases.ORDINALS[match["ordinal"]] if match["ordinal"] else int(match["number"])
+    index = len(pool) if index == -1 else index  # "the last one"
+    if 1 <= index <= len(pool):
+        return pool[index - 1]
+    raise unclear(f"There are only {len(pool)} candidate {kind}s: {', '.join(pool)}.")
+
+
+def _undo(match: re.Match[str], request: Request, view: WorkspaceView) -> Plan:
+    times = {None: 1, "twice": 2, "thrice": 3}.get(match["times"]) or phrases.to_int(
+        match["times"].split()[0]
+    )
+    return Plan(steps=[Step(tool="undo", why="back one version") for _ in range(times)])
+
+
+def _revert(match: re.Match[str], request: Request, view: WorkspaceView) -> Plan:
+    named = match["image"]
+    if named.startswith("image"):
+        image = re.sub(r"^image[- ]?", "image-", named)
+    else:
+        images = view.of_kind("image")
+        uploads = [a for a in images if a.tool == "upload"] or images
+        if not uploads:
+            raise unclear("There is no image to go back to yet.")
+        image = uploads[0].id
+    return Plan(steps=[Step(tool="revert", args={"image": image}, why=f"go back to {image}")])
+
+
+Handler = Callable[[re.Match[str], Request, WorkspaceView], Plan]
+HANDLERS: dict[str, Handler] = {
+    "detect": _detect,
+    "segment": _segment,
+    "remove": _remove,
+    "replace": _replace,
+    "generate": _generate,
+    "change_it": _change_it,
+    "quality": _quality,
+    "again": _again,
+    "refine": _refine,
+    "select": _select,
+    "undo": _undo,
+    "revert": _revert,
+}

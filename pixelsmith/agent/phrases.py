@@ -1,0 +1,377 @@
+"""The offline planner's language: vocabulary, the intent table, object phrases, prompts.
+
+Tables: polite wrappers, inline parameters, colours, positions, plurals and the intents.
+Functions: `parse_subject` reads an object phrase ("all the cats on the left") and
+`replacement_prompt` / `with_colour` write the inpainting prompt.
+
+Every intent pattern runs on normalised text (lower case; punctuation other than commas,
+hyphens, apostrophes and decimal points gone; polite wrappers and inline parameters such
+as "seed 7" already taken out) and must match the whole of it, so each table entry reads
+as one sentence shape. The planner tries the entries in order; the first match wins.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+
+def words(text: str) -> list[str]:
+    """A word list written as one string: 'red green' -> ['red', 'green']."""
+    return text.split()
+
+
+def alt(options: Iterable[str]) -> str:
+    """A non-capturing alternation, longest first so 'get rid of' wins over 'get'."""
+    return "(?:" + "|".join(sorted(options, key=len, reverse=True)) + ")"
+
+
+# -- numbers ---------------------------------------------------------------------------------
+NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8}
+ORDINALS = {
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
+    "eighth": 8, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4, "last": -1,
+}  # fmt: skip
+NUM = rf"(?:\d+|{alt(NUMBER_WORDS)})"
+
+
+def to_int(word: str) -> int:
+    """'4' or 'four' -> 4."""
+    return int(word) if word.isdigit() else NUMBER_WORDS[word]
+
+
+# -- polite wrappers ---------------------------------------------------------------------------
+LEADING = re.compile(
+    r"^(?:"
+    + alt([
+        *words("please pls kindly now ok okay so then and also great nice cool good perfect thanks hey"),
+        *words("hmm well alright just actually oh no yes next lastly finally let's lets"),
+        "thank you", "let us", "go ahead and", "try to", "help me", "i want to", "i'd like to",
+        "i would like to", "i need to", r"(?:could|can|would|will) you(?: please)?",
+        r"(?:i want|i would like|i'd like|i need) you to",
+    ])
+    + r")\b[\s,]*"
+)  # fmt: skip
+TRAILING = re.compile(
+    r"[\s,]*\b"
+    + alt([*words("please thanks instead too now ok okay"), "thank you", "for me", "as well", "if you can",
+           "if possible"])
+    + r"$"
+)  # fmt: skip
+# Words that may be left over around parameters: "set guidance to 12", "give me 4 options".
+FILLER = frozenset(
+    words("set use with try give me make it change to and the a an run rerun do same but this time of")
+    + words("show get i want go let's lets us thing edit that for please image more")
+)
+
+
+# -- inline parameters -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ParamRule:
+    """One way of saying a tool argument inline: 'seed 7' -> seed=7."""
+
+    arg: str
+    pattern: re.Pattern[str]
+    convert: Callable[[str], Any]
+
+
+_LEAD = r"(?:\b(?:and|with|using|use|set|at|try)\s+(?:a\s+|the\s+)?)?"  # "with seed 7"
+_IS = r"\s*(?:=|:|to|of|at|is)?\s*"  # "seed = 7", "guidance to 12"
+_CANDIDATES = alt(words("candidates options variations versions alternatives variants results images"))
+_NEGATIVE = r"(?:negative(?: prompt)?|avoid(?:ing)?)"
+
+
+def _rule(arg: str, body: str, convert: Callable[[str], Any]) -> ParamRule:
+    return ParamRule(arg, re.compile(_LEAD + body), convert)
+
+
+PARAM_RULES = (
+    _rule("seed", rf"\bseed(?: number)?{_IS}#?(?P<value>\d+)\b", int),
+    _rule("guidance_scale", rf"\b(?:guidance|cfg)(?: scale)?{_IS}(?P<value>\d+(?:\.\d+)?)", float),
+    _rule("num_inference_steps", r"\b(?P<value>\d+) (?:inference |denoising |sampling )?steps\b", int),
+    _rule("num_inference_steps", rf"\b(?:inference |denoising )?steps{_IS}(?P<value>\d+)\b", int),
+    _rule("strength", rf"\b(?:denoising )?strength{_IS}(?P<value>\d*\.?\d+)", float),
+    _rule("num_candidates", rf"\b(?P<value>{NUM}) (?:more |other |new )?{_CANDIDATES}\b(?! of)", to_int),
+    _rule("num_candidates", rf"\b(?:candidates|variations|options){_IS}(?P<value>\d+)\b", int),
+    _rule("threshold", rf"\b(?:detection )?(?:threshold|confidence){_IS}(?P<value>\d*\.?\d+)", float),
+    _rule("negative_prompt", rf"\b{_NEGATIVE}\s*[:=]?\s*(?P<value>[^,;]+)", str.strip),
+)
+# Which planner-set arguments each tool takes (tests check this against the Input schemas).
+_DIFFUSION = {"seed", "guidance_scale", "num_inference_steps"}
+TOOL_PARAMS = {
+    "detect": {"threshold"},
+    "inpaint": _DIFFUSION | {"strength", "num_candidates", "negative_prompt"},
+    "remove": _DIFFUSION,
+    "generate": _DIFFUSION | {"num_candidates", "negative_prompt"},
+}
+
+
+# -- colours -------------------------------------------------------------------------------------
+COLOURS = words(
+    "red orange yellow green blue purple violet pink brown black white grey gray silver gold golden "
+    "beige cyan magenta teal turquoise navy maroon crimson scarlet indigo lavender lilac olive lime "
+    "cream ivory tan khaki burgundy coral salmon mint peach bronze copper emerald amber aqua charcoal "
+    "mustard ochre ruby sapphire jade reddish greenish bluish pinkish purplish"
+)
+SHADES = words("dark light bright pale deep neon pastel vivid hot matte metallic glossy shiny")
+_HUE = rf"{alt(COLOURS)}(?:ish)?"
+COLOUR_PHRASE = rf"(?:{alt(SHADES)}[ -])?{_HUE}(?:(?: and |-| ){_HUE})?"  # "dark blue", "black and white"
+COLOUR_RUN = re.compile(rf"\b{COLOUR_PHRASE}\b")
+COLOUR_WORD = re.compile(rf"\b(?:{alt(SHADES)}|{_HUE})\b")
+
+# -- quality follow-ups: what each adds to the prompt -------------------------------------------
+QUALITY = (
+    (r"(?:more )?(?:photo-?)?realistic|more real|(?:more )?lifelike|more natural",
+     ", photorealistic, highly detailed"),
+    (r"more detail(?:ed)?|with more detail|detailed|(?:higher|better|high) quality|better",
+     ", highly detailed, intricate details, high quality"),
+    (r"sharper|crisper|clearer|less blurry|in focus|sharp", ", sharp focus, highly detailed"),
+)  # fmt: skip
+
+# -- positions: segment's `which`, from words inside an object phrase -----------------------------
+_OF_IMAGE = r"(?: of (?:the|this) (?:image|picture|photo|frame))?"
+_SIDE = r"(?: hand)?(?: side| edge)?"
+POSITIONS = tuple(
+    (which, re.compile(rf"\b(?:{'|'.join(forms)})"))
+    for which, forms in (
+        ("left", [rf"(?:on|to|at|in) the (?:far )?left{_SIDE}{_OF_IMAGE}\b", r"(?:far )?left-?most\b",
+                  r"left(?:-hand)?\b(?= \S)"]),
+        ("right", [rf"(?:on|to|at|in) the (?:far )?right{_SIDE}{_OF_IMAGE}\b", r"(?:far )?right-?most\b",
+                   r"right(?:-hand)?\b(?= \S)"]),
+        ("top", [rf"(?:on|at|in) the (?:very )?top{_OF_IMAGE}\b", r"(?:top|upper)-?most\b", r"highest\b",
+                 r"(?:top|upper)\b(?= \S)"]),
+        ("bottom", [rf"(?:on|at|in) the (?:very )?bottom{_OF_IMAGE}\b", r"(?:bottom|lower)-?most\b",
+                    r"lowest\b", r"(?:bottom|lower)\b(?= \S)"]),
+        ("middle", [rf"(?:in|at) the (?:middle|cent(?:er|re)){_OF_IMAGE}\b",
+                    r"(?:middle|cent(?:er|re)|central)\b(?= \S)"]),
+        ("largest", [r"(?:largest|biggest)\b"]),
+        ("smallest", [r"(?:smallest|tiniest|littlest)\b"]),
+    )
+)  # fmt: skip
+EVERY = re.compile(r"\b(?:all(?: of)?(?: the)?|every(?: single)?|each(?: of the)?|both(?: of)?(?: the)?)\s+")
+DETERMINERS = re.compile(
+    r"^(?:(?:the|a|an|my|that|this|these|those|his|her|their|our|your|its|some|any|one of the)\s+)+"
+)
+COUNTED = re.compile(rf"^(?P<count>{NUM})\s+(?=\S)")
+COLOUR_OF = re.compile(r"^(?:the )?colou?r of |'s colou?r$| colou?r$")
+SPLIT_OBJECTS = re.compile(r"\s*(?:,\s*(?:and\s+)?|\s+and\s+|&|\s+plus\s+|\s+as well as\s+)\s*")
+PRONOUNS = frozenset(
+    [*words("it that this them those these selection"), "the selection", "the mask", "the masked area",
+     "the selected area", "the masked region"]
+)  # fmt: skip
+
+# -- plurals: labels are singular ("all the cats" -> label "cat", which="all") ---------------------
+IRREGULAR_PLURALS = {
+    "people": "person", "men": "man", "women": "woman", "children": "child", "mice": "mouse",
+    "geese": "goose", "feet": "foot", "teeth": "tooth", "leaves": "leaf", "knives": "knife",
+    "wolves": "wolf", "shelves": "shelf", "loaves": "loaf", "tomatoes": "tomato", "buses": "bus",
+    "potatoes": "potato", "heroes": "hero", "mangoes": "mango", "cookies": "cookie",
+    "movies": "movie", "pies": "pie", "ties": "tie", "zombies": "zombie", "brownies": "brownie",
+}  # fmt: skip
+PLURAL_ONLY = frozenset(
+    words("glasses sunglasses jeans pants trousers shorts scissors clothes headphones earphones leggings")
+    + words("pajamas pyjamas binoculars stairs news series species lens")
+)
+SINGULAR_ENDINGS = ("ss", "us", "is", "as")  # glass, bus, iris, canvas
+# The head noun ends before the first of these: "the men with hats" -> "men".
+PREPOSITION = re.compile(
+    r" (?:with|in|on|wearing|holding|near|next to|by|at|from|of|under|behind|beside|in front of|that|who)\b"
+)
+
+
+# -- intents -------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Intent:
+    """One sentence shape: its name (the planner's handler) and the pattern it must match."""
+
+    name: str
+    pattern: re.Pattern[str]
+
+
+def _intent(name: str, pattern: str) -> Intent:
+    return Intent(name, re.compile(pattern))
+
+
+IMAGE_NOUN = alt(words("image picture photo photograph pic scene shot frame"))
+WHERE = rf"(?:,? (?:from|in|on|out of|off) (?:the |this |my )?{IMAGE_NOUN})?"  # "from the photo"
+SELECTABLE = alt(words("mask candidate option one image picture result version"))
+REFINE_WORDS = {
+    **dict.fromkeys(words("grow expand dilate enlarge widen extend thicken bigger larger wider"), "grow"),
+    **dict.fromkeys(words("shrink erode contract reduce tighten thin smaller tighter narrower"), "shrink"),
+    **dict.fromkeys(words("feather soften blur smooth softer smoother"), "feather"),
+    **dict.fromkeys(words("invert reverse flip inverse"), "invert"),
+}
+_MASK_NOUN = r"(?:the |this |that )?(?:mask|selection|edges? of the mask|mask(?:'s)? edges?|edges?|it)"
+_PIXELS = r" (?:(?:by|with|of) )?(?P<px>\d+)(?: ?(?:px|pixels?))?"
+_IT = r"(?:it|that|this|them|the result|the image|the new one)"
+_GEN_VERB = alt([*words("generate draw create paint imagine render produce design sketch illustrate"),
+                 "dream up", "visuali[sz]e"])  # fmt: skip
+_GEN_ASK = alt(["make", "show me", "give me", "i want", "i'd like", "i would like", "get me"])
+GEN_KIND = alt(words("image picture photo photograph drawing painting illustration render rendering artwork")
+               + words("sketch portrait wallpaper poster pic"))  # fmt: skip
+_KIND_OF = rf"{GEN_KIND}s? (?:of|showing|depicting|featuring)"  # "a watercolour painting of"
+GENERIC_KIND = re.compile(r"^(?:an? |some |the )?(?:new )?(?:image|picture|pic)s? (?:of|showing|depicting) ")
+_DET = alt(words("the my this that these those all every each both his her their our your"))
+_REPLACE = alt(["replace", "swap(?: out)?", "switch(?: out)?", "substitute", "exchange", "trade"])
+_TURN = alt(words("turn change transform convert morph make alter"))
+_INTO = alt(["into", "in to", "to be", "to look like", "look like", "to", "like"])
+_RECOLOUR = alt(words("make turn paint colou?r dye recolou?r repaint change tint"))
+_REMOVE = alt([*words("remove erase delete eliminate hide drop lose ditch scrub"), "get rid of", "take out",
+               "take away", "clear(?: out)?", "wipe(?: out)?", "clean up", "rid (?:me |us )?of", "paint out",
+               "cut away"])  # fmt: skip
+_SEGMENT = alt([*words("segment outline select isolate extract trace highlight separate"), "mask(?: out)?",
+                "cut(?: out)?", "crop(?: out)?"])  # fmt: skip
+_DETECT = alt([*words("find detect locate spot identify count see box"), "look for", "search for",
+               "point out", "where(?: is| are|'s)?", "is there", "are there", "do you see", "how many",
+               "show me where", "show me", r"draw (?:a )?box(?:es)? around"])  # fmt: skip
+_AGAIN_VERB = alt([*words("try do run make generate paint draw render"), "give me", "show me", "let's see"])
+_ANOTHER_ONE = alt(words("one version variation image try attempt take candidate result option"))
+_ANOTHER = alt(["again", "one more(?: time)?", "once more", "a different one", "a new one",
+                "something (?:else|different)", "more(?: options| variations)?",
+                rf"another(?: {_ANOTHER_ONE})?"])  # fmt: skip
+_NEW_SEED = r"(?:another|a different|a new|other|a random|a fresh|new|different) seed"
+_QUALITY = alt(q for q, _ in QUALITY)
+_REVERT_TO = r"(?P<image>image[- ]?\d+|original(?: image| photo| picture| version)?|first (?:image|version))"
+_PICK = alt([*words("use pick choose select take try keep"), "go with", "switch to", "i prefer", "i like",
+             "i'll take"])  # fmt: skip
+_CHOICE = (
+    rf"(?:(?P<ordinal>{alt(ORDINALS)}) (?P<noun>{SELECTABLE})"
+    rf"|(?P<noun2>{SELECTABLE})(?: number| no| #)? ?(?P<number>\d+)|(?P<id>(?:mask|image)-\d+))"
+)
+_MORE = r"(?:(?:a (?:lot|bit|little|tad)|much|even|way|slightly|somewhat) )?"
+_SLIGHTLY = r"(?: (?:a bit|a little|slightly|more))?"
+_TIMES = rf"(?: (?P<times>twice|thrice|{NUM} times))?"
+_ADJECTIVE = r"(?:(?:more|less|very) )?[a-z-]+"
+_REDO = r"re-?(?:do|try|roll|run|generate|paint|draw)(?: it| that| this)?"
+
+INTENTS = (
+    # Versions and candidates.
+    _intent("revert", rf"(?:revert|go back|go|return|switch back|switch|back|restore|undo)(?: back)?(?: to)? "
+            rf"(?:the )?{_REVERT_TO}"),
+    _intent("undo", r"(?:undo|revert|go back|step back|back|take (?:that|it) back)"
+            rf"(?: (?:that|it|this|the last (?:edit|change|step)))?{_TIMES}"),
+    _intent("select", rf"(?:{_PICK} )?(?:the )?{_CHOICE}(?: one)?"),
+    # Follow-ups on the last mask or edit.
+    _intent("refine", rf"(?P<op>{alt(REFINE_WORDS)}) {_MASK_NOUN}(?:{_PIXELS})?{_SLIGHTLY}"),
+    _intent("refine", rf"make (?:the |this )?(?:mask|selection) (?P<op>{alt(REFINE_WORDS)})(?:{_PIXELS})?"),
+    _intent("quality", rf"(?:(?:make|render|do|redo|try) (?:{_IT} )?(?:again )?)?{_MORE}"
+            rf"(?P<quality>{_QUALITY})(?: again)?"),
+    _intent("again", rf"(?:{_AGAIN_VERB}(?: it| that| this| me)? )?{_ANOTHER}"
+            rf"(?:,? (?:with|using|on) {_NEW_SEED})?"),
+    _intent("again", rf"(?:(?:try|use|with|pick|take|give me|change)(?: the)? )?{_NEW_SEED}s?"),
+    _intent("again", rf"{_REDO}(?:,? with {_NEW_SEED})?"),
+    _intent("again", r"i (?:don't|do not) like (?:it|that|this)(?:,? try again)?|not (?:quite|good|great)"),
+    _intent("change_it", rf"{_RECOLOUR} {_IT}(?: {_INTO})? (?P<new>.+)"),
+    _intent("change_it", rf"(?:(?:try|what about|how about|maybe|rather|go with) )?(?P<new>{COLOUR_PHRASE})"
+            r"(?: one| version)?"),
+    # New requests on the current image (or none, for generate).
+    _intent("segment", r"(?:make|create|give me|get|show me|draw|produce|compute)(?: me)? (?:an? |the )?"
+            r"(?:mask|segmentation|outline|cutout|cut-out|selection) (?:of|for|around|over) (?P<object>.+)"),
+    _intent("detect", rf"(?:draw (?:a )?box(?:es)? around|box) (?P<object>.+?){WHERE}"),
+    _intent("generate", rf"(?:{_GEN_VERB}|{_GEN_ASK})(?: me| us)? (?:(?P<count>{NUM}) )?"
+            rf"(?P<target>(?:an? |some )?(?:[\w-]+ ){{0,3}}?{_KIND_OF} .+)"),
+    _intent("generate", rf"(?P<target>(?:an?|some) (?:[\w-]+ ){{0,2}}?{_KIND_OF} .+)"),
+    _intent("remove", r"(?:make|let) (?P<object>.+?) (?:disappear|vanish|go away)"),
+    _intent("replace", rf"{_REPLACE} (?P<object>.+?)(?: in (?:the|this) {IMAGE_NOUN})? (?:with|for|by) "
+            r"(?P<target>.+)"),
+    _intent("replace", rf"{_TURN} (?P<object>.+?) {_INTO} (?P<target>.+)"),
+    _intent("replace", rf"{_RECOLOUR} (?P<object>.+?) (?P<adjective>{COLOUR_PHRASE})"),
+    _intent("replace", rf"make (?P<object>{_DET} .+?) (?P<target>(?:an?|some) .+)"),
+    _intent("replace", rf"make (?P<object>{_DET} .+?) (?:look )?(?P<adjective>{_ADJECTIVE})"),
+    _intent("remove", rf"{_REMOVE}(?: out| away| off)? (?P<object>.+?)(?: (?:out|away|off))?{WHERE}"),
+    _intent("remove", r"take (?P<object>.+?) (?:out|away)"),
+    _intent("segment", rf"{_SEGMENT}(?: out)? (?P<object>.+?)(?: out)?{WHERE}"),
+    _intent("detect", rf"{_DETECT}(?: all)? (?P<object>.+?)(?: (?:is|are))?(?: there)?{WHERE}"),
+    _intent("generate", rf"{_GEN_VERB}(?: me| us)? (?P<target>.+)"),
+)  # fmt: skip
+
+
+# -- object phrases ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Subject:
+    """What an object phrase names: "the dogs on the left" -> labels ['dog'], which 'left'."""
+
+    labels: list[str]  # singular detector labels
+    which: str  # segment's pick: best, all, left, right, top, bottom, middle, largest, smallest
+    words: str  # the phrase without determiners or position: "dogs", "cat and dog"
+    plural: bool = False
+    pronoun: bool = False  # "it", "the selection": the current mask, not a new detection
+
+
+def parse_subject(phrase: str) -> Subject:
+    """Labels, position and number from an object phrase such as 'all the cats'."""
+    text = COLOUR_OF.sub("", phrase.strip(" ,"))
+    if text in PRONOUNS:
+        return Subject([], "best", "", pronoun=True)
+    which, text = _take_position(text)
+    text, every = EVERY.subn("", text)
+    parts = [part for part in (_clean(p) for p in SPLIT_OBJECTS.split(text)) if part]
+    singulars = [_singular(part) for part in parts]
+    plural = bool(every) or any(is_plural for _, is_plural in singulars)
+    if len(parts) > 1 or (plural and which == "best"):
+        which = "all"
+    return Subject([label for label, _ in singulars], which, " and ".join(parts), plural or len(parts) > 1)
+
+
+def _take_position(text: str) -> tuple[str, str]:
+    for which, pattern in POSITIONS:
+        match = pattern.search(text)
+        if match:
+            return which, f"{text[: match.start()]} {text[match.end() :]}".strip()
+    return "best", text
+
+
+def _clean(part: str) -> str:
+    """'the two dogs' -> 'dogs'; 'the one' -> ''."""
+    part = DETERMINERS.sub("", part.strip())
+    part = COUNTED.sub("", part)
+    return re.sub(r"(?:^| )ones?$", "", part).strip(" ,")
+
+
+def _singular(label: str) -> tuple[str, bool]:
+    """The label with its head noun singular, and whether it was plural."""
+    cut = PREPOSITION.search(label)
+    head, tail = (label[: cut.start()], label[cut.start() :]) if cut else (label, "")
+    *before, noun = head.split(" ")
+    single = _singular_word(noun)
+    return " ".join([*before, single]) + tail, single != noun
+
+
+def _singular_word(word: str) -> str:
+    if word in IRREGULAR_PLURALS:
+        return IRREGULAR_PLURALS[word]
+    if word in PLURAL_ONLY or len(word) < 4 or not word.endswith("s") or word.endswith(SINGULAR_ENDINGS):
+        return word
+    if word.endswith("ies"):
+        return word[:-3] + "y"
+    if word.endswith(("ches", "shes", "xes", "zes", "sses")):
+        return word[:-2]
+    return word[:-1]
+
+
+# -- prompts ---------------------------------------------------------------------------------
+def article(word: str) -> str:
+    return "an" if word[:1] in "aeiou" else "a"
+
+
+def replacement_prompt(subject: Subject, target: str | None, adjective: str | None) -> str:
+    """'a realistic green dragon' stays; 'blue' for 'the shirt' becomes 'a blue shirt'."""
+    if adjective is None and target and not COLOUR_RUN.fullmatch(target):
+        return target
+    adjective = adjective or target or ""
+    noun = re.sub(r"\s+", " ", COLOUR_WORD.sub("", subject.words)).strip()
+    if subject.plural or not noun:
+        return f"{adjective} {noun}".strip()
+    return f"{article(adjective)} {adjective} {noun}"
+
+
+def with_colour(prompt: str, colour: str) -> str:
+    """Swap the prompt's colour for `colour`, or add it after a leading article."""
+    if COLOUR_RUN.search(prompt):
+        prompt = COLOUR_RUN.sub(colour, prompt)
+    else:
+        lead = re.match(r"(?:(?:an?|the|some) )?", prompt).end()
+        prompt = f"{prompt[:lead]}{colour} {prompt[lead:]}"
+    return re.sub(r"^an? (\w)", lambda m: f"{article(m[1])} {m[1]}", prompt)
