@@ -7,6 +7,7 @@ from pathlib import Path
 
 from pixelsmith.config import ROLES, ModelSpec, Settings
 from pixelsmith.errors import UserError
+from pixelsmith.runtime.loaders import looks_like_path
 
 # Only what the loaders read: configs, tokenizers and safetensors weights (no .bin,
 # no fp16 duplicates, no single-file checkpoints at the repo root, no safety checker).
@@ -46,7 +47,7 @@ def status(settings: Settings, role: str) -> ModelStatus:
     spec = settings.spec(role)  # type: ignore[arg-type]
     if spec.is_local:
         where = "local folder"
-    elif spec.model.startswith(("/", ".", "~")):
+    elif looks_like_path(spec.model):
         where = "missing folder"
     else:
         try:

@@ -56,14 +56,14 @@ class Ranker:
     dtype: torch.dtype
 
 
-def _looks_like_path(model: str) -> bool:
+def looks_like_path(model: str) -> bool:
     """Hub ids are `name` or `owner/name`; anything else is meant as a local path."""
     return model.startswith(("/", "./", "../", "~")) or model.count("/") > 1
 
 
 def missing_message(role: str, spec: ModelSpec) -> str:
     """One sentence naming the missing model and how to get it."""
-    if _looks_like_path(spec.model) and not Path(spec.model).expanduser().exists():
+    if looks_like_path(spec.model) and not Path(spec.model).expanduser().exists():
         return (
             f"the {role} model folder {spec.model} does not exist; fix {role}.model in the "
             "config, or run `pixelsmith tiny-models DIR` for test checkpoints"
