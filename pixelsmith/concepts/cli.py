@@ -1,0 +1,168 @@
+"""`pixelsmith concept train | list | show | delete`: personal subjects on the command line.
+
+Importing this module registers `concept_app` on `pixelsmith.cli.app` (as
+`pixelsmith.cli_agent` does for edit/chat/sessions); `pixelsmith.cli.main` imports it.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from pixelsmith.cli import _emit, app, settings
+from pixelsmith.concepts.registry import Concept, ConceptStore, TrainSettings
+
+concept_app = typer.Typer(help="Teach pixelsmith your own subjects from a few photos.", no_args_is_help=True)
+app.add_typer(concept_app, name="concept")
+
+
+class ProgressBar:
+    """A tqdm bar per phase (class images, training) on stderr, with the loss as postfix."""
+
+    def __init__(self) -> None:
+        self.bar: Any = None
+        self.phase: str | None = None
+
+    def __call__(self, progress: Any) -> None:
+        from tqdm import tqdm
+
+        if self.bar is None or progress.phase != self.phase:
+            self.close()
+            self.phase = progress.phase
+            unit = "step" if progress.phase == "training" else "image"
+            start = max(progress.step - 1, 0)
+            self.bar = tqdm(
+                total=progress.total,
+                initial=start,
+                desc=progress.phase,
+                unit=unit,
+                file=sys.stderr,
+                leave=False,
+            )
+        if progress.loss is not None:
+            self.bar.set_postfix(loss=f"{progress.loss:.4f}", refresh=False)
+        self.bar.update(progress.step - self.bar.n)
+        if progress.step >= progress.total:
+            self.close()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+def _store() -> ConceptStore:
+    return ConceptStore(settings().data_dir)
+
+
+def _data(concept: Concept) -> dict[str, Any]:
+    return concept.model_dump(mode="json") | {"folder": str(concept.folder), "phrase": concept.phrase}
+
+
+Opt = typer.Option
+
+
+@concept_app.command("train")
+def concept_train(
+    name: Annotated[str, typer.Argument(help="Lowercase letters, digits, '-' or '_'.")],
+    more: Annotated[list[Path] | None, typer.Argument(help="More photo files (e.g. a shell glob).")] = None,
+    images: Annotated[
+        list[Path] | None, Opt("--images", help="A folder of photos or a photo; repeat.")
+    ] = None,
+    class_word: Annotated[str | None, Opt("--class", help="What the subject is: dog, person, mug.")] = None,
+    token: Annotated[str | None, Opt(help="Identifier to bind; default 'sks', else a rare one.")] = None,
+    steps: Annotated[int | None, Opt(help="Training steps [400].")] = None,
+    rank: Annotated[int | None, Opt(help="LoRA rank [4].")] = None,
+    lr: Annotated[float | None, Opt(help="Learning rate [1e-4].")] = None,
+    resolution: Annotated[int | None, Opt(help="Training size in px, multiple of 8 [512].")] = None,
+    prior_preservation: Annotated[
+        bool | None, Opt("--prior-preservation/--no-prior-preservation", help="Fit class images too [on].")
+    ] = None,
+    class_images: Annotated[int | None, Opt(help="Class images for prior preservation [50].")] = None,
+    class_steps: Annotated[int | None, Opt(help="Denoising steps per class image [25].")] = None,
+    sample_steps: Annotated[int | None, Opt(help="Denoising steps per checkpoint sample [25].")] = None,
+    seed: Annotated[int | None, Opt(help="Seed of noise, timesteps and samples [0].")] = None,
+    checkpoint_every: Annotated[int | None, Opt(help="Steps between checkpoints [100].")] = None,
+    resume: Annotated[bool, Opt(help="Continue a stopped run from its last checkpoint.")] = False,
+    as_json: Annotated[bool, Opt("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Train a concept (DreamBooth-LoRA) from 3-20 photos of one subject."""
+    from pixelsmith.concepts.train import train_concept
+    from pixelsmith.runtime import ModelRegistry
+
+    options = dict(
+        steps=steps,
+        rank=rank,
+        lr=lr,
+        resolution=resolution,
+        prior_preservation=prior_preservation,
+        class_images=class_images,
+        class_steps=class_steps,
+        sample_steps=sample_steps,
+        seed=seed,
+        checkpoint_every=checkpoint_every,
+    )
+    train_settings = TrainSettings.parse(**{k: v for k, v in options.items() if v is not None})
+    current = settings()
+    bar = ProgressBar()
+    try:
+        concept = train_concept(
+            ModelRegistry(current),
+            ConceptStore(current.data_dir),
+            name,
+            images=[*(images or []), *(more or [])],
+            class_word=class_word,
+            token=token,
+            settings=train_settings,
+            resume=resume,
+            on_progress=bar,
+        )
+    finally:
+        bar.close()
+    adapter = concept.adapter_path("generator")
+    _emit(
+        _data(concept),
+        as_json,
+        [
+            concept.describe(),
+            f"wrote {adapter}",
+            f"use it in prompts as '{concept.phrase}' or 'my {concept.name}'",
+        ],
+    )
+
+
+@concept_app.command("list")
+def concept_list(as_json: Annotated[bool, Opt("--json")] = False) -> None:
+    """Every concept and its state."""
+    concepts = _store().list()
+    lines = [c.describe() for c in concepts] or ["no concepts yet; train one with `pixelsmith concept train`"]
+    _emit({"concepts": [_data(c) for c in concepts]}, as_json, lines)
+
+
+@concept_app.command("show")
+def concept_show(name: str, as_json: Annotated[bool, Opt("--json")] = False) -> None:
+    """One concept: its phrase, training settings, loss, files."""
+    concept = _store().get(name)
+    s, losses = concept.settings, concept.loss_curve
+    lines = [
+        concept.describe(),
+        f"  phrase:    {concept.phrase}   (instance prompt: {concept.instance_prompt!r})",
+        f"  trained on {concept.base_models.get('generator')} in {concept.train_seconds:.1f} s",
+        f"  settings:  steps {s.steps}, rank {s.rank}, lr {s.lr:g}, {s.resolution} px, seed {s.seed}, "
+        f"prior preservation {'on (' + str(s.class_images) + ' images)' if s.prior_preservation else 'off'}",
+        f"  loss:      first {losses[0]:.4f}, last {losses[-1]:.4f}" if losses else "  loss:      -",
+        f"  folder:    {concept.folder}",
+    ]
+    lines += [f"  adapter:   {concept.folder / f}" for f in concept.adapters.values()]
+    lines += [f"  sample:    {concept.folder / 'samples' / f}" for f in concept.samples]
+    _emit(_data(concept), as_json, lines)
+
+
+@concept_app.command("delete")
+def concept_delete(name: str) -> None:
+    """Remove a concept with its LoRA, photos, samples and checkpoints."""
+    _store().delete(name)
+    typer.echo(f"deleted concept {name}")

@@ -1,0 +1,302 @@
+"""Personal concepts on disk: one folder per concept under `<data_dir>/concepts/`.
+
+```
+<data_dir>/concepts/<name>/
+  concept.json                 the `Concept` record
+  images/00.png ...            the instance photos, centre-cropped to the training size
+  class_images/000.png ...     prior-preservation images made by the base model (cache)
+  generator_lora.safetensors   the LoRA (diffusers format) once training is done
+  samples/step-<N>.png         an image made with the LoRA at every checkpoint
+  checkpoints/step-<N>/        LoRA + optimizer + RNG + loss curve, for --resume
+```
+
+Photos (`load_photos`): 3 to 200 readable images; each between 3:1 and 1:3 (training
+uses the centre square, so a panorama would lose most of the subject) and at least 32 px
+on its shorter side; shorter sides at most 8x apart (a thumbnail beside a full-size
+photo is almost always a mistake, and the thumbnail would be upscaled to mush).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+from collections.abc import Iterable
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+from PIL import Image
+from pydantic import BaseModel, Field, ValidationError, field_validator
+
+from pixelsmith.errors import UserError
+from pixelsmith.images import load_image
+
+NAME_RE = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
+CLASS_RE = re.compile(r"[a-z][a-z -]{0,38}[a-z]|[a-z]")
+RECORD = "concept.json"
+ADAPTER_FILES = {"generator": "generator_lora.safetensors", "inpainter": "inpainter_lora.safetensors"}
+_CONSONANTS = "bcdfghjklmnpqrstvwxz"
+MIN_IMAGES, MAX_IMAGES = 3, 200
+MAX_ASPECT, MAX_SIZE_SPREAD, MIN_SIDE = 3.0, 8.0, 32
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff"}
+
+
+def check_name(name: str) -> str:
+    """A concept name: 1-40 of lowercase letters, digits, '-' and '_', starting alphanumeric."""
+    if not isinstance(name, str) or not NAME_RE.fullmatch(name):
+        raise UserError(
+            f"concept name must be 1-40 lowercase letters, digits, '-' or '_' (starting with a "
+            f"letter or digit), got {name!r}"
+        )
+    return name
+
+
+def check_class_word(word: str | None) -> str:
+    """The class noun ("dog", "teddy bear"): lowercase letters, spaces or '-', 1-40 chars."""
+    cleaned = " ".join((word or "").lower().split())
+    if not cleaned:
+        raise UserError("a class word is required (what the subject is, e.g. --class dog)")
+    if not CLASS_RE.fullmatch(cleaned):
+        raise UserError(f"class word must be 1-40 letters, spaces or '-', e.g. 'dog', got {word!r}")
+    return cleaned
+
+
+class TrainSettings(BaseModel):
+    """How a concept is trained; the defaults suit SD 1.5 at 512 px on one GPU."""
+
+    steps: int = Field(default=400, ge=1, le=20_000, description="Optimizer steps.")
+    rank: int = Field(default=4, ge=1, le=128, description="LoRA rank.")
+    lr: float = Field(default=1e-4, gt=0.0, le=0.1, description="AdamW learning rate.")
+    resolution: int = Field(default=512, ge=64, le=2048, description="Training size, px, multiple of 8.")
+    batch_size: int = Field(default=1, ge=1, le=16, description="Instance images per step.")
+    prior_preservation: bool = Field(default=True, description="Also fit class images (DreamBooth).")
+    class_images: int = Field(default=50, ge=1, le=1000, description="How many class images.")
+    prior_loss_weight: float = Field(default=1.0, gt=0.0, le=10.0)
+    class_steps: int = Field(default=25, ge=1, le=150, description="Denoising steps per class image.")
+    sample_steps: int = Field(default=25, ge=1, le=150, description="Denoising steps per sample.")
+    seed: int = Field(default=0, ge=0, le=2**32 - 1)
+    checkpoint_every: int = Field(default=100, ge=1, le=20_000, description="Steps between checkpoints.")
+
+    @field_validator("resolution")
+    @classmethod
+    def _multiple_of_8(cls, value: int) -> int:
+        if value % 8:
+            raise ValueError(f"resolution must be a multiple of 8, got {value}")
+        return value
+
+    @classmethod
+    def parse(cls, **values: object) -> TrainSettings:
+        """Validated settings; a bad value is a one-line `UserError` naming it."""
+        try:
+            return cls(**values)
+        except ValidationError as err:
+            first = err.errors()[0]
+            where = ".".join(str(p) for p in first["loc"]) or "settings"
+            got = first.get("input")
+            raise UserError(f"bad training setting {where}: {first['msg']}, got {got!r}") from None
+
+
+class Concept(BaseModel):
+    """One personal subject: its identifier token, its LoRA files and how it was trained."""
+
+    name: str
+    token: str = Field(description="Rare identifier bound to the subject, e.g. 'sks'.")
+    class_word: str
+    instance_prompt: str = Field(description="'a photo of <token> <class>'.")
+    class_prompt: str = Field(description="'a photo of <class>' (prior preservation).")
+    base_models: dict[str, str] = Field(description="Role -> model id the LoRA was trained on.")
+    settings: TrainSettings
+    status: Literal["training", "ready"] = "training"
+    step: int = 0
+    loss_curve: list[float] = Field(default_factory=list, description="Loss of every step.")
+    images: list[str] = Field(default_factory=list, description="Files under images/.")
+    samples: list[str] = Field(default_factory=list, description="Files under samples/.")
+    adapters: dict[str, str] = Field(default_factory=dict, description="Role -> LoRA file name.")
+    created: datetime = Field(default_factory=lambda: datetime.now(timezone.utc))
+    train_seconds: float = 0.0
+    folder: Path = Field(exclude=True, description="Where the concept lives (not stored).")
+
+    @property
+    def phrase(self) -> str:
+        """What stands for the subject in a prompt: '<token> <class>'."""
+        return f"{self.token} {self.class_word}"
+
+    def adapter_path(self, role: str) -> Path:
+        """The LoRA for `role`; the inpainter falls back to the generator's LoRA."""
+        if self.status != "ready":
+            raise UserError(
+                f"concept {self.name!r} is not trained yet (step {self.step} of {self.settings.steps})"
+            )
+        file = self.adapters.get(role) or self.adapters.get("generator")
+        if file is None:
+            raise UserError(f"concept {self.name!r} has no LoRA; train it again")
+        return self.folder / file
+
+    def describe(self) -> str:
+        """One line for listings."""
+        loss = f", last loss {self.loss_curve[-1]:.4f}" if self.loss_curve else ""
+        return (
+            f"{self.name}: '{self.phrase}' {self.status} step {self.step}/{self.settings.steps}"
+            f"{loss}, {len(self.images)} images, rank {self.settings.rank}"
+        )
+
+
+class ConceptStore:
+    """The concepts under `data_dir/concepts`, one folder each."""
+
+    def __init__(self, data_dir: str | Path) -> None:
+        self.root = Path(data_dir).expanduser() / "concepts"
+
+    def folder(self, name: str) -> Path:
+        return self.root / check_name(name)
+
+    def exists(self, name: str) -> bool:
+        return (self.folder(name) / RECORD).is_file()
+
+    def list(self) -> list[Concept]:
+        """Every concept, by name."""
+        if not self.root.is_dir():
+            return []
+        return [self._read(p.parent) for p in sorted(self.root.glob(f"*/{RECORD}"))]
+
+    def names(self) -> list[str]:
+        return [c.name for c in self.list()]
+
+    def get(self, name: str) -> Concept:
+        """The concept called `name`; unknown names are a `UserError` listing the known ones."""
+        if not self.exists(name):
+            known = ", ".join(self.names()) or "none yet (train one with `pixelsmith concept train`)"
+            raise UserError(f"unknown concept {name!r}; known: {known}")
+        return self._read(self.folder(name))
+
+    def create(
+        self,
+        name: str,
+        *,
+        class_word: str,
+        settings: TrainSettings,
+        base_models: dict[str, str],
+        token: str | None = None,
+    ) -> Concept:
+        """Make the folder and record of a new concept (status 'training')."""
+        name, class_word = check_name(name), check_class_word(class_word)
+        if self.exists(name):
+            raise UserError(f"a concept named {name!r} already exists; pick another name or delete it")
+        used = {c.token for c in self.list()}
+        token = self._check_token(token, used) if token else new_token(name, used)
+        folder = self.folder(name)
+        folder.mkdir(parents=True, exist_ok=True)
+        concept = Concept(
+            name=name,
+            token=token,
+            class_word=class_word,
+            instance_prompt=f"a photo of {token} {class_word}",
+            class_prompt=f"a photo of {class_word}",
+            base_models=base_models,
+            settings=settings,
+            folder=folder,
+        )
+        self.save(concept)
+        return concept
+
+    def save(self, concept: Concept) -> None:
+        """Write the record atomically (a crash leaves the old or the new, never half)."""
+        path = concept.folder / RECORD
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(concept.model_dump_json(indent=2))
+        tmp.replace(path)
+
+    def delete(self, name: str) -> None:
+        """Remove a concept and everything it made."""
+        self.get(name)  # unknown -> UserError
+        shutil.rmtree(self.folder(name))
+
+    @staticmethod
+    def _check_token(token: str, used: set[str]) -> str:
+        if not re.fullmatch(r"[a-z]{2,12}", token):
+            raise UserError(f"token must be 2-12 lowercase letters, got {token!r}")
+        if token in used:
+            raise UserError(f"token {token!r} is used by another concept; pick another")
+        return token
+
+    def _read(self, folder: Path) -> Concept:
+        try:
+            data = json.loads((folder / RECORD).read_text())
+            return Concept.model_validate({**data, "folder": folder})
+        except (OSError, ValueError) as err:
+            raise UserError(
+                f"concept record {folder / RECORD} is unreadable ({err}); delete the folder"
+            ) from None
+
+
+def expand_sources(sources: Iterable[str | Path]) -> list[Path]:
+    """Files as given; folders become their image files (by suffix), sorted."""
+    paths: list[Path] = []
+    for source in sources:
+        path = Path(source).expanduser()
+        if path.is_dir():
+            paths += sorted(
+                p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith(".")
+            )
+        else:
+            paths.append(path)
+    return paths
+
+
+def load_photos(sources: Iterable[str | Path], *, max_pixels: int = 40_000_000) -> list[Image.Image]:
+    """Read and check the subject's photos (see the module docstring for the rules)."""
+    paths = expand_sources(sources)
+    if not MIN_IMAGES <= len(paths) <= MAX_IMAGES:
+        raise UserError(
+            f"need {MIN_IMAGES} to {MAX_IMAGES} photos of the subject, got {len(paths)}; "
+            "5-20 varied photos work best"
+        )
+    images = [load_image(p, max_pixels=max_pixels) for p in paths]
+    for path, image in zip(paths, images):
+        short, long = sorted(image.size)
+        if long / short > MAX_ASPECT:
+            raise UserError(
+                f"{path}: {image.width}x{image.height} is longer than 3:1; crop it nearer to square "
+                "(training uses the centre square)"
+            )
+        if short < MIN_SIDE:
+            raise UserError(
+                f"{path}: {image.width}x{image.height} is too small; the shorter side must be ≥ 32 px"
+            )
+    shorts = [min(image.size) for image in images]
+    big, small = int(np.argmax(shorts)), int(np.argmin(shorts))
+    if shorts[big] / shorts[small] > MAX_SIZE_SPREAD:
+        raise UserError(
+            f"photos differ more than 8x in size ({paths[big].name}: {shorts[big]} px, "
+            f"{paths[small].name}: {shorts[small]} px on the shorter side); use photos of similar size"
+        )
+    return images
+
+
+def centre_square(image: Image.Image, size: int) -> Image.Image:
+    """The centre square of `image`, resized to `size` x `size`."""
+    side = min(image.size)
+    left, top = (image.width - side) // 2, (image.height - side) // 2
+    return image.crop((left, top, left + side, top + side)).resize((size, size), Image.LANCZOS)
+
+
+def new_token(name: str, used: set[str]) -> str:
+    """A rare identifier: 'sks' for the first concept, then consonant triples like 'zxq'.
+
+    Derived from the name so the same name gets the same token; never one in `used`.
+    """
+    if "sks" not in used:
+        return "sks"
+    digest = hashlib.sha256(name.encode()).digest()
+    for i in range(0, len(digest) - 2):
+        token = "".join(_CONSONANTS[b % len(_CONSONANTS)] for b in digest[i : i + 3])
+        if token not in used:
+            return token
+    for a in _CONSONANTS:  # 32 names sharing every triple of a digest: take the first free one
+        for b in _CONSONANTS:
+            if (token := f"{a}{b}q") not in used:
+                return token
+    raise UserError("no free concept token left; pass one with --token")
