@@ -8,6 +8,7 @@ seeded s + i, so any single candidate can be re-made alone.
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ import torch
 from PIL import Image
 from pydantic import BaseModel, Field
 
-from pixelsmith.errors import OutOfMemoryError
+from pixelsmith.errors import OutOfMemoryError, ToolInputError
 from pixelsmith.tools.base import Progress, ToolContext
 
 MAX_SEED = 2**32 - 1
@@ -32,6 +33,9 @@ class DiffusionParams(BaseModel):
     num_inference_steps: int = Field(default=30, ge=1, le=150, description="Denoising steps.")
     seed: int | None = Field(default=None, ge=0, le=MAX_SEED, description="Same seed, same pixels.")
     num_candidates: int = Field(default=1, ge=1, le=8, description="Images to make in one batch.")
+    concept: str | None = Field(
+        default=None, max_length=40, description="A personal concept's name (taught from photos) to paint."
+    )
 
 
 @dataclass
@@ -105,6 +109,32 @@ def rank(ctx: ToolContext, output: ImagesOutput, text: str) -> ImagesOutput:
         [round(scores[i], 3) for i in order],
         [output.seeds[i] for i in order],
     )
+
+
+@contextmanager
+def concept_applied(ctx: ToolContext, pipeline: Any, prompt: str, concept: str | None, role: str):
+    """Yield the prompt to use, with the named concept's LoRA loaded for the block.
+
+    Without a concept the pipeline's lock is still held, so a concept applied by another
+    session's call is never seen. The concept's phrase ('sks dog') replaces 'my <name>'
+    in the prompt, or leads it when the prompt does not mention the concept.
+    """
+    from pixelsmith.concepts import ConceptStore, applied, rewrite_prompt
+    from pixelsmith.concepts.apply import pipeline_lock
+
+    if not concept:
+        with pipeline_lock(pipeline):
+            yield prompt
+        return
+    found = ConceptStore(ctx.settings.data_dir).get(concept)
+    if found.status != "ready":
+        raise ToolInputError(f"concept {concept!r} is still training (step {found.step}); wait for it")
+    rewritten, used = rewrite_prompt(prompt, [found])
+    if not used:  # "my dog" for a dog concept, or a prompt that does not name it at all
+        mine = re.compile(rf"\bmy\s+{re.escape(found.class_word)}\b", re.IGNORECASE)
+        rewritten = mine.sub(found.phrase, prompt) if mine.search(prompt) else f"{found.phrase}, {prompt}"
+    with applied(pipeline, found, role):
+        yield rewritten
 
 
 def native_size(pipeline: Any) -> int:

@@ -23,7 +23,7 @@ import numpy as np
 from PIL import Image
 from pydantic import BaseModel, Field
 
-from pixelsmith.agent.plan import ArtifactView, BoxView, EditView, WorkspaceView
+from pixelsmith.agent.plan import ArtifactView, BoxView, ConceptView, EditView, WorkspaceView
 from pixelsmith.errors import ToolInputError, UserError
 from pixelsmith.tools.detect import Detection
 from pixelsmith.tools.detect import Output as Detections
@@ -235,7 +235,7 @@ class Workspace:
         return image_id
 
     # -- what planners see -----------------------------------------------------------
-    def view(self, concepts: list[str] | None = None) -> WorkspaceView:
+    def view(self, concepts: list[ConceptView] | None = None) -> WorkspaceView:
         artifacts = [
             ArtifactView(
                 id=a.id,

@@ -28,7 +28,7 @@ from pixelsmith.agent.events import (
     StepProgress,
     StepStarted,
 )
-from pixelsmith.agent.plan import WORKSPACE_ACTIONS, Plan, Step
+from pixelsmith.agent.plan import WORKSPACE_ACTIONS, ConceptView, Plan, Step, WorkspaceView
 from pixelsmith.agent.planner import Observation, Planner, PlannerUnavailable, make_planner
 from pixelsmith.agent.validate import resolve, validate_plan
 from pixelsmith.diffusion import resolve_seed
@@ -94,8 +94,15 @@ class Agent:
             self.tracker.log_turn(seconds, self.model_seconds)
         yield Done(record.current_image, seconds, self.model_seconds)
 
+    def _view(self) -> WorkspaceView:
+        """The workspace as planners see it, with the concepts ready to use."""
+        from pixelsmith.concepts import ConceptStore
+
+        ready = [c for c in ConceptStore(self.models.settings.data_dir).list() if c.status == "ready"]
+        return self.workspace.view([ConceptView(c.name, c.token, c.class_word) for c in ready])
+
     def _plan_and_run(self, message: str) -> Iterator[Event]:
-        planner, view = self.planner, self.workspace.view()
+        planner, view = self.planner, self._view()
         try:
             turn = planner.begin(message, view)
             plan = turn.next([], view)
@@ -115,7 +122,7 @@ class Agent:
                     return
                 retries += 1
                 plan = turn.next(
-                    [Observation(s.call_id, s.tool, False, error) for s in plan.steps], self.workspace.view()
+                    [Observation(s.call_id, s.tool, False, error) for s in plan.steps], self._view()
                 )
                 continue
             self.workspace.record.plans.append(plan.model_dump())
@@ -134,7 +141,7 @@ class Agent:
                     yield from self._pause(remaining, outputs_by_step, done_steps, plan.planner)
                     return
             try:
-                plan = turn.next(observations, self.workspace.view())
+                plan = turn.next(observations, self._view())
             except PlannerUnavailable as err:
                 yield Notice(f"{err}; stopping here")
                 break

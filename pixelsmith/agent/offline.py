@@ -187,6 +187,7 @@ def _replace(match: re.Match[str], request: Request, view: WorkspaceView) -> Pla
     prompt = replacement_prompt(subject, groups.get("target"), groups.get("adjective"))
     steps, mask = _masked(subject, request, view)
     args = {"image": _image(view), "mask": mask, "prompt": prompt, **_params("inpaint", request)}
+    args |= _concept(groups.get("target") or prompt, view)
     return _review([*steps, Step(tool="inpaint", args=args, why=f"paint {prompt}")])
 
 
@@ -195,8 +196,19 @@ def _generate(match: re.Match[str], request: Request, view: WorkspaceView) -> Pl
     args: dict[str, Any] = {"prompt": prompt}
     if match.groupdict().get("count"):
         args["num_candidates"] = phrases.to_int(match["count"])
-    args |= _params("generate", request)
+    args |= _params("generate", request) | _concept(match["target"], view)
     return Plan(steps=[Step(tool="generate", args=args, why=f"generate {prompt}")])
+
+
+def _concept(text: str, view: WorkspaceView) -> dict[str, str]:
+    """{"concept": name} when `text` names a taught concept: 'my rex', 'rex', 'sks dog',
+    or 'my dog' when exactly one concept is a dog; else {}."""
+    words = f" {re.sub(r'[^a-z0-9_-]+', ' ', text.lower())} "
+    for c in view.concepts:
+        if f" {c.name} " in words or f" {c.token} " in words:
+            return {"concept": c.name}
+    mine = [c for c in view.concepts if f" my {c.class_word.lower()} " in words]
+    return {"concept": mine[0].name} if len(mine) == 1 else {}
 
 
 # -- follow-ups ---------------------------------------------------------------------------------

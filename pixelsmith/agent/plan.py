@@ -76,6 +76,15 @@ class EditView:
 
 
 @dataclass
+class ConceptView:
+    """A personal concept the user taught: 'rex', bound to 'sks dog'."""
+
+    name: str
+    token: str
+    class_word: str
+
+
+@dataclass
 class WorkspaceView:
     """What planners see of a session: ids, sizes, labels, scores; never pixels."""
 
@@ -83,7 +92,7 @@ class WorkspaceView:
     artifacts: list[ArtifactView]
     last_edit: EditView | None = None
     last_masks: list[str] = field(default_factory=list)  # candidates of the last segmentation
-    concepts: list[str] = field(default_factory=list)
+    concepts: list[ConceptView] = field(default_factory=list)
 
     def get(self, artifact_id: str) -> ArtifactView | None:
         return next((a for a in self.artifacts if a.id == artifact_id), None)
@@ -110,5 +119,6 @@ class WorkspaceView:
         if self.last_edit:
             lines.append(f"last edit: {self.last_edit.tool} {self.last_edit.args}")
         if self.concepts:
-            lines.append(f"concepts: {', '.join(self.concepts)}")
+            taught = ", ".join(f"{c.name} (a {c.class_word})" for c in self.concepts)
+            lines.append(f"personal concepts (pass concept=NAME to inpaint/generate): {taught}")
         return "\n".join(lines)

@@ -8,6 +8,7 @@ from pydantic import ConfigDict, Field, model_validator
 from pixelsmith.diffusion import (
     DiffusionParams,
     ImagesOutput,
+    concept_applied,
     device_errors,
     generators,
     native_size,
@@ -41,9 +42,11 @@ def run(inputs: Input, ctx: ToolContext) -> Output:
     pipeline = ctx.models.get("generator")
     size = native_size(pipeline)
     seed, n, steps = resolve_seed(inputs.seed), inputs.num_candidates, inputs.num_inference_steps
-    with device_errors("generate"), torch.inference_mode():
+    with device_errors("generate"), torch.inference_mode(), concept_applied(
+        ctx, pipeline, inputs.prompt, inputs.concept, "generator"
+    ) as prompt:
         result = pipeline(
-            prompt=inputs.prompt,
+            prompt=prompt,
             negative_prompt=inputs.negative_prompt or None,
             width=inputs.width or size,
             height=inputs.height or size,

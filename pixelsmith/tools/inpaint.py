@@ -16,6 +16,7 @@ from pixelsmith import masks as M
 from pixelsmith.diffusion import (
     DiffusionParams,
     ImagesOutput,
+    concept_applied,
     device_errors,
     generators,
     native_size,
@@ -65,21 +66,25 @@ def inpaint_image(
     work_w, work_h = M.work_size(crop.width, crop.height, native_size(pipeline))
     crop_in = crop.resize((work_w, work_h), Image.LANCZOS)
     mask_in = Image.fromarray(grown[box[1] : box[3], box[0] : box[2]]).resize((work_w, work_h), Image.NEAREST)
-    # 3. All candidates in one batch, one generator each.
+    # 3. All candidates in one batch, one generator each. The image is repeated per
+    # candidate (not num_images_per_prompt) so that its VAE sample is drawn from that
+    # candidate's generator: candidate i is then the same when re-made alone with seed + i.
     seed = resolve_seed(params.seed)
     n, steps = params.num_candidates, params.num_inference_steps
-    with device_errors(tool), torch.inference_mode():
+    with device_errors(tool), torch.inference_mode(), concept_applied(
+        ctx, pipeline, params.prompt, params.concept, "inpainter"
+    ) as prompt:
         result = pipeline(
-            prompt=params.prompt,
-            negative_prompt=params.negative_prompt or None,
-            image=crop_in,
-            mask_image=mask_in,
+            prompt=[prompt] * n,
+            negative_prompt=[params.negative_prompt] * n if params.negative_prompt else None,
+            image=[crop_in] * n,
+            mask_image=[mask_in] * n,
             width=work_w,
             height=work_h,
             strength=strength,
             guidance_scale=params.guidance_scale,
             num_inference_steps=steps,
-            num_images_per_prompt=n,
+            num_images_per_prompt=1,
             generator=generators(seed, n),
             callback_on_step_end=step_callback(ctx, tool, steps),
         )

@@ -1,0 +1,87 @@
+"""Concepts inside edits: 'a photo of my rex on the beach', 'replace the cat with my rex'."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pixelsmith.agent import events as ev
+from pixelsmith.agent.agent import Agent
+from pixelsmith.agent.planner import make_planner
+from pixelsmith.concepts import ConceptStore, TrainSettings
+from pixelsmith.concepts.train import train_concept
+from pixelsmith.config import load_settings
+from pixelsmith.runtime import ModelRegistry
+from pixelsmith.testing import noise_image
+from pixelsmith.testing.openai_stub import OpenAIStub, calls, text
+from pixelsmith.tools import ToolContext
+from pixelsmith.workspace import Workspace
+
+
+@pytest.fixture(scope="module")
+def taught(tiny_config, tmp_path_factory):
+    """A registry whose data folder holds one trained concept, 'rex' the dog."""
+    root = tmp_path_factory.mktemp("concept-edits")
+    settings = load_settings(tiny_config, data_dir=root / "data")
+    registry = ModelRegistry(settings)
+    photos = root / "photos"
+    photos.mkdir()
+    for i in range(3):
+        noise_image(64, 64, seed=20 + i).save(photos / f"{i}.png")
+    train_concept(registry, ConceptStore(settings.data_dir), "rex", images=[photos], class_word="dog",
+                  settings=TrainSettings.parse(steps=4, resolution=64, rank=4, checkpoint_every=100,
+                                               prior_preservation=False))
+    return settings, registry
+
+
+def _agent(settings, registry, planner="offline", **kw) -> Agent:
+    return Agent(Workspace.create(settings.data_dir), registry,
+                 planner=make_planner(load_settings(**{**settings.model_dump(), **kw}), planner), seed=5)
+
+
+def _last(agent: Agent):
+    return agent.workspace.record.steps[-1]
+
+
+@pytest.mark.parametrize(("message", "tool"), [
+    ("a photo of my rex on the beach", "generate"),
+    ("replace the cat with my rex", "inpaint"),
+    ("replace the cat with my dog", "inpaint"),
+])
+def test_offline_planner_uses_the_concept(taught, message, tool):
+    settings, registry = taught
+    agent = _agent(settings, registry)
+    events = list(agent.send(message, image=noise_image(96, 64)))
+    assert not [e for e in events if isinstance(e, ev.ErrorEvent)]
+    step = _last(agent)
+    assert step.tool == tool and step.args["concept"] == "rex"
+    # the same call without the concept paints different pixels; with it, the same again
+    with_concept = agent.rerun(step.index).images[0]
+    spec = agent.tools.get(tool)
+    plain = spec.validate({**step.args, "concept": None})
+    without = spec.run(plain, ToolContext(registry, agent.workspace)).images[0]
+    stored = agent.workspace.image(step.outputs[0])
+    assert np.array_equal(np.asarray(with_concept), np.asarray(stored))
+    assert not np.array_equal(np.asarray(without), np.asarray(stored))
+
+
+def test_llm_planner_sees_concepts_and_uses_them(taught):
+    settings, registry = taught
+    script = [calls(("generate", {"prompt": "a photo of my rex on the beach", "concept": "rex",
+                                  "num_inference_steps": 2})), text("Here is rex on the beach.")]
+    with OpenAIStub(script) as stub:
+        agent = _agent(settings, registry, "llm", llm_model="stub", llm_base_url=stub.base_url)
+        list(agent.send("a photo of my rex on the beach"))
+    assert "rex (a dog)" in stub.requests[0]["messages"][1]["content"]
+    assert _last(agent).args["concept"] == "rex" and agent.workspace.record.current_image == "image-1"
+
+
+def test_unknown_concept_is_a_readable_error(taught):
+    settings, registry = taught
+    script = [calls(("generate", {"prompt": "my fido", "concept": "fido", "num_inference_steps": 2})),
+              text("sorry")]
+    with OpenAIStub(script) as stub:
+        agent = _agent(settings, registry, "llm", llm_model="stub", llm_base_url=stub.base_url)
+        list(agent.send("a photo of my fido"))
+    replies = [m["content"] for m in stub.requests[-1]["messages"] if m["role"] == "tool"]
+    assert any("fido" in r and "rex" in r for r in replies)  # names the known concepts
