@@ -85,3 +85,32 @@ def test_unknown_concept_is_a_readable_error(taught):
         list(agent.send("a photo of my fido"))
     replies = [m["content"] for m in stub.requests[-1]["messages"] if m["role"] == "tool"]
     assert any("fido" in r and "rex" in r for r in replies)  # names the known concepts
+
+
+def test_teaching_a_concept_in_chat_then_using_it(taught):
+    settings, registry = taught
+    script = [
+        calls(("train_concept", {"name": "fido", "class_word": "dog", "images": ["image-1", "image-2", "image-3"],
+                                 "steps": 3, "resolution": 64, "prior_preservation": False})),
+        text("I learned fido."),
+    ]
+    with OpenAIStub(script) as stub:
+        agent = _agent(settings, registry, "llm", llm_model="stub", llm_base_url=stub.base_url)
+        for seed in (1, 2):
+            agent.workspace.set_current(agent.workspace.add_image(noise_image(64, 64, seed=seed)))
+        events = list(agent.send("teach pixelsmith my dog fido", image=noise_image(64, 64, seed=3)))
+    progress = [e for e in events if isinstance(e, ev.StepProgress) and e.tool == "train_concept"]
+    assert [p.step for p in progress if "training" in p.label] == [1, 2, 3]
+    assert "fido" in ConceptStore(settings.data_dir).names()
+    # the offline planner now knows fido too
+    offline = _agent(settings, registry)
+    list(offline.send("a photo of my fido on the beach"))
+    assert _last(offline).args["concept"] == "fido"
+
+
+def test_offline_teach_needs_three_photos(taught):
+    settings, registry = taught
+    agent = _agent(settings, registry)
+    events = list(agent.send("teach pixelsmith my dog rover", image=noise_image(64, 64)))
+    replies = [e.text for e in events if isinstance(e, (ev.AssistantMessage, ev.ErrorEvent))]
+    assert "at least 3 photos" in replies[0] and agent.workspace.record.steps == []

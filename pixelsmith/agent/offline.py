@@ -345,6 +345,17 @@ def _revert(match: re.Match[str], request: Request, view: WorkspaceView) -> Plan
 
 
 Handler = Callable[[re.Match[str], Request, WorkspaceView], Plan]
+def _teach(match: re.Match[str], request: Request, view: WorkspaceView) -> Plan:
+    """Train a concept on every photo the user uploaded in this session."""
+    photos = [a.id for a in view.of_kind("image") if a.tool == "upload"]
+    if len(photos) < 3:
+        raise unclear(f"To learn your {match['klass']} I need at least 3 photos of it; "
+                      f"upload {3 - len(photos)} more, then ask again.")
+    name = match["name"] or match["klass"]
+    args = {"name": name, "class_word": match["klass"], "images": photos, **_params("train_concept", request)}
+    return Plan(steps=[Step(tool="train_concept", args=args, why=f"learn {name} from {len(photos)} photos")])
+
+
 HANDLERS: dict[str, Handler] = {
     "detect": _detect,
     "segment": _segment,
@@ -358,4 +369,5 @@ HANDLERS: dict[str, Handler] = {
     "select": _select,
     "undo": _undo,
     "revert": _revert,
+    "teach": _teach,
 }

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from pixelsmith.diffusion import ImagesOutput
-from pixelsmith.tools import detect, rank, refine_mask, segment
+from pixelsmith.tools import detect, rank, refine_mask, segment, train_concept
 from pixelsmith.workspace import Workspace
 
 EDIT_TOOLS = ("inpaint", "remove", "generate")
@@ -42,4 +42,6 @@ def store(workspace: Workspace, step_index: int, tool: str, args: dict, output: 
         return ids, "images"
     if isinstance(output, rank.Output):
         return [], "scores"
+    if isinstance(output, train_concept.Output):
+        return [], "concept"
     raise TypeError(f"no way to store the output of {tool}: {type(output).__name__}")

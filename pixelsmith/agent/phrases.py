@@ -246,7 +246,14 @@ _TIMES = rf"(?: (?P<times>twice|thrice|{NUM} times))?"
 _ADJECTIVE = r"(?:(?:more|less|very) )?[a-z-]+"
 _REDO = r"re-?(?:do|try|roll|run|generate|paint|draw)(?: it| that| this)?"
 
+_MY_SUBJECT = (r"(?:my|our) (?P<klass>[a-z][\w-]*)(?:,?(?: (?:called|named))? (?P<name>[a-z0-9][\w-]*))?"
+               r"(?: from (?:these|the|my) (?:photos|pictures|images))?")
+
 INTENTS = (
+    # Personal concepts: "teach pixelsmith my dog rex", "learn my dog, called rex".
+    _intent("teach", r"(?:teach|train)(?: (?:pixelsmith|yourself|you|the model))?(?: (?:on|about))? "
+            rf"{_MY_SUBJECT}"),
+    _intent("teach", rf"learn (?:what )?{_MY_SUBJECT}(?: looks like)?"),
     # Versions and candidates.
     _intent("revert", rf"(?:revert|go back|go|return|switch back|switch|back|restore|undo)(?: back)?(?: to)? "
             rf"(?:the )?{_REVERT_TO}"),

@@ -172,6 +172,7 @@ TOOL_ROLES = {
     "remove": ["inpainter"],
     "generate": ["generator", "ranker"],
     "rank": ["ranker"],
+    "train_concept": ["generator"],
 }
 
 _shared: dict[int, LocalExecutor] = {}

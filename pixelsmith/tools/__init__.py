@@ -5,7 +5,16 @@ from __future__ import annotations
 from pixelsmith.tools.base import MemoryStore, Progress, ToolContext
 from pixelsmith.tools.registry import Tool, ToolRegistry
 
-BUILTIN_MODULES = ("detect", "segment", "refine_mask", "inpaint", "remove", "generate", "rank")
+BUILTIN_MODULES = (
+    "detect",
+    "segment",
+    "refine_mask",
+    "inpaint",
+    "remove",
+    "generate",
+    "rank",
+    "train_concept",
+)
 
 
 def default_tools() -> ToolRegistry:

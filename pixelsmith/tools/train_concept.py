@@ -1,0 +1,86 @@
+"""train_concept: teach pixelsmith a personal subject from a few photos (DreamBooth-LoRA).
+
+A long job: it reports every training step (with the loss), honours the stop button,
+checkpoints as it goes, and leaves the shared models exactly as they were.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from pixelsmith.tools.base import Progress, ToolContext, description
+from pixelsmith.tools.registry import Tool
+
+
+class Input(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=40, description="What to call it, e.g. 'rex'.")
+    class_word: str = Field(min_length=1, max_length=40, description="What it is, e.g. 'dog'.")
+    images: list[str] = Field(min_length=3, max_length=50, description="Image ids of its photos (3-20).")
+    steps: int = Field(default=400, ge=1, le=5000, description="Training steps.")
+    rank: int = Field(default=4, ge=1, le=128, description="LoRA rank.")
+    lr: float = Field(default=1e-4, gt=0.0, le=0.1, description="Learning rate.")
+    resolution: int = Field(default=512, ge=64, le=1024, description="Training size in pixels.")
+    prior_preservation: bool = Field(default=True, description="Keep the class word general.")
+    seed: int = Field(default=0, ge=0, le=2**32 - 1)
+
+
+@dataclass
+class Output:
+    """The trained concept: its name, the phrase that stands for it, the final loss."""
+
+    name: str
+    phrase: str
+    steps: int
+    loss: float | None
+    folder: str
+
+    def summary(self) -> str:
+        loss = "" if self.loss is None else f", final loss {self.loss:.4f}"
+        return f"concept {self.name} ready ('{self.phrase}', {self.steps} steps{loss}); say 'my {self.name}'"
+
+
+def run(inputs: Input, ctx: ToolContext) -> Output:
+    from pixelsmith.concepts import ConceptStore, TrainSettings
+    from pixelsmith.concepts.train import train_concept
+
+    settings = TrainSettings.parse(
+        steps=inputs.steps,
+        rank=inputs.rank,
+        lr=inputs.lr,
+        resolution=inputs.resolution,
+        prior_preservation=inputs.prior_preservation,
+        seed=inputs.seed,
+    )
+    with tempfile.TemporaryDirectory(prefix="pixelsmith-photos-") as folder:
+        paths = []
+        for image_id in inputs.images:  # the trainer reads files; the store holds pixels
+            path = Path(folder) / f"{image_id}.png"
+            ctx.store.image(image_id).save(path)
+            paths.append(path)
+        concept = train_concept(
+            ctx.models,
+            ConceptStore(ctx.settings.data_dir),
+            inputs.name,
+            images=paths,
+            class_word=inputs.class_word,
+            settings=settings,
+            cancel=ctx.cancel,
+            on_progress=lambda p: ctx.report(Progress("train_concept", p.step, p.total, _label(p))),
+        )
+    loss = concept.loss_curve[-1] if concept.loss_curve else None
+    return Output(concept.name, concept.phrase, concept.step, loss, str(concept.folder))
+
+
+def _label(progress) -> str:
+    """'training step, loss 0.1234' (or 'class images step') for the progress bar."""
+    loss = "" if progress.loss is None else f", loss {progress.loss:.4f}"
+    return f"{progress.phase} step{loss}"
+
+
+TOOL = Tool("train_concept", Input, Output, description("train_concept"), run)
