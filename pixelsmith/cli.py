@@ -321,6 +321,10 @@ def main(argv: list[str] | None = None) -> int:
     import click
 
     import pixelsmith.cli_agent  # noqa: F401 - registers edit, chat and sessions
+    import pixelsmith.cli_bench  # noqa: F401 - registers bench
+    import pixelsmith.cli_serve  # noqa: F401 - registers serve
+    import pixelsmith.concepts.cli  # noqa: F401 - registers concept train/list/show/delete
+    import pixelsmith.ui.command  # noqa: F401 - registers ui
 
     try:
         app(args=argv, standalone_mode=False)

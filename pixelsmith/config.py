@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Literal
 
 import platformdirs
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -77,6 +77,33 @@ class Limits(BaseModel):
     max_pixels: int = Field(default=40_000_000, gt=0, description="Width x height, at most.")
 
 
+class Scaling(BaseModel):
+    """How one role's Ray Serve deployment runs (`executor = "ray"`, `pixelsmith serve`)."""
+
+    replicas: int = Field(default=1, ge=1, le=64, description="Replicas; the minimum when autoscaling.")
+    max_replicas: int | None = Field(default=None, ge=1, le=256, description="Autoscale up to this many.")
+    gpu_fraction: float | None = Field(
+        default=None, ge=0.0, le=1.0, description="GPU share per replica; None: a per-role default on GPUs."
+    )
+    num_cpus: float = Field(default=1.0, ge=0.0, le=256.0, description="CPUs reserved per replica.")
+
+    @model_validator(mode="after")
+    def _check_max(self) -> Scaling:
+        if self.max_replicas is not None and self.max_replicas < self.replicas:
+            raise ValueError(f"max_replicas must be >= replicas ({self.replicas}), got {self.max_replicas}")
+        return self
+
+
+class ServeSettings(BaseModel):
+    """One Ray Serve deployment per model role, e.g. `[serve.inpainter] replicas = 2`."""
+
+    detector: Scaling = Scaling()
+    segmenter: Scaling = Scaling()
+    inpainter: Scaling = Scaling()
+    generator: Scaling = Scaling()
+    ranker: Scaling = Scaling()
+
+
 class Settings(BaseSettings):
     """Everything pixelsmith can be configured with."""
 
@@ -100,12 +127,23 @@ class Settings(BaseSettings):
     llm_timeout: float = Field(default=60.0, gt=0, le=600, description="Seconds per request.")
     llm_max_retries: int = Field(default=2, ge=0, le=10, description="With backoff.")
     planner: Literal["auto", "llm", "offline"] = "auto"
+    executor: str = Field(
+        default="local", description="local, ray (this machine's Ray cluster, else a new one) or ray://HOST:PORT."
+    )
+    serve: ServeSettings = ServeSettings()
 
     @field_validator("device")
     @classmethod
     def _check_device(cls, value: str) -> str:
         if value.split(":")[0] not in {"auto", "cpu", "cuda", "mps"}:
             raise ValueError(f"device must be auto, cpu, cuda[:N] or mps, got {value!r}")
+        return value
+
+    @field_validator("executor")
+    @classmethod
+    def _check_executor(cls, value: str) -> str:
+        if value not in ("local", "ray") and not value.startswith("ray://"):
+            raise ValueError(f"executor must be local, ray or ray://HOST:PORT, got {value!r}")
         return value
 
     @classmethod

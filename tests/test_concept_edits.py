@@ -28,26 +28,40 @@ def taught(tiny_config, tmp_path_factory):
     photos.mkdir()
     for i in range(3):
         noise_image(64, 64, seed=20 + i).save(photos / f"{i}.png")
-    train_concept(registry, ConceptStore(settings.data_dir), "rex", images=[photos], class_word="dog",
-                  settings=TrainSettings.parse(steps=4, resolution=64, rank=4, checkpoint_every=100,
-                                               prior_preservation=False))
+    train_concept(
+        registry,
+        ConceptStore(settings.data_dir),
+        "rex",
+        images=[photos],
+        class_word="dog",
+        settings=TrainSettings.parse(
+            steps=4, resolution=64, rank=4, checkpoint_every=100, prior_preservation=False
+        ),
+    )
     return settings, registry
 
 
 def _agent(settings, registry, planner="offline", **kw) -> Agent:
-    return Agent(Workspace.create(settings.data_dir), registry,
-                 planner=make_planner(load_settings(**{**settings.model_dump(), **kw}), planner), seed=5)
+    return Agent(
+        Workspace.create(settings.data_dir),
+        registry,
+        planner=make_planner(load_settings(**{**settings.model_dump(), **kw}), planner),
+        seed=5,
+    )
 
 
 def _last(agent: Agent):
     return agent.workspace.record.steps[-1]
 
 
-@pytest.mark.parametrize(("message", "tool"), [
-    ("a photo of my rex on the beach", "generate"),
-    ("replace the cat with my rex", "inpaint"),
-    ("replace the cat with my dog", "inpaint"),
-])
+@pytest.mark.parametrize(
+    ("message", "tool"),
+    [
+        ("a photo of my rex on the beach", "generate"),
+        ("replace the cat with my rex", "inpaint"),
+        ("replace the cat with my dog", "inpaint"),
+    ],
+)
 def test_offline_planner_uses_the_concept(taught, message, tool):
     settings, registry = taught
     agent = _agent(settings, registry)
@@ -67,8 +81,15 @@ def test_offline_planner_uses_the_concept(taught, message, tool):
 
 def test_llm_planner_sees_concepts_and_uses_them(taught):
     settings, registry = taught
-    script = [calls(("generate", {"prompt": "a photo of my rex on the beach", "concept": "rex",
-                                  "num_inference_steps": 2})), text("Here is rex on the beach.")]
+    script = [
+        calls(
+            (
+                "generate",
+                {"prompt": "a photo of my rex on the beach", "concept": "rex", "num_inference_steps": 2},
+            )
+        ),
+        text("Here is rex on the beach."),
+    ]
     with OpenAIStub(script) as stub:
         agent = _agent(settings, registry, "llm", llm_model="stub", llm_base_url=stub.base_url)
         list(agent.send("a photo of my rex on the beach"))
@@ -78,8 +99,10 @@ def test_llm_planner_sees_concepts_and_uses_them(taught):
 
 def test_unknown_concept_is_a_readable_error(taught):
     settings, registry = taught
-    script = [calls(("generate", {"prompt": "my fido", "concept": "fido", "num_inference_steps": 2})),
-              text("sorry")]
+    script = [
+        calls(("generate", {"prompt": "my fido", "concept": "fido", "num_inference_steps": 2})),
+        text("sorry"),
+    ]
     with OpenAIStub(script) as stub:
         agent = _agent(settings, registry, "llm", llm_model="stub", llm_base_url=stub.base_url)
         list(agent.send("a photo of my fido"))
@@ -90,8 +113,19 @@ def test_unknown_concept_is_a_readable_error(taught):
 def test_teaching_a_concept_in_chat_then_using_it(taught):
     settings, registry = taught
     script = [
-        calls(("train_concept", {"name": "fido", "class_word": "dog", "images": ["image-1", "image-2", "image-3"],
-                                 "steps": 3, "resolution": 64, "prior_preservation": False})),
+        calls(
+            (
+                "train_concept",
+                {
+                    "name": "fido",
+                    "class_word": "dog",
+                    "images": ["image-1", "image-2", "image-3"],
+                    "steps": 3,
+                    "resolution": 64,
+                    "prior_preservation": False,
+                },
+            )
+        ),
         text("I learned fido."),
     ]
     with OpenAIStub(script) as stub:
