@@ -14,6 +14,8 @@ os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
 os.environ["DO_NOT_TRACK"] = "1"
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ["YOLO_OFFLINE"] = "1"  # ultralytics looks up hosts at import time otherwise
+os.environ["YOLO_AUTOINSTALL"] = "0"
 
 import pytest  # noqa: E402
 from PIL import Image  # noqa: E402

@@ -128,7 +128,7 @@ def load_sam(spec: ModelSpec, registry: ModelRegistry):
 def load_ultralytics(spec: ModelSpec, registry: ModelRegistry):
     from pixelsmith.runtime.ultralytics_sam import UltralyticsSegmenter
 
-    return UltralyticsSegmenter.load(spec, device=registry.device)
+    return UltralyticsSegmenter.load(spec, device=registry.device, data_dir=registry.settings.data_dir)
 
 
 def _sd_kwargs(registry: ModelRegistry, share_from: str | None) -> dict[str, Any]:
