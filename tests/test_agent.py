@@ -47,7 +47,9 @@ def test_edit_command_writes_result_and_session(tiny_settings, cat_photo, tmp_pa
     record = json.loads(capsys.readouterr().out)
     assert record["plan"] == ["detect", "segment", "inpaint"]
     assert Image.open(out_path).size == cat_photo.size
-    files = sorted(p.name for p in (tmp_path / "data" / "sessions" / record["session"] / "artifacts").iterdir())
+    files = sorted(
+        p.name for p in (tmp_path / "data" / "sessions" / record["session"] / "artifacts").iterdir()
+    )
     assert files == ["image-1.png", "image-2.png", "mask-1.png", "mask-2.png", "mask-3.png"]
     session = json.loads((tmp_path / "data" / "sessions" / record["session"] / "session.json").read_text())
     kinds = {a["kind"] for a in session["artifacts"]}
@@ -89,8 +91,12 @@ def test_a_recorded_step_re_runs_to_the_same_pixels(agent, cat_photo):
 
 def test_review_pauses_then_uses_the_chosen_mask(tiny_config, tiny_registry, tmp_path, cat_photo):
     settings = load_settings(tiny_config, data_dir=tmp_path / "data")
-    agent = Agent(Workspace.create(settings.data_dir), tiny_registry,
-                  planner=make_planner(settings, "offline"), interactive=True)
+    agent = Agent(
+        Workspace.create(settings.data_dir),
+        tiny_registry,
+        planner=make_planner(settings, "offline"),
+        interactive=True,
+    )
     events = _send(agent, DRAGON, cat_photo)
     review = [e for e in events if isinstance(e, ev.ReviewNeeded)]
     assert review and review[0].masks == ["mask-1", "mask-2", "mask-3"]
@@ -106,7 +112,9 @@ def test_review_pauses_then_uses_the_chosen_mask(tiny_config, tiny_registry, tmp
 
 def test_nothing_found_is_a_message_not_a_crash(tiny_config, tiny_registry, tmp_path):
     settings = load_settings(tiny_config, data_dir=tmp_path / "data")
-    agent = Agent(Workspace.create(settings.data_dir), tiny_registry, planner=make_planner(settings, "offline"))
+    agent = Agent(
+        Workspace.create(settings.data_dir), tiny_registry, planner=make_planner(settings, "offline")
+    )
 
     events = _send(agent, "remove the cat, threshold 1", noise_image(96, 64))
     messages = [e.text for e in events if isinstance(e, ev.AssistantMessage)]
@@ -128,8 +136,11 @@ class _Scripted:
 
 def test_failed_step_leaves_workspace_as_it_was(tiny_registry, tmp_path):
     workspace = Workspace.create(tmp_path / "data")
-    agent = Agent(workspace, tiny_registry, planner=_Scripted(
-        [{"tool": "segment", "args": {"points": [{"x": 500, "y": 10}]}}]))
+    agent = Agent(
+        workspace,
+        tiny_registry,
+        planner=_Scripted([{"tool": "segment", "args": {"points": [{"x": 500, "y": 10}]}}]),
+    )
     events = _send(agent, "cut", noise_image(64, 48))
     errors = [e.text for e in events if isinstance(e, ev.ErrorEvent)]
     assert errors == ["point (500, 10) is outside the 64x48 image"]
@@ -139,9 +150,16 @@ def test_failed_step_leaves_workspace_as_it_was(tiny_registry, tmp_path):
 
 def test_plan_with_unknown_id_is_refused_before_running(tiny_registry, tmp_path):
     workspace = Workspace.create(tmp_path / "data")
-    agent = Agent(workspace, tiny_registry, planner=_Scripted(
-        [{"tool": "detect", "args": {"labels": ["cat"]}},
-         {"tool": "inpaint", "args": {"mask": "mask-7", "prompt": "x"}}]))
+    agent = Agent(
+        workspace,
+        tiny_registry,
+        planner=_Scripted(
+            [
+                {"tool": "detect", "args": {"labels": ["cat"]}},
+                {"tool": "inpaint", "args": {"mask": "mask-7", "prompt": "x"}},
+            ]
+        ),
+    )
     events = _send(agent, "do it", noise_image(64, 48))
     assert "there is no mask 'mask-7'" in [e for e in events if isinstance(e, ev.ErrorEvent)][0].text
     assert workspace.record.steps == []  # not even the valid first step ran

@@ -17,15 +17,30 @@ from pixelsmith.workspace import Workspace
 REPLACE = [
     calls(("detect", {"image": "image-1", "labels": ["cat"]})),
     calls(("segment", {"image": "image-1", "detection": "detection-1", "box_index": 1})),
-    calls(("inpaint", {"image": "image-1", "mask": "mask-1", "prompt": "a realistic green dragon",
-                       "num_inference_steps": 2, "seed": 3})),
+    calls(
+        (
+            "inpaint",
+            {
+                "image": "image-1",
+                "mask": "mask-1",
+                "prompt": "a realistic green dragon",
+                "num_inference_steps": 2,
+                "seed": 3,
+            },
+        )
+    ),
     text("Here is image-2 with a dragon."),
 ]
 
 
 def _agent(stub: OpenAIStub, tiny_config: Path, tiny_registry, tmp_path: Path, **settings) -> Agent:
-    current = load_settings(tiny_config, llm_model="stub-model", llm_base_url=stub.base_url,
-                            data_dir=tmp_path / "data", **settings)
+    current = load_settings(
+        tiny_config,
+        llm_model="stub-model",
+        llm_base_url=stub.base_url,
+        data_dir=tmp_path / "data",
+        **settings,
+    )
     return Agent(Workspace.create(current.data_dir), tiny_registry, planner=make_planner(current))
 
 

@@ -47,8 +47,13 @@ def test_detect_json_and_boxes_picture(tiny_settings, photo, tmp_path, capsys):
 
 @pytest.mark.parametrize(
     "prompt_args",
-    [["--point", "50,40"], ["--point", "50,40", "--point", "10,10,0"], ["--box", "20,10,120,80"],
-     ["--text", "cat"], ["--everything"]],
+    [
+        ["--point", "50,40"],
+        ["--point", "50,40", "--point", "10,10,0"],
+        ["--box", "20,10,120,80"],
+        ["--text", "cat"],
+        ["--everything"],
+    ],
 )
 def test_segment_writes_masks_at_image_size(tiny_settings, photo, tmp_path, capsys, prompt_args):
     out = _json(capsys, ["segment", str(photo), *prompt_args, "-o", str(tmp_path / "m.png"), "--json"])
@@ -59,27 +64,61 @@ def test_segment_writes_masks_at_image_size(tiny_settings, photo, tmp_path, caps
 
 
 def test_segment_multimask_writes_numbered_candidates(tiny_settings, photo, tmp_path, capsys):
-    out = _json(capsys, ["segment", str(photo), "--point", "60,30", "--multimask", "-o",
-                         str(tmp_path / "m.png"), "--json"])
+    out = _json(
+        capsys,
+        ["segment", str(photo), "--point", "60,30", "--multimask", "-o", str(tmp_path / "m.png"), "--json"],
+    )
     assert [Path(m["path"]).name for m in out["masks"]] == ["m.png", "m-2.png", "m-3.png"]
     scores = [m["score"] for m in out["masks"]]
     assert scores == sorted(scores, reverse=True)
 
 
 def test_inpaint_remove_generate(tiny_settings, photo, mask_file, tmp_path, capsys):
-    out = _json(capsys, ["inpaint", str(photo), str(mask_file), "a green dragon", "--steps", "2",
-                         "--seed", "5", "-n", "2", "-o", str(tmp_path / "d.png"), "--json"])
+    out = _json(
+        capsys,
+        [
+            "inpaint",
+            str(photo),
+            str(mask_file),
+            "a green dragon",
+            "--steps",
+            "2",
+            "--seed",
+            "5",
+            "-n",
+            "2",
+            "-o",
+            str(tmp_path / "d.png"),
+            "--json",
+        ],
+    )
     assert sorted(i["seed"] for i in out["images"]) == [5, 6]
     result = np.asarray(Image.open(tmp_path / "d.png"))
     original = np.asarray(Image.open(photo))
     assert result.shape == original.shape
     assert np.array_equal(result[:5], original[:5])  # far from the mask: untouched
     assert (tmp_path / "d-2.png").is_file()
-    out = _json(capsys, ["remove", str(photo), str(mask_file), "--steps", "2", "-o",
-                         str(tmp_path / "r.png"), "--json"])
+    out = _json(
+        capsys,
+        ["remove", str(photo), str(mask_file), "--steps", "2", "-o", str(tmp_path / "r.png"), "--json"],
+    )
     assert Image.open(out["images"][0]["path"]).size == (160, 96)
-    out = _json(capsys, ["generate", "a lighthouse", "--steps", "2", "--width", "96", "--height",
-                         "64", "-o", str(tmp_path / "g.png"), "--json"])
+    out = _json(
+        capsys,
+        [
+            "generate",
+            "a lighthouse",
+            "--steps",
+            "2",
+            "--width",
+            "96",
+            "--height",
+            "64",
+            "-o",
+            str(tmp_path / "g.png"),
+            "--json",
+        ],
+    )
     assert Image.open(out["images"][0]["path"]).size == (96, 64)
 
 
@@ -92,8 +131,13 @@ def test_models_list_shows_local_folders(tiny_settings, capsys):
 def _cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     import os
 
-    return subprocess.run([sys.executable, "-m", "pixelsmith.cli", *args], capture_output=True, text=True,
-                          env={**os.environ, **(env or {})}, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "pixelsmith.cli", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=300,
+    )
 
 
 def test_corrupt_image_is_one_line_and_exit_2(tiny_settings, tmp_path):
@@ -114,8 +158,9 @@ def test_wrong_size_mask_is_refused(tiny_settings, photo, tmp_path, capsys):
 
 
 def test_unknown_model_folder_names_it(tiny_config, photo, tmp_path):
-    text = tiny_config.read_text().replace(str((tiny_config.parent / "owlv2").as_posix()),
-                                           "/nowhere/owlv2-missing")
+    text = tiny_config.read_text().replace(
+        str((tiny_config.parent / "owlv2").as_posix()), "/nowhere/owlv2-missing"
+    )
     config = tmp_path / "bad.toml"
     config.write_text(text)
     run = _cli("--config", str(config), "detect", str(photo), "cat")

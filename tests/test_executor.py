@@ -112,8 +112,10 @@ def test_memory_budget_evicts_least_recently_used_and_reloads_correctly(tiny_con
     before = detect.run(detect.validate({"image": image, "labels": ["cat"]}), ctx)
     registry.get("segmenter")
     inpaint = tools.get("inpaint")
-    inpaint.run(inpaint.validate({"image": image, "mask": mask, "prompt": "x",
-                                  "num_inference_steps": 2, "seed": 0}), ctx)
+    inpaint.run(
+        inpaint.validate({"image": image, "mask": mask, "prompt": "x", "num_inference_steps": 2, "seed": 0}),
+        ctx,
+    )
     assert sum(registry.sizes.values()) <= 0.005 * 1024**3
     assert registry.evictions["detector"] == 1 and not registry.is_loaded("detector")
     after = detect.run(detect.validate({"image": image, "labels": ["cat"]}), ctx)

@@ -53,10 +53,15 @@ def test_everything_survives_a_new_process(tmp_path):
         "print(json.dumps({'current': ws.record.current_image, 'mask_sum': int(ws.mask('mask-1').sum()),"
         " 'pixels': ws.image('image-1').tobytes().hex()[:64], 'size': list(ws.image('image-1').size)}))"
     )
-    out = json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                                    check=True).stdout)
-    assert out == {"current": "image-1", "mask_sum": int(mask.sum()),
-                   "pixels": image.tobytes().hex()[:64], "size": [50, 20]}
+    out = json.loads(
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    )
+    assert out == {
+        "current": "image-1",
+        "mask_sum": int(mask.sum()),
+        "pixels": image.tobytes().hex()[:64],
+        "size": [50, 20],
+    }
 
 
 def test_sessions_are_listed_and_bad_ids_refused(tmp_path):
