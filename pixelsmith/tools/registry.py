@@ -43,6 +43,9 @@ def format_validation_error(err: ValidationError) -> str:
         message = item["msg"].replace("Input should be", "must be")
         if item["type"] == "missing":
             problems.append(f"{where} is required")
+        elif item["type"] == "value_error":  # our own validators already name the value
+            text = item["msg"].removeprefix("Value error, ")
+            problems.append(text if where == "arguments" else f"{where}: {text}")
         elif item["type"] == "extra_forbidden":
             problems.append(f"unknown argument {where!r}")
         else:
