@@ -1,0 +1,1 @@
+"""The Streamlit chat UI: `app.py` (the script), its renderers, sidebar and resources."""

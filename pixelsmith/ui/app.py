@@ -1,0 +1,108 @@
+"""pixelsmith's chat UI (Streamlit): `pixelsmith ui`, or `streamlit run pixelsmith/ui/app.py`.
+
+Thin: every run draws the session record (so a reload shows everything), then hands
+what the user just did (a message, a review choice) to the agent and draws its events
+as they come, then reruns to draw the record again.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import streamlit as st
+
+from pixelsmith.errors import UserError
+from pixelsmith.ui import render, resources, review, session, sidebar
+
+log = logging.getLogger("pixelsmith.ui")
+
+st.set_page_config(page_title="pixelsmith", page_icon="🎨", layout="centered")
+
+
+def _settings():
+    """Settings (with the sidebar's model choices) and the sidebar's options."""
+    try:
+        base = resources.settings()
+    except UserError as err:
+        st.error(str(err))
+        st.stop()
+    sidebar.photo(base)
+    options = sidebar.options(base)
+    try:
+        return resources.settings(options.models), options
+    except UserError as err:
+        st.sidebar.error(str(err))
+        return base, options
+
+
+def _welcome(ws) -> None:
+    if ws.record.messages:
+        return
+    st.title("pixelsmith")
+    st.markdown(
+        "Edit images by describing what you want. Add a photo in the sidebar (or use the "
+        "sample cat), then say e.g. *replace the cat with a realistic green dragon*. "
+        "Without a photo, describe a picture to make one."
+    )
+
+
+def _run_review(agent, ws, action: review.Action) -> None:
+    if action.kind == "choose":
+        review.reset_clicks(ws)
+
+        def steps():
+            agent.choose(action.mask)
+            return []
+    elif action.kind == "refine":
+        def steps():
+            return agent.refine(**action.args)
+    else:
+        def steps():
+            return agent.resume()
+    with st.chat_message("assistant"):
+        session.run(steps, render.LiveRenderer(ws), ws=ws, cancel=agent.cancel)
+
+
+def _send(agent, ws, text: str) -> None:
+    staged: session.Staged | None = st.session_state.get("staged")
+    with st.chat_message("user"):
+        st.markdown(text)
+        if staged is not None:
+            st.image(staged.image, width=render.THUMB, caption=staged.name)
+    if staged is not None:
+        sidebar.unstage()
+    with st.chat_message("assistant"):
+        image = staged.image if staged is not None else None
+        session.run(lambda: agent.send(text, image=image), render.LiveRenderer(ws), ws=ws,
+                    cancel=agent.cancel)
+
+
+def main() -> None:
+    settings, options = _settings()
+    models = resources.model_registry(settings)
+    ws = session.workspace(settings.data_dir)
+    sidebar.sessions(ws, settings.data_dir)
+    sidebar.runtime(models)
+    agent = session.agent(ws, models, settings, options)
+
+    _welcome(ws)
+    render.history(ws)
+    action = None
+    if ws.record.pending:
+        with st.chat_message("assistant"):
+            action = review.panel(ws)
+    staged = st.session_state.get("staged")
+    hint = f"What should I do with {staged.name}?" if staged else "Describe an edit, or a picture to make"
+    if ws.record.pending:
+        hint = "Review the mask above and press Continue, or start a new request"
+    text = st.chat_input(hint, key="message")
+    if text and text.strip():
+        _send(agent, ws, text.strip())
+    elif action is not None:
+        _run_review(agent, ws, action)
+    else:
+        return
+    st.rerun()
+
+
+main()

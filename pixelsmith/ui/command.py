@@ -1,0 +1,55 @@
+"""`pixelsmith ui`: the chat UI in a browser (a Streamlit server for `app.py`)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pixelsmith.cli import STATE, app
+
+APP = Path(__file__).with_name("app.py")
+
+
+def streamlit_command(host: str, port: int) -> list[str]:
+    """The `streamlit run` command line for the app (headless, no usage statistics)."""
+    return [
+        sys.executable, "-m", "streamlit", "run", str(APP),
+        "--server.headless", "true",
+        "--server.address", host,
+        "--server.port", str(port),
+        "--browser.gatherUsageStats", "false",
+        "--client.toolbarMode", "minimal",
+    ]
+
+
+@app.command()
+def ui(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8501,
+    config: Annotated[Path | None, typer.Option("--config", help="TOML settings file.")] = None,
+) -> None:
+    """Open the chat UI: upload a photo and describe the edit (Ctrl-C stops the server)."""
+    from pixelsmith.config import load_settings
+
+    config = config or STATE.config
+    env = dict(os.environ)
+    if config is not None:
+        env["PIXELSMITH_CONFIG"] = str(config.expanduser().resolve())
+    if STATE.device:
+        env["PIXELSMITH_DEVICE"] = STATE.device
+    load_settings(config)  # a bad file is one line now, not an error page later
+    typer.echo(f"pixelsmith UI on http://{host}:{port} (Ctrl-C stops it)")
+    process = subprocess.Popen(streamlit_command(host, port), env=env)
+    signal.signal(signal.SIGTERM, lambda *_: process.terminate())  # stopping us stops the server
+    try:
+        code = process.wait()
+    except KeyboardInterrupt:
+        process.terminate()
+        code = process.wait()
+    raise typer.Exit(code)

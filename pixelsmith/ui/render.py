@@ -1,0 +1,273 @@
+"""Chat elements from the session record (every rerun) and from live agent events.
+
+Both paths draw a step's artifacts with the same functions: a detection as labelled
+boxes, masks as numbered coloured overlays, new images with a before/after view, a
+download button and "make current". Masks and overlays are PNG, never JPEG.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+
+import streamlit as st
+from PIL import Image
+
+from pixelsmith import render as pictures
+from pixelsmith.agent import events as ev
+from pixelsmith.ui import session
+from pixelsmith.workspace import MessageRecord, StepRecord, Workspace
+
+EDIT_TOOLS = ("inpaint", "remove", "generate")
+TITLES = {
+    "detect": "Find",
+    "segment": "Cut out",
+    "refine_mask": "Refine mask",
+    "inpaint": "Repaint",
+    "remove": "Remove",
+    "generate": "Generate",
+    "rank": "Rank",
+    "undo": "Undo",
+    "revert": "Revert",
+    "select": "Select",
+}
+THUMB = 160  # px: width of the image a message refers to
+
+
+# -- pictures (PNG bytes, cached: artifacts never change once written) -------------------
+def _png(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=False, compress_level=3)
+    return buffer.getvalue()
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _picture(folder: str, what: str, ids: tuple[str, ...], _ws: Workspace) -> bytes:
+    """`boxes` (detection, image), `masks` (image, *masks) or `before_after` (before, after)."""
+    if what == "boxes":
+        return _png(pictures.draw_boxes(_ws.image(ids[1]), _ws.detections(ids[0]).detections))
+    if what == "masks":
+        return _png(pictures.overlay_masks(_ws.image(ids[0]), [_ws.mask(m) for m in ids[1:]]))
+    return _png(pictures.before_after(_ws.image(ids[0]), _ws.image(ids[1])))
+
+
+def picture(ws: Workspace, what: str, *ids: str) -> bytes:
+    return _picture(str(ws.folder), what, tuple(ids), ws)
+
+
+def image_of(ws: Workspace, artifact_id: str) -> str | None:
+    """The image a mask or detection belongs to (following parents), or None."""
+    seen = set()
+    while artifact_id not in seen:
+        seen.add(artifact_id)
+        record = ws.artifact(artifact_id)
+        if record.kind == "image":
+            return artifact_id
+        if not record.parents:
+            return None
+        artifact_id = record.parents[0]
+    return None
+
+
+# -- one step's artifacts --------------------------------------------------------------
+def step_label(number: int | str, rec: StepRecord) -> str:
+    title = TITLES.get(rec.tool, rec.tool)
+    text = rec.error or rec.summary or ", ".join(rec.outputs)
+    label = f"{number}. {title} ({rec.tool})" + (f" · {text}" if text else "")
+    return label if len(label) <= 110 else label[:107] + "..."
+
+
+def step_pictures(ws: Workspace, rec: StepRecord) -> None:
+    """What a step made, drawn: boxes, mask overlays, or the image an action made current."""
+    if rec.error or not rec.outputs:
+        return
+    if rec.tool == "detect":
+        found = ws.artifact(rec.outputs[0])
+        image = rec.args.get("image") or image_of(ws, rec.outputs[0])
+        st.image(picture(ws, "boxes", rec.outputs[0], image), caption=f"{found.id}: {found.note}",
+                 output_format="PNG")
+    elif rec.tool in ("segment", "refine_mask"):
+        image = rec.args.get("image") or image_of(ws, rec.outputs[0])
+        if image:
+            numbered = ", ".join(f"{i + 1} = {m}" for i, m in enumerate(rec.outputs))
+            caption = ("candidates, best first: " if len(rec.outputs) > 1 else "") + numbered
+            st.image(picture(ws, "masks", image, *rec.outputs), caption=caption, output_format="PNG")
+    elif rec.tool in ("undo", "revert", "select"):
+        chosen = rec.outputs[0]
+        if ws.artifact(chosen).kind == "image":
+            st.image(str(ws.path(chosen)), caption=f"now current: {chosen}", width=THUMB)
+        elif (image := image_of(ws, chosen)) is not None:
+            st.image(picture(ws, "masks", image, chosen), caption=f"chosen: {chosen}", width=2 * THUMB,
+                     output_format="PNG")
+    args = {k: v for k, v in rec.args.items() if k not in ("image", "mask", "detection")}
+    if args:
+        st.caption(f"{json.dumps(args, default=str)} · {rec.seconds:.2f} s")
+
+
+def make_current_button(ws: Workspace, image_id: str, key: str) -> None:
+    current = ws.record.current_image == image_id
+    st.button(
+        "✓ Current image" if current else f"Make {image_id} current",
+        key=key,
+        disabled=current,
+        on_click=session.make_current,
+        args=(ws, image_id),
+    )
+
+
+def edit_result(ws: Workspace, rec: StepRecord, key: str) -> None:
+    """The new image(s) of an edit: result and before/after, candidates, download, make current."""
+    if rec.error or not rec.outputs:
+        return
+    best, before = rec.outputs[0], rec.args.get("image")
+    if before:
+        result_tab, compare_tab = st.tabs(["Result", "Before / after"])
+        with result_tab:
+            st.image(str(ws.path(best)), caption=f"{best}: {ws.artifact(best).note}")
+        with compare_tab:
+            st.image(picture(ws, "before_after", before, best), caption=f"{before} → {best}",
+                     output_format="PNG")
+    else:
+        st.image(str(ws.path(best)), caption=f"{best}: {ws.artifact(best).note}")
+    if len(rec.outputs) > 1:
+        st.caption("Candidates, best first:")
+        for column, image_id in zip(st.columns(len(rec.outputs)), rec.outputs):
+            with column:
+                st.image(str(ws.path(image_id)), caption=image_id)
+                make_current_button(ws, image_id, f"{key}-cur-{image_id}")
+    left, right = st.columns(2)
+    with left:
+        st.download_button("Download PNG", ws.path(best).read_bytes(), file_name=f"{ws.id}-{best}.png",
+                           mime="image/png", key=f"{key}-dl", on_click="ignore")
+    with right:
+        if len(rec.outputs) == 1:
+            make_current_button(ws, best, f"{key}-cur-{best}")
+
+
+# -- the conversation from the record --------------------------------------------------
+def history(ws: Workspace) -> None:
+    """Every turn: the user's message (and its image), then the plan, steps and answers."""
+    record = ws.record
+    shown_image: str | None = None
+    for turn in range(1, record.turn + 1):
+        messages = [m for m in record.messages if m.turn == turn]
+        for index, message in enumerate(m for m in messages if m.role == "user"):
+            shown_image = user_message(ws, message, shown_image, key=f"u{turn}-{index}")
+        steps = [s for s in record.steps if s.turn == turn]
+        answers = [m for m in messages if m.role == "assistant"]
+        if steps or answers:
+            with st.chat_message("assistant"):
+                assistant_turn(ws, turn, steps, answers)
+
+
+def user_message(ws: Workspace, message: MessageRecord, shown: str | None, *, key: str) -> str | None:
+    """The text, and the image it refers to (a thumbnail when it changed). Returns that image."""
+    with st.chat_message("user"):
+        st.markdown(message.text)
+        if message.image and message.image != shown:
+            note = ws.artifact(message.image).note
+            st.image(str(ws.path(message.image)), width=THUMB,
+                     caption=f"on {message.image}" + (f" ({note})" if note else ""))
+            make_current_button(ws, message.image, f"{key}-cur")
+        elif message.image:
+            st.caption(f"on {message.image}")
+    return message.image or shown
+
+
+def assistant_turn(ws: Workspace, turn: int, steps: list[StepRecord], answers: list[MessageRecord]) -> None:
+    pending = ws.record.pending if turn == ws.record.turn else None
+    tools = [s.tool for s in steps] + [s["tool"] for s in (pending or {}).get("steps", [])]
+    if tools:
+        st.markdown(f"**Plan:** {' → '.join(tools)}" + (" *(paused for review)*" if pending else ""))
+    for number, rec in enumerate(steps, start=1):
+        with st.status(step_label(number, rec), state="error" if rec.error else "complete",
+                       expanded=rec.tool not in EDIT_TOOLS and rec.tool != "rank"):
+            step_pictures(ws, rec)
+        if rec.tool in EDIT_TOOLS:
+            edit_result(ws, rec, key=f"t{turn}-s{rec.index}")
+    errors = {s.error for s in steps if s.error}
+    for answer in answers:
+        if _looks_like_error(answer.text, errors):
+            st.error(answer.text)
+        else:
+            st.markdown(answer.text)
+    for kind, text in st.session_state.get("extras", {}).get((ws.id, turn), []):
+        (st.info if kind == "notice" else st.caption)(text)
+
+
+def _looks_like_error(text: str, step_errors: set[str]) -> bool:
+    starts = ("I could not", "Something went wrong", "The device ran out of memory")
+    return text in step_errors or text.startswith(starts)
+
+
+def remember(ws: Workspace, kind: str, text: str) -> None:
+    """Keep a notice (all of them) or timing (the last) of this turn for later reruns of this tab."""
+    kept = st.session_state.setdefault("extras", {}).setdefault((ws.id, ws.record.turn), [])
+    if kind == "timing":
+        kept[:] = [item for item in kept if item[0] != "timing"]
+    kept.append((kind, text))
+
+
+# -- live events ------------------------------------------------------------------------
+class LiveRenderer:
+    """Draws one agent call's events as they come, inside the current chat message."""
+
+    def __init__(self, ws: Workspace) -> None:
+        self.ws = ws
+        self.status = None
+        self.bar = None
+
+    def __call__(self, event: ev.Event) -> None:
+        handler = getattr(self, f"_on_{type(event).__name__}", None)
+        if handler is not None:
+            handler(event)
+
+    def _on_PlanReady(self, event: ev.PlanReady) -> None:
+        st.markdown(f"**Plan** ({event.plan.planner}): {event.plan.describe()}")
+
+    def _on_StepStarted(self, event: ev.StepStarted) -> None:
+        title = TITLES.get(event.tool, event.tool)
+        number = event.number or "·"
+        self.status = st.status(f"{number}. {title} ({event.tool}) …", expanded=True, state="running")
+        self.bar = None
+        if event.why:
+            self.status.caption(event.why)
+
+    def _on_StepProgress(self, event: ev.StepProgress) -> None:
+        text = f"{event.label} {event.step}/{event.total}"
+        fraction = min(1.0, event.step / max(1, event.total))
+        if self.bar is None:
+            self.bar = (self.status or st).progress(fraction, text=text)
+        else:
+            self.bar.progress(fraction, text=text)
+
+    def _on_StepFinished(self, event: ev.StepFinished) -> None:
+        rec = self.ws.record.steps[-1]
+        if self.status is not None:
+            with self.status:
+                step_pictures(self.ws, rec)
+            self.status.update(label=step_label(event.number or "·", rec), state="complete")
+        if event.kind == "images":
+            edit_result(self.ws, rec, key=f"live-{rec.index}")
+        self.status = None
+
+    def _on_ReviewNeeded(self, event: ev.ReviewNeeded) -> None:
+        st.info(event.message)
+
+    def _on_AssistantMessage(self, event: ev.AssistantMessage) -> None:
+        st.markdown(event.text)
+
+    def _on_Notice(self, event: ev.Notice) -> None:
+        st.info(event.text)
+        remember(self.ws, "notice", event.text)
+
+    def _on_ErrorEvent(self, event: ev.ErrorEvent) -> None:
+        if self.status is not None:
+            self.status.update(state="error")
+            self.status = None
+        st.error(event.text)
+
+    def _on_Done(self, event: ev.Done) -> None:
+        text = f"{event.seconds:.1f} s in all, {event.model_seconds:.1f} s in models"
+        st.caption(text)
+        remember(self.ws, "timing", text)

@@ -1,0 +1,121 @@
+"""The review panel of a paused edit: pick a candidate mask, click, grow/shrink, continue.
+
+It only reads the session record (`record.pending`) and returns what the user asked
+for as an `Action`; the app runs it through the agent.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from typing import Any
+
+import streamlit as st
+from PIL import Image
+from streamlit_image_coordinates import streamlit_image_coordinates
+
+from pixelsmith.ui.render import image_of, picture
+from pixelsmith.workspace import Workspace
+
+CLICK_WIDTH = 640  # px: the click widget is never wider than this
+
+
+@dataclass
+class Action:
+    """One review request: choose(mask), refine(**args) or resume()."""
+
+    kind: str  # choose | refine | resume
+    mask: str = ""
+    args: dict[str, Any] = field(default_factory=dict)
+
+
+def candidates(ws: Workspace) -> list[str]:
+    """The masks of the segmentation the edit paused after, numbered as in its overlay."""
+    pending = ws.record.pending or {}
+    steps = [s for s in ws.record.steps if s.turn == ws.record.turn]
+    number = int(pending.get("mask_step", 0))
+    if 0 < number <= len(steps) and steps[number - 1].tool == "segment":
+        return list(steps[number - 1].outputs)
+    return list(ws.record.last_masks)
+
+
+def chosen(ws: Workspace) -> str:
+    pending = ws.record.pending or {}
+    return pending.get("made", {}).get(str(pending.get("mask_step")), "")
+
+
+def panel(ws: Workspace) -> Action | None:
+    """Draw the review controls; returns the action the user asked for in this run."""
+    pending = ws.record.pending
+    if not pending:
+        return None
+    mask, masks = chosen(ws), candidates(ws)
+    later = " → ".join(s["tool"] for s in pending.get("steps", []))
+    st.markdown(f"**Review the mask** before *{later}*: now using **{mask}**.")
+    action = _choose_buttons(masks, mask)
+    image = image_of(ws, mask) or ws.record.current_image
+    if image:
+        action = _click(ws, image, mask) or action
+    action = _grow_feather(ws) or action
+    if st.button("Continue", type="primary", key=f"review-continue-{ws.record.turn}"):
+        action = Action("resume")
+    return action
+
+
+def _choose_buttons(masks: list[str], current: str) -> Action | None:
+    action = None
+    for index, (column, mask) in enumerate(zip(st.columns(max(1, len(masks))), masks), start=1):
+        with column:
+            label = f"Use mask {index}"
+            kind = "primary" if mask == current else "secondary"
+            if st.button(label, key=f"use-{mask}", type=kind, help=mask):
+                action = Action("choose", mask=mask)
+    return action
+
+
+def _click(ws: Workspace, image: str, mask: str) -> Action | None:
+    """Click to add (or, with the toggle, remove) a part; all clicks of this review count."""
+    key = f"click-{ws.id}-{ws.record.turn}"
+    clicks: list[dict] = st.session_state.setdefault(f"{key}-points", [])
+    negative = st.toggle("Clicks remove (negative)", key=f"{key}-negative",
+                         help="Off: a click adds the part under it. On: a click removes it.")
+    size = ws.artifact(image).size or ws.image(image).size
+    width = min(size[0], CLICK_WIDTH)
+    st.caption("Click on the image to add or remove parts of the mask.")
+    shown = Image.open(io.BytesIO(picture(ws, "masks", image, mask)))
+    if shown.width > width:
+        shown = shown.resize((width, round(shown.height * width / shown.width)))
+    value = streamlit_image_coordinates(
+        shown, key=key, width=width, cursor="crosshair", png_compression_level=6
+    )
+    if clicks:
+        marks = ", ".join(f"({p['x']:.0f}, {p['y']:.0f}){'+' if p['positive'] else '−'}" for p in clicks)
+        st.caption(f"clicks so far: {marks}")
+    if not value or value.get("unix_time") == st.session_state.get(f"{key}-seen"):
+        return None
+    st.session_state[f"{key}-seen"] = value.get("unix_time")
+    scale = size[0] / max(1, value.get("width") or width)
+    point = {
+        "x": min(size[0] - 1, round(value["x"] * scale, 1)),
+        "y": min(size[1] - 1, round(value["y"] * scale, 1)),
+        "positive": not negative,
+    }
+    clicks.append(point)
+    return Action("refine", args={"points": list(clicks)})
+
+
+def _grow_feather(ws: Workspace) -> Action | None:
+    key = f"adjust-{ws.id}-{ws.record.turn}"
+    left, right = st.columns(2)
+    with left:
+        grow = st.slider("Grow (+) / shrink (−), px", -40, 40, 0, key=f"{key}-grow")
+    with right:
+        feather = st.slider("Feather, px", 0, 30, 0, key=f"{key}-feather")
+    if st.button("Apply grow / feather", key=f"{key}-apply", disabled=not (grow or feather)):
+        return Action("refine", args={k: v for k, v in (("grow", grow), ("feather", feather)) if v})
+    return None
+
+
+def reset_clicks(ws: Workspace) -> None:
+    """Forget this review's clicks (another candidate was chosen)."""
+    st.session_state.pop(f"click-{ws.id}-{ws.record.turn}-points", None)

@@ -1,0 +1,136 @@
+"""The sidebar: a photo to start from, sessions, planner, generation defaults, models.
+
+`options` draws the settings and returns them as `session.Options`; `photo`, `sessions`
+and `runtime` draw the rest. Nothing here runs a model.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from pixelsmith.config import ROLES, Settings
+from pixelsmith.errors import UserError
+from pixelsmith.images import load_image
+from pixelsmith.runtime import ModelRegistry
+from pixelsmith.tools import inpaint
+from pixelsmith.ui import resources, session
+from pixelsmith.workspace import Workspace, list_sessions
+
+IMAGE_TYPES = ["png", "jpg", "jpeg", "webp", "bmp", "tif", "tiff", "gif"]
+PLANNERS = ["auto", "llm", "offline"]
+
+
+def _default(name: str):
+    return inpaint.Input.model_fields[name].default
+
+
+def photo(settings: Settings) -> None:
+    """Upload a photo (or take the sample) to go with the next message."""
+    st.sidebar.subheader("Photo")
+    generation = st.session_state.setdefault("upload_generation", 0)
+    uploaded = st.sidebar.file_uploader(
+        "Start from a photo", type=IMAGE_TYPES, key=f"upload-{generation}",
+        help="It goes with your next message. Or just describe a picture to make one.",
+    )
+    if uploaded is not None and st.session_state.get("upload_seen") != uploaded.file_id:
+        st.session_state["upload_seen"] = uploaded.file_id
+        limits = settings.limits
+        try:
+            image = load_image(uploaded.getvalue(), max_pixels=limits.max_pixels,
+                               max_bytes=limits.max_upload_bytes)
+        except UserError as err:
+            st.session_state["upload_error"] = f"{uploaded.name}: {err}"
+        else:
+            st.session_state.pop("upload_error", None)
+            st.session_state["staged"] = session.Staged(image, uploaded.name)
+    sample = resources.sample_photo()
+    if sample is not None and st.sidebar.button("Use the sample photo (a cat)", key="sample"):
+        st.session_state.pop("upload_error", None)
+        st.session_state["staged"] = session.Staged(sample, "cat.png")
+    if error := st.session_state.get("upload_error"):
+        st.sidebar.error(error)
+    staged: session.Staged | None = st.session_state.get("staged")
+    if staged is not None:
+        st.sidebar.image(staged.image, width=200,
+                         caption=f"{staged.name}, {staged.image.width}×{staged.image.height}: "
+                                 "goes with your next message")
+        if st.sidebar.button("Remove this photo", key="unstage"):
+            unstage()
+            st.rerun()
+
+
+def unstage() -> None:
+    """Forget the staged photo and reset the uploader."""
+    st.session_state.pop("staged", None)
+    st.session_state["upload_generation"] = st.session_state.get("upload_generation", 0) + 1
+
+
+def sessions(ws: Workspace, data_dir: Path) -> None:
+    """New session, and earlier ones to reopen (empty ones other than this are hidden)."""
+    st.sidebar.subheader("Sessions")
+    st.sidebar.caption(f"This session: `{ws.id}`")
+    if st.sidebar.button("New session", key="new-session"):
+        session.switch(None)
+        st.rerun()
+    earlier = [r for r in list_sessions(data_dir) if r.messages and r.id != ws.id][:30]
+    if earlier:
+        titles = {r.id: f"{r.title or '(untitled)'} · {r.id}" for r in earlier}
+        chosen = st.sidebar.selectbox("Earlier sessions", list(titles), format_func=titles.get,
+                                      key="session-pick")
+        if st.sidebar.button("Open", key="open-session"):
+            session.switch(chosen)
+            st.rerun()
+
+
+def options(settings: Settings) -> session.Options:
+    """Planner and generation defaults; per-role model ids."""
+    bar = st.sidebar
+    bar.subheader("Planner")
+    planner = bar.radio("Planner", PLANNERS, index=PLANNERS.index(settings.planner), horizontal=True,
+                        key="opt-planner", label_visibility="collapsed",
+                        help="auto: the LLM when one is configured, else offline rules.")
+    _llm_status(settings)
+    if error := st.session_state.get("planner_error"):
+        bar.warning(f"{error}; using the offline planner")
+    bar.subheader("Generation")
+    defaults = {
+        "guidance_scale": bar.slider("Guidance scale", 0.0, 20.0, float(_default("guidance_scale")), 0.5,
+                                     key="opt-guidance"),
+        "num_inference_steps": bar.slider("Steps", 1, 100, int(_default("num_inference_steps")),
+                                          key="opt-steps"),
+        "num_candidates": bar.slider("Candidates", 1, 8, int(_default("num_candidates")),
+                                     key="opt-candidates"),
+        "strength": bar.slider("Strength", 0.05, 1.0, float(_default("strength")), 0.05,
+                               key="opt-strength", help="1 replaces the masked region fully."),
+    }
+    seed = None
+    if not bar.toggle("Random seed", value=True, key="opt-random-seed"):
+        seed = int(bar.number_input("Seed", 0, 2**31 - 1, 0, key="opt-seed"))
+    with bar.expander("Models"):
+        models = {
+            role: st.text_input(f"{role} ({settings.spec(role).backend})", settings.spec(role).model,
+                                key=f"opt-model-{role}")
+            for role in ROLES
+        }
+    return session.Options(planner=planner, seed=seed, defaults=defaults, models=models)
+
+
+def _llm_status(settings: Settings) -> None:
+    if not settings.llm_model:
+        st.sidebar.caption("LLM: not configured (PIXELSMITH_LLM_MODEL); offline rules plan.")
+        return
+    where = settings.llm_base_url or "OpenAI"
+    line = f"LLM: `{settings.llm_model}` at {where}"
+    if settings.llm_base_url and st.sidebar.button("Check the endpoint", key="llm-check"):
+        line += f": {resources.llm_reachable(settings.llm_base_url, settings.llm_api_key)}"
+    st.sidebar.caption(line)
+
+
+def runtime(models: ModelRegistry) -> None:
+    """Device in use and the models loaded now (with how often each was loaded)."""
+    loaded = models.loaded()
+    text = ", ".join(f"{role} ×{models.load_counts[role]}" for role in loaded) or "none yet"
+    st.sidebar.caption(f"Device: `{models.device}` ({str(models.dtype).removeprefix('torch.')}) · "
+                       f"loaded: {text}")
