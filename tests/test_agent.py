@@ -179,3 +179,20 @@ def test_comet_tracking_offline(agent, cat_photo, monkeypatch, tiny_registry):
     _send(tracked, DRAGON, cat_photo)
     tracked.tracker.close()
     assert list((agent.workspace.folder.parent.parent / "tracking").glob("*.zip"))
+
+
+def test_typed_answers_while_paused_choose_and_continue(tiny_config, tiny_registry, tmp_path, cat_photo):
+    settings = load_settings(tiny_config, data_dir=tmp_path / "data")
+    agent = Agent(
+        Workspace.create(settings.data_dir),
+        tiny_registry,
+        planner=make_planner(settings, "offline"),
+        interactive=True,
+    )
+    _send(agent, DRAGON, cat_photo)
+    assert agent.workspace.record.pending is not None
+    events = _send(agent, "use mask 3")
+    assert _tools(events) == ["inpaint"] and agent.workspace.record.steps[-1].args["mask"] == "mask-3"
+    _send(agent, DRAGON)
+    events = _send(agent, "continue")
+    assert _tools(events) == ["inpaint"] and agent.workspace.record.steps[-1].args["mask"] == "mask-4"

@@ -8,6 +8,7 @@ carry it on. A failing step leaves the workspace as it was before that step.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -39,6 +40,12 @@ from pixelsmith.tools import ToolContext, default_tools
 from pixelsmith.tools.registry import ToolRegistry
 from pixelsmith.tracking import make_tracker
 from pixelsmith.workspace import MessageRecord, StepRecord, Workspace
+
+REVIEW_GO_ON = re.compile(r"ok(?:ay)?|yes|continue|go on|go ahead|proceed|looks good|good|fine|do it|next")
+REVIEW_CHOOSE = re.compile(
+    r"(?:(?:use|pick|take|choose|select|try) )?(?:the )?mask(?P<dash>-)? ?(?P<n>\d+)"
+    r"(?:,? (?:and )?(?:continue|go on|go ahead|proceed))?"
+)
 
 
 class Agent:
@@ -78,8 +85,10 @@ class Agent:
         start, self.model_seconds = time.perf_counter(), 0.0
         self.cancel.clear()
         record = self.workspace.record
+        answer = self._review_answer(message) if record.pending and image is None else None
         record.turn += 1
-        record.pending = None
+        if answer is None:
+            record.pending = None  # a new request drops a paused one
         if image is not None:
             image_id = self.workspace.add_image(image, tool="upload", note="uploaded")
             self.workspace.set_current(image_id)
@@ -88,11 +97,29 @@ class Agent:
         )
         record.title = record.title or message[:60]
         self.workspace.save()
+        if answer is not None:  # "use mask 2" or "continue" while a plan waits for review
+            if answer:
+                self.choose(answer)
+            yield from self.resume()
+            return
         yield from self._plan_and_run(message)
         seconds = time.perf_counter() - start
         if self.tracker is not None:
             self.tracker.log_turn(seconds, self.model_seconds)
         yield Done(record.current_image, seconds, self.model_seconds)
+
+    def _review_answer(self, message: str) -> str | None:
+        """While paused: a mask id for "use mask 2" / "mask-3", "" for "continue", else None."""
+        text = message.strip().lower().rstrip(".!")
+        if REVIEW_GO_ON.fullmatch(text):
+            return ""
+        chosen = REVIEW_CHOOSE.fullmatch(text)
+        if not chosen:
+            return None
+        number, masks = int(chosen["n"]), self.workspace.record.last_masks
+        if chosen["dash"]:
+            return f"mask-{number}"
+        return masks[number - 1] if 0 < number <= len(masks) else f"mask-{number}"
 
     def _view(self) -> WorkspaceView:
         """The workspace as planners see it, with the concepts ready to use."""
