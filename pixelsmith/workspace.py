@@ -187,14 +187,14 @@ class Workspace:
     def add_image(self, image: Image.Image, **meta: Any) -> str:
         artifact_id = self._new_id("image")
         image = image.convert("RGB")
-        image.save(self.path(artifact_id))
+        image.save(self.path(artifact_id), compress_level=1)  # fast: agent overhead matters
         self._cache[artifact_id] = image
         self.record.artifacts.append(ArtifactRecord(id=artifact_id, kind="image", size=image.size, **meta))
         return artifact_id
 
     def add_mask(self, mask: np.ndarray, **meta: Any) -> str:
         artifact_id = self._new_id("mask")
-        Image.fromarray(mask.astype(np.uint8), "L").save(self.path(artifact_id))
+        Image.fromarray(mask.astype(np.uint8), "L").save(self.path(artifact_id), compress_level=1)
         self._cache[artifact_id] = mask
         size = (int(mask.shape[1]), int(mask.shape[0]))
         self.record.artifacts.append(ArtifactRecord(id=artifact_id, kind="mask", size=size, **meta))

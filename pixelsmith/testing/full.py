@@ -1,0 +1,264 @@
+"""Real-size architectures with random weights, built in memory from published configs.
+
+For timing only: the compute of these models is that of the public checkpoints, the
+pictures they make are noise. Nothing is saved or downloaded (full SD 1.5 is ~4 GB).
+
+Each builder takes `device` and `dtype` and initialises the weights on that device
+(`device="meta"` builds the shapes without memory, to count parameters). `FullRegistry`
+serves them to the tools in place of loading checkpoints (`pixelsmith bench --architecture
+full --random-weights`), wrapped the way the registry's loaders wrap real ones.
+"""
+
+from __future__ import annotations
+
+import time
+from contextlib import contextmanager
+from typing import Any
+
+import torch
+
+from pixelsmith.config import Settings
+from pixelsmith.runtime.registry import ModelRegistry
+from pixelsmith.testing.tiny import _tame_heads, tiny_tokenizer
+
+CLIP_VOCAB = 49408  # the public CLIP BPE vocabulary size; ids 49406/49407 start/end text
+OWL_IMAGE, OWL_PATCH = 960, 16  # google/owlv2-base-patch16-ensemble
+SD_SAMPLE = 64  # latent side of SD 1.5: 512 px / 8
+
+SAM_VARIANTS: dict[str, dict[str, Any]] = {  # facebook/sam-vit-{base,large,huge}
+    "vit-b": dict(
+        hidden_size=768, num_hidden_layers=12, num_attention_heads=12, global_attn_indexes=[2, 5, 8, 11]
+    ),
+    "vit-l": dict(
+        hidden_size=1024, num_hidden_layers=24, num_attention_heads=16, global_attn_indexes=[5, 11, 17, 23]
+    ),
+    "vit-h": dict(
+        hidden_size=1280, num_hidden_layers=32, num_attention_heads=16, global_attn_indexes=[7, 15, 23, 31]
+    ),
+}
+
+# SD 1.5's UNet and VAE (stable-diffusion-v1-5/stable-diffusion-inpainting unet/ and vae/).
+SD15_UNET = dict(
+    sample_size=SD_SAMPLE,
+    out_channels=4,
+    block_out_channels=(320, 640, 1280, 1280),
+    layers_per_block=2,
+    cross_attention_dim=768,
+    attention_head_dim=8,
+    down_block_types=("CrossAttnDownBlock2D",) * 3 + ("DownBlock2D",),
+    up_block_types=("UpBlock2D",) + ("CrossAttnUpBlock2D",) * 3,
+)
+SD15_VAE = dict(
+    block_out_channels=(128, 256, 512, 512),
+    layers_per_block=2,
+    down_block_types=("DownEncoderBlock2D",) * 4,
+    up_block_types=("UpDecoderBlock2D",) * 4,
+    latent_channels=4,
+    sample_size=512,
+)
+SD15_TEXT = dict(  # CLIP ViT-L/14 text tower
+    hidden_size=768,
+    intermediate_size=3072,
+    num_hidden_layers=12,
+    num_attention_heads=12,
+    max_position_embeddings=77,
+    projection_dim=768,
+    vocab_size=CLIP_VOCAB,
+    hidden_act="quick_gelu",
+    bos_token_id=CLIP_VOCAB - 2,
+    eos_token_id=CLIP_VOCAB - 1,
+    pad_token_id=1,
+)
+SD15_SCHEDULER = dict(
+    beta_start=0.00085,
+    beta_end=0.012,
+    beta_schedule="scaled_linear",
+    num_train_timesteps=1000,
+    skip_prk_steps=True,
+    set_alpha_to_one=False,
+    steps_offset=1,
+)
+
+
+@contextmanager
+def _on(device: str | torch.device, seed: int = 0):
+    """Create parameters directly on `device` (no CPU copy first) under a fixed seed."""
+    torch.manual_seed(seed)
+    with torch.device(device):
+        yield
+
+
+@torch.no_grad()
+def _calm_heads(model) -> None:
+    """Random full-size box heads saturate (zero-width boxes that detect drops): zero the
+    last box layer so boxes sit at OWL's per-patch prior. The compute is unchanged."""
+    _tame_heads(model)
+    model.box_head.dense2.weight.zero_()
+
+
+def _is_meta(module: torch.nn.Module) -> bool:
+    return next(module.parameters()).device.type == "meta"
+
+
+def _cast(module: torch.nn.Module, dtype: torch.dtype) -> torch.nn.Module:
+    """`module` in `dtype`, in eval mode. The plain `nn.Module.to`: diffusers' override warns
+    about modules a checkpoint keeps in fp32, and SD 1.5 keeps none."""
+    return module.eval() if _is_meta(module) else torch.nn.Module.to(module, dtype=dtype).eval()
+
+
+def full_tokenizer(*, max_length: int):
+    """A CLIP tokenizer with the real vocabulary size (49408), built in memory.
+
+    The vocabulary's content does not matter for timing; its size (the embedding table)
+    and the padded sequence length (16 for OWL, 77 for SD) do. Start and end of text keep
+    the real ids 49406 and 49407.
+    """
+    from transformers import CLIPTokenizer
+
+    small = tiny_tokenizer(max_length=max_length)
+    base = [t for t, _ in sorted(small.get_vocab().items(), key=lambda kv: kv[1]) if not t.startswith("<|")]
+    fillers = [f"<|unused{i}|>" for i in range(CLIP_VOCAB - 2 - len(base))]
+    tokens = base + fillers + ["<|startoftext|>", "<|endoftext|>"]
+    merges = [("a", "t</w>"), ("c", "at</w>"), ("d", "o"), ("do", "g</w>")]
+    vocab = {token: index for index, token in enumerate(tokens)}
+    return CLIPTokenizer(vocab=vocab, merges=merges, pad_token="!", model_max_length=max_length)
+
+
+def build_owlv2(*, device: str | torch.device = "cpu", dtype: torch.dtype = torch.float32):
+    """OWLv2 B/16 (960 px, ViT-B/16 vision, CLIP-B text); returns (model, processor)."""
+    from transformers import Owlv2Config, Owlv2ForObjectDetection, Owlv2ImageProcessor, Owlv2Processor
+
+    config = Owlv2Config(  # text_config defaults are CLIP-B's text tower (512 hidden, 12 layers)
+        text_config=dict(vocab_size=CLIP_VOCAB, bos_token_id=CLIP_VOCAB - 2, eos_token_id=CLIP_VOCAB - 1),
+        vision_config=dict(image_size=OWL_IMAGE, patch_size=OWL_PATCH),
+    )
+    with _on(device):
+        model = Owlv2ForObjectDetection(config)
+    if not _is_meta(model):
+        _calm_heads(model)
+    processor = Owlv2Processor(
+        image_processor=Owlv2ImageProcessor(size={"height": OWL_IMAGE, "width": OWL_IMAGE}),
+        tokenizer=full_tokenizer(max_length=16),
+    )
+    return _cast(model, dtype), processor
+
+
+def build_sam(
+    variant: str = "vit-b", *, device: str | torch.device = "cpu", dtype: torch.dtype = torch.float32
+):
+    """SAM at 1024 px (ViT-B by default; vit-l, vit-h); returns (model, processor)."""
+    from transformers import SamConfig, SamImageProcessor, SamModel, SamProcessor
+
+    if variant not in SAM_VARIANTS:
+        raise ValueError(f"SAM variant must be one of {', '.join(SAM_VARIANTS)}, got {variant!r}")
+    with _on(device):
+        model = SamModel(SamConfig(vision_config=SAM_VARIANTS[variant]))
+    return _cast(model, dtype), SamProcessor(image_processor=SamImageProcessor())
+
+
+def build_sd15_parts(*, device: str | torch.device = "cpu", dtype: torch.dtype = torch.float32) -> dict:
+    """SD 1.5's VAE, CLIP ViT-L/14 text encoder, tokenizer and PNDM scheduler."""
+    from diffusers import AutoencoderKL, PNDMScheduler
+    from transformers import CLIPTextConfig, CLIPTextModel
+
+    with _on(device):
+        vae = AutoencoderKL(**SD15_VAE)
+        text_encoder = CLIPTextModel(CLIPTextConfig(**SD15_TEXT))
+    return dict(
+        vae=_cast(vae, dtype),
+        text_encoder=_cast(text_encoder, dtype),
+        tokenizer=full_tokenizer(max_length=77),
+        scheduler=PNDMScheduler(**SD15_SCHEDULER),
+    )
+
+
+def build_sd15_unet(
+    *, inpainting: bool = True, device: str | torch.device = "cpu", dtype: torch.dtype = torch.float32
+):
+    """SD 1.5's UNet: 9 input channels for inpainting (latent, mask, masked latent), else 4."""
+    from diffusers import UNet2DConditionModel
+
+    with _on(device):
+        unet = UNet2DConditionModel(in_channels=9 if inpainting else 4, **SD15_UNET)
+    return _cast(unet, dtype)
+
+
+def build_sd15(
+    *,
+    inpainting: bool = True,
+    device: str | torch.device = "cpu",
+    dtype: torch.dtype = torch.float32,
+    parts: dict | None = None,
+):
+    """An SD 1.5 inpainting (or text-to-image) pipeline; `parts` shares VAE and text encoder."""
+    from diffusers import StableDiffusionInpaintPipeline, StableDiffusionPipeline
+
+    parts = parts or build_sd15_parts(device=device, dtype=dtype)
+    pipeline_class = StableDiffusionInpaintPipeline if inpainting else StableDiffusionPipeline
+    return pipeline_class(
+        **parts,
+        unet=build_sd15_unet(inpainting=inpainting, device=device, dtype=dtype),
+        safety_checker=None,
+        feature_extractor=None,
+        requires_safety_checker=False,
+    )
+
+
+def build_clip(*, device: str | torch.device = "cpu", dtype: torch.dtype = torch.float32):
+    """CLIP ViT-B/32 (the ranker; CLIPConfig's defaults); returns (model, processor)."""
+    from transformers import CLIPConfig, CLIPImageProcessor, CLIPModel, CLIPProcessor
+
+    config = CLIPConfig(
+        text_config=dict(vocab_size=CLIP_VOCAB, bos_token_id=CLIP_VOCAB - 2, eos_token_id=CLIP_VOCAB - 1)
+    )
+    with _on(device):
+        model = CLIPModel(config)
+    processor = CLIPProcessor(image_processor=CLIPImageProcessor(), tokenizer=full_tokenizer(max_length=77))
+    return _cast(model, dtype), processor
+
+
+def parameter_count(module: Any) -> int:
+    """Parameters of a module, or of every module of a diffusers pipeline."""
+    if isinstance(module, torch.nn.Module):
+        return sum(p.numel() for p in module.parameters())
+    return sum(parameter_count(c) for c in module.components.values() if isinstance(c, torch.nn.Module))
+
+
+class FullRegistry(ModelRegistry):
+    """A `ModelRegistry` whose roles are built here at full size (random weights).
+
+    Only where a model comes from differs: building counts as the role's load, so
+    `load_counts` and `load_seconds` keep their meaning, and each role is wrapped the way
+    its loader wraps a real checkpoint (Detector, SamPredictor, pipeline, Ranker).
+    """
+
+    def __init__(self, settings: Settings, *, sam: str = "vit-b") -> None:
+        super().__init__(settings)
+        self.sam_variant = sam
+
+    def _load(self, role: str) -> Any:
+        start = time.perf_counter()
+        model = self._build(role)
+        self.load_seconds[role] = time.perf_counter() - start
+        self.load_counts[role] += 1
+        return model
+
+    def _build(self, role: str) -> Any:
+        from pixelsmith.runtime.loaders import Detector, Ranker
+        from pixelsmith.runtime.sam import SamPredictor
+
+        on = dict(device=self.device, dtype=self.dtype)
+        if role == "detector":
+            return Detector(*build_owlv2(**on), "owlv2", self.device, self.dtype)
+        if role == "segmenter":
+            return SamPredictor(*build_sam(self.sam_variant, **on), **on)
+        if role == "ranker":
+            return Ranker(*build_clip(**on), self.device, self.dtype)
+        other = self._models.get("generator" if role == "inpainter" else "inpainter")
+        parts = None
+        if other is not None:  # SD 1.5's two pipelines share the VAE and text encoder
+            parts = {k: getattr(other, k) for k in ("vae", "text_encoder", "tokenizer")}
+            parts["scheduler"] = type(other.scheduler).from_config(other.scheduler.config)
+        pipeline = build_sd15(inpainting=role == "inpainter", parts=parts, **on)
+        pipeline.set_progress_bar_config(disable=True)  # progress goes through the tool context
+        return pipeline

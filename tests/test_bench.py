@@ -1,0 +1,111 @@
+"""`pixelsmith bench`: the tiny benchmark end to end, and the full-size builders' sizes."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from pixelsmith.bench import NA_CONCEPTS, BenchReport, Figure, format_table
+from pixelsmith.cli import main
+
+FIGURES = {
+    "detector.forward",
+    "sam.encode",
+    "sam.click",
+    "sam.clicks_total",
+    "sam.encodes",
+    "inpaint.steps_per_s",
+    "inpaint.seconds",
+    "turn.seconds",
+    "turn.overhead",
+    "loads.count",
+    "loads.seconds",
+    "lora.step",
+    "lora.peak_memory",
+}
+NO_PLAIN = {"turn.overhead", "lora.peak_memory"}  # pixelsmith-only figures (memory: CUDA only)
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def test_tiny_bench_reports_every_figure_beside_the_plain_way(capsys):
+    assert main(["bench", "--architecture", "tiny", "--json"]) == 0
+    figures = {f["key"]: f for f in json.loads(capsys.readouterr().out)}
+    assert set(figures) == FIGURES
+    for key, figure in figures.items():
+        if key.startswith("lora.") and figure["pixelsmith"] is None:
+            assert figure["note"] == NA_CONCEPTS
+            continue
+        assert _is_number(figure["pixelsmith"]) and figure["pixelsmith"] >= 0, figure
+        if key not in NO_PLAIN:
+            assert _is_number(figure["plain"]) and figure["ratio"] > 0, figure
+    # SAM: one image encode answers every click; the plain way encodes once per click.
+    encodes = figures["sam.encodes"]
+    assert encodes["pixelsmith"] == encodes["detail"]["encode_count"] == 1
+    assert encodes["plain"] == encodes["detail"]["clicks"] == 5
+    # The turn ran the sample plan, and each role it used loaded once over the 10 turns.
+    assert figures["turn.seconds"]["detail"]["plan"] == ["detect", "segment", "inpaint"]
+    loads = figures["loads.count"]
+    assert {"detector", "segmenter", "inpainter"} <= set(loads["detail"]["roles"])
+    assert loads["pixelsmith"] == len(loads["detail"]["roles"])
+    assert loads["plain"] == 10 * len(loads["detail"]["roles"])
+    width, height = figures["inpaint.steps_per_s"]["detail"]["work_size"]
+    assert width != height  # a non-square photo, worked at its own aspect ratio
+
+
+def test_bad_options_are_one_line_errors(capsys):
+    assert main(["bench", "--only", "detector,nope"]) == 2
+    assert "only must name detector, sam, inpaint, turn, lora, got detector, nope" in capsys.readouterr().err
+    assert main(["bench", "--architecture", "huge"]) == 2
+
+
+def test_table_shows_ratios_and_not_applicable():
+    report = BenchReport(
+        "tiny (random weights)",
+        "cpu",
+        "float32",
+        4,
+        [
+            Figure("sam.click", "SAM click", "ms", 2.0, 50.0),
+            Figure("inpaint.steps_per_s", "inpaint", "steps/s", 20.0, 10.0, lower_is_better=False),
+            Figure("lora.step", "DreamBooth-LoRA step", "s", None, note=NA_CONCEPTS),
+        ],
+    )
+    table = format_table(report)
+    assert "25.00x" in table and "2.00x" in table
+    assert "DreamBooth-LoRA step: n/a (concepts not installed)" in table
+    assert report.records()[0]["ratio"] == 25.0
+
+
+def _millions(module) -> float:
+    from pixelsmith.testing.full import parameter_count
+
+    return parameter_count(module) / 1e6
+
+
+def test_full_builders_have_the_published_sizes():
+    """Built on the meta device: shapes without memory or initialisation."""
+    from pixelsmith.testing import full
+
+    owl, processor = full.build_owlv2(device="meta")
+    assert _millions(owl) == pytest.approx(155.0, abs=0.5)  # owlv2-base-patch16
+    assert owl.config.vision_config.image_size == 960 and owl.config.vision_config.patch_size == 16
+    assert len(processor.tokenizer) == 49408
+    assert len(processor(text=[["a photo of a cat"]], return_tensors="pt")["input_ids"][0]) == 16
+    sam_b, _ = full.build_sam("vit-b", device="meta")
+    assert _millions(sam_b.vision_encoder) == pytest.approx(89.7, abs=0.5)
+    assert _millions(sam_b) == pytest.approx(93.7, abs=0.5)  # facebook/sam-vit-base
+    sam_h, _ = full.build_sam("vit-h", device="meta")
+    assert _millions(sam_h) == pytest.approx(641.1, abs=0.5)  # facebook/sam-vit-huge
+    assert sam_h.config.vision_config.global_attn_indexes == [7, 15, 23, 31]
+    parts = full.build_sd15_parts(device="meta")
+    assert _millions(parts["vae"]) == pytest.approx(83.7, abs=0.5)
+    assert _millions(parts["text_encoder"]) == pytest.approx(123.1, abs=0.5)  # CLIP ViT-L/14 text
+    unet = full.build_sd15_unet(inpainting=True, device="meta")
+    assert _millions(unet) == pytest.approx(859.5, abs=0.5)  # SD 1.5 inpainting UNet
+    assert unet.config.in_channels == 9 and unet.config.sample_size == 64
+    assert _millions(full.build_clip(device="meta")[0]) == pytest.approx(151.3, abs=0.5)  # ViT-B/32
