@@ -113,12 +113,13 @@ def _tame_heads(model) -> None:
         layer.weight.mul_(0.01)
 
 
-def build_sam(out: Path) -> Path:
-    """SAM (transformers SamModel) with a 64 px image encoder and patch size 8."""
-    from transformers import SamConfig, SamImageProcessor, SamModel, SamProcessor
+def build_sam(out: Path, *, hq: bool = False) -> Path:
+    """SAM (transformers SamModel), or SAM-HQ with `hq`, at 64 px with patch size 8."""
+    from transformers import SamConfig, SamHQConfig, SamHQModel, SamImageProcessor, SamModel, SamProcessor
 
     torch.manual_seed(0)
-    config = SamConfig(
+    decoder = dict(hidden_size=32, mlp_dim=64, num_attention_heads=2, iou_head_hidden_dim=32)
+    config = (SamHQConfig if hq else SamConfig)(
         vision_config=dict(
             hidden_size=32,
             output_channels=32,
@@ -132,9 +133,9 @@ def build_sam(out: Path) -> Path:
             mlp_dim=64,
         ),
         prompt_encoder_config=dict(hidden_size=32, image_size=TINY_SIZE, patch_size=8, mask_input_channels=4),
-        mask_decoder_config=dict(hidden_size=32, mlp_dim=64, num_attention_heads=2, iou_head_hidden_dim=32),
+        mask_decoder_config=decoder | ({"vit_dim": 32} if hq else {}),
     )
-    model = SamModel(config)
+    model = (SamHQModel if hq else SamModel)(config)
     images = SamImageProcessor(
         size={"longest_edge": TINY_SIZE},
         pad_size={"height": TINY_SIZE, "width": TINY_SIZE},
