@@ -1,0 +1,218 @@
+"""What runs on a Ray Serve replica: one model role's server, and what a request carries.
+
+The caller (`pixelsmith.runtime.ray_executor`) reads the artifacts a call names and ships
+them in a `ShippedStore`; `ModelServer.run` streams `Started`, the tool's `Progress`
+records and one `Outcome`. Where Serve cannot stream (Ray Client), `run_posted` posts the
+same records to a `ProgressBoard` actor that the caller polls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import pickle
+import re
+import threading
+import traceback
+from dataclasses import dataclass
+from typing import Any
+
+import ray
+from pydantic import BaseModel
+from ray import serve
+
+from pixelsmith.config import ROLES, Settings
+from pixelsmith.errors import OutOfMemoryError, UserError
+from pixelsmith.runtime.executor import TOOL_ROLES
+from pixelsmith.runtime.registry import ModelRegistry
+from pixelsmith.tools import MemoryStore, Progress, ToolContext, default_tools
+from pixelsmith.tools.base import ArtifactStore
+from pixelsmith.tools.registry import ToolRegistry
+
+ARTIFACT_ID = re.compile(r"^(image|mask|detection)-\d+$")
+
+
+def role_of(tool: str) -> str | None:
+    """The deployment that runs `tool` (its first model role), or None: it runs in the caller."""
+    roles = TOOL_ROLES.get(tool)
+    return roles[0] if roles else None
+
+
+def models_of(role: str) -> tuple[str, ...]:
+    """Every model the tools served by `role` use: the inpainter's replicas also rank with CLIP."""
+    needed = [r for roles in TOOL_ROLES.values() if roles[0] == role for r in roles]
+    return tuple(dict.fromkeys([role, *needed]))
+
+
+class RoleRegistry(ModelRegistry):
+    """A `ModelRegistry` that loads only `roles`: a replica holds its role's models, nothing else."""
+
+    def __init__(self, settings: Settings, roles: tuple[str, ...]) -> None:
+        super().__init__(settings)
+        self.roles = roles
+
+    def get(self, role):  # type: ignore[no-untyped-def]
+        if role in ROLES and role not in self.roles:
+            raise RuntimeError(f"this replica serves {', '.join(self.roles)}; a tool asked for the {role}")
+        return super().get(role)
+
+
+class ShippedStore(MemoryStore):
+    """The artifacts one call reads, under their ids in the caller's store; pickled to the replica.
+
+    An id the caller's store refused raises that store's own error here, if a tool asks for it.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._refused: dict[str, UserError] = {}
+
+    def put(self, artifact_id: str, value: Any) -> None:
+        self._items[artifact_id] = value
+
+    def refuse(self, artifact_id: str, error: UserError) -> None:
+        self._refused[artifact_id] = error
+
+    def ids(self) -> list[str]:
+        return list(self._items)
+
+    def _get(self, kind: str, artifact_id: str) -> Any:
+        if artifact_id in self._refused:
+            raise self._refused[artifact_id]
+        return super()._get(kind, artifact_id)
+
+
+def ship(inputs: BaseModel, store: ArtifactStore) -> ShippedStore:
+    """Read every image, mask and detection id named in `inputs` from `store`.
+
+    Any string shaped like an id is tried. One the store refuses is not an error here (a
+    prompt may look like an id); the replica raises the store's error if the tool uses it.
+    """
+    readers = {"image": store.image, "mask": store.mask, "detection": store.detections}
+    shipped = ShippedStore()
+    for value in _strings(inputs.model_dump()):
+        match = ARTIFACT_ID.match(value)
+        if match and value not in shipped.ids():
+            try:
+                shipped.put(value, readers[match.group(1)](value))
+            except UserError as err:
+                shipped.refuse(value, err)
+    return shipped
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, (list, tuple)):
+        return [s for item in value for s in _strings(item)]
+    return []
+
+
+@dataclass
+class ToolRequest:
+    """What a replica receives: the tool, its arguments and the artifacts they name."""
+
+    tool: str
+    args: dict[str, Any]
+    store: ShippedStore
+
+
+@dataclass(frozen=True)
+class Started:
+    """Streamed first, when a replica takes the request off its queue."""
+
+
+@dataclass
+class Outcome:
+    """Streamed last: the tool's output, or the error it raised."""
+
+    output: Any = None
+    error: BaseException | None = None
+
+
+def run_tool(tools: ToolRegistry, models: ModelRegistry, request: ToolRequest, ctx: ToolContext) -> Any:
+    """Validate and run one call; one retry with the replica's other models evicted on OOM."""
+    tool = tools.get(request.tool)
+    inputs = tool.validate(request.args)
+    try:
+        return tool.run(inputs, ctx)
+    except OutOfMemoryError:
+        models.evict_all(keep=TOOL_ROLES.get(request.tool, []))
+        return tool.run(inputs, ctx)
+
+
+@serve.deployment(max_ongoing_requests=1)
+class ModelServer:
+    """One model role's replica: a registry restricted to the role, loaded on first use."""
+
+    def __init__(self, settings: Settings, role: str, tools: ToolRegistry | None = None) -> None:
+        self.role = role
+        self.models = RoleRegistry(settings, models_of(role))
+        self.tools = tools or default_tools()
+
+    def loaded(self) -> list[str]:
+        """The roles whose model this replica holds now."""
+        return self.models.loaded()
+
+    async def run(self, request: ToolRequest):
+        """Stream `Started`, the tool's `Progress` records, then one `Outcome`."""
+        loop = asyncio.get_running_loop()
+        events: asyncio.Queue = asyncio.Queue()
+        cancel = threading.Event()
+        end = object()
+
+        def report(progress: Progress) -> None:
+            loop.call_soon_threadsafe(events.put_nowait, progress)
+
+        # 1. The tool runs in a thread so that this coroutine can stream and see a cancel.
+        work = loop.run_in_executor(None, self._run, request, report, cancel)
+        work.add_done_callback(lambda _: events.put_nowait(end))
+        yield Started()
+        try:
+            while (item := await events.get()) is not end:
+                yield item
+            yield work.result()
+        except asyncio.CancelledError:
+            # 2. The caller cancelled: stop the tool at its next step, then free the slot.
+            cancel.set()
+            await asyncio.shield(work)
+            raise
+
+    async def run_posted(self, request: ToolRequest, board: Any, key: str) -> None:
+        """`run` for callers that cannot stream: every record goes to `board` under `key`."""
+        async for item in self.run(request):
+            posted = board.post.remote(key, item)
+        await posted  # the board has every record (in order) once the Outcome is there
+
+    def _run(self, request: ToolRequest, report, cancel: threading.Event) -> Outcome:
+        ctx = ToolContext(self.models, request.store, on_progress=report, cancel=cancel)
+        try:
+            return Outcome(output=run_tool(self.tools, self.models, request, ctx))
+        except BaseException as err:  # handed to the caller, who raises it
+            return Outcome(error=_portable(err))
+
+
+def _portable(err: BaseException) -> BaseException:
+    """`err` with its replica traceback as a note, or a RuntimeError where it cannot be pickled."""
+    if not isinstance(err, UserError) and hasattr(err, "add_note"):
+        err.add_note("on the Ray replica:\n" + "".join(traceback.format_exception(err)))
+    try:
+        pickle.dumps(err)
+        return err
+    except Exception:
+        return RuntimeError("".join(traceback.format_exception(err)))
+
+
+@ray.remote(num_cpus=0)
+class ProgressBoard:
+    """Records that replicas post per request key and callers take (for Ray Client callers)."""
+
+    def __init__(self) -> None:
+        self._items: dict[str, list[Any]] = {}
+
+    def post(self, key: str, item: Any) -> None:
+        self._items.setdefault(key, []).append(item)
+
+    def take(self, key: str) -> list[Any]:
+        return self._items.pop(key, [])

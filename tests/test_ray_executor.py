@@ -1,0 +1,252 @@
+"""The Ray Serve executor against the local one: same pixels, same boxes, progress, cancel.
+
+Ray runs on this machine's CPU (two logical CPUs, no dashboard, no usage stats), with one
+deployment each for the detector and the inpainter on the tiny checkpoints.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import threading
+
+import numpy as np
+import pytest
+
+ray = pytest.importorskip("ray")
+serve = pytest.importorskip("ray.serve")
+
+from pixelsmith.config import load_settings  # noqa: E402
+from pixelsmith.errors import InterruptedError_, ToolInputError, UserError  # noqa: E402
+from pixelsmith.runtime import ModelRegistry  # noqa: E402
+from pixelsmith.runtime.executor import LocalExecutor, ToolCall  # noqa: E402
+from pixelsmith.testing import noise_image  # noqa: E402
+from pixelsmith.tools import MemoryStore, default_tools  # noqa: E402
+from pixelsmith.workspace import Workspace  # noqa: E402
+
+RAY_ENV = {"RAY_USAGE_STATS_ENABLED": "0", "RAY_AUTH_MODE": "disabled", "RAY_DEDUP_LOGS": "0"}
+
+
+@pytest.fixture(scope="module")
+def ray_local():
+    """A fresh local Ray instance (never one that happens to run on this machine)."""
+    saved = {key: os.environ.get(key) for key in [*RAY_ENV, "RAY_ADDRESS"]}
+    os.environ.pop("RAY_ADDRESS", None)
+    os.environ.update(RAY_ENV)
+    temp = tempfile.mkdtemp(prefix="ray-", dir="/tmp")  # short: Ray's socket paths must fit 107 bytes
+    ray.init(
+        address="local",
+        num_cpus=2,
+        include_dashboard=False,
+        object_store_memory=512 * 1024**2,
+        _temp_dir=temp,
+        _node_ip_address="127.0.0.1",  # keep Ray's own traffic on loopback
+        log_to_driver=False,
+    )
+    yield
+    serve.shutdown()
+    ray.shutdown()
+    shutil.rmtree(temp, ignore_errors=True)
+    for key, value in saved.items():
+        os.environ.pop(key, None) if value is None else os.environ.__setitem__(key, value)
+
+
+@pytest.fixture(scope="module")
+def executors(ray_local, tiny_config):
+    """(LocalExecutor, RayExecutor) on the same tiny checkpoints."""
+    from pixelsmith.runtime.ray_executor import RayExecutor
+
+    settings = load_settings(tiny_config)
+    local = LocalExecutor(ModelRegistry(settings))
+    remote = RayExecutor(settings, roles=("detector", "inpainter"))
+    yield local, remote
+    local.shutdown()
+    remote.shutdown()
+
+
+def _store(width: int = 96, height: int = 64) -> tuple[MemoryStore, str, str]:
+    store = MemoryStore()
+    image = store.add("image", noise_image(width, height, seed=5))
+    mask = np.zeros((height, width), np.uint8)
+    mask[12:44, 30:70] = 255
+    return store, image, store.add("mask", mask)
+
+
+def _both(executors, tool: str, args: dict, store) -> tuple:
+    local, remote = executors
+    jobs = [executor.submit(ToolCall(tool, args, store, "s")) for executor in (local, remote)]
+    return tuple(job.result(timeout=120) for job in jobs)
+
+
+def test_settings_pick_the_executor_and_size_each_deployment(tiny_config, monkeypatch):
+    from pixelsmith.cli_serve import describe, scaled
+    from pixelsmith.runtime.executors import make_executor
+    from pixelsmith.runtime.ray_executor import deployment_options
+
+    settings = load_settings(tiny_config)
+    assert isinstance(make_executor(settings, ModelRegistry(settings)), LocalExecutor)
+    with pytest.raises(UserError, match="executor must be local, ray or ray://HOST:PORT, got 'spark'"):
+        load_settings(tiny_config, executor="spark")
+    monkeypatch.setenv("PIXELSMITH_SERVE__INPAINTER__MAX_REPLICAS", "4")
+    options = deployment_options(load_settings(tiny_config), "inpainter", gpus=True)
+    assert options["autoscaling_config"]["max_replicas"] == 4 and "num_replicas" not in options
+    assert options["ray_actor_options"] == {"num_gpus": 0.35, "num_cpus": 1.0}
+    assert deployment_options(settings, "detector", gpus=False)["ray_actor_options"]["num_gpus"] == 0
+    wide = deployment_options(scaled(settings, replicas=3, gpu_fraction=0.25), "ranker", gpus=True)
+    assert describe("ranker", wide) == "ranker     3 replica(s), each 0.25 GPU, 1 CPU"
+
+
+def test_inpaint_gives_the_same_pixels_as_local(executors):
+    store, image, mask = _store()
+    args = {"image": image, "mask": mask, "prompt": "a dragon", "seed": 3, "num_inference_steps": 2}
+    here, there = _both(executors, "inpaint", args, store)
+    assert there.images[0].size == (96, 64) and there.seeds == here.seeds == [3]
+    assert np.array_equal(np.asarray(here.images[0]), np.asarray(there.images[0]))
+
+
+def test_detect_gives_the_same_boxes_as_local(executors):
+    store, image, _ = _store(80, 112)
+    here, there = _both(executors, "detect", {"image": image, "labels": ["cat", "dog"]}, store)
+    assert there.detections and there.detections == here.detections
+    assert there.image_size == (80, 112)
+
+
+def test_artifacts_are_read_by_the_caller_and_shipped(executors, tmp_path):
+    from pixelsmith.runtime.ray_replica import ship
+
+    _, remote = executors
+    workspace = Workspace.create(tmp_path, "ray-session")
+    image = workspace.add_image(noise_image(96, 64, seed=5))
+    workspace.add_image(noise_image(32, 32))  # not named by the call: stays behind
+    mask = np.zeros((64, 96), np.uint8)
+    mask[12:44, 30:70] = 255
+    mask_id = workspace.add_mask(mask)
+    args = {"image": image, "mask": mask_id, "prompt": "a dragon", "seed": 3, "num_inference_steps": 2}
+    inputs = default_tools().get("inpaint").validate(args)
+    assert ship(inputs, workspace).ids() == [image, mask_id]
+    from_disk = remote.submit(ToolCall("inpaint", args, workspace, workspace.id)).result(timeout=120)
+    store, image, mask = _store()
+    in_memory = ToolCall("inpaint", {**args, "image": image, "mask": mask}, store)
+    from_memory = remote.submit(in_memory).result(timeout=120)
+    assert np.array_equal(np.asarray(from_disk.images[0]), np.asarray(from_memory.images[0]))
+
+
+def test_progress_streams_like_local(executors):
+    local, remote = executors
+    store, image, mask = _store()
+    args = {"image": image, "mask": mask, "prompt": "x", "seed": 1, "num_inference_steps": 3}
+    streams = []
+    for executor in (local, remote):
+        job = executor.submit(ToolCall("inpaint", args, store))
+        streams.append([(p.tool, p.step, p.total) for p in job.progress()])
+        assert job.result(timeout=60) and job.status == "done"
+    assert streams[1] == streams[0] and len(streams[1]) >= 3
+
+
+def test_cancel_stops_running_and_queued_jobs(executors):
+    _, remote = executors
+    store, image, mask = _store()
+    args = {"image": image, "mask": mask, "prompt": "x", "seed": 1, "num_inference_steps": 150}
+    running = remote.submit(ToolCall("inpaint", args, store, "a"))
+    queued = remote.submit(ToolCall("inpaint", args, store, "b"))
+    seen = 0
+    for _ in running.progress():
+        seen += 1
+        queued.cancel()
+        running.cancel()
+    with pytest.raises(InterruptedError_, match="stopped by the user"):
+        running.result(timeout=60)
+    assert running.status == "cancelled" and seen < 150  # stopped at a next step
+    with pytest.raises(InterruptedError_):
+        queued.result(timeout=60)
+    assert queued.status == "cancelled"
+    stopped = threading.Event()
+    stopped.set()
+    early = remote.submit(ToolCall("detect", {"image": image, "labels": ["cat"]}, store), cancel=stopped)
+    with pytest.raises(InterruptedError_, match="before it started"):
+        early.result(timeout=10)
+    # the deployment keeps serving after cancellations
+    done = remote.submit(ToolCall("inpaint", {**args, "num_inference_steps": 2}, store))
+    assert done.result(timeout=60).images[0].size == (96, 64)
+
+
+def test_errors_come_back_as_they_were_raised(executors):
+    _, remote = executors
+    store, image, _ = _store()
+    missing = remote.submit(ToolCall("inpaint", {"image": image, "mask": "mask-9", "prompt": "x"}, store))
+    with pytest.raises(ToolInputError, match="unknown mask id 'mask-9'; known: mask-1"):
+        missing.result(timeout=60)  # the caller's store's own words
+    assert missing.status == "failed"
+    empty = store.add("mask", np.zeros((64, 96), np.uint8))
+    refused = remote.submit(ToolCall("remove", {"image": image, "mask": empty, "seed": 1}, store))
+    with pytest.raises(ToolInputError, match="the mask is empty"):
+        refused.result(timeout=60)
+
+
+def test_model_free_tools_run_in_the_caller_and_replicas_hold_one_role(executors):
+    _, remote = executors
+    store, _, mask = _store()
+    grown = remote.submit(ToolCall("refine_mask", {"mask": mask, "grow": 2}, store)).result(timeout=30)
+    assert int((grown.mask > 127).sum()) > 32 * 40
+    assert remote.handles["detector"].loaded.remote().result(timeout_s=30) == ["detector"]
+    assert remote.handles["inpainter"].loaded.remote().result(timeout_s=30) == ["inpainter"]
+    with pytest.raises(UserError, match="segmenter deployment"):
+        remote.submit(ToolCall("segment", {"image": "image-1", "points": [[5, 5]]}, store)).result(30)
+
+
+def test_a_second_executor_uses_the_running_deployments(executors, tiny_config):
+    from pixelsmith.runtime.ray_executor import RayExecutor
+
+    _, first = executors
+    second = RayExecutor(load_settings(tiny_config))  # all roles asked for; none started
+    assert sorted(second.handles) == ["detector", "inpainter"]
+    store, image, _ = _store()
+    assert second.submit(ToolCall("detect", {"image": image, "labels": ["cat"]}, store)).result(60)
+    second.shutdown()
+
+
+def test_serve_replaces_a_running_deployment(executors, tiny_config):
+    from pixelsmith.runtime.ray_executor import start_deployments
+
+    _, remote = executors
+    store, image, _ = _store()
+    assert remote.submit(ToolCall("detect", {"image": image, "labels": ["cat"]}, store)).result(60)
+    start_deployments(load_settings(tiny_config), ["detector"], update=True)  # as `pixelsmith serve` does
+    assert remote.handles["detector"].loaded.remote().result(timeout_s=30) == []  # a new replica
+    assert remote.submit(ToolCall("detect", {"image": image, "labels": ["cat"]}, store)).result(60)
+
+
+def test_without_streaming_progress_and_cancel_go_through_a_board(executors, tiny_config):
+    """The Ray Client path (Serve cannot stream there), on the same cluster."""
+    from pixelsmith.runtime.ray_executor import RayExecutor
+
+    local, _ = executors
+    polled = RayExecutor(load_settings(tiny_config), stream=False)
+    store, image, mask = _store()
+    args = {"image": image, "mask": mask, "prompt": "a dragon", "seed": 3, "num_inference_steps": 2}
+    jobs = [executor.submit(ToolCall("inpaint", args, store)) for executor in (local, polled)]
+    streams = [[(p.step, p.total) for p in job.progress()] for job in jobs]
+    here, there = (job.result(timeout=60) for job in jobs)
+    assert streams[1] == streams[0] and np.array_equal(
+        np.asarray(here.images[0]), np.asarray(there.images[0])
+    )
+    long = polled.submit(ToolCall("inpaint", {**args, "num_inference_steps": 150}, store))
+    for _ in long.progress():
+        long.cancel()
+    with pytest.raises(InterruptedError_, match="stopped by the user"):
+        long.result(timeout=60)
+    polled.shutdown()
+
+
+def test_a_deployment_without_room_is_reported_and_removed(executors, tiny_config):
+    from pixelsmith.config import Scaling
+    from pixelsmith.runtime.ray_executor import running_roles, start_deployments
+
+    settings = load_settings(tiny_config)
+    settings.serve.segmenter = Scaling(num_cpus=64)
+    with pytest.raises(
+        UserError, match="pixelsmith-segmenter did not start.*needs 64 CPU and 0 GPU, the cluster has 0 CPU"
+    ):
+        start_deployments(settings, ["segmenter"], timeout=2)
+    assert "segmenter" not in running_roles()
