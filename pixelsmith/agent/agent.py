@@ -34,7 +34,8 @@ from pixelsmith.agent.planner import Observation, Planner, PlannerUnavailable, m
 from pixelsmith.agent.validate import resolve, validate_plan
 from pixelsmith.diffusion import resolve_seed
 from pixelsmith.errors import UserError
-from pixelsmith.runtime.executor import TOOL_ROLES, Executor, ToolCall, shared_executor
+from pixelsmith.runtime.executor import TOOL_ROLES, Executor, ToolCall
+from pixelsmith.runtime.executors import make_executor
 from pixelsmith.runtime.registry import ModelRegistry
 from pixelsmith.tools import ToolContext, default_tools
 from pixelsmith.tools.registry import ToolRegistry
@@ -74,7 +75,7 @@ class Agent:
         self.max_retries = max_retries
         self.seed = seed  # used where a step gives none; else a fresh random seed
         self.defaults = dict(defaults or {})  # tool arguments used where a step gives none
-        self.executor = executor or shared_executor(models)
+        self.executor = executor or make_executor(models.settings, models)
         self.tracker = make_tracker(models.settings, workspace)
         self.cancel = threading.Event()
         self.model_seconds = 0.0
