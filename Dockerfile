@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# pixelsmith's chat UI on an NVIDIA GPU, with Ray Serve for `pixelsmith serve` (docs/deploy.md).
+# pixelsmith's chat UI on an NVIDIA GPU, with Ray Serve for `pixelsmith serve` (README: "Running with Docker and a GPU").
 #
 #   docker build -t pixelsmith .
 #   docker run --gpus all -p 8501:8501 -v pixelsmith-hf:/data/hf -v pixelsmith-data:/data/pixelsmith pixelsmith
