@@ -141,8 +141,6 @@ class SamPredictor:
 
         Returns masks (M, 1, H, W) sorted by area (largest first), then score.
         """
-        from torchvision.ops import masks_to_boxes, nms
-
         embedding = self.embed(image)
         height, width = embedding.original_size
         steps = (np.arange(points_per_side) + 0.5) / points_per_side
@@ -159,13 +157,19 @@ class SamPredictor:
             found_scores.append(prediction.scores[keep])
         masks = torch.from_numpy(np.concatenate(found_masks))
         scores = torch.from_numpy(np.concatenate(found_scores)).float()
-        if len(masks):
-            keep = nms(masks_to_boxes(masks).float(), scores, iou_threshold)
-            masks, scores = masks[keep], scores[keep]
-        areas = masks.flatten(1).sum(1).float() if len(masks) else torch.zeros(0)
-        order = sorted(range(len(masks)), key=lambda i: (-areas[i].item(), -scores[i].item()))
-        order = order[:max_masks]
-        return Prediction(
-            masks[order][:, None].numpy() if order else np.zeros((0, 1, height, width), bool),
-            scores[order][:, None].numpy() if order else np.zeros((0, 1), np.float32),
-        )
+        order = rank_everything(masks, scores, iou_threshold=iou_threshold, max_masks=max_masks)
+        return Prediction(masks[order][:, None].numpy(), scores[order][:, None].numpy())
+
+
+def rank_everything(
+    masks: torch.Tensor, scores: torch.Tensor, *, iou_threshold: float, max_masks: int
+) -> torch.Tensor:
+    """Indices of (M, h, w) bool masks to keep: box-NMS de-duplicated, largest area first, then score."""
+    from torchvision.ops import masks_to_boxes, nms
+
+    if not len(masks):
+        return torch.zeros(0, dtype=torch.long)
+    keep = nms(masks_to_boxes(masks).float(), scores.float(), iou_threshold)
+    areas = masks[keep].flatten(1).sum(1).tolist()
+    order = sorted(range(len(keep)), key=lambda i: (-areas[i], -float(scores[keep[i]])))
+    return keep[order[:max_masks]]

@@ -32,7 +32,7 @@ from PIL import Image
 from pixelsmith.config import ModelSpec
 from pixelsmith.errors import ModelMissingError, UserError
 from pixelsmith.images import content_hash
-from pixelsmith.runtime.sam import Prediction
+from pixelsmith.runtime.sam import Prediction, rank_everything
 
 SAM_NAMES = ("mobile_sam.pt", "sam_b.pt", "sam_l.pt", "sam_h.pt")  # ultralytics matches the name's end
 MASK_BUDGET_BYTES = 512 * 1024**2  # float masks held at once while scaling to the image size
@@ -139,20 +139,6 @@ def _to_bool(masks: torch.Tensor) -> np.ndarray:
     return masks.bool().cpu().numpy()
 
 
-def _rank_everything(
-    masks: torch.Tensor, scores: torch.Tensor, *, iou_threshold: float, max_masks: int
-) -> torch.Tensor:
-    """Indices of (M, h, w) bool masks to keep: box-NMS de-duplicated, largest area first, then score."""
-    from torchvision.ops import masks_to_boxes, nms
-
-    if not len(masks):
-        return torch.zeros(0, dtype=torch.long)
-    keep = nms(masks_to_boxes(masks).float(), scores.float(), iou_threshold)
-    areas = masks[keep].flatten(1).sum(1).tolist()
-    order = sorted(range(len(keep)), key=lambda i: (-areas[i], -float(scores[keep[i]])))
-    return keep[order[:max_masks]]
-
-
 class UltralyticsSegmenter:
     """`SamPredictor`'s interface (`predict`, `everything`) over an ultralytics MobileSAM or FastSAM.
 
@@ -256,7 +242,7 @@ class UltralyticsSegmenter:
         masks, scores = masks[keep], scores[keep]
         if not len(masks):
             return Prediction(np.zeros((0, 1, image.height, image.width), bool), np.zeros((0, 1), np.float32))
-        order = _rank_everything(masks, scores, iou_threshold=iou_threshold, max_masks=max_masks)
+        order = rank_everything(masks, scores, iou_threshold=iou_threshold, max_masks=max_masks)
         return Prediction(self._full_size(found, masks[order])[:, None], scores[order][:, None].numpy())
 
     # What each model supplies.
