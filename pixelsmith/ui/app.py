@@ -82,6 +82,7 @@ def main() -> None:
     models = resources.model_registry(settings)
     ws = session.workspace(settings.data_dir)
     sidebar.sessions(ws, settings.data_dir)
+    sidebar.concepts(settings.data_dir)
     sidebar.runtime(models)
     agent = session.agent(ws, models, settings, options)
 

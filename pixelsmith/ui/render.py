@@ -79,6 +79,9 @@ def step_label(number: int | str, rec: StepRecord) -> str:
 
 def step_pictures(ws: Workspace, rec: StepRecord) -> None:
     """What a step made, drawn: boxes, mask overlays, or the image an action made current."""
+    if rec.tool == "train_concept" and not rec.error:
+        concept_card(ws, rec.args["name"])
+        return
     if rec.error or not rec.outputs:
         return
     if rec.tool == "detect":
@@ -102,6 +105,24 @@ def step_pictures(ws: Workspace, rec: StepRecord) -> None:
     args = {k: v for k, v in rec.args.items() if k not in ("image", "mask", "detection")}
     if args:
         st.caption(f"{json.dumps(args, default=str)} · {rec.seconds:.2f} s")
+
+
+def concept_card(ws: Workspace, name: str) -> None:
+    """A trained concept: its loss curve and the samples made at its checkpoints."""
+    from pixelsmith.concepts import ConceptStore
+    from pixelsmith.errors import UserError
+
+    try:
+        concept = ConceptStore(ws.folder.parent.parent).get(name)  # <data_dir>/sessions/<id>
+    except UserError as err:
+        st.caption(str(err))
+        return
+    st.caption(f"{concept.name} = '{concept.phrase}', {concept.step} steps")
+    if concept.loss_curve:
+        st.line_chart({"loss": concept.loss_curve}, height=160)
+    samples = [concept.folder / "samples" / f for f in concept.samples]
+    if samples:
+        st.image([str(p) for p in samples], caption=[p.stem for p in samples], width=THUMB)
 
 
 def make_current_button(ws: Workspace, image_id: str, key: str) -> None:

@@ -128,6 +128,20 @@ def _llm_status(settings: Settings) -> None:
     st.sidebar.caption(line)
 
 
+def concepts(data_dir: Path) -> None:
+    """The personal concepts taught so far, and how to teach one."""
+    from pixelsmith.concepts import ConceptStore
+
+    st.sidebar.subheader("Your concepts")
+    taught = ConceptStore(data_dir).list()
+    for concept in taught:
+        state = "ready" if concept.status == "ready" else f"training, step {concept.step}"
+        st.sidebar.caption(f"**{concept.name}**: a {concept.class_word} ({state}); say 'my {concept.name}'")
+    if not taught:
+        st.sidebar.caption("Upload 3-20 photos of your pet or product, then say "
+                           "'teach pixelsmith my dog rex'.")
+
+
 def runtime(models: ModelRegistry) -> None:
     """Device in use and the models loaded now (with how often each was loaded)."""
     loaded = models.loaded()
