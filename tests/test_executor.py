@@ -121,3 +121,48 @@ def test_memory_budget_evicts_least_recently_used_and_reloads_correctly(tiny_con
     after = detect.run(detect.validate({"image": image, "labels": ["cat"]}), ctx)
     assert registry.load_counts["detector"] == 2
     assert after.detections == before.detections
+
+
+def test_real_inpaint_survives_an_out_of_memory_with_a_leaner_pipeline(tiny_config):
+    import torch
+
+    registry = ModelRegistry(load_settings(tiny_config))
+    pipeline = registry.get("inpainter")
+    registry.get("detector")
+    forward, calls = pipeline.unet.forward, []
+
+    def flaky_forward(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise torch.cuda.OutOfMemoryError("CUDA out of memory (simulated)")
+        return forward(*args, **kwargs)
+
+    pipeline.unet.forward = flaky_forward
+    executor = LocalExecutor(registry)
+    store, image, mask = _store()
+    args = {"image": image, "mask": mask, "prompt": "x", "num_inference_steps": 2, "seed": 0}
+    result = executor.submit(ToolCall("inpaint", args, store)).result(timeout=60)
+    assert result.images[0].size == (96, 64)
+    assert not registry.is_loaded("detector")  # evicted for the retry
+    processors = {type(p).__name__ for p in pipeline.unet.attn_processors.values()}
+    assert processors == {"SlicedAttnProcessor"} and pipeline.vae.use_tiling
+    executor.shutdown()
+
+
+def test_first_use_of_a_model_is_announced(tiny_config, tmp_path):
+    from pixelsmith.agent import events as ev
+    from pixelsmith.agent.agent import Agent
+    from pixelsmith.agent.planner import make_planner
+    from pixelsmith.workspace import Workspace
+
+    settings = load_settings(tiny_config, data_dir=tmp_path / "data")
+    agent = Agent(
+        Workspace.create(settings.data_dir),
+        ModelRegistry(settings),
+        planner=make_planner(settings, "offline"),
+    )
+    first = [
+        e.text for e in agent.send("find the cat", image=noise_image(64, 48)) if isinstance(e, ev.Notice)
+    ]
+    again = [e.text for e in agent.send("find the dog") if isinstance(e, ev.Notice)]
+    assert first and "loading detector" in first[0] and again == []

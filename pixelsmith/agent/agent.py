@@ -34,7 +34,7 @@ from pixelsmith.agent.planner import Observation, Planner, PlannerUnavailable, m
 from pixelsmith.agent.validate import resolve, validate_plan
 from pixelsmith.diffusion import resolve_seed
 from pixelsmith.errors import UserError
-from pixelsmith.runtime.executor import TOOL_ROLES, Executor, ToolCall
+from pixelsmith.runtime.executor import TOOL_ROLES, Executor, LocalExecutor, ToolCall
 from pixelsmith.runtime.executors import make_executor
 from pixelsmith.runtime.registry import ModelRegistry
 from pixelsmith.tools import ToolContext, default_tools
@@ -225,6 +225,10 @@ class Agent:
         if "seed" in fields and args.get("seed") is None:
             args["seed"] = resolve_seed(self.seed)  # recorded, so the result can be re-made
         tool.validate(args)
+        cold = [r for r in TOOL_ROLES.get(tool_name, []) if not self.models.is_loaded(r)]
+        if cold and isinstance(self.executor, LocalExecutor):
+            names = ", ".join(f"{r} ({self.models.settings.spec(r).model})" for r in cold)
+            yield Notice(f"loading {names} for the first time; later requests reuse it")
         started = time.perf_counter()
         job = self.executor.submit(
             ToolCall(tool_name, args, self.workspace, self.workspace.id), cancel=self.cancel

@@ -160,9 +160,21 @@ class LocalExecutor:
         try:
             return tool.run(inputs, ctx)
         except OutOfMemoryError:
-            # One retry with everything else evicted, then the readable error stands.
-            self.models.evict_all(keep=TOOL_ROLES.get(job.call.tool, []))
+            # One retry with everything else evicted and the pipelines made leaner.
+            roles = TOOL_ROLES.get(job.call.tool, [])
+            self.models.evict_all(keep=roles)
+            for role in roles:
+                lighten(self.models.get(role))
             return tool.run(inputs, ctx)
+
+
+def lighten(model: Any) -> None:
+    """Trade speed for memory on a diffusers pipeline: sliced attention, tiled VAE."""
+    if hasattr(model, "enable_attention_slicing"):
+        model.enable_attention_slicing()
+    vae = getattr(model, "vae", None)
+    if vae is not None and hasattr(vae, "enable_tiling"):
+        vae.enable_tiling()
 
 
 TOOL_ROLES = {

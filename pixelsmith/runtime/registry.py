@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import logging
 import threading
 import time
 from collections import Counter
@@ -12,6 +13,8 @@ from pixelsmith.config import ROLES, Role, Settings
 from pixelsmith.errors import UserError
 from pixelsmith.runtime.device import resolve_device, resolve_dtype
 from pixelsmith.runtime.loaders import LOADERS
+
+log = logging.getLogger(__name__)
 
 
 class ModelRegistry:
@@ -60,6 +63,23 @@ class ModelRegistry:
         self.load_seconds[role] = time.perf_counter() - start
         self.load_counts[role] += 1
         return model
+
+    def warm_up(self, roles: tuple[str, ...]) -> threading.Thread:
+        """Load `roles` in a background thread; a request meanwhile waits on the role's lock.
+
+        A role that cannot load (missing weights) is left for the request to report.
+        """
+
+        def load() -> None:
+            for role in roles:
+                try:
+                    self.get(role)  # type: ignore[arg-type]
+                except Exception as err:  # the first real request will say what is wrong
+                    log.info("warm-up of %s skipped: %s", role, err)
+
+        thread = threading.Thread(target=load, name="pixelsmith-warm-up", daemon=True)
+        thread.start()
+        return thread
 
     def is_loaded(self, role: Role) -> bool:
         return role in self._models

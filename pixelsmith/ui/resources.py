@@ -43,7 +43,9 @@ def registry_key(current: Settings) -> str:
 @st.cache_resource(show_spinner=False)
 def _registry(key: str, _settings: Settings) -> ModelRegistry:
     log.info("model registry for %s", key)
-    return ModelRegistry(_settings)
+    registry = ModelRegistry(_settings)
+    registry.warm_up(("detector", "segmenter", "inpainter"))  # in the background: no cold first turn
+    return registry
 
 
 def model_registry(current: Settings) -> ModelRegistry:
