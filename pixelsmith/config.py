@@ -118,6 +118,9 @@ class Settings(BaseSettings):
     dtype: Literal["auto", "fp32", "fp16", "bf16"] = "auto"
     data_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_data_dir("pixelsmith")))
     limits: Limits = Limits()
+    cpu_offload: bool = Field(
+        default=False, description="Small GPUs: keep diffusion parts on the CPU until each is needed."
+    )
     memory_budget_gb: float | None = Field(
         default=None, gt=0, description="Evict least-recently-used models above this total."
     )
