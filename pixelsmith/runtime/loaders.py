@@ -146,7 +146,7 @@ def _sd_kwargs(registry: ModelRegistry, share_from: str | None) -> dict[str, Any
 
 def _finish_pipeline(pipeline: Any, registry: ModelRegistry) -> Any:
     if registry.settings.cpu_offload and registry.device.type == "cuda":
-        pipeline.enable_model_cpu_offload(device=registry.device)  # small cards: one part on the GPU at a time
+        pipeline.enable_model_cpu_offload(device=registry.device)  # one part on the GPU at a time
     else:
         pipeline.to(registry.device)
     pipeline.set_progress_bar_config(disable=True)  # progress goes through the tool context
