@@ -126,7 +126,7 @@ def concept_applied(ctx: ToolContext, pipeline: Any, prompt: str, concept: str |
         with pipeline_lock(pipeline):
             yield prompt
         return
-    found = ConceptStore(ctx.settings.data_dir).get(concept)
+    found = ConceptStore(ctx.data_dir).get(concept)
     if found.status != "ready":
         raise ToolInputError(f"concept {concept!r} is still training (step {found.step}); wait for it")
     rewritten, used = rewrite_prompt(prompt, [found])

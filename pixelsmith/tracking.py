@@ -25,7 +25,7 @@ class CometTracker:
         except ImportError:
             raise UserError('tracking=comet needs comet_ml: pip install comet_ml') from None
         online = bool(os.environ.get("COMET_API_KEY"))
-        folder = workspace.folder.parent.parent / "tracking"  # <data_dir>/tracking
+        folder = workspace.data_dir / "tracking"
         folder.mkdir(parents=True, exist_ok=True)
         self.experiment = comet_ml.start(
             project_name="pixelsmith", online=online,

@@ -137,6 +137,11 @@ class Workspace:
     def id(self) -> str:
         return self.record.id
 
+    @property
+    def data_dir(self) -> Path:
+        """The data folder this session lives in (`<data_dir>/sessions/<id>`)."""
+        return self.folder.parent.parent
+
     def save(self) -> None:
         """Write session.json atomically."""
         with self._lock:

@@ -126,7 +126,7 @@ class Agent:
         """The workspace as planners see it, with the concepts ready to use."""
         from pixelsmith.concepts import ConceptStore
 
-        ready = [c for c in ConceptStore(self.models.settings.data_dir).list() if c.status == "ready"]
+        ready = [c for c in ConceptStore(self.workspace.data_dir).list() if c.status == "ready"]
         return self.workspace.view([ConceptView(c.name, c.token, c.class_word) for c in ready])
 
     def _plan_and_run(self, message: str) -> Iterator[Event]:

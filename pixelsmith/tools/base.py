@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -81,6 +82,11 @@ class ToolContext:
     @property
     def settings(self) -> Settings:
         return self.models.settings
+
+    @property
+    def data_dir(self) -> Path:
+        """The data folder of the session being served (concepts live there), else settings'."""
+        return getattr(self.store, "data_dir", None) or self.settings.data_dir
 
     def report(self, progress: Progress) -> None:
         if self.on_progress is not None:

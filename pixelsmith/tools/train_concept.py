@@ -65,7 +65,7 @@ def run(inputs: Input, ctx: ToolContext) -> Output:
             paths.append(path)
         concept = train_concept(
             ctx.models,
-            ConceptStore(ctx.settings.data_dir),
+            ConceptStore(ctx.data_dir),
             inputs.name,
             images=paths,
             class_word=inputs.class_word,

@@ -113,7 +113,7 @@ def concept_card(ws: Workspace, name: str) -> None:
     from pixelsmith.errors import UserError
 
     try:
-        concept = ConceptStore(ws.folder.parent.parent).get(name)  # <data_dir>/sessions/<id>
+        concept = ConceptStore(ws.data_dir).get(name)
     except UserError as err:
         st.caption(str(err))
         return
