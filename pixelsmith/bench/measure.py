@@ -1,0 +1,72 @@
+"""Timing and memory with the device synchronised, and the benchmark's inputs (photo, mask)."""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import torch
+from PIL import Image
+
+
+def sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    elif device.type == "mps":
+        torch.mps.synchronize()
+
+
+def median_seconds(
+    fn: Callable[[], Any], *, device: torch.device, repeats: int, warmup: bool = True
+) -> float:
+    """Median wall time of `fn` over `repeats` runs, after one untimed warm-up."""
+    if warmup:
+        fn()
+    times = []
+    for _ in range(repeats):
+        sync(device)
+        start = time.perf_counter()
+        fn()
+        sync(device)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def peak_memory_mb(device: torch.device) -> tuple[float, str]:
+    """CUDA: max allocated since the last reset; else the process's RSS high-water mark."""
+    if device.type == "cuda":
+        return torch.cuda.max_memory_allocated(device) / 2**20, "cuda max allocated"
+    import resource
+
+    scale = 1 if sys.platform == "darwin" else 1024  # ru_maxrss is bytes on macOS, KiB on Linux
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale / 2**20, "process RSS high-water"
+
+
+def reset_peak(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.reset_peak_memory_stats(device)
+
+
+def cat_photo() -> Image.Image:
+    """scikit-image's 'chelsea' (451x300): the real cat photo of the sample request."""
+    from skimage import data
+
+    return Image.fromarray(data.chelsea(), "RGB")
+
+
+def variant(image: Image.Image, n: int) -> Image.Image:
+    """`image` with pixel (0, 0) set from `n`: new content, so a new SAM cache key."""
+    copy = image.copy()
+    copy.putpixel((0, 0), (n % 256, n // 256 % 256, 7))
+    return copy
+
+
+def ellipse_mask(width: int, height: int) -> np.ndarray:
+    """(H, W) uint8 0/255: a centred ellipse over 60% x 70% of the image."""
+    y, x = np.ogrid[:height, :width]
+    inside = ((x - width / 2) / (0.3 * width)) ** 2 + ((y - height / 2) / (0.35 * height)) ** 2 <= 1
+    return np.where(inside, 255, 0).astype(np.uint8)
