@@ -52,3 +52,56 @@ def test_teach_a_concept_in_the_chat(tiny_config, monkeypatch):
     assert charts, "the loss curve is drawn"
     captions = [c for image in at.main.image for c in image.captions]
     assert any(c.startswith("step-") for c in captions), captions  # checkpoint samples
+
+
+# -- the live training view --------------------------------------------------------------
+def _live_training_script(last: int):
+    """Drives a train_concept step's events (5 steps, up to `last`) through the chat's
+    LiveRenderer, with no model: what the chat shows while training is still running."""
+    import os
+
+    from pixelsmith.agent import events as ev
+    from pixelsmith.concepts.registry import ConceptStore, TrainSettings
+    from pixelsmith.testing import noise_image
+    from pixelsmith.ui import render
+    from pixelsmith.workspace import Workspace
+
+    ws = Workspace.create(os.environ["PIXELSMITH_DATA_DIR"])
+    store = ConceptStore(ws.data_dir)
+    concept = store.create("rex", class_word="dog", settings=TrainSettings(steps=5), base_models={})
+    live = render.LiveRenderer(ws)
+    live(ev.StepStarted(1, "train_concept", {"name": "rex", "class_word": "dog"}))
+    live(ev.StepProgress(1, "train_concept", 4, 4, "class images step"))
+    for step in range(1, last + 1):
+        live(ev.StepProgress(1, "train_concept", step, 5, f"training step, loss {1 / step:.4f}"))
+        if step == 2:  # a checkpoint: the trainer writes a sample, then the record
+            (concept.folder / "samples").mkdir()
+            noise_image(64, 64).save(concept.folder / "samples" / "step-2.png")
+            concept.samples = ["step-2.png"]
+            store.save(concept)
+
+
+def _chart_rows(chart) -> list[dict]:
+    import pyarrow as pa
+
+    data = chart.proto.datasets[0].data.data if chart.proto.datasets else chart.proto.data.data
+    return pa.ipc.open_stream(data).read_all().to_pylist()
+
+
+@pytest.mark.parametrize("last", [3, 5])
+def test_training_progress_is_drawn_live_with_loss_curve_eta_and_samples(last):
+    at = AppTest.from_function(_live_training_script, args=(last,), default_timeout=60).run()
+    assert not at.exception, at.exception
+    charts = at.get("vega_lite_chart")
+    assert len(charts) == 1  # one curve, redrawn in place
+    rows = _chart_rows(charts[0])
+    assert [(r["step"], r["loss"], r["phase"]) for r in rows] == [
+        (step, round(1 / step, 4), "training") for step in range(1, last + 1)
+    ]  # one point per reported step so far; the class-image steps have no loss
+    bar = at.get("progress")[-1].proto
+    assert bar.value == last * 20
+    assert bar.text.startswith(f"training {last}/5 · loss {1 / last:.4f} · ETA ")
+    captions = [c for image in at.main.image for c in image.captions]
+    assert captions == ["step-2"]  # the checkpoint sample, shown while training goes on
+    assert at.button(key="stop-training").label == "Stop training"
+

@@ -15,7 +15,7 @@ from PIL import Image
 
 from pixelsmith import render as pictures
 from pixelsmith.agent import events as ev
-from pixelsmith.ui import session
+from pixelsmith.ui import session, training
 from pixelsmith.workspace import MessageRecord, StepRecord, Workspace
 
 EDIT_TOOLS = ("inpaint", "remove", "generate")
@@ -30,6 +30,7 @@ TITLES = {
     "undo": "Undo",
     "revert": "Revert",
     "select": "Select",
+    "train_concept": "Learn",
 }
 THUMB = 160  # px: width of the image a message refers to
 
@@ -237,6 +238,8 @@ class LiveRenderer:
         self.ws = ws
         self.status = None
         self.bar = None
+        self.started: ev.StepStarted | None = None
+        self.training: training.TrainingView | None = None
 
     def __call__(self, event: ev.Event) -> None:
         handler = getattr(self, f"_on_{type(event).__name__}", None)
@@ -250,11 +253,17 @@ class LiveRenderer:
         title = TITLES.get(event.tool, event.tool)
         number = event.number or "·"
         self.status = st.status(f"{number}. {title} ({event.tool}) …", expanded=True, state="running")
-        self.bar = None
+        self.bar, self.started, self.training = None, event, None
         if event.why:
             self.status.caption(event.why)
 
     def _on_StepProgress(self, event: ev.StepProgress) -> None:
+        if event.tool == "train_concept":
+            if self.training is None:
+                name = self.started.args.get("name", "") if self.started else ""
+                self.training = training.TrainingView(self.status or st, self.ws.data_dir, name)
+            self.training.update(event)
+            return
         text = f"{event.label} {event.step}/{event.total}"
         fraction = min(1.0, event.step / max(1, event.total))
         if self.bar is None:
@@ -264,6 +273,9 @@ class LiveRenderer:
 
     def _on_StepFinished(self, event: ev.StepFinished) -> None:
         rec = self.ws.record.steps[-1]
+        if self.training is not None:
+            self.training.close()
+            self.training = None
         if self.status is not None:
             with self.status:
                 step_pictures(self.ws, rec)

@@ -1,0 +1,113 @@
+"""A concept being trained, drawn live: a progress bar with step, loss and ETA, the loss
+curve so far, and the sample made at each checkpoint as soon as it is written.
+
+`TrainingView` is fed the `StepProgress` events of one `train_concept` step. The loss is
+read from the event's label ("training step, loss 0.1234", as the tool writes it); the
+ETA is measured here from the pace of the events; the samples come from the concept's
+record on disk, which the trainer rewrites (atomically) after each checkpoint's sample.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+from pixelsmith.agent import events as ev
+from pixelsmith.concepts.registry import ConceptStore
+from pixelsmith.errors import UserError
+
+LOSS = re.compile(r"\bloss (nan|inf|-?\d+(?:\.\d+)?(?:e[-+]?\d+)?)")
+MAX_REDRAWS = 100  # the curve is redrawn every total/100 steps (and at the last step)
+SAMPLE_WIDTH = 160  # px
+CHART_HEIGHT = 160  # px
+
+
+def loss_of(label: str) -> float | None:
+    """The loss in a progress label ('training step, loss 0.1234'), or None."""
+    found = LOSS.search(label)
+    return float(found.group(1)) if found else None
+
+
+def clock(seconds: float) -> str:
+    """'0:42', '12:05' or '1:02:03'."""
+    minutes, secs = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+class TrainingView:
+    """Progress bar, loss curve and samples of one training run, inside `where`.
+
+    `points` holds one (phase, step, loss) per training step reported, steps 1-based per
+    phase ("training"; "inpaint training" when the tool also trains the inpainting LoRA).
+    """
+
+    def __init__(self, where, data_dir: Path, name: str) -> None:
+        self.bar = where.progress(0.0, text="starting")
+        self.chart = where.empty()
+        self.gallery = where.empty()
+        # Any click reruns the script, which cancels the job: training stops after its
+        # current step and keeps a checkpoint.
+        where.button("Stop training", key="stop-training",
+                     help="Stops after the current step; the concept keeps its last checkpoint.")
+        self.store, self.name = ConceptStore(data_dir), name
+        self.points: list[tuple[str, int, float]] = []
+        self.samples: list[str] = []
+        self._phase: tuple[str, int, float] | None = None  # phase, its first step, when
+        self._record_seen: tuple[int, int, int] | None = None
+
+    def update(self, event: ev.StepProgress) -> None:
+        """One progress event: move the bar; add the loss to the curve; pick up new samples."""
+        phase = event.label.split(" step")[0]
+        loss = loss_of(event.label)
+        eta = self._eta(phase, event)
+        text = f"{phase} {event.step}/{event.total}"
+        if loss is not None:
+            self.points.append((phase, event.step, loss))
+            text += f" · loss {loss:.4f}"
+        if eta is not None:
+            text += f" · ETA {clock(eta)}"
+        self.bar.progress(min(1.0, event.step / max(1, event.total)), text=text)
+        stride = max(1, event.total // MAX_REDRAWS)
+        if loss is not None and (event.step % stride == 0 or event.step == event.total):
+            phases, steps, losses = zip(*self.points)
+            self.chart.line_chart({"step": steps, "loss": losses, "phase": phases}, x="step", y="loss",
+                                  color="phase", height=CHART_HEIGHT)
+        self._pick_up_samples()
+
+    def close(self) -> None:
+        """Training ended: the step's own record (curve and samples) replaces the live ones."""
+        self.chart.empty()
+        self.gallery.empty()
+
+    def _eta(self, phase: str, event: ev.StepProgress) -> float | None:
+        """Seconds left in this phase at the pace since its first event (None at first)."""
+        now = time.perf_counter()
+        if self._phase is None or self._phase[0] != phase:
+            self._phase = (phase, event.step, now)
+            return None
+        _, first, since = self._phase
+        done = event.step - first
+        return (now - since) / done * (event.total - event.step) if done > 0 else None
+
+    def _pick_up_samples(self) -> None:
+        """Show the concept's samples when its record changed on disk (a stat per event)."""
+        try:
+            info = (self.store.folder(self.name) / "concept.json").stat()
+        except (OSError, UserError):
+            return
+        seen = (info.st_ino, info.st_mtime_ns, info.st_size)
+        if seen == self._record_seen:
+            return
+        self._record_seen = seen
+        try:
+            concept = self.store.get(self.name)
+        except UserError:  # being replaced right now; the next event looks again
+            self._record_seen = None
+            return
+        if concept.samples != self.samples:
+            self.samples = list(concept.samples)
+            paths = [concept.folder / "samples" / file for file in self.samples]
+            self.gallery.image([str(p) for p in paths], caption=[p.stem for p in paths],
+                               width=SAMPLE_WIDTH)
