@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 
 import pytest
 
@@ -105,3 +106,113 @@ def test_training_progress_is_drawn_live_with_loss_curve_eta_and_samples(last):
     assert captions == ["step-2"]  # the checkpoint sample, shown while training goes on
     assert at.button(key="stop-training").label == "Stop training"
 
+
+# -- the sidebar's "Teach a concept" form ------------------------------------------------
+def _png(image) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def app(tiny_config, monkeypatch):
+    monkeypatch.setenv("PIXELSMITH_CONFIG", str(tiny_config))
+    at = AppTest.from_file(str(APP), default_timeout=180)
+    at.run()
+    assert not at.exception, at.exception
+    # The app warms models up in a background thread; loading the generator while that
+    # runs can race in from_pretrained (meta tensors), so training starts after it.
+    for thread in threading.enumerate():
+        if thread.name == "pixelsmith-warm-up":
+            thread.join()
+    return at
+
+
+def _fill_form(at, photos: list[tuple[str, bytes, str]], name="rex", class_word="dog"):
+    """The form, filled for a fast run on the tiny models: 4 steps at 64 px, no class images."""
+    generation = at.session_state["teach_generation"]
+    uploader = next(f for f in at.sidebar.file_uploader if f.key == f"teach-photos-{generation}")
+    uploader.set_value(photos)
+    at.text_input(key=f"teach-name-{generation}").set_value(name)
+    at.text_input(key=f"teach-class-{generation}").set_value(class_word)
+    at.number_input(key="teach-steps").set_value(4)
+    at.number_input(key="teach-resolution").set_value(64)
+    at.toggle(key="teach-prior").set_value(False)
+    at.button(key="teach-submit").click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _photos(count: int) -> list[tuple[str, bytes, str]]:
+    return [(f"rex-{i}.png", _png(noise_image(64, 64, seed=i)), "image/png") for i in range(count)]
+
+
+def test_the_form_teaches_a_concept_that_the_next_message_uses(app):
+    at = _fill_form(app, _photos(3))
+    data_dir = os.environ["PIXELSMITH_DATA_DIR"]
+    from pixelsmith.concepts.registry import ConceptStore
+
+    concept = ConceptStore(data_dir).get("rex")
+    assert concept.status == "ready" and concept.class_word == "dog" and concept.step == 4
+    assert (concept.folder / "generator_lora.safetensors").is_file()
+    # one turn through the agent: three uploads, one train_concept step on exactly them
+    ws = at.session_state["workspace"]
+    photos = ["image-1", "image-2", "image-3"]
+    assert [a.id for a in ws.record.artifacts if a.tool == "upload"] == photos
+    (step,) = ws.record.steps
+    assert step.tool == "train_concept" and step.args["images"] == photos and step.error is None
+    assert step.args["steps"] == 4 and step.args["resolution"] == 64
+    user = next(m for m in ws.record.messages if m.role == "user")
+    assert user.text == "teach pixelsmith my dog rex" and user.artifacts == photos
+    # listed in the sidebar; its loss curve drawn with one point per training step
+    sidebar = " ".join(c.value for c in at.sidebar.caption)
+    assert "**rex**: a dog (ready)" in sidebar
+    (chart,) = at.get("vega_lite_chart")
+    assert [row["loss"] for row in _chart_rows(chart)] == pytest.approx(concept.loss_curve)
+    assert len(concept.loss_curve) == 4
+    assert not at.sidebar.error
+    assert at.text_input(key="teach-name-1").value == ""  # the form is empty again
+
+    at.slider(key="opt-steps").set_value(2)
+    at.slider(key="opt-candidates").set_value(1)
+    at.chat_input(key="message").set_value("a photo of my rex on the beach").run()
+    assert not at.exception, at.exception
+    last = at.session_state["workspace"].record.steps[-1]
+    assert last.tool == "generate" and last.args["concept"] == "rex" and last.error is None
+
+
+@pytest.mark.parametrize(
+    ("photos", "name", "expected"),
+    [
+        (2, "rex", "images list should have at least 3 items"),
+        (3, "", "name string should have at least 1 character"),
+        (3, "rex!", "concept name must be 1-40 lowercase letters"),
+    ],
+)
+def test_a_refused_form_shows_why_and_leaves_the_session_as_it_was(app, photos, name, expected):
+    ws = app.session_state["workspace"]
+    before = ws.record.model_dump()
+    at = _fill_form(app, _photos(photos), name=name)
+    assert expected in at.sidebar.error[0].value
+    assert at.session_state["workspace"].record.model_dump() == before
+    assert not list((ws.folder / "artifacts").iterdir())  # the photos were taken back out
+    assert not (ws.data_dir / "concepts").exists() or not any((ws.data_dir / "concepts").iterdir())
+    assert not at.chat_message  # nothing in the chat
+
+
+def test_a_clashing_name_or_an_unreadable_photo_is_refused(app):
+    from pixelsmith.concepts.registry import ConceptStore, TrainSettings
+
+    data_dir = os.environ["PIXELSMITH_DATA_DIR"]
+    ConceptStore(data_dir).create("rex", class_word="dog", settings=TrainSettings(), base_models={})
+    at = _fill_form(app, _photos(3))
+    assert "a concept named 'rex' already exists" in at.sidebar.error[0].value
+    assert at.session_state["workspace"].record.turn == 0 and not at.chat_message
+
+    broken = [*_photos(2), ("notes.png", b"not an image at all", "image/png")]
+    at = _fill_form(at, broken, name="fido")
+    assert at.sidebar.error[0].value.startswith("notes.png: ")
+    assert "not a readable image" in at.sidebar.error[0].value
+    assert at.session_state["workspace"].record.artifacts == []

@@ -12,7 +12,7 @@ import logging
 import streamlit as st
 
 from pixelsmith.errors import UserError
-from pixelsmith.ui import render, resources, review, session, sidebar
+from pixelsmith.ui import render, resources, review, session, sidebar, teach
 
 log = logging.getLogger("pixelsmith.ui")
 
@@ -83,6 +83,7 @@ def main() -> None:
     ws = session.workspace(settings.data_dir)
     sidebar.sessions(ws, settings.data_dir)
     sidebar.concepts(settings.data_dir)
+    taught = teach.form(settings)
     sidebar.runtime(models)
     agent = session.agent(ws, models, settings, options)
 
@@ -99,6 +100,8 @@ def main() -> None:
     text = st.chat_input(hint, key="message")
     if text and text.strip():
         _send(agent, ws, text.strip())
+    elif taught is not None:
+        teach.run(agent, ws, taught)
     elif action is not None:
         _run_review(agent, ws, action)
     else:

@@ -193,6 +193,9 @@ def user_message(ws: Workspace, message: MessageRecord, shown: str | None, *, ke
             make_current_button(ws, message.image, f"{key}-cur")
         elif message.image:
             st.caption(f"on {message.image}")
+        if message.artifacts:  # the photos a concept was taught from
+            st.image([str(ws.path(a)) for a in message.artifacts], width=THUMB // 2,
+                     caption=message.artifacts)
     return message.image or shown
 
 

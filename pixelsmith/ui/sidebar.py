@@ -36,12 +36,10 @@ def photo(settings: Settings) -> None:
     )
     if uploaded is not None and st.session_state.get("upload_seen") != uploaded.file_id:
         st.session_state["upload_seen"] = uploaded.file_id
-        limits = settings.limits
         try:
-            image = load_image(uploaded.getvalue(), max_pixels=limits.max_pixels,
-                               max_bytes=limits.max_upload_bytes)
+            image = read_upload(uploaded, settings)
         except UserError as err:
-            st.session_state["upload_error"] = f"{uploaded.name}: {err}"
+            st.session_state["upload_error"] = str(err)
         else:
             st.session_state.pop("upload_error", None)
             st.session_state["staged"] = session.Staged(image, uploaded.name)
@@ -59,6 +57,16 @@ def photo(settings: Settings) -> None:
         if st.sidebar.button("Remove this photo", key="unstage"):
             unstage()
             st.rerun()
+
+
+def read_upload(uploaded, settings: Settings):
+    """An uploaded file as an RGB image within the upload limits; a `UserError` naming the file."""
+    limits = settings.limits
+    try:
+        return load_image(uploaded.getvalue(), max_pixels=limits.max_pixels,
+                          max_bytes=limits.max_upload_bytes)
+    except UserError as err:
+        raise UserError(f"{uploaded.name}: {err}") from None
 
 
 def unstage() -> None:
@@ -138,8 +146,8 @@ def concepts(data_dir: Path) -> None:
         state = "ready" if concept.status == "ready" else f"training, step {concept.step}"
         st.sidebar.caption(f"**{concept.name}**: a {concept.class_word} ({state}); say 'my {concept.name}'")
     if not taught:
-        st.sidebar.caption("Upload 3-20 photos of your pet or product, then say "
-                           "'teach pixelsmith my dog rex'.")
+        st.sidebar.caption("None yet: teach one with the form below (3-20 photos of your pet or "
+                           "product), or upload the photos and say 'teach pixelsmith my dog rex'.")
 
 
 def runtime(models: ModelRegistry) -> None:

@@ -1,0 +1,156 @@
+"""The sidebar's "Teach a concept" form, run as one agent turn.
+
+The form gathers the photos, a name, a class word and a few training options. On submit
+the photos become upload artifacts of the session (as a chat upload does) and the agent
+runs one `train_concept` step on exactly those photos: the same plan validation,
+executor, progress events and step record as "teach pixelsmith my dog rex" in the chat.
+Every check is the tool's or the concept store's own. A request refused before any
+training (too few photos, no name, a name in use, ...) is taken back out of the session,
+so the session is as it was, and the refusal is shown under the form.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import streamlit as st
+from PIL import Image
+
+from pixelsmith.agent.agent import Agent
+from pixelsmith.agent.plan import Plan, Step, WorkspaceView
+from pixelsmith.agent.planner import Observation
+from pixelsmith.concepts.registry import ConceptStore
+from pixelsmith.config import Settings
+from pixelsmith.errors import UserError
+from pixelsmith.tools import train_concept
+from pixelsmith.ui import render, session, sidebar
+from pixelsmith.workspace import Workspace
+
+MAX_STEPS = 1000  # the form's bound; the tool allows more for the CLI and the planner
+
+
+@dataclass
+class TeachRequest:
+    """What the form asked for: the photos (RGB) with their file names, and the step's options."""
+
+    photos: list[Image.Image]
+    files: list[str]
+    name: str
+    class_word: str
+    options: dict[str, Any] = field(default_factory=dict)  # steps, resolution, prior_preservation
+
+    def message(self) -> str:
+        """The request as the user would type it in the chat."""
+        return " ".join(["teach pixelsmith my", *filter(None, [self.class_word, self.name])])
+
+
+class _FormTurn:
+    """Plans the form's step, then (once it ran) only the reply."""
+
+    def __init__(self, plan: Plan, reply: str) -> None:
+        self._plans = [plan, Plan(reply=reply)]
+
+    def next(self, observations: list[Observation], view: WorkspaceView) -> Plan:
+        return self._plans.pop(0) if self._plans else Plan()
+
+
+@dataclass
+class FormPlanner:
+    """The planner for a request that arrives already structured: it plans exactly `step`."""
+
+    step: Step
+    reply: str
+    name: str = "form"
+
+    def begin(self, message: str, view: WorkspaceView) -> _FormTurn:
+        return _FormTurn(Plan(steps=[self.step.model_copy(deep=True)]), self.reply)
+
+
+def _default(name: str) -> Any:
+    return train_concept.Input.model_fields[name].default
+
+
+def form(settings: Settings) -> TeachRequest | None:
+    """Draw the form; on submit, the request with its photos read (or None, with the error shown)."""
+    bar = st.sidebar
+    bar.subheader("Teach a concept")
+    generation = st.session_state.setdefault("teach_generation", 0)  # bumped to empty the form
+    with bar.form("teach-form", border=False):
+        uploads = st.file_uploader("Photos of it (3-20, varied)", type=sidebar.IMAGE_TYPES,
+                                   accept_multiple_files=True, key=f"teach-photos-{generation}")
+        name = st.text_input("Name", placeholder="rex", key=f"teach-name-{generation}",
+                             help="What you will call it: 'a photo of my rex on the beach'.")
+        class_word = st.text_input("What it is", placeholder="dog", key=f"teach-class-{generation}")
+        steps = st.number_input("Training steps", 1, MAX_STEPS, int(_default("steps")), step=50,
+                                key="teach-steps")
+        with st.expander("Training options"):
+            resolution = st.number_input("Resolution (px)", 64, 1024, int(_default("resolution")), step=64,
+                                         key="teach-resolution")
+            prior = st.toggle("Keep the class word general", value=bool(_default("prior_preservation")),
+                              key="teach-prior",
+                              help="Also fits images the base model makes of the class word "
+                                   "(prior preservation): slower, and 'a dog' still means any dog.")
+        submitted = st.form_submit_button("Teach pixelsmith", key="teach-submit")
+    request = None
+    if submitted:
+        st.session_state.pop("teach_error", None)
+        try:
+            photos = [sidebar.read_upload(upload, settings) for upload in uploads or []]
+        except UserError as err:
+            st.session_state["teach_error"] = str(err)
+        else:
+            options = {"steps": int(steps), "resolution": int(resolution), "prior_preservation": prior}
+            request = TeachRequest(photos, [u.name for u in uploads or []], name.strip().lower(),
+                                   class_word.strip(), options)
+    if error := st.session_state.get("teach_error"):
+        bar.error(error)
+    return request
+
+
+def run(agent: Agent, ws: Workspace, request: TeachRequest) -> None:
+    """Train the concept as one agent turn, drawn live in the chat; a refusal is taken back."""
+    store = ConceptStore(ws.data_dir)
+    # 1. The session and the concepts as they are; then the photos become uploads.
+    before, known = ws.record.model_copy(deep=True), set(store.names())
+    about = request.name or "the concept"
+    ids = [ws.add_image(photo, tool="upload", note=f"photo of {about}: {file}")
+           for photo, file in zip(request.photos, request.files)]
+    ws.save()
+    # 2. One turn whose plan is the form's step, through the agent's validation and executor.
+    text = request.message()
+    args = {"name": request.name, "class_word": request.class_word, "images": ids, **request.options}
+    step = Step(tool="train_concept", args=args, why=f"learn {about} from {len(ids)} photos")
+    reply = (f"I learned your {request.class_word} {request.name}: try "
+             f"'a photo of my {request.name} on the beach'.")
+    with st.chat_message("user"):
+        st.markdown(text)
+        if request.photos:
+            st.image(request.photos, width=render.THUMB // 2, caption=request.files)
+    chosen, agent.planner = agent.planner, FormPlanner(step, reply)
+    try:
+        with st.chat_message("assistant"):
+            session.run(lambda: agent.send(text), render.LiveRenderer(ws), ws=ws, cancel=agent.cancel)
+    finally:
+        agent.planner = chosen
+    # 3. Trained, or stopped part-way: the turn stays. Refused before training: put it back.
+    turn = ws.record.turn
+    if set(store.names()) - known:
+        message = next(m for m in ws.record.messages if m.turn == turn and m.role == "user")
+        message.artifacts = ids
+        ws.save()
+        st.session_state["teach_generation"] += 1
+        return
+    said = [m.text for m in ws.record.messages if m.turn == turn and m.role == "assistant"]
+    _take_back(ws, before, ids)
+    st.session_state["teach_error"] = said[-1] if said else "the concept was not trained"
+
+
+def _take_back(ws: Workspace, before, ids: list[str]) -> None:
+    """The session as it was before the refused request: its record, no new photo files."""
+    turn = ws.record.turn
+    ws.record = before
+    ws.save()
+    for image_id in ids:
+        ws.path(image_id).unlink(missing_ok=True)
+    st.session_state.get("extras", {}).pop((ws.id, turn), None)  # notices of the dropped turn
