@@ -134,7 +134,8 @@ def test_teaching_a_concept_in_chat_then_using_it(taught):
             agent.workspace.set_current(agent.workspace.add_image(noise_image(64, 64, seed=seed)))
         events = list(agent.send("teach pixelsmith my dog fido", image=noise_image(64, 64, seed=3)))
     progress = [e for e in events if isinstance(e, ev.StepProgress) and e.tool == "train_concept"]
-    assert [p.step for p in progress if "training" in p.label] == [1, 2, 3]
+    assert [p.step for p in progress if p.label.startswith("training")] == [1, 2, 3]
+    assert [p.step for p in progress if p.label.startswith("inpaint training")] == [1, 2, 3]
     assert "fido" in ConceptStore(settings.data_dir).names()
     # the offline planner now knows fido too
     offline = _agent(settings, registry)

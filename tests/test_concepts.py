@@ -23,6 +23,7 @@ from pixelsmith.concepts.train import (
     encode_images,
     train_concept,
 )
+from pixelsmith.concepts.trainer import MASK_VARIANTS, inpaint_conditioning, random_masks
 from pixelsmith.errors import InterruptedError_, UserError
 from pixelsmith.testing import noise_image
 
@@ -120,6 +121,43 @@ def test_loss_goes_down_when_overfitting_one_batch(tiny_registry, tmp_path):
     assert not _lora_keys(pipeline)  # the LoRA lives on the trainer's copy
 
 
+def test_the_inpainting_lora_learns_to_fill_masked_photos(tiny_registry, tmp_path):
+    pipeline = tiny_registry.get("inpainter")
+    photos = [Image.open(p) for p in sorted(_photos(tmp_path, [(64, 64)] * 3).glob("*.png"))]
+    trainer = LoraTrainer(pipeline, TrainSettings.parse(lr=1e-2, rank=4, resolution=64, seed=0))
+    assert trainer.inpainting
+    data = TrainData(*encode_images(pipeline, photos), embed_prompt(pipeline, "a photo of sks dog"))
+    with pytest.raises(ValueError, match="mask conditioning"):
+        trainer.draw(data)
+    data.instance_cond = inpaint_conditioning(pipeline, photos, seed=0)
+    batch = trainer.draw(data)
+    assert batch.cond.shape == (1, 5, 8, 8)
+    losses = [trainer.step(batch) for _ in range(20)]
+    assert np.mean(losses[-3:]) < 0.9 * np.mean(losses[:3]), losses
+    assert not _lora_keys(pipeline)
+
+
+def test_random_masks_cover_the_whole_image_first_then_seeded_shapes():
+    masks = random_masks(64, 6, seed=3)
+    assert masks.shape == (6, 64, 64) and set(np.unique(masks)) <= {0.0, 1.0}
+    assert masks[0].all()
+    covered = masks[1:].mean(axis=(1, 2))
+    assert ((covered > 0.3**2 * 0.7) & (covered < 0.9**2 + 0.01)).all(), covered
+    assert np.array_equal(masks, random_masks(64, 6, seed=3))
+    assert not np.array_equal(masks, random_masks(64, 6, seed=4))
+
+
+def test_inpaint_conditioning_is_the_mask_and_the_masked_photo_latents(tiny_registry):
+    pipeline = tiny_registry.get("inpainter")
+    photos = [noise_image(64, 64, seed=i) for i in range(2)]
+    cond = inpaint_conditioning(pipeline, photos, seed=0)
+    assert cond.shape == (2, MASK_VARIANTS, 5, 8, 8)
+    assert (cond[:, 0, 0] == 1).all()  # variant 0 masks everything...
+    # ...so the photo is gone: both photos give the same latents (a blank image's).
+    assert torch.allclose(cond[0, 0, 1:], cond[1, 0, 1:], atol=1e-5)
+    assert not torch.allclose(cond[0, 1, 1:], cond[1, 1, 1:])  # partly masked: still the photos
+
+
 def test_training_writes_a_lora_and_leaves_the_registry_pipeline_alone(trained, tiny_registry):
     concept = trained.concept
     assert (concept.status, concept.step, len(concept.loss_curve)) == ("ready", 6, 6)
@@ -127,14 +165,28 @@ def test_training_writes_a_lora_and_leaves_the_registry_pipeline_alone(trained, 
     assert concept.instance_prompt == "a photo of sks dog"
     keys = load_file(concept.adapter_path("generator"))
     assert keys and all("lora" in k for k in keys), list(keys)[:5]
-    assert concept.samples == ["step-2.png", "step-4.png", "step-6.png"]
+    # A second LoRA, trained on the inpainting UNet, for edits.
+    assert concept.adapters == {
+        "generator": "generator_lora.safetensors",
+        "inpainter": "inpainter_lora.safetensors",
+    }
+    inpaint_keys = load_file(concept.adapter_path("inpainter"))
+    assert inpaint_keys.keys() == keys.keys()
+    assert any(not torch.equal(inpaint_keys[k], keys[k]) for k in keys)
+    assert (concept.inpaint_step, len(concept.inpaint_loss_curve)) == (6, 6)
+    assert concept.samples == [
+        "step-2.png", "step-4.png", "step-6.png",
+        "inpaint-step-2.png", "inpaint-step-4.png", "inpaint-step-6.png",
+    ]  # fmt: skip
     assert all((concept.folder / "samples" / f).is_file() for f in concept.samples)
     assert len(list((concept.folder / "class_images").glob("*.png"))) == 2
     assert Image.open(concept.folder / "images" / "01.png").size == (64, 64)
     steps = [p for p in trained.progress if p.phase == "training"]
     assert [p.step for p in steps] == list(range(1, 7))
     assert all(p.loss is not None and p.eta_seconds >= 0 for p in steps)
-    assert steps[-1].eta_seconds == 0
+    assert steps[-1].eta_seconds > 0  # the inpainting LoRA is still to come
+    inpaint = [p for p in trained.progress if p.phase == "inpaint training"]
+    assert [p.step for p in inpaint] == list(range(1, 7)) and inpaint[-1].eta_seconds == 0
     # The shared pipeline: same seed, same pixels, no LoRA layers.
     assert np.array_equal(trained.before, trained.after)
     assert not _lora_keys(tiny_registry.get("generator"))
@@ -143,8 +195,7 @@ def test_training_writes_a_lora_and_leaves_the_registry_pipeline_alone(trained, 
 
 @pytest.mark.parametrize("role", ["generator", "inpainter"])
 def test_applied_changes_the_output_and_restores_it_bit_for_bit(trained, tiny_registry, role):
-    # The inpainter has no LoRA of its own: the generator's LoRA (attention layers only)
-    # loads into the 9-channel UNet; this test is the measurement behind that choice.
+    # Each role loads its own LoRA (the inpainter's was trained on masked photos).
     pipeline = tiny_registry.get(role)
     run = _generate if role == "generator" else _inpaint
     before = run(pipeline)
@@ -168,13 +219,15 @@ class Killed(Exception):
     pass
 
 
-@pytest.mark.parametrize("how", ["kill", "cancel"])
-def test_a_stopped_run_resumes_to_the_same_end(trained, tiny_registry, tmp_path, how):
+@pytest.mark.parametrize(
+    "how, phase", [("kill", "training"), ("cancel", "training"), ("cancel", "inpaint training")]
+)
+def test_a_stopped_run_resumes_to_the_same_end(trained, tiny_registry, tmp_path, how, phase):
     store, cancel = ConceptStore(tmp_path / "data"), threading.Event()
     args = dict(images=[trained.photos], class_word="dog", settings=TrainSettings.parse(**FAST))
 
     def stop_after_3(progress: TrainProgress) -> None:
-        if progress.phase == "training" and progress.step == 3:
+        if progress.phase == phase and progress.step == 3:
             if how == "kill":
                 raise Killed  # as if the process died: no checkpoint at 3
             cancel.set()
@@ -183,15 +236,21 @@ def test_a_stopped_run_resumes_to_the_same_end(trained, tiny_registry, tmp_path,
     with pytest.raises(stopped):
         train_concept(tiny_registry, store, "rex", on_progress=stop_after_3, cancel=cancel, **args)
     half = store.get("rex")
-    assert half.status == "training" and half.step == (2 if how == "kill" else 3)
+    stopped_at = 2 if how == "kill" else 3
+    if phase == "training":
+        assert half.status == "training" and half.step == stopped_at and not half.adapters
+    else:  # the generator's LoRA is done and kept; the inpainting one stopped half-way
+        assert half.status == "training" and half.inpaint_step == stopped_at
+        assert list(half.adapters) == ["generator"]
     with pytest.raises(UserError, match="--resume"):  # no silent restart over it
         train_concept(tiny_registry, store, "rex", **args)
     resumed: list[TrainProgress] = []
     done = train_concept(tiny_registry, store, "rex", resume=True, on_progress=resumed.append, **args)
     assert (done.status, done.step, len(done.loss_curve)) == ("ready", 6, 6)
-    assert resumed[0].step == half.step + 1
+    assert (resumed[0].phase, resumed[0].step) == (phase, stopped_at + 1)
     # Same seed, photos and token as the uninterrupted run: the same losses.
     assert done.loss_curve == pytest.approx(trained.concept.loss_curve, rel=1e-5)
+    assert done.inpaint_loss_curve == pytest.approx(trained.concept.inpaint_loss_curve, rel=1e-5)
 
 
 def _case(tmp_path: Path, case: str, trained: Trained) -> tuple[dict, str]:
@@ -293,8 +352,13 @@ def test_cli_trains_lists_shows_and_deletes(tiny_config, monkeypatch, tmp_path, 
     shown = json.loads(capsys.readouterr().out)
     assert shown["status"] == "ready" and len(shown["loss_curve"]) == 2
     assert Path(shown["folder"], shown["adapters"]["generator"]).is_file()
+    assert Path(shown["folder"], shown["adapters"]["inpainter"]).is_file()
     assert main(train + fast) == 2  # the name is taken
     assert "already exists" in capsys.readouterr().err
+    assert main(["concept", "train", "solo", "--images", str(photos), "--class", "dog", "--steps", "2"]
+                + fast + ["--no-inpaint", "--json"]) == 0  # fmt: skip
+    assert list(json.loads(capsys.readouterr().out)["adapters"]) == ["generator"]
+    assert main(["concept", "delete", "solo"]) == 0
     assert main(["concept", "delete", "pup"]) == 0
     assert main(["concept", "show", "pup"]) == 2
     assert (

@@ -218,7 +218,7 @@ class Bench:
         """Figure 6: a DreamBooth-LoRA step with prior preservation (`pixelsmith.concepts.train`)."""
         try:
             from pixelsmith.concepts.registry import TrainSettings, centre_square
-            from pixelsmith.concepts.train import LoraTrainer, TrainData, embed_prompt, encode_images
+            from pixelsmith.concepts.trainer import LoraTrainer, TrainData, embed_prompt, encode_images
         except ImportError:
             return [
                 Figure("lora.step", "DreamBooth-LoRA step", "s", None, note=NA_CONCEPTS),

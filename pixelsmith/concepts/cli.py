@@ -20,7 +20,8 @@ app.add_typer(concept_app, name="concept")
 
 
 class ProgressBar:
-    """A tqdm bar per phase (class images, training) on stderr, with the loss as postfix."""
+    """A tqdm bar per phase (class images, training, inpaint training) on stderr, with the
+    loss as postfix."""
 
     def __init__(self) -> None:
         self.bar: Any = None
@@ -32,7 +33,7 @@ class ProgressBar:
         if self.bar is None or progress.phase != self.phase:
             self.close()
             self.phase = progress.phase
-            unit = "step" if progress.phase == "training" else "image"
+            unit = "image" if progress.phase == "class images" else "step"
             start = max(progress.step - 1, 0)
             self.bar = tqdm(
                 total=progress.total,
@@ -86,6 +87,10 @@ def concept_train(
     sample_steps: Annotated[int | None, Opt(help="Denoising steps per checkpoint sample [25].")] = None,
     seed: Annotated[int | None, Opt(help="Seed of noise, timesteps and samples [0].")] = None,
     checkpoint_every: Annotated[int | None, Opt(help="Steps between checkpoints [100].")] = None,
+    inpaint: Annotated[
+        bool | None,
+        Opt("--inpaint/--no-inpaint", help="Also train a LoRA for edits on the inpainting model [on]."),
+    ] = None,
     resume: Annotated[bool, Opt(help="Continue a stopped run from its last checkpoint.")] = False,
     as_json: Annotated[bool, Opt("--json", help="Machine-readable output.")] = False,
 ) -> None:
@@ -104,6 +109,7 @@ def concept_train(
         sample_steps=sample_steps,
         seed=seed,
         checkpoint_every=checkpoint_every,
+        inpaint_adapter=inpaint,
     )
     train_settings = TrainSettings.parse(**{k: v for k, v in options.items() if v is not None})
     current = settings()
@@ -152,7 +158,8 @@ def concept_show(name: str, as_json: Annotated[bool, Opt("--json")] = False) -> 
         f"  phrase:    {concept.phrase}   (instance prompt: {concept.instance_prompt!r})",
         f"  trained on {concept.base_models.get('generator')} in {concept.train_seconds:.1f} s",
         f"  settings:  steps {s.steps}, rank {s.rank}, lr {s.lr:g}, {s.resolution} px, seed {s.seed}, "
-        f"prior preservation {'on (' + str(s.class_images) + ' images)' if s.prior_preservation else 'off'}",
+        f"prior preservation {'on (' + str(s.class_images) + ' images)' if s.prior_preservation else 'off'}"
+        f", inpainting LoRA {'on' if s.inpaint_adapter else 'off'}",
         f"  loss:      first {losses[0]:.4f}, last {losses[-1]:.4f}" if losses else "  loss:      -",
         f"  folder:    {concept.folder}",
     ]

@@ -5,9 +5,12 @@
   concept.json                 the `Concept` record
   images/00.png ...            the instance photos, centre-cropped to the training size
   class_images/000.png ...     prior-preservation images made by the base model (cache)
-  generator_lora.safetensors   the LoRA (diffusers format) once training is done
+  generator_lora.safetensors   the generator's LoRA (diffusers format) once trained
+  inpainter_lora.safetensors   the inpainting UNet's LoRA (unless inpaint_adapter is off)
   samples/step-<N>.png         an image made with the LoRA at every checkpoint
+  samples/inpaint-step-<N>.png the first photo with its centre inpainted, likewise
   checkpoints/step-<N>/        LoRA + optimizer + RNG + loss curve, for --resume
+  checkpoints/inpainter/step-<N>/  the same for the inpainting LoRA
 ```
 
 Photos (`load_photos`): 3 to 200 readable images; each between 3:1 and 1:3 (training
@@ -79,6 +82,9 @@ class TrainSettings(BaseModel):
     sample_steps: int = Field(default=25, ge=1, le=150, description="Denoising steps per sample.")
     seed: int = Field(default=0, ge=0, le=2**32 - 1)
     checkpoint_every: int = Field(default=100, ge=1, le=20_000, description="Steps between checkpoints.")
+    inpaint_adapter: bool = Field(
+        default=True, description="Also train a LoRA on the inpainting UNet (for edits), as many steps."
+    )
 
     @field_validator("resolution")
     @classmethod
@@ -112,6 +118,10 @@ class Concept(BaseModel):
     status: Literal["training", "ready"] = "training"
     step: int = 0
     loss_curve: list[float] = Field(default_factory=list, description="Loss of every step.")
+    inpaint_step: int = 0
+    inpaint_loss_curve: list[float] = Field(
+        default_factory=list, description="Loss of every step of the inpainting LoRA."
+    )
     images: list[str] = Field(default_factory=list, description="Files under images/.")
     samples: list[str] = Field(default_factory=list, description="Files under samples/.")
     adapters: dict[str, str] = Field(default_factory=dict, description="Role -> LoRA file name.")
@@ -125,7 +135,8 @@ class Concept(BaseModel):
         return f"{self.token} {self.class_word}"
 
     def adapter_path(self, role: str) -> Path:
-        """The LoRA for `role`; the inpainter falls back to the generator's LoRA."""
+        """The LoRA for `role`; the inpainter falls back to the generator's LoRA (for a
+        concept trained with `inpaint_adapter` off)."""
         if self.status != "ready":
             raise UserError(
                 f"concept {self.name!r} is not trained yet (step {self.step} of {self.settings.steps})"
@@ -138,9 +149,14 @@ class Concept(BaseModel):
     def describe(self) -> str:
         """One line for listings."""
         loss = f", last loss {self.loss_curve[-1]:.4f}" if self.loss_curve else ""
+        inpaint = (
+            f", inpainting LoRA step {self.inpaint_step}/{self.settings.steps}"
+            if self.settings.inpaint_adapter
+            else ""
+        )
         return (
             f"{self.name}: '{self.phrase}' {self.status} step {self.step}/{self.settings.steps}"
-            f"{loss}, {len(self.images)} images, rank {self.settings.rank}"
+            f"{loss}{inpaint}, {len(self.images)} images, rank {self.settings.rank}"
         )
 
 

@@ -27,6 +27,7 @@ class Input(BaseModel):
     lr: float = Field(default=1e-4, gt=0.0, le=0.1, description="Learning rate.")
     resolution: int = Field(default=512, ge=64, le=1024, description="Training size in pixels.")
     prior_preservation: bool = Field(default=True, description="Keep the class word general.")
+    inpaint: bool = Field(default=True, description="Also train a LoRA for edits (inpainting).")
     seed: int = Field(default=0, ge=0, le=2**32 - 1)
 
 
@@ -55,6 +56,7 @@ def run(inputs: Input, ctx: ToolContext) -> Output:
         lr=inputs.lr,
         resolution=inputs.resolution,
         prior_preservation=inputs.prior_preservation,
+        inpaint_adapter=inputs.inpaint,
         seed=inputs.seed,
     )
     with tempfile.TemporaryDirectory(prefix="pixelsmith-photos-") as folder:
