@@ -56,9 +56,10 @@ def test_teach_a_concept_in_the_chat(tiny_config, monkeypatch):
 
 
 # -- the live training view --------------------------------------------------------------
-def _live_training_script(last: int):
-    """Drives a train_concept step's events (5 steps, up to `last`) through the chat's
-    LiveRenderer, with no model: what the chat shows while training is still running."""
+def _live_training_script(last: int, inpaint: int = 0):
+    """Drives a train_concept step's events (5 steps, up to `last`, then `inpaint` steps of
+    the inpainting LoRA) through the chat's LiveRenderer, with no model: what the chat
+    shows while training is still running."""
     import os
 
     from pixelsmith.agent import events as ev
@@ -80,6 +81,8 @@ def _live_training_script(last: int):
             noise_image(64, 64).save(concept.folder / "samples" / "step-2.png")
             concept.samples = ["step-2.png"]
             store.save(concept)
+    for step in range(1, inpaint + 1):
+        live(ev.StepProgress(1, "train_concept", step, 5, f"inpaint training step, loss {step / 10:.4f}"))
 
 
 def _chart_rows(chart) -> list[dict]:
@@ -96,8 +99,8 @@ def test_training_progress_is_drawn_live_with_loss_curve_eta_and_samples(last):
     charts = at.get("vega_lite_chart")
     assert len(charts) == 1  # one curve, redrawn in place
     rows = _chart_rows(charts[0])
-    assert [(r["step"], r["loss"], r["phase"]) for r in rows] == [
-        (step, round(1 / step, 4), "training") for step in range(1, last + 1)
+    assert [(r["step"], r["loss"]) for r in rows] == [
+        (step, round(1 / step, 4)) for step in range(1, last + 1)
     ]  # one point per reported step so far; the class-image steps have no loss
     bar = at.get("progress")[-1].proto
     assert bar.value == last * 20
@@ -105,6 +108,18 @@ def test_training_progress_is_drawn_live_with_loss_curve_eta_and_samples(last):
     captions = [c for image in at.main.image for c in image.captions]
     assert captions == ["step-2"]  # the checkpoint sample, shown while training goes on
     assert at.button(key="stop-training").label == "Stop training"
+
+
+def test_a_second_training_phase_gets_its_own_curve():
+    at = AppTest.from_function(_live_training_script, args=(5, 2), default_timeout=60).run()
+    assert not at.exception, at.exception
+    rows = _chart_rows(at.get("vega_lite_chart")[0])
+    assert [(r["phase"], r["step"]) for r in rows] == [
+        *[("training", step) for step in range(1, 6)],
+        ("inpaint training", 1),
+        ("inpaint training", 2),
+    ]
+    assert at.get("progress")[-1].proto.text.startswith("inpaint training 2/5 · loss 0.2000")
 
 
 # -- the sidebar's "Teach a concept" form ------------------------------------------------

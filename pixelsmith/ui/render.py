@@ -120,7 +120,8 @@ def concept_card(ws: Workspace, name: str) -> None:
         return
     st.caption(f"{concept.name} = '{concept.phrase}', {concept.step} steps")
     if concept.loss_curve:
-        st.line_chart({"loss": concept.loss_curve}, height=160)
+        steps = list(range(1, len(concept.loss_curve) + 1))
+        st.line_chart({"step": steps, "loss": concept.loss_curve}, x="step", y="loss", height=160)
     samples = [concept.folder / "samples" / f for f in concept.samples]
     if samples:
         st.image([str(p) for p in samples], caption=[p.stem for p in samples], width=THUMB)

@@ -72,8 +72,10 @@ class TrainingView:
         stride = max(1, event.total // MAX_REDRAWS)
         if loss is not None and (event.step % stride == 0 or event.step == event.total):
             phases, steps, losses = zip(*self.points)
-            self.chart.line_chart({"step": steps, "loss": losses, "phase": phases}, x="step", y="loss",
-                                  color="phase", height=CHART_HEIGHT)
+            data = {"step": steps, "loss": losses}
+            several = len(set(phases)) > 1  # one curve per phase, with a legend, only then
+            self.chart.line_chart(data | {"phase": phases} if several else data, x="step", y="loss",
+                                  color="phase" if several else None, height=CHART_HEIGHT)
         self._pick_up_samples()
 
     def close(self) -> None:
