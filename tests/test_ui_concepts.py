@@ -184,9 +184,13 @@ def test_the_form_teaches_a_concept_that_the_next_message_uses(app):
     # listed in the sidebar; its loss curve drawn with one point per training step
     sidebar = " ".join(c.value for c in at.sidebar.caption)
     assert "**rex**: a dog (ready)" in sidebar
-    (chart,) = at.get("vega_lite_chart")
-    assert [row["loss"] for row in _chart_rows(chart)] == pytest.approx(concept.loss_curve)
-    assert len(concept.loss_curve) == 4
+    (chart,) = at.get("vega_lite_chart")  # with the inpainting LoRA (on by default): two curves
+    rows = _chart_rows(chart)
+    assert [(r["phase"], r["step"]) for r in rows] == [
+        (phase, step) for phase in ("training", "inpaint training") for step in range(1, 5)
+    ]
+    assert [r["loss"] for r in rows] == pytest.approx(concept.loss_curve + concept.inpaint_loss_curve)
+    assert step.args["inpaint"] is True and "inpainter" in concept.adapters
     assert not at.sidebar.error
     assert at.text_input(key="teach-name-1").value == ""  # the form is empty again
 

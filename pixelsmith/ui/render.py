@@ -119,9 +119,13 @@ def concept_card(ws: Workspace, name: str) -> None:
         st.caption(str(err))
         return
     st.caption(f"{concept.name} = '{concept.phrase}', {concept.step} steps")
-    if concept.loss_curve:
-        steps = list(range(1, len(concept.loss_curve) + 1))
-        st.line_chart({"step": steps, "loss": concept.loss_curve}, x="step", y="loss", height=160)
+    curves = {"training": concept.loss_curve, "inpaint training": concept.inpaint_loss_curve}
+    points = [(phase, i + 1, loss) for phase, curve in curves.items() for i, loss in enumerate(curve)]
+    if points:
+        phases, steps, losses = zip(*points)
+        several = len(set(phases)) > 1  # one curve per LoRA, with a legend, only then
+        data = {"step": steps, "loss": losses} | ({"phase": phases} if several else {})
+        st.line_chart(data, x="step", y="loss", color="phase" if several else None, height=160)
     samples = [concept.folder / "samples" / f for f in concept.samples]
     if samples:
         st.image([str(p) for p in samples], caption=[p.stem for p in samples], width=THUMB)

@@ -38,7 +38,7 @@ class TeachRequest:
     files: list[str]
     name: str
     class_word: str
-    options: dict[str, Any] = field(default_factory=dict)  # steps, resolution, prior_preservation
+    options: dict[str, Any] = field(default_factory=dict)  # steps, resolution, prior_preservation, inpaint
 
     def message(self) -> str:
         """The request as the user would type it in the chat."""
@@ -91,6 +91,10 @@ def form(settings: Settings) -> TeachRequest | None:
                               key="teach-prior",
                               help="Also fits images the base model makes of the class word "
                                    "(prior preservation): slower, and 'a dog' still means any dog.")
+            inpaint = st.toggle("Also learn it for edits", value=bool(_default("inpaint")),
+                                key="teach-inpaint",
+                                help="A second LoRA on the inpainting model, so 'replace the cat with my "
+                                     "rex' paints it too; about twice the training time.")
         submitted = st.form_submit_button("Teach pixelsmith", key="teach-submit")
     request = None
     if submitted:
@@ -100,7 +104,8 @@ def form(settings: Settings) -> TeachRequest | None:
         except UserError as err:
             st.session_state["teach_error"] = str(err)
         else:
-            options = {"steps": int(steps), "resolution": int(resolution), "prior_preservation": prior}
+            options = {"steps": int(steps), "resolution": int(resolution), "prior_preservation": prior,
+                       "inpaint": inpaint}
             request = TeachRequest(photos, [u.name for u in uploads or []], name.strip().lower(),
                                    class_word.strip(), options)
     if error := st.session_state.get("teach_error"):
