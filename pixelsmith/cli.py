@@ -283,10 +283,9 @@ def generate(
 def models_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Each role's model and whether it can load offline."""
     from pixelsmith import hub
-    from pixelsmith.config import ROLES
 
     current = settings()
-    rows = [hub.status(current, role) for role in ROLES]
+    rows = [hub.status(current, role) for role in hub.NAMES]
     _emit(
         {"models": [vars(r) | {"ready": r.ready} for r in rows]},
         as_json,
@@ -296,14 +295,15 @@ def models_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> Non
 
 @models_app.command("pull")
 def models_pull(
-    role: Annotated[str | None, typer.Argument(help="One role; all when left out.")] = None,
+    role: Annotated[
+        str | None, typer.Argument(help="One role, or 'preview' (the LCM-LoRA); all when left out.")
+    ] = None,
 ) -> None:
     """Download models into the Hugging Face cache (safetensors only)."""
     from pixelsmith import hub
-    from pixelsmith.config import ROLES
 
     current = settings()
-    for name in [role] if role else list(ROLES):
+    for name in [role] if role else list(hub.NAMES):
         typer.echo(f"{name}: {hub.pull(current, name)}")
 
 

@@ -72,6 +72,22 @@ class RankerSpec(ModelSpec):
     enabled: bool = Field(default=True, description="Rank inpaint/generate candidates by CLIP.")
 
 
+class PreviewSettings(BaseModel):
+    """The few-step draft mode (`preview` on inpaint/generate): an LCM-LoRA for the SD base
+    and the LCM scheduler, loaded for the call and taken out after."""
+
+    lcm_lora: str = Field(
+        default="latent-consistency/lcm-lora-sdv1-5",
+        description="Hub id, local folder or .safetensors file of an LCM-LoRA matching the SD base.",
+    )
+    weight_name: str = Field(
+        default="pytorch_lora_weights.safetensors", description="File in the repo/folder."
+    )
+    revision: str | None = None
+    steps: int = Field(default=4, ge=1, le=16, description="Denoising steps of a preview.")
+    guidance_scale: float = Field(default=1.0, ge=0.0, le=3.0, description="LCM wants 1-2.")
+
+
 class Limits(BaseModel):
     max_upload_bytes: int = Field(default=50 * 1024 * 1024, gt=0)
     max_pixels: int = Field(default=40_000_000, gt=0, description="Width x height, at most.")
@@ -121,6 +137,13 @@ class Settings(BaseSettings):
     cpu_offload: bool = Field(
         default=False, description="Small GPUs: keep diffusion parts on the CPU until each is needed."
     )
+    channels_last: Literal["auto", "on", "off"] = Field(
+        default="auto", description="UNet/VAE in channels-last memory format; auto: on CUDA only."
+    )
+    compile_unet: bool = Field(
+        default=False, description="torch.compile the UNets on CUDA (slow first call; a LoRA recompiles)."
+    )
+    preview: PreviewSettings = PreviewSettings()
     memory_budget_gb: float | None = Field(
         default=None, gt=0, description="Evict least-recently-used models above this total."
     )
@@ -131,7 +154,8 @@ class Settings(BaseSettings):
     llm_max_retries: int = Field(default=2, ge=0, le=10, description="With backoff.")
     planner: Literal["auto", "llm", "offline"] = "auto"
     executor: str = Field(
-        default="local", description="local, ray (this machine's Ray cluster, else a new one) or ray://HOST:PORT."
+        default="local",
+        description="local, ray (this machine's Ray cluster, else a new one) or ray://HOST:PORT.",
     )
     serve: ServeSettings = ServeSettings()
 

@@ -1,6 +1,7 @@
 """What the diffusion tools (inpaint, remove, generate) share.
 
-Seeds, batched generators, step progress and interruption, out-of-memory handling and
+Seeds, batched generators, step progress and interruption, out-of-memory handling,
+the pipeline set up for one call (`prepared`: a concept's LoRA, preview mode) and
 candidate ranking. Candidate i of a call with seed s is drawn from its own generator
 seeded s + i, so any single candidate can be re-made alone.
 """
@@ -36,6 +37,19 @@ class DiffusionParams(BaseModel):
     concept: str | None = Field(
         default=None, max_length=40, description="A personal concept's name (taught from photos) to paint."
     )
+    preview: bool = Field(
+        default=False,
+        description="A fast rough draft in a few steps (LCM-LoRA); steps and guidance are then preset.",
+    )
+
+
+@dataclass(frozen=True)
+class Sampling:
+    """What one pipeline call runs with, once the concept and preview mode are applied."""
+
+    prompt: str
+    steps: int
+    guidance_scale: float
 
 
 @dataclass
@@ -135,6 +149,22 @@ def concept_applied(ctx: ToolContext, pipeline: Any, prompt: str, concept: str |
         rewritten = mine.sub(found.phrase, prompt) if mine.search(prompt) else f"{found.phrase}, {prompt}"
     with applied(pipeline, found, role):
         yield rewritten
+
+
+@contextmanager
+def prepared(ctx: ToolContext, pipeline: Any, params: DiffusionParams, role: str) -> Iterator[Sampling]:
+    """The pipeline ready for one call, under its lock: the concept's LoRA in (and its
+    phrase in the prompt) and, for a preview, the LCM-LoRA and scheduler with the preview's
+    steps and guidance. Everything is undone when the block ends."""
+    with concept_applied(ctx, pipeline, params.prompt, params.concept, role) as prompt:
+        if not params.preview:
+            yield Sampling(prompt, params.num_inference_steps, params.guidance_scale)
+            return
+        from pixelsmith.preview import lcm_applied
+
+        preview = ctx.settings.preview
+        with lcm_applied(pipeline, ctx.models.lcm_lora()):
+            yield Sampling(prompt, preview.steps, preview.guidance_scale)
 
 
 def native_size(pipeline: Any) -> int:

@@ -35,7 +35,22 @@ class ModelStatus:
         return self.where in ("local folder", "cached")
 
 
+# The model roles, and "preview": the LCM-LoRA of preview mode (one safetensors file).
+NAMES = (*ROLES, "preview")
+
+
+def _spec(settings: Settings, name: str) -> ModelSpec:
+    if name == "preview":
+        p = settings.preview
+        return ModelSpec(model=p.lcm_lora, backend="lcm-lora", revision=p.revision)
+    if name not in ROLES:
+        raise UserError(f"unknown role {name!r}; choose one of {', '.join(NAMES)}")
+    return settings.spec(name)  # type: ignore[arg-type]
+
+
 def _patterns(spec: ModelSpec) -> list[str]:
+    if spec.backend == "lcm-lora":
+        return ["*.safetensors"]
     return DIFFUSERS_FILES if spec.backend == "diffusers" else TRANSFORMERS_FILES
 
 
@@ -44,7 +59,7 @@ def status(settings: Settings, role: str) -> ModelStatus:
     from huggingface_hub import snapshot_download
     from huggingface_hub.errors import HFValidationError, LocalEntryNotFoundError
 
-    spec = settings.spec(role)  # type: ignore[arg-type]
+    spec = _spec(settings, role)
     if spec.is_local:
         where = "local folder"
     elif looks_like_path(spec.model):
@@ -64,9 +79,7 @@ def pull(settings: Settings, role: str) -> Path:
     """Download a role's model into the Hugging Face cache, with progress bars."""
     from huggingface_hub import snapshot_download
 
-    if role not in ROLES:
-        raise UserError(f"unknown role {role!r}; choose one of {', '.join(ROLES)}")
-    spec = settings.spec(role)  # type: ignore[arg-type]
+    spec = _spec(settings, role)
     if spec.is_local:
         return Path(spec.model)
     if spec.backend == "ultralytics":

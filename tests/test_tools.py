@@ -618,6 +618,31 @@ def test_each_model_loads_once_across_calls(tools, tiny_registry):
     assert registry.get("segmenter").encode_count == 1
 
 
+def test_roles_asked_for_at_once_from_several_threads_all_load(tiny_registry):
+    # A request arriving while the UI warms models up in the background: before loads
+    # were serialised, concurrent from_pretrained calls broke each other ("meta tensor").
+    import threading
+
+    registry, failures = ModelRegistry(tiny_registry.settings), []
+    roles = ("generator", "ranker", "detector", "generator")
+    barrier = threading.Barrier(len(roles))
+
+    def load(role: str) -> None:
+        barrier.wait()
+        try:
+            registry.get(role)
+        except Exception as err:  # noqa: BLE001 - collected for the assertion
+            failures.append(f"{role}: {type(err).__name__}: {err}"[:200])
+
+    threads = [threading.Thread(target=load, args=(role,)) for role in roles]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not failures, failures
+    assert dict(registry.load_counts) == {"generator": 1, "ranker": 1, "detector": 1}
+
+
 def _one_sentence(err: pytest.ExceptionInfo) -> str:
     message = str(err.value)
     assert "\n" not in message and not re.search(r"[.;:]\s+[A-Z]", message), message

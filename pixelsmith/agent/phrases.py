@@ -97,9 +97,16 @@ PARAM_RULES = (
     _rule("num_candidates", rf"\b(?:candidates|variations|options){_IS}(?P<value>\d+)\b", int),
     _rule("threshold", rf"\b(?:detection )?(?:threshold|confidence){_IS}(?P<value>\d*\.?\d+)", float),
     _rule("negative_prompt", rf"\b{_NEGATIVE}\s*[:=]?\s*(?P<value>[^,;]+)", str.strip),
+    # "as a quick preview", "a rough draft of", "in preview mode", "fast mode": LCM-LoRA, 4 steps
+    _rule(
+        "preview",
+        r"(?:\b(?:as|in|with|for)\s+)?\b(?P<value>(?:(?:a|an)\s+)?(?:(?:quick|fast|rough)\s+)?"
+        r"(?:preview|draft)(?:\s+mode)?|fast\s+mode)\b(?:\s+of\b)?",
+        lambda _: True,
+    ),
 )
 # Which planner-set arguments each tool takes (tests check this against the Input schemas).
-_DIFFUSION = {"seed", "guidance_scale", "num_inference_steps"}
+_DIFFUSION = {"seed", "guidance_scale", "num_inference_steps", "preview"}
 TOOL_PARAMS = {
     "detect": {"threshold"},
     "inpaint": _DIFFUSION | {"strength", "num_candidates", "negative_prompt"},

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
-from pixelsmith.config import ModelSpec
+from pixelsmith.config import ModelSpec, PreviewSettings
 from pixelsmith.errors import ModelMissingError
 
 if TYPE_CHECKING:
@@ -145,10 +145,17 @@ def _sd_kwargs(registry: ModelRegistry, share_from: str | None) -> dict[str, Any
 
 
 def _finish_pipeline(pipeline: Any, registry: ModelRegistry) -> Any:
-    if registry.settings.cpu_offload and registry.device.type == "cuda":
+    settings, cuda = registry.settings, registry.device.type == "cuda"
+    if settings.cpu_offload and cuda:
         pipeline.enable_model_cpu_offload(device=registry.device)  # one part on the GPU at a time
     else:
         pipeline.to(registry.device)
+    if settings.channels_last == "on" or (settings.channels_last == "auto" and cuda):
+        # Convolutions run NHWC on tensor cores without a layout change per layer.
+        pipeline.unet.to(memory_format=torch.channels_last)
+        pipeline.vae.to(memory_format=torch.channels_last)
+    if settings.compile_unet and cuda:
+        pipeline.unet = torch.compile(pipeline.unet, mode="max-autotune-no-cudagraphs")
     pipeline.set_progress_bar_config(disable=True)  # progress goes through the tool context
     return pipeline
 
@@ -176,6 +183,31 @@ def load_generator(spec: ModelSpec, registry: ModelRegistry):
         "generator", spec, StableDiffusionPipeline.from_pretrained, **_sd_kwargs(registry, share)
     )
     return _finish_pipeline(pipeline, registry)
+
+
+def load_lcm_lora(preview: PreviewSettings) -> dict[str, torch.Tensor]:
+    """The LCM-LoRA's weights for preview mode: a .safetensors file, a folder holding
+    `weight_name`, or a hub repo through the Hugging Face cache (safetensors only)."""
+    from huggingface_hub import hf_hub_download
+    from huggingface_hub.errors import HFValidationError
+    from safetensors.torch import load_file
+
+    local = Path(preview.lcm_lora).expanduser()
+    try:
+        if local.is_file():
+            return load_file(local)
+        if local.is_dir():
+            return load_file(local / preview.weight_name)
+        if looks_like_path(preview.lcm_lora):
+            raise FileNotFoundError(preview.lcm_lora)
+        file = hf_hub_download(preview.lcm_lora, preview.weight_name, revision=preview.revision)
+        return load_file(file)
+    except (OSError, HFValidationError) as err:
+        raise ModelMissingError(
+            f"the preview LCM-LoRA {preview.lcm_lora!r} ({preview.weight_name}) cannot be loaded "
+            f"({type(err).__name__}); run `pixelsmith models pull preview` on a machine with internet "
+            "access, or set preview.lcm_lora to a local .safetensors file"
+        ) from None
 
 
 @register_loader("ranker", "clip")

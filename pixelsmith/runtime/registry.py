@@ -12,7 +12,7 @@ from typing import Any
 from pixelsmith.config import ROLES, Role, Settings
 from pixelsmith.errors import UserError
 from pixelsmith.runtime.device import resolve_device, resolve_dtype
-from pixelsmith.runtime.loaders import LOADERS
+from pixelsmith.runtime.loaders import LOADERS, load_lcm_lora
 
 log = logging.getLogger(__name__)
 
@@ -20,7 +20,9 @@ log = logging.getLogger(__name__)
 class ModelRegistry:
     """Loads a role's model on first `get`, then returns the same object every time.
 
-    Thread-safe: one lock per role, so two sessions asking at once load it once.
+    Thread-safe: loads take one registry-wide lock, so two sessions asking at once load a
+    model once, and two roles never load at the same time (transformers and diffusers build
+    models on the meta device through process-wide patches, which concurrent loads break).
     `load_counts` and `load_seconds` record every load for the benchmarks.
     """
 
@@ -34,17 +36,19 @@ class ModelRegistry:
         self._last_used: dict[str, float] = {}
         self.sizes: dict[str, int] = {}  # bytes of parameters and buffers per loaded role
         self.evictions: Counter[str] = Counter()
-        self._locks = {role: threading.RLock() for role in ROLES}
+        self._load_lock = threading.RLock()
+        self._lcm_lock = threading.Lock()
+        self._lcm: dict[str, Any] | None = None
 
     def get(self, role: Role) -> Any:
         """The loaded model of `role`; loads it on first use."""
-        if role not in self._locks:
+        if role not in ROLES:
             raise UserError(f"unknown model role {role!r}; choose one of {', '.join(ROLES)}")
         self._last_used[role] = time.monotonic()
         model = self._models.get(role)
         if model is not None:
             return model
-        with self._locks[role]:
+        with self._load_lock:
             if role not in self._models:
                 self._models[role] = self._load(role)
                 self.sizes[role] = model_bytes(self._models[role])
@@ -64,8 +68,18 @@ class ModelRegistry:
         self.load_counts[role] += 1
         return model
 
+    def lcm_lora(self) -> dict[str, Any]:
+        """The preview LCM-LoRA's weights (CPU tensors), read from disk once."""
+        with self._lcm_lock:
+            if self._lcm is None:
+                start = time.perf_counter()
+                self._lcm = load_lcm_lora(self.settings.preview)
+                self.load_seconds["lcm_lora"] = time.perf_counter() - start
+                self.load_counts["lcm_lora"] += 1
+            return self._lcm
+
     def warm_up(self, roles: tuple[str, ...]) -> threading.Thread:
-        """Load `roles` in a background thread; a request meanwhile waits on the role's lock.
+        """Load `roles` in a background thread; a request meanwhile waits on the load lock.
 
         A role that cannot load (missing weights) is left for the request to report.
         """
@@ -90,7 +104,7 @@ class ModelRegistry:
 
     def unload(self, role: Role) -> None:
         """Drop a role's model (it reloads on the next `get`)."""
-        with self._locks[role]:
+        with self._load_lock:
             if self._models.pop(role, None) is not None:
                 self.sizes.pop(role, None)
                 self.evictions[role] += 1

@@ -12,6 +12,7 @@ from pathlib import Path
 import torch
 
 TINY_SIZE = 64  # pixels: the native resolution of every tiny vision model
+LCM_DIR = "lcm-lora"
 ROLE_DIRS = {
     "detector": "owlv2",
     "segmenter": "sam",
@@ -214,6 +215,37 @@ def build_sd(out: Path, *, inpainting: bool) -> Path:
     return out
 
 
+# The layers latent-consistency/lcm-lora-sdv1-5 adapts (all but conv_in/conv_out), so the
+# tiny LoRA loads into the 4- and the 9-channel UNet alike, as the real one does.
+LCM_TARGETS = [
+    "to_q", "to_k", "to_v", "to_out.0", "proj_in", "proj_out", "ff.net.0.proj", "ff.net.2",
+    "conv1", "conv2", "conv_shortcut", "time_emb_proj",
+]  # fmt: skip
+
+
+def build_lcm_lora(out: Path, *, unet=None, rank: int = 4, seed: int = 0) -> Path:
+    """A random LCM-LoRA in diffusers' file layout (`pytorch_lora_weights.safetensors`) for
+    `unet` (default: the tiny text-to-image UNet); both LoRA matrices are non-zero, so it
+    changes the output as a trained one does."""
+    from diffusers import StableDiffusionPipeline
+    from peft import LoraConfig
+    from peft.utils import get_peft_model_state_dict
+
+    unet = unet if unet is not None else _tiny_unet(4)
+    unet.add_adapter(LoraConfig(r=rank, lora_alpha=rank, target_modules=LCM_TARGETS))
+    generator = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for name, param in unet.named_parameters():
+            if "lora_" in name:
+                param.copy_(torch.randn(param.shape, generator=generator) * 0.05)
+    StableDiffusionPipeline.save_lora_weights(
+        out,
+        unet_lora_layers=get_peft_model_state_dict(unet),  # peft keys, one format for every layer
+        weight_name="pytorch_lora_weights.safetensors",
+    )
+    return out
+
+
 def build_clip(out: Path) -> Path:
     """CLIP ranker (image-text similarity) at 64 px."""
     from transformers import CLIPConfig, CLIPImageProcessor, CLIPModel, CLIPProcessor
@@ -245,6 +277,7 @@ def build_all(root: str | Path) -> dict[str, Path]:
     build_sd(folders["inpainter"], inpainting=True)
     build_sd(folders["generator"], inpainting=False)
     build_clip(folders["ranker"])
+    build_lcm_lora(root / LCM_DIR)
     return folders
 
 
@@ -278,6 +311,9 @@ model = "{folders["generator"].resolve().as_posix()}"
 
 [ranker]
 model = "{folders["ranker"].resolve().as_posix()}"
+
+[preview]
+lcm_lora = "{(root / LCM_DIR).as_posix()}"
 """
     path = root / "pixelsmith.toml"
     path.write_text(text)

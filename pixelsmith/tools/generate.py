@@ -8,10 +8,10 @@ from pydantic import ConfigDict, Field, model_validator
 from pixelsmith.diffusion import (
     DiffusionParams,
     ImagesOutput,
-    concept_applied,
     device_errors,
     generators,
     native_size,
+    prepared,
     rank,
     resolve_seed,
     step_callback,
@@ -41,20 +41,22 @@ Output = ImagesOutput
 def run(inputs: Input, ctx: ToolContext) -> Output:
     pipeline = ctx.models.get("generator")
     size = native_size(pipeline)
-    seed, n, steps = resolve_seed(inputs.seed), inputs.num_candidates, inputs.num_inference_steps
-    with device_errors("generate"), torch.inference_mode(), concept_applied(
-        ctx, pipeline, inputs.prompt, inputs.concept, "generator"
-    ) as prompt:
+    seed, n = resolve_seed(inputs.seed), inputs.num_candidates
+    with (
+        device_errors("generate"),
+        torch.inference_mode(),
+        prepared(ctx, pipeline, inputs, "generator") as run,
+    ):
         result = pipeline(
-            prompt=prompt,
+            prompt=run.prompt,
             negative_prompt=inputs.negative_prompt or None,
             width=inputs.width or size,
             height=inputs.height or size,
-            guidance_scale=inputs.guidance_scale,
-            num_inference_steps=steps,
+            guidance_scale=run.guidance_scale,
+            num_inference_steps=run.steps,
             num_images_per_prompt=n,
             generator=generators(seed, n),
-            callback_on_step_end=step_callback(ctx, "generate", steps),
+            callback_on_step_end=step_callback(ctx, "generate", run.steps),
         )
     ctx.check_cancelled()
     output = ImagesOutput(list(result.images), [None] * n, [seed + i for i in range(n)])

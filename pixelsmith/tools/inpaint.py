@@ -16,10 +16,10 @@ from pixelsmith import masks as M
 from pixelsmith.diffusion import (
     DiffusionParams,
     ImagesOutput,
-    concept_applied,
     device_errors,
     generators,
     native_size,
+    prepared,
     rank,
     resolve_seed,
     step_callback,
@@ -70,23 +70,21 @@ def inpaint_image(
     # candidate (not num_images_per_prompt) so that its VAE sample is drawn from that
     # candidate's generator: candidate i is then the same when re-made alone with seed + i.
     seed = resolve_seed(params.seed)
-    n, steps = params.num_candidates, params.num_inference_steps
-    with device_errors(tool), torch.inference_mode(), concept_applied(
-        ctx, pipeline, params.prompt, params.concept, "inpainter"
-    ) as prompt:
+    n = params.num_candidates
+    with device_errors(tool), torch.inference_mode(), prepared(ctx, pipeline, params, "inpainter") as run:
         result = pipeline(
-            prompt=[prompt] * n,
+            prompt=[run.prompt] * n,
             negative_prompt=[params.negative_prompt] * n if params.negative_prompt else None,
             image=[crop_in] * n,
             mask_image=[mask_in] * n,
             width=work_w,
             height=work_h,
             strength=strength,
-            guidance_scale=params.guidance_scale,
-            num_inference_steps=steps,
+            guidance_scale=run.guidance_scale,
+            num_inference_steps=run.steps,
             num_images_per_prompt=1,
             generator=generators(seed, n),
-            callback_on_step_end=step_callback(ctx, tool, steps),
+            callback_on_step_end=step_callback(ctx, tool, run.steps),
         )
     ctx.check_cancelled()
     # 4. Back to the crop's size and pasted through the alpha: outside stays exact.

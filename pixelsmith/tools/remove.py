@@ -26,6 +26,7 @@ class Input(BaseModel):
     num_inference_steps: int = Field(default=30, ge=1, le=150)
     guidance_scale: float = Field(default=7.5, ge=0.0, le=30.0)
     seed: int | None = Field(default=None, ge=0, le=MAX_SEED)
+    preview: bool = Field(default=False, description="A fast rough draft in a few steps (LCM-LoRA).")
 
 
 Output = ImagesOutput
@@ -39,6 +40,7 @@ def run(inputs: Input, ctx: ToolContext) -> Output:
         seed=inputs.seed,
         guidance_scale=inputs.guidance_scale,
         num_inference_steps=inputs.num_inference_steps,
+        preview=inputs.preview,
     )
     image, mask = ctx.store.image(inputs.image), ctx.store.mask(inputs.mask)
     return inpaint_image(ctx, image, mask, params, blend=inputs.grow, tool="remove")

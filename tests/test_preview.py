@@ -1,0 +1,99 @@
+"""Preview mode (LCM-LoRA, few steps) on the tiny checkpoints and a tiny random LCM-LoRA."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from pixelsmith.agent.offline import normalise
+from pixelsmith.config import PreviewSettings
+from pixelsmith.errors import ModelMissingError
+from pixelsmith.runtime import ModelRegistry
+from pixelsmith.testing import noise_image
+from pixelsmith.tools import MemoryStore, ToolContext, default_tools
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _one_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def _call(ctx: ToolContext, name: str, **arguments):
+    tool = default_tools().get(name)
+    return tool.run(tool.validate(arguments), ctx)
+
+
+def _lora_keys(pipeline) -> list[str]:
+    return [k for k in pipeline.unet.state_dict() if "lora" in k]
+
+
+def _steps(ctx: ToolContext) -> list[int]:
+    seen: list[int] = []
+    ctx.on_progress = lambda p: seen.append(p.total)
+    return seen
+
+
+@pytest.mark.parametrize("tool", ["generate", "inpaint"])
+def test_a_preview_runs_the_lcm_steps_and_leaves_the_pipeline_as_it_was(tiny_registry, tool):
+    store = MemoryStore()
+    image = store.add("image", noise_image(96, 64, seed=1))
+    mask = np.zeros((64, 96), bool)
+    mask[16:48, 24:72] = True
+    args = dict(prompt="a lighthouse", seed=3, num_inference_steps=4, guidance_scale=1.0)
+    if tool == "inpaint":
+        args |= dict(image=image, mask=store.add("mask", mask))
+    ctx = ToolContext(tiny_registry, store)
+    pipeline = tiny_registry.get("generator" if tool == "generate" else "inpainter")
+    scheduler = type(pipeline.scheduler)
+    plain = np.asarray(_call(ctx, tool, **args).images[0])
+    totals = _steps(ctx)
+    draft = np.asarray(_call(ctx, tool, **args, preview=True).images[0])
+    assert set(totals) == {4}  # the preview's steps, reported as progress
+    assert np.abs(draft.astype(int) - plain).max() > 0  # the LCM-LoRA and scheduler were in
+    # Afterwards: the scheduler is back, no LoRA layers are left, the same seed gives the same pixels.
+    assert type(pipeline.scheduler) is scheduler and not _lora_keys(pipeline)
+    assert np.array_equal(np.asarray(_call(ctx, tool, **args).images[0]), plain)
+    # A second preview repeats the first exactly and does not read the LoRA file again.
+    assert np.array_equal(np.asarray(_call(ctx, tool, **args, preview=True).images[0]), draft)
+    assert tiny_registry.load_counts["lcm_lora"] == 1
+
+
+def test_preview_steps_and_guidance_come_from_the_settings(tiny_settings):
+    settings = tiny_settings.model_copy(
+        update={"preview": tiny_settings.preview.model_copy(update={"steps": 2, "guidance_scale": 1.5})}
+    )
+    ctx = ToolContext(ModelRegistry(settings), MemoryStore())
+    totals = _steps(ctx)
+    _call(ctx, "generate", prompt="a lighthouse", seed=1, num_inference_steps=30, preview=True)
+    assert set(totals) == {2}
+
+
+def test_a_missing_lcm_lora_is_one_sentence_naming_it_and_the_fix(tiny_settings, tmp_path):
+    hub = tiny_settings.model_copy(update={"preview": PreviewSettings(lcm_lora="nobody/no-such-lcm-lora")})
+    ctx = ToolContext(ModelRegistry(hub), MemoryStore())
+    with pytest.raises(ModelMissingError) as caught:
+        _call(ctx, "generate", prompt="a lighthouse", seed=1, preview=True)
+    message = str(caught.value)
+    assert "'nobody/no-such-lcm-lora'" in message and "pixelsmith models pull preview" in message
+    assert "\n" not in message
+    folder = tiny_settings.model_copy(update={"preview": PreviewSettings(lcm_lora=str(tmp_path / "gone"))})
+    with pytest.raises(ModelMissingError, match="gone"):
+        ModelRegistry(folder).lcm_lora()
+
+
+@pytest.mark.parametrize(
+    ("message", "text"),
+    [
+        ("replace the cat with a dragon as a quick preview", "replace the cat with a dragon"),
+        ("a rough draft of a lighthouse at night", "a lighthouse at night"),
+        ("remove the dog in preview mode", "remove the dog"),
+        ("generate a castle, fast mode", "generate a castle"),
+    ],
+)
+def test_the_offline_planner_hears_preview_requests(message, text):
+    request = normalise(message)
+    assert request.params.get("preview") is True and request.text == text
