@@ -643,6 +643,20 @@ def test_roles_asked_for_at_once_from_several_threads_all_load(tiny_registry):
     assert dict(registry.load_counts) == {"generator": 1, "ranker": 1, "detector": 1}
 
 
+def test_channels_last_changes_the_layout_not_the_picture(tools, tiny_registry):
+    settings = tiny_registry.settings.model_copy(update={"channels_last": "on"})
+    nhwc = ModelRegistry(settings)
+    pipeline = nhwc.get("generator")
+    weight = pipeline.unet.conv_in.weight
+    assert weight.is_contiguous(memory_format=torch.channels_last) and not weight.is_contiguous()
+    # "auto" on the CPU leaves the default layout
+    assert tiny_registry.get("generator").unet.conv_in.weight.is_contiguous()
+    args = dict(prompt="x", num_inference_steps=2, seed=4)
+    ours = call(tools, ToolContext(nhwc, MemoryStore()), "generate", **args).images[0]
+    plain = call(tools, ToolContext(tiny_registry, MemoryStore()), "generate", **args).images[0]
+    assert np.abs(pixels(ours) - pixels(plain)).max() <= 2
+
+
 def _one_sentence(err: pytest.ExceptionInfo) -> str:
     message = str(err.value)
     assert "\n" not in message and not re.search(r"[.;:]\s+[A-Z]", message), message
