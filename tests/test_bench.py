@@ -18,6 +18,7 @@ FIGURES = {
     "sam.encodes",
     "inpaint.steps_per_s",
     "inpaint.seconds",
+    "inpaint.preview",
     "turn.seconds",
     "turn.overhead",
     "loads.count",

@@ -243,6 +243,18 @@ class FullRegistry(ModelRegistry):
         self.load_counts[role] += 1
         return model
 
+    def lcm_lora(self) -> dict[str, Any]:
+        """A random rank-64 LCM-LoRA on the layers lcm-lora-sdv1-5 adapts (its real size)."""
+        from pixelsmith.testing.tiny import random_lcm_lora
+
+        if self._lcm is None:
+            start = time.perf_counter()
+            unet = self.get("inpainter").unet
+            self._lcm = {k: v.to(self.dtype) for k, v in random_lcm_lora(unet, rank=64).items()}
+            self.load_seconds["lcm_lora"] = time.perf_counter() - start
+            self.load_counts["lcm_lora"] += 1
+        return self._lcm
+
     def _build(self, role: str) -> Any:
         from pixelsmith.runtime.loaders import Detector, Ranker
         from pixelsmith.runtime.sam import SamPredictor

@@ -223,26 +223,32 @@ LCM_TARGETS = [
 ]  # fmt: skip
 
 
-def build_lcm_lora(out: Path, *, unet=None, rank: int = 4, seed: int = 0) -> Path:
-    """A random LCM-LoRA in diffusers' file layout (`pytorch_lora_weights.safetensors`) for
-    `unet` (default: the tiny text-to-image UNet); both LoRA matrices are non-zero, so it
-    changes the output as a trained one does."""
-    from diffusers import StableDiffusionPipeline
-    from peft import LoraConfig
-    from peft.utils import get_peft_model_state_dict
+def random_lcm_lora(unet, *, rank: int = 4, seed: int = 0) -> dict[str, torch.Tensor]:
+    """A random LCM-LoRA for `unet` as a state dict in peft's key format
+    (`unet.<layer>.lora_A.weight` / `lora_B.weight`), rank `rank` on every `LCM_TARGETS`
+    layer; both matrices are non-zero, so it changes the output as a trained one does."""
+    generator, state = torch.Generator().manual_seed(seed), {}
+    for name, layer in unet.named_modules():
+        if not any(name == t or name.endswith("." + t) for t in LCM_TARGETS):
+            continue
+        if isinstance(layer, torch.nn.Linear):
+            shapes = (rank, layer.in_features), (layer.out_features, rank)
+        elif isinstance(layer, torch.nn.Conv2d):
+            shapes = (rank, layer.in_channels, *layer.kernel_size), (layer.out_channels, rank, 1, 1)
+        else:
+            continue
+        for part, shape in zip(("lora_A", "lora_B"), shapes):
+            state[f"unet.{name}.{part}.weight"] = torch.randn(shape, generator=generator) * 0.05
+    return state
 
-    unet = unet if unet is not None else _tiny_unet(4)
-    unet.add_adapter(LoraConfig(r=rank, lora_alpha=rank, target_modules=LCM_TARGETS))
-    generator = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for name, param in unet.named_parameters():
-            if "lora_" in name:
-                param.copy_(torch.randn(param.shape, generator=generator) * 0.05)
-    StableDiffusionPipeline.save_lora_weights(
-        out,
-        unet_lora_layers=get_peft_model_state_dict(unet),  # peft keys, one format for every layer
-        weight_name="pytorch_lora_weights.safetensors",
-    )
+
+def build_lcm_lora(out: Path, *, rank: int = 4, seed: int = 0) -> Path:
+    """A random LCM-LoRA for the tiny UNets, saved as the hub repo lays it out
+    (`out/pytorch_lora_weights.safetensors`)."""
+    from safetensors.torch import save_file
+
+    out.mkdir(parents=True, exist_ok=True)
+    save_file(random_lcm_lora(_tiny_unet(4), rank=rank, seed=seed), out / "pytorch_lora_weights.safetensors")
     return out
 
 
