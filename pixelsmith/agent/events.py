@@ -27,6 +27,8 @@ class StepProgress:
     step: int
     total: int
     label: str = "step"
+    loss: float | None = None
+    eta_seconds: float | None = None
 
 
 @dataclass

@@ -25,12 +25,15 @@ from pixelsmith.runtime.registry import ModelRegistry
 
 @dataclass(frozen=True)
 class Progress:
-    """`step` of `total` done in the running tool; `label` says what is counted."""
+    """`step` of `total` done in the running tool; `label` says what is counted. Training
+    also reports the step's `loss` and the seconds left in the whole job (`eta_seconds`)."""
 
     tool: str
     step: int
     total: int
     label: str = "step"
+    loss: float | None = None
+    eta_seconds: float | None = None
 
 
 class ArtifactStore(Protocol):

@@ -73,7 +73,9 @@ def run(inputs: Input, ctx: ToolContext) -> Output:
             class_word=inputs.class_word,
             settings=settings,
             cancel=ctx.cancel,
-            on_progress=lambda p: ctx.report(Progress("train_concept", p.step, p.total, _label(p))),
+            on_progress=lambda p: ctx.report(
+                Progress("train_concept", p.step, p.total, _label(p), p.loss, p.eta_seconds)
+            ),
         )
     loss = concept.loss_curve[-1] if concept.loss_curve else None
     return Output(concept.name, concept.phrase, concept.step, loss, str(concept.folder))

@@ -1,32 +1,23 @@
 """A concept being trained, drawn live: a progress bar with step, loss and ETA, the loss
 curve so far, and the sample made at each checkpoint as soon as it is written.
 
-`TrainingView` is fed the `StepProgress` events of one `train_concept` step. The loss is
-read from the event's label ("training step, loss 0.1234", as the tool writes it); the
-ETA is measured here from the pace of the events; the samples come from the concept's
-record on disk, which the trainer rewrites (atomically) after each checkpoint's sample.
+`TrainingView` is fed the `StepProgress` events of one `train_concept` step, which carry
+the step's loss and the trainer's ETA for the whole job; the phase is the start of the
+label ("training step"). The samples come from the concept's record on disk, which the
+trainer rewrites (atomically) after each checkpoint's sample.
 """
 
 from __future__ import annotations
 
-import re
-import time
 from pathlib import Path
 
 from pixelsmith.agent import events as ev
 from pixelsmith.concepts.registry import ConceptStore
 from pixelsmith.errors import UserError
 
-LOSS = re.compile(r"\bloss (nan|inf|-?\d+(?:\.\d+)?(?:e[-+]?\d+)?)")
 MAX_REDRAWS = 100  # the curve is redrawn every total/100 steps (and at the last step)
 SAMPLE_WIDTH = 160  # px
 CHART_HEIGHT = 160  # px
-
-
-def loss_of(label: str) -> float | None:
-    """The loss in a progress label ('training step, loss 0.1234'), or None."""
-    found = LOSS.search(label)
-    return float(found.group(1)) if found else None
 
 
 def clock(seconds: float) -> str:
@@ -54,14 +45,11 @@ class TrainingView:
         self.store, self.name = ConceptStore(data_dir), name
         self.points: list[tuple[str, int, float]] = []
         self.samples: list[str] = []
-        self._phase: tuple[str, int, float] | None = None  # phase, its first step, when
         self._record_seen: tuple[int, int, int] | None = None
 
     def update(self, event: ev.StepProgress) -> None:
         """One progress event: move the bar; add the loss to the curve; pick up new samples."""
-        phase = event.label.split(" step")[0]
-        loss = loss_of(event.label)
-        eta = self._eta(phase, event)
+        phase, loss, eta = event.label.split(" step")[0], event.loss, event.eta_seconds
         text = f"{phase} {event.step}/{event.total}"
         if loss is not None:
             self.points.append((phase, event.step, loss))
@@ -82,16 +70,6 @@ class TrainingView:
         """Training ended: the step's own record (curve and samples) replaces the live ones."""
         self.chart.empty()
         self.gallery.empty()
-
-    def _eta(self, phase: str, event: ev.StepProgress) -> float | None:
-        """Seconds left in this phase at the pace since its first event (None at first)."""
-        now = time.perf_counter()
-        if self._phase is None or self._phase[0] != phase:
-            self._phase = (phase, event.step, now)
-            return None
-        _, first, since = self._phase
-        done = event.step - first
-        return (now - since) / done * (event.total - event.step) if done > 0 else None
 
     def _pick_up_samples(self) -> None:
         """Show the concept's samples when its record changed on disk (a stat per event)."""
