@@ -95,3 +95,14 @@ def cat_photo() -> Image.Image:
     from skimage import data
 
     return Image.fromarray(data.chelsea(), "RGB")
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """One torch thread for a module: as fast for the tiny models, kinder to a shared 2-core box."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

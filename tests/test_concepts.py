@@ -39,13 +39,7 @@ FAST = dict(
 )
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _one_thread():
-    """One torch thread: as fast for these tiny models, and kinder to a shared 2-core box."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _photos(folder: Path, sizes=((64, 64), (72, 64), (64, 80), (96, 96))) -> Path:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 
 from pixelsmith.agent.offline import normalise
 from pixelsmith.config import PreviewSettings
@@ -13,13 +12,7 @@ from pixelsmith.runtime import ModelRegistry
 from pixelsmith.testing import noise_image
 from pixelsmith.tools import MemoryStore, ToolContext, default_tools
 
-
-@pytest.fixture(scope="module", autouse=True)
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _call(ctx: ToolContext, name: str, **arguments):
