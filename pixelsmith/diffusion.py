@@ -47,6 +47,7 @@ class DiffusionParams(BaseModel):
 class Sampling:
     """What one pipeline call runs with, once the concept and preview mode are applied."""
 
+    pipeline: Any
     prompt: str
     steps: int
     guidance_scale: float
@@ -153,18 +154,15 @@ def concept_applied(ctx: ToolContext, pipeline: Any, prompt: str, concept: str |
 
 @contextmanager
 def prepared(ctx: ToolContext, pipeline: Any, params: DiffusionParams, role: str) -> Iterator[Sampling]:
-    """The pipeline ready for one call, under its lock: the concept's LoRA in (and its
-    phrase in the prompt) and, for a preview, the LCM-LoRA and scheduler with the preview's
-    steps and guidance. Everything is undone when the block ends."""
+    """The pipeline to call, under its lock, with the concept's LoRA in (and its phrase in
+    the prompt) for the block. A preview runs on the role's preview pipeline (LCM-LoRA
+    fused, LCM scheduler) with the preview's steps and guidance."""
+    steps, guidance = params.num_inference_steps, params.guidance_scale
+    if params.preview:
+        pipeline = ctx.models.preview_pipeline(role)
+        steps, guidance = ctx.settings.preview.steps, ctx.settings.preview.guidance_scale
     with concept_applied(ctx, pipeline, params.prompt, params.concept, role) as prompt:
-        if not params.preview:
-            yield Sampling(prompt, params.num_inference_steps, params.guidance_scale)
-            return
-        from pixelsmith.preview import lcm_applied
-
-        preview = ctx.settings.preview
-        with lcm_applied(pipeline, ctx.models.lcm_lora()):
-            yield Sampling(prompt, preview.steps, preview.guidance_scale)
+        yield Sampling(pipeline, prompt, steps, guidance)
 
 
 def native_size(pipeline: Any) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 
 from pixelsmith.agent.offline import normalise
 from pixelsmith.config import PreviewSettings
@@ -31,7 +32,7 @@ def _steps(ctx: ToolContext) -> list[int]:
 
 
 @pytest.mark.parametrize("tool", ["generate", "inpaint"])
-def test_a_preview_runs_the_lcm_steps_and_leaves_the_pipeline_as_it_was(tiny_registry, tool):
+def test_a_preview_runs_the_lcm_steps_on_its_own_unet_copy(tiny_registry, tool):
     store = MemoryStore()
     image = store.add("image", noise_image(96, 64, seed=1))
     mask = np.zeros((64, 96), bool)
@@ -39,20 +40,42 @@ def test_a_preview_runs_the_lcm_steps_and_leaves_the_pipeline_as_it_was(tiny_reg
     args = dict(prompt="a lighthouse", seed=3, num_inference_steps=4, guidance_scale=1.0)
     if tool == "inpaint":
         args |= dict(image=image, mask=store.add("mask", mask))
+    role = "generator" if tool == "generate" else "inpainter"
     ctx = ToolContext(tiny_registry, store)
-    pipeline = tiny_registry.get("generator" if tool == "generate" else "inpainter")
-    scheduler = type(pipeline.scheduler)
+    pipeline = tiny_registry.get(role)
+    weights = {k: v.clone() for k, v in pipeline.unet.state_dict().items()}
     plain = np.asarray(_call(ctx, tool, **args).images[0])
     totals = _steps(ctx)
     draft = np.asarray(_call(ctx, tool, **args, preview=True).images[0])
     assert set(totals) == {4}  # the preview's steps, reported as progress
     assert np.abs(draft.astype(int) - plain).max() > 0  # the LCM-LoRA and scheduler were in
-    # Afterwards: the scheduler is back, no LoRA layers are left, the same seed gives the same pixels.
-    assert type(pipeline.scheduler) is scheduler and not _lora_keys(pipeline)
+    # The preview pipeline: the LoRA fused into a UNet copy, the rest shared.
+    preview = tiny_registry.preview_pipeline(role)
+    assert type(preview.scheduler).__name__ == "LCMScheduler" and not _lora_keys(preview)
+    assert preview.unet is not pipeline.unet and preview.vae is pipeline.vae
+    assert preview.text_encoder is pipeline.text_encoder
+    fused = preview.unet.state_dict()
+    assert fused.keys() == weights.keys()
+    changed = [k for k, v in fused.items() if not torch.equal(v, weights[k])]
+    assert any("conv1" in k for k in changed) and any("attn1.to_q" in k for k in changed)
+    # The shared pipeline is untouched: same weights, scheduler, pixels.
+    assert type(pipeline.scheduler).__name__ != "LCMScheduler" and not _lora_keys(pipeline)
+    assert all(torch.equal(v, weights[k]) for k, v in pipeline.unet.state_dict().items())
     assert np.array_equal(np.asarray(_call(ctx, tool, **args).images[0]), plain)
-    # A second preview repeats the first exactly and does not read the LoRA file again.
+    # A second preview repeats the first exactly; nothing is read or built again.
     assert np.array_equal(np.asarray(_call(ctx, tool, **args, preview=True).images[0]), draft)
     assert tiny_registry.load_counts["lcm_lora"] == 1
+    assert tiny_registry.load_counts[f"{role} preview"] == 1
+
+
+def test_the_preview_copy_is_dropped_with_its_role_and_counts_in_the_budget(tiny_settings):
+    registry = ModelRegistry(tiny_settings)
+    preview = registry.preview_pipeline("generator")
+    assert registry.sizes["generator preview"] > 0
+    registry.unload("generator")
+    assert "generator preview" not in registry.sizes
+    assert registry.preview_pipeline("generator") is not preview
+    assert registry.load_counts["generator preview"] == 2 and registry.load_counts["lcm_lora"] == 1
 
 
 def test_preview_steps_and_guidance_come_from_the_settings(tiny_settings):

@@ -47,7 +47,7 @@ def _adapters(pipeline: Any) -> list[str]:
     )
 
 
-def active_adapters(pipeline: Any) -> list[str]:
+def _active(pipeline: Any) -> list[str]:
     """The LoRA adapters switched on in `pipeline`'s UNet."""
     return list(pipeline.get_active_adapters()) if _adapters(pipeline) else []
 
@@ -74,7 +74,7 @@ def applied(
         yield []
         return
     with pipeline_lock(pipeline):
-        before = active_adapters(pipeline)
+        before = _active(pipeline)
         ours: list[str] = []
         try:
             for concept in concepts:
@@ -86,7 +86,7 @@ def applied(
             pipeline.set_adapters(names, adapter_weights=[scale] * len(names))
             yield names
         finally:
-            remove_adapters(pipeline, ours, before)
+            _remove(pipeline, ours, before)
 
 
 def _load(pipeline: Any, concept: Concept, role: str, name: str) -> None:
@@ -103,7 +103,7 @@ def _load(pipeline: Any, concept: Concept, role: str, name: str) -> None:
         ) from None
 
 
-def remove_adapters(pipeline: Any, names: list[str], before: list[str]) -> None:
+def _remove(pipeline: Any, names: list[str], before: list[str]) -> None:
     """Delete adapters `names`, switch `before` back on, and unload LoRA layers when none is left."""
     loaded = _adapters(pipeline)
     mine = [n for n in names if n in loaded]

@@ -39,6 +39,7 @@ class ModelRegistry:
         self._load_lock = threading.RLock()
         self._lcm_lock = threading.Lock()
         self._lcm: dict[str, Any] | None = None
+        self._previews: dict[str, Any] = {}  # role -> its preview pipeline (LCM-LoRA fused in)
 
     def get(self, role: Role) -> Any:
         """The loaded model of `role`; loads it on first use."""
@@ -78,6 +79,24 @@ class ModelRegistry:
                 self.load_counts["lcm_lora"] += 1
             return self._lcm
 
+    def preview_pipeline(self, role: Role) -> Any:
+        """`role`'s pipeline for previews: a copy of its UNet with the LCM-LoRA fused in, the
+        LCM scheduler, every other part shared; built on first use, dropped with the role.
+        Its UNet copy counts towards the memory budget as "<role> preview"."""
+        from pixelsmith.preview import fused_preview
+
+        base = self.get(role)
+        with self._load_lock:
+            preview = self._previews.get(role)
+            if preview is None:
+                start = time.perf_counter()
+                preview = self._previews[role] = fused_preview(base, self.lcm_lora())
+                self.load_seconds[f"{role} preview"] = time.perf_counter() - start
+                self.load_counts[f"{role} preview"] += 1
+                self.sizes[f"{role} preview"] = model_bytes(preview.unet)
+                self._enforce_budget(keep=role)
+            return preview
+
     def warm_up(self, roles: tuple[str, ...]) -> threading.Thread:
         """Load `roles` in a background thread; a request meanwhile waits on the load lock.
 
@@ -108,6 +127,8 @@ class ModelRegistry:
             if self._models.pop(role, None) is not None:
                 self.sizes.pop(role, None)
                 self.evictions[role] += 1
+            if self._previews.pop(role, None) is not None:
+                self.sizes.pop(f"{role} preview", None)
         _free_device_memory()
 
     def evict_all(self, *, keep: list[str] | tuple[str, ...] = ()) -> None:

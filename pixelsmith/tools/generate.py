@@ -47,7 +47,7 @@ def run(inputs: Input, ctx: ToolContext) -> Output:
         torch.inference_mode(),
         prepared(ctx, pipeline, inputs, "generator") as run,
     ):
-        result = pipeline(
+        result = run.pipeline(
             prompt=run.prompt,
             negative_prompt=inputs.negative_prompt or None,
             width=inputs.width or size,

@@ -72,7 +72,7 @@ def inpaint_image(
     seed = resolve_seed(params.seed)
     n = params.num_candidates
     with device_errors(tool), torch.inference_mode(), prepared(ctx, pipeline, params, "inpainter") as run:
-        result = pipeline(
+        result = run.pipeline(
             prompt=[run.prompt] * n,
             negative_prompt=[params.negative_prompt] * n if params.negative_prompt else None,
             image=[crop_in] * n,
