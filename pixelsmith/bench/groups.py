@@ -153,7 +153,7 @@ class Bench:
         plain = self.time(lambda: ran.append(plain_inpaint(pipeline, crop, crop_mask, steps, **work)))
         detail = {"photo": list(photo.size), "work_size": list(work.values()), "steps_run": ran[-1]}
         label = f"inpaint {work['width']}x{work['height']}"
-        self.tool("inpaint", **args, preview=True)  # the LCM-LoRA read once, as in a session
+        self.tool("inpaint", **args, preview=True)  # the preview pipeline is built once per session
         draft = self.time(lambda: self.tool("inpaint", **args, preview=True))
         preview = self.models.settings.preview
         return [

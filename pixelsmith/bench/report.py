@@ -13,7 +13,7 @@ NOTES = {  # what each plain figure is, printed under the table
     "sam.click": "plain: SamProcessor + a full SamModel forward per click",
     "sam.clicks_total": "the first pixelsmith click encodes the image, the others reuse it",
     "inpaint.seconds": "plain: StableDiffusionInpaintPipeline defaults on the same crop and work size",
-    "inpaint.preview": "preview=true: LCM-LoRA in and out per call, LCMScheduler; plain: as above",
+    "inpaint.preview": "preview=true: a UNet copy with the LCM-LoRA fused, LCMScheduler; plain: as above",
     "turn.seconds": "plain: the same three calls with transformers/diffusers alone, pipeline defaults",
     "loads.count": "plain: every request loads the models it needs",
     "loads.seconds": "plain: turns x each role's measured load",
