@@ -85,6 +85,11 @@ class ModelRegistry:
         Its UNet copy counts towards the memory budget as "<role> preview"."""
         from pixelsmith.preview import fused_preview
 
+        if self.settings.cpu_offload and self.device.type == "cuda":
+            raise UserError(
+                "previews need a second UNet on the GPU, which cpu_offload is there to avoid; "
+                "turn cpu_offload off to use preview mode"
+            )
         base = self.get(role)
         with self._load_lock:
             preview = self._previews.get(role)
