@@ -1,6 +1,6 @@
 """`pixelsmith serve`: the model deployments on a Ray cluster, up until Ctrl-C.
 
-Each model role becomes one Ray Serve deployment (see `pixelsmith.runtime.ray_executor`).
+Each model role becomes one Ray Serve deployment (see `pixelsmith.runtime.ray_deploy`).
 The UI and `chat` then use them with `PIXELSMITH_EXECUTOR=ray` on a machine of the
 cluster, or `PIXELSMITH_EXECUTOR=ray://HEAD:10001` from elsewhere.
 """
@@ -49,7 +49,7 @@ def serve_command(
         import ray
         from ray import serve
 
-        from pixelsmith.runtime import ray_executor as rx
+        from pixelsmith.runtime import ray_deploy as rx
     except ImportError:
         raise UserError("`pixelsmith serve` needs Ray Serve: pip install 'pixelsmith[ray]'") from None
     current = scaled(settings(), replicas=replicas, gpu_fraction=gpu_fraction)

@@ -259,3 +259,30 @@ def test_a_deployment_without_room_is_reported_and_removed(executors, tiny_confi
     ):
         start_deployments(settings, ["segmenter"], timeout=2)
     assert "segmenter" not in running_roles()
+
+
+def test_sessions_take_turns_at_a_busy_deployment(executors):
+    """One session's burst of six does not starve another's single call sent after it."""
+    _, remote = executors
+    store, image, mask = _store()
+    args = {"image": image, "mask": mask, "prompt": "x", "seed": 1, "num_inference_steps": 2}
+    burst = [remote.submit(ToolCall("inpaint", args, store, "batch")) for _ in range(6)]
+    click = remote.submit(ToolCall("inpaint", args, store, "click"))
+    finished: list[str] = []
+    lock = threading.Lock()
+
+    def wait(job, who: str) -> None:
+        job.result(timeout=120)
+        with lock:
+            finished.append(who)
+
+    waiters = [threading.Thread(target=wait, args=(j, f"batch-{i}")) for i, j in enumerate(burst)]
+    waiters.append(threading.Thread(target=wait, args=(click, "click")))
+    for waiter in waiters:
+        waiter.start()
+    for waiter in waiters:
+        waiter.join(timeout=180)
+    assert sorted(finished) == sorted(["click", *(f"batch-{i}" for i in range(6))])
+    # one inpainter replica: batch-0 runs, then the sessions alternate (batch-1, click, ...)
+    assert finished.index("click") < finished.index("batch-5")
+    assert finished.index("click") <= 2, finished

@@ -1,20 +1,24 @@
-"""Ray Serve executor: each model role is a deployment, and a tool call runs on its role's replicas.
+"""Ray executor: each model role is a Ray Serve deployment, and a tool call runs on its role's replicas.
 
 `RayExecutor` keeps `LocalExecutor`'s interface (`submit` -> `JobHandle` with `progress()`,
 `result()`, `cancel()`). A call is routed by the first role of its tool in `TOOL_ROLES`;
 tools that need no model (`refine_mask`) run here in the caller. Replicas never see the
-caller's store: the artifacts a call names are read here and shipped with the call
-(`pixelsmith.runtime.ray_replica`). A replica streams progress back as the tool reports it
-(through a `ProgressBoard` actor under Ray Client, which cannot stream), and cancelling the
-job cancels the Serve request, which sets the tool's stop flag (diffusion stops at the next
-step). Serve queues requests per replica (`max_ongoing_requests=1`, like one GPU worker) in
-arrival order: the per-session fairness of `LocalExecutor`'s queue is not reproduced here.
+caller's store: the artifacts a call names are read here and
+shipped with the call (`pixelsmith.runtime.ray_replica`). A replica streams progress back
+as the tool reports it (through a `ProgressBoard` actor under Ray Client, which cannot
+stream), and cancelling the job cancels the Serve request, which sets the tool's stop flag
+(diffusion stops at the next step).
+
+Fairness: Serve answers requests in arrival order, so the executor keeps them here in a
+`FairQueue` per role (the local executor's) and sends at most `capacity` of them at a
+time, enough to keep every replica busy; the next one is picked round robin across
+sessions, so one session's batch of twenty does not starve another's click. The turns
+are per executor (per UI or CLI process); callers in other processes share the replicas
+in Serve's arrival order.
 """
 
 from __future__ import annotations
 
-import math
-import os
 import threading
 import time
 import uuid
@@ -25,146 +29,35 @@ import ray
 from ray import serve
 from ray.serve.exceptions import RequestCancelledError
 
-from pixelsmith.config import ROLES, Settings
+from pixelsmith.config import Settings
 from pixelsmith.errors import InterruptedError_, UserError
-from pixelsmith.runtime.executor import TOOL_ROLES, JobHandle, ToolCall
+from pixelsmith.runtime.executor import FairQueue, JobHandle, ToolCall
+from pixelsmith.runtime.ray_deploy import (  # noqa: F401  (the deployment API, re-exported)
+    APP_PREFIX,
+    DEFAULT_GPU_FRACTION,
+    READY_TIMEOUT_S,
+    SERVED_ROLES,
+    app_name,
+    capacity,
+    connect,
+    cpus_needed,
+    deployment_options,
+    running_roles,
+    start_deployments,
+)
 from pixelsmith.runtime.ray_replica import (
-    ModelServer,
     Outcome,
     ProgressBoard,
     ShippedStore,
-    Started,
     ToolRequest,
+    follow,
     role_of,
     run_tool,
     ship,
 )
 from pixelsmith.runtime.registry import ModelRegistry
-from pixelsmith.tools import Progress, ToolContext, default_tools
+from pixelsmith.tools import ToolContext, default_tools
 from pixelsmith.tools.registry import ToolRegistry
-
-APP_PREFIX = "pixelsmith-"
-# GPU share per replica where the cluster has GPUs and the settings give none: one of each fits a card.
-DEFAULT_GPU_FRACTION = dict(inpainter=0.35, generator=0.35, segmenter=0.1, detector=0.1, ranker=0.1)
-SERVED_ROLES = tuple(dict.fromkeys(roles[0] for roles in TOOL_ROLES.values()))
-READY_TIMEOUT_S = 300.0
-
-
-def app_name(role: str) -> str:
-    return f"{APP_PREFIX}{role}"
-
-
-def connect(address: str | None = None, *, local_cpus: float | None = None) -> bool:
-    """Join Ray: `address` ('auto', 'ray://HOST:PORT'), else this machine's cluster, else a new one.
-
-    A new local cluster gets at least `local_cpus` logical CPUs, so that every replica can
-    be placed on a small machine. True when this process started the cluster (it ends
-    with the process).
-    """
-    if ray.is_initialized():
-        return False
-    if address is not None:
-        try:
-            ray.init(address=address)
-        except ConnectionError as err:
-            raise UserError(
-                f"cannot join the Ray cluster at {address!r} ({err}); is `ray start --head` running?"
-            ) from None
-        return False
-    try:
-        ray.init(address="auto")
-        return False
-    except ConnectionError:
-        cpus = max(os.cpu_count() or 1, math.ceil(local_cpus or 0))
-        ray.init(address="local", num_cpus=cpus, include_dashboard=False, _node_ip_address="127.0.0.1")
-        return True
-
-
-def cpus_needed(settings: Settings, roles: tuple[str, ...] | list[str] = SERVED_ROLES) -> float:
-    """Logical CPUs that the deployments of `roles` reserve at their minimum size."""
-    return sum(getattr(settings.serve, r).num_cpus * getattr(settings.serve, r).replicas for r in roles)
-
-
-def deployment_options(settings: Settings, role: str, *, gpus: bool) -> dict[str, Any]:
-    """Serve options of `role`'s deployment from `settings.serve.<role>`."""
-    scaling = getattr(settings.serve, role)
-    fraction = scaling.gpu_fraction
-    if fraction is None:
-        fraction = DEFAULT_GPU_FRACTION.get(role, 0.1) if gpus else 0.0
-    options: dict[str, Any] = {
-        "name": app_name(role),
-        "ray_actor_options": {"num_gpus": fraction, "num_cpus": scaling.num_cpus},
-    }
-    if scaling.max_replicas and scaling.max_replicas > scaling.replicas:
-        options["autoscaling_config"] = {
-            "min_replicas": scaling.replicas,
-            "max_replicas": scaling.max_replicas,
-            "target_ongoing_requests": 1,
-        }
-    else:
-        options["num_replicas"] = scaling.replicas
-    return options
-
-
-def running_roles() -> list[str]:
-    """The roles whose pixelsmith deployment runs (or is starting) on the cluster."""
-    serve.start(proxy_location="Disabled")
-    apps = serve.status().applications
-    return [r for r in ROLES if app_name(r) in apps and apps[app_name(r)].status in ("RUNNING", "DEPLOYING")]
-
-
-def start_deployments(
-    settings: Settings,
-    roles: tuple[str, ...] | list[str] = SERVED_ROLES,
-    *,
-    tools: ToolRegistry | None = None,
-    update: bool = False,
-    timeout: float = READY_TIMEOUT_S,
-) -> None:
-    """Start the deployments of `roles` (all of them with `update`, else those not running).
-
-    They start side by side; a deployment not running after `timeout` seconds (no room for
-    its replicas, say) is removed again and reported as a `UserError`. Needs `connect()`.
-    """
-    for role in roles:
-        if role not in ROLES:
-            raise UserError(f"unknown model role {role!r}; choose from {', '.join(SERVED_ROLES)}")
-    running = set(running_roles())
-    gpus = ray.cluster_resources().get("GPU", 0) > 0
-    started = {r: deployment_options(settings, r, gpus=gpus) for r in roles if update or r not in running}
-    for role in running & set(started):
-        serve.delete(app_name(role))  # replaced, not rolled: its GPU share is free for the new one
-    for role, options in started.items():
-        server = ModelServer.options(**options)
-        serve._run(
-            server.bind(settings, role, tools), _blocking=False, name=app_name(role), route_prefix=None
-        )
-    _wait_running({app_name(r): o["ray_actor_options"] for r, o in started.items()}, timeout)
-
-
-def _wait_running(needs: dict[str, dict[str, float]], timeout: float) -> None:
-    """Wait until every app in `needs` ({name: resources per replica}) runs; else remove them."""
-    deadline = time.monotonic() + timeout
-    while needs:
-        apps = serve.status().applications
-        waiting = [n for n in needs if n not in apps or apps[n].status != "RUNNING"]
-        failed = [n for n in waiting if n in apps and apps[n].status == "DEPLOY_FAILED"]
-        if not waiting:
-            return
-        if failed or time.monotonic() > deadline:
-            name = (failed or waiting)[0]
-            app = apps.get(name)
-            said = " ".join([app.message, *(d.message for d in app.deployments.values())]) if app else ""
-            state = getattr(app.status, "value", app.status) if app else "missing"
-            for other in waiting:
-                serve.delete(other, _blocking=False)
-            need, free = needs[name], ray.available_resources()
-            raise UserError(
-                f"the Ray Serve deployment {name} did not start within {timeout:g} s ({state}); each "
-                f"replica needs {need['num_cpus']:g} CPU and {need['num_gpus']:g} GPU, the cluster has "
-                f"{free.get('CPU', 0):g} CPU and {free.get('GPU', 0):g} GPU free. {said}".strip()
-            )
-        time.sleep(0.2)
 
 
 class RayExecutor:
@@ -175,6 +68,8 @@ class RayExecutor:
     models they were started with, and nothing is deployed unless `deploy=True`; on a
     fresh cluster the deployments of `roles` are started. `stream=False` polls progress
     from a board actor as under Ray Client (the default there, where Serve cannot stream).
+    Each served role gets `capacity(settings, role)` dispatch threads that take its calls
+    from a `FairQueue`; model-free tools start at once.
     """
 
     def __init__(
@@ -204,18 +99,38 @@ class RayExecutor:
         self._active: dict[int, tuple[JobHandle, Any]] = {}
         self._lock = threading.Lock()
         self._closed = threading.Event()
-        self._watcher = threading.Thread(target=self._watch, name="pixelsmith-ray-cancel", daemon=True)
-        self._watcher.start()
+        self._threads = [threading.Thread(target=self._watch, name="pixelsmith-ray-cancel", daemon=True)]
+        # Calls wait here, in turns across sessions, for one of their role's dispatch threads.
+        self.queues = {role: FairQueue() for role in self.handles}
+        for role, jobs in self.queues.items():
+            for i in range(capacity(settings, role)):
+                slot = threading.Thread(target=self._dispatch, args=(jobs,), name=f"pixelsmith-{role}-{i}")
+                self._threads.append(slot)
+        for thread in self._threads:
+            thread.daemon = True
+            thread.start()
 
     def submit(self, call: ToolCall, *, cancel: threading.Event | None = None) -> JobHandle:
+        """Queue `call` in its role's fair queue (a model-free tool starts at once)."""
         job = JobHandle(call, cancel_event=cancel or threading.Event())
-        name = f"pixelsmith-ray-{job.id}"
-        threading.Thread(target=self._drive, args=(job,), name=name, daemon=True).start()
+        role = role_of(call.tool)
+        if role in self.queues:
+            self.queues[role].push(job)
+        else:
+            name = f"pixelsmith-ray-{job.id}"
+            threading.Thread(target=self._drive, args=(job,), name=name, daemon=True).start()
         return job
 
     def shutdown(self) -> None:
-        """Stop watching for cancellations; the deployments stay up for other callers."""
+        """Send what is queued, then stop; the deployments stay up for other callers."""
+        for jobs in self.queues.values():
+            jobs.close()
         self._closed.set()
+
+    def _dispatch(self, jobs: FairQueue) -> None:
+        """One in-flight request of a role: the next queued call, round robin across sessions."""
+        while (job := jobs.pop()) is not None:
+            self._drive(job)
 
     def _drive(self, job: JobHandle) -> None:
         if job.cancel_event.is_set():
@@ -258,7 +173,7 @@ class RayExecutor:
         with self._lock:
             self._active[job.id] = (job, response)
         try:
-            outcome = self._follow(job, items)
+            outcome = follow(job, items)
         except RequestCancelledError:
             if job.status == "running":
                 raise InterruptedError_("stopped by the user; nothing was changed") from None
@@ -271,18 +186,6 @@ class RayExecutor:
         if outcome.error is not None:
             raise outcome.error
         return outcome.output
-
-    @staticmethod
-    def _follow(job: JobHandle, items: Iterator[Any]) -> Outcome | None:
-        """Pass a replica's records on to `job`; the `Outcome`, once it comes."""
-        for item in items:
-            if isinstance(item, Started):
-                job.status = "running"
-            elif isinstance(item, Progress):
-                job._events.put(item)
-            elif isinstance(item, Outcome):
-                return item
-        return None
 
     def _posted(self, response: Any, key: str) -> Iterator[Any]:
         """The records a replica posts to the board (Ray Client), polled every 0.1 s."""
@@ -300,11 +203,15 @@ class RayExecutor:
             self._board.take.remote(key)  # drop what a cancelled request left behind
 
     def _watch(self) -> None:
-        """Cancel the Serve request of every job whose stop flag is set (checked every 50 ms)."""
+        """Cancel the Serve request of every job whose stop flag is set (checked every 50 ms),
+        until shut down with nothing queued or in flight."""
         cancelled: set[int] = set()
-        while not self._closed.wait(0.05):
+        while True:
+            time.sleep(0.05)
             with self._lock:
                 active = list(self._active.items())
+            if self._closed.is_set() and not active and not any(map(len, self.queues.values())):
+                return
             for job_id, (job, response) in active:
                 if job.cancel_event.is_set() and job_id not in cancelled:
                     cancelled.add(job_id)

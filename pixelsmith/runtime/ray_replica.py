@@ -3,7 +3,8 @@
 The caller (`pixelsmith.runtime.ray_executor`) reads the artifacts a call names and ships
 them in a `ShippedStore`; `ModelServer.run` streams `Started`, the tool's `Progress`
 records and one `Outcome`. Where Serve cannot stream (Ray Client), `run_posted` posts the
-same records to a `ProgressBoard` actor that the caller polls.
+same records to a `ProgressBoard` actor that the caller polls (concept training, a Ray
+task, posts there too, and reads its stop flag from it).
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ import pickle
 import re
 import threading
 import traceback
+from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import ray
@@ -29,6 +32,7 @@ from pixelsmith.tools.base import ArtifactStore
 from pixelsmith.tools.registry import ToolRegistry
 
 ARTIFACT_ID = re.compile(r"^(image|mask|detection)-\d+$")
+MAX_ONGOING_REQUESTS = 1  # per replica: one request at a time, like the local executor's GPU worker
 
 
 def role_of(tool: str) -> str | None:
@@ -60,11 +64,14 @@ class ShippedStore(MemoryStore):
     """The artifacts one call reads, under their ids in the caller's store; pickled to the replica.
 
     An id the caller's store refused raises that store's own error here, if a tool asks for it.
+    `data_dir` is the caller session's data folder (where concepts live), if its store has one;
+    under Ray it must be on storage that every node mounts at the same path.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, data_dir: Path | None = None) -> None:
         super().__init__()
         self._refused: dict[str, UserError] = {}
+        self.data_dir = data_dir
 
     def put(self, artifact_id: str, value: Any) -> None:
         self._items[artifact_id] = value
@@ -88,7 +95,7 @@ def ship(inputs: BaseModel, store: ArtifactStore) -> ShippedStore:
     prompt may look like an id); the replica raises the store's error if the tool uses it.
     """
     readers = {"image": store.image, "mask": store.mask, "detection": store.detections}
-    shipped = ShippedStore()
+    shipped = ShippedStore(getattr(store, "data_dir", None))
     for value in _strings(inputs.model_dump()):
         match = ARTIFACT_ID.match(value)
         if match and value not in shipped.ids():
@@ -131,6 +138,19 @@ class Outcome:
     error: BaseException | None = None
 
 
+def follow(job: Any, items: Iterator[Any]) -> Outcome | None:
+    """Pass the records of a replica or a training task on to `job` (a `JobHandle`); the
+    `Outcome`, once it comes."""
+    for item in items:
+        if isinstance(item, Started):
+            job.status = "running"
+        elif isinstance(item, Progress):
+            job._events.put(item)
+        elif isinstance(item, Outcome):
+            return item
+    return None
+
+
 def run_tool(tools: ToolRegistry, models: ModelRegistry, request: ToolRequest, ctx: ToolContext) -> Any:
     """Validate and run one call; one retry with the replica's other models evicted on OOM."""
     tool = tools.get(request.tool)
@@ -142,7 +162,7 @@ def run_tool(tools: ToolRegistry, models: ModelRegistry, request: ToolRequest, c
         return tool.run(inputs, ctx)
 
 
-@serve.deployment(max_ongoing_requests=1)
+@serve.deployment(max_ongoing_requests=MAX_ONGOING_REQUESTS)
 class ModelServer:
     """One model role's replica: a registry restricted to the role, loaded on first use."""
 
@@ -190,10 +210,10 @@ class ModelServer:
         try:
             return Outcome(output=run_tool(self.tools, self.models, request, ctx))
         except BaseException as err:  # handed to the caller, who raises it
-            return Outcome(error=_portable(err))
+            return Outcome(error=portable(err))
 
 
-def _portable(err: BaseException) -> BaseException:
+def portable(err: BaseException) -> BaseException:
     """`err` with its replica traceback as a note, or a RuntimeError where it cannot be pickled."""
     if not isinstance(err, UserError) and hasattr(err, "add_note"):
         err.add_note("on the Ray replica:\n" + "".join(traceback.format_exception(err)))
@@ -206,13 +226,26 @@ def _portable(err: BaseException) -> BaseException:
 
 @ray.remote(num_cpus=0)
 class ProgressBoard:
-    """Records that replicas post per request key and callers take (for Ray Client callers)."""
+    """Records that replicas and training tasks post per request key and callers take; and
+    per key a stop flag that the caller sets and a training task reads."""
 
     def __init__(self) -> None:
         self._items: dict[str, list[Any]] = {}
+        self._stopped: set[str] = set()
 
     def post(self, key: str, item: Any) -> None:
         self._items.setdefault(key, []).append(item)
 
     def take(self, key: str) -> list[Any]:
         return self._items.pop(key, [])
+
+    def stop(self, key: str) -> None:
+        self._stopped.add(key)
+
+    def stopped(self, key: str) -> bool:
+        return key in self._stopped
+
+    def forget(self, key: str) -> None:
+        """Drop what a finished (or abandoned) request left behind."""
+        self._items.pop(key, None)
+        self._stopped.discard(key)
