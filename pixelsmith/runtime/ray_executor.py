@@ -2,19 +2,20 @@
 
 `RayExecutor` keeps `LocalExecutor`'s interface (`submit` -> `JobHandle` with `progress()`,
 `result()`, `cancel()`). A call is routed by the first role of its tool in `TOOL_ROLES`;
-tools that need no model (`refine_mask`) run here in the caller. Replicas never see the
-caller's store: the artifacts a call names are read here and
+tools that need no model (`refine_mask`) run here in the caller, and concept training
+runs as a Ray task of its own (`pixelsmith.runtime.ray_training`), not on a replica.
+Replicas never see the caller's store: the artifacts a call names are read here and
 shipped with the call (`pixelsmith.runtime.ray_replica`). A replica streams progress back
 as the tool reports it (through a `ProgressBoard` actor under Ray Client, which cannot
 stream), and cancelling the job cancels the Serve request, which sets the tool's stop flag
 (diffusion stops at the next step).
 
-Fairness: Serve answers requests in arrival order, so the executor keeps them here in a
-`FairQueue` per role (the local executor's) and sends at most `capacity` of them at a
-time, enough to keep every replica busy; the next one is picked round robin across
-sessions, so one session's batch of twenty does not starve another's click. The turns
-are per executor (per UI or CLI process); callers in other processes share the replicas
-in Serve's arrival order.
+Fairness: Serve knows no sessions (requests waiting for a busy replica are taken in no
+particular order), so the executor keeps them here in a `FairQueue` per role (the local
+executor's) and sends at most `capacity` of them at a time, enough to keep every replica
+busy; the next one is picked round robin across sessions, so one session's batch of
+twenty does not starve another's click. The turns are per executor (per UI or CLI
+process); callers in other processes share the replicas without turns.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ from pixelsmith.runtime.ray_replica import (
     run_tool,
     ship,
 )
+from pixelsmith.runtime.ray_training import TRAINING_TOOLS, Trainings
 from pixelsmith.runtime.registry import ModelRegistry
 from pixelsmith.tools import ToolContext, default_tools
 from pixelsmith.tools.registry import ToolRegistry
@@ -69,7 +71,7 @@ class RayExecutor:
     fresh cluster the deployments of `roles` are started. `stream=False` polls progress
     from a board actor as under Ray Client (the default there, where Serve cannot stream).
     Each served role gets `capacity(settings, role)` dispatch threads that take its calls
-    from a `FairQueue`; model-free tools start at once.
+    from a `FairQueue`; training calls and model-free tools start at once.
     """
 
     def __init__(
@@ -99,6 +101,7 @@ class RayExecutor:
         self._active: dict[int, tuple[JobHandle, Any]] = {}
         self._lock = threading.Lock()
         self._closed = threading.Event()
+        self._trainings = Trainings(settings, tools, board=self._board)
         self._threads = [threading.Thread(target=self._watch, name="pixelsmith-ray-cancel", daemon=True)]
         # Calls wait here, in turns across sessions, for one of their role's dispatch threads.
         self.queues = {role: FairQueue() for role in self.handles}
@@ -110,15 +113,19 @@ class RayExecutor:
             thread.daemon = True
             thread.start()
 
-    def submit(self, call: ToolCall, *, cancel: threading.Event | None = None) -> JobHandle:
-        """Queue `call` in its role's fair queue (a model-free tool starts at once)."""
+    def submit(
+        self, call: ToolCall, *, cancel: threading.Event | None = None, resume: bool = False
+    ) -> JobHandle:
+        """Queue `call`. `resume=True` (training tools only) continues a stopped concept."""
+        if resume and call.tool not in TRAINING_TOOLS:
+            raise ValueError(f"resume applies to {', '.join(sorted(TRAINING_TOOLS))}, not {call.tool!r}")
         job = JobHandle(call, cancel_event=cancel or threading.Event())
         role = role_of(call.tool)
-        if role in self.queues:
+        if call.tool not in TRAINING_TOOLS and role in self.queues:
             self.queues[role].push(job)
         else:
             name = f"pixelsmith-ray-{job.id}"
-            threading.Thread(target=self._drive, args=(job,), name=name, daemon=True).start()
+            threading.Thread(target=self._drive, args=(job, resume), name=name, daemon=True).start()
         return job
 
     def shutdown(self) -> None:
@@ -132,13 +139,16 @@ class RayExecutor:
         while (job := jobs.pop()) is not None:
             self._drive(job)
 
-    def _drive(self, job: JobHandle) -> None:
+    def _drive(self, job: JobHandle, resume: bool = False) -> None:
         if job.cancel_event.is_set():
             job._finish("cancelled", error=InterruptedError_("stopped before it started; nothing changed"))
             return
         try:
             role = role_of(job.call.tool)
-            output = self._run_here(job) if role is None else self._run_remote(job, role)
+            if job.call.tool in TRAINING_TOOLS:
+                output = self._trainings.run(job, resume=resume)
+            else:
+                output = self._run_here(job) if role is None else self._run_remote(job, role)
         except InterruptedError_ as err:
             job._finish("cancelled", error=err)
         except BaseException as err:  # handed to whoever waits on the job

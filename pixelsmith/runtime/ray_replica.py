@@ -4,7 +4,7 @@ The caller (`pixelsmith.runtime.ray_executor`) reads the artifacts a call names 
 them in a `ShippedStore`; `ModelServer.run` streams `Started`, the tool's `Progress`
 records and one `Outcome`. Where Serve cannot stream (Ray Client), `run_posted` posts the
 same records to a `ProgressBoard` actor that the caller polls (concept training, a Ray
-task, posts there too, and reads its stop flag from it).
+task, posts there too).
 """
 
 from __future__ import annotations
@@ -226,12 +226,10 @@ def portable(err: BaseException) -> BaseException:
 
 @ray.remote(num_cpus=0)
 class ProgressBoard:
-    """Records that replicas and training tasks post per request key and callers take; and
-    per key a stop flag that the caller sets and a training task reads."""
+    """Records that replicas and training tasks post per request key and callers take."""
 
     def __init__(self) -> None:
         self._items: dict[str, list[Any]] = {}
-        self._stopped: set[str] = set()
 
     def post(self, key: str, item: Any) -> None:
         self._items.setdefault(key, []).append(item)
@@ -239,13 +237,6 @@ class ProgressBoard:
     def take(self, key: str) -> list[Any]:
         return self._items.pop(key, [])
 
-    def stop(self, key: str) -> None:
-        self._stopped.add(key)
-
-    def stopped(self, key: str) -> bool:
-        return key in self._stopped
-
     def forget(self, key: str) -> None:
         """Drop what a finished (or abandoned) request left behind."""
         self._items.pop(key, None)
-        self._stopped.discard(key)
