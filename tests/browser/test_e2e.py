@@ -127,7 +127,8 @@ def test_edit_review_undo_reload_and_isolation(server, page: Page, browser, cat_
     assert "session=" in session_url
 
     # 1. upload, ask: boxes and numbered candidate masks, then the review controls
-    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(cat_file)
+    photo_uploader = page.get_by_role("region", name="Start from a photo")
+    photo_uploader.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(cat_file)
     expect(page.get_by_text("goes with your next message")).to_be_visible()
     _send(page, REQUEST)
     expect(page.get_by_role("button", name="Use mask 2")).to_be_visible()
