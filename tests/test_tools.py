@@ -623,24 +623,27 @@ def test_roles_asked_for_at_once_from_several_threads_all_load(tiny_registry):
     # were serialised, concurrent from_pretrained calls broke each other ("meta tensor").
     import threading
 
-    registry, failures = ModelRegistry(tiny_registry.settings), []
-    roles = ("generator", "ranker", "detector", "generator")
-    barrier = threading.Barrier(len(roles))
+    # Two registries too (a UI session's and a training run's in one process).
+    registry, other, failures = ModelRegistry(tiny_registry.settings), ModelRegistry(tiny_registry.settings), []
+    asks = [(registry, "generator"), (registry, "ranker"), (registry, "detector"), (registry, "generator"),
+            (other, "generator"), (other, "inpainter")]
+    barrier = threading.Barrier(len(asks))
 
-    def load(role: str) -> None:
+    def load(models: ModelRegistry, role: str) -> None:
         barrier.wait()
         try:
-            registry.get(role)
+            models.get(role)
         except Exception as err:  # noqa: BLE001 - collected for the assertion
             failures.append(f"{role}: {type(err).__name__}: {err}"[:200])
 
-    threads = [threading.Thread(target=load, args=(role,)) for role in roles]
+    threads = [threading.Thread(target=load, args=ask) for ask in asks]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     assert not failures, failures
     assert dict(registry.load_counts) == {"generator": 1, "ranker": 1, "detector": 1}
+    assert dict(other.load_counts) == {"generator": 1, "inpainter": 1}
 
 
 def test_channels_last_changes_the_layout_not_the_picture(tools, tiny_registry):

@@ -16,13 +16,18 @@ from pixelsmith.runtime.loaders import LOADERS, load_lcm_lora
 
 log = logging.getLogger(__name__)
 
+# transformers and diffusers build models on the meta device through process-wide patches
+# (accelerate's init_empty_weights), so two loads at once break each other even when they
+# belong to two registries (a UI session's and a training run's): one build at a time.
+_BUILD_LOCK = threading.RLock()
+
 
 class ModelRegistry:
     """Loads a role's model on first `get`, then returns the same object every time.
 
     Thread-safe: loads take one registry-wide lock, so two sessions asking at once load a
-    model once, and two roles never load at the same time (transformers and diffusers build
-    models on the meta device through process-wide patches, which concurrent loads break).
+    model once, and the process-wide `_BUILD_LOCK`, so no two models (of any registry) are
+    built at the same time.
     `load_counts` and `load_seconds` record every load for the benchmarks.
     """
 
@@ -51,7 +56,8 @@ class ModelRegistry:
             return model
         with self._load_lock:
             if role not in self._models:
-                self._models[role] = self._load(role)
+                with _BUILD_LOCK:
+                    self._models[role] = self._load(role)
                 self.sizes[role] = model_bytes(self._models[role])
                 self._enforce_budget(keep=role)
             return self._models[role]
