@@ -149,3 +149,45 @@ def test_offline_teach_needs_three_photos(taught):
     events = list(agent.send("teach pixelsmith my dog rover", image=noise_image(64, 64)))
     replies = [e.text for e in events if isinstance(e, (ev.AssistantMessage, ev.ErrorEvent))]
     assert "at least 3 photos" in replies[0] and agent.workspace.record.steps == []
+
+
+def test_a_stopped_training_is_continued_in_chat_from_its_checkpoint(taught):
+    """Stopped in one session (the stop button), continued in a new one ('continue training
+    spot'): the offline planner names it from the stopped concepts, the tool resumes it."""
+    settings, registry = taught
+    agent = _agent(settings, registry)
+    photos = [agent.workspace.add_image(noise_image(64, 64, seed=40 + i), tool="upload") for i in range(2)]
+    agent.workspace.set_current(photos[-1])
+    seen = []
+    text = "teach pixelsmith my cat spot, steps 6, resolution 64, no prior preservation"
+    for event in agent.send(text, image=noise_image(64, 64, seed=42)):
+        seen.append(event)
+        if isinstance(event, ev.StepProgress) and event.tool == "train_concept" and event.step == 2:
+            agent.cancel.set()
+    assert any(isinstance(e, ev.ErrorEvent) and "continue training spot" in e.text for e in seen)
+    spot = ConceptStore(settings.data_dir).get("spot")
+    stopped_at = spot.step  # the executor's thread may run one more step before it sees the stop
+    assert spot.status == "training" and 2 <= stopped_at < 6 and spot.settings.steps == 6
+
+    later = _agent(settings, registry)
+    assert "concepts whose training stopped" in later._view().text()
+    events = list(later.send("continue training spot"))
+    step = _last(later)
+    assert (step.tool, step.args["name"], step.args["resume"]) == ("train_concept", "spot", True)
+    done = [e.step for e in events if isinstance(e, ev.StepProgress) and e.label.startswith("training")]
+    assert done == list(range(stopped_at + 1, 7))  # from the checkpoint, not from step 1
+    spot = ConceptStore(settings.data_dir).get("spot")
+    assert (spot.status, spot.step, spot.inpaint_step) == ("ready", 6, 6)
+    replies = [e.text for e in later.send("continue training spot") if isinstance(e, ev.AssistantMessage)]
+    assert "No training is waiting" in replies[0]
+
+
+def test_continuing_a_training_that_never_started_is_a_clear_refusal(taught):
+    from pixelsmith.tools import train_concept as tool
+
+    settings, registry = taught
+    ctx = ToolContext(registry, Workspace.create(settings.data_dir))
+    with pytest.raises(Exception, match="no stopped training of 'nemo'"):
+        tool.run(tool.Input(name="nemo", resume=True), ctx)
+    with pytest.raises(ValueError, match="needs 3-20 photos"):
+        tool.Input(name="nemo", class_word="fish", images=["image-1"])

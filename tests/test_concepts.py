@@ -22,6 +22,7 @@ from pixelsmith.concepts.train import (
     embed_prompt,
     encode_images,
     train_concept,
+    training_now,
 )
 from pixelsmith.concepts.trainer import MASK_VARIANTS, inpaint_conditioning, random_masks
 from pixelsmith.errors import InterruptedError_, UserError
@@ -236,7 +237,7 @@ def test_a_stopped_run_resumes_to_the_same_end(trained, tiny_registry, tmp_path,
     else:  # the generator's LoRA is done and kept; the inpainting one stopped half-way
         assert half.status == "training" and half.inpaint_step == stopped_at
         assert list(half.adapters) == ["generator"]
-    with pytest.raises(UserError, match="--resume"):  # no silent restart over it
+    with pytest.raises(UserError, match="continue training rex"):  # no silent restart over it
         train_concept(tiny_registry, store, "rex", **args)
     resumed: list[TrainProgress] = []
     done = train_concept(tiny_registry, store, "rex", resume=True, on_progress=resumed.append, **args)
@@ -245,6 +246,37 @@ def test_a_stopped_run_resumes_to_the_same_end(trained, tiny_registry, tmp_path,
     # Same seed, photos and token as the uninterrupted run: the same losses.
     assert done.loss_curve == pytest.approx(trained.concept.loss_curve, rel=1e-5)
     assert done.inpaint_loss_curve == pytest.approx(trained.concept.inpaint_loss_curve, rel=1e-5)
+
+
+def test_a_concept_being_trained_cannot_be_started_twice(trained, tiny_registry, tmp_path):
+    """Two tabs, one concept: the second run is refused while the first trains, not interleaved."""
+    store, cancel, at_step_1 = ConceptStore(tmp_path / "data"), threading.Event(), threading.Event()
+    args = dict(images=[trained.photos], class_word="dog", settings=TrainSettings.parse(**FAST))
+
+    def hold(progress: TrainProgress) -> None:
+        if progress.phase == "training" and progress.step == 1:
+            at_step_1.set()
+            cancel.wait(30)
+
+    outcome: list[BaseException] = []
+
+    def train_first() -> None:
+        try:
+            train_concept(tiny_registry, store, "rex", on_progress=hold, cancel=cancel, **args)
+        except BaseException as err:
+            outcome.append(err)
+
+    first = threading.Thread(target=train_first)
+    first.start()
+    assert at_step_1.wait(60) and training_now(store, "rex")
+    try:
+        with pytest.raises(UserError, match="'rex' is being trained right now"):
+            train_concept(tiny_registry, store, "rex", resume=True, **args)
+    finally:
+        cancel.set()
+        first.join(60)
+    assert isinstance(outcome[0], InterruptedError_) and store.get("rex").step == 1
+    assert not training_now(store, "rex")
 
 
 def _case(tmp_path: Path, case: str, trained: Trained) -> tuple[dict, str]:

@@ -15,10 +15,21 @@ import pytest
 
 from pixelsmith.agent.offline import OfflinePlanner, help_text
 from pixelsmith.agent.phrases import TOOL_PARAMS
-from pixelsmith.agent.plan import STEP_REF, ArtifactView, BoxView, EditView, Plan, WorkspaceView
+from pixelsmith.agent.plan import STEP_REF, ArtifactView, BoxView, ConceptView, EditView, Plan, WorkspaceView
 from pixelsmith.agent.validate import ACTION_ARGS, ARG_KINDS, OUTPUT_KINDS
 
-PLAN_TOOLS = {"detect", "segment", "refine_mask", "inpaint", "remove", "generate", "select", "undo", "revert"}
+PLAN_TOOLS = {
+    "detect",
+    "segment",
+    "refine_mask",
+    "inpaint",
+    "remove",
+    "generate",
+    "select",
+    "undo",
+    "revert",
+    "train_concept",
+}
 ABSENT = object()
 DRAGON = "a realistic green dragon"
 MASKS = ["mask-1", "mask-2", "mask-3"]
@@ -83,7 +94,16 @@ def generated() -> WorkspaceView:
     return view
 
 
+def photos() -> WorkspaceView:
+    """Three uploaded photos; rex the dog is taught, spot (a cat) and bolt (a dog) stopped part-way."""
+    view = WorkspaceView("image-3", [_artifact(f"image-{i}", [], "upload") for i in (1, 2, 3)])
+    view.concepts = [ConceptView("rex", "sks", "dog")]
+    view.stopped_concepts = [ConceptView("spot", "zwx", "cat"), ConceptView("bolt", "qlv", "horse")]
+    return view
+
+
 VIEWS = {
+    "photos": photos,
     "none": no_image,
     "upload": uploaded,
     "segmented": segmented,
@@ -290,6 +310,21 @@ ROWS = [
     ("remove it", "edited", "remove", {"remove.mask": "mask-1", "remove.image": "image-2"}),
     ("replace it with a tiger", "segmented", "inpaint",
      {"inpaint.mask": "mask-1", "inpaint.image": "image-1", "inpaint.prompt": "a tiger"}),
+    # personal concepts: teach on the uploads (with training options), continue a stopped one
+    ("teach pixelsmith my dog max, 200 steps, no prior preservation", "photos", "train_concept",
+     {"train_concept.name": "max", "train_concept.class_word": "dog", "train_concept.steps": 200,
+      "train_concept.prior_preservation": False, "train_concept.images": ["image-1", "image-2", "image-3"]}),
+    ("train on my cat tom at resolution 256, rank 8", "photos", "train_concept",
+     {"train_concept.name": "tom", "train_concept.resolution": 256, "train_concept.rank": 8}),
+    ("continue training spot", "photos", "train_concept",
+     {"train_concept.name": "spot", "train_concept.resume": True, "train_concept.images": ABSENT}),
+    ("resume teaching my horse", "photos", "train_concept", {"train_concept.name": "bolt"}),
+    ("keep training bolt with 300 steps", "photos", "train_concept",
+     {"train_concept.name": "bolt", "train_concept.steps": 300}),
+    ("continue training", "photos", "", {"reply": "Which training should I continue"}),
+    ("continue training rex", "photos", "", {"reply": "Which training should I continue"}),
+    ("continue training", "upload", "", {"reply": "No training is waiting"}),
+    ("teach pixelsmith my dog max", "upload", "", {"reply": "at least 3 photos"}),
     # what the rules cannot do: a reply with examples
     ("replace the cat with a dog", "none", "", {"reply": "no image"}),
     ("remove the cat", "none", "", {"reply": "no image"}),
@@ -368,9 +403,10 @@ def test_plans_validate(message: str, view: str, tools) -> None:
             if ref:
                 assert int(ref.group(1)) < number, f"{name}={value} in step {number}"
             elif name in ARG_KINDS or (step.tool == "select" and name == "id"):
-                artifact = workspace.get(value)
-                assert artifact is not None, f"{value} is not in the view"
-                assert step.tool == "select" or artifact.kind == ARG_KINDS[name]
+                for one in value if isinstance(value, list) else [value]:
+                    artifact = workspace.get(one)
+                    assert artifact is not None, f"{one} is not in the view"
+                    assert step.tool == "select" or artifact.kind == ARG_KINDS[name]
         if step.tool in ACTION_ARGS:
             assert set(step.args) == ACTION_ARGS[step.tool]
         else:

@@ -624,9 +624,19 @@ def test_roles_asked_for_at_once_from_several_threads_all_load(tiny_registry):
     import threading
 
     # Two registries too (a UI session's and a training run's in one process).
-    registry, other, failures = ModelRegistry(tiny_registry.settings), ModelRegistry(tiny_registry.settings), []
-    asks = [(registry, "generator"), (registry, "ranker"), (registry, "detector"), (registry, "generator"),
-            (other, "generator"), (other, "inpainter")]
+    registry, other, failures = (
+        ModelRegistry(tiny_registry.settings),
+        ModelRegistry(tiny_registry.settings),
+        [],
+    )
+    asks = [
+        (registry, "generator"),
+        (registry, "ranker"),
+        (registry, "detector"),
+        (registry, "generator"),
+        (other, "generator"),
+        (other, "inpainter"),
+    ]
     barrier = threading.Barrier(len(asks))
 
     def load(models: ModelRegistry, role: str) -> None:

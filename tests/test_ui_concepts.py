@@ -199,7 +199,7 @@ def test_the_form_teaches_a_concept_that_the_next_message_uses(app):
 @pytest.mark.parametrize(
     ("photos", "name", "expected"),
     [
-        (2, "rex", "images list should have at least 3 items"),
+        (2, "rex", "teaching a new concept needs 3-20 photos (image ids), got 2"),
         (3, "", "name string should have at least 1 character"),
         (3, "rex!", "concept name must be 1-40 lowercase letters"),
     ],
@@ -229,3 +229,51 @@ def test_a_clashing_name_or_an_unreadable_photo_is_refused(app):
     assert at.sidebar.error[0].value.startswith("notes.png: ")
     assert "not a readable image" in at.sidebar.error[0].value
     assert at.session_state["workspace"].record.artifacts == []
+
+
+def test_a_stopped_training_is_continued_from_the_sidebar(app):
+    """Stopped at step 2 (the stop button, a restart): listed as stopped with a button that
+    continues it from its checkpoint as one turn of the chat."""
+    import threading
+
+    from pixelsmith.concepts.registry import ConceptStore, TrainSettings
+    from pixelsmith.concepts.train import train_concept
+    from pixelsmith.config import load_settings
+    from pixelsmith.errors import InterruptedError_
+    from pixelsmith.runtime import ModelRegistry
+
+    settings, cancel = load_settings(), threading.Event()
+    store = ConceptStore(settings.data_dir)
+    photos = [noise_image(64, 64, seed=i) for i in range(3)]
+    folder = settings.data_dir / "photos"
+    folder.mkdir()
+    for i, photo in enumerate(photos):
+        photo.save(folder / f"{i}.png")
+    fast = TrainSettings.parse(steps=4, resolution=64, prior_preservation=False, checkpoint_every=2)
+    with pytest.raises(InterruptedError_):
+        train_concept(
+            ModelRegistry(settings),
+            store,
+            "rex",
+            images=[folder],
+            class_word="dog",
+            settings=fast,
+            cancel=cancel,
+            on_progress=lambda p: p.step == 2 and cancel.set(),
+        )
+    at = app.run()
+    sidebar = " ".join(c.value for c in at.sidebar.caption)
+    assert "**rex**: a dog (stopped at step 2 of 4)" in sidebar
+
+    at.button(key="resume-rex").click().run()
+    assert not at.exception, at.exception
+    concept = store.get("rex")
+    assert (concept.status, concept.step, concept.inpaint_step) == ("ready", 4, 4)
+    ws = at.session_state["workspace"]
+    (step,) = ws.record.steps
+    assert (
+        step.tool == "train_concept" and step.args == {"name": "rex", "resume": True} and step.error is None
+    )
+    assert [m.text for m in ws.record.messages if m.role == "user"] == ["continue training rex"]
+    assert "**rex**: a dog (ready)" in " ".join(c.value for c in at.sidebar.caption)
+    assert not at.sidebar.error and not [b for b in at.sidebar.button if b.key == "resume-rex"]

@@ -123,11 +123,14 @@ class Agent:
         return masks[number - 1] if 0 < number <= len(masks) else f"mask-{number}"
 
     def _view(self) -> WorkspaceView:
-        """The workspace as planners see it, with the concepts ready to use."""
+        """The workspace as planners see it, with the concepts ready to use and those stopped."""
         from pixelsmith.concepts import ConceptStore
 
-        ready = [c for c in ConceptStore(self.workspace.data_dir).list() if c.status == "ready"]
-        return self.workspace.view([ConceptView(c.name, c.token, c.class_word) for c in ready])
+        concepts = ConceptStore(self.workspace.data_dir).list()
+        views = {c.name: ConceptView(c.name, c.token, c.class_word) for c in concepts}
+        view = self.workspace.view([views[c.name] for c in concepts if c.status == "ready"])
+        view.stopped_concepts = [views[c.name] for c in concepts if c.status != "ready"]
+        return view
 
     def _plan_and_run(self, message: str) -> Iterator[Event]:
         planner, view = self.planner, self._view()
@@ -222,7 +225,7 @@ class Agent:
         tool = self.tools.get(tool_name)
         fields = tool.input_model.model_fields
         args.update({k: v for k, v in self.defaults.items() if k in fields and args.get(k) is None})
-        if "seed" in fields and args.get("seed") is None:
+        if "seed" in fields and args.get("seed") is None and not args.get("resume"):
             args["seed"] = resolve_seed(self.seed)  # recorded, so the result can be re-made
         tool.validate(args)
         cold = [r for r in TOOL_ROLES.get(tool_name, []) if not self.models.is_loaded(r)]

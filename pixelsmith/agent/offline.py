@@ -115,7 +115,10 @@ def _image(view: WorkspaceView) -> str:
 
 
 def _params(tool: str, request: Request) -> dict[str, Any]:
-    return {k: v for k, v in request.params.items() if k in phrases.TOOL_PARAMS.get(tool, ())}
+    params = dict(request.params)
+    if tool == "train_concept" and "num_inference_steps" in params:  # "200 steps" of training
+        params["steps"] = params.pop("num_inference_steps")
+    return {k: v for k, v in params.items() if k in phrases.TOOL_PARAMS.get(tool, ())}
 
 
 def _subject(phrase: str, view: WorkspaceView, *, pronoun_ok: bool = False) -> Subject:
@@ -345,15 +348,38 @@ def _revert(match: re.Match[str], request: Request, view: WorkspaceView) -> Plan
 
 
 Handler = Callable[[re.Match[str], Request, WorkspaceView], Plan]
+
+
 def _teach(match: re.Match[str], request: Request, view: WorkspaceView) -> Plan:
     """Train a concept on every photo the user uploaded in this session."""
     photos = [a.id for a in view.of_kind("image") if a.tool == "upload"]
     if len(photos) < 3:
-        raise unclear(f"To learn your {match['klass']} I need at least 3 photos of it; "
-                      f"upload {3 - len(photos)} more, then ask again.")
+        raise unclear(
+            f"To learn your {match['klass']} I need at least 3 photos of it; "
+            f"upload {3 - len(photos)} more, then ask again."
+        )
     name = match["name"] or match["klass"]
     args = {"name": name, "class_word": match["klass"], "images": photos, **_params("train_concept", request)}
     return Plan(steps=[Step(tool="train_concept", args=args, why=f"learn {name} from {len(photos)} photos")])
+
+
+def _resume_teach(match: re.Match[str], request: Request, view: WorkspaceView) -> Plan:
+    """Continue a concept's stopped training: the one named (or its class word), or the only one."""
+    stopped, said = view.stopped_concepts, set((match["who"] or "").split())
+    chosen = [c for c in stopped if c.name in said] or [c for c in stopped if c.class_word in said]
+    if not stopped:
+        raise unclear("No training is waiting to be continued; teach a concept with 3-20 photos first.")
+    if not chosen and not said and len(stopped) == 1:
+        chosen = stopped
+    if len(chosen) != 1:
+        names = ", ".join(c.name for c in stopped)
+        raise unclear(
+            f"Which training should I continue? Stopped: {names}; say e.g. 'continue training "
+            f"{stopped[0].name}'."
+        )
+    name = chosen[0].name
+    args = {"name": name, "resume": True, **_params("train_concept", request)}
+    return Plan(steps=[Step(tool="train_concept", args=args, why=f"continue learning {name}")])
 
 
 HANDLERS: dict[str, Handler] = {
@@ -370,4 +396,5 @@ HANDLERS: dict[str, Handler] = {
     "undo": _undo,
     "revert": _revert,
     "teach": _teach,
+    "resume_teach": _resume_teach,
 }

@@ -104,6 +104,13 @@ PARAM_RULES = (
         r"(?:preview|draft)(?:\s+mode)?|fast\s+mode)\b(?:\s+of\b)?",
         lambda _: True,
     ),
+    # Concept training: "resolution 256", "rank 8", "no prior preservation" ("N steps" is
+    # num_inference_steps above; for train_concept it is its `steps`).
+    _rule("resolution", rf"\b(?:training )?resolution{_IS}(?P<value>\d+)(?:\s*px)?", int),
+    _rule("rank", rf"\b(?:lora )?rank{_IS}(?P<value>\d+)\b", int),
+    _rule(
+        "prior_preservation", r"\b(?P<value>no|without|with) prior(?: preservation)?\b", lambda v: v == "with"
+    ),
 )
 # Which planner-set arguments each tool takes (tests check this against the Input schemas).
 _DIFFUSION = {"seed", "guidance_scale", "num_inference_steps", "preview"}
@@ -112,6 +119,7 @@ TOOL_PARAMS = {
     "inpaint": _DIFFUSION | {"strength", "num_candidates", "negative_prompt"},
     "remove": _DIFFUSION,
     "generate": _DIFFUSION | {"num_candidates", "negative_prompt"},
+    "train_concept": {"steps", "resolution", "rank", "prior_preservation", "seed"},
 }
 
 
@@ -253,14 +261,20 @@ _TIMES = rf"(?: (?P<times>twice|thrice|{NUM} times))?"
 _ADJECTIVE = r"(?:(?:more|less|very) )?[a-z-]+"
 _REDO = r"re-?(?:do|try|roll|run|generate|paint|draw)(?: it| that| this)?"
 
-_MY_SUBJECT = (r"(?:my|our) (?P<klass>[a-z][\w-]*)(?:,?(?: (?:called|named))? (?P<name>[a-z0-9][\w-]*))?"
-               r"(?: from (?:these|the|my) (?:photos|pictures|images))?")
+_MY_SUBJECT = (
+    r"(?:my|our) (?P<klass>[a-z][\w-]*)(?:,?(?: (?:called|named))? (?P<name>[a-z0-9][\w-]*))?"
+    r"(?: from (?:these|the|my) (?:photos|pictures|images))?"
+)
 
 INTENTS = (
     # Personal concepts: "teach pixelsmith my dog rex", "learn my dog, called rex".
     _intent("teach", r"(?:teach|train)(?: (?:pixelsmith|yourself|you|the model))?(?: (?:on|about))? "
             rf"{_MY_SUBJECT}"),
     _intent("teach", rf"learn (?:what )?{_MY_SUBJECT}(?: looks like)?"),
+    # "continue training rex", "resume teaching my dog", "finish learning rex".
+    _intent("resume_teach", r"(?:continue|resume|finish|keep|carry on|go on)(?: (?:with|on))?(?: the)? "
+            r"(?:training|teaching|learning)(?: (?:of|on|about))?(?: (?:my|our|the))?"
+            r"(?: (?P<who>[a-z0-9][\w -]*))?"),
     # Versions and candidates.
     _intent("revert", rf"(?:revert|go back|go|return|switch back|switch|back|restore|undo)(?: back)?(?: to)? "
             rf"(?:the )?{_REVERT_TO}"),

@@ -93,6 +93,7 @@ class WorkspaceView:
     last_edit: EditView | None = None
     last_masks: list[str] = field(default_factory=list)  # candidates of the last segmentation
     concepts: list[ConceptView] = field(default_factory=list)
+    stopped_concepts: list[ConceptView] = field(default_factory=list)  # training stopped part-way
 
     def get(self, artifact_id: str) -> ArtifactView | None:
         return next((a for a in self.artifacts if a.id == artifact_id), None)
@@ -121,4 +122,7 @@ class WorkspaceView:
         if self.concepts:
             taught = ", ".join(f"{c.name} (a {c.class_word})" for c in self.concepts)
             lines.append(f"personal concepts (pass concept=NAME to inpaint/generate): {taught}")
+        if self.stopped_concepts:
+            stopped = ", ".join(f"{c.name} (a {c.class_word})" for c in self.stopped_concepts)
+            lines.append(f"concepts whose training stopped (train_concept name=NAME resume=true): {stopped}")
         return "\n".join(lines)

@@ -167,7 +167,7 @@ class Bench:
                 "s/image",
                 draft,
                 plain,
-                detail=detail | {"lora_in_and_out": True},
+                detail=detail | {"fused_unet_copy": True},
             ),
         ]
 

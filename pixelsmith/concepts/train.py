@@ -26,7 +26,8 @@ from __future__ import annotations
 import gc
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -98,8 +99,58 @@ def train_concept(
     settings; settings given explicitly must match them) or starts a new one. Setting
     `cancel` stops after the current step with a checkpoint and `InterruptedError_`.
     """
-    report = on_progress or (lambda progress: None)
-    cancel = cancel or threading.Event()
+    with _running(store, name):
+        return _train_concept(
+            models,
+            store,
+            name,
+            images,
+            class_word,
+            token,
+            settings,
+            resume,
+            on_progress or (lambda progress: None),
+            cancel or threading.Event(),
+        )
+
+
+_RUNNING: set[Path] = set()  # the concept folders being trained in this process
+_RUNNING_LOCK = threading.Lock()
+
+
+@contextmanager
+def _running(store: ConceptStore, name: str) -> Iterator[None]:
+    """Refuse a second run on a concept that this process is training already (two tabs)."""
+    folder = store.folder(name)
+    with _RUNNING_LOCK:
+        if folder in _RUNNING:
+            raise UserError(f"concept {name!r} is being trained right now; wait for it, or stop it first")
+        _RUNNING.add(folder)
+    try:
+        yield
+    finally:
+        with _RUNNING_LOCK:
+            _RUNNING.discard(folder)
+
+
+def training_now(store: ConceptStore, name: str) -> bool:
+    """Whether this process is training concept `name` at the moment."""
+    with _RUNNING_LOCK:
+        return store.folder(name) in _RUNNING
+
+
+def _train_concept(
+    models: Any,
+    store: ConceptStore,
+    name: str,
+    images: Iterable[str | Path],
+    class_word: str | None,
+    token: str | None,
+    settings: TrainSettings | None,
+    resume: bool,
+    report: OnProgress,
+    cancel: threading.Event,
+) -> Concept:
     # 1. Check everything, then create the concept (or pick up the one to resume).
     concept = _resumable(store, name, class_word, settings) if resume else None
     if concept is None:
@@ -220,7 +271,7 @@ def _clash_message(concept: Concept) -> str:
     if concept.status == "training":
         return (
             f"a concept named {concept.name!r} already exists (stopped at step {concept.step} of "
-            f"{concept.settings.steps}); resume it with --resume, or delete it"
+            f"{concept.settings.steps}); continue with {_how_to_resume(concept.name)}, or delete it"
         )
     return f"a concept named {concept.name!r} already exists; pick another name or delete it"
 
@@ -322,8 +373,12 @@ def _stop(
     what = "" if role == "generator" else "the inpainting LoRA of "
     raise InterruptedError_(
         f"training of {what}{concept.name!r} stopped at step {step} of {concept.settings.steps}; "
-        f"continue with `pixelsmith concept train {concept.name} --resume`"
+        f"continue with {_how_to_resume(concept.name)}"
     )
+
+
+def _how_to_resume(name: str) -> str:
+    return f"'continue training {name}' (or `pixelsmith concept train {name} --resume`)"
 
 
 def _free_memory() -> None:

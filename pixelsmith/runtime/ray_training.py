@@ -110,37 +110,14 @@ def _train(
 ) -> Outcome:
     models = ModelRegistry(settings)
     ctx = ToolContext(models, request.store, on_progress=report, cancel=cancel)
+    if resume:  # the tool picks up the concept where it stopped, or starts it if it never began
+        request = ToolRequest(request.tool, {**request.args, "resume": True}, request.store)
     try:
-        if resume and _exists(ctx, request):
-            return Outcome(output=resume_concept(ctx, request.args["name"]))
         return Outcome(output=run_tool(tools, models, request, ctx))
     except BaseException as err:  # handed to the caller, who raises it
         return Outcome(error=portable(err))
     finally:
         models.evict_all()
-
-
-def _exists(ctx: ToolContext, request: ToolRequest) -> bool:
-    from pixelsmith.concepts import ConceptStore
-    from pixelsmith.concepts.registry import check_name
-
-    return ConceptStore(ctx.data_dir).exists(check_name(request.args.get("name")))
-
-
-def resume_concept(ctx: ToolContext, name: str) -> Any:
-    """Continue the stopped training of concept `name` from its last checkpoint (its stored
-    photos and settings); the `train_concept` tool's output, its progress records too."""
-    from pixelsmith.concepts import ConceptStore
-    from pixelsmith.concepts.train import train_concept
-    from pixelsmith.tools import train_concept as tool
-
-    def report(progress) -> None:
-        ctx.report(Progress("train_concept", progress.step, progress.total, tool._label(progress)))
-
-    store = ConceptStore(ctx.data_dir)
-    concept = train_concept(ctx.models, store, name, resume=True, on_progress=report, cancel=ctx.cancel)
-    loss = concept.loss_curve[-1] if concept.loss_curve else None
-    return tool.Output(concept.name, concept.phrase, concept.step, loss, str(concept.folder))
 
 
 class Trainings:
@@ -168,7 +145,7 @@ class Trainings:
                 if attempt == RESUME_TRIES:
                     raise RuntimeError(
                         f"the training run was lost {attempt + 1} times, last: {err}; its checkpoints are "
-                        f"kept, resume it with `pixelsmith concept train {inputs.name} --resume`"
+                        f"kept: say 'continue training {inputs.name}' to resume it"
                     ) from None
         raise AssertionError("unreachable")
 

@@ -1,7 +1,9 @@
 """train_concept: teach pixelsmith a personal subject from a few photos (DreamBooth-LoRA).
 
 A long job: it reports every training step (with the loss), honours the stop button,
-checkpoints as it goes, and leaves the shared models exactly as they were.
+checkpoints as it goes, and leaves the shared models exactly as they were. With
+`resume` it continues a stopped training of `name` from its last checkpoint, with the
+photos and settings it was started with (the ones given again must match them).
 """
 
 from __future__ import annotations
@@ -10,8 +12,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from pixelsmith.errors import UserError
 from pixelsmith.tools.base import Progress, ToolContext, description
 from pixelsmith.tools.registry import Tool
 
@@ -20,15 +23,51 @@ class Input(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=40, description="What to call it, e.g. 'rex'.")
-    class_word: str = Field(min_length=1, max_length=40, description="What it is, e.g. 'dog'.")
-    images: list[str] = Field(min_length=3, max_length=50, description="Image ids of its photos (3-20).")
+    class_word: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=40,
+        description="What it is, e.g. 'dog' (not needed to resume).",
+    )
+    images: list[str] = Field(
+        default_factory=list, max_length=50, description="Image ids of its photos (3-20; none to resume)."
+    )
     steps: int = Field(default=400, ge=1, le=5000, description="Training steps.")
     rank: int = Field(default=4, ge=1, le=128, description="LoRA rank.")
     lr: float = Field(default=1e-4, gt=0.0, le=0.1, description="Learning rate.")
     resolution: int = Field(default=512, ge=64, le=1024, description="Training size in pixels.")
     prior_preservation: bool = Field(default=True, description="Keep the class word general.")
     inpaint: bool = Field(default=True, description="Also train a LoRA for edits (inpainting).")
-    seed: int = Field(default=0, ge=0, le=2**32 - 1)
+    seed: int = Field(
+        default=0, ge=0, le=2**32 - 1, description="Training seed (a resumed run keeps its own)."
+    )
+    resume: bool = Field(default=False, description="Continue the stopped training of `name`.")
+
+    @model_validator(mode="after")
+    def _new_needs_photos_and_class(self) -> Input:
+        if self.resume:
+            return self
+        if len(self.images) < 3:
+            raise ValueError(f"teaching a new concept needs 3-20 photos (image ids), got {len(self.images)}")
+        if not self.class_word:
+            raise ValueError("teaching a new concept needs class_word: what it is, e.g. 'dog'")
+        return self
+
+    def settings_given(self) -> dict[str, object]:
+        """The training settings as `TrainSettings` fields: all of them for a new concept; for a
+        resumed one only those given explicitly (each must match how it was started), never
+        the seed: it goes on with its own."""
+        fields = {
+            "steps": "steps",
+            "rank": "rank",
+            "lr": "lr",
+            "resolution": "resolution",
+            "prior_preservation": "prior_preservation",
+            "inpaint": "inpaint_adapter",
+            "seed": "seed",
+        }
+        given = (set(fields) - {"seed"}) & self.model_fields_set if self.resume else set(fields)
+        return {fields[name]: getattr(self, name) for name in sorted(given)}
 
 
 @dataclass
@@ -50,15 +89,13 @@ def run(inputs: Input, ctx: ToolContext) -> Output:
     from pixelsmith.concepts import ConceptStore, TrainSettings
     from pixelsmith.concepts.train import train_concept
 
-    settings = TrainSettings.parse(
-        steps=inputs.steps,
-        rank=inputs.rank,
-        lr=inputs.lr,
-        resolution=inputs.resolution,
-        prior_preservation=inputs.prior_preservation,
-        inpaint_adapter=inputs.inpaint,
-        seed=inputs.seed,
-    )
+    given = inputs.settings_given()
+    settings = TrainSettings.parse(**given) if given or not inputs.resume else None
+    store = ConceptStore(ctx.data_dir)
+    if inputs.resume and not inputs.images and not store.exists(inputs.name):
+        raise UserError(
+            f"there is no stopped training of {inputs.name!r} to continue; teach it first with 3-20 photos"
+        )
     with tempfile.TemporaryDirectory(prefix="pixelsmith-photos-") as folder:
         paths = []
         for image_id in inputs.images:  # the trainer reads files; the store holds pixels
@@ -67,11 +104,12 @@ def run(inputs: Input, ctx: ToolContext) -> Output:
             paths.append(path)
         concept = train_concept(
             ctx.models,
-            ConceptStore(ctx.data_dir),
+            store,
             inputs.name,
             images=paths,
             class_word=inputs.class_word,
             settings=settings,
+            resume=inputs.resume,
             cancel=ctx.cancel,
             on_progress=lambda p: ctx.report(
                 Progress("train_concept", p.step, p.total, _label(p), p.loss, p.eta_seconds)

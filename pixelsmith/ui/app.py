@@ -54,11 +54,14 @@ def _run_review(agent, ws, action: review.Action) -> None:
             agent.choose(action.mask)
             return []
     elif action.kind == "refine":
+
         def steps():
             return agent.refine(**action.args)
     else:
+
         def steps():
             return agent.resume()
+
     with st.chat_message("assistant"):
         session.run(steps, render.LiveRenderer(ws), ws=ws, cancel=agent.cancel)
 
@@ -73,8 +76,9 @@ def _send(agent, ws, text: str) -> None:
         sidebar.unstage()
     with st.chat_message("assistant"):
         image = staged.image if staged is not None else None
-        session.run(lambda: agent.send(text, image=image), render.LiveRenderer(ws), ws=ws,
-                    cancel=agent.cancel)
+        session.run(
+            lambda: agent.send(text, image=image), render.LiveRenderer(ws), ws=ws, cancel=agent.cancel
+        )
 
 
 def main() -> None:
@@ -82,8 +86,10 @@ def main() -> None:
     models = resources.model_registry(settings)
     ws = session.workspace(settings.data_dir)
     sidebar.sessions(ws, settings.data_dir)
-    sidebar.concepts(settings.data_dir)
+    continued = sidebar.concepts(settings.data_dir)
     taught = teach.form(settings)
+    if continued is not None:
+        taught = teach.TeachRequest.continuing(continued)
     sidebar.runtime(models)
     agent = session.agent(ws, models, settings, options)
 

@@ -31,7 +31,9 @@ def photo(settings: Settings) -> None:
     st.sidebar.subheader("Photo")
     generation = st.session_state.setdefault("upload_generation", 0)
     uploaded = st.sidebar.file_uploader(
-        "Start from a photo", type=IMAGE_TYPES, key=f"upload-{generation}",
+        "Start from a photo",
+        type=IMAGE_TYPES,
+        key=f"upload-{generation}",
         help="It goes with your next message. Or just describe a picture to make one.",
     )
     if uploaded is not None and st.session_state.get("upload_seen") != uploaded.file_id:
@@ -51,9 +53,11 @@ def photo(settings: Settings) -> None:
         st.sidebar.error(error)
     staged: session.Staged | None = st.session_state.get("staged")
     if staged is not None:
-        st.sidebar.image(staged.image, width=200,
-                         caption=f"{staged.name}, {staged.image.width}×{staged.image.height}: "
-                                 "goes with your next message")
+        st.sidebar.image(
+            staged.image,
+            width=200,
+            caption=f"{staged.name}, {staged.image.width}×{staged.image.height}: goes with your next message",
+        )
         if st.sidebar.button("Remove this photo", key="unstage"):
             unstage()
             st.rerun()
@@ -63,8 +67,9 @@ def read_upload(uploaded, settings: Settings):
     """An uploaded file as an RGB image within the upload limits; a `UserError` naming the file."""
     limits = settings.limits
     try:
-        return load_image(uploaded.getvalue(), max_pixels=limits.max_pixels,
-                          max_bytes=limits.max_upload_bytes)
+        return load_image(
+            uploaded.getvalue(), max_pixels=limits.max_pixels, max_bytes=limits.max_upload_bytes
+        )
     except UserError as err:
         raise UserError(f"{uploaded.name}: {err}") from None
 
@@ -85,8 +90,9 @@ def sessions(ws: Workspace, data_dir: Path) -> None:
     earlier = [r for r in list_sessions(data_dir) if r.messages and r.id != ws.id][:30]
     if earlier:
         titles = {r.id: f"{r.title or '(untitled)'} · {r.id}" for r in earlier}
-        chosen = st.sidebar.selectbox("Earlier sessions", list(titles), format_func=titles.get,
-                                      key="session-pick")
+        chosen = st.sidebar.selectbox(
+            "Earlier sessions", list(titles), format_func=titles.get, key="session-pick"
+        )
         if st.sidebar.button("Open", key="open-session"):
             session.switch(chosen)
             st.rerun()
@@ -96,30 +102,47 @@ def options(settings: Settings) -> session.Options:
     """Planner and generation defaults; per-role model ids."""
     bar = st.sidebar
     bar.subheader("Planner")
-    planner = bar.radio("Planner", PLANNERS, index=PLANNERS.index(settings.planner), horizontal=True,
-                        key="opt-planner", label_visibility="collapsed",
-                        help="auto: the LLM when one is configured, else offline rules.")
+    planner = bar.radio(
+        "Planner",
+        PLANNERS,
+        index=PLANNERS.index(settings.planner),
+        horizontal=True,
+        key="opt-planner",
+        label_visibility="collapsed",
+        help="auto: the LLM when one is configured, else offline rules.",
+    )
     _llm_status(settings)
     if error := st.session_state.get("planner_error"):
         bar.warning(f"{error}; using the offline planner")
     bar.subheader("Generation")
     defaults = {
-        "guidance_scale": bar.slider("Guidance scale", 0.0, 20.0, float(_default("guidance_scale")), 0.5,
-                                     key="opt-guidance"),
-        "num_inference_steps": bar.slider("Steps", 1, 100, int(_default("num_inference_steps")),
-                                          key="opt-steps"),
-        "num_candidates": bar.slider("Candidates", 1, 8, int(_default("num_candidates")),
-                                     key="opt-candidates"),
-        "strength": bar.slider("Strength", 0.05, 1.0, float(_default("strength")), 0.05,
-                               key="opt-strength", help="1 replaces the masked region fully."),
+        "guidance_scale": bar.slider(
+            "Guidance scale", 0.0, 20.0, float(_default("guidance_scale")), 0.5, key="opt-guidance"
+        ),
+        "num_inference_steps": bar.slider(
+            "Steps", 1, 100, int(_default("num_inference_steps")), key="opt-steps"
+        ),
+        "num_candidates": bar.slider(
+            "Candidates", 1, 8, int(_default("num_candidates")), key="opt-candidates"
+        ),
+        "strength": bar.slider(
+            "Strength",
+            0.05,
+            1.0,
+            float(_default("strength")),
+            0.05,
+            key="opt-strength",
+            help="1 replaces the masked region fully.",
+        ),
     }
     seed = None
     if not bar.toggle("Random seed", value=True, key="opt-random-seed"):
         seed = int(bar.number_input("Seed", 0, 2**31 - 1, 0, key="opt-seed"))
     with bar.expander("Models"):
         models = {
-            role: st.text_input(f"{role} ({settings.spec(role).backend})", settings.spec(role).model,
-                                key=f"opt-model-{role}")
+            role: st.text_input(
+                f"{role} ({settings.spec(role).backend})", settings.spec(role).model, key=f"opt-model-{role}"
+            )
             for role in ROLES
         }
     return session.Options(planner=planner, seed=seed, defaults=defaults, models=models)
@@ -136,23 +159,45 @@ def _llm_status(settings: Settings) -> None:
     st.sidebar.caption(line)
 
 
-def concepts(data_dir: Path) -> None:
-    """The personal concepts taught so far, and how to teach one."""
+def concepts(data_dir: Path) -> str | None:
+    """The personal concepts taught so far; returns the name of a stopped training the user
+    asked to continue (its "Continue training" button), if any."""
     from pixelsmith.concepts import ConceptStore
+    from pixelsmith.concepts.train import training_now
 
     st.sidebar.subheader("Your concepts")
-    taught = ConceptStore(data_dir).list()
+    store, asked = ConceptStore(data_dir), None
+    taught = store.list()
     for concept in taught:
-        state = "ready" if concept.status == "ready" else f"training, step {concept.step}"
-        st.sidebar.caption(f"**{concept.name}**: a {concept.class_word} ({state}); say 'my {concept.name}'")
+        if concept.status == "ready":
+            st.sidebar.caption(f"**{concept.name}**: a {concept.class_word} (ready); say 'my {concept.name}'")
+            continue
+        total, phase = concept.settings.steps, "step"
+        step = concept.step
+        if "generator" in concept.adapters:  # its second LoRA, for edits
+            step, phase = concept.inpaint_step, "edit-LoRA step"
+        if training_now(store, concept.name):
+            st.sidebar.caption(
+                f"**{concept.name}**: a {concept.class_word} (training now, {phase} {step} of {total})"
+            )
+            continue
+        st.sidebar.caption(
+            f"**{concept.name}**: a {concept.class_word} (stopped at {phase} {step} of {total})"
+        )
+        if st.sidebar.button(f"Continue training {concept.name}", key=f"resume-{concept.name}"):
+            asked = concept.name
     if not taught:
-        st.sidebar.caption("None yet: teach one with the form below (3-20 photos of your pet or "
-                           "product), or upload the photos and say 'teach pixelsmith my dog rex'.")
+        st.sidebar.caption(
+            "None yet: teach one with the form below (3-20 photos of your pet or "
+            "product), or upload the photos and say 'teach pixelsmith my dog rex'."
+        )
+    return asked
 
 
 def runtime(models: ModelRegistry) -> None:
     """Device in use and the models loaded now (with how often each was loaded)."""
     loaded = models.loaded()
     text = ", ".join(f"{role} ×{models.load_counts[role]}" for role in loaded) or "none yet"
-    st.sidebar.caption(f"Device: `{models.device}` ({str(models.dtype).removeprefix('torch.')}) · "
-                       f"loaded: {text}")
+    st.sidebar.caption(
+        f"Device: `{models.device}` ({str(models.dtype).removeprefix('torch.')}) · loaded: {text}"
+    )

@@ -39,10 +39,30 @@ class TeachRequest:
     name: str
     class_word: str
     options: dict[str, Any] = field(default_factory=dict)  # steps, resolution, prior_preservation, inpaint
+    resume: bool = False  # continue the stopped training of `name` (no photos, no options)
+
+    @classmethod
+    def continuing(cls, name: str) -> TeachRequest:
+        return cls([], [], name, "", resume=True)
 
     def message(self) -> str:
         """The request as the user would type it in the chat."""
+        if self.resume:
+            return f"continue training {self.name}"
         return " ".join(["teach pixelsmith my", *filter(None, [self.class_word, self.name])])
+
+    def step(self, ids: list[str]) -> Step:
+        """The `train_concept` step for the photos `ids` (uploads of this session)."""
+        if self.resume:
+            return Step(
+                tool="train_concept",
+                args={"name": self.name, "resume": True},
+                why=f"continue learning {self.name}",
+            )
+        args = {"name": self.name, "class_word": self.class_word, "images": ids, **self.options}
+        return Step(
+            tool="train_concept", args=args, why=f"learn {self.name or 'the concept'} from {len(ids)} photos"
+        )
 
 
 class _FormTurn:
@@ -77,24 +97,40 @@ def form(settings: Settings) -> TeachRequest | None:
     bar.subheader("Teach a concept")
     generation = st.session_state.setdefault("teach_generation", 0)  # bumped to empty the form
     with bar.form("teach-form", border=False):
-        uploads = st.file_uploader("Photos of it (3-20, varied)", type=sidebar.IMAGE_TYPES,
-                                   accept_multiple_files=True, key=f"teach-photos-{generation}")
-        name = st.text_input("Name", placeholder="rex", key=f"teach-name-{generation}",
-                             help="What you will call it: 'a photo of my rex on the beach'.")
+        uploads = st.file_uploader(
+            "Photos of it (3-20, varied)",
+            type=sidebar.IMAGE_TYPES,
+            accept_multiple_files=True,
+            key=f"teach-photos-{generation}",
+        )
+        name = st.text_input(
+            "Name",
+            placeholder="rex",
+            key=f"teach-name-{generation}",
+            help="What you will call it: 'a photo of my rex on the beach'.",
+        )
         class_word = st.text_input("What it is", placeholder="dog", key=f"teach-class-{generation}")
-        steps = st.number_input("Training steps", 1, MAX_STEPS, int(_default("steps")), step=50,
-                                key="teach-steps")
+        steps = st.number_input(
+            "Training steps", 1, MAX_STEPS, int(_default("steps")), step=50, key="teach-steps"
+        )
         with st.expander("Training options"):
-            resolution = st.number_input("Resolution (px)", 64, 1024, int(_default("resolution")), step=64,
-                                         key="teach-resolution")
-            prior = st.toggle("Keep the class word general", value=bool(_default("prior_preservation")),
-                              key="teach-prior",
-                              help="Also fits images the base model makes of the class word "
-                                   "(prior preservation): slower, and 'a dog' still means any dog.")
-            inpaint = st.toggle("Also learn it for edits", value=bool(_default("inpaint")),
-                                key="teach-inpaint",
-                                help="A second LoRA on the inpainting model, so 'replace the cat with my "
-                                     "rex' paints it too; about twice the training time.")
+            resolution = st.number_input(
+                "Resolution (px)", 64, 1024, int(_default("resolution")), step=64, key="teach-resolution"
+            )
+            prior = st.toggle(
+                "Keep the class word general",
+                value=bool(_default("prior_preservation")),
+                key="teach-prior",
+                help="Also fits images the base model makes of the class word "
+                "(prior preservation): slower, and 'a dog' still means any dog.",
+            )
+            inpaint = st.toggle(
+                "Also learn it for edits",
+                value=bool(_default("inpaint")),
+                key="teach-inpaint",
+                help="A second LoRA on the inpainting model, so 'replace the cat with my "
+                "rex' paints it too; about twice the training time.",
+            )
         submitted = st.form_submit_button("Teach pixelsmith", key="teach-submit")
     request = None
     if submitted:
@@ -104,10 +140,15 @@ def form(settings: Settings) -> TeachRequest | None:
         except UserError as err:
             st.session_state["teach_error"] = str(err)
         else:
-            options = {"steps": int(steps), "resolution": int(resolution), "prior_preservation": prior,
-                       "inpaint": inpaint}
-            request = TeachRequest(photos, [u.name for u in uploads or []], name.strip().lower(),
-                                   class_word.strip(), options)
+            options = {
+                "steps": int(steps),
+                "resolution": int(resolution),
+                "prior_preservation": prior,
+                "inpaint": inpaint,
+            }
+            request = TeachRequest(
+                photos, [u.name for u in uploads or []], name.strip().lower(), class_word.strip(), options
+            )
     if error := st.session_state.get("teach_error"):
         bar.error(error)
     return request
@@ -116,23 +157,25 @@ def form(settings: Settings) -> TeachRequest | None:
 def run(agent: Agent, ws: Workspace, request: TeachRequest) -> None:
     """Train the concept as one agent turn, drawn live in the chat; a refusal is taken back."""
     store = ConceptStore(ws.data_dir)
-    # 1. The session and the concepts as they are; then the photos become uploads.
-    before, known = ws.record.model_copy(deep=True), set(store.names())
+    # 1. The session and the concept as they are; then the photos become uploads.
+    before, was = ws.record.model_copy(deep=True), _progress(store, request.name)
     about = request.name or "the concept"
-    ids = [ws.add_image(photo, tool="upload", note=f"photo of {about}: {file}")
-           for photo, file in zip(request.photos, request.files)]
+    ids = [
+        ws.add_image(photo, tool="upload", note=f"photo of {about}: {file}")
+        for photo, file in zip(request.photos, request.files)
+    ]
     ws.save()
     # 2. One turn whose plan is the form's step, through the agent's validation and executor.
     text = request.message()
-    args = {"name": request.name, "class_word": request.class_word, "images": ids, **request.options}
-    step = Step(tool="train_concept", args=args, why=f"learn {about} from {len(ids)} photos")
-    reply = (f"I learned your {request.class_word} {request.name}: try "
-             f"'a photo of my {request.name} on the beach'.")
+    reply = (
+        f"I learned your {request.class_word or 'concept'} {request.name}: try "
+        f"'a photo of my {request.name} on the beach'."
+    )
     with st.chat_message("user"):
         st.markdown(text)
         if request.photos:
             st.image(request.photos, width=render.THUMB // 2, caption=request.files)
-    chosen, agent.planner = agent.planner, FormPlanner(step, reply)
+    chosen, agent.planner = agent.planner, FormPlanner(request.step(ids), reply)
     try:
         with st.chat_message("assistant"):
             session.run(lambda: agent.send(text), render.LiveRenderer(ws), ws=ws, cancel=agent.cancel)
@@ -140,15 +183,25 @@ def run(agent: Agent, ws: Workspace, request: TeachRequest) -> None:
         agent.planner = chosen
     # 3. Trained, or stopped part-way: the turn stays. Refused before training: put it back.
     turn = ws.record.turn
-    if set(store.names()) - known:
+    if _progress(store, request.name) != was:
         message = next(m for m in ws.record.messages if m.turn == turn and m.role == "user")
         message.artifacts = ids
         ws.save()
-        st.session_state["teach_generation"] += 1
+        if not request.resume:
+            st.session_state["teach_generation"] += 1
         return
     said = [m.text for m in ws.record.messages if m.turn == turn and m.role == "assistant"]
     _take_back(ws, before, ids)
     st.session_state["teach_error"] = said[-1] if said else "the concept was not trained"
+
+
+def _progress(store: ConceptStore, name: str) -> tuple | None:
+    """How far concept `name` is (None when there is none, or the name is not a valid one)."""
+    try:
+        concept = store.get(name) if store.exists(name) else None
+    except UserError:
+        return None
+    return concept and (concept.status, concept.step, concept.inpaint_step, tuple(concept.adapters))
 
 
 def _take_back(ws: Workspace, before, ids: list[str]) -> None:
