@@ -73,8 +73,8 @@ class RankerSpec(ModelSpec):
 
 
 class PreviewSettings(BaseModel):
-    """The few-step draft mode (`preview` on inpaint/generate): an LCM-LoRA for the SD base
-    and the LCM scheduler, loaded for the call and taken out after."""
+    """The few-step draft mode (`preview` on inpaint/generate/remove): an LCM-LoRA for the SD
+    base, fused into a copy of the role's UNet once, with the LCM scheduler."""
 
     lcm_lora: str = Field(
         default="latent-consistency/lcm-lora-sdv1-5",

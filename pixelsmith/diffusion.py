@@ -143,7 +143,11 @@ def concept_applied(ctx: ToolContext, pipeline: Any, prompt: str, concept: str |
         return
     found = ConceptStore(ctx.data_dir).get(concept)
     if found.status != "ready":
-        raise ToolInputError(f"concept {concept!r} is still training (step {found.step}); wait for it")
+        now = "is training now" if ConceptStore(ctx.data_dir).training_now(concept) else "has stopped"
+        raise ToolInputError(
+            f"concept {concept!r} is not trained yet (it {now} at step {found.step} of "
+            f"{found.settings.steps}); wait for it, or say 'continue training {concept}'"
+        )
     rewritten, used = rewrite_prompt(prompt, [found])
     if not used:  # "my dog" for a dog concept, or a prompt that does not name it at all
         mine = re.compile(rf"\bmy\s+{re.escape(found.class_word)}\b", re.IGNORECASE)

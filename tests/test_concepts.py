@@ -22,7 +22,6 @@ from pixelsmith.concepts.train import (
     embed_prompt,
     encode_images,
     train_concept,
-    training_now,
 )
 from pixelsmith.concepts.trainer import MASK_VARIANTS, inpaint_conditioning, random_masks
 from pixelsmith.errors import InterruptedError_, UserError
@@ -268,15 +267,17 @@ def test_a_concept_being_trained_cannot_be_started_twice(trained, tiny_registry,
 
     first = threading.Thread(target=train_first)
     first.start()
-    assert at_step_1.wait(60) and training_now(store, "rex")
+    assert at_step_1.wait(60) and store.training_now("rex")
     try:
         with pytest.raises(UserError, match="'rex' is being trained right now"):
             train_concept(tiny_registry, store, "rex", resume=True, **args)
+        with pytest.raises(UserError, match="'rex' is being trained right now"):
+            store.delete("rex")
     finally:
         cancel.set()
         first.join(60)
     assert isinstance(outcome[0], InterruptedError_) and store.get("rex").step == 1
-    assert not training_now(store, "rex")
+    assert not store.training_now("rex")
 
 
 def _case(tmp_path: Path, case: str, trained: Trained) -> tuple[dict, str]:
@@ -394,3 +395,5 @@ def test_cli_trains_lists_shows_and_deletes(tiny_config, monkeypatch, tmp_path, 
     two = ["concept", "train", "cat", str(photos / "0.png"), str(photos / "1.png"), "--class", "cat"]
     assert main(two) == 2
     assert "need 3 to 200 photos of the subject, got 2" in capsys.readouterr().err
+    assert main(["concept", "train", "ghost", "--resume"]) == 2
+    assert "no stopped training of 'ghost' to continue" in capsys.readouterr().err

@@ -99,6 +99,11 @@ def test_a_missing_lcm_lora_is_one_sentence_naming_it_and_the_fix(tiny_settings,
     folder = tiny_settings.model_copy(update={"preview": PreviewSettings(lcm_lora=str(tmp_path / "gone"))})
     with pytest.raises(ModelMissingError, match="gone"):
         ModelRegistry(folder).lcm_lora()
+    corrupt = tmp_path / "lcm.safetensors"
+    corrupt.write_bytes(b"not a safetensors file")
+    broken = tiny_settings.model_copy(update={"preview": PreviewSettings(lcm_lora=str(corrupt))})
+    with pytest.raises(ModelMissingError, match="SafetensorError"):
+        ModelRegistry(broken).lcm_lora()
 
 
 @pytest.mark.parametrize(

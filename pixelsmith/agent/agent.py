@@ -126,10 +126,13 @@ class Agent:
         """The workspace as planners see it, with the concepts ready to use and those stopped."""
         from pixelsmith.concepts import ConceptStore
 
-        concepts = ConceptStore(self.workspace.data_dir).list()
+        store = ConceptStore(self.workspace.data_dir)
+        concepts = store.list()
         views = {c.name: ConceptView(c.name, c.token, c.class_word) for c in concepts}
         view = self.workspace.view([views[c.name] for c in concepts if c.status == "ready"])
-        view.stopped_concepts = [views[c.name] for c in concepts if c.status != "ready"]
+        view.stopped_concepts = [
+            views[c.name] for c in concepts if c.status != "ready" and not store.training_now(c.name)
+        ]
         return view
 
     def _plan_and_run(self, message: str) -> Iterator[Event]:

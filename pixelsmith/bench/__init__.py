@@ -13,7 +13,7 @@ seconds anywhere), `full` with `random_weights` (the public configs built in mem
 """
 
 from pixelsmith.bench.options import GROUPS, BenchOptions
-from pixelsmith.bench.report import NA_CONCEPTS, BenchReport, Figure, format_table
+from pixelsmith.bench.report import BenchReport, Figure, format_table
 from pixelsmith.bench.runner import run_benchmark
 
-__all__ = ["GROUPS", "NA_CONCEPTS", "BenchOptions", "BenchReport", "Figure", "format_table", "run_benchmark"]
+__all__ = ["GROUPS", "BenchOptions", "BenchReport", "Figure", "format_table", "run_benchmark"]

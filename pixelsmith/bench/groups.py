@@ -11,7 +11,6 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from pixelsmith.agent.plan import Plan, Step
 from pixelsmith.agent.planner import OneShotTurn, make_planner
 from pixelsmith.bench.measure import (
     cat_photo,
@@ -29,7 +28,7 @@ from pixelsmith.bench.plain import (
     plain_sam,
     plain_sam_encode,
 )
-from pixelsmith.bench.report import NA_CONCEPTS, Figure
+from pixelsmith.bench.report import Figure
 from pixelsmith.config import Settings
 from pixelsmith.errors import UserError
 from pixelsmith.runtime import ModelRegistry
@@ -37,36 +36,19 @@ from pixelsmith.runtime.executor import TOOL_ROLES
 
 
 class BenchPlanner:
-    """The offline planner with the benchmark's step count written into diffusion steps.
-
-    Where `pixelsmith.agent.offline` is not installed, the plan its rules make for the
-    sample request (detect → segment → inpaint) stands in for it.
-    """
+    """The offline planner with the benchmark's step count written into diffusion steps."""
 
     name = "offline"
 
     def __init__(self, settings: Settings, steps: int) -> None:
-        self.steps = steps
-        try:
-            self._rules = make_planner(settings, "offline")
-        except ModuleNotFoundError as err:
-            if err.name != "pixelsmith.agent.offline":
-                raise
-            self._rules = None
+        self.steps, self._rules = steps, make_planner(settings, "offline")
 
     def begin(self, message: str, view) -> OneShotTurn:
-        plan = self._rules.begin(message, view).next([], view) if self._rules else scripted_plan()
+        plan = self._rules.begin(message, view).next([], view)
         for step in plan.steps:
             if step.tool in ("inpaint", "remove", "generate"):
                 step.args["num_inference_steps"] = self.steps
         return OneShotTurn(plan)
-
-
-def scripted_plan() -> Plan:
-    detect = Step(tool="detect", args={"labels": ["cat"]}, why="find the cat")
-    segment = Step(tool="segment", args={"detection": "$1"}, why="cut the cat out")
-    inpaint = Step(tool="inpaint", args={"mask": "$2", "prompt": PROMPT}, why="paint the dragon")
-    return Plan(steps=[detect, segment, inpaint])
 
 
 class Bench:
@@ -227,14 +209,8 @@ class Bench:
 
     def lora(self) -> list[Figure]:
         """Figure 6: a DreamBooth-LoRA step with prior preservation (`pixelsmith.concepts.train`)."""
-        try:
-            from pixelsmith.concepts.registry import TrainSettings, centre_square
-            from pixelsmith.concepts.trainer import LoraTrainer, TrainData, embed_prompt, encode_images
-        except ImportError:
-            return [
-                Figure("lora.step", "DreamBooth-LoRA step", "s", None, note=NA_CONCEPTS),
-                Figure("lora.peak_memory", "DreamBooth-LoRA peak memory", "MB", None, note=NA_CONCEPTS),
-            ]
+        from pixelsmith.concepts.registry import TrainSettings, centre_square
+        from pixelsmith.concepts.trainer import LoraTrainer, TrainData, embed_prompt, encode_images
         from pixelsmith.diffusion import native_size
 
         pipeline = self.models.get("generator")

@@ -6,8 +6,6 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-NA_CONCEPTS = "n/a (concepts not installed)"
-
 NOTES = {  # what each plain figure is, printed under the table
     "detector.forward": "plain: processor + model + post-processing; pixelsmith: the detect tool",
     "sam.click": "plain: SamProcessor + a full SamModel forward per click",

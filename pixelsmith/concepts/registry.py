@@ -25,12 +25,14 @@ import hashlib
 import json
 import re
 import shutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
+from filelock import FileLock, Timeout
 from PIL import Image
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
@@ -172,6 +174,39 @@ class ConceptStore:
     def exists(self, name: str) -> bool:
         return (self.folder(name) / RECORD).is_file()
 
+    @contextmanager
+    def training(self, name: str) -> Iterator[None]:
+        """Held while concept `name` trains; a second run is refused while it is held, by another
+        tab, process or Ray task on another node (a file lock next to the concept's folder,
+        released by the system when its holder dies)."""
+        lock = self._lock(name)
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            raise UserError(
+                f"concept {name!r} is being trained right now; wait for it, or stop it first"
+            ) from None
+        try:
+            yield
+        finally:
+            lock.release()
+
+    def training_now(self, name: str) -> bool:
+        """Whether some process is training concept `name` at the moment."""
+        if not self.root.is_dir():
+            return False
+        lock = self._lock(name)
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            return True
+        lock.release()
+        return False
+
+    def _lock(self, name: str) -> FileLock:
+        self.root.mkdir(parents=True, exist_ok=True)
+        return FileLock(self.root / f".{check_name(name)}.training.lock")
+
     def list(self) -> list[Concept]:
         """Every concept, by name."""
         if not self.root.is_dir():
@@ -226,9 +261,10 @@ class ConceptStore:
         tmp.replace(path)
 
     def delete(self, name: str) -> None:
-        """Remove a concept and everything it made."""
+        """Remove a concept and everything it made (not while it trains)."""
         self.get(name)  # unknown -> UserError
-        shutil.rmtree(self.folder(name))
+        with self.training(name):
+            shutil.rmtree(self.folder(name))
 
     @staticmethod
     def _check_token(token: str, used: set[str]) -> str:

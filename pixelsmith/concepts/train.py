@@ -9,7 +9,8 @@ images the base model made for "a photo of <class>" as well. With
 on a copy of the inpainting UNet, on the photos under random masks (as diffusers'
 DreamBooth-inpainting example does), so "replace the cat with my dog" paints the subject
 into a hole with an adapter made for that UNet. The text encoder and the VAE are frozen
-and shared read-only; each image is VAE-encoded once per run (`trainer`).
+and shared read-only; each photo is VAE-encoded once per adapter (for the inpainting one,
+with `trainer.MASK_VARIANTS` masked copies), not once per step.
 
 The registry's pipelines are never modified: the LoRA lives on the copy, which costs one
 more UNet in memory (about 1.7 GB in fp16 for SD 1.5) and can never leak into another
@@ -26,8 +27,7 @@ from __future__ import annotations
 import gc
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -99,7 +99,7 @@ def train_concept(
     settings; settings given explicitly must match them) or starts a new one. Setting
     `cancel` stops after the current step with a checkpoint and `InterruptedError_`.
     """
-    with _running(store, name):
+    with store.training(name):
         return _train_concept(
             models,
             store,
@@ -112,31 +112,6 @@ def train_concept(
             on_progress or (lambda progress: None),
             cancel or threading.Event(),
         )
-
-
-_RUNNING: set[Path] = set()  # the concept folders being trained in this process
-_RUNNING_LOCK = threading.Lock()
-
-
-@contextmanager
-def _running(store: ConceptStore, name: str) -> Iterator[None]:
-    """Refuse a second run on a concept that this process is training already (two tabs)."""
-    folder = store.folder(name)
-    with _RUNNING_LOCK:
-        if folder in _RUNNING:
-            raise UserError(f"concept {name!r} is being trained right now; wait for it, or stop it first")
-        _RUNNING.add(folder)
-    try:
-        yield
-    finally:
-        with _RUNNING_LOCK:
-            _RUNNING.discard(folder)
-
-
-def training_now(store: ConceptStore, name: str) -> bool:
-    """Whether this process is training concept `name` at the moment."""
-    with _RUNNING_LOCK:
-        return store.folder(name) in _RUNNING
 
 
 def _train_concept(
@@ -154,6 +129,11 @@ def _train_concept(
     # 1. Check everything, then create the concept (or pick up the one to resume).
     concept = _resumable(store, name, class_word, settings) if resume else None
     if concept is None:
+        images = list(images)
+        if resume and not images:
+            raise UserError(
+                f"there is no stopped training of {name!r} to continue; teach it first with 3-20 photos"
+            )
         name, class_word = check_name(name), check_class_word(class_word)
         if store.exists(name):
             raise UserError(_clash_message(store.get(name)))

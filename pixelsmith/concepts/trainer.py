@@ -322,5 +322,3 @@ def checkpoints(root: Path) -> list[Path]:
     """Complete checkpoints under `root`, oldest first."""
     found = [p for p in root.glob("step-*") if (p / "state.json").is_file()] if root.is_dir() else []
     return sorted(found, key=lambda p: int(p.name.split("-")[1]))
-
-

@@ -190,6 +190,7 @@ def load_lcm_lora(preview: PreviewSettings) -> dict[str, torch.Tensor]:
     `weight_name`, or a hub repo through the Hugging Face cache (safetensors only)."""
     from huggingface_hub import hf_hub_download
     from huggingface_hub.errors import HFValidationError
+    from safetensors import SafetensorError
     from safetensors.torch import load_file
 
     local = Path(preview.lcm_lora).expanduser()
@@ -202,7 +203,7 @@ def load_lcm_lora(preview: PreviewSettings) -> dict[str, torch.Tensor]:
             raise FileNotFoundError(preview.lcm_lora)
         file = hf_hub_download(preview.lcm_lora, preview.weight_name, revision=preview.revision)
         return load_file(file)
-    except (OSError, HFValidationError) as err:
+    except (OSError, HFValidationError, SafetensorError) as err:  # missing, or not safetensors
         raise ModelMissingError(
             f"the preview LCM-LoRA {preview.lcm_lora!r} ({preview.weight_name}) cannot be loaded "
             f"({type(err).__name__}); run `pixelsmith models pull preview` on a machine with internet "

@@ -113,19 +113,15 @@ class RayExecutor:
             thread.daemon = True
             thread.start()
 
-    def submit(
-        self, call: ToolCall, *, cancel: threading.Event | None = None, resume: bool = False
-    ) -> JobHandle:
-        """Queue `call`. `resume=True` (training tools only) continues a stopped concept."""
-        if resume and call.tool not in TRAINING_TOOLS:
-            raise ValueError(f"resume applies to {', '.join(sorted(TRAINING_TOOLS))}, not {call.tool!r}")
+    def submit(self, call: ToolCall, *, cancel: threading.Event | None = None) -> JobHandle:
+        """Queue `call`: a role's calls take turns across sessions; a training runs as a Ray task."""
         job = JobHandle(call, cancel_event=cancel or threading.Event())
         role = role_of(call.tool)
         if call.tool not in TRAINING_TOOLS and role in self.queues:
             self.queues[role].push(job)
         else:
             name = f"pixelsmith-ray-{job.id}"
-            threading.Thread(target=self._drive, args=(job, resume), name=name, daemon=True).start()
+            threading.Thread(target=self._drive, args=(job,), name=name, daemon=True).start()
         return job
 
     def shutdown(self) -> None:
@@ -139,14 +135,14 @@ class RayExecutor:
         while (job := jobs.pop()) is not None:
             self._drive(job)
 
-    def _drive(self, job: JobHandle, resume: bool = False) -> None:
+    def _drive(self, job: JobHandle) -> None:
         if job.cancel_event.is_set():
             job._finish("cancelled", error=InterruptedError_("stopped before it started; nothing changed"))
             return
         try:
             role = role_of(job.call.tool)
             if job.call.tool in TRAINING_TOOLS:
-                output = self._trainings.run(job, resume=resume)
+                output = self._trainings.run(job)
             else:
                 output = self._run_here(job) if role is None else self._run_remote(job, role)
         except InterruptedError_ as err:

@@ -27,6 +27,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from typing import Any
 
 import ray
@@ -39,7 +40,7 @@ from ray.exceptions import (
 from ray.exceptions import OutOfMemoryError as RayOutOfMemoryError
 
 from pixelsmith.config import Settings
-from pixelsmith.errors import InterruptedError_
+from pixelsmith.errors import InterruptedError_, UserError
 from pixelsmith.runtime.executor import JobHandle
 from pixelsmith.runtime.ray_deploy import deployment_options
 from pixelsmith.runtime.ray_replica import (
@@ -71,7 +72,7 @@ def task_options(settings: Settings) -> dict[str, float]:
 
 @ray.remote(max_retries=0)  # a lost run is resumed by the caller, not repeated from scratch
 def train_task(
-    settings: Settings, tools: ToolRegistry | None, request: ToolRequest, board: Any, key: str, resume: bool
+    settings: Settings, tools: ToolRegistry | None, request: ToolRequest, board: Any, key: str
 ) -> None:
     """Run `request` (a training tool) on this worker; post its records to `board` under `key`.
 
@@ -87,7 +88,7 @@ def train_task(
             board.post.remote(key, progress)
 
         try:
-            outcome.append(_train(settings, tools or default_tools(), request, report, cancel, resume))
+            outcome.append(_train(settings, tools or default_tools(), request, report, cancel))
         finally:
             finished.set()
 
@@ -106,12 +107,9 @@ def _train(
     request: ToolRequest,
     report: Callable[[Progress], None],
     cancel: threading.Event,
-    resume: bool,
 ) -> Outcome:
     models = ModelRegistry(settings)
     ctx = ToolContext(models, request.store, on_progress=report, cancel=cancel)
-    if resume:  # the tool picks up the concept where it stopped, or starts it if it never began
-        request = ToolRequest(request.tool, {**request.args, "resume": True}, request.store)
     try:
         return Outcome(output=run_tool(tools, models, request, ctx))
     except BaseException as err:  # handed to the caller, who raises it
@@ -130,29 +128,31 @@ class Trainings:
         self.tools = tools or default_tools()
         self._board = board
 
-    def run(self, job: JobHandle, *, resume: bool = False) -> Any:
+    def run(self, job: JobHandle) -> Any:
         """Run `job` to its end and return the tool's output; resumed where its worker died."""
         # 1. Validate here and read the photos from the caller's store, as for a replica.
         inputs = self.tools.get(job.call.tool).validate(job.call.args)
         request = ToolRequest(job.call.tool, dict(job.call.args), ship(inputs, job.call.store))
-        for attempt in range(RESUME_TRIES + 1):
+        for _ in range(RESUME_TRIES + 1):
             try:
-                return self._attempt(job, request, resume=resume or attempt > 0)
+                return self._attempt(job, request)
             except LOST as err:
                 if job.cancel_event.is_set():
-                    lost = type(err).__name__
-                    raise InterruptedError_(f"stopped; the training run was lost ({lost})") from None
-                if attempt == RESUME_TRIES:
-                    raise RuntimeError(
-                        f"the training run was lost {attempt + 1} times, last: {err}; its checkpoints are "
-                        f"kept: say 'continue training {inputs.name}' to resume it"
+                    raise InterruptedError_(
+                        f"stopped; the training run was lost ({type(err).__name__})"
                     ) from None
-        raise AssertionError("unreachable")
+                lost = type(err).__name__
+            # Again, from the last checkpoint (or from the start if it never made the concept).
+            request = replace(request, args={**request.args, "resume": True})
+        raise UserError(
+            f"the training run was lost {RESUME_TRIES + 1} times, last: {lost}; its checkpoints are "
+            f"kept: say 'continue training {inputs.name}' to resume it"
+        )
 
-    def _attempt(self, job: JobHandle, request: ToolRequest, *, resume: bool) -> Any:
+    def _attempt(self, job: JobHandle, request: ToolRequest) -> Any:
         board, key = self.board(), f"train-{uuid.uuid4().hex}"
         task = train_task.options(**task_options(self.settings))
-        ref = task.remote(self.settings, self._shipped_tools, request, board, key, resume)
+        ref = task.remote(self.settings, self._shipped_tools, request, board, key)
         try:
             outcome = follow(job, self._records(ref, key, job.cancel_event))
         except TaskCancelledError:

@@ -96,12 +96,12 @@ class ModelRegistry:
                 "previews need a second UNet on the GPU, which cpu_offload is there to avoid; "
                 "turn cpu_offload off to use preview mode"
             )
-        base = self.get(role)
-        with self._load_lock:
-            preview = self._previews.get(role)
+        with self._load_lock:  # the base cannot be evicted between here and the cache
+            base, preview = self.get(role), self._previews.get(role)
             if preview is None:
-                start = time.perf_counter()
-                preview = self._previews[role] = fused_preview(base, self.lcm_lora())
+                lora, start = self.lcm_lora(), time.perf_counter()
+                with _BUILD_LOCK:
+                    preview = self._previews[role] = fused_preview(base, lora)
                 self.load_seconds[f"{role} preview"] = time.perf_counter() - start
                 self.load_counts[f"{role} preview"] += 1
                 self.sizes[f"{role} preview"] = model_bytes(preview.unet)

@@ -14,7 +14,6 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from pixelsmith.errors import UserError
 from pixelsmith.tools.base import Progress, ToolContext, description
 from pixelsmith.tools.registry import Tool
 
@@ -92,10 +91,6 @@ def run(inputs: Input, ctx: ToolContext) -> Output:
     given = inputs.settings_given()
     settings = TrainSettings.parse(**given) if given or not inputs.resume else None
     store = ConceptStore(ctx.data_dir)
-    if inputs.resume and not inputs.images and not store.exists(inputs.name):
-        raise UserError(
-            f"there is no stopped training of {inputs.name!r} to continue; teach it first with 3-20 photos"
-        )
     with tempfile.TemporaryDirectory(prefix="pixelsmith-photos-") as folder:
         paths = []
         for image_id in inputs.images:  # the trainer reads files; the store holds pixels

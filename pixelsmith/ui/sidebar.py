@@ -163,7 +163,6 @@ def concepts(data_dir: Path) -> str | None:
     """The personal concepts taught so far; returns the name of a stopped training the user
     asked to continue (its "Continue training" button), if any."""
     from pixelsmith.concepts import ConceptStore
-    from pixelsmith.concepts.train import training_now
 
     st.sidebar.subheader("Your concepts")
     store, asked = ConceptStore(data_dir), None
@@ -176,7 +175,7 @@ def concepts(data_dir: Path) -> str | None:
         step = concept.step
         if "generator" in concept.adapters:  # its second LoRA, for edits
             step, phase = concept.inpaint_step, "edit-LoRA step"
-        if training_now(store, concept.name):
+        if store.training_now(concept.name):
             st.sidebar.caption(
                 f"**{concept.name}**: a {concept.class_word} (training now, {phase} {step} of {total})"
             )
