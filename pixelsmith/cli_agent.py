@@ -73,10 +73,15 @@ class EventPrinter:
     def _progress(self, event: ev.StepProgress) -> None:
         from tqdm import tqdm
 
+        desc = event.phase or event.tool
+        if self.bar is not None and self.bar.desc != desc:  # a new phase counts from 1 again
+            self._close_bar()
         if self.bar is None:
-            self.bar = tqdm(total=event.total, desc=event.tool, file=sys.stderr, leave=False, unit="step")
+            self.bar = tqdm(total=event.total, desc=desc, file=sys.stderr, leave=False, unit="step")
         self.bar.total = event.total
         self.bar.update(event.step - self.bar.n)
+        if event.loss is not None:
+            self.bar.set_postfix(loss=f"{event.loss:.4f}", refresh=False)
 
     def _close_bar(self) -> None:
         if self.bar is not None:
@@ -111,8 +116,11 @@ def edit(
         failed = failed or isinstance(event, ev.ErrorEvent)
     record = agent.workspace.record
     turn_steps = [s for s in record.steps if s.turn == record.turn]
-    result = record.current_image if any(s.outputs and s.tool in ("inpaint", "remove", "generate")
-                                         for s in turn_steps) else None
+    result = (
+        record.current_image
+        if any(s.outputs and s.tool in ("inpaint", "remove", "generate") for s in turn_steps)
+        else None
+    )
     if output and result:
         _write(agent.workspace.image(result), output)
         printer.out.write(f"wrote {output}\n")
@@ -129,8 +137,14 @@ def _edit_record(workspace, steps, result: str | None, output: Path | None) -> d
         "folder": str(workspace.folder),
         "plan": [s.tool for s in steps],
         "steps": [
-            {"tool": s.tool, "args": s.args, "outputs": s.outputs, "error": s.error, "seconds": s.seconds,
-             "files": [str(workspace.path(i)) for i in s.outputs if not i.startswith("detection")]}
+            {
+                "tool": s.tool,
+                "args": s.args,
+                "outputs": s.outputs,
+                "error": s.error,
+                "seconds": s.seconds,
+                "files": [str(workspace.path(i)) for i in s.outputs if not i.startswith("detection")],
+            }
             for s in steps
         ],
         "result": result,

@@ -196,3 +196,22 @@ def test_typed_answers_while_paused_choose_and_continue(tiny_config, tiny_regist
     _send(agent, DRAGON)
     events = _send(agent, "continue")
     assert _tools(events) == ["inpaint"] and agent.workspace.record.steps[-1].args["mask"] == "mask-4"
+
+
+def test_cli_progress_bar_starts_again_for_each_training_phase_and_shows_the_loss(capsys):
+    from pixelsmith.agent import events as ev
+    from pixelsmith.cli_agent import EventPrinter
+
+    printer, bars = EventPrinter(workspace=None), []
+    for phase, total in (("class images", 2), ("training", 3), ("inpaint training", 3)):
+        for step in range(1, total + 1):
+            loss = None if phase == "class images" else 0.5 / step
+            printer(ev.StepProgress(1, "train_concept", step, total, f"{phase} step", loss, 1.0, phase))
+        bars.append((printer.bar.desc, printer.bar.n, printer.bar.total, printer.bar.postfix))
+    printer(ev.AssistantMessage("done"))
+    assert bars == [
+        ("class images", 2, 2, None),
+        ("training", 3, 3, "loss=0.1667"),
+        ("inpaint training", 3, 3, "loss=0.1667"),
+    ]
+    assert printer.bar is None and "pixelsmith: done" in capsys.readouterr().out

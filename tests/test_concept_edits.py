@@ -134,8 +134,11 @@ def test_teaching_a_concept_in_chat_then_using_it(taught):
             agent.workspace.set_current(agent.workspace.add_image(noise_image(64, 64, seed=seed)))
         events = list(agent.send("teach pixelsmith my dog fido", image=noise_image(64, 64, seed=3)))
     progress = [e for e in events if isinstance(e, ev.StepProgress) and e.tool == "train_concept"]
-    assert [p.step for p in progress if p.label.startswith("training")] == [1, 2, 3]
-    assert [p.step for p in progress if p.label.startswith("inpaint training")] == [1, 2, 3]
+    assert [p.step for p in progress if p.phase == "training"] == [1, 2, 3]
+    assert [p.step for p in progress if p.phase == "inpaint training"] == [1, 2, 3]
+    assert all(
+        p.loss is not None and p.label == f"{p.phase} step" for p in progress if p.phase != "class images"
+    )
     assert "fido" in ConceptStore(settings.data_dir).names()
     # the offline planner now knows fido too
     offline = _agent(settings, registry)
@@ -174,7 +177,7 @@ def test_a_stopped_training_is_continued_in_chat_from_its_checkpoint(taught):
     events = list(later.send("continue training spot"))
     step = _last(later)
     assert (step.tool, step.args["name"], step.args["resume"]) == ("train_concept", "spot", True)
-    done = [e.step for e in events if isinstance(e, ev.StepProgress) and e.label.startswith("training")]
+    done = [e.step for e in events if isinstance(e, ev.StepProgress) and e.phase == "training"]
     assert done == list(range(stopped_at + 1, 7))  # from the checkpoint, not from step 1
     spot = ConceptStore(settings.data_dir).get("spot")
     assert (spot.status, spot.step, spot.inpaint_step) == ("ready", 6, 6)

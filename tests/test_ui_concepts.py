@@ -72,16 +72,27 @@ def _live_training_script(last: int, inpaint: int = 0):
     concept = store.create("rex", class_word="dog", settings=TrainSettings(steps=5), base_models={})
     live = render.LiveRenderer(ws)
     live(ev.StepStarted(1, "train_concept", {"name": "rex", "class_word": "dog"}))
-    live(ev.StepProgress(1, "train_concept", 4, 4, "class images step"))
+    live(ev.StepProgress(1, "train_concept", 4, 4, "class images step", phase="class images"))
     for step in range(1, last + 1):
-        live(ev.StepProgress(1, "train_concept", step, 5, "training step", 1 / step, 10.0 - step))
+        live(ev.StepProgress(1, "train_concept", step, 5, "training step", 1 / step, 10.0 - step, "training"))
         if step == 2:  # a checkpoint: the trainer writes a sample, then the record
             (concept.folder / "samples").mkdir()
             noise_image(64, 64).save(concept.folder / "samples" / "step-2.png")
             concept.samples = ["step-2.png"]
             store.save(concept)
     for step in range(1, inpaint + 1):
-        live(ev.StepProgress(1, "train_concept", step, 5, "inpaint training step", step / 10, 5.0 - step))
+        live(
+            ev.StepProgress(
+                1,
+                "train_concept",
+                step,
+                5,
+                "inpaint training step",
+                step / 10,
+                5.0 - step,
+                "inpaint training",
+            )
+        )
 
 
 def _chart_rows(chart) -> list[dict]:

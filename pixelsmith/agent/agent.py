@@ -240,7 +240,7 @@ class Agent:
             ToolCall(tool_name, args, self.workspace, self.workspace.id), cancel=self.cancel
         )
         for p in job.progress():
-            yield StepProgress(number, tool_name, p.step, p.total, p.label, p.loss, p.eta_seconds)
+            yield StepProgress(number, tool_name, p.step, p.total, p.label, p.loss, p.eta_seconds, p.phase)
         output = job.result()
         self.model_seconds += time.perf_counter() - started
         index = len(self.workspace.record.steps)

@@ -29,6 +29,7 @@ class StepProgress:
     label: str = "step"
     loss: float | None = None
     eta_seconds: float | None = None
+    phase: str | None = None  # of a long job with several counts (training)
 
 
 @dataclass

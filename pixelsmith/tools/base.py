@@ -26,7 +26,8 @@ from pixelsmith.runtime.registry import ModelRegistry
 @dataclass(frozen=True)
 class Progress:
     """`step` of `total` done in the running tool; `label` says what is counted. Training
-    also reports the step's `loss` and the seconds left in the whole job (`eta_seconds`)."""
+    also reports its `phase` ("class images", "training", "inpaint training"; the count
+    starts again in each), the step's `loss` and the seconds left in the whole job."""
 
     tool: str
     step: int
@@ -34,6 +35,7 @@ class Progress:
     label: str = "step"
     loss: float | None = None
     eta_seconds: float | None = None
+    phase: str | None = None
 
 
 class ArtifactStore(Protocol):

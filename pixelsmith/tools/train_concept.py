@@ -107,17 +107,11 @@ def run(inputs: Input, ctx: ToolContext) -> Output:
             resume=inputs.resume,
             cancel=ctx.cancel,
             on_progress=lambda p: ctx.report(
-                Progress("train_concept", p.step, p.total, _label(p), p.loss, p.eta_seconds)
+                Progress("train_concept", p.step, p.total, f"{p.phase} step", p.loss, p.eta_seconds, p.phase)
             ),
         )
     loss = concept.loss_curve[-1] if concept.loss_curve else None
     return Output(concept.name, concept.phrase, concept.step, loss, str(concept.folder))
-
-
-def _label(progress) -> str:
-    """'training step, loss 0.1234' (or 'class images step') for the progress bar."""
-    loss = "" if progress.loss is None else f", loss {progress.loss:.4f}"
-    return f"{progress.phase} step{loss}"
 
 
 TOOL = Tool("train_concept", Input, Output, description("train_concept"), run)

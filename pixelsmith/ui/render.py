@@ -88,8 +88,11 @@ def step_pictures(ws: Workspace, rec: StepRecord) -> None:
     if rec.tool == "detect":
         found = ws.artifact(rec.outputs[0])
         image = rec.args.get("image") or image_of(ws, rec.outputs[0])
-        st.image(picture(ws, "boxes", rec.outputs[0], image), caption=f"{found.id}: {found.note}",
-                 output_format="PNG")
+        st.image(
+            picture(ws, "boxes", rec.outputs[0], image),
+            caption=f"{found.id}: {found.note}",
+            output_format="PNG",
+        )
     elif rec.tool in ("segment", "refine_mask"):
         image = rec.args.get("image") or image_of(ws, rec.outputs[0])
         if image:
@@ -101,8 +104,12 @@ def step_pictures(ws: Workspace, rec: StepRecord) -> None:
         if ws.artifact(chosen).kind == "image":
             st.image(str(ws.path(chosen)), caption=f"now current: {chosen}", width=THUMB)
         elif (image := image_of(ws, chosen)) is not None:
-            st.image(picture(ws, "masks", image, chosen), caption=f"chosen: {chosen}", width=2 * THUMB,
-                     output_format="PNG")
+            st.image(
+                picture(ws, "masks", image, chosen),
+                caption=f"chosen: {chosen}",
+                width=2 * THUMB,
+                output_format="PNG",
+            )
     args = {k: v for k, v in rec.args.items() if k not in ("image", "mask", "detection")}
     if args:
         st.caption(f"{json.dumps(args, default=str)} · {rec.seconds:.2f} s")
@@ -120,12 +127,9 @@ def concept_card(ws: Workspace, name: str) -> None:
         return
     st.caption(f"{concept.name} = '{concept.phrase}', {concept.step} steps")
     curves = {"training": concept.loss_curve, "inpaint training": concept.inpaint_loss_curve}
-    points = [(phase, i + 1, loss) for phase, curve in curves.items() for i, loss in enumerate(curve)]
-    if points:
-        phases, steps, losses = zip(*points)
-        several = len(set(phases)) > 1  # one curve per LoRA, with a legend, only then
-        data = {"step": steps, "loss": losses} | ({"phase": phases} if several else {})
-        st.line_chart(data, x="step", y="loss", color="phase" if several else None, height=160)
+    training.loss_chart(
+        st, [(phase, i + 1, loss) for phase, curve in curves.items() for i, loss in enumerate(curve)]
+    )
     samples = [concept.folder / "samples" / f for f in concept.samples]
     if samples:
         st.image([str(p) for p in samples], caption=[p.stem for p in samples], width=THUMB)
@@ -152,8 +156,9 @@ def edit_result(ws: Workspace, rec: StepRecord, key: str) -> None:
         with result_tab:
             st.image(str(ws.path(best)), caption=f"{best}: {ws.artifact(best).note}")
         with compare_tab:
-            st.image(picture(ws, "before_after", before, best), caption=f"{before} → {best}",
-                     output_format="PNG")
+            st.image(
+                picture(ws, "before_after", before, best), caption=f"{before} → {best}", output_format="PNG"
+            )
     else:
         st.image(str(ws.path(best)), caption=f"{best}: {ws.artifact(best).note}")
     if len(rec.outputs) > 1:
@@ -164,8 +169,14 @@ def edit_result(ws: Workspace, rec: StepRecord, key: str) -> None:
                 make_current_button(ws, image_id, f"{key}-cur-{image_id}")
     left, right = st.columns(2)
     with left:
-        st.download_button("Download PNG", ws.path(best).read_bytes(), file_name=f"{ws.id}-{best}.png",
-                           mime="image/png", key=f"{key}-dl", on_click="ignore")
+        st.download_button(
+            "Download PNG",
+            ws.path(best).read_bytes(),
+            file_name=f"{ws.id}-{best}.png",
+            mime="image/png",
+            key=f"{key}-dl",
+            on_click="ignore",
+        )
     with right:
         if len(rec.outputs) == 1:
             make_current_button(ws, best, f"{key}-cur-{best}")
@@ -193,14 +204,18 @@ def user_message(ws: Workspace, message: MessageRecord, shown: str | None, *, ke
         st.markdown(message.text)
         if message.image and message.image != shown:
             note = ws.artifact(message.image).note
-            st.image(str(ws.path(message.image)), width=THUMB,
-                     caption=f"on {message.image}" + (f" ({note})" if note else ""))
+            st.image(
+                str(ws.path(message.image)),
+                width=THUMB,
+                caption=f"on {message.image}" + (f" ({note})" if note else ""),
+            )
             make_current_button(ws, message.image, f"{key}-cur")
         elif message.image:
             st.caption(f"on {message.image}")
         if message.artifacts:  # the photos a concept was taught from
-            st.image([str(ws.path(a)) for a in message.artifacts], width=THUMB // 2,
-                     caption=message.artifacts)
+            st.image(
+                [str(ws.path(a)) for a in message.artifacts], width=THUMB // 2, caption=message.artifacts
+            )
     return message.image or shown
 
 
@@ -210,8 +225,11 @@ def assistant_turn(ws: Workspace, turn: int, steps: list[StepRecord], answers: l
     if tools:
         st.markdown(f"**Plan:** {' → '.join(tools)}" + (" *(paused for review)*" if pending else ""))
     for number, rec in enumerate(steps, start=1):
-        with st.status(step_label(number, rec), state="error" if rec.error else "complete",
-                       expanded=rec.tool not in EDIT_TOOLS and rec.tool != "rank"):
+        with st.status(
+            step_label(number, rec),
+            state="error" if rec.error else "complete",
+            expanded=rec.tool not in EDIT_TOOLS and rec.tool != "rank",
+        ):
             step_pictures(ws, rec)
         if rec.tool in EDIT_TOOLS:
             edit_result(ws, rec, key=f"t{turn}-s{rec.index}")

@@ -2,9 +2,9 @@
 curve so far, and the sample made at each checkpoint as soon as it is written.
 
 `TrainingView` is fed the `StepProgress` events of one `train_concept` step, which carry
-the step's loss and the trainer's ETA for the whole job; the phase is the start of the
-label ("training step"). The samples come from the concept's record on disk, which the
-trainer rewrites (atomically) after each checkpoint's sample.
+the phase, the step's loss and the trainer's ETA for the whole job. The samples come from
+the concept's record on disk, which the trainer rewrites (atomically) after each
+checkpoint's sample.
 """
 
 from __future__ import annotations
@@ -27,6 +27,17 @@ def clock(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
+def loss_chart(where, points: list[tuple[str, int, float]]) -> None:
+    """The loss per step of each phase in `points` ((phase, step, loss)); a legend only when
+    there are several phases (the generator's LoRA, then the inpainting one)."""
+    if not points:
+        return
+    phases, steps, losses = zip(*points)
+    several = len(set(phases)) > 1
+    data = {"step": steps, "loss": losses} | ({"phase": phases} if several else {})
+    where.line_chart(data, x="step", y="loss", color="phase" if several else None, height=CHART_HEIGHT)
+
+
 class TrainingView:
     """Progress bar, loss curve and samples of one training run, inside `where`.
 
@@ -40,8 +51,11 @@ class TrainingView:
         self.gallery = where.empty()
         # Any click reruns the script, which cancels the job: training stops after its
         # current step and keeps a checkpoint.
-        where.button("Stop training", key="stop-training",
-                     help="Stops after the current step; the concept keeps its last checkpoint.")
+        where.button(
+            "Stop training",
+            key="stop-training",
+            help="Stops after the current step; the concept keeps its last checkpoint.",
+        )
         self.store, self.name = ConceptStore(data_dir), name
         self.points: list[tuple[str, int, float]] = []
         self.samples: list[str] = []
@@ -49,7 +63,7 @@ class TrainingView:
 
     def update(self, event: ev.StepProgress) -> None:
         """One progress event: move the bar; add the loss to the curve; pick up new samples."""
-        phase, loss, eta = event.label.split(" step")[0], event.loss, event.eta_seconds
+        phase, loss, eta = event.phase or "training", event.loss, event.eta_seconds
         text = f"{phase} {event.step}/{event.total}"
         if loss is not None:
             self.points.append((phase, event.step, loss))
@@ -59,11 +73,7 @@ class TrainingView:
         self.bar.progress(min(1.0, event.step / max(1, event.total)), text=text)
         stride = max(1, event.total // MAX_REDRAWS)
         if loss is not None and (event.step % stride == 0 or event.step == event.total):
-            phases, steps, losses = zip(*self.points)
-            data = {"step": steps, "loss": losses}
-            several = len(set(phases)) > 1  # one curve per phase, with a legend, only then
-            self.chart.line_chart(data | {"phase": phases} if several else data, x="step", y="loss",
-                                  color="phase" if several else None, height=CHART_HEIGHT)
+            loss_chart(self.chart, self.points)
         self._pick_up_samples()
 
     def close(self) -> None:
@@ -89,5 +99,4 @@ class TrainingView:
         if concept.samples != self.samples:
             self.samples = list(concept.samples)
             paths = [concept.folder / "samples" / file for file in self.samples]
-            self.gallery.image([str(p) for p in paths], caption=[p.stem for p in paths],
-                               width=SAMPLE_WIDTH)
+            self.gallery.image([str(p) for p in paths], caption=[p.stem for p in paths], width=SAMPLE_WIDTH)
