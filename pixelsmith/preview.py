@@ -15,10 +15,9 @@ measured 0.35-0.65 s per call at full size on the CPU, most of what 4 steps save
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
-from pixelsmith.concepts.apply import pipeline_lock
+from pixelsmith.concepts.apply import sharing, unet_copy
 from pixelsmith.errors import UserError
 
 PREVIEW_ADAPTER = "lcm_preview"
@@ -29,12 +28,8 @@ def fused_preview(pipeline: Any, weights: dict[str, Any]) -> Any:
     running the LCM scheduler; text encoder, VAE and tokenizer are `pipeline`'s own."""
     from diffusers import LCMScheduler
 
-    with pipeline_lock(pipeline):  # no concept's LoRA is in the UNet while it is copied
-        unet = copy.deepcopy(pipeline.unet)
     scheduler = LCMScheduler.from_config(pipeline.scheduler.config)
-    parts = {**pipeline.components, "unet": unet, "scheduler": scheduler}
-    preview = type(pipeline)(**parts, requires_safety_checker=False)
-    preview.set_progress_bar_config(disable=True)
+    preview = sharing(pipeline, unet=unet_copy(pipeline), scheduler=scheduler)
     try:
         preview.load_lora_weights(dict(weights), adapter_name=PREVIEW_ADAPTER)
     except (ValueError, RuntimeError, KeyError) as err:

@@ -14,6 +14,7 @@ lock (`pipeline_lock`) while the LoRA is in; code that must never see a concept'
 
 from __future__ import annotations
 
+import copy
 import re
 import threading
 import weakref
@@ -35,6 +36,20 @@ def pipeline_lock(pipeline: Any) -> threading.RLock:
         if lock is None:
             lock = _LOCKS[pipeline] = threading.RLock()
         return lock
+
+
+def unet_copy(pipeline: Any) -> Any:
+    """A deep copy of `pipeline`'s UNet, taken while no concept's LoRA is in it."""
+    with pipeline_lock(pipeline):
+        return copy.deepcopy(pipeline.unet)
+
+
+def sharing(pipeline: Any, **parts: Any) -> Any:
+    """A pipeline of `pipeline`'s kind with `parts` (a UNet copy, a scheduler) in place of its
+    own and every other component shared (diffusers' `from_pipe`); no progress bar."""
+    made = type(pipeline).from_pipe(pipeline, **parts)
+    made.set_progress_bar_config(disable=True)
+    return made
 
 
 def adapter_name(concept: Concept) -> str:

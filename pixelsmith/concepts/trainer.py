@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 import shutil
 from collections.abc import Sequence
@@ -25,7 +24,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from pixelsmith.concepts.apply import pipeline_lock
+from pixelsmith.concepts.apply import sharing, unet_copy
 from pixelsmith.concepts.registry import TrainSettings
 from pixelsmith.errors import UserError
 
@@ -154,8 +153,7 @@ class LoraTrainer:
         self.settings, self.device = settings, pipeline.unet.device
         self.inpainting = pipeline.unet.config.in_channels == 9
         cuda = self.device.type == "cuda"
-        with pipeline_lock(pipeline):
-            unet = copy.deepcopy(pipeline.unet)
+        unet = unet_copy(pipeline)
         unet.requires_grad_(False)
         if not cuda:
             unet.to(torch.float32)  # half precision is slow and lossy on the CPU
@@ -292,9 +290,7 @@ class LoraTrainer:
         """An image made with the LoRA on (the trained copy), seeded; the shared pipeline is
         untouched. `inputs` go to the pipeline call (an inpainting one needs image and mask_image)."""
         scheduler = type(pipeline.scheduler).from_config(pipeline.scheduler.config)
-        components = {**pipeline.components, "unet": self.unet, "scheduler": scheduler}
-        sampler = type(pipeline)(**components, requires_safety_checker=False)
-        sampler.set_progress_bar_config(disable=True)
+        sampler = sharing(pipeline, unet=self.unet, scheduler=scheduler)
         self.unet.eval()
         try:
             with torch.autocast(self.device.type, dtype=self.autocast, enabled=self.autocast is not None):
