@@ -63,27 +63,34 @@ class ModelRegistry:
             return self._models[role]
 
     def _load(self, role: Role) -> Any:
+        start = time.perf_counter()
+        model = self._build(role)
+        self.load_seconds[role] = time.perf_counter() - start
+        self.load_counts[role] += 1
+        return model
+
+    def _build(self, role: Role) -> Any:
+        """`role`'s model from its configured checkpoint (a subclass may build it otherwise)."""
         spec = self.settings.spec(role)
         loader = LOADERS.get((role, spec.backend))
         if loader is None:
             known = sorted(b for r, b in LOADERS if r == role)
             raise UserError(f"unknown {role} backend {spec.backend!r}; choose one of {', '.join(known)}")
         _quiet_libraries()
-        start = time.perf_counter()
-        model = loader(spec, self)
-        self.load_seconds[role] = time.perf_counter() - start
-        self.load_counts[role] += 1
-        return model
+        return loader(spec, self)
 
     def lcm_lora(self) -> dict[str, Any]:
         """The preview LCM-LoRA's weights (CPU tensors), read from disk once."""
         with self._lcm_lock:
             if self._lcm is None:
                 start = time.perf_counter()
-                self._lcm = load_lcm_lora(self.settings.preview)
+                self._lcm = self._read_lcm_lora()
                 self.load_seconds["lcm_lora"] = time.perf_counter() - start
                 self.load_counts["lcm_lora"] += 1
             return self._lcm
+
+    def _read_lcm_lora(self) -> dict[str, Any]:
+        return load_lcm_lora(self.settings.preview)
 
     def preview_pipeline(self, role: Role) -> Any:
         """`role`'s pipeline for previews: a copy of its UNet with the LCM-LoRA fused in, the

@@ -11,7 +11,6 @@ full --random-weights`), wrapped the way the registry's loaders wrap real ones.
 
 from __future__ import annotations
 
-import time
 from contextlib import contextmanager
 from typing import Any
 
@@ -236,24 +235,12 @@ class FullRegistry(ModelRegistry):
         super().__init__(settings)
         self.sam_variant = sam
 
-    def _load(self, role: str) -> Any:
-        start = time.perf_counter()
-        model = self._build(role)
-        self.load_seconds[role] = time.perf_counter() - start
-        self.load_counts[role] += 1
-        return model
-
-    def lcm_lora(self) -> dict[str, Any]:
+    def _read_lcm_lora(self) -> dict[str, Any]:
         """A random rank-64 LCM-LoRA on the layers lcm-lora-sdv1-5 adapts (its real size)."""
         from pixelsmith.testing.tiny import random_lcm_lora
 
-        if self._lcm is None:
-            start = time.perf_counter()
-            unet = self.get("inpainter").unet
-            self._lcm = {k: v.to(self.dtype) for k, v in random_lcm_lora(unet, rank=64).items()}
-            self.load_seconds["lcm_lora"] = time.perf_counter() - start
-            self.load_counts["lcm_lora"] += 1
-        return self._lcm
+        unet = self.get("inpainter").unet
+        return {k: v.to(self.dtype) for k, v in random_lcm_lora(unet, rank=64).items()}
 
     def _build(self, role: str) -> Any:
         from pixelsmith.runtime.loaders import Detector, Ranker
