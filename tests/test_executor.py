@@ -166,3 +166,27 @@ def test_first_use_of_a_model_is_announced(tiny_config, tmp_path):
     ]
     again = [e.text for e in agent.send("find the dog") if isinstance(e, ev.Notice)]
     assert first and "loading detector" in first[0] and again == []
+
+
+def test_the_announced_and_recorded_models_are_the_ones_a_call_uses(tiny_config, tmp_path):
+    """One candidate needs no ranker: neither announced nor recorded; four candidates load it."""
+    from pixelsmith.agent import events as ev
+    from pixelsmith.agent.agent import Agent
+    from pixelsmith.agent.planner import make_planner
+    from pixelsmith.runtime.executor import roles_used
+    from pixelsmith.workspace import Workspace
+
+    settings = load_settings(tiny_config, data_dir=tmp_path / "data")
+    models = ModelRegistry(settings)
+    agent = Agent(Workspace.create(settings.data_dir), models, planner=make_planner(settings, "offline"))
+    one = [e.text for e in agent.send("generate a lighthouse, 2 steps") if isinstance(e, ev.Notice)]
+    assert "loading generator" in one[0] and "ranker" not in one[0] and not models.is_loaded("ranker")
+    assert set(agent.workspace.record.steps[-1].models) == {"generator"}
+    four = [
+        e.text for e in agent.send("generate a castle, 2 steps, 4 candidates") if isinstance(e, ev.Notice)
+    ]
+    assert "loading ranker" in four[0] and models.is_loaded("ranker")
+    assert set(agent.workspace.record.steps[-1].models) == {"generator", "ranker"}
+    assert roles_used("train_concept", {}) == ["generator", "inpainter"]
+    assert roles_used("train_concept", {"inpaint": False}) == ["generator"]
+    assert roles_used("inpaint", {"num_candidates": 3}, ranking=False) == ["inpainter"]

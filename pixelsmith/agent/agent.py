@@ -34,7 +34,7 @@ from pixelsmith.agent.planner import Observation, Planner, PlannerUnavailable, m
 from pixelsmith.agent.validate import resolve, validate_plan
 from pixelsmith.diffusion import resolve_seed
 from pixelsmith.errors import UserError
-from pixelsmith.runtime.executor import TOOL_ROLES, Executor, LocalExecutor, ToolCall
+from pixelsmith.runtime.executor import Executor, LocalExecutor, ToolCall, roles_used
 from pixelsmith.runtime.executors import make_executor
 from pixelsmith.runtime.registry import ModelRegistry
 from pixelsmith.tools import ToolContext, default_tools
@@ -231,7 +231,8 @@ class Agent:
         if "seed" in fields and args.get("seed") is None and not args.get("resume"):
             args["seed"] = resolve_seed(self.seed)  # recorded, so the result can be re-made
         tool.validate(args)
-        cold = [r for r in TOOL_ROLES.get(tool_name, []) if not self.models.is_loaded(r)]
+        ranking = self.models.settings.ranker.enabled
+        cold = [r for r in roles_used(tool_name, args, ranking) if not self.models.is_loaded(r)]
         if cold and isinstance(self.executor, LocalExecutor):
             names = ", ".join(f"{r} ({self.models.settings.spec(r).model})" for r in cold)
             yield Notice(f"loading {names} for the first time; later requests reuse it")
@@ -261,7 +262,8 @@ class Agent:
     def _record_step(
         self, tool: str, args: dict, ids: list[str], summary: str, begin: float, error: str | None = None
     ) -> None:
-        models = {role: self.models.settings.spec(role).model for role in TOOL_ROLES.get(tool, [])}
+        used = roles_used(tool, args, self.models.settings.ranker.enabled)
+        models = {role: self.models.settings.spec(role).model for role in used}
         record = self.workspace.record
         record.steps.append(
             StepRecord(
@@ -366,10 +368,10 @@ class Agent:
         current = self.workspace.record.current_image
         if not current:
             return "Done."
-        return (
-            f"Done: {current} is the current image. Say 'try another seed', 'use mask 2', "
-            "'now make it red' or 'undo'."
-        )
+        masks = self.workspace.record.last_masks
+        choose = f"'use mask {min(2, len(masks))}', " if masks else ""
+        follow_ups = f"'try another seed', {choose}'now make it red' or 'undo'"
+        return f"Done: {current} is the current image. Say {follow_ups}."
 
     def _say(self, text: str, *, error: bool = False) -> Iterator[Event]:
         record = self.workspace.record

@@ -187,6 +187,19 @@ TOOL_ROLES = {
     "train_concept": ["generator"],
 }
 
+
+def roles_used(tool: str, args: dict[str, Any], ranking: bool = True) -> list[str]:
+    """The models one call of `tool` with `args` uses: its `TOOL_ROLES`, less the ranker when
+    there is nothing to rank (a single candidate, or `ranking` off), plus the inpainter for a
+    training that also learns the concept for edits."""
+    roles = TOOL_ROLES.get(tool, [])
+    if not ranking or int(args.get("num_candidates") or 1) < 2:
+        roles = [r for r in roles if r != "ranker"]
+    if tool == "train_concept" and args.get("inpaint", True):
+        roles = [*roles, "inpainter"]
+    return roles
+
+
 _shared: dict[int, LocalExecutor] = {}
 _shared_lock = threading.Lock()
 

@@ -31,8 +31,14 @@ SHOTS = ROOT / "test-artifacts"
 REQUEST = "replace the cat with a realistic green dragon"
 LONG = 90_000  # ms: a step on the tiny models takes seconds, a first model load longer
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 
@@ -60,8 +66,12 @@ def server(tiny_config, tmp_path_factory):
     """`pixelsmith ui` on a free port with the tiny config and a temp data dir; its base URL."""
     port, folder = _free_port(), tmp_path_factory.mktemp("ui-server")
     env = {k: v for k, v in os.environ.items() if not k.startswith("PIXELSMITH_")}
-    env |= {"PIXELSMITH_CONFIG": str(tiny_config), "PIXELSMITH_DATA_DIR": str(folder / "data"),
-            "HF_HUB_OFFLINE": "1", "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none"}
+    env |= {
+        "PIXELSMITH_CONFIG": str(tiny_config),
+        "PIXELSMITH_DATA_DIR": str(folder / "data"),
+        "HF_HUB_OFFLINE": "1",
+        "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none",
+    }
     log = (folder / "server.log").open("w")
     command = [sys.executable, "-c", "from pixelsmith.cli import run; run()", "ui", "--port", str(port)]
     process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -188,3 +198,47 @@ def test_edit_review_undo_reload_and_isolation(server, page: Page, browser, cat_
         _shot(tab, "07-other-session")
     finally:
         other.close()
+
+
+def test_teach_a_concept_from_the_sidebar_form_then_use_it(server, page: Page, tmp_path):
+    """Three photos, a name and a class in the sidebar form: the training runs in the chat
+    (progress, then the loss curves), the concept is listed as ready and the next message
+    uses it."""
+    from pixelsmith.testing import noise_image
+
+    page.set_default_timeout(LONG)
+    expect.set_options(timeout=LONG)
+    photos = []
+    for i in range(3):
+        photos.append(tmp_path / f"rex-{i}.png")
+        noise_image(64, 64, seed=30 + i).save(photos[-1])
+    page.goto(server)
+    expect(page.get_by_text("Edit images by describing")).to_be_visible()
+    _idle(page)
+
+    form = page.get_by_test_id("stForm")
+    form.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(photos)
+    expect(form.get_by_text("rex-2.png")).to_be_visible()
+    form.get_by_role("textbox", name="Name").fill("rex")
+    form.get_by_role("textbox", name="What it is").fill("dog")
+    form.get_by_role("spinbutton", name="Training steps").fill("4")
+    form.get_by_text("Training options").click()
+    form.get_by_role("spinbutton", name="Resolution (px)").fill("64")
+    form.get_by_text("Keep the class word general").click()
+    _shot(page, "08-teach-form")
+    form.get_by_role("button", name="Teach pixelsmith").click()
+
+    sidebar = page.get_by_test_id("stSidebar")
+    expect(sidebar.get_by_text("rex: a dog (ready)")).to_be_visible()
+    _idle(page)
+    chat = page.get_by_test_id("stChatMessage")
+    expect(chat.get_by_text("teach pixelsmith my dog rex")).to_be_visible()
+    expect(chat.get_by_text("concept rex ready").first).to_be_visible()
+    expect(page.get_by_test_id("stVegaLiteChart").first).to_be_visible()  # the loss curves
+    _shot(page, "09-taught")
+
+    _send(page, "a photo of my rex on the beach, 2 steps")
+    expect(page.get_by_role("button", name="Download PNG")).to_be_visible()
+    _idle(page)
+    expect(chat.get_by_text('"concept": "rex"').first).to_be_attached()  # in the step's folded block
+    _shot(page, "10-used")
