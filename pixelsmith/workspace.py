@@ -29,6 +29,7 @@ from pixelsmith.tools.detect import Detection
 from pixelsmith.tools.detect import Output as Detections
 
 SESSION_ID = re.compile(r"^[a-z0-9][a-z0-9-]{2,63}$")
+EDIT_TOOLS = ("inpaint", "remove", "generate")  # the steps follow-ups ("now make it red") change
 
 
 class ArtifactRecord(BaseModel):
@@ -77,7 +78,7 @@ class SessionRecord(BaseModel):
     current_image: str | None = None
     history: list[str] = Field(default_factory=list)  # current images, oldest first (undo)
     last_masks: list[str] = Field(default_factory=list)
-    last_edit: int | None = None  # index of the last inpaint/remove/generate step
+    last_edit: int | None = None  # the inpaint/remove/generate step that made the current image
     pending: dict[str, Any] | None = None  # a plan paused for review
 
 
@@ -223,8 +224,7 @@ class Workspace:
     # -- versions --------------------------------------------------------------------
     def set_current(self, image_id: str) -> None:
         """Make an image current; the previous current image can be reached by `undo`."""
-        self.artifact(image_id, "image")
-        self.record.current_image = image_id
+        self._show(image_id)
         self.record.history.append(image_id)
 
     def undo(self) -> str:
@@ -232,8 +232,15 @@ class Workspace:
         if len(self.record.history) < 2:
             raise ToolInputError("nothing to undo: this is the first version of the image")
         self.record.history.pop()
-        self.record.current_image = self.record.history[-1]
+        self._show(self.record.history[-1])
         return self.record.current_image
+
+    def _show(self, image_id: str) -> None:
+        """`image_id` becomes current, and the edit that made it (if any) the one follow-ups
+        change: after an undo, "try another seed" repeats the edit of the image in view."""
+        artifact = self.artifact(image_id, "image")
+        self.record.current_image = image_id
+        self.record.last_edit = artifact.step if artifact.tool in EDIT_TOOLS else None
 
     def revert(self, image_id: str) -> str:
         self.set_current(image_id)

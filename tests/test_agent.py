@@ -70,6 +70,9 @@ def test_follow_ups_undo_branch_and_reopen(agent, cat_photo):
     assert ws.record.current_image == "image-2"
     _send(agent, "try again with another seed")
     assert ws.record.current_image == "image-4"
+    again, first = ws.record.steps[-1], ws.record.steps[2]
+    assert again.args["prompt"] == first.args["prompt"] and "red" not in again.args["prompt"]
+    assert again.args["seed"] != first.args["seed"]  # the dragon again, not the undone red one
     assert ws.artifact("image-3").parents[0] == "image-1"  # the undone branch is kept
     # a new process sees the same session
     code = (
@@ -79,6 +82,12 @@ def test_follow_ups_undo_branch_and_reopen(agent, cat_photo):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert json.loads(out.stdout) == ["image-4", len(ws.record.messages), list(cat_photo.size)]
+    # back to the upload: there is no edit to repeat any more
+    _send(agent, "undo")
+    _send(agent, "undo")
+    assert ws.record.current_image == "image-1"
+    replies = [e.text for e in _send(agent, "try again") if isinstance(e, ev.AssistantMessage)]
+    assert "no earlier edit" in replies[0] and [s.tool for s in ws.record.steps].count("inpaint") == 3
 
 
 def test_a_recorded_step_re_runs_to_the_same_pixels(agent, cat_photo):

@@ -6,9 +6,7 @@ from typing import Any
 
 from pixelsmith.diffusion import ImagesOutput
 from pixelsmith.tools import detect, rank, refine_mask, segment, train_concept
-from pixelsmith.workspace import Workspace
-
-EDIT_TOOLS = ("inpaint", "remove", "generate")
+from pixelsmith.workspace import EDIT_TOOLS, Workspace
 
 
 def store(workspace: Workspace, step_index: int, tool: str, args: dict, output: Any) -> tuple[list[str], str]:
@@ -37,8 +35,7 @@ def store(workspace: Workspace, step_index: int, tool: str, args: dict, output: 
         ]
         for artifact in record.artifacts[-len(ids) :]:
             artifact.candidates = ids
-        workspace.set_current(ids[0])
-        record.last_edit = step_index
+        workspace.set_current(ids[0])  # and its step the last edit
         return ids, "images"
     if isinstance(output, rank.Output):
         return [], "scores"

@@ -16,9 +16,8 @@ from PIL import Image
 from pixelsmith import render as pictures
 from pixelsmith.agent import events as ev
 from pixelsmith.ui import session, training
-from pixelsmith.workspace import MessageRecord, StepRecord, Workspace
+from pixelsmith.workspace import EDIT_TOOLS, MessageRecord, StepRecord, Workspace
 
-EDIT_TOOLS = ("inpaint", "remove", "generate")
 TITLES = {
     "detect": "Find",
     "segment": "Cut out",
