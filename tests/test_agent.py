@@ -113,6 +113,11 @@ def test_review_pauses_then_uses_the_chosen_mask(tiny_config, tiny_registry, tmp
     agent.choose("mask-2")
     refined = list(agent.refine(points=[{"x": 200, "y": 120, "positive": True}]))
     assert isinstance(refined[-1], ev.ReviewNeeded) and refined[-1].masks[0] == "mask-4"
+    clicked = agent.workspace.record.steps[-1]
+    (box,) = clicked.args["boxes"]  # the chosen mask's box, widened to take in the click
+    ys, xs = agent.workspace.mask("mask-2").nonzero()
+    assert box[0] == min(xs.min(), 200) and box[1] == min(ys.min(), 120)
+    assert box[2] == max(xs.max() + 1, 201) and box[3] == max(ys.max() + 1, 121)
     resumed = list(agent.resume())
     assert _tools(resumed) == ["inpaint"]
     assert agent.workspace.record.steps[-1].args["mask"] == "mask-4"

@@ -320,16 +320,17 @@ class Agent:
     def refine(self, **args: Any) -> Iterator[Event]:
         """Refine the chosen mask (`segment` clicks or `refine_mask` grow/feather) while paused.
 
-        `points=[{"x":..,"y":..,"positive":..}]` re-segments with clicks (plus the chosen
-        mask's box); `grow`/`feather` go to refine_mask. The new mask becomes the choice.
+        `points=[{"x":..,"y":..,"positive":..}]` re-segments with clicks plus a box around
+        the chosen mask (widened to take in positive clicks outside it), so that one negative
+        click trims the object rather than starting from nothing; `grow`/`feather` go to
+        refine_mask. The new mask becomes the choice.
         """
         pending = self._pending()
         chosen = pending["made"][str(pending["mask_step"])]
         if "points" in args:
-            tool, call = (
-                "segment",
-                {"image": self.workspace.record.current_image, "points": args["points"], "multimask": False},
-            )
+            call = {"image": self.workspace.record.current_image, "points": args["points"], "multimask": False}
+            box = _around(self.workspace.mask(chosen), args["points"])
+            tool, call = "segment", call | ({"boxes": [box]} if box else {})
         else:
             tool, call = "refine_mask", {"mask": chosen, **args}
         result = yield from self._run_step(0, Step(tool=tool, args=call), {})
@@ -396,3 +397,20 @@ class Agent:
 class _Result:
     def __init__(self, ok: bool, text: str, kind: str = "") -> None:
         self.ok, self.text, self.kind = ok, text, kind
+
+
+def _around(mask, points: list) -> list[float] | None:
+    """The box of `mask`'s pixels, widened to take in the positive `points`; None if empty."""
+    from pixelsmith.masks import bbox
+    from pixelsmith.tools.segment import Point
+
+    box = bbox(mask)
+    if box is None:
+        return None
+    x0, y0, x1, y1 = box
+    height, width = mask.shape[:2]
+    for p in (Point.model_validate(p) for p in points):
+        if p.positive:
+            x0, y0 = min(x0, p.x), min(y0, p.y)
+            x1, y1 = min(width, max(x1, p.x + 1)), min(height, max(y1, p.y + 1))
+    return [float(x0), float(y0), float(x1), float(y1)]

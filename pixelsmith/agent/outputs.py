@@ -6,7 +6,7 @@ from typing import Any
 
 from pixelsmith.diffusion import ImagesOutput
 from pixelsmith.tools import detect, rank, refine_mask, segment, train_concept
-from pixelsmith.workspace import EDIT_TOOLS, Workspace
+from pixelsmith.workspace import Workspace
 
 
 def store(workspace: Workspace, step_index: int, tool: str, args: dict, output: Any) -> tuple[list[str], str]:
