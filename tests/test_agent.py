@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from dataclasses import dataclass
 
 import numpy as np
 import pytest
 from PIL import Image
+from pydantic import BaseModel
 
 from pixelsmith.agent import events as ev
 from pixelsmith.agent.agent import Agent
@@ -229,3 +231,44 @@ def test_cli_progress_bar_starts_again_for_each_training_phase_and_shows_the_los
         ("inpaint training", 3, 3, "loss=0.1667"),
     ]
     assert printer.bar is None and "pixelsmith: done" in capsys.readouterr().out
+
+
+class _FaultIn(BaseModel):
+    image: str
+
+
+@dataclass
+class _FaultOut:
+    def summary(self) -> str:
+        return ""
+
+
+def test_a_fault_in_a_tool_is_one_line_and_changes_nothing(tiny_registry, tmp_path, caplog):
+    """Not the user's mistake (a library bug, a driver error): the turn ends with one line
+    naming the tool and the error, the traceback goes to the log, the session is unchanged."""
+    from pixelsmith.runtime.executor import LocalExecutor
+    from pixelsmith.tools import default_tools
+    from pixelsmith.tools.registry import Tool
+
+    def run(inputs: _FaultIn, ctx) -> _FaultOut:
+        raise RuntimeError("CUDA error: an illegal memory access was encountered\nCompile with ...")
+
+    tools = default_tools()
+    tools.register(Tool("broken", _FaultIn, _FaultOut, "always fails", run))
+    workspace = Workspace.create(tmp_path / "data")
+    agent = Agent(
+        workspace,
+        tiny_registry,
+        tools=tools,
+        executor=LocalExecutor(tiny_registry, tools=tools),
+        planner=_Scripted([{"tool": "broken", "args": {}}]),
+    )
+    events = _send(agent, "go", noise_image(64, 48))
+    errors = [e.text for e in events if isinstance(e, ev.ErrorEvent)]
+    assert errors == [
+        "broken failed (RuntimeError: CUDA error: an illegal memory access was encountered); "
+        "nothing changed, details in the log"
+    ]
+    assert isinstance(events[-1], ev.Done) and [a.id for a in workspace.record.artifacts] == ["image-1"]
+    assert workspace.record.steps[-1].error == errors[0]
+    assert "Traceback" in caplog.text and "broken failed" in caplog.text

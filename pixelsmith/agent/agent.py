@@ -8,6 +8,7 @@ carry it on. A failing step leaves the workspace as it was before that step.
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import time
@@ -41,6 +42,8 @@ from pixelsmith.tools import ToolContext, default_tools
 from pixelsmith.tools.registry import ToolRegistry
 from pixelsmith.tracking import make_tracker
 from pixelsmith.workspace import MessageRecord, StepRecord, Workspace
+
+log = logging.getLogger(__name__)
 
 REVIEW_GO_ON = re.compile(r"ok(?:ay)?|yes|continue|go on|go ahead|proceed|looks good|good|fine|do it|next")
 REVIEW_CHOOSE = re.compile(
@@ -210,6 +213,13 @@ class Agent:
             self._record_step(step.tool, args, [], "", begin, error=str(err))
             yield from self._say(str(err), error=True)
             return _Result(False, f"error: {err}")
+        except Exception as err:  # a fault, not the user's: logged in full, one line for them
+            log.exception("%s failed", step.tool)
+            first = (str(err).strip().splitlines() or [""])[0][:200]
+            text = f"{step.tool} failed ({type(err).__name__}: {first}); nothing changed, details in the log"
+            self._record_step(step.tool, args, [], "", begin, error=text)
+            yield from self._say(text, error=True)
+            return _Result(False, f"error: {text}")
         if ids:
             made[number] = ids[0]
         self._record_step(step.tool, args, ids, summary, begin)
@@ -328,7 +338,8 @@ class Agent:
         pending = self._pending()
         chosen = pending["made"][str(pending["mask_step"])]
         if "points" in args:
-            call = {"image": self.workspace.record.current_image, "points": args["points"], "multimask": False}
+            call = {"image": self.workspace.record.current_image, "points": args["points"]}
+            call["multimask"] = False
             box = _around(self.workspace.mask(chosen), args["points"])
             tool, call = "segment", call | ({"boxes": [box]} if box else {})
         else:
