@@ -397,3 +397,33 @@ def test_cli_trains_lists_shows_and_deletes(tiny_config, monkeypatch, tmp_path, 
     assert "need 3 to 200 photos of the subject, got 2" in capsys.readouterr().err
     assert main(["concept", "train", "ghost", "--resume"]) == 2
     assert "no stopped training of 'ghost' to continue" in capsys.readouterr().err
+
+
+def test_ctrl_c_in_concept_train_stops_after_the_step_with_a_checkpoint(tiny_config, tmp_path):
+    """The first Ctrl-C (SIGINT) of `pixelsmith concept train` stops at the next step and
+    writes a checkpoint there, with one line saying how to continue; nothing is lost."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    data = tmp_path / "data"
+    env = {**os.environ, "PIXELSMITH_CONFIG": str(tiny_config), "PIXELSMITH_DATA_DIR": str(data)}
+    command = [sys.executable, "-c", "from pixelsmith.cli import run; run()", "concept", "train", "pup",
+               "--images", str(_photos(tmp_path / "photos")), "--class", "dog", "--steps", "5000",
+               "--resolution", "64", "--no-prior-preservation", "--checkpoint-every", "1000"]  # fmt: skip
+    process = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
+    record = data / "concepts" / "pup" / "concept.json"
+    deadline = time.monotonic() + 120
+    while not record.exists() and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.2)
+    time.sleep(1.5)  # some training steps
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 2, err[-2000:]
+    last = err.strip().splitlines()[-1]
+    assert "stopped at step" in last and "continue training pup" in last and "--resume" in last
+    pup = ConceptStore(data).get("pup")
+    assert pup.status == "training" and 0 < pup.step < 5000
+    assert (pup.folder / "checkpoints" / f"step-{pup.step}").is_dir()  # a checkpoint at the stop

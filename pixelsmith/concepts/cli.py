@@ -6,7 +6,11 @@ Importing this module registers `concept_app` on `pixelsmith.cli.app` (as
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -53,6 +57,28 @@ class ProgressBar:
         if self.bar is not None:
             self.bar.close()
             self.bar = None
+
+
+@contextmanager
+def stop_on_ctrl_c() -> Iterator[threading.Event]:
+    """An event the first Ctrl-C sets (training stops after its step, with a checkpoint);
+    a second Ctrl-C aborts at once. Outside the main thread, just the event."""
+    cancel = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield cancel
+        return
+
+    def on_sigint(signum: int, frame: Any) -> None:
+        if cancel.is_set():
+            raise KeyboardInterrupt
+        cancel.set()
+        print("\nstopping after this step (with a checkpoint); Ctrl-C again to abort now", file=sys.stderr)
+
+    before = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        yield cancel
+    finally:
+        signal.signal(signal.SIGINT, before)
 
 
 def _store() -> ConceptStore:
@@ -114,20 +140,22 @@ def concept_train(
     train_settings = TrainSettings.parse(**{k: v for k, v in options.items() if v is not None})
     current = settings()
     bar = ProgressBar()
-    try:
-        concept = train_concept(
-            ModelRegistry(current),
-            ConceptStore(current.data_dir),
-            name,
-            images=[*(images or []), *(more or [])],
-            class_word=class_word,
-            token=token,
-            settings=train_settings,
-            resume=resume,
-            on_progress=bar,
-        )
-    finally:
-        bar.close()
+    with stop_on_ctrl_c() as cancel:
+        try:
+            concept = train_concept(
+                ModelRegistry(current),
+                ConceptStore(current.data_dir),
+                name,
+                images=[*(images or []), *(more or [])],
+                class_word=class_word,
+                token=token,
+                settings=train_settings,
+                resume=resume,
+                on_progress=bar,
+                cancel=cancel,
+            )
+        finally:
+            bar.close()
     adapter = concept.adapter_path("generator")
     _emit(
         _data(concept),
