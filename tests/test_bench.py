@@ -107,3 +107,24 @@ def test_full_builders_have_the_published_sizes():
     assert _millions(unet) == pytest.approx(859.5, abs=0.5)  # SD 1.5 inpainting UNet
     assert unet.config.in_channels == 9 and unet.config.sample_size == 64
     assert _millions(full.build_clip(device="meta")[0]) == pytest.approx(151.3, abs=0.5)  # ViT-B/32
+
+
+def test_the_plain_baseline_gets_none_of_pixelsmiths_layout_changes(tiny_registry):
+    """With channels_last on, pixelsmith's UNet and VAE are NHWC; the plain call runs on
+    contiguous copies (made once), as `from_pretrained` would give a user."""
+    import torch
+
+    from pixelsmith.bench.plain import plain_parts
+    from pixelsmith.runtime import ModelRegistry
+
+    models = ModelRegistry(tiny_registry.settings.model_copy(update={"channels_last": "on"}))
+    pipeline = models.get("inpainter")
+    parts = plain_parts(pipeline)
+    for ours, plain in ((pipeline.unet.conv_in, parts["unet"].conv_in),
+                        (pipeline.vae.encoder.conv_in, parts["vae"].encoder.conv_in)):  # fmt: skip
+        ours, plain = ours.weight, plain.weight
+        assert ours.is_contiguous(memory_format=torch.channels_last) and not ours.is_contiguous()
+        assert plain.is_contiguous() and torch.equal(ours, plain)
+    assert parts["text_encoder"] is pipeline.text_encoder and plain_parts(pipeline) is parts
+    default = ModelRegistry(tiny_registry.settings).get("inpainter")  # nothing changed: no copies
+    assert plain_parts(default)["unet"] is default.unet

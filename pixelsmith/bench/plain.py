@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import torch
@@ -41,12 +42,35 @@ def plain_sam_encode(predictor: Any, image: Image.Image) -> torch.Tensor:
     return predictor.model.get_image_embeddings(inputs["pixel_values"].to(predictor.device, predictor.dtype))
 
 
+_PLAIN_PARTS: dict[int, dict[str, Any]] = {}
+
+
+def plain_parts(pipeline: Any) -> dict[str, Any]:
+    """`pipeline`'s modules as `from_pretrained(...).to(device)` leaves them: the UNet and VAE
+    in the default memory layout and not compiled (copies, made once, where pixelsmith's
+    `channels_last` or `compile_unet` changed them), so the plain figure gets none of it."""
+    key = id(pipeline)
+    if key not in _PLAIN_PARTS:
+        parts = {k: getattr(pipeline, k) for k in ("vae", "text_encoder", "tokenizer", "unet")}
+        parts["unet"] = getattr(parts["unet"], "_orig_mod", parts["unet"])  # torch.compile's wrapper
+        for name in ("unet", "vae"):
+            if _channels_last(parts[name]):
+                parts[name] = copy.deepcopy(parts[name]).to(memory_format=torch.contiguous_format)
+        _PLAIN_PARTS[key] = parts
+    return _PLAIN_PARTS[key]
+
+
+def _channels_last(module: Any) -> bool:
+    weight = next((p for p in module.parameters() if p.dim() == 4), None)
+    return weight is not None and not weight.is_contiguous()
+
+
 def plain_inpaint(pipeline: Any, image: Image.Image, mask: Image.Image, steps: int, **size: int) -> int:
-    """diffusers alone: a new `StableDiffusionInpaintPipeline` on the same modules, its defaults
-    (PNDM, guidance 7.5); returns the denoising steps that ran."""
+    """diffusers alone: a new `StableDiffusionInpaintPipeline` on the plain modules, its
+    defaults (PNDM, guidance 7.5); returns the denoising steps that ran."""
     from diffusers import StableDiffusionInpaintPipeline
 
-    components = {k: getattr(pipeline, k) for k in ("vae", "text_encoder", "tokenizer", "unet")}
+    components = plain_parts(pipeline)
     plain = StableDiffusionInpaintPipeline(
         **components,
         scheduler=type(pipeline.scheduler).from_config(pipeline.scheduler.config),
