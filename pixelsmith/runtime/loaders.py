@@ -7,6 +7,7 @@ safetensors only and never runs remote code.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,6 +18,8 @@ import torch
 
 from pixelsmith.config import ModelSpec, PreviewSettings
 from pixelsmith.errors import ModelMissingError
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from pixelsmith.runtime.registry import ModelRegistry
@@ -131,7 +134,7 @@ def load_ultralytics(spec: ModelSpec, registry: ModelRegistry):
     return UltralyticsSegmenter.load(spec, device=registry.device, data_dir=registry.settings.data_dir)
 
 
-def _sd_kwargs(registry: ModelRegistry, share_from: str | None) -> dict[str, Any]:
+def _sd_kwargs(registry: ModelRegistry, spec: ModelSpec, share_from: str | None) -> dict[str, Any]:
     kwargs: dict[str, Any] = dict(
         dtype=registry.dtype,
         use_safetensors=True,
@@ -139,9 +142,37 @@ def _sd_kwargs(registry: ModelRegistry, share_from: str | None) -> dict[str, Any
         requires_safety_checker=False,
     )
     if share_from and registry.is_loaded(share_from):
-        other = registry.get(share_from)
-        kwargs.update(vae=other.vae, text_encoder=other.text_encoder, tokenizer=other.tokenizer)
+        kwargs.update(_shared_parts(spec, registry.get(share_from)))
     return kwargs
+
+
+def _shared_parts(spec: ModelSpec, other: Any) -> dict[str, Any]:
+    """The parts of the loaded pipeline `other` that `spec`'s checkpoint can use instead of
+    its own: the VAE, and the text encoder with its tokenizer, each only where the configs
+    agree (an SD 2 inpainter next to an SD 1.5 generator shares nothing)."""
+    from diffusers import AutoencoderKL
+    from transformers import CLIPTextConfig
+
+    source = str(Path(spec.model).expanduser()) if spec.is_local else spec.model
+    try:
+        vae = AutoencoderKL.load_config(source, subfolder="vae", revision=spec.revision)
+        text = CLIPTextConfig.from_pretrained(source, subfolder="text_encoder", revision=spec.revision)
+    except (OSError, ValueError):  # not there: from_pretrained says so in one sentence
+        return {}
+    parts: dict[str, Any] = {}
+    vae_keys = ("latent_channels", "block_out_channels", "scaling_factor", "shift_factor")
+    if all(_same(vae.get(k), other.vae.config.get(k)) for k in vae_keys):
+        parts["vae"] = other.vae
+    text_keys = ("hidden_size", "num_hidden_layers", "vocab_size", "max_position_embeddings", "hidden_act")
+    if all(_same(getattr(text, k), getattr(other.text_encoder.config, k, None)) for k in text_keys):
+        parts.update(text_encoder=other.text_encoder, tokenizer=other.tokenizer)
+    if len(parts) < 3:
+        log.info("%s shares %s with the loaded pipeline", spec.model, ", ".join(parts) or "nothing")
+    return parts
+
+
+def _same(a: Any, b: Any) -> bool:
+    return list(a) == list(b) if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)) else a == b
 
 
 def _finish_pipeline(pipeline: Any, registry: ModelRegistry) -> Any:
@@ -169,7 +200,7 @@ def load_inpainter(spec: ModelSpec, registry: ModelRegistry):
         "inpainter",
         spec,
         StableDiffusionInpaintPipeline.from_pretrained,
-        **_sd_kwargs(registry, share),
+        **_sd_kwargs(registry, spec, share),
     )
     return _finish_pipeline(pipeline, registry)
 
@@ -180,7 +211,7 @@ def load_generator(spec: ModelSpec, registry: ModelRegistry):
 
     share = "inpainter" if registry.settings.generator.share_with_inpainter else None
     pipeline = from_pretrained(
-        "generator", spec, StableDiffusionPipeline.from_pretrained, **_sd_kwargs(registry, share)
+        "generator", spec, StableDiffusionPipeline.from_pretrained, **_sd_kwargs(registry, spec, share)
     )
     return _finish_pipeline(pipeline, registry)
 
