@@ -272,3 +272,29 @@ def test_a_fault_in_a_tool_is_one_line_and_changes_nothing(tiny_registry, tmp_pa
     assert isinstance(events[-1], ev.Done) and [a.id for a in workspace.record.artifacts] == ["image-1"]
     assert workspace.record.steps[-1].error == errors[0]
     assert "Traceback" in caplog.text and "broken failed" in caplog.text
+
+
+def test_one_of_two_objects_not_found_is_said_and_the_edit_goes_on(tiny_config, tiny_registry, tmp_path):
+    """'the cat and the dog' where only one of them clears the threshold: the user is told
+    which was not found, and the plan goes on with the other."""
+    from pixelsmith.tools import MemoryStore, ToolContext, default_tools
+    from pixelsmith.tools.detect import Input
+
+    photo, store = noise_image(96, 64, seed=4), MemoryStore()
+    probe = default_tools().get("detect").run
+
+    found = probe(Input(image=store.add("image", photo), labels=["cat", "dog"], threshold=0.0, nms_iou=1.0),
+                  ToolContext(tiny_registry, store)).detections  # fmt: skip
+    best = {label: max(d.score for d in found if d.label == label) for label in ("cat", "dog")}
+    (low, high) = sorted(best, key=best.get)
+    threshold = round((best[low] + best[high]) / 2, 6)  # only `high` clears it
+    assert best[low] < threshold < best[high]
+    settings = load_settings(tiny_config, data_dir=tmp_path / "data")
+    agent = Agent(
+        Workspace.create(settings.data_dir), tiny_registry, planner=make_planner(settings, "offline")
+    )
+    events = _send(agent, f"find the cat and the dog, threshold {threshold}", photo)
+    said = [e.text for e in events if isinstance(e, ev.AssistantMessage)]
+    assert f"No {low} found in image-1; going on with what was found." in said
+    labels = {d["label"] for d in agent.workspace.record.artifacts[-1].detections}
+    assert labels == {high}

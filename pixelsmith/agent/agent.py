@@ -224,14 +224,21 @@ class Agent:
             made[number] = ids[0]
         self._record_step(step.tool, args, ids, summary, begin)
         yield StepFinished(number, step.tool, ids, summary, time.perf_counter() - begin, kind)
-        if step.tool == "detect" and not self.workspace.detections(ids[0]).detections:
-            labels = ", ".join(args.get("labels") or [])
-            text = (
-                f"Nothing found for '{labels}' in {args['image']}. Try other words, a lower "
-                "threshold (e.g. 'find the cat, threshold 0.05') or click on the object."
-            )
-            yield from self._say(text)
-            return _Result(False, f"{ids[0]}: nothing found for {labels}")
+        if step.tool == "detect":
+            found = self.workspace.detections(ids[0])
+            missing = [label for label in found.labels if all(d.label != label for d in found.detections)]
+            if missing and not found.detections:
+                labels = ", ".join(missing)
+                text = (
+                    f"Nothing found for '{labels}' in {args['image']}. Try other words, a lower "
+                    "threshold (e.g. 'find the cat, threshold 0.05') or click on the object."
+                )
+                yield from self._say(text)
+                return _Result(False, f"{ids[0]}: nothing found for {labels}")
+            if missing:  # "the cat and the dog" with only a dog in view: say so, go on with it
+                yield from self._say(
+                    f"No {' or '.join(missing)} found in {args['image']}; going on with what was found."
+                )
         return _Result(True, f"{step.tool} made {', '.join(ids) or 'no artifact'}: {summary}", kind)
 
     def _run_tool(self, number: int, tool_name: str, args: dict) -> Iterator[Event]:
