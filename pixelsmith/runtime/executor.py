@@ -2,18 +2,23 @@
 
 `LocalExecutor` (the default) owns a worker thread per device slot that runs jobs from a
 fair queue: sessions take turns, so one session's long batch does not starve another's
-click. A job streams progress, can be cancelled while queued or running (diffusion stops
-at the next step), and survives one out-of-memory error by evicting the other models and
-trying again.
+click. Training (`TRAINING_TOOLS`, minutes to hours) runs in a lane of its own, a second
+fair queue with its own thread, so the conversation goes on beside it; trainings take
+turns among themselves. A job streams progress, can be cancelled while queued or running
+(diffusion and training stop at the next step), and survives one out-of-memory error
+(pixelsmith's or torch's) by evicting the models no running job uses and trying again; a
+second one ends the job with one sentence.
 """
 
 from __future__ import annotations
 
 import itertools
+import logging
 import queue
 import threading
-from collections import OrderedDict, deque
+from collections import Counter, OrderedDict, deque
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -21,6 +26,9 @@ from pixelsmith.errors import InterruptedError_, OutOfMemoryError
 from pixelsmith.runtime.registry import ModelRegistry
 from pixelsmith.tools.base import ArtifactStore, Progress, ToolContext
 
+log = logging.getLogger(__name__)
+
+TRAINING_TOOLS = frozenset({"train_concept"})  # run in the long-job lane, beside the others
 _DONE = object()
 _ids = itertools.count(1)
 
@@ -115,7 +123,12 @@ class FairQueue:
 
 
 class LocalExecutor:
-    """Runs tool calls on this machine's device with the registry's resident models."""
+    """Runs tool calls on this machine's device with the registry's resident models.
+
+    `workers` threads serve `queue`; one more serves `long_queue` (training). The two
+    lanes share the registry: `_in_use` counts the roles of the running jobs, so that an
+    out-of-memory retry in one lane never evicts a model the other is using.
+    """
 
     def __init__(self, models: ModelRegistry, *, tools=None, workers: int = 1) -> None:
         from pixelsmith.tools import default_tools
@@ -123,23 +136,29 @@ class LocalExecutor:
         self.models = models
         self.tools = tools or default_tools()
         self.queue = FairQueue()
+        self.long_queue = FairQueue()
+        self._gate = threading.Lock()  # guards _in_use and evictions
+        self._in_use: Counter[str] = Counter()
+        lanes = [(f"pixelsmith-worker-{i}", self.queue) for i in range(workers)]
         self._threads = [
-            threading.Thread(target=self._work, name=f"pixelsmith-worker-{i}", daemon=True)
-            for i in range(workers)
+            threading.Thread(target=self._work, args=(lane,), name=name, daemon=True)
+            for name, lane in [*lanes, ("pixelsmith-long-jobs", self.long_queue)]
         ]
         for thread in self._threads:
             thread.start()
 
     def submit(self, call: ToolCall, *, cancel: threading.Event | None = None) -> JobHandle:
         job = JobHandle(call, cancel_event=cancel or threading.Event())
-        self.queue.push(job)
+        lane = self.long_queue if call.tool in TRAINING_TOOLS else self.queue
+        lane.push(job)
         return job
 
     def shutdown(self) -> None:
         self.queue.close()
+        self.long_queue.close()
 
-    def _work(self) -> None:
-        while (job := self.queue.pop()) is not None:
+    def _work(self, lane: FairQueue) -> None:
+        while (job := lane.pop()) is not None:
             if job.cancel_event.is_set():
                 job._finish(
                     "cancelled", error=InterruptedError_("stopped before it started; nothing changed")
@@ -157,15 +176,66 @@ class LocalExecutor:
         tool = self.tools.get(job.call.tool)
         inputs = tool.validate(job.call.args)
         ctx = ToolContext(self.models, job.call.store, on_progress=job._events.put, cancel=job.cancel_event)
+        roles = roles_used(job.call.tool, job.call.args, self.models.settings.ranker.enabled)
+        with self._holding(roles):
+            try:
+                return tool.run(inputs, ctx)
+            except out_of_memory_errors():
+                pass  # retried below, outside this block, so the failed attempt's tensors are freed
+            self._make_room(roles)
+            try:
+                return tool.run(inputs, ctx)
+            except OutOfMemoryError:
+                raise  # the tool's own sentence
+            except out_of_memory_errors():
+                pass  # torch's, many lines long: said in one sentence below, its frames let go
+        raise OutOfMemoryError(
+            f"{job.call.tool}: the GPU ran out of memory, also with the other models unloaded; "
+            "try a smaller image, fewer candidates or fewer steps"
+        )
+
+    @contextmanager
+    def _holding(self, roles: list[str]) -> Iterator[None]:
+        """Count `roles` as in use for the block. The roles other jobs hold are marked as
+        just used first, so that a load under a memory budget evicts idle models before them."""
+        with self._gate:
+            for role in self._in_use:
+                if self.models.is_loaded(role):  # type: ignore[arg-type]
+                    self.models.get(role)  # type: ignore[arg-type]
+            self._in_use.update(roles)
         try:
-            return tool.run(inputs, ctx)
-        except OutOfMemoryError:
-            # One retry with everything else evicted and the pipelines made leaner.
-            roles = TOOL_ROLES.get(job.call.tool, [])
-            self.models.evict_all(keep=roles)
-            for role in roles:
-                lighten(self.models.get(role))
-            return tool.run(inputs, ctx)
+            yield
+        finally:
+            with self._gate:
+                self._in_use.subtract(roles)
+                self._in_use = +self._in_use  # drop the roles no job holds
+
+    def _make_room(self, roles: list[str]) -> None:
+        """Before an out-of-memory retry: evict every model no running job uses (a model in
+        use would not be freed, only loaded twice) and make this job's pipelines leaner."""
+        with self._gate:
+            busy = list(self._in_use)
+            self.models.evict_all(keep=busy)
+        log.info("out of memory: evicted all models but %s; trying again", busy or "none")
+        _empty_device_cache()
+        for role in roles:
+            lighten(self.models.get(role))  # type: ignore[arg-type]
+
+
+def out_of_memory_errors() -> tuple[type[BaseException], ...]:
+    """pixelsmith's `OutOfMemoryError` and torch's (`torch.cuda.OutOfMemoryError`, and
+    `torch.OutOfMemoryError` where this torch has it)."""
+    import torch
+
+    found = [OutOfMemoryError, torch.cuda.OutOfMemoryError, getattr(torch, "OutOfMemoryError", None)]
+    return tuple(dict.fromkeys(e for e in found if e is not None))
+
+
+def _empty_device_cache() -> None:
+    import torch
+
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()
 
 
 def lighten(model: Any) -> None:

@@ -41,6 +41,7 @@ from ray.exceptions import OutOfMemoryError as RayOutOfMemoryError
 
 from pixelsmith.config import Settings
 from pixelsmith.errors import InterruptedError_, UserError
+from pixelsmith.runtime.executor import TRAINING_TOOLS as TRAINING_TOOLS  # one set, the executor's
 from pixelsmith.runtime.executor import JobHandle
 from pixelsmith.runtime.ray_deploy import deployment_options
 from pixelsmith.runtime.ray_replica import (
@@ -57,7 +58,6 @@ from pixelsmith.runtime.registry import ModelRegistry
 from pixelsmith.tools import Progress, ToolContext, default_tools
 from pixelsmith.tools.registry import ToolRegistry
 
-TRAINING_TOOLS = frozenset({"train_concept"})
 RESUME_TRIES = 2  # a run whose worker died is started again (resumed) this often
 POLL_S = 0.1
 LOST = (WorkerCrashedError, NodeDiedError, LocalRayletDiedError, RayOutOfMemoryError)
