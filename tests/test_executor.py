@@ -190,3 +190,157 @@ def test_the_announced_and_recorded_models_are_the_ones_a_call_uses(tiny_config,
     assert roles_used("train_concept", {}) == ["generator", "inpainter"]
     assert roles_used("train_concept", {"inpaint": False}) == ["generator"]
     assert roles_used("inpaint", {"num_candidates": 3}, ranking=False) == ["inpainter"]
+
+
+class _TrainInput(BaseModel):
+    name: str
+    inpaint: bool = False  # the training's roles: the generator only
+    load: bool = False
+
+
+@dataclass
+class _Echo:
+    tag: str
+    pixel: int
+
+    def summary(self) -> str:
+        return self.tag
+
+
+class _EchoInput(BaseModel):
+    image: str
+    tag: str
+
+
+def _echo(inputs: _EchoInput, ctx) -> _Echo:
+    """Answers with its own argument and the first pixel of the image it was given."""
+    return _Echo(inputs.tag, int(np.asarray(ctx.store.image(inputs.image))[0, 0, 0]))
+
+
+def _tools_with_a_training(started):
+    """The built-ins less `train_concept`, which is a fake that reports one step, sets
+    `started` and waits for its cancel (like a real one, it stops at the next step)."""
+    from pixelsmith.tools import Progress
+    from pixelsmith.tools.registry import ToolRegistry
+
+    def train(inputs: _TrainInput, ctx) -> _Output:
+        if inputs.load:
+            ctx.models.get("generator")
+        ctx.report(Progress("train_concept", 1, 1000, "training step"))
+        started.set()
+        while not ctx.cancel.wait(0.01):
+            pass
+        raise InterruptedError_(f"training of {inputs.name!r} stopped at step 1")
+
+    tools = ToolRegistry()
+    for tool in default_tools():
+        if tool.name != "train_concept":
+            tools.register(tool)
+    tools.register(Tool("train_concept", _TrainInput, _Output, "a fake training", train))
+    tools.register(Tool("echo", _EchoInput, _Echo, "answers with its input", _echo))
+    return tools
+
+
+def test_a_running_training_does_not_block_another_sessions_click(tiny_registry):
+    import threading
+
+    started = threading.Event()
+    executor = LocalExecutor(tiny_registry, tools=_tools_with_a_training(started))
+    store, image, _ = _store()
+    training = executor.submit(ToolCall("train_concept", {"name": "rex"}, store, "teacher"))
+    assert started.wait(10) and training.status == "running"
+    click = executor.submit(ToolCall("echo", {"image": image, "tag": "click"}, store, "other"))
+    assert click.result(timeout=10).tag == "click" and click.status == "done"
+    assert training.status == "running"  # still training while the click was served
+    training.cancel()
+    with pytest.raises(InterruptedError_, match="stopped at step 1"):
+        training.result(timeout=10)
+    assert training.status == "cancelled" and [p.step for p in training.progress()] == [1]
+    executor.shutdown()
+
+
+def test_an_out_of_memory_retry_keeps_the_model_a_running_training_uses(tiny_config):
+    import threading
+
+    import torch
+
+    registry = ModelRegistry(load_settings(tiny_config))
+    registry.get("detector"), registry.get("ranker")
+    started, attempts = threading.Event(), []
+
+    def run(inputs: _Input, ctx) -> _Output:
+        attempts.append(sorted(ctx.models.loaded()))
+        if len(attempts) == 1:  # torch's own error, as a tool without `device_errors` lets it out
+            raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB (simulated)")
+        return _Output(len(attempts))
+
+    tools = _tools_with_a_training(started)
+    tools.register(Tool("flaky", _Input, _Output, "fails once with torch's OOM", run))
+    executor = LocalExecutor(registry, tools=tools)
+    store, image, _ = _store()
+    training = executor.submit(ToolCall("train_concept", {"name": "rex", "load": True}, store, "a"))
+    assert started.wait(30)
+    assert executor.submit(ToolCall("flaky", {"image": image}, store, "b")).result(timeout=30).attempts == 2
+    # the retry evicted the idle models, not the generator the training holds
+    assert attempts == [["detector", "generator", "ranker"], ["generator"]]
+    training.cancel()
+    with pytest.raises(InterruptedError_):
+        training.result(timeout=10)
+    executor.shutdown()
+
+
+def test_a_second_torch_out_of_memory_ends_the_job_in_one_sentence(tiny_registry):
+    import torch
+
+    calls = []
+
+    def run(inputs: _Input, ctx) -> _Output:
+        calls.append(1)
+        raise torch.cuda.OutOfMemoryError(
+            "CUDA out of memory. Tried to allocate 20.00 GiB. GPU 0 has a total capacity of 8 GiB\n"
+            "Of the allocated memory 7.1 GiB is allocated by PyTorch (simulated)"
+        )
+
+    tools = _tools_with_a_training(None)
+    tools.register(Tool("greedy", _Input, _Output, "always runs out of memory", run))
+    executor = LocalExecutor(tiny_registry, tools=tools)
+    store, image, _ = _store()
+    job = executor.submit(ToolCall("greedy", {"image": image}, store))
+    with pytest.raises(OutOfMemoryError) as caught:
+        job.result(timeout=30)
+    message = str(caught.value)
+    assert message.startswith("greedy: the GPU ran out of memory, also with the other models unloaded")
+    assert "\n" not in message and "Tried to allocate" not in message
+    assert caught.value.__context__ is None  # torch's error (and its frames) let go
+    assert len(calls) == 2 and job.status == "failed"
+    after = executor.submit(ToolCall("echo", {"image": image, "tag": "next"}, store))
+    assert after.result(timeout=30).tag == "next"  # the executor keeps serving
+    executor.shutdown()
+
+
+def test_concurrent_sessions_get_their_own_results(tiny_registry):
+    import threading
+
+    executor = LocalExecutor(tiny_registry, tools=_tools_with_a_training(None), workers=2)
+    sessions = {f"s{n}": MemoryStore() for n in range(4)}
+    images = {
+        name: store.add("image", noise_image(16, 16).point(lambda _, n=n: 40 * n + 10))
+        for n, (name, store) in enumerate(sessions.items())
+    }
+    results: dict[str, list] = {}
+    ready = threading.Barrier(len(sessions))
+
+    def chat(name: str) -> None:
+        ready.wait()
+        calls = [{"image": images[name], "tag": f"{name}-{i}"} for i in range(8)]
+        jobs = [executor.submit(ToolCall("echo", args, sessions[name], name)) for args in calls]
+        results[name] = [job.result(timeout=30) for job in jobs]
+
+    threads = [threading.Thread(target=chat, args=(name,)) for name in sessions]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    for n, name in enumerate(sessions):
+        assert [(r.tag, r.pixel) for r in results[name]] == [(f"{name}-{i}", 40 * n + 10) for i in range(8)]
+    executor.shutdown()
