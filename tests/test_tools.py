@@ -248,6 +248,66 @@ def test_detect_caps_the_number_of_boxes(tools, ctx, store):
     assert len(out.detections) == 2
 
 
+def test_detect_with_the_owlvit_backend_on_a_non_square_image(tools, tiny_dir, tiny_registry, wide_image):
+    # OWL-ViT stretches the image to a square (OWLv2 pads it): boxes must still come back
+    # in the original image's pixels.
+    spec = DetectorSpec(model=str(tiny_dir / "owlvit"), backend="owlvit", threshold=0.0)
+    registry = ModelRegistry(tiny_registry.settings.model_copy(update={"detector": spec}))
+    store = MemoryStore()
+    ctx, labels = ToolContext(registry, store), ["cat", "dog"]
+
+    out = call(tools, ctx, "detect", image=store.add("image", wide_image), labels=labels)
+
+    detector = registry.get("detector")
+    assert detector.backend == "owlvit" and type(detector.model).__name__ == "OwlViTForObjectDetection"
+    width, height = wide_image.size
+    assert out.image_size == (width, height) and out.detections
+    for d in out.detections:
+        x0, y0, x1, y1 = d.box
+        assert 0 <= x0 < x1 <= width and 0 <= y0 < y1 <= height, d
+        assert d.label in labels and 0.0 <= d.score <= 1.0
+    scores = [d.score for d in out.detections]
+    assert scores == sorted(scores, reverse=True)
+    # scaled to the image, not left in the model's 64-pixel input
+    assert max(d.box[2] for d in out.detections) > 0.75 * width
+    assert max(d.box[3] for d in out.detections) > 0.75 * height
+
+
+def _iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:
+    w = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    h = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - w * h
+    return w * h / union
+
+
+def test_detect_suppresses_overlaps_across_labels(tools, ctx, store):
+    # A tall noise image on which the tiny OWLv2 gives a 'cat' and a 'dog' box overlapping
+    # by IoU 0.43: suppression per label would keep both.
+    image = store.add("image", noise_image(200, 320, seed=1))
+    args = dict(image=image, labels=["cat", "dog"], threshold=0.0, max_detections=100)
+    every = call(tools, ctx, "detect", nms_iou=1.0, **args).detections  # nothing suppressed
+    kept = call(tools, ctx, "detect", nms_iou=0.3, **args).detections
+
+    # 1. Greedy NMS by score over all boxes, whatever their labels.
+    expected: list = []
+    for d in every:
+        if all(_iou(d.box, k.box) <= 0.3 for k in expected):
+            expected.append(d)
+    assert kept == expected
+    # 2. The case this is about occurs: the better of a cat/dog overlap stays, the other goes.
+    clashes = [
+        (hi, lo)
+        for i, hi in enumerate(every)
+        for lo in every[i + 1 :]
+        if hi.label != lo.label and _iou(hi.box, lo.box) > 0.3 and hi in kept
+    ]
+    assert clashes and all(hi.score >= lo.score and lo not in kept for hi, lo in clashes)
+    # 3. Boxes that overlap nothing better are kept, of both labels.
+    alone = [d for i, d in enumerate(every) if all(_iou(d.box, e.box) <= 0.3 for e in every[:i])]
+    assert all(d in kept for d in alone) and {d.label for d in alone} == {"cat", "dog"}
+    assert len(kept) < len(every)
+
+
 # --- segment ----------------------------------------------------------------------------
 
 
