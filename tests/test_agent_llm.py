@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 
 import pytest
 
 from pixelsmith.agent import events as ev
 from pixelsmith.agent.agent import Agent
+from pixelsmith.agent.plan import WORKSPACE_ACTIONS
 from pixelsmith.agent.planner import make_planner
 from pixelsmith.config import load_settings
 from pixelsmith.testing import noise_image
@@ -62,6 +64,19 @@ def test_detect_segment_inpaint_through_the_real_client(tiny_config, tiny_regist
     assert any("detection-1" in t for t in tool_texts) and any("mask-1" in t for t in tool_texts)
     names = {t["function"]["name"] for t in stub.requests[0]["tools"]}
     assert {"detect", "segment", "inpaint", "remove", "generate", "select", "undo", "revert"} <= names
+
+
+def test_workspace_actions_are_described_from_prompt_files(tiny_config, tiny_registry, tmp_path):
+    with OpenAIStub([text("Nothing to do yet.")]) as stub:
+        _run(_agent(stub, tiny_config, tiny_registry, tmp_path), "hello")
+    sent = {t["function"]["name"]: t["function"] for t in stub.requests[0]["tools"]}
+    folder = resources.files("pixelsmith.prompts").joinpath("actions")
+    for name in WORKSPACE_ACTIONS:
+        described = folder.joinpath(f"{name}.md").read_text().strip()
+        assert described and sent[name]["description"] == described, name
+    assert sent["select"]["parameters"]["required"] == ["id"]
+    assert sent["revert"]["parameters"]["required"] == ["image"]
+    assert sent["undo"]["parameters"].get("properties", {}) == {}
 
 
 def test_malformed_unknown_tool_and_missing_id_are_fed_back(tiny_config, tiny_registry, tmp_path):

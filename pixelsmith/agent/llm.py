@@ -36,17 +36,19 @@ class UndoArgs(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-ACTIONS = {
-    "select": (SelectArgs, "Choose a candidate: a mask for the next edit, or an image as current."),
-    "undo": (UndoArgs, "Go back one version of the current image."),
-    "revert": (RevertArgs, "Make an earlier image current again."),
-}
+# Workspace actions the agent runs itself (not registered tools): name -> arguments.
+ACTIONS: dict[str, type[BaseModel]] = {"select": SelectArgs, "undo": UndoArgs, "revert": RevertArgs}
+
+
+def action_description(name: str) -> str:
+    """The planner-facing description of a workspace action, from `prompts/actions/<name>.md`."""
+    return resources.files("pixelsmith.prompts").joinpath("actions", f"{name}.md").read_text().strip()
 
 
 def tool_specs(tools: ToolRegistry) -> list[dict[str, Any]]:
     """OpenAI function specs for every registered tool and workspace action."""
     entries = [(t.name, t.description, t.input_model) for t in tools]
-    entries += [(name, text, model) for name, (model, text) in ACTIONS.items()]
+    entries += [(name, action_description(name), model) for name, model in ACTIONS.items()]
     return [
         {
             "type": "function",
