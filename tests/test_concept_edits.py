@@ -97,6 +97,31 @@ def test_llm_planner_sees_concepts_and_uses_them(taught):
     assert _last(agent).args["concept"] == "rex" and agent.workspace.record.current_image == "image-1"
 
 
+def test_llm_planner_replaces_an_object_with_a_concept(taught):
+    settings, registry = taught
+    inpaint = {"image": "image-1", "mask": "mask-1", "prompt": "my rex", "concept": "rex"}
+    script = [
+        calls(("detect", {"image": "image-1", "labels": ["cat"], "threshold": 0.0})),
+        calls(("segment", {"image": "image-1", "detection": "detection-1", "box_index": 1})),
+        calls(("inpaint", {**inpaint, "num_inference_steps": 2, "seed": 3})),
+        text("Here is image-2 with rex."),
+    ]
+    with OpenAIStub(script) as stub:
+        agent = _agent(settings, registry, "llm", llm_model="stub", llm_base_url=stub.base_url)
+        events = list(agent.send("replace the cat with my rex", image=noise_image(96, 64)))
+    assert not [e for e in events if isinstance(e, ev.ErrorEvent)]
+    assert "rex (a dog)" in stub.requests[0]["messages"][1]["content"]
+    assert [e.tool for e in events if isinstance(e, ev.StepFinished)] == ["detect", "segment", "inpaint"]
+    step = _last(agent)
+    assert step.tool == "inpaint" and step.args["concept"] == "rex" and step.args["mask"] == "mask-1"
+    assert agent.workspace.record.current_image == "image-2" == step.outputs[0]
+    # the concept's weights were applied: the same call without it paints other pixels
+    spec = agent.tools.get("inpaint")
+    without = spec.run(spec.validate({**step.args, "concept": None}), ToolContext(registry, agent.workspace))
+    stored = np.asarray(agent.workspace.image("image-2"))
+    assert not np.array_equal(np.asarray(without.images[0]), stored)
+
+
 def test_unknown_concept_is_a_readable_error(taught):
     settings, registry = taught
     script = [
