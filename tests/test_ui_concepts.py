@@ -288,3 +288,26 @@ def test_a_stopped_training_is_continued_from_the_sidebar(app):
     assert [m.text for m in ws.record.messages if m.role == "user"] == ["continue training rex"]
     assert "**rex**: a dog (ready)" in " ".join(c.value for c in at.sidebar.caption)
     assert not at.sidebar.error and not [b for b in at.sidebar.button if b.key == "resume-rex"]
+
+
+def test_a_corrupt_concept_record_is_skipped_and_the_others_listed(app, caplog):
+    """One unreadable concept.json (a crash mid-copy, a hand edit) hides only itself: the
+    store lists the good concept and logs the bad file; the sidebar draws without error."""
+    import logging
+
+    from pixelsmith.concepts.registry import RECORD, ConceptStore, TrainSettings
+
+    store = ConceptStore(os.environ["PIXELSMITH_DATA_DIR"])
+    for name in ("fido", "rex", "zed"):
+        store.create(name, class_word="dog", settings=TrainSettings(), base_models={})
+    (store.folder("fido") / RECORD).write_text('{"name": "fido", "tok')  # cut short
+    (store.folder("zed") / RECORD).write_text('{"name": "zed"}')  # JSON, not a record
+    with caplog.at_level(logging.WARNING, logger="pixelsmith.concepts.registry"):
+        assert [c.name for c in store.list()] == ["rex"]
+    warned = " ".join(r.getMessage() for r in caplog.records)
+    assert str(store.folder("fido") / RECORD) in warned and str(store.folder("zed") / RECORD) in warned
+
+    at = app.run()
+    assert not at.exception, at.exception
+    sidebar = " ".join(c.value for c in at.sidebar.caption)
+    assert "**rex**: a dog" in sidebar and "fido" not in sidebar and "zed" not in sidebar

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 import shutil
 from collections.abc import Iterable, Iterator
@@ -38,6 +39,8 @@ from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from pixelsmith.errors import UserError
 from pixelsmith.images import load_image
+
+log = logging.getLogger(__name__)
 
 NAME_RE = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
 CLASS_RE = re.compile(r"[a-z][a-z -]{0,38}[a-z]|[a-z]")
@@ -208,10 +211,17 @@ class ConceptStore:
         return FileLock(self.root / f".{check_name(name)}.training.lock")
 
     def list(self) -> list[Concept]:
-        """Every concept, by name."""
+        """Every readable concept, by name; an unreadable record (corrupt, half-copied) is
+        skipped with a warning, so one bad folder hides only itself (`get` still names it)."""
         if not self.root.is_dir():
             return []
-        return [self._read(p.parent) for p in sorted(self.root.glob(f"*/{RECORD}"))]
+        concepts = []
+        for record in sorted(self.root.glob(f"*/{RECORD}")):
+            try:
+                concepts.append(self._read(record.parent))
+            except UserError as err:
+                log.warning("skipping a concept: %s", err)
+        return concepts
 
     def names(self) -> list[str]:
         return [c.name for c in self.list()]
