@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 
 import pytest
 from PIL import Image
@@ -168,3 +169,114 @@ def test_reload_reopens_the_session_a_new_tab_starts_another_and_models_load_onc
     registry = resources.model_registry(resources.settings())
     assert registry.load_counts and set(registry.load_counts.values()) == {1}
     assert "loaded: detector ×1" in reloaded.sidebar.caption[-1].value
+
+
+# -- `pixelsmith ui`: the Streamlit server's options ---------------------------------------
+def test_the_ui_command_hides_tracebacks_and_passes_the_upload_limit_and_planner(
+    tiny_config, tmp_path, monkeypatch
+):
+    import subprocess
+
+    from streamlit import config as st_config
+    from typer.testing import CliRunner
+
+    from pixelsmith.cli import app, main
+
+    config = tmp_path / "pixelsmith.toml"
+    config.write_text(tiny_config.read_text() + f"\n[limits]\nmax_upload_bytes = {3 * 2**20 + 1}\n")
+    started = {}
+
+    class Server:  # stands in for the streamlit process: records what it was started with
+        def __init__(self, command, env):
+            started.update(command=command, env=env)
+
+        def wait(self):
+            return 0
+
+    monkeypatch.setattr(subprocess, "Popen", Server)
+    assert main(["ui", "--config", str(config), "--planner", "offline", "--port", "8765"]) == 0
+    command = started["command"]
+    options = dict(zip(command[5::2], command[6::2]))  # after `python -m streamlit run APP`
+    assert command[4] == str(APP)
+    assert options["--client.showErrorDetails"] == st_config.ShowErrorDetailsConfigOptions.NONE.value
+    assert options["--server.maxUploadSize"] == "4"  # 3 MiB and a byte, rounded up
+    assert options["--server.port"] == "8765"
+    known = st_config._config_options_template  # every option is one this Streamlit accepts
+    assert [o for o in options if o.removeprefix("--") not in known] == []
+    assert started["env"]["PIXELSMITH_PLANNER"] == "offline"
+    assert started["env"]["PIXELSMITH_CONFIG"] == str(config.resolve())
+
+    refused = CliRunner().invoke(app, ["ui", "--planner", "smart"])
+    assert refused.exit_code == 2 and "Invalid value for '--planner'" in refused.output
+    assert "PIXELSMITH_PLANNER" not in os.environ
+
+
+def test_the_sidebar_starts_from_the_configured_planner_and_upload_limit(tiny_config, monkeypatch):
+    monkeypatch.setenv("PIXELSMITH_CONFIG", str(tiny_config))
+    monkeypatch.setenv("PIXELSMITH_PLANNER", "offline")  # what `pixelsmith ui --planner offline` sets
+    monkeypatch.setenv("PIXELSMITH_LIMITS__MAX_UPLOAD_BYTES", str(7 * 2**20 - 1))
+    at = AppTest.from_file(str(APP), default_timeout=120).run()
+    assert not at.exception, at.exception
+    assert at.radio(key="opt-planner").value == "offline"
+    assert at.radio(key="opt-planner").options == ["auto", "llm", "offline"]  # still selectable
+    limits = {f.label: f.proto.max_upload_size_mb for f in at.sidebar.file_uploader}
+    assert limits == {"Start from a photo": 7, "Photos of it (3-20, varied)": 7}
+
+
+# -- the model registry: one per process, a changed role reloads alone ---------------------
+@pytest.fixture
+def fresh_registry():
+    """No registry from an earlier test (their load counts would mix in), none left after."""
+    from pixelsmith.ui import resources
+
+    resources._registry.clear()
+    yield
+    resources._registry.clear()
+
+
+def test_changing_one_model_reloads_only_that_role_and_frees_the_old_model(
+    fresh_registry, tiny_config, tmp_path, monkeypatch
+):
+    import gc
+    import weakref
+
+    monkeypatch.setenv("PIXELSMITH_CONFIG", str(tiny_config))
+    at = AppTest.from_file(str(APP), default_timeout=120).run()
+    assert not at.exception, at.exception
+    registry = at.session_state["agent"].models
+    registry.warming.join(timeout=120)
+    assert {r: registry.load_counts[r] for r in ("detector", "segmenter", "inpainter")} == dict.fromkeys(
+        ("detector", "segmenter", "inpainter"), 1
+    )
+    old = weakref.ref(registry.get("detector"))
+    other = tmp_path / "another-detector"  # the same tiny checkpoint under another name
+    other.symlink_to(registry.settings.detector.model, target_is_directory=True)
+
+    at.text_input(key="opt-model-detector").set_value(str(other)).run()
+    assert not at.exception, at.exception
+    assert at.session_state["agent"].models is registry  # reconfigured, not replaced
+    assert registry.settings.detector.model == str(other)
+    registry.warming.join(timeout=120)  # the new detector warms up in the background
+    assert sorted(registry.loaded()) == ["detector", "inpainter", "segmenter"]
+    assert dict(registry.load_counts) == {"detector": 2, "segmenter": 1, "inpainter": 1}
+    gc.collect()
+    assert old() is None, "the replaced detector is still held"
+    assert at.run().sidebar.caption[-1].value.endswith("segmenter ×1, inpainter ×1, detector ×2")
+
+
+def test_under_ray_the_ui_process_loads_no_model(fresh_registry, tiny_config, tmp_path):
+    from pixelsmith.config import load_settings
+    from pixelsmith.ui import resources
+
+    local = resources.model_registry(load_settings(tiny_config))
+    assert local.warming is not None  # the control: a local executor warms up
+    local.warming.join(timeout=120)
+
+    ray = load_settings(tiny_config, executor="ray")
+    registry = resources.model_registry(ray)
+    assert registry is not local and registry.warming is None
+    other = tmp_path / "another-detector"
+    other.symlink_to(ray.detector.model, target_is_directory=True)
+    changed = ray.model_copy(update={"detector": ray.detector.model_copy(update={"model": str(other)})})
+    assert resources.model_registry(changed) is registry
+    assert registry.warming is None and registry.loaded() == [] and not registry.load_counts

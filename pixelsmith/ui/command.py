@@ -7,24 +7,28 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 
 from pixelsmith.cli import STATE, app
+from pixelsmith.ui import upload_limit_mb
 
 APP = Path(__file__).with_name("app.py")
 
 
-def streamlit_command(host: str, port: int) -> list[str]:
-    """The `streamlit run` command line for the app (headless, no usage statistics)."""
+def streamlit_command(host: str, port: int, *, max_upload_mb: int) -> list[str]:
+    """The `streamlit run` command line for the app: headless, no usage statistics, no
+    tracebacks in the page (they go to the server log), uploads up to `max_upload_mb` MiB."""
     return [
         sys.executable, "-m", "streamlit", "run", str(APP),
         "--server.headless", "true",
         "--server.address", host,
         "--server.port", str(port),
+        "--server.maxUploadSize", str(max_upload_mb),
         "--browser.gatherUsageStats", "false",
         "--client.toolbarMode", "minimal",
+        "--client.showErrorDetails", "none",
     ]
 
 
@@ -33,6 +37,10 @@ def ui(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8501,
     config: Annotated[Path | None, typer.Option("--config", help="TOML settings file.")] = None,
+    planner: Annotated[
+        Literal["auto", "llm", "offline"] | None,
+        typer.Option(help="The sidebar's default planner (default: the `planner` setting)."),
+    ] = None,
 ) -> None:
     """Open the chat UI: upload a photo and describe the edit (Ctrl-C stops the server)."""
     from pixelsmith.config import load_settings
@@ -43,9 +51,12 @@ def ui(
         env["PIXELSMITH_CONFIG"] = str(config.expanduser().resolve())
     if STATE.device:
         env["PIXELSMITH_DEVICE"] = STATE.device
-    load_settings(config)  # a bad file is one line now, not an error page later
+    if planner:
+        env["PIXELSMITH_PLANNER"] = planner  # the sidebar starts from settings.planner
+    settings = load_settings(config)  # a bad file is one line now, not an error page later
     typer.echo(f"pixelsmith UI on http://{host}:{port} (Ctrl-C stops it)")
-    process = subprocess.Popen(streamlit_command(host, port), env=env)
+    command = streamlit_command(host, port, max_upload_mb=upload_limit_mb(settings.limits))
+    process = subprocess.Popen(command, env=env)
     signal.signal(signal.SIGTERM, lambda *_: process.terminate())  # stopping us stops the server
     try:
         code = process.wait()

@@ -1,4 +1,4 @@
-"""Heavy, shared resources of the UI: one model registry per model settings, per process.
+"""Heavy, shared resources of the UI: one model registry per process (per device settings).
 
 `st.cache_resource` objects are shared by every browser session of the server, so the
 models load once and every later rerun, tab and session reuses them. `ModelRegistry` is
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import urllib.request
 from typing import Any
 
@@ -34,23 +35,57 @@ def settings(models: dict[str, str] | None = None) -> Settings:
     return base.model_copy(update=updates) if updates else base
 
 
+WARM_ROLES = ("detector", "segmenter", "inpainter")  # loaded in the background: no cold first turn
+
+
+class UIRegistry(ModelRegistry):
+    """The UI process's registry: the sidebar changes a role's model in place.
+
+    `reconfigure` drops only the roles whose spec changed (their old models are freed, the
+    new ones load on next use), so the other warm models stay loaded once.
+    """
+
+    warming: threading.Thread | None = None
+
+    def reconfigure(self, settings: Settings) -> list[str]:
+        """Adopt `settings` (same device, dtype and budget); returns the roles unloaded."""
+        with self._load_lock:  # no load with the old spec finishes after the swap
+            changed = [r for r in ROLES if settings.spec(r) != self.settings.spec(r)]
+            self.settings = settings
+            for role in changed:
+                self.unload(role)  # type: ignore[arg-type]
+        if changed:
+            log.info("models changed: %s", ", ".join(f"{r} -> {settings.spec(r).model}" for r in changed))
+            self.warm([r for r in changed if r in WARM_ROLES])
+        return changed
+
+    def warm(self, roles: list[str] | tuple[str, ...]) -> None:
+        """Load `roles` in the background, unless the executor is Ray (its replicas hold the models)."""
+        if roles and not self.settings.executor.startswith("ray"):
+            self.warming = self.warm_up(tuple(roles))
+
+
 def registry_key(current: Settings) -> str:
-    """What decides which models load: the role specs, device, dtype and memory budget."""
-    keys = [*ROLES, "device", "dtype", "memory_budget_gb"]
-    return json.dumps(current.model_dump(mode="json", include=set(keys)), sort_keys=True)
+    """What a registry cannot change in place: device, dtype, memory budget and executor.
+    The role specs are not in it: `UIRegistry.reconfigure` swaps those."""
+    keys = {"device", "dtype", "memory_budget_gb", "executor"}
+    return json.dumps(current.model_dump(mode="json", include=keys), sort_keys=True)
 
 
 @st.cache_resource(show_spinner=False)
-def _registry(key: str, _settings: Settings) -> ModelRegistry:
+def _registry(key: str, _settings: Settings) -> UIRegistry:
     log.info("model registry for %s", key)
-    registry = ModelRegistry(_settings)
-    registry.warm_up(("detector", "segmenter", "inpainter"))  # in the background: no cold first turn
+    registry = UIRegistry(_settings)
+    registry.warm(WARM_ROLES)
     return registry
 
 
-def model_registry(current: Settings) -> ModelRegistry:
-    """The process-wide registry for these model settings (models load lazily, once)."""
-    return _registry(registry_key(current), current)
+def model_registry(current: Settings) -> UIRegistry:
+    """The process-wide registry, set to these model settings (models load lazily, once;
+    a role whose model changed is unloaded and reloads on its own)."""
+    registry = _registry(registry_key(current), current)
+    registry.reconfigure(current)
+    return registry
 
 
 @st.cache_data(ttl=30, show_spinner=False)

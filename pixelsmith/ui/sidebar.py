@@ -15,7 +15,7 @@ from pixelsmith.errors import UserError
 from pixelsmith.images import load_image
 from pixelsmith.runtime import ModelRegistry
 from pixelsmith.tools import inpaint
-from pixelsmith.ui import resources, session
+from pixelsmith.ui import resources, session, upload_limit_mb
 from pixelsmith.workspace import Workspace, list_sessions
 
 IMAGE_TYPES = ["png", "jpg", "jpeg", "webp", "bmp", "tif", "tiff", "gif"]
@@ -35,6 +35,7 @@ def photo(settings: Settings) -> None:
         type=IMAGE_TYPES,
         key=f"upload-{generation}",
         help="It goes with your next message. Or just describe a picture to make one.",
+        max_upload_size=upload_limit_mb(settings.limits),
     )
     if uploaded is not None and st.session_state.get("upload_seen") != uploaded.file_id:
         st.session_state["upload_seen"] = uploaded.file_id

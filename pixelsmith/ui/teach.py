@@ -24,7 +24,7 @@ from pixelsmith.concepts.registry import ConceptStore
 from pixelsmith.config import Settings
 from pixelsmith.errors import UserError
 from pixelsmith.tools import train_concept
-from pixelsmith.ui import render, session, sidebar
+from pixelsmith.ui import render, session, sidebar, upload_limit_mb
 from pixelsmith.workspace import Workspace
 
 MAX_STEPS = 1000  # the form's bound; the tool allows more for the CLI and the planner
@@ -102,6 +102,7 @@ def form(settings: Settings) -> TeachRequest | None:
             type=sidebar.IMAGE_TYPES,
             accept_multiple_files=True,
             key=f"teach-photos-{generation}",
+            max_upload_size=upload_limit_mb(settings.limits),
         )
         name = st.text_input(
             "Name",
