@@ -109,10 +109,17 @@ def cat_file(cat_photo, tmp_path) -> Path:
     return path
 
 
-def _shot(page: Page, name: str) -> None:
+def _shot(page: Page, name: str, *, height: int | None = None) -> None:
+    """A screenshot in test-artifacts/; `height` (px): a taller window for it, so the whole
+    conversation fits (Streamlit scrolls inside the page, so a full-page shot would not)."""
     SHOTS.mkdir(exist_ok=True)
+    size = page.viewport_size
+    if height is not None and size is not None:
+        page.set_viewport_size({"width": size["width"], "height": height})
     page.wait_for_timeout(800)  # let images and iframes finish laying out
     page.screenshot(path=str(SHOTS / f"{name}.png"))
+    if height is not None and size is not None:
+        page.set_viewport_size(size)
 
 
 def _idle(page: Page) -> None:
@@ -138,6 +145,7 @@ def test_edit_review_undo_reload_and_isolation(server, page: Page, browser, cat_
 
     # 1. upload, ask: boxes and numbered candidate masks, then the review controls
     photo_uploader = page.get_by_role("region", name="Start from a photo")
+    expect(photo_uploader.get_by_text("50MB per file")).to_be_visible()  # limits.max_upload_bytes
     photo_uploader.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(cat_file)
     expect(page.get_by_text("goes with your next message")).to_be_visible()
     _send(page, REQUEST)
@@ -158,6 +166,9 @@ def test_edit_review_undo_reload_and_isolation(server, page: Page, browser, cat_
     picture.click(position={"x": 200, "y": 130})
     expect(page.get_by_text("clicks so far")).to_be_visible()
     _idle(page)
+    # the click refined mask-2 into a new mask (ids count on: mask-1..3 were the candidates)
+    expect(page.get_by_text("now using mask-4")).to_be_visible()
+    expect(chat.get_by_text("1 = mask-4").first).to_be_visible()  # the refining step's overlay
     _shot(page, "02-clicked")
 
     # 3. continue: the result with before/after and a download
@@ -166,6 +177,7 @@ def test_edit_review_undo_reload_and_isolation(server, page: Page, browser, cat_
     _idle(page)
     expect(chat.get_by_text("image-2:").first).to_be_visible()
     _shot(page, "03-result")
+    _shot(page, "03-result-whole-chat", height=4000)  # the source of docs/chat.png
     page.get_by_role("tab", name="Before / after").last.click()
     expect(page.get_by_text("image-1 → image-2").last).to_be_visible()
     _shot(page, "04-before-after")
