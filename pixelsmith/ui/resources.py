@@ -42,7 +42,8 @@ class UIRegistry(ModelRegistry):
     """The UI process's registry: the sidebar changes a role's model in place.
 
     `reconfigure` drops only the roles whose spec changed (their old models are freed, the
-    new ones load on next use), so the other warm models stay loaded once.
+    new ones load on next use), so the other warm models stay loaded once. One model per
+    role for the whole server: sessions that choose different models take turns loading it.
     """
 
     warming: threading.Thread | None = None
