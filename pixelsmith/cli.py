@@ -331,12 +331,12 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as err:
         typer.echo(f"error: {err}", err=True)
         return 2
-    except click.exceptions.Abort:
+    except (click.exceptions.Abort, typer.Abort):
         typer.echo("aborted", err=True)
         return 130
-    except click.ClickException as err:
+    except (click.ClickException, typer.TyperException) as err:  # typer >= 0.29 has its own click
         err.show()
-        return err.exit_code
+        return getattr(err, "exit_code", 2)
     return 0
 
 

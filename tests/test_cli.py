@@ -176,3 +176,10 @@ def test_tiny_models_command_writes_a_working_config(tmp_path, capsys):
     config = tmp_path / "tm" / "pixelsmith.toml"
     assert config.is_file() and "threshold = 0.0" in config.read_text()
     assert (tmp_path / "tm" / "sd-inpaint" / "unet" / "diffusion_pytorch_model.safetensors").is_file()
+
+
+@pytest.mark.parametrize("argv", [["ui", "--port", "abc"], ["bench", "--nope"], ["concept", "train"]])
+def test_a_bad_option_is_a_usage_line_not_a_traceback(argv, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "Error:" in err and "Traceback" not in err

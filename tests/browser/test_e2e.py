@@ -20,6 +20,8 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = shutil.which("chromium")
+if CHROMIUM is None and os.environ.get("PIXELSMITH_REQUIRE_BROWSER") == "1":  # CI: never a silent skip
+    pytest.fail("chromium is not installed; the browser tests cannot run", pytrace=False)
 if CHROMIUM is None:
     pytest.skip("Debian's chromium is not installed", allow_module_level=True)
 pytest.importorskip("pytest_playwright")
