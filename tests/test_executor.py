@@ -344,3 +344,18 @@ def test_concurrent_sessions_get_their_own_results(tiny_registry):
     for n, name in enumerate(sessions):
         assert [(r.tag, r.pixel) for r in results[name]] == [(f"{name}-{i}", 40 * n + 10) for i in range(8)]
     executor.shutdown()
+
+
+def test_the_budget_never_evicts_a_model_a_running_job_holds(tiny_config):
+    """Under a budget with room for the inpainter (5.1 MB) but not for it and the detector,
+    a load evicts idle models only, never one a running job (another lane) holds;
+    `evict_all` spares it too."""
+    registry = ModelRegistry(load_settings(tiny_config, memory_budget_gb=0.0049))
+    with registry.using(["inpainter"]):
+        registry.get("inpainter")
+        registry.get("detector")  # over budget, but the held inpainter stays
+        assert registry.is_loaded("inpainter") and registry.evictions["inpainter"] == 0
+        registry.evict_all()
+        assert registry.loaded() == ["inpainter"]
+    registry.get("detector")
+    assert not registry.is_loaded("inpainter") and registry.evictions["inpainter"] == 1  # no longer held

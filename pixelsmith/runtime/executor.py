@@ -16,9 +16,8 @@ import itertools
 import logging
 import queue
 import threading
-from collections import Counter, OrderedDict, deque
+from collections import OrderedDict, deque
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -126,8 +125,9 @@ class LocalExecutor:
     """Runs tool calls on this machine's device with the registry's resident models.
 
     `workers` threads serve `queue`; one more serves `long_queue` (training). The two
-    lanes share the registry: `_in_use` counts the roles of the running jobs, so that an
-    out-of-memory retry in one lane never evicts a model the other is using.
+    lanes share the registry, which holds the roles of every running job (`using`), so
+    that neither the memory budget nor an out-of-memory retry in one lane evicts a model
+    the other is using.
     """
 
     def __init__(self, models: ModelRegistry, *, tools=None, workers: int = 1) -> None:
@@ -137,8 +137,6 @@ class LocalExecutor:
         self.tools = tools or default_tools()
         self.queue = FairQueue()
         self.long_queue = FairQueue()
-        self._gate = threading.Lock()  # guards _in_use and evictions
-        self._in_use: Counter[str] = Counter()
         lanes = [(f"pixelsmith-worker-{i}", self.queue) for i in range(workers)]
         self._threads = [
             threading.Thread(target=self._work, args=(lane,), name=name, daemon=True)
@@ -177,7 +175,7 @@ class LocalExecutor:
         inputs = tool.validate(job.call.args)
         ctx = ToolContext(self.models, job.call.store, on_progress=job._events.put, cancel=job.cancel_event)
         roles = roles_used(job.call.tool, job.call.args, self.models.settings.ranker.enabled)
-        with self._holding(roles):
+        with self.models.using(roles):
             try:
                 return tool.run(inputs, ctx)
             except out_of_memory_errors():
@@ -194,29 +192,11 @@ class LocalExecutor:
             "try a smaller image, fewer candidates or fewer steps"
         )
 
-    @contextmanager
-    def _holding(self, roles: list[str]) -> Iterator[None]:
-        """Count `roles` as in use for the block. The roles other jobs hold are marked as
-        just used first, so that a load under a memory budget evicts idle models before them."""
-        with self._gate:
-            for role in self._in_use:
-                if self.models.is_loaded(role):  # type: ignore[arg-type]
-                    self.models.get(role)  # type: ignore[arg-type]
-            self._in_use.update(roles)
-        try:
-            yield
-        finally:
-            with self._gate:
-                self._in_use.subtract(roles)
-                self._in_use = +self._in_use  # drop the roles no job holds
-
     def _make_room(self, roles: list[str]) -> None:
-        """Before an out-of-memory retry: evict every model no running job uses (a model in
-        use would not be freed, only loaded twice) and make this job's pipelines leaner."""
-        with self._gate:
-            busy = list(self._in_use)
-            self.models.evict_all(keep=busy)
-        log.info("out of memory: evicted all models but %s; trying again", busy or "none")
+        """Before an out-of-memory retry: evict every model no running job holds and make
+        this job's pipelines leaner."""
+        self.models.evict_all()
+        log.info("out of memory: evicted the models no running job holds; trying again")
         _empty_device_cache()
         for role in roles:
             lighten(self.models.get(role))  # type: ignore[arg-type]

@@ -7,6 +7,8 @@ import logging
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from pixelsmith.config import ROLES, Role, Settings
@@ -42,6 +44,7 @@ class ModelRegistry:
         self.sizes: dict[str, int] = {}  # bytes of parameters and buffers per loaded role
         self.evictions: Counter[str] = Counter()
         self._load_lock = threading.RLock()
+        self._in_use: Counter[str] = Counter()  # roles held by running jobs (`using`)
         self._lcm_lock = threading.Lock()
         self._lcm: dict[str, Any] | None = None
         self._previews: dict[str, Any] = {}  # role -> its preview pipeline (LCM-LoRA fused in)
@@ -149,10 +152,25 @@ class ModelRegistry:
                 self.sizes.pop(f"{role} preview", None)
         _free_device_memory()
 
+    @contextmanager
+    def using(self, roles: list[str]) -> Iterator[None]:
+        """Hold `roles` for a running job: neither the memory budget nor `evict_all` unloads
+        a role while some job holds it (it would not be freed, only loaded twice)."""
+        with self._load_lock:
+            self._in_use.update(roles)
+        try:
+            yield
+        finally:
+            with self._load_lock:
+                self._in_use.subtract(roles)
+                self._in_use = +self._in_use  # drop the roles no job holds
+
     def evict_all(self, *, keep: list[str] | tuple[str, ...] = ()) -> None:
-        """Unload every model except `keep` (after an out-of-memory error)."""
-        for role in [r for r in self._models if r not in keep]:
-            self.unload(role)  # type: ignore[arg-type]
+        """Unload every model except `keep` and those running jobs hold (after an
+        out-of-memory error, or when a training task ends)."""
+        with self._load_lock:
+            for role in [r for r in self._models if r not in keep and not self._in_use[r]]:
+                self.unload(role)  # type: ignore[arg-type]
 
     def _enforce_budget(self, *, keep: str) -> None:
         """Evict least-recently-used models while the resident total exceeds the budget."""
@@ -161,7 +179,7 @@ class ModelRegistry:
             return
         limit = int(budget * 1024**3)
         while sum(self.sizes.values()) > limit:
-            others = [r for r in self._models if r != keep]
+            others = [r for r in self._models if r != keep and not self._in_use[r]]
             if not others:
                 return
             self.unload(min(others, key=lambda r: self._last_used.get(r, 0.0)))  # type: ignore[arg-type]
