@@ -2,8 +2,9 @@
 
 `Agent.send` plans, validates, runs each step (in a worker thread so progress can be
 yielded while a tool works), stores what it made, and answers. In interactive mode a plan
-pauses after segmentation (`ReviewNeeded`); `choose`, `click`, `refine` and `resume`
-carry it on. A failing step leaves the workspace as it was before that step.
+pauses after segmentation (`ReviewNeeded`); `choose`, `refine` and `resume` (in
+`review`, a base class of `Agent`) carry it on. A failing step leaves the workspace as it
+was before that step.
 """
 
 from __future__ import annotations
@@ -25,13 +26,13 @@ from pixelsmith.agent.events import (
     Event,
     Notice,
     PlanReady,
-    ReviewNeeded,
     StepFinished,
     StepProgress,
     StepStarted,
 )
 from pixelsmith.agent.plan import WORKSPACE_ACTIONS, ConceptView, Plan, Step, WorkspaceView
 from pixelsmith.agent.planner import Observation, Planner, PlannerUnavailable, make_planner
+from pixelsmith.agent.review import Review
 from pixelsmith.agent.validate import resolve, validate_plan
 from pixelsmith.diffusion import resolve_seed
 from pixelsmith.errors import UserError
@@ -52,7 +53,7 @@ REVIEW_CHOOSE = re.compile(
 )
 
 
-class Agent:
+class Agent(Review):
     """One session's conversation over the shared models and tools."""
 
     def __init__(
@@ -297,88 +298,6 @@ class Agent:
         )
         self.workspace.save()
 
-    # -- review ----------------------------------------------------------------------
-    def _should_pause(self, plan: Plan, step: Step, result: _Result) -> bool:
-        later = plan.steps[plan.steps.index(step) + 1 :]
-        return self.interactive and plan.review and result.kind == "masks" and bool(later)
-
-    def _pause(self, remaining: list[Step], made: dict[int, str], done: int, planner: str) -> Iterator[Event]:
-        record = self.workspace.record
-        mask_step = max(made)
-        record.pending = {
-            "steps": [s.model_dump() for s in remaining],
-            "made": {str(k): v for k, v in made.items()},
-            "mask_step": mask_step,
-            "done": done,
-            "planner": planner,
-        }
-        self.workspace.save()
-        masks = list(record.last_masks)
-        yield ReviewNeeded(
-            record.current_image or "",
-            masks,
-            f"{len(masks)} candidate mask(s), best first. Pick one, click to add or "
-            "remove parts, grow or shrink it, then continue.",
-        )
-
-    def _pending(self) -> dict:
-        if not self.workspace.record.pending:
-            raise UserError("there is no paused edit to continue; send a new request")
-        return self.workspace.record.pending
-
-    def choose(self, mask_id: str) -> None:
-        """Use `mask_id` for the rest of the paused plan."""
-        pending = self._pending()
-        self.workspace.artifact(mask_id, "mask")
-        pending["made"][str(pending["mask_step"])] = mask_id
-        self._action("select", {"id": mask_id})
-        self.workspace.save()
-
-    def refine(self, **args: Any) -> Iterator[Event]:
-        """Refine the chosen mask (`segment` clicks or `refine_mask` grow/feather) while paused.
-
-        `points=[{"x":..,"y":..,"positive":..}]` re-segments with clicks plus a box around
-        the chosen mask (widened to take in positive clicks outside it), so that one negative
-        click trims the object rather than starting from nothing; `grow`/`feather` go to
-        refine_mask. The new mask becomes the choice.
-        """
-        pending = self._pending()
-        chosen = pending["made"][str(pending["mask_step"])]
-        if "points" in args:
-            call = {"image": self.workspace.record.current_image, "points": args["points"]}
-            call["multimask"] = False
-            box = _around(self.workspace.mask(chosen), args["points"])
-            tool, call = "segment", call | ({"boxes": [box]} if box else {})
-        else:
-            tool, call = "refine_mask", {"mask": chosen, **args}
-        result = yield from self._run_step(0, Step(tool=tool, args=call), {})
-        if result.ok:
-            new = self.workspace.record.steps[-1].outputs[0]
-            self.choose(new)
-            yield ReviewNeeded(
-                self.workspace.record.current_image or "",
-                [new] + [m for m in self.workspace.record.last_masks if m != new],
-                f"{new} is chosen; continue when ready.",
-            )
-
-    def resume(self) -> Iterator[Event]:
-        """Run the rest of the paused plan with the chosen mask."""
-        start, self.model_seconds = time.perf_counter(), 0.0
-        pending = self._pending()
-        made = {int(k): v for k, v in pending["made"].items()}
-        steps = [Step.model_validate(s) for s in pending["steps"]]
-        self.workspace.record.pending = None
-        self.workspace.save()
-        number = pending["done"]
-        for step in steps:
-            number += 1
-            result = yield from self._run_step(number, step, made)
-            if not result.ok:
-                break
-        else:
-            yield from self._finish_turn("")
-        yield Done(self.workspace.record.current_image, time.perf_counter() - start, self.model_seconds)
-
     # -- answers ---------------------------------------------------------------------
     def _finish_turn(self, reply: str) -> Iterator[Event]:
         yield from self._say(reply or self._default_reply())
@@ -415,20 +334,3 @@ class Agent:
 class _Result:
     def __init__(self, ok: bool, text: str, kind: str = "") -> None:
         self.ok, self.text, self.kind = ok, text, kind
-
-
-def _around(mask, points: list) -> list[float] | None:
-    """The box of `mask`'s pixels, widened to take in the positive `points`; None if empty."""
-    from pixelsmith.masks import bbox
-    from pixelsmith.tools.segment import Point
-
-    box = bbox(mask)
-    if box is None:
-        return None
-    x0, y0, x1, y1 = box
-    height, width = mask.shape[:2]
-    for p in (Point.model_validate(p) for p in points):
-        if p.positive:
-            x0, y0 = min(x0, p.x), min(y0, p.y)
-            x1, y1 = min(width, max(x1, p.x + 1)), min(height, max(y1, p.y + 1))
-    return [float(x0), float(y0), float(x1), float(y1)]
