@@ -165,6 +165,16 @@ class ModelRegistry:
                 self._in_use.subtract(roles)
                 self._in_use = +self._in_use  # drop the roles no job holds
 
+    def reconfigure(self, settings: Settings) -> list[str]:
+        """Adopt `settings` (same device, dtype and budget): the roles whose spec changed are
+        unloaded (their new models load on next use), the others stay. Returns those roles."""
+        with self._load_lock:  # no load with the old spec finishes after the swap
+            changed = [r for r in ROLES if settings.spec(r) != self.settings.spec(r)]
+            self.settings = settings
+            for role in changed:
+                self.unload(role)
+        return changed
+
     def evict_all(self, *, keep: list[str] | tuple[str, ...] = ()) -> None:
         """Unload every model except `keep` and those running jobs hold (after an
         out-of-memory error, or when a training task ends)."""

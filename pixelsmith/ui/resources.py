@@ -2,7 +2,7 @@
 
 `st.cache_resource` objects are shared by every browser session of the server, so the
 models load once and every later rerun, tab and session reuses them. `ModelRegistry` is
-thread-safe (a lock per role), and its `LocalExecutor` queues sessions fairly.
+thread-safe (one load at a time), and its `LocalExecutor` queues sessions fairly.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 
 import streamlit as st
 
-from pixelsmith.config import ROLES, Settings, load_settings
+from pixelsmith.config import Settings, load_settings
 from pixelsmith.runtime import ModelRegistry
 
 log = logging.getLogger("pixelsmith.ui")
@@ -49,12 +49,9 @@ class UIRegistry(ModelRegistry):
     warming: threading.Thread | None = None
 
     def reconfigure(self, settings: Settings) -> list[str]:
-        """Adopt `settings` (same device, dtype and budget); returns the roles unloaded."""
-        with self._load_lock:  # no load with the old spec finishes after the swap
-            changed = [r for r in ROLES if settings.spec(r) != self.settings.spec(r)]
-            self.settings = settings
-            for role in changed:
-                self.unload(role)  # type: ignore[arg-type]
+        """Adopt `settings` (same device, dtype and budget); returns the roles unloaded, and
+        warms the changed ones among `WARM_ROLES`."""
+        changed = super().reconfigure(settings)
         if changed:
             log.info("models changed: %s", ", ".join(f"{r} -> {settings.spec(r).model}" for r in changed))
             self.warm([r for r in changed if r in WARM_ROLES])
