@@ -32,7 +32,7 @@ from ray.serve.exceptions import RequestCancelledError
 
 from pixelsmith.config import Settings
 from pixelsmith.errors import InterruptedError_, UserError
-from pixelsmith.runtime.executor import FairQueue, JobHandle, ToolCall
+from pixelsmith.runtime.executor import TRAINING_TOOLS, FairQueue, JobHandle, ToolCall
 from pixelsmith.runtime.ray_deploy import (  # noqa: F401  (the deployment API, re-exported)
     APP_PREFIX,
     DEFAULT_GPU_FRACTION,
@@ -56,7 +56,7 @@ from pixelsmith.runtime.ray_replica import (
     run_tool,
     ship,
 )
-from pixelsmith.runtime.ray_training import TRAINING_TOOLS, Trainings
+from pixelsmith.runtime.ray_training import Trainings
 from pixelsmith.runtime.registry import ModelRegistry
 from pixelsmith.tools import ToolContext, default_tools
 from pixelsmith.tools.registry import ToolRegistry

@@ -41,7 +41,6 @@ from ray.exceptions import OutOfMemoryError as RayOutOfMemoryError
 
 from pixelsmith.config import Settings
 from pixelsmith.errors import InterruptedError_, UserError
-from pixelsmith.runtime.executor import TRAINING_TOOLS as TRAINING_TOOLS  # one set, the executor's
 from pixelsmith.runtime.executor import JobHandle
 from pixelsmith.runtime.ray_deploy import deployment_options
 from pixelsmith.runtime.ray_replica import (
