@@ -19,6 +19,7 @@ import torch
 from PIL import Image
 from pydantic import BaseModel, Field
 
+from pixelsmith.artifacts import ArtifactSink, Provenance, Stored
 from pixelsmith.errors import OutOfMemoryError, ToolInputError
 from pixelsmith.tools.base import Progress, ToolContext
 
@@ -71,6 +72,16 @@ class ImagesOutput:
         ]
         size = f"{self.images[0].width}x{self.images[0].height}" if self.images else "-"
         return f"{len(self.images)} image(s) {size}: " + "; ".join(parts)
+
+    def store(self, sink: ArtifactSink, made: Provenance) -> Stored:
+        """Every candidate, best first; the best becomes the current image."""
+        ids = [
+            sink.add_image(img, note=f"{made.prompt} (seed {seed})".strip(), **made.fields())
+            for img, seed in zip(self.images, self.seeds)
+        ]
+        sink.set_candidates(ids)
+        sink.set_current(ids[0])
+        return Stored(ids, "images")
 
 
 def resolve_seed(seed: int | None) -> int:

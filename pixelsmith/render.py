@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from pixelsmith.tools.detect import Detection
+from pixelsmith.artifacts import Detection
 
 PALETTE = [
     (230, 25, 75),

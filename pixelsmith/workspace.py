@@ -17,19 +17,25 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, Literal
 
 import numpy as np
 from PIL import Image
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
-from pixelsmith.agent.plan import ArtifactView, BoxView, ConceptView, EditView, WorkspaceView
+from pixelsmith.views import ArtifactView, BoxView, ConceptView, EditView, WorkspaceView
 from pixelsmith.errors import ToolInputError, UserError
-from pixelsmith.tools.detect import Detection
-from pixelsmith.tools.detect import Output as Detections
+from pixelsmith.artifacts import Detection, Detections
 
 SESSION_ID = re.compile(r"^[a-z0-9][a-z0-9-]{2,63}$")
-EDIT_TOOLS = ("inpaint", "remove", "generate")  # the steps follow-ups ("now make it red") change
+# Sessions written before artifacts recorded `edit` made their edits with these tools.
+_LEGACY_EDIT_TOOLS = ("inpaint", "remove", "generate")
+_LEGACY_KINDS = dict(
+    detect="detection", segment="masks", refine_mask="mask", inpaint="images", remove="images",
+    generate="images", rank="scores", train_concept="concept", select="action", undo="action", revert="action",
+)
 
 
 class ArtifactRecord(BaseModel):
@@ -43,6 +49,14 @@ class ArtifactRecord(BaseModel):
     detections: list[dict[str, Any]] = Field(default_factory=list)
     labels: list[str] = Field(default_factory=list)
     candidates: list[str] = Field(default_factory=list)
+    edit: bool = False  # made by a tool that edits the current image (follow-ups change its step)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _legacy_edit(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "edit" not in data:
+            data = {**data, "edit": data.get("tool") in _LEGACY_EDIT_TOOLS}
+        return data
 
 
 class StepRecord(BaseModel):
@@ -55,6 +69,17 @@ class StepRecord(BaseModel):
     seconds: float = 0.0
     models: dict[str, str] = Field(default_factory=dict)  # role -> model id used
     error: str | None = None
+    kind: str = ""  # what it made: detection | masks | mask | images | scores | concept | action
+
+    @model_validator(mode="before")
+    @classmethod
+    def _legacy_kind(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "kind" not in data:
+            data = {**data, "kind": _LEGACY_KINDS.get(data.get("tool", ""), "")}
+        return data
+
+
+MessageKind = Literal["text", "error", "notice"]
 
 
 class MessageRecord(BaseModel):
@@ -63,6 +88,22 @@ class MessageRecord(BaseModel):
     turn: int
     image: str | None = None  # the current image when the message was sent / answered
     artifacts: list[str] = Field(default_factory=list)
+    kind: MessageKind = "text"  # an assistant's answer, an error, or a notice (e.g. a fallback)
+
+
+class PendingReview(BaseModel):
+    """A plan paused after segmentation, waiting for the user to choose or refine a mask."""
+
+    steps: list[dict[str, Any]]  # the plan's remaining steps (agent.plan.Step, dumped)
+    made: dict[int, str]  # step number -> the id it made, for "$N" in the remaining steps
+    mask_step: int  # the segmentation step whose mask the user chooses
+    done: int  # steps run so far in this turn
+    planner: str = "offline"
+
+    @property
+    def chosen(self) -> str:
+        """The mask the rest of the plan will use."""
+        return self.made.get(self.mask_step, "")
 
 
 class SessionRecord(BaseModel):
@@ -79,7 +120,7 @@ class SessionRecord(BaseModel):
     history: list[str] = Field(default_factory=list)  # current images, oldest first (undo)
     last_masks: list[str] = Field(default_factory=list)
     last_edit: int | None = None  # the inpaint/remove/generate step that made the current image
-    pending: dict[str, Any] | None = None  # a plan paused for review
+    pending: PendingReview | None = None  # a plan paused for review
 
 
 def sessions_root(data_dir: Path) -> Path:
@@ -105,6 +146,7 @@ class Workspace:
         self.record = record
         self._cache: dict[str, Any] = {}
         self._lock = threading.RLock()
+        self._before: SessionRecord | None = None  # the record when the open transaction began
 
     # -- opening -------------------------------------------------------------------
     @classmethod
@@ -151,6 +193,42 @@ class Workspace:
             with os.fdopen(fd, "w") as handle:
                 handle.write(data)
             os.replace(tmp, self.folder / "session.json")
+
+    @contextmanager
+    def transaction(self) -> Iterator[SessionRecord]:
+        """Change the record inside; it is saved when the block ends. If the outermost
+        block raises, or `rollback()` is called, the record is put back as it was when
+        that block began and the files of the artifacts added since are removed. Blocks
+        nest (an agent turn inside a form's block) and each saves at its end, so a crash
+        loses nothing; the lock is not held across the block (a turn runs in a worker)."""
+        with self._lock:
+            outer = self._before is None
+            if outer:
+                self._before = self.record.model_copy(deep=True)
+        try:
+            yield self.record
+        except BaseException:
+            if outer:
+                self.rollback()
+            raise
+        finally:
+            if outer:
+                self._before = None
+        self.save()
+
+    def rollback(self) -> None:
+        """Inside `transaction()`: the record as it was when the block began, saved, and
+        no files of the artifacts added since."""
+        with self._lock:
+            if self._before is None:
+                raise RuntimeError("rollback() outside a transaction")
+            before = {a.id for a in self._before.artifacts}
+            for artifact in self.record.artifacts:
+                if artifact.id not in before:
+                    self.path(artifact.id).unlink(missing_ok=True)
+                    self._cache.pop(artifact.id, None)
+            self.record = self._before.model_copy(deep=True)
+            self.save()
 
     # -- ArtifactStore ---------------------------------------------------------------
     def artifact(self, artifact_id: str, kind: str | None = None) -> ArtifactRecord:
@@ -221,6 +299,16 @@ class Workspace:
         )
         return artifact_id
 
+    def set_candidates(self, ids: list[str]) -> None:
+        """`ids` were made together (one step's candidates, best first)."""
+        for artifact in self.record.artifacts:
+            if artifact.id in ids:
+                artifact.candidates = list(ids)
+
+    def set_last_masks(self, ids: list[str]) -> None:
+        """The masks "use mask N" chooses from."""
+        self.record.last_masks = list(ids)
+
     # -- versions --------------------------------------------------------------------
     def set_current(self, image_id: str) -> None:
         """Make an image current; the previous current image can be reached by `undo`."""
@@ -240,7 +328,7 @@ class Workspace:
         change: after an undo, "try another seed" repeats the edit of the image in view."""
         artifact = self.artifact(image_id, "image")
         self.record.current_image = image_id
-        self.record.last_edit = artifact.step if artifact.tool in EDIT_TOOLS else None
+        self.record.last_edit = artifact.step if artifact.edit else None
 
     def revert(self, image_id: str) -> str:
         self.set_current(image_id)

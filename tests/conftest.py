@@ -75,7 +75,7 @@ def tiny_config(tiny_dir):
 def tiny_registry(tiny_config):
     """One ModelRegistry on the tiny checkpoints, shared by the session (models load once)."""
     from pixelsmith.config import load_settings
-    from pixelsmith.runtime import ModelRegistry
+    from pixelsmith.models import ModelRegistry
 
     return ModelRegistry(load_settings(tiny_config))
 

@@ -15,7 +15,8 @@ from pydantic import BaseModel
 from pixelsmith.agent import events as ev
 from pixelsmith.agent.agent import Agent
 from pixelsmith.agent.plan import Plan, Step
-from pixelsmith.agent.planner import OneShotTurn, make_planner
+from pixelsmith.agent.planner import OneShotTurn
+from pixelsmith.agent.planners import make_planner
 from pixelsmith.cli import main
 from pixelsmith.config import load_settings
 from pixelsmith.testing import noise_image
@@ -216,7 +217,7 @@ def test_typed_answers_while_paused_choose_and_continue(tiny_config, tiny_regist
 
 def test_cli_progress_bar_starts_again_for_each_training_phase_and_shows_the_loss(capsys):
     from pixelsmith.agent import events as ev
-    from pixelsmith.cli_agent import EventPrinter
+    from pixelsmith.cli.agent import EventPrinter
 
     printer, bars = EventPrinter(workspace=None), []
     for phase, total in (("class images", 2), ("training", 3), ("inpaint training", 3)):
@@ -246,7 +247,7 @@ class _FaultOut:
 def test_a_fault_in_a_tool_is_one_line_and_changes_nothing(tiny_registry, tmp_path, caplog):
     """Not the user's mistake (a library bug, a driver error): the turn ends with one line
     naming the tool and the error, the traceback goes to the log, the session is unchanged."""
-    from pixelsmith.runtime.executor import LocalExecutor
+    from pixelsmith.execution.local import LocalExecutor
     from pixelsmith.tools import default_tools
     from pixelsmith.tools.registry import Tool
 

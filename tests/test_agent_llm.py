@@ -9,8 +9,8 @@ import pytest
 
 from pixelsmith.agent import events as ev
 from pixelsmith.agent.agent import Agent
-from pixelsmith.agent.plan import WORKSPACE_ACTIONS
-from pixelsmith.agent.planner import make_planner
+from pixelsmith.agent.actions import ACTIONS
+from pixelsmith.agent.planners import make_planner
 from pixelsmith.config import load_settings
 from pixelsmith.testing import noise_image
 from pixelsmith.testing.openai_stub import OpenAIStub, calls, raw_calls, sleep, status, text
@@ -71,7 +71,7 @@ def test_workspace_actions_are_described_from_prompt_files(tiny_config, tiny_reg
         _run(_agent(stub, tiny_config, tiny_registry, tmp_path), "hello")
     sent = {t["function"]["name"]: t["function"] for t in stub.requests[0]["tools"]}
     folder = resources.files("pixelsmith.prompts").joinpath("actions")
-    for name in WORKSPACE_ACTIONS:
+    for name in ACTIONS:
         described = folder.joinpath(f"{name}.md").read_text().strip()
         assert described and sent[name]["description"] == described, name
     assert sent["select"]["parameters"]["required"] == ["id"]

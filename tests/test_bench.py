@@ -115,7 +115,7 @@ def test_the_plain_baseline_gets_none_of_pixelsmiths_layout_changes(tiny_registr
     import torch
 
     from pixelsmith.bench.plain import plain_parts
-    from pixelsmith.runtime import ModelRegistry
+    from pixelsmith.models import ModelRegistry
 
     models = ModelRegistry(tiny_registry.settings.model_copy(update={"channels_last": "on"}))
     pipeline = models.get("inpainter")

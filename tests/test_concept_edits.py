@@ -7,11 +7,11 @@ import pytest
 
 from pixelsmith.agent import events as ev
 from pixelsmith.agent.agent import Agent
-from pixelsmith.agent.planner import make_planner
+from pixelsmith.agent.planners import make_planner
 from pixelsmith.concepts import ConceptStore, TrainSettings
 from pixelsmith.concepts.train import train_concept
 from pixelsmith.config import load_settings
-from pixelsmith.runtime import ModelRegistry
+from pixelsmith.models import ModelRegistry
 from pixelsmith.testing import noise_image
 from pixelsmith.testing.openai_stub import OpenAIStub, calls, text
 from pixelsmith.tools import ToolContext

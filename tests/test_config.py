@@ -7,8 +7,8 @@ import torch
 
 from pixelsmith.config import load_settings
 from pixelsmith.errors import UserError
-from pixelsmith.runtime import ModelRegistry
-from pixelsmith.runtime.device import resolve_device, resolve_dtype
+from pixelsmith.models import ModelRegistry
+from pixelsmith.models.device import resolve_device, resolve_dtype
 
 
 def _one_line(err: pytest.ExceptionInfo) -> str:

@@ -10,8 +10,8 @@ from pydantic import BaseModel
 
 from pixelsmith.config import load_settings
 from pixelsmith.errors import InterruptedError_, OutOfMemoryError
-from pixelsmith.runtime import ModelRegistry
-from pixelsmith.runtime.executor import FairQueue, JobHandle, LocalExecutor, ToolCall
+from pixelsmith.models import ModelRegistry
+from pixelsmith.execution.local import FairQueue, JobHandle, LocalExecutor, ToolCall
 from pixelsmith.testing import noise_image
 from pixelsmith.tools import MemoryStore, default_tools
 from pixelsmith.tools.registry import Tool
@@ -152,7 +152,7 @@ def test_real_inpaint_survives_an_out_of_memory_with_a_leaner_pipeline(tiny_conf
 def test_first_use_of_a_model_is_announced(tiny_config, tmp_path):
     from pixelsmith.agent import events as ev
     from pixelsmith.agent.agent import Agent
-    from pixelsmith.agent.planner import make_planner
+    from pixelsmith.agent.planners import make_planner
     from pixelsmith.workspace import Workspace
 
     settings = load_settings(tiny_config, data_dir=tmp_path / "data")
@@ -172,8 +172,8 @@ def test_the_announced_and_recorded_models_are_the_ones_a_call_uses(tiny_config,
     """One candidate needs no ranker: neither announced nor recorded; four candidates load it."""
     from pixelsmith.agent import events as ev
     from pixelsmith.agent.agent import Agent
-    from pixelsmith.agent.planner import make_planner
-    from pixelsmith.runtime.executor import roles_used
+    from pixelsmith.agent.planners import make_planner
+    from pixelsmith.execution.local import roles_used
     from pixelsmith.workspace import Workspace
 
     settings = load_settings(tiny_config, data_dir=tmp_path / "data")

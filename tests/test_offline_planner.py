@@ -13,10 +13,12 @@ import re
 
 import pytest
 
+from pixelsmith.tools import default_tools
 from pixelsmith.agent.offline import OfflinePlanner, help_text
-from pixelsmith.agent.phrases import TOOL_PARAMS
-from pixelsmith.agent.plan import STEP_REF, ArtifactView, BoxView, ConceptView, EditView, Plan, WorkspaceView
-from pixelsmith.agent.validate import ACTION_ARGS, ARG_KINDS, OUTPUT_KINDS
+from pixelsmith.agent.plan import STEP_REF, Plan
+from pixelsmith.views import ArtifactView, BoxView, ConceptView, EditView, WorkspaceView
+from pixelsmith.agent.actions import ACTIONS
+from pixelsmith.agent.validate import ARG_KINDS
 
 PLAN_TOOLS = {
     "detect",
@@ -385,7 +387,7 @@ def _placeholders(plan: Plan, args: dict) -> dict:
 
     def one(value):
         ref = STEP_REF.match(value) if isinstance(value, str) else None
-        return f"{OUTPUT_KINDS[plan.steps[int(ref.group(1)) - 1].tool]}-99" if ref else value
+        return f"{default_tools().get(plan.steps[int(ref.group(1)) - 1].tool).makes}-99" if ref else value
 
     return {name: one(value) for name, value in args.items()}
 
@@ -407,16 +409,20 @@ def test_plans_validate(message: str, view: str, tools) -> None:
                     artifact = workspace.get(one)
                     assert artifact is not None, f"{one} is not in the view"
                     assert step.tool == "select" or artifact.kind == ARG_KINDS[name]
-        if step.tool in ACTION_ARGS:
-            assert set(step.args) == ACTION_ARGS[step.tool]
+        if step.tool in ACTIONS:
+            ACTIONS[step.tool].validate(step.args)
         else:
             tools.get(step.tool).validate(_placeholders(plan, step.args))
 
 
-def test_tool_params_match_the_schemas(tools) -> None:
-    for name, params in TOOL_PARAMS.items():
-        fields = tools.get(name).input_model.model_fields
-        assert params <= set(fields), f"{name}: {params - set(fields)}"
+def test_parsed_parameters_reach_only_the_tools_that_take_them() -> None:
+    """"seed 7, 3 candidates, threshold 0.2" on a removal: remove takes the seed, not the others."""
+    view = WorkspaceView("image-1", [ArtifactView("image-1", "image", [], "upload", (64, 48))])
+    plan = PLANNER.plan("remove the cat, seed 7, 3 candidates, threshold 0.2, strength 0.5", view)
+    by_tool = {step.tool: step.args for step in plan.steps}
+    assert by_tool["detect"]["threshold"] == 0.2 and "seed" not in by_tool["detect"]
+    assert by_tool["remove"]["seed"] == 7
+    assert not {"num_candidates", "strength", "threshold"} & set(by_tool["remove"])
 
 
 def test_follow_ups_leave_the_view_alone() -> None:

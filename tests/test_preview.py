@@ -9,7 +9,7 @@ import torch
 from pixelsmith.agent.offline import normalise
 from pixelsmith.config import PreviewSettings
 from pixelsmith.errors import ModelMissingError
-from pixelsmith.runtime import ModelRegistry
+from pixelsmith.models import ModelRegistry
 from pixelsmith.testing import noise_image
 from pixelsmith.tools import MemoryStore, ToolContext, default_tools
 

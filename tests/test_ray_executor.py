@@ -21,8 +21,8 @@ serve = pytest.importorskip("ray.serve")
 
 from pixelsmith.config import load_settings  # noqa: E402
 from pixelsmith.errors import InterruptedError_, ToolInputError, UserError  # noqa: E402
-from pixelsmith.runtime import ModelRegistry  # noqa: E402
-from pixelsmith.runtime.executor import LocalExecutor, ToolCall  # noqa: E402
+from pixelsmith.models import ModelRegistry  # noqa: E402
+from pixelsmith.execution.local import LocalExecutor, ToolCall  # noqa: E402
 from pixelsmith.testing import noise_image  # noqa: E402
 from pixelsmith.tools import MemoryStore, default_tools  # noqa: E402
 from pixelsmith.workspace import Workspace  # noqa: E402
@@ -57,7 +57,7 @@ def ray_local():
 @pytest.fixture(scope="module")
 def executors(ray_local, tiny_config):
     """(LocalExecutor, RayExecutor) on the same tiny checkpoints."""
-    from pixelsmith.runtime.ray_executor import RayExecutor
+    from pixelsmith.execution.ray_executor import RayExecutor
 
     settings = load_settings(tiny_config)
     local = LocalExecutor(ModelRegistry(settings))
@@ -82,9 +82,9 @@ def _both(executors, tool: str, args: dict, store) -> tuple:
 
 
 def test_settings_pick_the_executor_and_size_each_deployment(tiny_config, monkeypatch):
-    from pixelsmith.cli_serve import describe, scaled
-    from pixelsmith.runtime.executors import make_executor
-    from pixelsmith.runtime.ray_executor import deployment_options
+    from pixelsmith.cli.serve import describe, scaled
+    from pixelsmith.execution.choose import make_executor
+    from pixelsmith.execution.ray_executor import deployment_options
 
     settings = load_settings(tiny_config)
     assert isinstance(make_executor(settings, ModelRegistry(settings)), LocalExecutor)
@@ -115,7 +115,7 @@ def test_detect_gives_the_same_boxes_as_local(executors):
 
 
 def test_artifacts_are_read_by_the_caller_and_shipped(executors, tmp_path):
-    from pixelsmith.runtime.ray_replica import ship
+    from pixelsmith.execution.ray_replica import ship
 
     _, remote = executors
     workspace = Workspace.create(tmp_path, "ray-session")
@@ -207,7 +207,7 @@ def test_model_free_tools_run_in_the_caller_and_replicas_hold_one_role(executors
 
 
 def test_a_second_executor_uses_the_running_deployments(executors, tiny_config):
-    from pixelsmith.runtime.ray_executor import RayExecutor
+    from pixelsmith.execution.ray_executor import RayExecutor
 
     _, first = executors
     second = RayExecutor(load_settings(tiny_config))  # all roles asked for; none started
@@ -218,7 +218,7 @@ def test_a_second_executor_uses_the_running_deployments(executors, tiny_config):
 
 
 def test_serve_replaces_a_running_deployment(executors, tiny_config):
-    from pixelsmith.runtime.ray_executor import start_deployments
+    from pixelsmith.execution.ray_executor import start_deployments
 
     _, remote = executors
     store, image, _ = _store()
@@ -230,7 +230,7 @@ def test_serve_replaces_a_running_deployment(executors, tiny_config):
 
 def test_without_streaming_progress_and_cancel_go_through_a_board(executors, tiny_config):
     """The Ray Client path (Serve cannot stream there), on the same cluster."""
-    from pixelsmith.runtime.ray_executor import RayExecutor
+    from pixelsmith.execution.ray_executor import RayExecutor
 
     local, _ = executors
     polled = RayExecutor(load_settings(tiny_config), stream=False)
@@ -252,7 +252,7 @@ def test_without_streaming_progress_and_cancel_go_through_a_board(executors, tin
 
 def test_a_deployment_without_room_is_reported_and_removed(executors, tiny_config):
     from pixelsmith.config import Scaling
-    from pixelsmith.runtime.ray_executor import running_roles, start_deployments
+    from pixelsmith.execution.ray_executor import running_roles, start_deployments
 
     settings = load_settings(tiny_config)
     settings.serve.segmenter = Scaling(num_cpus=64)
@@ -299,7 +299,7 @@ FAST = {**TRAIN, "prior_preservation": False, "inpaint": False}
 def trainer(executors, tiny_config):
     """A RayExecutor whose training tasks reserve no CPU (the two replicas hold both)."""
     from pixelsmith.config import Scaling
-    from pixelsmith.runtime.ray_executor import RayExecutor
+    from pixelsmith.execution.ray_executor import RayExecutor
 
     settings = load_settings(tiny_config)
     settings.serve.generator = Scaling(num_cpus=0)
@@ -362,7 +362,7 @@ def test_a_stopped_ray_training_resumes_from_its_checkpoint(trainer, tmp_path):
 
 def test_a_training_waiting_for_room_is_cancelled_before_it_starts(executors, tiny_config, tmp_path):
     from pixelsmith.config import Scaling
-    from pixelsmith.runtime.ray_executor import RayExecutor
+    from pixelsmith.execution.ray_executor import RayExecutor
 
     settings = load_settings(tiny_config)
     settings.serve.generator = Scaling(num_cpus=64)  # more than the cluster has: it waits

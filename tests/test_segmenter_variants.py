@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from pixelsmith.config import Settings
-from pixelsmith.runtime import ModelRegistry
+from pixelsmith.models import ModelRegistry
 from pixelsmith.testing import noise_image
 from pixelsmith.testing.tiny import build_sam
 from pixelsmith.tools import MemoryStore, ToolContext, default_tools

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 
-from pixelsmith.runtime import ModelRegistry
+from pixelsmith.models import ModelRegistry
 
 
 def test_same_base_checkpoints_share_vae_text_encoder_and_tokenizer(tiny_settings):

@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from pixelsmith import masks as M
 from pixelsmith.config import DetectorSpec, SegmenterSpec
 from pixelsmith.errors import ImageError, InterruptedError_, ModelMissingError, ToolInputError
-from pixelsmith.runtime import ModelRegistry
+from pixelsmith.models import ModelRegistry
 from pixelsmith.testing import noise_image
 from pixelsmith.tools import MemoryStore, Tool, ToolContext, ToolRegistry, default_tools
 

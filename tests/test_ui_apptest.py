@@ -11,7 +11,7 @@ from PIL import Image
 pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from pixelsmith.ui.command import APP  # noqa: E402
+from pixelsmith.cli.ui import APP  # noqa: E402
 
 REQUEST = "replace the cat with a realistic green dragon"
 

@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from pixelsmith.testing import noise_image  # noqa: E402
 from pixelsmith.testing.openai_stub import OpenAIStub, calls, text  # noqa: E402
-from pixelsmith.ui.command import APP  # noqa: E402
+from pixelsmith.cli.ui import APP  # noqa: E402
 from pixelsmith.workspace import Workspace  # noqa: E402
 
 
@@ -251,7 +251,7 @@ def test_a_stopped_training_is_continued_from_the_sidebar(app):
     from pixelsmith.concepts.train import train_concept
     from pixelsmith.config import load_settings
     from pixelsmith.errors import InterruptedError_
-    from pixelsmith.runtime import ModelRegistry
+    from pixelsmith.models import ModelRegistry
 
     settings, cancel = load_settings(), threading.Event()
     store = ConceptStore(settings.data_dir)

@@ -17,7 +17,7 @@ import pytest
 
 from pixelsmith.config import Settings
 from pixelsmith.errors import ModelMissingError, UserError
-from pixelsmith.runtime import ModelRegistry
+from pixelsmith.models import ModelRegistry
 from pixelsmith.testing import noise_image
 from pixelsmith.tools import MemoryStore, ToolContext, default_tools
 
@@ -54,7 +54,7 @@ def checkpoints(tmp_path_factory, no_dns):
     """
     saved = {key: os.environ.get(key) for key in YOLO_ENV}
     os.environ["YOLO_CONFIG_DIR"] = str(tmp_path_factory.mktemp("yolo-config"))
-    from pixelsmith.runtime.ultralytics_load import import_ultralytics
+    from pixelsmith.models.ultralytics_load import import_ultralytics
     from pixelsmith.testing.tiny_ultralytics import build_fastsam, build_mobile_sam
 
     try:
@@ -153,7 +153,7 @@ def test_an_image_is_encoded_once(registry):
 
 def test_fastsam_finding_nothing_gives_an_empty_mask(checkpoints):
     from pixelsmith.config import SegmenterSpec
-    from pixelsmith.runtime.ultralytics_sam import UltralyticsSegmenter
+    from pixelsmith.models.ultralytics_sam import UltralyticsSegmenter
 
     spec = SegmenterSpec(model=str(checkpoints["fastsam"]), backend="ultralytics")
     segmenter = UltralyticsSegmenter.load(spec, device="cpu")
@@ -182,7 +182,7 @@ def test_an_unknown_file_name_is_a_user_error(tmp_path, checkpoints):
 
 
 def test_offline_settings_keep_what_the_user_set(monkeypatch, tmp_path):
-    from pixelsmith.runtime.ultralytics_load import configure_offline
+    from pixelsmith.models.ultralytics_load import configure_offline
 
     monkeypatch.setattr(os, "environ", {"YOLO_AUTOINSTALL": "1", "YOLO_CONFIG_DIR": str(tmp_path / "mine")})
     configure_offline(tmp_path / "data")
@@ -198,7 +198,7 @@ def test_offline_settings_keep_what_the_user_set(monkeypatch, tmp_path):
 
 
 def test_without_the_extra_load_names_the_pip_command(monkeypatch):
-    from pixelsmith.runtime.ultralytics_load import import_ultralytics
+    from pixelsmith.models.ultralytics_load import import_ultralytics
 
     monkeypatch.setitem(sys.modules, "ultralytics", None)  # `import ultralytics` now fails
     with pytest.raises(UserError, match=r'pip install "pixelsmith\[ultralytics\]"'):

@@ -13,42 +13,19 @@ from __future__ import annotations
 from importlib import resources
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
-
-from pixelsmith.agent.plan import Plan, Step, WorkspaceView
+from pixelsmith.agent.actions import ACTIONS
+from pixelsmith.agent.plan import Plan, Step
+from pixelsmith.views import WorkspaceView
 from pixelsmith.agent.planner import Observation, PlannerUnavailable
 from pixelsmith.config import Settings
 from pixelsmith.tools import default_tools
 from pixelsmith.tools.registry import ToolRegistry
 
 
-class SelectArgs(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    id: str = Field(description="The mask or image id to choose, e.g. mask-2 or image-4.")
-
-
-class RevertArgs(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    image: str = Field(description="The image id to make current again, e.g. image-1.")
-
-
-class UndoArgs(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-# Workspace actions the agent runs itself (not registered tools): name -> arguments.
-ACTIONS: dict[str, type[BaseModel]] = {"select": SelectArgs, "undo": UndoArgs, "revert": RevertArgs}
-
-
-def action_description(name: str) -> str:
-    """The planner-facing description of a workspace action, from `prompts/actions/<name>.md`."""
-    return resources.files("pixelsmith.prompts").joinpath("actions", f"{name}.md").read_text().strip()
-
-
 def tool_specs(tools: ToolRegistry) -> list[dict[str, Any]]:
     """OpenAI function specs for every registered tool and workspace action."""
     entries = [(t.name, t.description, t.input_model) for t in tools]
-    entries += [(name, action_description(name), model) for name, model in ACTIONS.items()]
+    entries += [(a.name, a.description, a.input_model) for a in ACTIONS.values()]
     return [
         {
             "type": "function",
@@ -151,7 +128,9 @@ class LLMPlanner:
         self.max_malformed = max_malformed
 
     @classmethod
-    def from_settings(cls, settings: Settings, *, chat_model: Any = None) -> LLMPlanner:
+    def from_settings(
+        cls, settings: Settings, *, chat_model: Any = None, tools: ToolRegistry | None = None
+    ) -> LLMPlanner:
         if chat_model is None:
             from langchain_openai import ChatOpenAI
 
@@ -168,7 +147,7 @@ class LLMPlanner:
                 max_retries=settings.llm_max_retries,
                 temperature=0,
             )
-        return cls(chat_model, where=settings.llm_base_url or settings.llm_model or "the LLM")
+        return cls(chat_model, tools=tools, where=settings.llm_base_url or settings.llm_model or "the LLM")
 
     def begin(self, message: str, view: WorkspaceView) -> LLMTurn:
         return LLMTurn(self, message, view)

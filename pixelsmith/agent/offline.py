@@ -18,14 +18,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
 from typing import Any
 
 from pixelsmith.agent import phrases
 from pixelsmith.agent.phrases import Subject, parse_subject, replacement_prompt, with_colour
-from pixelsmith.agent.plan import Plan, Step, WorkspaceView
+from pixelsmith.agent.plan import Plan, Step
+from pixelsmith.tools.registry import ToolRegistry
+from pixelsmith.views import WorkspaceView
 
 DEFAULT_GROW = 10  # pixels, for "expand the mask"
 DEFAULT_FEATHER = 8.0  # pixels, for "feather the mask"
@@ -39,6 +42,7 @@ class Request:
     message: str  # as the user wrote it
     text: str  # normalised, parameters taken out
     params: dict[str, Any]  # inline tool arguments: seed, guidance_scale, num_candidates, ...
+    takes: Mapping[str, frozenset[str]] = field(default_factory=dict)  # tool -> its input names
 
 
 class Unclear(Exception):
@@ -56,7 +60,7 @@ def unclear(lead: str) -> Unclear:
 
 
 # -- normalising ----------------------------------------------------------------------------
-def normalise(message: str) -> Request:
+def normalise(message: str, takes: Mapping[str, frozenset[str]] | None = None) -> Request:
     """Lower case, take out inline parameters, punctuation and polite wrappers."""
     text, params = message.lower().translate(QUOTES), {}
     for rule in phrases.PARAM_RULES:
@@ -64,7 +68,7 @@ def normalise(message: str) -> Request:
         if match and rule.arg not in params:
             params[rule.arg] = rule.convert(match["value"])
             text = f"{text[: match.start()]} {text[match.end() :]}"
-    return Request(message, _strip_wrappers(_tidy(text)), params)
+    return Request(message, _strip_wrappers(_tidy(text)), params, dict(takes or {}))
 
 
 def _tidy(text: str) -> str:
@@ -89,8 +93,14 @@ class OfflinePlanner:
 
     name = "offline"
 
+    def __init__(self, tools: ToolRegistry | None = None) -> None:
+        from pixelsmith.tools import default_tools
+
+        # Which parsed arguments ("seed 7", "3 candidates") each tool takes: its input's fields.
+        self.takes = {t.name: frozenset(t.input_model.model_fields) for t in tools or default_tools()}
+
     def plan(self, message: str, view: WorkspaceView) -> Plan:
-        request = normalise(message)
+        request = normalise(message, self.takes)
         try:
             return _dispatch(request, view)
         except Unclear as reply:
@@ -118,7 +128,7 @@ def _params(tool: str, request: Request) -> dict[str, Any]:
     params = dict(request.params)
     if tool == "train_concept" and "num_inference_steps" in params:  # "200 steps" of training
         params["steps"] = params.pop("num_inference_steps")
-    return {k: v for k, v in params.items() if k in phrases.TOOL_PARAMS.get(tool, ())}
+    return {k: v for k, v in params.items() if k in request.takes.get(tool, ())}
 
 
 def _subject(phrase: str, view: WorkspaceView, *, pronoun_ok: bool = False) -> Subject:

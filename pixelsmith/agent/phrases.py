@@ -112,17 +112,6 @@ PARAM_RULES = (
         "prior_preservation", r"\b(?P<value>no|without|with) prior(?: preservation)?\b", lambda v: v == "with"
     ),
 )
-# Which planner-set arguments each tool takes (tests check this against the Input schemas).
-_DIFFUSION = {"seed", "guidance_scale", "num_inference_steps", "preview"}
-TOOL_PARAMS = {
-    "detect": {"threshold"},
-    "inpaint": _DIFFUSION | {"strength", "num_candidates", "negative_prompt"},
-    "remove": _DIFFUSION,
-    "generate": _DIFFUSION | {"num_candidates", "negative_prompt"},
-    "train_concept": {"steps", "resolution", "rank", "prior_preservation", "seed"},
-}
-
-
 # -- colours -------------------------------------------------------------------------------------
 COLOURS = words(
     "red orange yellow green blue purple violet pink brown black white grey gray silver gold golden "

@@ -1,4 +1,4 @@
-"""The planner interface, and choosing one from settings.
+"""The planner interface (`agent.planners.make_planner` chooses one from the settings).
 
 A planner is asked for a plan at the start of a turn and again after each batch of
 steps has run, with what those steps returned; an empty plan ends the turn. The offline
@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from pixelsmith.agent.plan import Plan, WorkspaceView
-from pixelsmith.config import Settings
+from pixelsmith.agent.plan import Plan
+from pixelsmith.views import WorkspaceView
 from pixelsmith.errors import UserError
 
 
@@ -50,33 +50,11 @@ class OneShotTurn:
         return plan or Plan()
 
 
-class OfflineTurns:
-    """Adapts `OfflinePlanner.plan(message, view)` to the turn interface."""
+class GivenTurn:
+    """A turn whose plan arrives already made (a form): its steps, then only its reply."""
 
-    name = "offline"
+    def __init__(self, plan: Plan) -> None:
+        self._plans = [plan.model_copy(deep=True), Plan(reply=plan.reply)]
 
-    def __init__(self) -> None:
-        from pixelsmith.agent.offline import OfflinePlanner
-
-        self._rules = OfflinePlanner()
-
-    def begin(self, message: str, view: WorkspaceView) -> PlannerTurn:
-        return OneShotTurn(self._rules.plan(message, view))
-
-
-def make_planner(settings: Settings, choice: str | None = None, *, chat_model=None) -> Planner:
-    """`auto` uses the LLM when one is configured (or a chat model is passed), else rules."""
-    choice = choice or settings.planner
-    if choice not in ("auto", "llm", "offline"):
-        raise UserError(f"planner must be auto, llm or offline, got {choice!r}")
-    configured = chat_model is not None or bool(settings.llm_model)
-    if choice == "offline" or (choice == "auto" and not configured):
-        return OfflineTurns()
-    if not configured:
-        raise UserError(
-            "the LLM planner needs PIXELSMITH_LLM_MODEL (and PIXELSMITH_LLM_BASE_URL "
-            "for Ollama/vLLM); or use --planner offline"
-        )
-    from pixelsmith.agent.llm import LLMPlanner
-
-    return LLMPlanner.from_settings(settings, chat_model=chat_model)
+    def next(self, observations: list[Observation], view: WorkspaceView) -> Plan:
+        return self._plans.pop(0) if self._plans else Plan()

@@ -2,43 +2,48 @@
 user picks a candidate mask, clicks to add or remove parts, or grows/feathers it; then
 `resume` runs the rest of the plan with the chosen mask.
 
-`Review` is a part of `Agent` (its base class): it uses the agent's workspace,
-`_run_step`, `_action`, `_finish_turn` and `interactive`.
+The paused plan is a typed `PendingReview` kept in the session record, so a review
+survives a restart and a second tab sees it.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pixelsmith.agent.events import Done, Event, ReviewNeeded
 from pixelsmith.agent.plan import Plan, Step
+from pixelsmith.agent.steps import StepResult, StepRunner
 from pixelsmith.errors import UserError
-
-if TYPE_CHECKING:
-    from pixelsmith.agent.agent import _Result
+from pixelsmith.workspace import PendingReview
 
 
-class Review:
-    """The review half of `Agent`."""
+class ReviewController:
+    """Pauses a plan for review and carries it on; runs its steps with `runner`."""
 
-    def _should_pause(self, plan: Plan, step: Step, result: _Result) -> bool:
+    def __init__(self, runner: StepRunner, *, interactive: bool = False) -> None:
+        self.runner = runner
+        self.interactive = interactive
+
+    @property
+    def workspace(self):
+        return self.runner.workspace
+
+    def should_pause(self, plan: Plan, step: Step, result: StepResult) -> bool:
         later = plan.steps[plan.steps.index(step) + 1 :]
         return self.interactive and plan.review and result.kind == "masks" and bool(later)
 
-    def _pause(self, remaining: list[Step], made: dict[int, str], done: int, planner: str) -> Iterator[Event]:
-        record = self.workspace.record
-        mask_step = max(made)
-        record.pending = {
-            "steps": [s.model_dump() for s in remaining],
-            "made": {str(k): v for k, v in made.items()},
-            "mask_step": mask_step,
-            "done": done,
-            "planner": planner,
-        }
-        self.workspace.save()
-        masks = list(record.last_masks)
+    def pause(self, remaining: list[Step], made: dict[int, str], done: int, planner: str) -> Iterator[Event]:
+        with self.workspace.transaction() as record:
+            record.pending = PendingReview(
+                steps=[s.model_dump() for s in remaining],
+                made=dict(made),
+                mask_step=max(made),
+                done=done,
+                planner=planner,
+            )
+            masks = list(record.last_masks)
         yield ReviewNeeded(
             record.current_image or "",
             masks,
@@ -46,18 +51,17 @@ class Review:
             "remove parts, grow or shrink it, then continue.",
         )
 
-    def _pending(self) -> dict:
+    def pending(self) -> PendingReview:
         if not self.workspace.record.pending:
             raise UserError("there is no paused edit to continue; send a new request")
         return self.workspace.record.pending
 
     def choose(self, mask_id: str) -> None:
         """Use `mask_id` for the rest of the paused plan."""
-        pending = self._pending()
+        pending = self.pending()
         self.workspace.artifact(mask_id, "mask")
-        pending["made"][str(pending["mask_step"])] = mask_id
-        self._action("select", {"id": mask_id})
-        self.workspace.save()
+        with self.workspace.transaction():
+            pending.made[pending.mask_step] = mask_id
 
     def refine(self, **args: Any) -> Iterator[Event]:
         """Refine the chosen mask (`segment` clicks or `refine_mask` grow/feather) while paused.
@@ -67,16 +71,14 @@ class Review:
         click trims the object rather than starting from nothing; `grow`/`feather` go to
         refine_mask. The new mask becomes the choice.
         """
-        pending = self._pending()
-        chosen = pending["made"][str(pending["mask_step"])]
+        chosen = self.pending().chosen
         if "points" in args:
-            call = {"image": self.workspace.record.current_image, "points": args["points"]}
-            call["multimask"] = False
+            call = {"image": self.workspace.record.current_image, "points": args["points"], "multimask": False}
             box = _around(self.workspace.mask(chosen), args["points"])
             tool, call = "segment", call | ({"boxes": [box]} if box else {})
         else:
             tool, call = "refine_mask", {"mask": chosen, **args}
-        result = yield from self._run_step(0, Step(tool=tool, args=call), {})
+        result = yield from self.runner.run(0, Step(tool=tool, args=call), {})
         if result.ok:
             new = self.workspace.record.steps[-1].outputs[0]
             self.choose(new)
@@ -88,21 +90,19 @@ class Review:
 
     def resume(self) -> Iterator[Event]:
         """Run the rest of the paused plan with the chosen mask."""
-        start, self.model_seconds = time.perf_counter(), 0.0
-        pending = self._pending()
-        made = {int(k): v for k, v in pending["made"].items()}
-        steps = [Step.model_validate(s) for s in pending["steps"]]
-        self.workspace.record.pending = None
-        self.workspace.save()
-        number = pending["done"]
-        for step in steps:
+        start, self.runner.model_seconds = time.perf_counter(), 0.0
+        pending = self.pending()
+        with self.workspace.transaction() as record:
+            record.pending = None
+        made, number = dict(pending.made), pending.done
+        for step in (Step.model_validate(s) for s in pending.steps):
             number += 1
-            result = yield from self._run_step(number, step, made)
+            result = yield from self.runner.run(number, step, made)
             if not result.ok:
                 break
         else:
-            yield from self._finish_turn("")
-        yield Done(self.workspace.record.current_image, time.perf_counter() - start, self.model_seconds)
+            yield from self.runner.answer("")
+        yield Done(self.workspace.record.current_image, time.perf_counter() - start, self.runner.model_seconds)
 
 
 def _around(mask, points: list) -> list[float] | None:

@@ -9,35 +9,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from pixelsmith.agent.plan import STEP_REF, WORKSPACE_ACTIONS, Plan, Step
+from pixelsmith.agent.actions import ACTIONS
+from pixelsmith.agent.plan import STEP_REF, Plan, Step
 from pixelsmith.errors import ToolInputError, UserError
 from pixelsmith.tools.registry import ToolRegistry
 
-# Which kind of artifact an argument names, and what each tool's main output is.
+# Which kind of artifact an argument names (what a tool's main output is, it says itself: `makes`).
 ARG_KINDS = {"image": "image", "mask": "mask", "detection": "detection", "other": "mask", "images": "image"}
-OUTPUT_KINDS = {
-    "detect": "detection",
-    "segment": "mask",
-    "refine_mask": "mask",
-    "inpaint": "image",
-    "remove": "image",
-    "generate": "image",
-}
-ACTION_ARGS = {"select": {"id"}, "undo": set(), "revert": {"image"}}
 
 
 class PlanError(UserError):
     """A plan that cannot run; nothing was done."""
-
-
-def _check_action(number: int, step: Step) -> None:
-    allowed = ACTION_ARGS[step.tool]
-    extra = set(step.args) - allowed
-    if extra:
-        raise PlanError(f"step {number} ({step.tool}): unknown argument(s) {', '.join(sorted(extra))}")
-    missing = allowed - set(step.args)
-    if missing:
-        raise PlanError(f"step {number} ({step.tool}): {', '.join(sorted(missing))} is required")
 
 
 def _check_ids(number: int, step: Step, exists, kinds_so_far: dict[int, str | None]) -> dict:
@@ -76,18 +58,16 @@ def validate_plan(plan: Plan, tools: ToolRegistry, exists, *, first_number: int 
     kinds: dict[int, str | None] = {}
     for offset, step in enumerate(plan.steps):
         number = first_number + offset
-        if step.tool not in tools and step.tool not in WORKSPACE_ACTIONS:
-            known = ", ".join(tools.names() + list(WORKSPACE_ACTIONS))
+        if step.tool not in tools and step.tool not in ACTIONS:
+            known = ", ".join(tools.names() + list(ACTIONS))
             raise PlanError(f"step {number}: there is no tool {step.tool!r}; tools: {known}")
         args = _check_ids(number, step, exists, kinds)
-        if step.tool in WORKSPACE_ACTIONS:
-            _check_action(number, step)
-        else:
-            try:
-                tools.get(step.tool).validate(args)
-            except ToolInputError as err:
-                raise PlanError(f"step {number}: {err}") from None
-        kinds[number] = OUTPUT_KINDS.get(step.tool)
+        runs = ACTIONS.get(step.tool) or tools.get(step.tool)
+        try:
+            runs.validate(args)
+        except ToolInputError as err:
+            raise PlanError(f"step {number}: {err}") from None
+        kinds[number] = None if step.tool in ACTIONS else tools.get(step.tool).makes
 
 
 def resolve(args: dict[str, Any], outputs: dict[int, str]) -> dict[str, Any]:

@@ -11,7 +11,8 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from pixelsmith.agent.planner import OneShotTurn, make_planner
+from pixelsmith.agent.planner import OneShotTurn
+from pixelsmith.agent.planners import make_planner
 from pixelsmith.bench.measure import (
     cat_photo,
     ellipse_mask,
@@ -31,8 +32,7 @@ from pixelsmith.bench.plain import (
 from pixelsmith.bench.report import Figure
 from pixelsmith.config import Settings
 from pixelsmith.errors import UserError
-from pixelsmith.runtime import ModelRegistry
-from pixelsmith.runtime.executor import TOOL_ROLES
+from pixelsmith.models import ModelRegistry
 
 
 class BenchPlanner:
@@ -41,12 +41,15 @@ class BenchPlanner:
     name = "offline"
 
     def __init__(self, settings: Settings, steps: int) -> None:
+        from pixelsmith.tools import default_tools
+
         self.steps, self._rules = steps, make_planner(settings, "offline")
+        self.tools = default_tools()
 
     def begin(self, message: str, view) -> OneShotTurn:
         plan = self._rules.begin(message, view).next([], view)
         for step in plan.steps:
-            if step.tool in ("inpaint", "remove", "generate"):
+            if self.tools.get(step.tool).edits_image:
                 step.args["num_inference_steps"] = self.steps
         return OneShotTurn(plan)
 
@@ -157,7 +160,8 @@ class Bench:
         """Figures 4 and 5: warm agent turns, and the model loads of the whole session."""
         done, steps = self._session()
         plan = [s.tool for s in steps if s.turn == 1]
-        used = sorted({r for s in steps for r in TOOL_ROLES.get(s.tool, []) if self.models.load_counts[r]})
+        roles = {r for s in steps if s.tool in self.tools for r in self.tools.get(s.tool).roles}
+        used = sorted(r for r in roles if self.models.load_counts[r])
         warm, turns = done[1:], self.options.turns
         seconds = statistics.median(d.seconds for d in warm)
         model = statistics.median(d.model_seconds for d in warm)
@@ -179,7 +183,7 @@ class Bench:
         """`turns` agent turns, each uploading the photo anew (so SAM encodes every time)."""
         from pixelsmith.agent.agent import Agent
         from pixelsmith.agent.events import ErrorEvent
-        from pixelsmith.runtime.executor import LocalExecutor
+        from pixelsmith.execution.local import LocalExecutor
         from pixelsmith.workspace import Workspace
 
         planner, done = BenchPlanner(self.models.settings, self.options.steps), []

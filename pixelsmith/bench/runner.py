@@ -14,7 +14,7 @@ from pixelsmith.bench.options import GROUPS, BenchOptions
 from pixelsmith.bench.report import BenchReport, Figure
 from pixelsmith.config import Settings, load_settings
 from pixelsmith.errors import UserError
-from pixelsmith.runtime import ModelRegistry
+from pixelsmith.models import ModelRegistry
 
 
 def make_registry(options: BenchOptions, settings: Settings | None, workdir: Path) -> ModelRegistry:

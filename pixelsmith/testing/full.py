@@ -17,7 +17,7 @@ from typing import Any
 import torch
 
 from pixelsmith.config import Settings
-from pixelsmith.runtime.registry import ModelRegistry
+from pixelsmith.models.registry import ModelRegistry
 from pixelsmith.testing.tiny import _tame_heads, tiny_tokenizer
 
 CLIP_VOCAB = 49408  # the public CLIP BPE vocabulary size; ids 49406/49407 start/end text
@@ -243,8 +243,8 @@ class FullRegistry(ModelRegistry):
         return {k: v.to(self.dtype) for k, v in random_lcm_lora(unet, rank=64).items()}
 
     def _build(self, role: str) -> Any:
-        from pixelsmith.runtime.loaders import Detector, Ranker
-        from pixelsmith.runtime.sam import SamPredictor
+        from pixelsmith.models.loaders import Detector, Ranker
+        from pixelsmith.models.sam import SamPredictor
 
         on = dict(device=self.device, dtype=self.dtype)
         if role == "detector":

@@ -27,7 +27,7 @@ def build_fastsam(out_dir: str | Path, *, seed: int = 0, imgsz: int = 320) -> Pa
     threshold, keeping the count under ultralytics' 300). The masks are overlapping squares
     of two sizes: enough for point, box and "everything" geometry.
     """
-    from pixelsmith.runtime.ultralytics_sam import import_ultralytics
+    from pixelsmith.models.ultralytics_sam import import_ultralytics
 
     ultralytics = import_ultralytics()
     from ultralytics.nn.tasks import SegmentationModel, yaml_model_load
@@ -64,7 +64,7 @@ def build_mobile_sam(out_dir: str | Path, *, seed: int = 0, iou_bias: float = 1.
     image (~1.5 s on two CPU cores). The IoU head's bias is set to `iou_bias` so predicted
     IoUs land near 1 as trained ones do; left random they sit near 0.
     """
-    from pixelsmith.runtime.ultralytics_sam import import_ultralytics
+    from pixelsmith.models.ultralytics_sam import import_ultralytics
 
     import_ultralytics()
     from ultralytics.models.sam.build import build_mobile_sam as build

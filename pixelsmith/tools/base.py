@@ -20,7 +20,7 @@ from PIL import Image
 
 from pixelsmith.config import Settings
 from pixelsmith.errors import InterruptedError_, ToolInputError
-from pixelsmith.runtime.registry import ModelRegistry
+from pixelsmith.models.registry import ModelRegistry
 
 
 @dataclass(frozen=True)

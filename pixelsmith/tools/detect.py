@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import torch
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from pixelsmith.artifacts import Detection, Detections
 from pixelsmith.tools.base import ToolContext, description
 from pixelsmith.tools.registry import Tool
 
@@ -32,39 +31,7 @@ class Input(BaseModel):
         return value
 
 
-@dataclass
-class Detection:
-    """One box: (x0, y0, x1, y1) in original-image pixels, inside the image."""
-
-    box: tuple[float, float, float, float]
-    label: str
-    score: float
-
-    @property
-    def area(self) -> float:
-        return (self.box[2] - self.box[0]) * (self.box[3] - self.box[1])
-
-    @property
-    def centre(self) -> tuple[float, float]:
-        return (self.box[0] + self.box[2]) / 2, (self.box[1] + self.box[3]) / 2
-
-
-@dataclass
-class Output:
-    """Detections sorted by score, best first; an empty list means nothing was found."""
-
-    detections: list[Detection]
-    image_size: tuple[int, int]  # (W, H)
-    labels: list[str] = field(default_factory=list)
-
-    def summary(self) -> str:
-        if not self.detections:
-            return f"nothing found for {', '.join(self.labels)}"
-        return "; ".join(
-            f"#{i + 1} {d.label} {d.score:.2f} at ({d.box[0]:.0f},{d.box[1]:.0f},"
-            f"{d.box[2]:.0f},{d.box[3]:.0f})"
-            for i, d in enumerate(self.detections)
-        )
+Output = Detections
 
 
 @torch.inference_mode()
@@ -104,4 +71,4 @@ def run(inputs: Input, ctx: ToolContext) -> Output:
     return Output(detections, (image.width, image.height), list(inputs.labels))
 
 
-TOOL = Tool("detect", Input, Output, description("detect"), run)
+TOOL = Tool("detect", Input, Output, description("detect"), run, roles=("detector",), makes="detection", title="Find")

@@ -63,4 +63,4 @@ def run(inputs: Input, ctx: ToolContext) -> Output:
     return rank(ctx, output, inputs.prompt)
 
 
-TOOL = Tool("generate", Input, Output, description("generate"), run)
+TOOL = Tool("generate", Input, Output, description("generate"), run, roles=("generator", "ranker"), makes="image", edits_image=True, title="Generate")

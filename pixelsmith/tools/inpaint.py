@@ -100,4 +100,4 @@ def run(inputs: Input, ctx: ToolContext) -> Output:
     return inpaint_image(ctx, image, mask, inputs, strength=inputs.strength, blend=inputs.blend)
 
 
-TOOL = Tool("inpaint", Input, Output, description("inpaint"), run)
+TOOL = Tool("inpaint", Input, Output, description("inpaint"), run, roles=("inpainter", "ranker"), makes="image", edits_image=True, title="Repaint")

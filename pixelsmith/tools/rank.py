@@ -8,6 +8,7 @@ import torch
 from PIL import Image
 from pydantic import BaseModel, ConfigDict, Field
 
+from pixelsmith.artifacts import ArtifactSink, Provenance, Stored
 from pixelsmith.tools.base import ToolContext, description
 from pixelsmith.tools.registry import Tool
 
@@ -27,6 +28,9 @@ class Output:
 
     def summary(self) -> str:
         return ", ".join(f"#{i + 1} {s:.1f}" for i, s in enumerate(self.scores))
+
+    def store(self, sink: ArtifactSink, made: Provenance) -> Stored:
+        return Stored([], "scores")
 
 
 @torch.inference_mode()
@@ -48,4 +52,4 @@ def run(inputs: Input, ctx: ToolContext) -> Output:
     return Output([round(s, 3) for s in clip_scores(ctx, images, inputs.text)])
 
 
-TOOL = Tool("rank", Input, Output, description("rank"), run)
+TOOL = Tool("rank", Input, Output, description("rank"), run, roles=("ranker",), title="Rank")

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from pixelsmith import masks as M
 from pixelsmith.errors import ToolInputError
+from pixelsmith.artifacts import ArtifactSink, Provenance, Stored
 from pixelsmith.tools.base import ToolContext, description
 from pixelsmith.tools.registry import Tool
 
@@ -42,6 +43,9 @@ class Output:
     def summary(self) -> str:
         return f"mask of {int((self.mask > 127).sum())} px"
 
+    def store(self, sink: ArtifactSink, made: Provenance) -> Stored:
+        return Stored([sink.add_mask(self.mask, note="refined", **made.fields())], "mask")
+
 
 def run(inputs: Input, ctx: ToolContext) -> Output:
     mask = ctx.store.mask(inputs.mask)
@@ -63,4 +67,4 @@ def run(inputs: Input, ctx: ToolContext) -> Output:
     return Output(mask)
 
 
-TOOL = Tool("refine_mask", Input, Output, description("refine_mask"), run)
+TOOL = Tool("refine_mask", Input, Output, description("refine_mask"), run, makes="mask", title="Refine mask")

@@ -5,23 +5,44 @@ from __future__ import annotations
 import inspect
 import typing
 from collections.abc import Callable
-from dataclasses import dataclass, is_dataclass
-from typing import Any
+from dataclasses import KW_ONLY, dataclass, is_dataclass
+from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
 
+from pixelsmith.artifacts import KINDS, ArtifactSink, Kind, Provenance, Stored
+from pixelsmith.config import ROLES
 from pixelsmith.errors import ToolInputError
+
+
+Lane = Literal["short", "long"]
 
 
 @dataclass(frozen=True)
 class Tool:
-    """A registered tool: its name, input schema, output type, description and `run`."""
+    """A registered tool and every fact about it; nothing else keeps a table of tool names.
+
+    - `roles`: the model roles it uses, the one it is served by first (Ray routes on it);
+      `extra_roles(args)` adds roles one call needs beyond those (training for edits).
+    - `lane`: "short" calls take turns in the fair queue; "long" jobs (training) run beside.
+    - `makes`: the kind of artifact its main output is ("$N" in a plan refers to it).
+    - `edits_image`: its result becomes the current image, and follow-ups change it.
+    - `title`: the word the chat shows for a step ("Repaint").
+    How its output is stored is the output type's `store(sink, made)`.
+    """
 
     name: str
     input_model: type[BaseModel]
     output_type: type
     description: str
     run: Callable[..., Any]
+    _: KW_ONLY
+    roles: tuple[str, ...] = ()
+    extra_roles: Callable[[dict[str, Any]], tuple[str, ...]] | None = None
+    lane: Lane = "short"
+    makes: Kind | None = None
+    edits_image: bool = False
+    title: str = ""
 
     def json_schema(self) -> dict[str, Any]:
         """The JSON schema of the inputs, as a planner sees it."""
@@ -33,6 +54,30 @@ class Tool:
             return self.input_model.model_validate(arguments)
         except ValidationError as err:
             raise ToolInputError(f"{self.name}: {format_validation_error(err)}") from None
+
+    def roles_used(self, args: dict[str, Any], *, ranking: bool = True) -> list[str]:
+        """The models one call with `args` uses: `roles` and `extra_roles(args)`, less the
+        ranker when there is nothing to rank (a single candidate, or ranking off)."""
+        roles = [*self.roles, *(self.extra_roles(args) if self.extra_roles else ())]
+        if not ranking or int(args.get("num_candidates") or 1) < 2:
+            roles = [r for r in roles if r != "ranker"] if self.roles[:1] != ("ranker",) else roles
+        return list(dict.fromkeys(roles))
+
+    def defaults(self) -> dict[str, Any]:
+        """The default of every optional input (CLI options take theirs from here)."""
+        return {
+            name: field.get_default(call_default_factory=True)
+            for name, field in self.input_model.model_fields.items()
+            if not field.is_required()
+        }
+
+    def store(self, output: Any, sink: ArtifactSink, *, step: int | None, args: dict[str, Any]) -> Stored:
+        """Store one call's `output` (made by step `step` with `args`) through its type's
+        `store`, with the provenance every artifact records."""
+        parents = [args[k] for k in ("image", "mask", "detection", "other") if isinstance(args.get(k), str)]
+        prompt = args.get("prompt") or args.get("object") or ""
+        made = Provenance(self.name, step, parents, self.edits_image, str(prompt))
+        return output.store(sink, made)
 
 
 def format_validation_error(err: ValidationError) -> str:
@@ -86,6 +131,14 @@ def _check_signature(tool: Tool) -> None:
         raise TypeError(f"{tool.name}: input_model must be a pydantic BaseModel subclass")
     if not is_dataclass(tool.output_type):
         raise TypeError(f"{tool.name}: output_type must be a dataclass")
+    for method in ("summary", "store"):
+        if not callable(getattr(tool.output_type, method, None)):
+            raise TypeError(f"{tool.name}: its output type {tool.output_type.__name__} has no {method}()")
+    unknown = [r for r in tool.roles if r not in ROLES]
+    if unknown:
+        raise TypeError(f"{tool.name}: unknown model role(s) {', '.join(unknown)}; roles: {', '.join(ROLES)}")
+    if tool.lane not in ("short", "long") or tool.makes not in (*KINDS, None):
+        raise TypeError(f"{tool.name}: lane {tool.lane!r} or makes {tool.makes!r} is not one of the known")
     hints = typing.get_type_hints(tool.run)
     params = list(inspect.signature(tool.run).parameters)
     if params[:2] != ["inputs", "ctx"]:

@@ -46,4 +46,4 @@ def run(inputs: Input, ctx: ToolContext) -> Output:
     return inpaint_image(ctx, image, mask, params, blend=inputs.grow, tool="remove")
 
 
-TOOL = Tool("remove", Input, Output, description("remove"), run)
+TOOL = Tool("remove", Input, Output, description("remove"), run, roles=("inpainter",), makes="image", edits_image=True, title="Remove")

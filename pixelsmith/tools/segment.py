@@ -8,10 +8,10 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from pixelsmith.artifacts import ArtifactSink, Detection, Provenance, Stored
 from pixelsmith.errors import ToolInputError
 from pixelsmith.masks import to_uint8
 from pixelsmith.tools.base import ToolContext, description
-from pixelsmith.tools.detect import Detection
 from pixelsmith.tools.registry import Tool
 
 
@@ -89,6 +89,13 @@ class Output:
             for i, (m, s) in enumerate(zip(self.masks, self.scores))
         ]
         return f"{len(self.masks)} mask(s): " + "; ".join(parts)
+
+    def store(self, sink: ArtifactSink, made: Provenance) -> Stored:
+        """Every candidate, best first; they become the session's last masks ("use mask 2")."""
+        ids = [sink.add_mask(m, note=f"score {s:.2f}", **made.fields()) for m, s in zip(self.masks, self.scores)]
+        sink.set_candidates(ids)
+        sink.set_last_masks(ids)
+        return Stored(ids, "masks")
 
 
 def _prompt_boxes(inputs: Input, ctx: ToolContext) -> np.ndarray | None:
@@ -168,4 +175,4 @@ def run(inputs: Input, ctx: ToolContext) -> Output:
     return Output([to_uint8(m) for m in masks], [round(float(s), 4) for s in scores], size)
 
 
-TOOL = Tool("segment", Input, Output, description("segment"), run)
+TOOL = Tool("segment", Input, Output, description("segment"), run, roles=("segmenter",), makes="mask", title="Cut out")

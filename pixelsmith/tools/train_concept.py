@@ -14,6 +14,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from pixelsmith.artifacts import ArtifactSink, Provenance, Stored
 from pixelsmith.tools.base import Progress, ToolContext, description
 from pixelsmith.tools.registry import Tool
 
@@ -83,6 +84,14 @@ class Output:
         loss = "" if self.loss is None else f", final loss {self.loss:.4f}"
         return f"concept {self.name} ready ('{self.phrase}', {self.steps} steps{loss}); say 'my {self.name}'"
 
+    def store(self, sink: ArtifactSink, made: Provenance) -> Stored:
+        return Stored([], "concept")  # the concept lives in the concept store, not the session
+
+
+def _edit_roles(args: dict) -> tuple[str, ...]:
+    """A training that also learns the concept for edits (the default) uses the inpainter."""
+    return ("inpainter",) if args.get("inpaint", True) else ()
+
 
 def run(inputs: Input, ctx: ToolContext) -> Output:
     from pixelsmith.concepts import ConceptStore, TrainSettings
@@ -114,4 +123,14 @@ def run(inputs: Input, ctx: ToolContext) -> Output:
     return Output(concept.name, concept.phrase, concept.step, loss, str(concept.folder))
 
 
-TOOL = Tool("train_concept", Input, Output, description("train_concept"), run)
+TOOL = Tool(
+    "train_concept",
+    Input,
+    Output,
+    description("train_concept"),
+    run,
+    roles=("generator",),
+    extra_roles=_edit_roles,
+    lane="long",
+    title="Learn",
+)

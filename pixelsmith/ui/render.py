@@ -16,21 +16,10 @@ from PIL import Image
 from pixelsmith import render as pictures
 from pixelsmith.agent import events as ev
 from pixelsmith.ui import session, training
-from pixelsmith.workspace import EDIT_TOOLS, MessageRecord, StepRecord, Workspace
+from pixelsmith.agent.actions import title
+from pixelsmith.tools import default_tools
+from pixelsmith.workspace import MessageRecord, StepRecord, Workspace
 
-TITLES = {
-    "detect": "Find",
-    "segment": "Cut out",
-    "refine_mask": "Refine mask",
-    "inpaint": "Repaint",
-    "remove": "Remove",
-    "generate": "Generate",
-    "rank": "Rank",
-    "undo": "Undo",
-    "revert": "Revert",
-    "select": "Select",
-    "train_concept": "Learn",
-}
 THUMB = 160  # px: width of the image a message refers to
 
 
@@ -71,20 +60,19 @@ def image_of(ws: Workspace, artifact_id: str) -> str | None:
 
 # -- one step's artifacts --------------------------------------------------------------
 def step_label(number: int | str, rec: StepRecord) -> str:
-    title = TITLES.get(rec.tool, rec.tool)
     text = rec.error or rec.summary or ", ".join(rec.outputs)
-    label = f"{number}. {title} ({rec.tool})" + (f" · {text}" if text else "")
+    label = f"{number}. {title(rec.tool, default_tools())} ({rec.tool})" + (f" · {text}" if text else "")
     return label if len(label) <= 110 else label[:107] + "..."
 
 
 def step_pictures(ws: Workspace, rec: StepRecord) -> None:
     """What a step made, drawn: boxes, mask overlays, or the image an action made current."""
-    if rec.tool == "train_concept" and not rec.error:
+    if rec.kind == "concept" and not rec.error:
         concept_card(ws, rec.args["name"])
         return
     if rec.error or not rec.outputs:
         return
-    if rec.tool == "detect":
+    if rec.kind == "detection":
         found = ws.artifact(rec.outputs[0])
         image = rec.args.get("image") or image_of(ws, rec.outputs[0])
         st.image(
@@ -92,13 +80,13 @@ def step_pictures(ws: Workspace, rec: StepRecord) -> None:
             caption=f"{found.id}: {found.note}",
             output_format="PNG",
         )
-    elif rec.tool in ("segment", "refine_mask"):
+    elif rec.kind in ("masks", "mask"):
         image = rec.args.get("image") or image_of(ws, rec.outputs[0])
         if image:
             numbered = ", ".join(f"{i + 1} = {m}" for i, m in enumerate(rec.outputs))
             caption = ("candidates, best first: " if len(rec.outputs) > 1 else "") + numbered
             st.image(picture(ws, "masks", image, *rec.outputs), caption=caption, output_format="PNG")
-    elif rec.tool in ("undo", "revert", "select"):
+    elif rec.kind == "action":
         chosen = rec.outputs[0]
         if ws.artifact(chosen).kind == "image":
             st.image(str(ws.path(chosen)), caption=f"now current: {chosen}", width=THUMB)
@@ -220,39 +208,22 @@ def user_message(ws: Workspace, message: MessageRecord, shown: str | None, *, ke
 
 def assistant_turn(ws: Workspace, turn: int, steps: list[StepRecord], answers: list[MessageRecord]) -> None:
     pending = ws.record.pending if turn == ws.record.turn else None
-    tools = [s.tool for s in steps] + [s["tool"] for s in (pending or {}).get("steps", [])]
+    tools = [s.tool for s in steps] + [s["tool"] for s in (pending.steps if pending else [])]
     if tools:
         st.markdown(f"**Plan:** {' → '.join(tools)}" + (" *(paused for review)*" if pending else ""))
     for number, rec in enumerate(steps, start=1):
         with st.status(
             step_label(number, rec),
             state="error" if rec.error else "complete",
-            expanded=rec.tool not in EDIT_TOOLS and rec.tool != "rank",
+            expanded=rec.kind not in ("images", "scores"),
         ):
             step_pictures(ws, rec)
-        if rec.tool in EDIT_TOOLS:
+        if rec.kind == "images":
             edit_result(ws, rec, key=f"t{turn}-s{rec.index}")
-    errors = {s.error for s in steps if s.error}
     for answer in answers:
-        if _looks_like_error(answer.text, errors):
-            st.error(answer.text)
-        else:
-            st.markdown(answer.text)
-    for kind, text in st.session_state.get("extras", {}).get((ws.id, turn), []):
-        (st.info if kind == "notice" else st.caption)(text)
-
-
-def _looks_like_error(text: str, step_errors: set[str]) -> bool:
-    starts = ("I could not", "Something went wrong", "The device ran out of memory")
-    return text in step_errors or text.startswith(starts)
-
-
-def remember(ws: Workspace, kind: str, text: str) -> None:
-    """Keep a notice (all of them) or timing (the last) of this turn for later reruns of this tab."""
-    kept = st.session_state.setdefault("extras", {}).setdefault((ws.id, ws.record.turn), [])
-    if kind == "timing":
-        kept[:] = [item for item in kept if item[0] != "timing"]
-    kept.append((kind, text))
+        {"error": st.error, "notice": st.info}.get(answer.kind, st.markdown)(answer.text)
+    if timing := st.session_state.get("timings", {}).get((ws.id, turn)):
+        st.caption(timing)
 
 
 # -- live events ------------------------------------------------------------------------
@@ -275,9 +246,8 @@ class LiveRenderer:
         st.markdown(f"**Plan** ({event.plan.planner}): {event.plan.describe()}")
 
     def _on_StepStarted(self, event: ev.StepStarted) -> None:
-        title = TITLES.get(event.tool, event.tool)
-        number = event.number or "·"
-        self.status = st.status(f"{number}. {title} ({event.tool}) …", expanded=True, state="running")
+        number, name = event.number or "·", title(event.tool, default_tools())
+        self.status = st.status(f"{number}. {name} ({event.tool}) …", expanded=True, state="running")
         self.bar, self.started, self.training = None, event, None
         if event.why:
             self.status.caption(event.why)
@@ -317,7 +287,6 @@ class LiveRenderer:
 
     def _on_Notice(self, event: ev.Notice) -> None:
         st.info(event.text)
-        remember(self.ws, "notice", event.text)
 
     def _on_ErrorEvent(self, event: ev.ErrorEvent) -> None:
         if self.status is not None:
@@ -328,4 +297,4 @@ class LiveRenderer:
     def _on_Done(self, event: ev.Done) -> None:
         text = f"{event.seconds:.1f} s in all, {event.model_seconds:.1f} s in models"
         st.caption(text)
-        remember(self.ws, "timing", text)
+        st.session_state.setdefault("timings", {})[(self.ws.id, self.ws.record.turn)] = text

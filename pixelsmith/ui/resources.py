@@ -16,7 +16,7 @@ from typing import Any
 import streamlit as st
 
 from pixelsmith.config import Settings, load_settings
-from pixelsmith.runtime import ModelRegistry
+from pixelsmith.models import ModelRegistry
 
 log = logging.getLogger("pixelsmith.ui")
 

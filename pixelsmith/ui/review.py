@@ -31,17 +31,16 @@ class Action:
 
 def candidates(ws: Workspace) -> list[str]:
     """The masks of the segmentation the edit paused after, numbered as in its overlay."""
-    pending = ws.record.pending or {}
+    pending = ws.record.pending
     steps = [s for s in ws.record.steps if s.turn == ws.record.turn]
-    number = int(pending.get("mask_step", 0))
-    if 0 < number <= len(steps) and steps[number - 1].tool == "segment":
+    number = pending.mask_step if pending else 0
+    if 0 < number <= len(steps) and steps[number - 1].kind == "masks":
         return list(steps[number - 1].outputs)
     return list(ws.record.last_masks)
 
 
 def chosen(ws: Workspace) -> str:
-    pending = ws.record.pending or {}
-    return pending.get("made", {}).get(str(pending.get("mask_step")), "")
+    return ws.record.pending.chosen if ws.record.pending else ""
 
 
 def panel(ws: Workspace) -> Action | None:
@@ -50,7 +49,7 @@ def panel(ws: Workspace) -> Action | None:
     if not pending:
         return None
     mask, masks = chosen(ws), candidates(ws)
-    later = " → ".join(s["tool"] for s in pending.get("steps", []))
+    later = " → ".join(s["tool"] for s in pending.steps)
     st.markdown(f"**Review the mask** before *{later}*: now using **{mask}**.")
     action = _choose_buttons(masks, mask)
     image = image_of(ws, mask) or ws.record.current_image

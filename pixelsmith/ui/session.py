@@ -17,10 +17,10 @@ from PIL import Image
 
 from pixelsmith.agent import events as ev
 from pixelsmith.agent.agent import Agent
-from pixelsmith.agent.planner import make_planner
+from pixelsmith.agent.planners import make_planner
 from pixelsmith.config import Settings
 from pixelsmith.errors import UserError
-from pixelsmith.runtime import ModelRegistry
+from pixelsmith.models import ModelRegistry
 from pixelsmith.workspace import MessageRecord, Workspace
 
 log = logging.getLogger("pixelsmith.ui")
@@ -143,11 +143,10 @@ def _is_oom(err: BaseException) -> bool:
 
 
 def _record_error(ws: Workspace, text: str) -> None:
-    record = ws.record
-    record.messages.append(
-        MessageRecord(role="assistant", text=text, turn=record.turn, image=record.current_image)
-    )
-    ws.save()
+    with ws.transaction() as record:
+        record.messages.append(
+            MessageRecord(role="assistant", text=text, turn=record.turn, image=record.current_image, kind="error")
+        )
 
 
 def make_current(ws: Workspace, image_id: str) -> None:

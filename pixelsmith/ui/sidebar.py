@@ -13,7 +13,7 @@ import streamlit as st
 from pixelsmith.config import ROLES, Settings
 from pixelsmith.errors import UserError
 from pixelsmith.images import load_image
-from pixelsmith.runtime import ModelRegistry
+from pixelsmith.models import ModelRegistry
 from pixelsmith.tools import inpaint
 from pixelsmith.ui import resources, session, upload_limit_mb
 from pixelsmith.workspace import Workspace, list_sessions

@@ -18,8 +18,7 @@ import streamlit as st
 from PIL import Image
 
 from pixelsmith.agent.agent import Agent
-from pixelsmith.agent.plan import Plan, Step, WorkspaceView
-from pixelsmith.agent.planner import Observation
+from pixelsmith.agent.plan import Plan, Step
 from pixelsmith.concepts.registry import ConceptStore
 from pixelsmith.config import Settings
 from pixelsmith.errors import UserError
@@ -63,28 +62,6 @@ class TeachRequest:
         return Step(
             tool="train_concept", args=args, why=f"learn {self.name or 'the concept'} from {len(ids)} photos"
         )
-
-
-class _FormTurn:
-    """Plans the form's step, then (once it ran) only the reply."""
-
-    def __init__(self, plan: Plan, reply: str) -> None:
-        self._plans = [plan, Plan(reply=reply)]
-
-    def next(self, observations: list[Observation], view: WorkspaceView) -> Plan:
-        return self._plans.pop(0) if self._plans else Plan()
-
-
-@dataclass
-class FormPlanner:
-    """The planner for a request that arrives already structured: it plans exactly `step`."""
-
-    step: Step
-    reply: str
-    name: str = "form"
-
-    def begin(self, message: str, view: WorkspaceView) -> _FormTurn:
-        return _FormTurn(Plan(steps=[self.step.model_copy(deep=True)]), self.reply)
 
 
 def _default(name: str) -> Any:
@@ -158,15 +135,8 @@ def form(settings: Settings) -> TeachRequest | None:
 def run(agent: Agent, ws: Workspace, request: TeachRequest) -> None:
     """Train the concept as one agent turn, drawn live in the chat; a refusal is taken back."""
     store = ConceptStore(ws.data_dir)
-    # 1. The session and the concept as they are; then the photos become uploads.
-    before, was = ws.record.model_copy(deep=True), _progress(store, request.name)
+    was = _progress(store, request.name)
     about = request.name or "the concept"
-    ids = [
-        ws.add_image(photo, tool="upload", note=f"photo of {about}: {file}")
-        for photo, file in zip(request.photos, request.files)
-    ]
-    ws.save()
-    # 2. One turn whose plan is the form's step, through the agent's validation and executor.
     text = request.message()
     reply = (
         f"I learned your {request.class_word or 'concept'} {request.name}: try "
@@ -176,23 +146,24 @@ def run(agent: Agent, ws: Workspace, request: TeachRequest) -> None:
         st.markdown(text)
         if request.photos:
             st.image(request.photos, width=render.THUMB // 2, caption=request.files)
-    chosen, agent.planner = agent.planner, FormPlanner(request.step(ids), reply)
-    try:
+    with ws.transaction() as record:
+        # 1. The photos become uploads; 2. one turn that runs the form's step (validated, on the executor).
+        ids = [
+            ws.add_image(photo, tool="upload", note=f"photo of {about}: {file}")
+            for photo, file in zip(request.photos, request.files)
+        ]
+        plan = Plan(steps=[request.step(ids)], reply=reply)
         with st.chat_message("assistant"):
-            session.run(lambda: agent.send(text), render.LiveRenderer(ws), ws=ws, cancel=agent.cancel)
-    finally:
-        agent.planner = chosen
-    # 3. Trained, or stopped part-way: the turn stays. Refused before training: put it back.
-    turn = ws.record.turn
-    if _progress(store, request.name) != was:
-        message = next(m for m in ws.record.messages if m.turn == turn and m.role == "user")
-        message.artifacts = ids
-        ws.save()
-        if not request.resume:
-            st.session_state["teach_generation"] += 1
-        return
-    said = [m.text for m in ws.record.messages if m.turn == turn and m.role == "assistant"]
-    _take_back(ws, before, ids)
+            session.run(lambda: agent.send(text, plan=plan), render.LiveRenderer(ws), ws=ws, cancel=agent.cancel)
+        # 3. Trained, or stopped part-way: the turn stays. Refused before training: taken back.
+        turn = record.turn
+        if _progress(store, request.name) != was:
+            next(m for m in record.messages if m.turn == turn and m.role == "user").artifacts = ids
+            if not request.resume:
+                st.session_state["teach_generation"] += 1
+            return
+        said = [m.text for m in record.messages if m.turn == turn and m.role == "assistant"]
+        ws.rollback()
     st.session_state["teach_error"] = said[-1] if said else "the concept was not trained"
 
 
@@ -203,13 +174,3 @@ def _progress(store: ConceptStore, name: str) -> tuple | None:
     except UserError:
         return None
     return concept and (concept.status, concept.step, concept.inpaint_step, tuple(concept.adapters))
-
-
-def _take_back(ws: Workspace, before, ids: list[str]) -> None:
-    """The session as it was before the refused request: its record, no new photo files."""
-    turn = ws.record.turn
-    ws.record = before
-    ws.save()
-    for image_id in ids:
-        ws.path(image_id).unlink(missing_ok=True)
-    st.session_state.get("extras", {}).pop((ws.id, turn), None)  # notices of the dropped turn

@@ -7,7 +7,9 @@ from typing import Annotated
 
 import typer
 
-from pixelsmith.cli import STATE, app, settings
+from pixelsmith.cli.common import STATE, settings
+
+app = typer.Typer()
 
 
 @app.command()

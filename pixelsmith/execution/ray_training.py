@@ -41,9 +41,9 @@ from ray.exceptions import OutOfMemoryError as RayOutOfMemoryError
 
 from pixelsmith.config import Settings
 from pixelsmith.errors import InterruptedError_, UserError
-from pixelsmith.runtime.executor import JobHandle
-from pixelsmith.runtime.ray_deploy import deployment_options
-from pixelsmith.runtime.ray_replica import (
+from pixelsmith.execution.local import JobHandle
+from pixelsmith.execution.ray_deploy import deployment_options
+from pixelsmith.execution.ray_replica import (
     Outcome,
     ProgressBoard,
     Started,
@@ -53,7 +53,7 @@ from pixelsmith.runtime.ray_replica import (
     run_tool,
     ship,
 )
-from pixelsmith.runtime.registry import ModelRegistry
+from pixelsmith.models.registry import ModelRegistry
 from pixelsmith.tools import Progress, ToolContext, default_tools
 from pixelsmith.tools.registry import ToolRegistry
 

@@ -16,14 +16,14 @@ from ray import serve
 
 from pixelsmith.config import ROLES, Settings
 from pixelsmith.errors import UserError
-from pixelsmith.runtime.executor import TOOL_ROLES
-from pixelsmith.runtime.ray_replica import MAX_ONGOING_REQUESTS, ModelServer
+from pixelsmith.execution.ray_replica import MAX_ONGOING_REQUESTS, ModelServer
 from pixelsmith.tools.registry import ToolRegistry
 
 APP_PREFIX = "pixelsmith-"
 # GPU share per replica where the cluster has GPUs and the settings give none: one of each fits a card.
 DEFAULT_GPU_FRACTION = dict(inpainter=0.35, generator=0.35, segmenter=0.1, detector=0.1, ranker=0.1)
-SERVED_ROLES = tuple(dict.fromkeys(roles[0] for roles in TOOL_ROLES.values()))
+# The built-in tools' serving roles, a deployment each (plug-in tools served by others add theirs).
+SERVED_ROLES = ("detector", "segmenter", "inpainter", "generator", "ranker")
 READY_TIMEOUT_S = 300.0
 
 

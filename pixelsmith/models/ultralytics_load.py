@@ -5,7 +5,7 @@ is imported only inside the functions here, configured to stay off the network. 
 ultralytics, the file NAME picks the architecture: a name containing "FastSAM" is a FastSAM
 (YOLO-seg) checkpoint, a name ending in mobile_sam.pt (or sam_b/sam_l/sam_h.pt) a SAM. Only
 existing files are ever handed to ultralytics: given a bare asset name it would download it.
-Running the loaded models is `pixelsmith.runtime.ultralytics_sam`.
+Running the loaded models is `pixelsmith.models.ultralytics_sam`.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from pixelsmith.config import ModelSpec
 from pixelsmith.errors import ModelMissingError, UserError
 
 if TYPE_CHECKING:
-    from pixelsmith.runtime.ultralytics_sam import UltralyticsSegmenter
+    from pixelsmith.models.ultralytics_sam import UltralyticsSegmenter
 
 SAM_NAMES = ("mobile_sam.pt", "sam_b.pt", "sam_l.pt", "sam_h.pt")  # ultralytics matches the name's end
 
@@ -62,12 +62,12 @@ def load_segmenter(
     ultralytics = import_ultralytics(data_dir)
     device = torch.device(device)
     if family == "fastsam":
-        from pixelsmith.runtime.ultralytics_fastsam import FastSamSegmenter
+        from pixelsmith.models.ultralytics_fastsam import FastSamSegmenter
 
         return FastSamSegmenter(ultralytics.FastSAM(str(path)), device=device)
     from ultralytics.models.sam import Predictor
 
-    from pixelsmith.runtime.ultralytics_sam import MobileSamSegmenter
+    from pixelsmith.models.ultralytics_sam import MobileSamSegmenter
 
     model = ultralytics.SAM(str(path))
     predictor = Predictor(overrides=dict(imgsz=1024, device=str(device), verbose=False, save=False))

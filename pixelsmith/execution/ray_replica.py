@@ -1,6 +1,6 @@
 """What runs on a Ray Serve replica: one model role's server, and what a request carries.
 
-The caller (`pixelsmith.runtime.ray_executor`) reads the artifacts a call names and ships
+The caller (`pixelsmith.execution.ray_executor`) reads the artifacts a call names and ships
 them in a `ShippedStore`; `ModelServer.run` streams `Started`, the tool's `Progress`
 records and one `Outcome`. Where Serve cannot stream (Ray Client), `run_posted` posts the
 same records to a `ProgressBoard` actor that the caller polls (concept training, a Ray
@@ -25,8 +25,7 @@ from ray import serve
 
 from pixelsmith.config import ROLES, Settings
 from pixelsmith.errors import OutOfMemoryError, UserError
-from pixelsmith.runtime.executor import TOOL_ROLES
-from pixelsmith.runtime.registry import ModelRegistry
+from pixelsmith.models.registry import ModelRegistry
 from pixelsmith.tools import MemoryStore, Progress, ToolContext, default_tools
 from pixelsmith.tools.base import ArtifactStore
 from pixelsmith.tools.registry import ToolRegistry
@@ -35,15 +34,20 @@ ARTIFACT_ID = re.compile(r"^(image|mask|detection)-\d+$")
 MAX_ONGOING_REQUESTS = 1  # per replica: one request at a time, like the local executor's GPU worker
 
 
-def role_of(tool: str) -> str | None:
+def role_of(tools: ToolRegistry, tool: str) -> str | None:
     """The deployment that runs `tool` (its first model role), or None: it runs in the caller."""
-    roles = TOOL_ROLES.get(tool)
+    roles = tools.get(tool).roles if tool in tools else ()
     return roles[0] if roles else None
 
 
-def models_of(role: str) -> tuple[str, ...]:
+def served_roles(tools: ToolRegistry) -> tuple[str, ...]:
+    """One deployment per role that some tool is served by (its first role)."""
+    return tuple(dict.fromkeys(t.roles[0] for t in tools if t.roles))
+
+
+def models_of(role: str, tools: ToolRegistry) -> tuple[str, ...]:
     """Every model the tools served by `role` use: the inpainter's replicas also rank with CLIP."""
-    needed = [r for roles in TOOL_ROLES.values() if roles[0] == role for r in roles]
+    needed = [r for t in tools if t.roles[:1] == (role,) for r in t.roles]
     return tuple(dict.fromkeys([role, *needed]))
 
 
@@ -158,7 +162,7 @@ def run_tool(tools: ToolRegistry, models: ModelRegistry, request: ToolRequest, c
     try:
         return tool.run(inputs, ctx)
     except OutOfMemoryError:
-        models.evict_all(keep=TOOL_ROLES.get(request.tool, []))
+        models.evict_all(keep=list(tool.roles))
         return tool.run(inputs, ctx)
 
 
@@ -168,8 +172,8 @@ class ModelServer:
 
     def __init__(self, settings: Settings, role: str, tools: ToolRegistry | None = None) -> None:
         self.role = role
-        self.models = RoleRegistry(settings, models_of(role))
         self.tools = tools or default_tools()
+        self.models = RoleRegistry(settings, models_of(role, self.tools))
 
     def loaded(self) -> list[str]:
         """The roles whose model this replica holds now."""

@@ -13,8 +13,8 @@ from typing import Any
 
 from pixelsmith.config import ROLES, Role, Settings
 from pixelsmith.errors import UserError
-from pixelsmith.runtime.device import resolve_device, resolve_dtype
-from pixelsmith.runtime.loaders import LOADERS, load_lcm_lora
+from pixelsmith.models.device import resolve_device, resolve_dtype
+from pixelsmith.models.loaders import LOADERS, load_lcm_lora
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +99,7 @@ class ModelRegistry:
         """`role`'s pipeline for previews: a copy of its UNet with the LCM-LoRA fused in, the
         LCM scheduler, every other part shared; built on first use, dropped with the role.
         Its UNet copy counts towards the memory budget as "<role> preview"."""
-        from pixelsmith.preview import fused_preview
+        from pixelsmith.models.preview import fused_preview
 
         if self.settings.cpu_offload and self.device.type == "cuda":
             raise UserError(

@@ -1,7 +1,7 @@
 """FastSAM through ultralytics: one YOLO-seg pass per image, prompts answered from its masks.
 
-Loaded by `pixelsmith.runtime.ultralytics_load`; the shared interface and its cache are
-`pixelsmith.runtime.ultralytics_sam.UltralyticsSegmenter`.
+Loaded by `pixelsmith.models.ultralytics_load`; the shared interface and its cache are
+`pixelsmith.models.ultralytics_sam.UltralyticsSegmenter`.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import numpy as np
 import torch
 from PIL import Image
 
-from pixelsmith.runtime.sam import Prediction
-from pixelsmith.runtime.ultralytics_sam import MASK_BUDGET_BYTES, UltralyticsSegmenter, bgr, to_bool
+from pixelsmith.models.sam import Prediction
+from pixelsmith.models.ultralytics_sam import MASK_BUDGET_BYTES, UltralyticsSegmenter, bgr, to_bool
 
 
 @dataclass

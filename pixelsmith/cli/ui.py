@@ -11,10 +11,12 @@ from typing import Annotated, Literal
 
 import typer
 
-from pixelsmith.cli import STATE, app
+from pixelsmith.cli.common import STATE
 from pixelsmith.ui import upload_limit_mb
 
-APP = Path(__file__).with_name("app.py")
+app = typer.Typer()
+
+APP = Path(__file__).parent.parent / "ui" / "app.py"
 
 
 def streamlit_command(host: str, port: int, *, max_upload_mb: int) -> list[str]:

@@ -1,6 +1,6 @@
 """`pixelsmith serve`: the model deployments on a Ray cluster, up until Ctrl-C.
 
-Each model role becomes one Ray Serve deployment (see `pixelsmith.runtime.ray_deploy`).
+Each model role becomes one Ray Serve deployment (see `pixelsmith.execution.ray_deploy`).
 The UI and `chat` then use them with `PIXELSMITH_EXECUTOR=ray` on a machine of the
 cluster, or `PIXELSMITH_EXECUTOR=ray://HEAD:10001` from elsewhere.
 """
@@ -13,9 +13,11 @@ from typing import Annotated
 
 import typer
 
-from pixelsmith.cli import app, settings
+from pixelsmith.cli.common import settings
 from pixelsmith.config import ROLES, Settings
 from pixelsmith.errors import UserError
+
+app = typer.Typer()
 
 AddressOption = Annotated[
     str | None,
@@ -49,7 +51,7 @@ def serve_command(
         import ray
         from ray import serve
 
-        from pixelsmith.runtime import ray_deploy as rx
+        from pixelsmith.models import ray_deploy as rx
     except ImportError:
         raise UserError("`pixelsmith serve` needs Ray Serve: pip install 'pixelsmith[ray]'") from None
     current = scaled(settings(), replicas=replicas, gpu_fraction=gpu_fraction)

@@ -1,7 +1,7 @@
 """`pixelsmith concept train | list | show | delete`: personal subjects on the command line.
 
 Importing this module registers `concept_app` on `pixelsmith.cli.app` (as
-`pixelsmith.cli_agent` does for edit/chat/sessions); `pixelsmith.cli.main` imports it.
+`pixelsmith.cli.agent` does for edit/chat/sessions); `pixelsmith.cli.main` imports it.
 """
 
 from __future__ import annotations
@@ -16,47 +16,12 @@ from typing import Annotated, Any
 
 import typer
 
-from pixelsmith.cli import _emit, app, settings
+from pixelsmith.cli.common import ProgressPrinter, emit, settings
 from pixelsmith.concepts.registry import Concept, ConceptStore, TrainSettings
 
+app = typer.Typer()
 concept_app = typer.Typer(help="Teach pixelsmith your own subjects from a few photos.", no_args_is_help=True)
 app.add_typer(concept_app, name="concept")
-
-
-class ProgressBar:
-    """A tqdm bar per phase (class images, training, inpaint training) on stderr, with the
-    loss as postfix."""
-
-    def __init__(self) -> None:
-        self.bar: Any = None
-        self.phase: str | None = None
-
-    def __call__(self, progress: Any) -> None:
-        from tqdm import tqdm
-
-        if self.bar is None or progress.phase != self.phase:
-            self.close()
-            self.phase = progress.phase
-            unit = "image" if progress.phase == "class images" else "step"
-            start = max(progress.step - 1, 0)
-            self.bar = tqdm(
-                total=progress.total,
-                initial=start,
-                desc=progress.phase,
-                unit=unit,
-                file=sys.stderr,
-                leave=False,
-            )
-        if progress.loss is not None:
-            self.bar.set_postfix(loss=f"{progress.loss:.4f}", refresh=False)
-        self.bar.update(progress.step - self.bar.n)
-        if progress.step >= progress.total:
-            self.close()
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-            self.bar = None
 
 
 @contextmanager
@@ -122,7 +87,7 @@ def concept_train(
 ) -> None:
     """Train a concept (DreamBooth-LoRA) from 3-20 photos of one subject."""
     from pixelsmith.concepts.train import train_concept
-    from pixelsmith.runtime import ModelRegistry
+    from pixelsmith.models import ModelRegistry
 
     options = dict(
         steps=steps,
@@ -139,7 +104,7 @@ def concept_train(
     )
     train_settings = TrainSettings.parse(**{k: v for k, v in options.items() if v is not None})
     current = settings()
-    bar = ProgressBar()
+    bar = ProgressPrinter()
     with stop_on_ctrl_c() as cancel:
         try:
             concept = train_concept(
@@ -157,7 +122,7 @@ def concept_train(
         finally:
             bar.close()
     adapter = concept.adapter_path("generator")
-    _emit(
+    emit(
         _data(concept),
         as_json,
         [
@@ -173,7 +138,7 @@ def concept_list(as_json: Annotated[bool, Opt("--json")] = False) -> None:
     """Every concept and its state."""
     concepts = _store().list()
     lines = [c.describe() for c in concepts] or ["no concepts yet; train one with `pixelsmith concept train`"]
-    _emit({"concepts": [_data(c) for c in concepts]}, as_json, lines)
+    emit({"concepts": [_data(c) for c in concepts]}, as_json, lines)
 
 
 @concept_app.command("show")
@@ -193,7 +158,7 @@ def concept_show(name: str, as_json: Annotated[bool, Opt("--json")] = False) -> 
     ]
     lines += [f"  adapter:   {concept.folder / f}" for f in concept.adapters.values()]
     lines += [f"  sample:    {concept.folder / 'samples' / f}" for f in concept.samples]
-    _emit(_data(concept), as_json, lines)
+    emit(_data(concept), as_json, lines)
 
 
 @concept_app.command("delete")

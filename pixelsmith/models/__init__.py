@@ -1,5 +1,5 @@
 """Model registry (lazy load, cache, device and dtype) and the loaders of each role."""
 
-from pixelsmith.runtime.registry import ModelRegistry
+from pixelsmith.models.registry import ModelRegistry
 
 __all__ = ["ModelRegistry"]

@@ -1,11 +1,11 @@
 """Ray executor: each model role is a Ray Serve deployment, and a tool call runs on its role's replicas.
 
 `RayExecutor` keeps `LocalExecutor`'s interface (`submit` -> `JobHandle` with `progress()`,
-`result()`, `cancel()`). A call is routed by the first role of its tool in `TOOL_ROLES`;
+`result()`, `cancel()`). A call is routed by its tool's first model role (`Tool.roles`);
 tools that need no model (`refine_mask`) run here in the caller, and concept training
-runs as a Ray task of its own (`pixelsmith.runtime.ray_training`), not on a replica.
+runs as a Ray task of its own (`pixelsmith.execution.ray_training`), not on a replica.
 Replicas never see the caller's store: the artifacts a call names are read here and
-shipped with the call (`pixelsmith.runtime.ray_replica`). A replica streams progress back
+shipped with the call (`pixelsmith.execution.ray_replica`). A replica streams progress back
 as the tool reports it (through a `ProgressBoard` actor under Ray Client, which cannot
 stream), and cancelling the job cancels the Serve request, which sets the tool's stop flag
 (diffusion stops at the next step).
@@ -32,8 +32,8 @@ from ray.serve.exceptions import RequestCancelledError
 
 from pixelsmith.config import Settings
 from pixelsmith.errors import InterruptedError_, UserError
-from pixelsmith.runtime.executor import TRAINING_TOOLS, FairQueue, JobHandle, ToolCall
-from pixelsmith.runtime.ray_deploy import (  # noqa: F401  (the deployment API, re-exported)
+from pixelsmith.execution.local import FairQueue, JobHandle, ToolCall
+from pixelsmith.execution.ray_deploy import (  # noqa: F401  (the deployment API, re-exported)
     APP_PREFIX,
     DEFAULT_GPU_FRACTION,
     READY_TIMEOUT_S,
@@ -46,7 +46,7 @@ from pixelsmith.runtime.ray_deploy import (  # noqa: F401  (the deployment API, 
     running_roles,
     start_deployments,
 )
-from pixelsmith.runtime.ray_replica import (
+from pixelsmith.execution.ray_replica import (
     Outcome,
     ProgressBoard,
     ShippedStore,
@@ -56,8 +56,8 @@ from pixelsmith.runtime.ray_replica import (
     run_tool,
     ship,
 )
-from pixelsmith.runtime.ray_training import Trainings
-from pixelsmith.runtime.registry import ModelRegistry
+from pixelsmith.execution.ray_training import Trainings
+from pixelsmith.models.registry import ModelRegistry
 from pixelsmith.tools import ToolContext, default_tools
 from pixelsmith.tools.registry import ToolRegistry
 
@@ -116,13 +116,16 @@ class RayExecutor:
     def submit(self, call: ToolCall, *, cancel: threading.Event | None = None) -> JobHandle:
         """Queue `call`: a role's calls take turns across sessions; a training runs as a Ray task."""
         job = JobHandle(call, cancel_event=cancel or threading.Event())
-        role = role_of(call.tool)
-        if call.tool not in TRAINING_TOOLS and role in self.queues:
+        role = role_of(self.tools, call.tool)
+        if not self._long(call.tool) and role in self.queues:
             self.queues[role].push(job)
         else:
             name = f"pixelsmith-ray-{job.id}"
             threading.Thread(target=self._drive, args=(job,), name=name, daemon=True).start()
         return job
+
+    def _long(self, tool: str) -> bool:
+        return tool in self.tools and self.tools.get(tool).lane == "long"
 
     def shutdown(self) -> None:
         """Send what is queued, then stop; the deployments stay up for other callers."""
@@ -140,8 +143,8 @@ class RayExecutor:
             job._finish("cancelled", error=InterruptedError_("stopped before it started; nothing changed"))
             return
         try:
-            role = role_of(job.call.tool)
-            if job.call.tool in TRAINING_TOOLS:
+            role = role_of(self.tools, job.call.tool)
+            if self._long(job.call.tool):
                 output = self._trainings.run(job)
             else:
                 output = self._run_here(job) if role is None else self._run_remote(job, role)
@@ -237,11 +240,11 @@ _shared_lock = threading.Lock()
 
 
 def shared_ray_executor(
-    settings: Settings, models: ModelRegistry, *, address: str | None = None
+    settings: Settings, models: ModelRegistry, *, address: str | None = None, tools: ToolRegistry | None = None
 ) -> RayExecutor:
     """One Ray executor per registry and address per process (the UI and `chat` share it)."""
     with _shared_lock:
-        key = (id(models), address)
+        key = (id(models), address, id(tools))
         if key not in _shared:
-            _shared[key] = RayExecutor(settings, models=models, address=address)
+            _shared[key] = RayExecutor(settings, models=models, address=address, tools=tools)
         return _shared[key]

@@ -2,10 +2,10 @@
 
 Both segmenters do their expensive work once per image, keyed by the content hash
 (STYLE.md 3): MobileSAM caches the image encoder's features and answers each prompt with
-the prompt encoder and mask decoder; FastSAM (`pixelsmith.runtime.ultralytics_fastsam`)
+the prompt encoder and mask decoder; FastSAM (`pixelsmith.models.ultralytics_fastsam`)
 segments the whole image once and answers each prompt by choosing among those masks.
 `encode_count` counts the expensive runs. Finding the checkpoint and importing ultralytics
-offline is `pixelsmith.runtime.ultralytics_load`.
+offline is `pixelsmith.models.ultralytics_load`.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from PIL import Image
 
 from pixelsmith.config import ModelSpec
 from pixelsmith.images import content_hash
-from pixelsmith.runtime.sam import Prediction, rank_everything
-from pixelsmith.runtime.ultralytics_load import import_ultralytics, load_segmenter
+from pixelsmith.models.sam import Prediction, rank_everything
+from pixelsmith.models.ultralytics_load import import_ultralytics, load_segmenter
 
 # import_ultralytics is re-exported for `pixelsmith.testing.tiny_ultralytics`, which imports it from here.
 __all__ = ["MobileSamSegmenter", "UltralyticsSegmenter", "import_ultralytics"]

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pixelsmith.config import Settings
 from pixelsmith.errors import UserError
-from pixelsmith.runtime.executor import Executor, shared_executor
-from pixelsmith.runtime.registry import ModelRegistry
+from pixelsmith.execution.local import Executor, shared_executor
+from pixelsmith.models.registry import ModelRegistry
+from pixelsmith.tools.registry import ToolRegistry
 
 
-def make_executor(settings: Settings, models: ModelRegistry) -> Executor:
+def make_executor(settings: Settings, models: ModelRegistry, tools: ToolRegistry | None = None) -> Executor:
     """The process-wide executor the settings name.
 
     `local` runs tools in this process on `models`; `ray` uses this machine's Ray cluster
@@ -18,11 +19,11 @@ def make_executor(settings: Settings, models: ModelRegistry) -> Executor:
     """
     choice = settings.executor
     if choice == "local":
-        return shared_executor(models)
+        return shared_executor(models, tools)
     try:
-        from pixelsmith.runtime.ray_executor import shared_ray_executor
+        from pixelsmith.execution.ray_executor import shared_ray_executor
     except ImportError:
         raise UserError(
             f"executor {choice!r} needs Ray Serve: pip install 'pixelsmith[ray]', or set executor = \"local\""
         ) from None
-    return shared_ray_executor(settings, models, address=None if choice == "ray" else choice)
+    return shared_ray_executor(settings, models, address=None if choice == "ray" else choice, tools=tools)

@@ -2,7 +2,7 @@
 
 `LocalExecutor` (the default) owns a worker thread per device slot that runs jobs from a
 fair queue: sessions take turns, so one session's long batch does not starve another's
-click. Training (`TRAINING_TOOLS`, minutes to hours) runs in a lane of its own, a second
+click. Long jobs (a tool whose `lane` is "long": training, minutes to hours) run in a lane of its own, a second
 fair queue with its own thread, so the conversation goes on beside it; trainings take
 turns among themselves. A job streams progress, can be cancelled while queued or running
 (diffusion and training stop at the next step), and survives one out-of-memory error
@@ -22,12 +22,12 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from pixelsmith.errors import InterruptedError_, OutOfMemoryError
-from pixelsmith.runtime.registry import ModelRegistry
+from pixelsmith.models.registry import ModelRegistry
 from pixelsmith.tools.base import ArtifactStore, Progress, ToolContext
+from pixelsmith.tools.registry import ToolRegistry
 
 log = logging.getLogger(__name__)
 
-TRAINING_TOOLS = frozenset({"train_concept"})  # run in the long-job lane, beside the others
 _DONE = object()
 _ids = itertools.count(1)
 
@@ -130,7 +130,7 @@ class LocalExecutor:
     the other is using.
     """
 
-    def __init__(self, models: ModelRegistry, *, tools=None, workers: int = 1) -> None:
+    def __init__(self, models: ModelRegistry, *, tools: ToolRegistry | None = None, workers: int = 1) -> None:
         from pixelsmith.tools import default_tools
 
         self.models = models
@@ -147,7 +147,8 @@ class LocalExecutor:
 
     def submit(self, call: ToolCall, *, cancel: threading.Event | None = None) -> JobHandle:
         job = JobHandle(call, cancel_event=cancel or threading.Event())
-        lane = self.long_queue if call.tool in TRAINING_TOOLS else self.queue
+        long = call.tool in self.tools and self.tools.get(call.tool).lane == "long"
+        lane = self.long_queue if long else self.queue
         lane.push(job)
         return job
 
@@ -174,7 +175,7 @@ class LocalExecutor:
         tool = self.tools.get(job.call.tool)
         inputs = tool.validate(job.call.args)
         ctx = ToolContext(self.models, job.call.store, on_progress=job._events.put, cancel=job.cancel_event)
-        roles = roles_used(job.call.tool, job.call.args, self.models.settings.ranker.enabled)
+        roles = tool.roles_used(job.call.args, ranking=self.models.settings.ranker.enabled)
         with self.models.using(roles):
             try:
                 return tool.run(inputs, ctx)
@@ -227,36 +228,17 @@ def lighten(model: Any) -> None:
         vae.enable_tiling()
 
 
-TOOL_ROLES = {
-    "detect": ["detector"],
-    "segment": ["segmenter"],
-    "inpaint": ["inpainter", "ranker"],
-    "remove": ["inpainter"],
-    "generate": ["generator", "ranker"],
-    "rank": ["ranker"],
-    "train_concept": ["generator"],
-}
-
-
-def roles_used(tool: str, args: dict[str, Any], ranking: bool = True) -> list[str]:
-    """The models one call of `tool` with `args` uses: its `TOOL_ROLES`, less the ranker when
-    there is nothing to rank (a single candidate, or `ranking` off), plus the inpainter for a
-    training that also learns the concept for edits."""
-    roles = TOOL_ROLES.get(tool, [])
-    if not ranking or int(args.get("num_candidates") or 1) < 2:
-        roles = [r for r in roles if r != "ranker"]
-    if tool == "train_concept" and args.get("inpaint", True):
-        roles = [*roles, "inpainter"]
-    return roles
-
-
-_shared: dict[int, LocalExecutor] = {}
+_shared: dict[tuple[int, int], LocalExecutor] = {}
 _shared_lock = threading.Lock()
 
 
-def shared_executor(models: ModelRegistry) -> LocalExecutor:
+def shared_executor(models: ModelRegistry, tools: ToolRegistry | None = None) -> LocalExecutor:
     """One executor per registry per process (the UI and `chat` share it)."""
+    from pixelsmith.tools import default_tools
+
+    tools = tools or default_tools()
     with _shared_lock:
-        if id(models) not in _shared:
-            _shared[id(models)] = LocalExecutor(models)
-        return _shared[id(models)]
+        key = (id(models), id(tools))
+        if key not in _shared:
+            _shared[key] = LocalExecutor(models, tools=tools)
+        return _shared[key]

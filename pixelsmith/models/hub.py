@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pixelsmith.config import ROLES, ModelSpec, Settings
 from pixelsmith.errors import UserError
-from pixelsmith.runtime.loaders import looks_like_path
+from pixelsmith.models.loaders import looks_like_path
 
 # Only what the loaders read: configs, tokenizers and safetensors weights (no .bin,
 # no fp16 duplicates, no single-file checkpoints at the repo root, no safety checker).

@@ -22,7 +22,7 @@ from pixelsmith.errors import ModelMissingError
 log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
-    from pixelsmith.runtime.registry import ModelRegistry
+    from pixelsmith.models.registry import ModelRegistry
 
 Loader = Callable[[ModelSpec, "ModelRegistry"], Any]
 LOADERS: dict[tuple[str, str], Loader] = {}
@@ -115,7 +115,7 @@ def load_owl(spec: ModelSpec, registry: ModelRegistry) -> Detector:
 def load_sam(spec: ModelSpec, registry: ModelRegistry):
     from transformers import AutoConfig, SamHQModel, SamModel, SamProcessor
 
-    from pixelsmith.runtime.sam import SamPredictor
+    from pixelsmith.models.sam import SamPredictor
 
     config = from_pretrained("segmenter", spec, AutoConfig.from_pretrained)
     model_class = SamHQModel if config.model_type == "sam_hq" else SamModel
@@ -129,7 +129,7 @@ def load_sam(spec: ModelSpec, registry: ModelRegistry):
 
 @register_loader("segmenter", "ultralytics")
 def load_ultralytics(spec: ModelSpec, registry: ModelRegistry):
-    from pixelsmith.runtime.ultralytics_sam import UltralyticsSegmenter
+    from pixelsmith.models.ultralytics_sam import UltralyticsSegmenter
 
     return UltralyticsSegmenter.load(spec, device=registry.device, data_dir=registry.settings.data_dir)
 

@@ -14,9 +14,10 @@ from typing import Annotated, Any
 import typer
 
 from pixelsmith.agent import events as ev
-from pixelsmith.cli import _write, app, settings
+from pixelsmith.cli.common import ProgressPrinter, settings, write_image
 from pixelsmith.errors import UserError
 
+app = typer.Typer()
 sessions_app = typer.Typer(help="Saved conversations.", no_args_is_help=True)
 app.add_typer(sessions_app, name="sessions")
 
@@ -25,8 +26,8 @@ PlannerOption = Annotated[str | None, typer.Option(help="auto, llm or offline.")
 
 def _agent(session: str | None, planner: str | None, seed: int | None = None):
     from pixelsmith.agent.agent import Agent
-    from pixelsmith.agent.planner import make_planner
-    from pixelsmith.runtime import ModelRegistry
+    from pixelsmith.agent.planners import make_planner
+    from pixelsmith.models import ModelRegistry
     from pixelsmith.workspace import Workspace
 
     current = settings()
@@ -41,13 +42,13 @@ class EventPrinter:
     def __init__(self, workspace, *, quiet: bool = False) -> None:
         self.workspace = workspace
         self.out = sys.stderr if quiet else sys.stdout
-        self.bar = None
+        self.bar = ProgressPrinter()
 
     def __call__(self, event: ev.Event) -> None:
         if isinstance(event, ev.StepProgress):
-            self._progress(event)
+            self.bar(event)
             return
-        self._close_bar()
+        self.bar.close()
         line = self._line(event)
         if line:
             print(line, file=self.out, flush=True)
@@ -69,25 +70,6 @@ class EventPrinter:
         if isinstance(event, ev.ReviewNeeded):
             return f"review: {event.message} ({', '.join(event.masks)})"
         return None
-
-    def _progress(self, event: ev.StepProgress) -> None:
-        from tqdm import tqdm
-
-        desc = event.phase or event.tool
-        if self.bar is not None and self.bar.desc != desc:  # a new phase counts from 1 again
-            self._close_bar()
-        if self.bar is None:
-            self.bar = tqdm(total=event.total, desc=desc, file=sys.stderr, leave=False, unit="step")
-        self.bar.total = event.total
-        self.bar.update(event.step - self.bar.n)
-        if event.loss is not None:
-            self.bar.set_postfix(loss=f"{event.loss:.4f}", refresh=False)
-
-    def _close_bar(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-            self.bar = None
-
 
 def _load(image: Path | None):
     if image is None:
@@ -118,11 +100,11 @@ def edit(
     turn_steps = [s for s in record.steps if s.turn == record.turn]
     result = (
         record.current_image
-        if any(s.outputs and s.tool in ("inpaint", "remove", "generate") for s in turn_steps)
+        if any(s.outputs and s.kind == "images" for s in turn_steps)
         else None
     )
     if output and result:
-        _write(agent.workspace.image(result), output)
+        write_image(agent.workspace.image(result), output)
         printer.out.write(f"wrote {output}\n")
     if as_json:
         typer.echo(json.dumps(_edit_record(agent.workspace, turn_steps, result, output), indent=2))

@@ -1,0 +1,198 @@
+"""Running one step of a plan: a registered tool through the executor, or a workspace action.
+
+Every tool call goes through the executor (the agent's steps, review clicks and reruns
+alike), so each has the executor's out-of-memory retry and model holds. What a step
+made is stored by its tool (`Tool.store`) and recorded as a `StepRecord`; a failing step
+leaves the workspace as it was and is said in one line.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Generator, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from pixelsmith.agent.actions import ACTIONS
+from pixelsmith.agent.events import (
+    AssistantMessage,
+    ErrorEvent,
+    Event,
+    Notice,
+    StepFinished,
+    StepProgress,
+    StepStarted,
+)
+from pixelsmith.agent.plan import Step
+from pixelsmith.agent.validate import resolve
+from pixelsmith.diffusion import resolve_seed
+from pixelsmith.errors import UserError
+from pixelsmith.execution.local import Executor, LocalExecutor, ToolCall
+from pixelsmith.models.registry import ModelRegistry
+from pixelsmith.tools.registry import ToolRegistry
+from pixelsmith.workspace import MessageKind, MessageRecord, StepRecord, Workspace
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """How a step ended: `text` is what a planner reads; `kind` what the output is."""
+
+    ok: bool
+    text: str
+    kind: str = ""
+
+
+class StepRunner:
+    """Runs a session's steps on the shared executor and records each in the workspace."""
+
+    def __init__(
+        self,
+        workspace: Workspace,
+        models: ModelRegistry,
+        tools: ToolRegistry,
+        executor: Executor,
+        *,
+        seed: int | None = None,
+        defaults: dict[str, Any] | None = None,
+    ) -> None:
+        self.workspace, self.models, self.tools, self.executor = workspace, models, tools, executor
+        self.seed = seed  # used where a step gives none; else a fresh random seed
+        self.defaults = dict(defaults or {})  # tool arguments used where a step gives none
+        self.cancel = threading.Event()
+        self.model_seconds = 0.0
+
+    def run(self, number: int, step: Step, made: dict[int, str]) -> Generator[Event, None, StepResult]:
+        """Run step `number` ("$N" references resolved from `made`, which it extends)."""
+        args = resolve(step.args, made)
+        yield StepStarted(number, step.tool, args, step.why)
+        begin = time.perf_counter()
+        try:
+            if step.tool in ACTIONS:
+                ids = ACTIONS[step.tool].run(self.workspace, ACTIONS[step.tool].validate(args))
+                kind, summary = "action", f"current image {self.workspace.record.current_image}"
+            else:
+                ids, kind, summary = yield from self._run_tool(number, step.tool, args)
+        except UserError as err:
+            return (yield from self._failed(step.tool, args, begin, str(err)))
+        except Exception as err:  # a fault, not the user's: logged in full, one line for them
+            log.exception("%s failed", step.tool)
+            first = (str(err).strip().splitlines() or [""])[0][:200]
+            text = f"{step.tool} failed ({type(err).__name__}: {first}); nothing changed, details in the log"
+            return (yield from self._failed(step.tool, args, begin, text))
+        if ids:
+            made[number] = ids[0]
+        self._record(step.tool, args, ids, summary, begin, kind=kind)
+        yield StepFinished(number, step.tool, ids, summary, time.perf_counter() - begin, kind)
+        if step.tool == "detect":
+            return (yield from self._found(ids[0], args["image"]))
+        return StepResult(True, f"{step.tool} made {', '.join(ids) or 'no artifact'}: {summary}", kind)
+
+    def _failed(self, tool: str, args: dict, begin: float, text: str) -> Generator[Event, None, StepResult]:
+        self._record(tool, args, [], "", begin, error=text)
+        yield from self.say(text, kind="error")
+        return StepResult(False, f"error: {text}")
+
+    def _found(self, detection: str, image: str) -> Generator[Event, None, StepResult]:
+        """After a detection: nothing found ends the plan; some labels missing is said."""
+        found = self.workspace.detections(detection)
+        missing = [label for label in found.labels if all(d.label != label for d in found.detections)]
+        if missing and not found.detections:
+            labels = ", ".join(missing)
+            yield from self.say(
+                f"Nothing found for '{labels}' in {image}. Try other words, a lower "
+                "threshold (e.g. 'find the cat, threshold 0.05') or click on the object."
+            )
+            return StepResult(False, f"{detection}: nothing found for {labels}")
+        if missing:  # "the cat and the dog" with only a dog in view: say so, go on with it
+            yield from self.say(f"No {' or '.join(missing)} found in {image}; going on with what was found.")
+        return StepResult(True, f"detect made {detection}: {found.summary()}", "detection")
+
+    def _run_tool(self, number: int, name: str, args: dict) -> Generator[Event, None, tuple[list[str], str, str]]:
+        tool = self.tools.get(name)
+        fields = tool.input_model.model_fields
+        args.update({k: v for k, v in self.defaults.items() if k in fields and args.get(k) is None})
+        if "seed" in fields and args.get("seed") is None and not args.get("resume"):
+            args["seed"] = resolve_seed(self.seed)  # recorded, so the result can be re-made
+        cold = [r for r in self.roles(name, args) if not self.models.is_loaded(r)]
+        if cold and isinstance(self.executor, LocalExecutor):
+            names = ", ".join(f"{r} ({self.models.settings.spec(r).model})" for r in cold)
+            yield from self.say(f"loading {names} for the first time; later requests reuse it", kind="notice")
+        output = yield from self.call(number, name, args)
+        stored = tool.store(output, self.workspace, step=len(self.workspace.record.steps), args=args)
+        return stored.ids, stored.kind, output.summary()
+
+    def call(self, number: int, name: str, args: dict) -> Generator[Event, None, Any]:
+        """Run tool `name` on the executor (validated there), yielding its progress."""
+        started = time.perf_counter()
+        job = self.executor.submit(ToolCall(name, args, self.workspace, self.workspace.id), cancel=self.cancel)
+        for p in job.progress():
+            yield StepProgress(number, name, p.step, p.total, p.label, p.loss, p.eta_seconds, p.phase)
+        try:
+            return job.result()
+        finally:
+            self.model_seconds += time.perf_counter() - started
+
+    def roles(self, tool: str, args: dict) -> list[str]:
+        if tool not in self.tools:
+            return []
+        return self.tools.get(tool).roles_used(args, ranking=self.models.settings.ranker.enabled)
+
+    def _record(
+        self,
+        tool: str,
+        args: dict,
+        ids: list[str],
+        summary: str,
+        begin: float,
+        *,
+        error: str | None = None,
+        kind: str = "",
+    ) -> None:
+        models = {role: self.models.settings.spec(role).model for role in self.roles(tool, args)}
+        with self.workspace.transaction() as record:
+            record.steps.append(
+                StepRecord(
+                    index=len(record.steps),
+                    turn=record.turn,
+                    tool=tool,
+                    args=args,
+                    outputs=ids,
+                    summary=summary,
+                    seconds=round(time.perf_counter() - begin, 4),
+                    models=models,
+                    error=error,
+                    kind=kind,
+                )
+            )
+
+    # -- answers ---------------------------------------------------------------------
+    def say(self, text: str, *, kind: MessageKind = "text") -> Iterator[Event]:
+        """Add an assistant message of `kind` to the session and yield its event."""
+        with self.workspace.transaction() as record:
+            current = record.current_image
+            record.messages.append(
+                MessageRecord(role="assistant", text=text, turn=record.turn, image=current, kind=kind)
+            )
+        if kind == "error":
+            yield ErrorEvent(text)
+        elif kind == "notice":
+            yield Notice(text)
+        else:
+            yield AssistantMessage(text, [current] if current else [])
+
+    def answer(self, reply: str) -> Iterator[Event]:
+        """The turn's closing message: the planner's reply, or what to try next."""
+        yield from self.say(reply or self._default_reply())
+
+    def _default_reply(self) -> str:
+        current = self.workspace.record.current_image
+        if not current:
+            return "Done."
+        masks = self.workspace.record.last_masks
+        choose = f"'use mask {min(2, len(masks))}', " if masks else ""
+        follow_ups = f"'try another seed', {choose}'now make it red' or 'undo'"
+        return f"Done: {current} is the current image. Say {follow_ups}."

@@ -1,0 +1,58 @@
+"""`pixelsmith` on the command line: the root app composes the sub-apps, each in its own
+module (tools on files, the agent, concepts, models, the UI, serving, the benchmark).
+
+User errors end with one line on stderr and exit code 2, never a traceback. Importing
+this package imports no torch: `--help`, `sessions`, `concept list` and `models list`
+stay light; the commands that run models import them when they run.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pixelsmith.cli import agent, bench, common, concept, models, serve, tools, ui
+from pixelsmith.errors import UserError
+
+app = typer.Typer(
+    help="Edit images by describing what you want.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+for sub_app in (tools.app, agent.app, concept.app, models.app, ui.app, serve.app, bench.app):
+    app.add_typer(sub_app)
+
+
+@app.callback()
+def _root(
+    config: Annotated[Path | None, typer.Option("--config", help="TOML settings file.")] = None,
+    device: Annotated[str | None, typer.Option(help="auto, cpu, cuda, mps.")] = None,
+) -> None:
+    common.STATE.config, common.STATE.device = config, device
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: runs the app; a user error is one line and exit code 2."""
+    import click
+
+    try:
+        app(args=argv, standalone_mode=False)
+    except UserError as err:
+        typer.echo(f"error: {err}", err=True)
+        return 2
+    except (click.exceptions.Abort, typer.Abort):
+        typer.echo("aborted", err=True)
+        return 130
+    except (click.ClickException, typer.TyperException) as err:  # typer >= 0.29 has its own click
+        err.show()
+        return getattr(err, "exit_code", 2)
+    return 0
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

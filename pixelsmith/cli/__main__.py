@@ -1,0 +1,5 @@
+"""`python -m pixelsmith.cli`."""
+
+from pixelsmith.cli import run
+
+run()

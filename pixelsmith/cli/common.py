@@ -1,0 +1,144 @@
+"""What every command shares: the global options, settings, the tool runner, one progress
+printer, writing files and printing results. Imports no torch (light commands stay light)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from pixelsmith.errors import UserError
+
+@dataclass
+class CliState:
+    config: Path | None = None
+    device: str | None = None
+
+
+STATE = CliState()
+
+
+def settings():
+    from pixelsmith.config import load_settings
+
+    overrides = {"device": STATE.device} if STATE.device else {}
+    return load_settings(STATE.config, **overrides)
+
+
+class ProgressPrinter:
+    """The one progress bar of every command: a tqdm bar on stderr per tool or phase (a new
+    phase counts from 1 again), with the loss as postfix where there is one. Takes any
+    record with `tool`, `step`, `total`, `phase` and `loss` (`Progress`, `StepProgress`)."""
+
+    def __init__(self) -> None:
+        self.bar: Any = None
+        self.desc: str | None = None
+
+    def __call__(self, progress: Any) -> None:
+        from tqdm import tqdm
+
+        desc = progress.phase or progress.tool
+        if self.bar is None or desc != self.desc:
+            self.close()
+            self.desc = desc
+            unit = "image" if progress.phase == "class images" else "step"
+            start = max(progress.step - 1, 0)
+            self.bar = tqdm(
+                total=progress.total, initial=start, desc=desc, unit=unit, file=sys.stderr, leave=False
+            )
+        self.bar.total = progress.total
+        if progress.loss is not None:
+            self.bar.set_postfix(loss=f"{progress.loss:.4f}", refresh=False)
+        self.bar.update(progress.step - self.bar.n)
+        if progress.step >= progress.total:
+            self.close()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+class ToolRunner:
+    """CLI tool calls on files: the models, an in-memory store, and the local executor, so a
+    direct command has the out-of-memory retry and model holds of an agent step."""
+
+    def __init__(self) -> None:
+        from pixelsmith.execution.local import LocalExecutor
+        from pixelsmith.models import ModelRegistry
+        from pixelsmith.tools import MemoryStore, default_tools
+
+        self.settings = settings()
+        self.tools = default_tools()
+        self.store = MemoryStore()
+        self.executor = LocalExecutor(ModelRegistry(self.settings), tools=self.tools)
+
+    def image(self, path: Path) -> str:
+        from pixelsmith.images import load_image
+
+        limits = self.settings.limits
+        return self.store.add("image", load_image(path, max_pixels=limits.max_pixels))
+
+    def mask(self, path: Path, image_id: str) -> str:
+        from pixelsmith.images import load_mask
+
+        image = self.store.image(image_id)
+        return self.store.add("mask", load_mask(path, size=image.size))
+
+    def run(self, tool: str, **args: Any) -> Any:
+        """Run `tool` with `args` (validated by the executor), showing its progress; Ctrl-C
+        stops it at its next step."""
+        from pixelsmith.execution.local import ToolCall
+
+        given = {name: value for name, value in args.items() if value is not None}  # else the tool's default
+        job = self.executor.submit(ToolCall(tool, given, self.store, "cli"))
+        bar = ProgressPrinter()
+        try:
+            for progress in job.progress():
+                bar(progress)
+            return job.result()
+        except KeyboardInterrupt:
+            job.cancel()
+            raise
+        finally:
+            bar.close()
+
+
+def write_image(image, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        image.save(path)
+    except (ValueError, OSError) as err:
+        raise UserError(f"cannot write {path}: {err}") from None
+    return path
+
+
+def numbered(path: Path, index: int) -> Path:
+    """OUT.png for the first result, OUT-2.png, OUT-3.png ... for the others."""
+    return path if index == 0 else path.with_name(f"{path.stem}-{index + 1}{path.suffix}")
+
+
+def emit(data: dict[str, Any], as_json: bool, lines: list[str]) -> None:
+    if as_json:
+        typer.echo(json.dumps(data, indent=2))
+    else:
+        for line in lines:
+            typer.echo(line)
+
+
+def parse_floats(text: str, count: tuple[int, ...], what: str) -> list[float]:
+    try:
+        values = [float(v) for v in text.split(",")]
+    except ValueError:
+        values = []
+    if len(values) not in count:
+        raise UserError(
+            f"{what} must be {' or '.join(str(c) for c in count)} comma-separated numbers, got {text!r}"
+        )
+    return values
+
+

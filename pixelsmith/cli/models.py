@@ -1,0 +1,51 @@
+"""`pixelsmith models list|pull` and `pixelsmith tiny-models`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pixelsmith.cli.common import emit, settings
+
+app = typer.Typer()
+models_app = typer.Typer(help="See and fetch the models of each role.", no_args_is_help=True)
+app.add_typer(models_app, name="models")
+
+
+@models_app.command("list")
+def models_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Each role's model and whether it can load offline."""
+    from pixelsmith.models import hub
+
+    current = settings()
+    rows = [hub.status(current, role) for role in hub.NAMES]
+    emit(
+        {"models": [vars(r) | {"ready": r.ready} for r in rows]},
+        as_json,
+        [f"{r.role:<10} {r.backend:<12} {r.where:<15} {r.model}" for r in rows],
+    )
+
+
+@models_app.command("pull")
+def models_pull(
+    role: Annotated[
+        str | None, typer.Argument(help="One role, or 'preview' (the LCM-LoRA); all when left out.")
+    ] = None,
+) -> None:
+    """Download models into the Hugging Face cache (safetensors only)."""
+    from pixelsmith.models import hub
+
+    current = settings()
+    for name in [role] if role else list(hub.NAMES):
+        typer.echo(f"{name}: {hub.pull(current, name)}")
+
+
+@app.command("tiny-models")
+def tiny_models(directory: Path) -> None:
+    """Write tiny random checkpoints for every role and DIR/pixelsmith.toml using them."""
+    from pixelsmith.testing import build_all, write_config
+
+    config = write_config(directory, build_all(directory))
+    typer.echo(f"wrote {config}\nuse it: PIXELSMITH_CONFIG={config} pixelsmith ...")
