@@ -225,3 +225,8 @@ def load_settings(config_file: str | Path | None = None, **overrides: object) ->
         raise UserError(f"cannot read config file {path}: {err}") from None
     finally:
         _CONFIG_FILE.reset(token)
+
+
+def looks_like_path(model: str) -> bool:
+    """Hub ids are `name` or `owner/name`; anything else is meant as a local path."""
+    return model.startswith(("/", "./", "../", "~")) or model.count("/") > 1

@@ -16,25 +16,34 @@ import secrets
 import tempfile
 import threading
 import time
-from pathlib import Path
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 from PIL import Image
 from pydantic import BaseModel, Field, model_validator
 
-from pixelsmith.views import ArtifactView, BoxView, ConceptView, EditView, WorkspaceView
-from pixelsmith.errors import ToolInputError, UserError
 from pixelsmith.artifacts import Detection, Detections
+from pixelsmith.errors import ToolInputError, UserError
+from pixelsmith.views import ArtifactView, BoxView, ConceptView, EditView, WorkspaceView
 
 SESSION_ID = re.compile(r"^[a-z0-9][a-z0-9-]{2,63}$")
 # Sessions written before artifacts recorded `edit` made their edits with these tools.
 _LEGACY_EDIT_TOOLS = ("inpaint", "remove", "generate")
 _LEGACY_KINDS = dict(
-    detect="detection", segment="masks", refine_mask="mask", inpaint="images", remove="images",
-    generate="images", rank="scores", train_concept="concept", select="action", undo="action", revert="action",
+    detect="detection",
+    segment="masks",
+    refine_mask="mask",
+    inpaint="images",
+    remove="images",
+    generate="images",
+    rank="scores",
+    train_concept="concept",
+    select="action",
+    undo="action",
+    revert="action",
 )
 
 

@@ -17,6 +17,7 @@ from pixelsmith.agent.agent import Agent
 from pixelsmith.agent.plan import Plan, Step
 from pixelsmith.agent.planner import OneShotTurn
 from pixelsmith.agent.planners import make_planner
+from pixelsmith.artifacts import Stored
 from pixelsmith.cli import main
 from pixelsmith.config import load_settings
 from pixelsmith.testing import noise_image
@@ -224,14 +225,15 @@ def test_cli_progress_bar_starts_again_for_each_training_phase_and_shows_the_los
         for step in range(1, total + 1):
             loss = None if phase == "class images" else 0.5 / step
             printer(ev.StepProgress(1, "train_concept", step, total, f"{phase} step", loss, 1.0, phase))
-        bars.append((printer.bar.desc, printer.bar.n, printer.bar.total, printer.bar.postfix))
+        bar = printer.bar.bar
+        bars.append((bar.desc, bar.n, bar.total, bar.postfix))
     printer(ev.AssistantMessage("done"))
     assert bars == [
         ("class images", 2, 2, None),
         ("training", 3, 3, "loss=0.1667"),
         ("inpaint training", 3, 3, "loss=0.1667"),
     ]
-    assert printer.bar is None and "pixelsmith: done" in capsys.readouterr().out
+    assert printer.bar.bar is None and "pixelsmith: done" in capsys.readouterr().out
 
 
 class _FaultIn(BaseModel):
@@ -243,18 +245,21 @@ class _FaultOut:
     def summary(self) -> str:
         return ""
 
+    def store(self, sink, made) -> Stored:
+        return Stored([], "scores")
+
 
 def test_a_fault_in_a_tool_is_one_line_and_changes_nothing(tiny_registry, tmp_path, caplog):
     """Not the user's mistake (a library bug, a driver error): the turn ends with one line
     naming the tool and the error, the traceback goes to the log, the session is unchanged."""
     from pixelsmith.execution.local import LocalExecutor
-    from pixelsmith.tools import default_tools
+    from pixelsmith.tools import builtin_tools
     from pixelsmith.tools.registry import Tool
 
     def run(inputs: _FaultIn, ctx) -> _FaultOut:
         raise RuntimeError("CUDA error: an illegal memory access was encountered\nCompile with ...")
 
-    tools = default_tools()
+    tools = builtin_tools()
     tools.register(Tool("broken", _FaultIn, _FaultOut, "always fails", run))
     workspace = Workspace.create(tmp_path / "data")
     agent = Agent(

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from pixelsmith.agent import events as ev
-from pixelsmith.agent.agent import Agent
 from pixelsmith.agent.actions import ACTIONS
+from pixelsmith.agent.agent import Agent
 from pixelsmith.agent.planners import make_planner
 from pixelsmith.config import load_settings
 from pixelsmith.testing import noise_image

@@ -8,12 +8,13 @@ import numpy as np
 import pytest
 from pydantic import BaseModel
 
+from pixelsmith.artifacts import Stored
 from pixelsmith.config import load_settings
 from pixelsmith.errors import InterruptedError_, OutOfMemoryError
-from pixelsmith.models import ModelRegistry
 from pixelsmith.execution.local import FairQueue, JobHandle, LocalExecutor, ToolCall
+from pixelsmith.models import ModelRegistry
 from pixelsmith.testing import noise_image
-from pixelsmith.tools import MemoryStore, default_tools
+from pixelsmith.tools import MemoryStore, builtin_tools
 from pixelsmith.tools.registry import Tool
 
 
@@ -81,6 +82,9 @@ class _Output:
     def summary(self) -> str:
         return f"{self.attempts} attempts"
 
+    def store(self, sink, made) -> Stored:
+        return Stored([], "scores")
+
 
 def test_out_of_memory_once_is_survived_by_evicting(tiny_config):
     registry = ModelRegistry(load_settings(tiny_config))
@@ -93,7 +97,7 @@ def test_out_of_memory_once_is_survived_by_evicting(tiny_config):
             raise OutOfMemoryError("simulated: the GPU ran out of memory")
         return _Output(len(attempts))
 
-    tools = default_tools()
+    tools = builtin_tools()
     tools.register(Tool("flaky", _Input, _Output, "fails once with OOM", run))
     executor = LocalExecutor(registry, tools=tools)
     store, image, _ = _store()
@@ -104,7 +108,7 @@ def test_out_of_memory_once_is_survived_by_evicting(tiny_config):
 
 def test_memory_budget_evicts_least_recently_used_and_reloads_correctly(tiny_config):
     registry = ModelRegistry(load_settings(tiny_config, memory_budget_gb=0.005))
-    tools, (store, image, mask) = default_tools(), _store()
+    tools, (store, image, mask) = builtin_tools(), _store()
     from pixelsmith.tools import ToolContext
 
     ctx = ToolContext(registry, store)
@@ -173,7 +177,6 @@ def test_the_announced_and_recorded_models_are_the_ones_a_call_uses(tiny_config,
     from pixelsmith.agent import events as ev
     from pixelsmith.agent.agent import Agent
     from pixelsmith.agent.planners import make_planner
-    from pixelsmith.execution.local import roles_used
     from pixelsmith.workspace import Workspace
 
     settings = load_settings(tiny_config, data_dir=tmp_path / "data")
@@ -187,9 +190,12 @@ def test_the_announced_and_recorded_models_are_the_ones_a_call_uses(tiny_config,
     ]
     assert "loading ranker" in four[0] and models.is_loaded("ranker")
     assert set(agent.workspace.record.steps[-1].models) == {"generator", "ranker"}
-    assert roles_used("train_concept", {}) == ["generator", "inpainter"]
-    assert roles_used("train_concept", {"inpaint": False}) == ["generator"]
-    assert roles_used("inpaint", {"num_candidates": 3}, ranking=False) == ["inpainter"]
+    tools = agent.tools
+    assert tools.get("train_concept").roles_used({}) == ["generator", "inpainter"]
+    assert tools.get("train_concept").roles_used({"inpaint": False}) == ["generator"]
+    assert tools.get("inpaint").roles_used({"num_candidates": 3}, ranking=False) == ["inpainter"]
+    assert tools.get("inpaint").roles_used({"num_candidates": 3}) == ["inpainter", "ranker"]
+    assert tools.get("rank").roles_used({}) == ["ranker"]  # ranking is the tool's whole job
 
 
 class _TrainInput(BaseModel):
@@ -205,6 +211,9 @@ class _Echo:
 
     def summary(self) -> str:
         return self.tag
+
+    def store(self, sink, made) -> Stored:
+        return Stored([], "scores")
 
 
 class _EchoInput(BaseModel):
@@ -233,10 +242,12 @@ def _tools_with_a_training(started):
         raise InterruptedError_(f"training of {inputs.name!r} stopped at step 1")
 
     tools = ToolRegistry()
-    for tool in default_tools():
+    for tool in builtin_tools():
         if tool.name != "train_concept":
             tools.register(tool)
-    tools.register(Tool("train_concept", _TrainInput, _Output, "a fake training", train))
+    tools.register(
+        Tool("train_concept", _TrainInput, _Output, "a fake training", train, roles=("generator",), lane="long")
+    )
     tools.register(Tool("echo", _EchoInput, _Echo, "answers with its input", _echo))
     return tools
 

@@ -13,12 +13,12 @@ import re
 
 import pytest
 
-from pixelsmith.tools import default_tools
+from pixelsmith.agent.actions import ACTIONS
 from pixelsmith.agent.offline import OfflinePlanner, help_text
 from pixelsmith.agent.plan import STEP_REF, Plan
-from pixelsmith.views import ArtifactView, BoxView, ConceptView, EditView, WorkspaceView
-from pixelsmith.agent.actions import ACTIONS
 from pixelsmith.agent.validate import ARG_KINDS
+from pixelsmith.tools import default_tools
+from pixelsmith.views import ArtifactView, BoxView, ConceptView, EditView, WorkspaceView
 
 PLAN_TOOLS = {
     "detect",

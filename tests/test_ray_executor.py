@@ -21,8 +21,8 @@ serve = pytest.importorskip("ray.serve")
 
 from pixelsmith.config import load_settings  # noqa: E402
 from pixelsmith.errors import InterruptedError_, ToolInputError, UserError  # noqa: E402
-from pixelsmith.models import ModelRegistry  # noqa: E402
 from pixelsmith.execution.local import LocalExecutor, ToolCall  # noqa: E402
+from pixelsmith.models import ModelRegistry  # noqa: E402
 from pixelsmith.testing import noise_image  # noqa: E402
 from pixelsmith.tools import MemoryStore, default_tools  # noqa: E402
 from pixelsmith.workspace import Workspace  # noqa: E402

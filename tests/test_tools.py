@@ -16,6 +16,7 @@ from PIL import Image
 from pydantic import BaseModel
 
 from pixelsmith import masks as M
+from pixelsmith.artifacts import Stored
 from pixelsmith.config import DetectorSpec, SegmenterSpec
 from pixelsmith.errors import ImageError, InterruptedError_, ModelMissingError, ToolInputError
 from pixelsmith.models import ModelRegistry
@@ -133,9 +134,27 @@ class OtherInput(BaseModel):
 class GoodOutput:
     n: int
 
+    def summary(self) -> str:
+        return str(self.n)
+
+    def store(self, sink, made) -> Stored:
+        return Stored([], "scores")
+
+
+@dataclass
+class UnstorableOutput:
+    n: int
+
+    def summary(self) -> str:
+        return str(self.n)
+
 
 class NotADataclass:
     pass
+
+
+def run_unstorable(inputs: GoodInput, ctx: ToolContext) -> UnstorableOutput:
+    return UnstorableOutput(1)
 
 
 def run_good(inputs: GoodInput, ctx: ToolContext) -> GoodOutput:
@@ -167,12 +186,28 @@ def run_unannotated(inputs, ctx):
         (GoodInput, GoodOutput, run_unannotated, "not the Input schema"),
         (GoodInput, NotADataclass, run_good, "output_type must be a dataclass"),
         (dict, GoodOutput, run_good, "input_model must be a pydantic BaseModel"),
+        (GoodInput, UnstorableOutput, run_unstorable, "UnstorableOutput has no store"),
     ],
 )
 def test_registry_refuses_a_tool_whose_signature_disagrees(input_model, output_type, run, expected):
     registry = ToolRegistry()
     with pytest.raises(TypeError, match=expected):
         registry.register(Tool("bad", input_model, output_type, "A bad tool.", run))
+    assert "bad" not in registry
+
+
+@pytest.mark.parametrize(
+    ("facts", "expected"),
+    [
+        ({"roles": ("painter",)}, "unknown model role"),
+        ({"lane": "slow"}, "lane 'slow'"),
+        ({"makes": "video"}, "makes 'video'"),
+    ],
+)
+def test_registry_refuses_a_tool_with_unknown_facts(facts, expected):
+    registry = ToolRegistry()
+    with pytest.raises(TypeError, match=expected):
+        registry.register(Tool("bad", GoodInput, GoodOutput, "A bad tool.", run_good, **facts))
     assert "bad" not in registry
 
 

@@ -9,9 +9,9 @@ import pytest
 pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
+from pixelsmith.cli.ui import APP  # noqa: E402
 from pixelsmith.testing import noise_image  # noqa: E402
 from pixelsmith.testing.openai_stub import OpenAIStub, calls, text  # noqa: E402
-from pixelsmith.cli.ui import APP  # noqa: E402
 from pixelsmith.workspace import Workspace  # noqa: E402
 
 

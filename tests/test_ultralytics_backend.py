@@ -153,10 +153,11 @@ def test_an_image_is_encoded_once(registry):
 
 def test_fastsam_finding_nothing_gives_an_empty_mask(checkpoints):
     from pixelsmith.config import SegmenterSpec
-    from pixelsmith.models.ultralytics_sam import UltralyticsSegmenter
 
     spec = SegmenterSpec(model=str(checkpoints["fastsam"]), backend="ultralytics")
-    segmenter = UltralyticsSegmenter.load(spec, device="cpu")
+    from pixelsmith.models.ultralytics_backend import load_segmenter
+
+    segmenter = load_segmenter(spec, device="cpu")
     segmenter.conf = 0.99  # above every confidence of the tiny model
     image = noise_image(WIDTH, HEIGHT)
     found = segmenter.predict(image, points=np.array([[100.0, 60.0]]), labels=np.array([1]))

@@ -40,7 +40,9 @@ class Action:
 
     @property
     def description(self) -> str:
-        return resources.files("pixelsmith.prompts").joinpath("actions", f"{self.name}.md").read_text().strip()
+        return (
+            resources.files("pixelsmith.prompts").joinpath("actions", f"{self.name}.md").read_text().strip()
+        )
 
     def validate(self, arguments: dict) -> BaseModel:
         try:

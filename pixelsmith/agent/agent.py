@@ -18,7 +18,7 @@ from PIL import Image
 
 from pixelsmith.agent.events import Done, Event, Notice, PlanReady
 from pixelsmith.agent.plan import Plan
-from pixelsmith.agent.planner import GivenTurn, Observation, Planner, PlannerUnavailable, PlannerTurn
+from pixelsmith.agent.planner import GivenTurn, Observation, Planner, PlannerTurn, PlannerUnavailable
 from pixelsmith.agent.planners import make_planner
 from pixelsmith.agent.review import ReviewController
 from pixelsmith.agent.steps import StepRunner
@@ -81,7 +81,9 @@ class Agent:
     )
 
     # -- a turn --------------------------------------------------------------------
-    def send(self, message: str, image: Image.Image | None = None, *, plan: Plan | None = None) -> Iterator[Event]:
+    def send(
+        self, message: str, image: Image.Image | None = None, *, plan: Plan | None = None
+    ) -> Iterator[Event]:
         """Handle one user message (optionally with a new image) and yield its events.
 
         With `plan`, that plan runs instead of asking the planner (a form in the UI that
@@ -91,7 +93,9 @@ class Agent:
         self.steps.model_seconds = 0.0
         self.steps.cancel.clear()
         with self.workspace.transaction() as record:
-            answer = self._review_answer(message) if record.pending and image is None and plan is None else None
+            answer = (
+                self._review_answer(message) if record.pending and image is None and plan is None else None
+            )
             record.turn += 1
             if answer is None:
                 record.pending = None  # a new request drops a paused one
@@ -180,7 +184,9 @@ class Agent:
                     yield from self.steps.say(f"I could not do that: {error}", kind="error")
                     return
                 retries += 1
-                plan = turn.next([Observation(s.call_id, s.tool, False, error) for s in plan.steps], self._view())
+                plan = turn.next(
+                    [Observation(s.call_id, s.tool, False, error) for s in plan.steps], self._view()
+                )
                 continue
             with self.workspace.transaction() as record:
                 record.plans.append(plan.model_dump())

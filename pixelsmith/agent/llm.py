@@ -15,11 +15,11 @@ from typing import Any
 
 from pixelsmith.agent.actions import ACTIONS
 from pixelsmith.agent.plan import Plan, Step
-from pixelsmith.views import WorkspaceView
 from pixelsmith.agent.planner import Observation, PlannerUnavailable
 from pixelsmith.config import Settings
 from pixelsmith.tools import default_tools
 from pixelsmith.tools.registry import ToolRegistry
+from pixelsmith.views import WorkspaceView
 
 
 def tool_specs(tools: ToolRegistry) -> list[dict[str, Any]]:

@@ -17,8 +17,7 @@ not understood and a few example phrasings (`prompts/offline_help.md`).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources

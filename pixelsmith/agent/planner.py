@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from pixelsmith.agent.plan import Plan
-from pixelsmith.views import WorkspaceView
 from pixelsmith.errors import UserError
+from pixelsmith.views import WorkspaceView
 
 
 @dataclass

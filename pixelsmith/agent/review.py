@@ -73,7 +73,11 @@ class ReviewController:
         """
         chosen = self.pending().chosen
         if "points" in args:
-            call = {"image": self.workspace.record.current_image, "points": args["points"], "multimask": False}
+            call = {
+                "image": self.workspace.record.current_image,
+                "points": args["points"],
+                "multimask": False,
+            }
             box = _around(self.workspace.mask(chosen), args["points"])
             tool, call = "segment", call | ({"boxes": [box]} if box else {})
         else:
@@ -102,7 +106,9 @@ class ReviewController:
                 break
         else:
             yield from self.runner.answer("")
-        yield Done(self.workspace.record.current_image, time.perf_counter() - start, self.runner.model_seconds)
+        yield Done(
+            self.workspace.record.current_image, time.perf_counter() - start, self.runner.model_seconds
+        )
 
 
 def _around(mask, points: list) -> list[float] | None:

@@ -27,10 +27,10 @@ from pixelsmith.agent.events import (
 )
 from pixelsmith.agent.plan import Step
 from pixelsmith.agent.validate import resolve
-from pixelsmith.diffusion import resolve_seed
 from pixelsmith.errors import UserError
 from pixelsmith.execution.local import Executor, LocalExecutor, ToolCall
 from pixelsmith.models.registry import ModelRegistry
+from pixelsmith.tools.diffusion import resolve_seed
 from pixelsmith.tools.registry import ToolRegistry
 from pixelsmith.workspace import MessageKind, MessageRecord, StepRecord, Workspace
 
@@ -111,7 +111,9 @@ class StepRunner:
             yield from self.say(f"No {' or '.join(missing)} found in {image}; going on with what was found.")
         return StepResult(True, f"detect made {detection}: {found.summary()}", "detection")
 
-    def _run_tool(self, number: int, name: str, args: dict) -> Generator[Event, None, tuple[list[str], str, str]]:
+    def _run_tool(
+        self, number: int, name: str, args: dict
+    ) -> Generator[Event, None, tuple[list[str], str, str]]:
         tool = self.tools.get(name)
         fields = tool.input_model.model_fields
         args.update({k: v for k, v in self.defaults.items() if k in fields and args.get(k) is None})
@@ -128,7 +130,9 @@ class StepRunner:
     def call(self, number: int, name: str, args: dict) -> Generator[Event, None, Any]:
         """Run tool `name` on the executor (validated there), yielding its progress."""
         started = time.perf_counter()
-        job = self.executor.submit(ToolCall(name, args, self.workspace, self.workspace.id), cancel=self.cancel)
+        job = self.executor.submit(
+            ToolCall(name, args, self.workspace, self.workspace.id), cancel=self.cancel
+        )
         for p in job.progress():
             yield StepProgress(number, name, p.step, p.total, p.label, p.loss, p.eta_seconds, p.phase)
         try:

@@ -118,7 +118,7 @@ class Bench:
 
     def inpaint(self) -> list[Figure]:
         from pixelsmith import masks as M
-        from pixelsmith.diffusion import native_size
+        from pixelsmith.tools.diffusion import native_size
 
         steps, pipeline = self.options.steps, self.models.get("inpainter")
         scale = self.options.size / max(self.photo.size)
@@ -215,7 +215,7 @@ class Bench:
         """Figure 6: a DreamBooth-LoRA step with prior preservation (`pixelsmith.concepts.train`)."""
         from pixelsmith.concepts.registry import TrainSettings, centre_square
         from pixelsmith.concepts.trainer import LoraTrainer, TrainData, embed_prompt, encode_images
-        from pixelsmith.diffusion import native_size
+        from pixelsmith.tools.diffusion import native_size
 
         pipeline = self.models.get("generator")
         size, prompts = native_size(pipeline), ["a photo of sks cat", "a photo of cat"]

@@ -7,11 +7,12 @@ import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import typer
 
 from pixelsmith.errors import UserError
+
 
 @dataclass
 class CliState:
@@ -31,7 +32,8 @@ def settings():
 
 class ProgressPrinter:
     """The one progress bar of every command: a tqdm bar on stderr per tool or phase (a new
-    phase counts from 1 again), with the loss as postfix where there is one. Takes any
+    phase counts from 1 again), with the loss as postfix where there is one; `close()`
+    when the work ends (the bar does not stay on screen). Takes any
     record with `tool`, `step`, `total`, `phase` and `loss` (`Progress`, `StepProgress`)."""
 
     def __init__(self) -> None:
@@ -54,8 +56,6 @@ class ProgressPrinter:
         if progress.loss is not None:
             self.bar.set_postfix(loss=f"{progress.loss:.4f}", refresh=False)
         self.bar.update(progress.step - self.bar.n)
-        if progress.step >= progress.total:
-            self.close()
 
     def close(self) -> None:
         if self.bar is not None:
@@ -140,5 +140,3 @@ def parse_floats(text: str, count: tuple[int, ...], what: str) -> list[float]:
             f"{what} must be {' or '.join(str(c) for c in count)} comma-separated numbers, got {text!r}"
         )
     return values
-
-

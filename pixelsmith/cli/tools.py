@@ -92,7 +92,9 @@ def inpaint(
     negative: Annotated[str | None, typer.Option(help="What to avoid.")] = None,
     guidance: Annotated[float | None, typer.Option(help=f"Guidance scale. {TOOL_DEFAULT}")] = None,
     steps: Annotated[int | None, typer.Option(help=f"Denoising steps. {TOOL_DEFAULT}")] = None,
-    strength: Annotated[float | None, typer.Option(help=f"1 replaces the region fully. {TOOL_DEFAULT}")] = None,
+    strength: Annotated[
+        float | None, typer.Option(help=f"1 replaces the region fully. {TOOL_DEFAULT}")
+    ] = None,
     seed: Annotated[int | None, typer.Option(help="Same seed, same pixels.")] = None,
     n: Annotated[int | None, typer.Option("-n", help=f"Candidates, one batch. {TOOL_DEFAULT}")] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,

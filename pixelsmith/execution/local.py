@@ -2,9 +2,9 @@
 
 `LocalExecutor` (the default) owns a worker thread per device slot that runs jobs from a
 fair queue: sessions take turns, so one session's long batch does not starve another's
-click. Long jobs (a tool whose `lane` is "long": training, minutes to hours) run in a lane of its own, a second
-fair queue with its own thread, so the conversation goes on beside it; trainings take
-turns among themselves. A job streams progress, can be cancelled while queued or running
+click. Long jobs (a tool whose `lane` is "long": training, minutes to hours) run in a lane
+of its own, a second fair queue with its own thread, so the conversation goes on beside
+it; trainings take turns among themselves. A job streams progress, can be cancelled while queued or running
 (diffusion and training stop at the next step), and survives one out-of-memory error
 (pixelsmith's or torch's) by evicting the models no running job uses and trying again; a
 second one ends the job with one sentence.

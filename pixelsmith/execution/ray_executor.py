@@ -240,7 +240,11 @@ _shared_lock = threading.Lock()
 
 
 def shared_ray_executor(
-    settings: Settings, models: ModelRegistry, *, address: str | None = None, tools: ToolRegistry | None = None
+    settings: Settings,
+    models: ModelRegistry,
+    *,
+    address: str | None = None,
+    tools: ToolRegistry | None = None,
 ) -> RayExecutor:
     """One Ray executor per registry and address per process (the UI and `chat` share it)."""
     with _shared_lock:

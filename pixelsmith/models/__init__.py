@@ -1,5 +1,20 @@
-"""Model registry (lazy load, cache, device and dtype) and the loaders of each role."""
+"""The models layer: the registry (lazy load, cache, device and dtype, memory budget), the
+loaders of each role and its backends, and the hub (finding and pulling checkpoints).
 
-from pixelsmith.models.registry import ModelRegistry
+`ModelRegistry` is imported on first use, so that `pixelsmith.models.hub` (`models list`)
+stays free of torch.
+"""
+
+from __future__ import annotations
+
+from typing import Any
 
 __all__ = ["ModelRegistry"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "ModelRegistry":
+        from pixelsmith.models.registry import ModelRegistry
+
+        return ModelRegistry
+    raise AttributeError(f"module 'pixelsmith.models' has no attribute {name!r}")

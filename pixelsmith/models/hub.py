@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from pixelsmith.config import ROLES, ModelSpec, Settings
+from pixelsmith.config import ROLES, ModelSpec, Settings, looks_like_path
 from pixelsmith.errors import UserError
-from pixelsmith.models.loaders import looks_like_path
 
 # Only what the loaders read: configs, tokenizers and safetensors weights (no .bin,
 # no fp16 duplicates, no single-file checkpoints at the repo root, no safety checker).

@@ -12,19 +12,27 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import torch
 
-from pixelsmith.config import ModelSpec, PreviewSettings
+from pixelsmith.config import ModelSpec, PreviewSettings, Settings, looks_like_path
 from pixelsmith.errors import ModelMissingError
 
 log = logging.getLogger(__name__)
 
-if TYPE_CHECKING:
-    from pixelsmith.models.registry import ModelRegistry
+class LoadContext(Protocol):
+    """What a loader needs of the registry that calls it (`ModelRegistry` is one)."""
 
-Loader = Callable[[ModelSpec, "ModelRegistry"], Any]
+    settings: Settings
+    device: torch.device
+    dtype: torch.dtype
+
+    def is_loaded(self, role: str) -> bool: ...
+    def get(self, role: str) -> Any: ...
+
+
+Loader = Callable[[ModelSpec, LoadContext], Any]
 LOADERS: dict[tuple[str, str], Loader] = {}
 
 
@@ -59,11 +67,6 @@ class Ranker:
     dtype: torch.dtype
 
 
-def looks_like_path(model: str) -> bool:
-    """Hub ids are `name` or `owner/name`; anything else is meant as a local path."""
-    return model.startswith(("/", "./", "../", "~")) or model.count("/") > 1
-
-
 def missing_message(role: str, spec: ModelSpec) -> str:
     """One sentence naming the missing model and how to get it."""
     if looks_like_path(spec.model) and not Path(spec.model).expanduser().exists():
@@ -93,7 +96,7 @@ def from_pretrained(role: str, spec: ModelSpec, fn: Callable[..., Any], **kwargs
 
 @register_loader("detector", "owlv2")
 @register_loader("detector", "owlvit")
-def load_owl(spec: ModelSpec, registry: ModelRegistry) -> Detector:
+def load_owl(spec: ModelSpec, registry: LoadContext) -> Detector:
     from transformers import (
         Owlv2ForObjectDetection,
         Owlv2Processor,
@@ -112,7 +115,7 @@ def load_owl(spec: ModelSpec, registry: ModelRegistry) -> Detector:
 
 
 @register_loader("segmenter", "sam")
-def load_sam(spec: ModelSpec, registry: ModelRegistry):
+def load_sam(spec: ModelSpec, registry: LoadContext):
     from transformers import AutoConfig, SamHQModel, SamModel, SamProcessor
 
     from pixelsmith.models.sam import SamPredictor
@@ -128,13 +131,13 @@ def load_sam(spec: ModelSpec, registry: ModelRegistry):
 
 
 @register_loader("segmenter", "ultralytics")
-def load_ultralytics(spec: ModelSpec, registry: ModelRegistry):
-    from pixelsmith.models.ultralytics_sam import UltralyticsSegmenter
+def load_ultralytics(spec: ModelSpec, registry: LoadContext):
+    from pixelsmith.models.ultralytics_backend import load_segmenter
 
-    return UltralyticsSegmenter.load(spec, device=registry.device, data_dir=registry.settings.data_dir)
+    return load_segmenter(spec, device=registry.device, data_dir=registry.settings.data_dir)
 
 
-def _sd_kwargs(registry: ModelRegistry, spec: ModelSpec, share_from: str | None) -> dict[str, Any]:
+def _sd_kwargs(registry: LoadContext, spec: ModelSpec, share_from: str | None) -> dict[str, Any]:
     kwargs: dict[str, Any] = dict(
         dtype=registry.dtype,
         use_safetensors=True,
@@ -175,7 +178,7 @@ def _same(a: Any, b: Any) -> bool:
     return list(a) == list(b) if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)) else a == b
 
 
-def _finish_pipeline(pipeline: Any, registry: ModelRegistry) -> Any:
+def _finish_pipeline(pipeline: Any, registry: LoadContext) -> Any:
     settings, cuda = registry.settings, registry.device.type == "cuda"
     if settings.cpu_offload and cuda:
         pipeline.enable_model_cpu_offload(device=registry.device)  # one part on the GPU at a time
@@ -192,7 +195,7 @@ def _finish_pipeline(pipeline: Any, registry: ModelRegistry) -> Any:
 
 
 @register_loader("inpainter", "diffusers")
-def load_inpainter(spec: ModelSpec, registry: ModelRegistry):
+def load_inpainter(spec: ModelSpec, registry: LoadContext):
     from diffusers import StableDiffusionInpaintPipeline
 
     share = "generator" if registry.settings.generator.share_with_inpainter else None
@@ -206,7 +209,7 @@ def load_inpainter(spec: ModelSpec, registry: ModelRegistry):
 
 
 @register_loader("generator", "diffusers")
-def load_generator(spec: ModelSpec, registry: ModelRegistry):
+def load_generator(spec: ModelSpec, registry: LoadContext):
     from diffusers import StableDiffusionPipeline
 
     share = "inpainter" if registry.settings.generator.share_with_inpainter else None
@@ -243,7 +246,7 @@ def load_lcm_lora(preview: PreviewSettings) -> dict[str, torch.Tensor]:
 
 
 @register_loader("ranker", "clip")
-def load_clip(spec: ModelSpec, registry: ModelRegistry) -> Ranker:
+def load_clip(spec: ModelSpec, registry: LoadContext) -> Ranker:
     from transformers import CLIPModel, CLIPProcessor
 
     processor = from_pretrained("ranker", spec, CLIPProcessor.from_pretrained)

@@ -15,18 +15,13 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import platformdirs
-import torch
 from PIL import Image
 
-from pixelsmith.config import ModelSpec
-from pixelsmith.errors import ModelMissingError, UserError
-
-if TYPE_CHECKING:
-    from pixelsmith.models.ultralytics_sam import UltralyticsSegmenter
+from pixelsmith.errors import UserError
 
 SAM_NAMES = ("mobile_sam.pt", "sam_b.pt", "sam_l.pt", "sam_h.pt")  # ultralytics matches the name's end
 
@@ -41,38 +36,6 @@ def model_family(path: Path) -> str:
         f"cannot tell the ultralytics model from the file name {path.name!r}: name a FastSAM "
         f"checkpoint with 'FastSAM' in it (FastSAM-s.pt) or end a SAM one in {' / '.join(SAM_NAMES)}"
     )
-
-
-def load_segmenter(
-    spec: ModelSpec, *, device: torch.device | str = "cpu", data_dir: str | Path | None = None
-) -> UltralyticsSegmenter:
-    """A `MobileSamSegmenter` or `FastSamSegmenter` for the checkpoint FILE `spec.model`, chosen by its name.
-
-    A missing file is a `ModelMissingError`; ultralytics not installed is a `UserError`.
-    `data_dir` holds ultralytics' settings (default: $PIXELSMITH_DATA_DIR or the user data dir).
-    """
-    path = Path(spec.model).expanduser()
-    if not path.is_file():
-        raise ModelMissingError(
-            f"the segmenter model file {spec.model} does not exist; download mobile_sam.pt or "
-            "FastSAM-s.pt from the ultralytics assets release "
-            "(https://github.com/ultralytics/assets/releases) and set segmenter.model to its path"
-        )
-    family = model_family(path)
-    ultralytics = import_ultralytics(data_dir)
-    device = torch.device(device)
-    if family == "fastsam":
-        from pixelsmith.models.ultralytics_fastsam import FastSamSegmenter
-
-        return FastSamSegmenter(ultralytics.FastSAM(str(path)), device=device)
-    from ultralytics.models.sam import Predictor
-
-    from pixelsmith.models.ultralytics_sam import MobileSamSegmenter
-
-    model = ultralytics.SAM(str(path))
-    predictor = Predictor(overrides=dict(imgsz=1024, device=str(device), verbose=False, save=False))
-    predictor.setup_model(model=model.model, verbose=False)
-    return MobileSamSegmenter(model, predictor, device=device)
 
 
 def configure_offline(data_dir: str | Path | None = None) -> None:

@@ -12,17 +12,15 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 from PIL import Image
 
-from pixelsmith.config import ModelSpec
 from pixelsmith.images import content_hash
 from pixelsmith.models.sam import Prediction, rank_everything
-from pixelsmith.models.ultralytics_load import import_ultralytics, load_segmenter
+from pixelsmith.models.ultralytics_load import import_ultralytics
 
 # import_ultralytics is re-exported for `pixelsmith.testing.tiny_ultralytics`, which imports it from here.
 __all__ = ["MobileSamSegmenter", "UltralyticsSegmenter", "import_ultralytics"]
@@ -53,16 +51,6 @@ class UltralyticsSegmenter:
         self.encode_count = 0
         self._cache: OrderedDict[str, Any] = OrderedDict()
         self._lock = threading.Lock()  # ultralytics predictors keep per-image state
-
-    @classmethod
-    def load(
-        cls, spec: ModelSpec, *, device: torch.device | str = "cpu", data_dir: str | Path | None = None
-    ) -> UltralyticsSegmenter:
-        """The segmenter for the checkpoint FILE `spec.model`, chosen by its name (see `load_segmenter`).
-
-        A missing file is a `ModelMissingError`; ultralytics not installed is a `UserError`.
-        """
-        return load_segmenter(spec, device=device, data_dir=data_dir)
 
     def _encoded(self, image: Image.Image) -> Any:
         """The cached per-image work for `image`, running `_encode` on first sight."""

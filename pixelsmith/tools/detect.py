@@ -71,4 +71,6 @@ def run(inputs: Input, ctx: ToolContext) -> Output:
     return Output(detections, (image.width, image.height), list(inputs.labels))
 
 
-TOOL = Tool("detect", Input, Output, description("detect"), run, roles=("detector",), makes="detection", title="Find")
+TOOL = Tool(
+    "detect", Input, Output, description("detect"), run, roles=("detector",), makes="detection", title="Find"
+)

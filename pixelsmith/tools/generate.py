@@ -5,7 +5,8 @@ from __future__ import annotations
 import torch
 from pydantic import ConfigDict, Field, model_validator
 
-from pixelsmith.diffusion import (
+from pixelsmith.tools.base import ToolContext, description
+from pixelsmith.tools.diffusion import (
     DiffusionParams,
     ImagesOutput,
     device_errors,
@@ -16,7 +17,6 @@ from pixelsmith.diffusion import (
     resolve_seed,
     step_callback,
 )
-from pixelsmith.tools.base import ToolContext, description
 from pixelsmith.tools.registry import Tool
 
 
@@ -63,4 +63,14 @@ def run(inputs: Input, ctx: ToolContext) -> Output:
     return rank(ctx, output, inputs.prompt)
 
 
-TOOL = Tool("generate", Input, Output, description("generate"), run, roles=("generator", "ranker"), makes="image", edits_image=True, title="Generate")
+TOOL = Tool(
+    "generate",
+    Input,
+    Output,
+    description("generate"),
+    run,
+    roles=("generator", "ranker"),
+    makes="image",
+    edits_image=True,
+    title="Generate",
+)

@@ -13,7 +13,10 @@ from PIL import Image
 from pydantic import ConfigDict, Field
 
 from pixelsmith import masks as M
-from pixelsmith.diffusion import (
+from pixelsmith.errors import ToolInputError
+from pixelsmith.images import check_mask
+from pixelsmith.tools.base import ToolContext, description
+from pixelsmith.tools.diffusion import (
     DiffusionParams,
     ImagesOutput,
     device_errors,
@@ -24,9 +27,6 @@ from pixelsmith.diffusion import (
     resolve_seed,
     step_callback,
 )
-from pixelsmith.errors import ToolInputError
-from pixelsmith.images import check_mask
-from pixelsmith.tools.base import ToolContext, description
 from pixelsmith.tools.registry import Tool
 
 
@@ -100,4 +100,14 @@ def run(inputs: Input, ctx: ToolContext) -> Output:
     return inpaint_image(ctx, image, mask, inputs, strength=inputs.strength, blend=inputs.blend)
 
 
-TOOL = Tool("inpaint", Input, Output, description("inpaint"), run, roles=("inpainter", "ranker"), makes="image", edits_image=True, title="Repaint")
+TOOL = Tool(
+    "inpaint",
+    Input,
+    Output,
+    description("inpaint"),
+    run,
+    roles=("inpainter", "ranker"),
+    makes="image",
+    edits_image=True,
+    title="Repaint",
+)

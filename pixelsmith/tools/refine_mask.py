@@ -9,8 +9,8 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from pixelsmith import masks as M
-from pixelsmith.errors import ToolInputError
 from pixelsmith.artifacts import ArtifactSink, Provenance, Stored
+from pixelsmith.errors import ToolInputError
 from pixelsmith.tools.base import ToolContext, description
 from pixelsmith.tools.registry import Tool
 

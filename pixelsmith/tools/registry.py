@@ -14,7 +14,6 @@ from pixelsmith.artifacts import KINDS, ArtifactSink, Kind, Provenance, Stored
 from pixelsmith.config import ROLES
 from pixelsmith.errors import ToolInputError
 
-
 Lane = Literal["short", "long"]
 
 
@@ -131,14 +130,6 @@ def _check_signature(tool: Tool) -> None:
         raise TypeError(f"{tool.name}: input_model must be a pydantic BaseModel subclass")
     if not is_dataclass(tool.output_type):
         raise TypeError(f"{tool.name}: output_type must be a dataclass")
-    for method in ("summary", "store"):
-        if not callable(getattr(tool.output_type, method, None)):
-            raise TypeError(f"{tool.name}: its output type {tool.output_type.__name__} has no {method}()")
-    unknown = [r for r in tool.roles if r not in ROLES]
-    if unknown:
-        raise TypeError(f"{tool.name}: unknown model role(s) {', '.join(unknown)}; roles: {', '.join(ROLES)}")
-    if tool.lane not in ("short", "long") or tool.makes not in (*KINDS, None):
-        raise TypeError(f"{tool.name}: lane {tool.lane!r} or makes {tool.makes!r} is not one of the known")
     hints = typing.get_type_hints(tool.run)
     params = list(inspect.signature(tool.run).parameters)
     if params[:2] != ["inputs", "ctx"]:
@@ -147,3 +138,11 @@ def _check_signature(tool: Tool) -> None:
         raise TypeError(f"{tool.name}: run's inputs are {hints.get('inputs')}, not the Input schema")
     if hints.get("return") is not tool.output_type:
         raise TypeError(f"{tool.name}: run returns {hints.get('return')}, not {tool.output_type}")
+    for method in ("summary", "store"):
+        if not callable(getattr(tool.output_type, method, None)):
+            raise TypeError(f"{tool.name}: its output type {tool.output_type.__name__} has no {method}()")
+    unknown = [r for r in tool.roles if r not in ROLES]
+    if unknown:
+        raise TypeError(f"{tool.name}: unknown model role(s) {', '.join(unknown)}; roles: {', '.join(ROLES)}")
+    if tool.lane not in ("short", "long") or tool.makes not in (*KINDS, None):
+        raise TypeError(f"{tool.name}: lane {tool.lane!r} or makes {tool.makes!r} is not one of the known")

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pixelsmith.diffusion import MAX_SEED, DiffusionParams, ImagesOutput
 from pixelsmith.tools.base import ToolContext, description
+from pixelsmith.tools.diffusion import MAX_SEED, DiffusionParams, ImagesOutput
 from pixelsmith.tools.inpaint import inpaint_image
 from pixelsmith.tools.registry import Tool
 
@@ -46,4 +46,14 @@ def run(inputs: Input, ctx: ToolContext) -> Output:
     return inpaint_image(ctx, image, mask, params, blend=inputs.grow, tool="remove")
 
 
-TOOL = Tool("remove", Input, Output, description("remove"), run, roles=("inpainter",), makes="image", edits_image=True, title="Remove")
+TOOL = Tool(
+    "remove",
+    Input,
+    Output,
+    description("remove"),
+    run,
+    roles=("inpainter",),
+    makes="image",
+    edits_image=True,
+    title="Remove",
+)

@@ -92,7 +92,9 @@ class Output:
 
     def store(self, sink: ArtifactSink, made: Provenance) -> Stored:
         """Every candidate, best first; they become the session's last masks ("use mask 2")."""
-        ids = [sink.add_mask(m, note=f"score {s:.2f}", **made.fields()) for m, s in zip(self.masks, self.scores)]
+        ids = [
+            sink.add_mask(m, note=f"score {s:.2f}", **made.fields()) for m, s in zip(self.masks, self.scores)
+        ]
         sink.set_candidates(ids)
         sink.set_last_masks(ids)
         return Stored(ids, "masks")
@@ -175,4 +177,6 @@ def run(inputs: Input, ctx: ToolContext) -> Output:
     return Output([to_uint8(m) for m in masks], [round(float(s), 4) for s in scores], size)
 
 
-TOOL = Tool("segment", Input, Output, description("segment"), run, roles=("segmenter",), makes="mask", title="Cut out")
+TOOL = Tool(
+    "segment", Input, Output, description("segment"), run, roles=("segmenter",), makes="mask", title="Cut out"
+)

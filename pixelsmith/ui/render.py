@@ -15,9 +15,9 @@ from PIL import Image
 
 from pixelsmith import render as pictures
 from pixelsmith.agent import events as ev
-from pixelsmith.ui import session, training
 from pixelsmith.agent.actions import title
 from pixelsmith.tools import default_tools
+from pixelsmith.ui import session, training
 from pixelsmith.workspace import MessageRecord, StepRecord, Workspace
 
 THUMB = 160  # px: width of the image a message refers to

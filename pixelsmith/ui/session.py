@@ -145,7 +145,9 @@ def _is_oom(err: BaseException) -> bool:
 def _record_error(ws: Workspace, text: str) -> None:
     with ws.transaction() as record:
         record.messages.append(
-            MessageRecord(role="assistant", text=text, turn=record.turn, image=record.current_image, kind="error")
+            MessageRecord(
+                role="assistant", text=text, turn=record.turn, image=record.current_image, kind="error"
+            )
         )
 
 

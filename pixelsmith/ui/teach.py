@@ -154,7 +154,9 @@ def run(agent: Agent, ws: Workspace, request: TeachRequest) -> None:
         ]
         plan = Plan(steps=[request.step(ids)], reply=reply)
         with st.chat_message("assistant"):
-            session.run(lambda: agent.send(text, plan=plan), render.LiveRenderer(ws), ws=ws, cancel=agent.cancel)
+            session.run(
+                lambda: agent.send(text, plan=plan), render.LiveRenderer(ws), ws=ws, cancel=agent.cancel
+            )
         # 3. Trained, or stopped part-way: the turn stays. Refused before training: taken back.
         turn = record.turn
         if _progress(store, request.name) != was:
