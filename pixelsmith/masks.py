@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import numpy as np
 from PIL import Image
-from scipy import ndimage
 
 
 def binary(mask: np.ndarray, threshold: int = 127) -> np.ndarray:
@@ -30,8 +29,8 @@ def grow(mask: np.ndarray, pixels: int) -> np.ndarray:
     if pixels == 0:
         return to_uint8(inside)
     if pixels > 0:
-        return to_uint8(ndimage.distance_transform_edt(~inside) <= pixels)
-    return to_uint8(ndimage.distance_transform_edt(inside) > -pixels)
+        return to_uint8(_distance(~inside) <= pixels)
+    return to_uint8(_distance(inside) > -pixels)
 
 
 def feather(mask: np.ndarray, pixels: float) -> np.ndarray:
@@ -42,7 +41,7 @@ def feather(mask: np.ndarray, pixels: float) -> np.ndarray:
     inside = binary(mask)
     if pixels <= 0:
         return to_uint8(inside)
-    depth = ndimage.distance_transform_edt(inside)
+    depth = _distance(inside)
     return to_uint8(np.clip(depth / pixels, 0.0, 1.0))
 
 
@@ -125,3 +124,11 @@ def paste(
     blended[untouched] = base[y0:y1, x0:x1][untouched]
     base[y0:y1, x0:x1] = blended
     return Image.fromarray(base, "RGB")
+
+
+def _distance(inside: np.ndarray) -> np.ndarray:
+    """Euclidean distance of each set pixel to the nearest unset one (scipy, imported on
+    first use: it costs a quarter second that `--help` and planning need not pay)."""
+    from scipy import ndimage
+
+    return ndimage.distance_transform_edt(inside)

@@ -155,7 +155,7 @@ class Workspace:
         self.record = record
         self._cache: dict[str, Any] = {}
         self._lock = threading.RLock()
-        self._before: SessionRecord | None = None  # the record when the open transaction began
+        self._snapshots: list[SessionRecord] = []  # the record as each open transaction began
 
     # -- opening -------------------------------------------------------------------
     @classmethod
@@ -205,38 +205,38 @@ class Workspace:
 
     @contextmanager
     def transaction(self) -> Iterator[SessionRecord]:
-        """Change the record inside; it is saved when the block ends. If the outermost
-        block raises, or `rollback()` is called, the record is put back as it was when
-        that block began and the files of the artifacts added since are removed. Blocks
-        nest (an agent turn inside a form's block) and each saves at its end, so a crash
-        loses nothing; the lock is not held across the block (a turn runs in a worker)."""
+        """Change the record inside; it is saved when the block ends. If the block raises,
+        or calls `rollback()`, the record is put back as it was when the block began and
+        the files of the artifacts added since are removed. Blocks nest (a step inside a
+        form's turn); each rolls back to its own start. The lock is not held across the
+        block, so a turn may run its steps while the block is open."""
         with self._lock:
-            outer = self._before is None
-            if outer:
-                self._before = self.record.model_copy(deep=True)
+            self._snapshots.append(self.record.model_copy(deep=True))
         try:
             yield self.record
         except BaseException:
-            if outer:
-                self.rollback()
+            self.rollback()
             raise
         finally:
-            if outer:
-                self._before = None
+            with self._lock:
+                self._snapshots.pop()
         self.save()
 
     def rollback(self) -> None:
-        """Inside `transaction()`: the record as it was when the block began, saved, and
-        no files of the artifacts added since."""
+        """Inside `transaction()`: the record as it was when the innermost block began,
+        saved, and no files of the artifacts added since."""
         with self._lock:
-            if self._before is None:
+            if not self._snapshots:
                 raise RuntimeError("rollback() outside a transaction")
-            before = {a.id for a in self._before.artifacts}
+            before = self._snapshots[-1]
+            kept = {a.id for a in before.artifacts}
             for artifact in self.record.artifacts:
-                if artifact.id not in before:
+                if artifact.id not in kept:
                     self.path(artifact.id).unlink(missing_ok=True)
                     self._cache.pop(artifact.id, None)
-            self.record = self._before.model_copy(deep=True)
+            restored = before.model_copy(deep=True)
+            for name in SessionRecord.model_fields:  # in place: holders of `record` see it too
+                setattr(self.record, name, getattr(restored, name))
             self.save()
 
     # -- ArtifactStore ---------------------------------------------------------------

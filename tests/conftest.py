@@ -106,3 +106,21 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+@pytest.fixture
+def make_agent(tiny_config, tiny_registry, tmp_path):
+    """Agents on the tiny checkpoints, each with a new session under tmp_path/data: the
+    offline planner unless `planner` is given; other keywords go to `Agent`."""
+    from pixelsmith.agent.agent import Agent
+    from pixelsmith.agent.planners import make_planner
+    from pixelsmith.config import load_settings
+    from pixelsmith.workspace import Workspace
+
+    def make(*, planner=None, workspace=None, models=None, **options):
+        settings = load_settings(tiny_config, data_dir=tmp_path / "data")
+        workspace = workspace or Workspace.create(settings.data_dir)
+        planner = planner or make_planner(settings, "offline")
+        return Agent(workspace, models or tiny_registry, planner=planner, **options)
+
+    return make

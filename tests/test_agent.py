@@ -16,10 +16,8 @@ from pixelsmith.agent import events as ev
 from pixelsmith.agent.agent import Agent
 from pixelsmith.agent.plan import Plan, Step
 from pixelsmith.agent.planner import OneShotTurn
-from pixelsmith.agent.planners import make_planner
 from pixelsmith.artifacts import Stored
 from pixelsmith.cli import main
-from pixelsmith.config import load_settings
 from pixelsmith.testing import noise_image
 from pixelsmith.workspace import Workspace
 
@@ -27,10 +25,8 @@ DRAGON = "replace the cat with a realistic green dragon"
 
 
 @pytest.fixture
-def agent(tiny_config, tiny_registry, tmp_path) -> Agent:
-    settings = load_settings(tiny_config, data_dir=tmp_path / "data")
-    workspace = Workspace.create(settings.data_dir)
-    return Agent(workspace, tiny_registry, planner=make_planner(settings, "offline"), seed=11)
+def agent(make_agent) -> Agent:
+    return make_agent(seed=11)
 
 
 def _send(agent: Agent, message: str, image=None) -> list:
@@ -102,14 +98,8 @@ def test_a_recorded_step_re_runs_to_the_same_pixels(agent, cat_photo):
     assert np.array_equal(np.asarray(again), np.asarray(stored))
 
 
-def test_review_pauses_then_uses_the_chosen_mask(tiny_config, tiny_registry, tmp_path, cat_photo):
-    settings = load_settings(tiny_config, data_dir=tmp_path / "data")
-    agent = Agent(
-        Workspace.create(settings.data_dir),
-        tiny_registry,
-        planner=make_planner(settings, "offline"),
-        interactive=True,
-    )
+def test_review_pauses_then_uses_the_chosen_mask(make_agent, cat_photo):
+    agent = make_agent(interactive=True)
     events = _send(agent, DRAGON, cat_photo)
     review = [e for e in events if isinstance(e, ev.ReviewNeeded)]
     assert review and review[0].masks == ["mask-1", "mask-2", "mask-3"]
@@ -128,17 +118,14 @@ def test_review_pauses_then_uses_the_chosen_mask(tiny_config, tiny_registry, tmp
     assert agent.workspace.record.pending is None
 
 
-def test_nothing_found_is_a_message_not_a_crash(tiny_config, tiny_registry, tmp_path):
-    settings = load_settings(tiny_config, data_dir=tmp_path / "data")
-    agent = Agent(
-        Workspace.create(settings.data_dir), tiny_registry, planner=make_planner(settings, "offline")
-    )
-
+def test_nothing_found_is_a_message_not_a_crash(make_agent):
+    agent = make_agent()
     events = _send(agent, "remove the cat, threshold 1", noise_image(96, 64))
     messages = [e.text for e in events if isinstance(e, ev.AssistantMessage)]
-    assert not [e for e in events if isinstance(e, ev.ErrorEvent)] or messages
-    text = " ".join(messages + [e.text for e in events if isinstance(e, ev.ErrorEvent)])
-    assert "cat" in text.lower()
+    assert not [e for e in events if isinstance(e, ev.ErrorEvent)]  # said, not an error
+    assert messages == ["Nothing found for 'cat' in image-1. Try other words, a lower threshold "
+                        "(e.g. 'find the cat, threshold 0.05') or click on the object."]  # fmt: skip
+    assert _tools(events) == ["detect"]  # the removal did not run
     assert agent.workspace.record.current_image == "image-1"
 
 
@@ -199,14 +186,8 @@ def test_comet_tracking_offline(agent, cat_photo, monkeypatch, tiny_registry):
     assert list((agent.workspace.folder.parent.parent / "tracking").glob("*.zip"))
 
 
-def test_typed_answers_while_paused_choose_and_continue(tiny_config, tiny_registry, tmp_path, cat_photo):
-    settings = load_settings(tiny_config, data_dir=tmp_path / "data")
-    agent = Agent(
-        Workspace.create(settings.data_dir),
-        tiny_registry,
-        planner=make_planner(settings, "offline"),
-        interactive=True,
-    )
+def test_typed_answers_while_paused_choose_and_continue(make_agent, cat_photo):
+    agent = make_agent(interactive=True)
     _send(agent, DRAGON, cat_photo)
     assert agent.workspace.record.pending is not None
     events = _send(agent, "use mask 3")
@@ -280,7 +261,7 @@ def test_a_fault_in_a_tool_is_one_line_and_changes_nothing(tiny_registry, tmp_pa
     assert "Traceback" in caplog.text and "broken failed" in caplog.text
 
 
-def test_one_of_two_objects_not_found_is_said_and_the_edit_goes_on(tiny_config, tiny_registry, tmp_path):
+def test_one_of_two_objects_not_found_is_said_and_the_edit_goes_on(make_agent, tiny_registry):
     """'the cat and the dog' where only one of them clears the threshold: the user is told
     which was not found, and the plan goes on with the other."""
     from pixelsmith.tools import MemoryStore, ToolContext, default_tools
@@ -295,10 +276,7 @@ def test_one_of_two_objects_not_found_is_said_and_the_edit_goes_on(tiny_config, 
     (low, high) = sorted(best, key=best.get)
     threshold = round((best[low] + best[high]) / 2, 6)  # only `high` clears it
     assert best[low] < threshold < best[high]
-    settings = load_settings(tiny_config, data_dir=tmp_path / "data")
-    agent = Agent(
-        Workspace.create(settings.data_dir), tiny_registry, planner=make_planner(settings, "offline")
-    )
+    agent = make_agent()
     events = _send(agent, f"find the cat and the dog, threshold {threshold}", photo)
     said = [e.text for e in events if isinstance(e, ev.AssistantMessage)]
     assert f"No {low} found in image-1; going on with what was found." in said

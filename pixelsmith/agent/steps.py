@@ -72,7 +72,9 @@ class StepRunner:
         begin = time.perf_counter()
         try:
             if step.tool in ACTIONS:
-                ids = ACTIONS[step.tool].run(self.workspace, ACTIONS[step.tool].validate(args))
+                action = ACTIONS[step.tool]
+                with self.workspace.transaction():  # all or nothing
+                    ids = action.run(self.workspace, action.validate(args))
                 kind, summary = "action", f"current image {self.workspace.record.current_image}"
             else:
                 ids, kind, summary = yield from self._run_tool(number, step.tool, args)
@@ -124,7 +126,8 @@ class StepRunner:
             names = ", ".join(f"{r} ({self.models.settings.spec(r).model})" for r in cold)
             yield from self.say(f"loading {names} for the first time; later requests reuse it", kind="notice")
         output = yield from self.call(number, name, args)
-        stored = tool.store(output, self.workspace, step=len(self.workspace.record.steps), args=args)
+        with self.workspace.transaction():  # a failure half-way leaves no artifact behind
+            stored = tool.store(output, self.workspace, step=len(self.workspace.record.steps), args=args)
         return stored.ids, stored.kind, output.summary()
 
     def call(self, number: int, name: str, args: dict) -> Generator[Event, None, Any]:

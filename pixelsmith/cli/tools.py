@@ -1,7 +1,7 @@
 """`pixelsmith detect|segment|inpaint|remove|generate`: each tool on files, one image at a time.
 
-An option left out is left out of the call, so its default is the tool input model's own
-(no copies here to drift); `--help` says so.
+Option defaults are read from each tool's input model (tool modules import no torch), so
+they cannot drift from what the planners and the UI get.
 """
 
 from __future__ import annotations
@@ -12,9 +12,16 @@ from typing import Annotated, Any
 import typer
 
 from pixelsmith.cli.common import ToolRunner, emit, numbered, parse_floats, write_image
+from pixelsmith.tools import generate as generate_tool
+from pixelsmith.tools import inpaint as inpaint_tool
+from pixelsmith.tools import remove as remove_tool
 
 app = typer.Typer()
-TOOL_DEFAULT = "Default: the tool's own."
+
+
+def default(tool, name: str):
+    """The default of input `name` of `tool`'s module, as its input model declares it."""
+    return tool.Input.model_fields[name].default
 
 
 @app.command()
@@ -89,14 +96,20 @@ def inpaint(
     mask: Path,
     prompt: str,
     output: Annotated[Path, typer.Option("-o", "--output")],
-    negative: Annotated[str | None, typer.Option(help="What to avoid.")] = None,
-    guidance: Annotated[float | None, typer.Option(help=f"Guidance scale. {TOOL_DEFAULT}")] = None,
-    steps: Annotated[int | None, typer.Option(help=f"Denoising steps. {TOOL_DEFAULT}")] = None,
-    strength: Annotated[
-        float | None, typer.Option(help=f"1 replaces the region fully. {TOOL_DEFAULT}")
-    ] = None,
+    negative: Annotated[str, typer.Option(help="What to avoid.")] = default(inpaint_tool, "negative_prompt"),
+    guidance: Annotated[float, typer.Option(help="Guidance scale.")] = default(
+        inpaint_tool, "guidance_scale"
+    ),
+    steps: Annotated[int, typer.Option(help="Denoising steps.")] = default(
+        inpaint_tool, "num_inference_steps"
+    ),
+    strength: Annotated[float, typer.Option(help="1 replaces the region fully.")] = default(
+        inpaint_tool, "strength"
+    ),
     seed: Annotated[int | None, typer.Option(help="Same seed, same pixels.")] = None,
-    n: Annotated[int | None, typer.Option("-n", help=f"Candidates, one batch. {TOOL_DEFAULT}")] = None,
+    n: Annotated[int, typer.Option("-n", help="Candidates, one batch.")] = default(
+        inpaint_tool, "num_candidates"
+    ),
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Repaint the white part of MASK to show PROMPT; the rest stays exactly as it was."""
@@ -123,7 +136,9 @@ def remove(
     mask: Path,
     output: Annotated[Path, typer.Option("-o", "--output")],
     object_: Annotated[str | None, typer.Option("--object", help="What is erased.")] = None,
-    steps: Annotated[int | None, typer.Option(help=f"Denoising steps. {TOOL_DEFAULT}")] = None,
+    steps: Annotated[int, typer.Option(help="Denoising steps.")] = default(
+        remove_tool, "num_inference_steps"
+    ),
     seed: Annotated[int | None, typer.Option()] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
@@ -145,11 +160,17 @@ def remove(
 def generate(
     prompt: str,
     output: Annotated[Path, typer.Option("-o", "--output")],
-    negative: Annotated[str | None, typer.Option(help="What to avoid.")] = None,
-    guidance: Annotated[float | None, typer.Option(help=f"Guidance scale. {TOOL_DEFAULT}")] = None,
-    steps: Annotated[int | None, typer.Option(help=f"Denoising steps. {TOOL_DEFAULT}")] = None,
+    negative: Annotated[str, typer.Option(help="What to avoid.")] = default(generate_tool, "negative_prompt"),
+    guidance: Annotated[float, typer.Option(help="Guidance scale.")] = default(
+        generate_tool, "guidance_scale"
+    ),
+    steps: Annotated[int, typer.Option(help="Denoising steps.")] = default(
+        generate_tool, "num_inference_steps"
+    ),
     seed: Annotated[int | None, typer.Option()] = None,
-    n: Annotated[int | None, typer.Option("-n", help=f"Candidates, one batch. {TOOL_DEFAULT}")] = None,
+    n: Annotated[int, typer.Option("-n", help="Candidates, one batch.")] = default(
+        generate_tool, "num_candidates"
+    ),
     width: Annotated[int | None, typer.Option()] = None,
     height: Annotated[int | None, typer.Option()] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,

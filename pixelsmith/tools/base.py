@@ -8,19 +8,22 @@ Arguments that name images, masks or detections carry artifact ids (`image-1`,
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 from PIL import Image
 
 from pixelsmith.config import Settings
 from pixelsmith.errors import InterruptedError_, ToolInputError
-from pixelsmith.models.registry import ModelRegistry
+
+if TYPE_CHECKING:
+    from pixelsmith.models.registry import ModelRegistry
 
 
 @dataclass(frozen=True)
@@ -106,3 +109,17 @@ class ToolContext:
 def description(name: str) -> str:
     """The planner-facing description of a tool, from `prompts/tools/<name>.md`."""
     return resources.files("pixelsmith.prompts").joinpath("tools", f"{name}.md").read_text().strip()
+
+
+def inference_mode(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """`torch.inference_mode()` around `fn`, with torch imported on the first call: a tool
+    module imports without torch (its input model serves `--help` and the planners)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        import torch
+
+        with torch.inference_mode():
+            return fn(*args, **kwargs)
+
+    return wrapper

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import torch
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from pixelsmith.artifacts import Detection, Detections
-from pixelsmith.tools.base import ToolContext, description
+from pixelsmith.tools.base import ToolContext, description, inference_mode
 from pixelsmith.tools.registry import Tool
 
 
@@ -34,7 +33,7 @@ class Input(BaseModel):
 Output = Detections
 
 
-@torch.inference_mode()
+@inference_mode
 def run(inputs: Input, ctx: ToolContext) -> Output:
     image = ctx.store.image(inputs.image)
     detector = ctx.models.get("detector")

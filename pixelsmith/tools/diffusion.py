@@ -13,15 +13,17 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import torch
 from PIL import Image
 from pydantic import BaseModel, Field
 
 from pixelsmith.artifacts import ArtifactSink, Provenance, Stored
 from pixelsmith.errors import OutOfMemoryError, ToolInputError
 from pixelsmith.tools.base import Progress, ToolContext
+
+if TYPE_CHECKING:
+    import torch
 
 MAX_SEED = 2**32 - 1
 
@@ -91,6 +93,8 @@ def resolve_seed(seed: int | None) -> int:
 
 def generators(seed: int, count: int) -> list[torch.Generator]:
     """One CPU generator per candidate, seeded seed, seed + 1, ... (device-independent)."""
+    import torch
+
     return [torch.Generator("cpu").manual_seed((seed + i) % (MAX_SEED + 1)) for i in range(count)]
 
 
@@ -111,6 +115,8 @@ def step_callback(ctx: ToolContext, tool: str, total: int) -> Callable[..., dict
 @contextmanager
 def device_errors(tool: str) -> Iterator[None]:
     """Turn a device out-of-memory into one sentence with what to try."""
+    import torch
+
     try:
         yield
     except torch.cuda.OutOfMemoryError:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import torch
 from pydantic import ConfigDict, Field, model_validator
 
 from pixelsmith.tools.base import ToolContext, description
@@ -39,6 +38,8 @@ Output = ImagesOutput
 
 
 def run(inputs: Input, ctx: ToolContext) -> Output:
+    import torch
+
     pipeline = ctx.models.get("generator")
     size = native_size(pipeline)
     seed, n = resolve_seed(inputs.seed), inputs.num_candidates

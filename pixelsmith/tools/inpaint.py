@@ -8,7 +8,6 @@ the grown mask is byte-identical to the input.
 from __future__ import annotations
 
 import numpy as np
-import torch
 from PIL import Image
 from pydantic import ConfigDict, Field
 
@@ -53,6 +52,8 @@ def inpaint_image(
     tool: str = "inpaint",
 ) -> ImagesOutput:
     """Inpaint `image` where `mask` is set; candidates come back best first."""
+    import torch
+
     mask = check_mask(mask, image)
     if not M.binary(mask).any():
         raise ToolInputError(f"{tool}: the mask is empty; segment the object or grow the mask")

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import torch
 from PIL import Image
 from pydantic import BaseModel, ConfigDict, Field
 
 from pixelsmith.artifacts import ArtifactSink, Provenance, Stored
-from pixelsmith.tools.base import ToolContext, description
+from pixelsmith.tools.base import ToolContext, description, inference_mode
 from pixelsmith.tools.registry import Tool
 
 
@@ -33,9 +32,11 @@ class Output:
         return Stored([], "scores")
 
 
-@torch.inference_mode()
+@inference_mode
 def clip_scores(ctx: ToolContext, images: list[Image.Image], text: str) -> list[float]:
     """100 x cosine(image, text) for each image, in order."""
+    import torch
+
     ranker = ctx.models.get("ranker")
     batch = ranker.processor(text=[text], images=images, return_tensors="pt", padding=True, truncation=True)
     batch = {

@@ -154,7 +154,7 @@ def _record_error(ws: Workspace, text: str) -> None:
 def make_current(ws: Workspace, image_id: str) -> None:
     """Button callback: an earlier version becomes the current image (undo goes back)."""
     try:
-        ws.set_current(image_id)
-        ws.save()
+        with ws.transaction():
+            ws.set_current(image_id)
     except UserError as err:
         st.toast(str(err))
