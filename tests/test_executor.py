@@ -247,9 +247,8 @@ def _tools_with_a_training(started):
     for tool in builtin_tools():
         if tool.name != "train_concept":
             tools.register(tool)
-    tools.register(
-        Tool("train_concept", _TrainInput, _Output, "a fake training", train, roles=("generator",), lane="long")
-    )
+    fake = Tool("train_concept", _TrainInput, _Output, "a fake training", train, roles=("generator",), lane="long")
+    tools.register(fake)
     tools.register(Tool("echo", _EchoInput, _Echo, "answers with its input", _echo))
     return tools
 
