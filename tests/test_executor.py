@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pytest
@@ -247,8 +247,8 @@ def _tools_with_a_training(started):
     for tool in builtin_tools():
         if tool.name != "train_concept":
             tools.register(tool)
-    fake = Tool("train_concept", _TrainInput, _Output, "a fake training", train, roles=("generator",), lane="long")
-    tools.register(fake)
+    fake = Tool("train_concept", _TrainInput, _Output, "a fake training", train, roles=("generator",))
+    tools.register(replace(fake, lane="long"))
     tools.register(Tool("echo", _EchoInput, _Echo, "answers with its input", _echo))
     return tools
 
