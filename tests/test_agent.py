@@ -57,6 +57,23 @@ def test_edit_command_writes_result_and_session(tiny_settings, cat_photo, tmp_pa
     assert session["steps"][2]["args"]["seed"] == 3 and session["steps"][2]["models"]["inpainter"]
 
 
+def test_edit_goes_on_in_a_session_without_a_photo(tiny_settings, cat_photo, tmp_path, capsys):
+    """`edit --session S "now make it red"`: the one argument is the instruction; notices
+    (the first load of a model) come apart from the answer in the JSON record."""
+    photo = tmp_path / "cat.png"
+    cat_photo.save(photo)
+    assert main(["edit", str(photo), DRAGON, "--seed", "3", "--json"]) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert any("loading inpainter" in n for n in first["notices"])
+    assert not any("loading" in m for m in first["messages"])
+    assert main(["edit", "--session", first["session"], "now make it red", "--json"]) == 0
+    second = json.loads(capsys.readouterr().out)
+    assert second["session"] == first["session"] and second["plan"] == ["inpaint"]
+    assert second["result"] == "image-3"
+    assert main(["edit", "now make it red"]) == 2
+    assert "--session ID and the instruction" in capsys.readouterr().err
+
+
 def test_follow_ups_undo_branch_and_reopen(agent, cat_photo):
     assert _tools(_send(agent, DRAGON, cat_photo)) == ["detect", "segment", "inpaint"]
     ws = agent.workspace

@@ -81,19 +81,24 @@ def _load(image: Path | None):
 
 @app.command()
 def edit(
-    image: Path,
-    instruction: str,
+    image: Annotated[str, typer.Argument(metavar="[IMAGE]", help="The photo; leave out with --session.")],
+    instruction: Annotated[str | None, typer.Argument(help="What to do, e.g. 'remove the cat'.")] = None,
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Write the result here.")] = None,
     planner: PlannerOption = None,
     seed: Annotated[int | None, typer.Option(help="Seed for every diffusion step.")] = None,
     session: Annotated[str | None, typer.Option(help="Continue this session.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON record on stdout.")] = False,
 ) -> None:
-    """One request, non-interactive: plan, run, write the result and the session folder."""
+    """One request, non-interactive: plan, run, write the result and the session folder.
+    With --session it goes on from that session's current image ("now make it red")."""
+    if instruction is None:
+        if session is None:
+            raise UserError("give the photo and the instruction, or --session ID and the instruction")
+        image, instruction = None, image
     agent = _agent(session, planner, seed)
     printer = EventPrinter(agent.workspace, quiet=as_json)
     failed = False
-    for event in agent.send(instruction, image=_load(image)):
+    for event in agent.send(instruction, image=_load(Path(image) if image else None)):
         printer(event)
         failed = failed or isinstance(event, ev.ErrorEvent)
     record = agent.workspace.record
@@ -114,6 +119,7 @@ def edit(
 
 def _edit_record(workspace, steps, result: str | None, output: Path | None) -> dict[str, Any]:
     record = workspace.record
+    answers = [m for m in record.messages if m.turn == record.turn and m.role == "assistant"]
     return {
         "session": record.id,
         "folder": str(workspace.folder),
@@ -131,7 +137,8 @@ def _edit_record(workspace, steps, result: str | None, output: Path | None) -> d
         ],
         "result": result,
         "output": str(output) if output and result else None,
-        "messages": [m.text for m in record.messages if m.turn == record.turn and m.role == "assistant"],
+        "messages": [m.text for m in answers if m.kind != "notice"],
+        "notices": [m.text for m in answers if m.kind == "notice"],
     }
 
 
@@ -171,7 +178,8 @@ def sessions_list() -> None:
 
     for record in list_sessions(settings().data_dir):
         current = record.current_image or "-"
-        print(f"{record.id}  {len(record.messages):3d} messages  {current:10}  {record.title}")
+        said = sum(m.kind != "notice" for m in record.messages)
+        print(f"{record.id}  {said:3d} messages  {current:10}  {record.title}")
 
 
 @sessions_app.command("show")
@@ -183,7 +191,8 @@ def sessions_show(session_id: str) -> None:
     record = workspace.record
     print(f"session {record.id} in {workspace.folder}; current image {record.current_image}")
     for message in record.messages:
-        print(f"[{message.turn}] {message.role}: {message.text}")
+        who = {"notice": "note", "error": "error"}.get(message.kind, message.role)
+        print(f"[{message.turn}] {who}: {message.text}")
         for step in (s for s in record.steps if s.turn == message.turn and message.role == "user"):
             status = f"error: {step.error}" if step.error else ", ".join(step.outputs)
             print(f"      {step.tool}: {status}")
