@@ -94,3 +94,11 @@ def test_the_tool_contract(name, tools, tiny_config, tmp_path) -> None:
     assert sorted(models.loaded()) == sorted(tool.roles_used(args)), models.loaded()
     # 4. Facts the chat and the planners read.
     assert tool.title and tool.description.strip() and tool.json_schema()["properties"]
+
+
+def test_the_segmenter_backends_meet_the_segmenter_protocol(tiny_registry) -> None:
+    from pixelsmith.models.protocols import Segmenter
+    from pixelsmith.models.ultralytics_sam import UltralyticsSegmenter
+
+    assert isinstance(tiny_registry.get("segmenter"), Segmenter)
+    assert all(callable(getattr(UltralyticsSegmenter, m, None)) for m in ("predict", "everything"))

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from pixelsmith.artifacts import ArtifactSink, Detection, Provenance, Stored
 from pixelsmith.errors import ToolInputError
 from pixelsmith.masks import to_uint8
+from pixelsmith.models.protocols import Segmenter
 from pixelsmith.tools.base import ToolContext, description
 from pixelsmith.tools.registry import Tool
 
@@ -152,7 +153,7 @@ def _check_inside(points: list[Point], width: int, height: int) -> None:
 
 def run(inputs: Input, ctx: ToolContext) -> Output:
     image = ctx.store.image(inputs.image)
-    segmenter = ctx.models.get("segmenter")
+    segmenter: Segmenter = ctx.models.get("segmenter")
     size = (image.width, image.height)
     if inputs.mode == "everything":
         spec = ctx.settings.segmenter

@@ -209,6 +209,8 @@ def user_message(ws: Workspace, message: MessageRecord, shown: str | None, *, ke
 def assistant_turn(ws: Workspace, turn: int, steps: list[StepRecord], answers: list[MessageRecord]) -> None:
     pending = ws.record.pending if turn == ws.record.turn else None
     tools = [s.tool for s in steps] + [s["tool"] for s in (pending.steps if pending else [])]
+    for notice in (a for a in answers if a.kind == "notice"):  # said before the steps ran
+        st.info(notice.text)
     if tools:
         st.markdown(f"**Plan:** {' → '.join(tools)}" + (" *(paused for review)*" if pending else ""))
     for number, rec in enumerate(steps, start=1):
@@ -220,8 +222,8 @@ def assistant_turn(ws: Workspace, turn: int, steps: list[StepRecord], answers: l
             step_pictures(ws, rec)
         if rec.kind == "images":
             edit_result(ws, rec, key=f"t{turn}-s{rec.index}")
-    for answer in answers:
-        {"error": st.error, "notice": st.info}.get(answer.kind, st.markdown)(answer.text)
+    for answer in (a for a in answers if a.kind != "notice"):
+        (st.error if answer.kind == "error" else st.markdown)(answer.text)
     if timing := st.session_state.get("timings", {}).get((ws.id, turn)):
         st.caption(timing)
 
