@@ -70,15 +70,43 @@ class Agent:
         self.review = ReviewController(self.steps, interactive=interactive)
         self.tracker = make_tracker(models.settings, workspace)
 
-    # The step runner's and review controller's state, as the UI and CLI set and read it.
-    executor = property(lambda self: self.steps.executor)
-    cancel = property(lambda self: self.steps.cancel)
-    model_seconds = property(lambda self: self.steps.model_seconds)
-    seed = property(lambda self: self.steps.seed, lambda self, v: setattr(self.steps, "seed", v))
-    defaults = property(lambda self: self.steps.defaults, lambda self, v: setattr(self.steps, "defaults", v))
-    interactive = property(
-        lambda self: self.review.interactive, lambda self, v: setattr(self.review, "interactive", v)
-    )
+    # The step runner's and the review controller's settings, as the UI and the CLI set them.
+    @property
+    def executor(self) -> Executor:
+        return self.steps.executor
+
+    @property
+    def cancel(self):
+        """Set it to stop the running step at its next progress report."""
+        return self.steps.cancel
+
+    @property
+    def model_seconds(self) -> float:
+        return self.steps.model_seconds
+
+    @property
+    def seed(self) -> int | None:
+        return self.steps.seed
+
+    @seed.setter
+    def seed(self, value: int | None) -> None:
+        self.steps.seed = value
+
+    @property
+    def defaults(self) -> dict[str, Any]:
+        return self.steps.defaults
+
+    @defaults.setter
+    def defaults(self, value: dict[str, Any]) -> None:
+        self.steps.defaults = dict(value)
+
+    @property
+    def interactive(self) -> bool:
+        return self.review.interactive
+
+    @interactive.setter
+    def interactive(self, value: bool) -> None:
+        self.review.interactive = value
 
     # -- a turn --------------------------------------------------------------------
     def send(
@@ -194,7 +222,8 @@ class Agent:
             observations: list[Observation] = []
             for step in plan.steps:
                 done_steps += 1
-                result = yield from self.steps.run(done_steps, step, made)
+                yield from self.steps.run(done_steps, step, made)
+                result = self.steps.result
                 observations.append(Observation(step.call_id, step.tool, result.ok, result.text))
                 if not result.ok:
                     if not feedback:
@@ -230,9 +259,6 @@ class Agent:
         """Run a recorded step again with its recorded arguments (same seed, same pixels),
         through the executor; returns the tool's output without storing it."""
         record = self.workspace.record.steps[step_index]
-        calls = self.steps.call(0, record.tool, dict(record.args))
-        try:
-            while True:
-                next(calls)
-        except StopIteration as done:
-            return done.value
+        for _ in self.steps.call(0, record.tool, dict(record.args)):
+            pass  # progress, not shown
+        return self.steps.output

@@ -82,8 +82,8 @@ class ReviewController:
             tool, call = "segment", call | ({"boxes": [box]} if box else {})
         else:
             tool, call = "refine_mask", {"mask": chosen, **args}
-        result = yield from self.runner.run(0, Step(tool=tool, args=call), {})
-        if result.ok:
+        yield from self.runner.run(0, Step(tool=tool, args=call), {})
+        if self.runner.result.ok:
             new = self.workspace.record.steps[-1].outputs[0]
             self.choose(new)
             yield ReviewNeeded(
@@ -101,8 +101,8 @@ class ReviewController:
         made, number = dict(pending.made), pending.done
         for step in (Step.model_validate(s) for s in pending.steps):
             number += 1
-            result = yield from self.runner.run(number, step, made)
-            if not result.ok:
+            yield from self.runner.run(number, step, made)
+            if not self.runner.result.ok:
                 break
         else:
             yield from self.runner.answer("")

@@ -64,9 +64,15 @@ class StepRunner:
         self.defaults = dict(defaults or {})  # tool arguments used where a step gives none
         self.cancel = threading.Event()
         self.model_seconds = 0.0
+        self.result: StepResult | None = None  # how the last `run` ended
+        self.output: Any = None  # what the last `call` returned
 
-    def run(self, number: int, step: Step, made: dict[int, str]) -> Generator[Event, None, StepResult]:
-        """Run step `number` ("$N" references resolved from `made`, which it extends)."""
+    def run(self, number: int, step: Step, made: dict[int, str]) -> Iterator[Event]:
+        """Run step `number` ("$N" references resolved from `made`, which it extends),
+        yielding its events; how it ended is `self.result` once they are all out."""
+        self.result = yield from self._run(number, step, made)
+
+    def _run(self, number: int, step: Step, made: dict[int, str]) -> Generator[Event, None, StepResult]:
         args = resolve(step.args, made)
         yield StepStarted(number, step.tool, args, step.why)
         begin = time.perf_counter()
@@ -125,21 +131,23 @@ class StepRunner:
         if cold and isinstance(self.executor, LocalExecutor):
             names = ", ".join(f"{r} ({self.models.settings.spec(r).model})" for r in cold)
             yield from self.say(f"loading {names} for the first time; later requests reuse it", kind="notice")
-        output = yield from self.call(number, name, args)
+        yield from self.call(number, name, args)
+        output = self.output
         with self.workspace.transaction():  # a failure half-way leaves no artifact behind
             stored = tool.store(output, self.workspace, step=len(self.workspace.record.steps), args=args)
         return stored.ids, stored.kind, output.summary()
 
-    def call(self, number: int, name: str, args: dict) -> Generator[Event, None, Any]:
-        """Run tool `name` on the executor (validated there), yielding its progress."""
-        started = time.perf_counter()
+    def call(self, number: int, name: str, args: dict) -> Iterator[Event]:
+        """Run tool `name` on the executor (validated there), yielding its progress; its
+        output is `self.output` once the progress is all out (a failure raises)."""
+        started, self.output = time.perf_counter(), None
         job = self.executor.submit(
             ToolCall(name, args, self.workspace, self.workspace.id), cancel=self.cancel
         )
         for p in job.progress():
             yield StepProgress(number, name, p.step, p.total, p.label, p.loss, p.eta_seconds, p.phase)
         try:
-            return job.result()
+            self.output = job.result()
         finally:
             self.model_seconds += time.perf_counter() - started
 
