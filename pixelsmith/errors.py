@@ -7,6 +7,16 @@ and is allowed to raise with a traceback.
 
 from __future__ import annotations
 
+MAX_VALUE_CHARS = 200  # a bad value quoted in a message is cut to this
+MAX_ERROR_CHARS = 600  # and a whole error line to this
+
+
+def shorten(text: str, limit: int = MAX_VALUE_CHARS) -> str:
+    """`text` cut to `limit` characters, saying how much was left out."""
+    if len(text) <= limit:
+        return text
+    return f"{text[: limit - 30]}… ({len(text) - limit + 30} more characters)"
+
 
 class UserError(Exception):
     """A problem with the input that the user can fix; `str(err)` is shown as is."""

@@ -26,7 +26,7 @@ from PIL import Image
 from pydantic import BaseModel, Field, model_validator
 
 from pixelsmith.artifacts import Detection, Detections
-from pixelsmith.errors import ToolInputError, UserError
+from pixelsmith.errors import ToolInputError, UserError, shorten
 from pixelsmith.views import ArtifactView, BoxView, ConceptView, EditView, WorkspaceView
 
 SESSION_ID = re.compile(r"^[a-z0-9][a-z0-9-]{2,63}$")
@@ -245,7 +245,7 @@ class Workspace:
         if found is None or (kind and found.kind != kind):
             known = [a.id for a in self.record.artifacts if kind in (None, a.kind)]
             shown = ", ".join(known[-8:]) or "none"
-            raise ToolInputError(f"there is no {kind or 'artifact'} {artifact_id!r}; known: {shown}")
+            raise ToolInputError(f"there is no {kind or 'artifact'} {shorten(repr(artifact_id))}; known: {shown}")
         return found
 
     def path(self, artifact_id: str) -> Path:

@@ -69,6 +69,7 @@ class Agent:
         self.steps = StepRunner(workspace, models, self.tools, executor, seed=seed, defaults=defaults)
         self.review = ReviewController(self.steps, interactive=interactive)
         self.tracker = make_tracker(models.settings, workspace)
+        self.turn_ok = False  # whether the last turn carried out its request (see Done.ok)
 
     # The step runner's and the review controller's settings, as the UI and the CLI set them.
     @property
@@ -143,7 +144,7 @@ class Agent:
         seconds = time.perf_counter() - start
         if self.tracker is not None:
             self.tracker.log_turn(seconds, self.model_seconds)
-        yield Done(record.current_image, seconds, self.model_seconds)
+        yield Done(record.current_image, seconds, self.model_seconds, self.turn_ok)
 
     # -- review (see ReviewController) -------------------------------------------------
     def choose(self, mask_id: str) -> None:
@@ -204,9 +205,14 @@ class Agent:
             plan.planner = planner.name
         feedback = given is None and getattr(planner, "accepts_feedback", False)
         made: dict[int, str] = {}
-        retries, done_steps = 0, 0
+        retries, done_steps, self.turn_ok = 0, 0, False
         while plan.steps and done_steps < self.max_steps:
             error = self._prepare(plan, first_number=done_steps + 1)
+            if not error and done_steps + len(plan.steps) > self.max_steps:  # every planned step counts
+                error = (
+                    f"the plan has {len(plan.steps)} steps, more than the {self.max_steps - done_steps} "
+                    f"left of this request's limit of {self.max_steps}; plan fewer"
+                )
             if error:
                 if not feedback or retries >= self.max_retries:
                     yield from self.steps.say(f"I could not do that: {error}", kind="error")
@@ -224,6 +230,7 @@ class Agent:
                 done_steps += 1
                 yield from self.steps.run(done_steps, step, made)
                 result = self.steps.result
+                self.turn_ok = result.ok
                 observations.append(Observation(step.call_id, step.tool, result.ok, result.text))
                 if not result.ok:
                     if not feedback:

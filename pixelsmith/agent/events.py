@@ -78,6 +78,7 @@ class Done:
     current_image: str | None
     seconds: float  # the whole turn
     model_seconds: float  # inside tools
+    ok: bool = True  # the request was carried out (False: refused, not understood, a step failed)
 
 
 Event = (

@@ -98,17 +98,16 @@ class ReviewController:
         pending = self.pending()
         with self.workspace.transaction() as record:
             record.pending = None
-        made, number = dict(pending.made), pending.done
+        made, number, ok = dict(pending.made), pending.done, True
         for step in (Step.model_validate(s) for s in pending.steps):
             number += 1
             yield from self.runner.run(number, step, made)
-            if not self.runner.result.ok:
+            if not (ok := self.runner.result.ok):
                 break
         else:
             yield from self.runner.answer("")
-        yield Done(
-            self.workspace.record.current_image, time.perf_counter() - start, self.runner.model_seconds
-        )
+        seconds = time.perf_counter() - start
+        yield Done(self.workspace.record.current_image, seconds, self.runner.model_seconds, ok)
 
 
 def _around(mask, points: list) -> list[float] | None:

@@ -11,7 +11,7 @@ from typing import Any
 
 from pixelsmith.agent.actions import ACTIONS
 from pixelsmith.agent.plan import STEP_REF, Plan, Step
-from pixelsmith.errors import ToolInputError, UserError
+from pixelsmith.errors import ToolInputError, UserError, shorten
 from pixelsmith.tools.registry import ToolRegistry
 
 # Which kind of artifact an argument names (what a tool's main output is, it says itself: `makes`).
@@ -60,7 +60,7 @@ def validate_plan(plan: Plan, tools: ToolRegistry, exists, *, first_number: int 
         number = first_number + offset
         if step.tool not in tools and step.tool not in ACTIONS:
             known = ", ".join(tools.names() + list(ACTIONS))
-            raise PlanError(f"step {number}: there is no tool {step.tool!r}; tools: {known}")
+            raise PlanError(f"step {number}: there is no tool {shorten(repr(step.tool))}; tools: {known}")
         args = _check_ids(number, step, exists, kinds)
         runs = ACTIONS.get(step.tool) or tools.get(step.tool)
         try:

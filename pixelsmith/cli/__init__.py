@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 
 from pixelsmith.cli import agent, bench, common, concept, models, serve, tools, ui
-from pixelsmith.errors import UserError
+from pixelsmith.errors import MAX_ERROR_CHARS, UserError, shorten
 
 app = typer.Typer(
     help="Edit images by describing what you want.",
@@ -36,13 +36,14 @@ def _root(
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: runs the app; a user error is one line and exit code 2."""
+    """Entry point. Exit codes: 0 done; 1 the request ran and failed (nothing found, a step's
+    error); 2 bad usage or input, one line on stderr; 130 interrupted."""
     import click
 
     try:
-        app(args=argv, standalone_mode=False)
+        code = app(args=argv, standalone_mode=False)
     except UserError as err:
-        typer.echo(f"error: {err}", err=True)
+        typer.echo(f"error: {shorten(str(err), MAX_ERROR_CHARS)}", err=True)
         return 2
     except (click.exceptions.Abort, typer.Abort):
         typer.echo("aborted", err=True)
@@ -50,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     except (click.ClickException, typer.TyperException) as err:  # typer >= 0.29 has its own click
         err.show()
         return getattr(err, "exit_code", 2)
-    return 0
+    return code if isinstance(code, int) else 0
 
 
 def run() -> None:

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import typer
 
 from pixelsmith.agent import events as ev
-from pixelsmith.cli.common import ProgressPrinter, settings, write_image
+from pixelsmith.cli.common import ProgressPrinter, checked_output, settings, write_image
 from pixelsmith.errors import UserError
 
 app = typer.Typer()
@@ -71,6 +71,7 @@ class EventPrinter:
             return f"review: {event.message} ({', '.join(event.masks)})"
         return None
 
+
 def _load(image: Path | None):
     if image is None:
         return None
@@ -83,7 +84,9 @@ def _load(image: Path | None):
 def edit(
     image: Annotated[str, typer.Argument(metavar="[IMAGE]", help="The photo; leave out with --session.")],
     instruction: Annotated[str | None, typer.Argument(help="What to do, e.g. 'remove the cat'.")] = None,
-    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write the result here.")] = None,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", callback=checked_output, help="Write the result here.")
+    ] = None,
     planner: PlannerOption = None,
     seed: Annotated[int | None, typer.Option(help="Seed for every diffusion step.")] = None,
     session: Annotated[str | None, typer.Option(help="Continue this session.")] = None,
@@ -95,19 +98,17 @@ def edit(
         if session is None:
             raise UserError("give the photo and the instruction, or --session ID and the instruction")
         image, instruction = None, image
+    photo = _load(Path(image) if image else None)  # before a session is made for it
     agent = _agent(session, planner, seed)
     printer = EventPrinter(agent.workspace, quiet=as_json)
     failed = False
-    for event in agent.send(instruction, image=_load(Path(image) if image else None)):
+    for event in agent.send(instruction, image=photo):
         printer(event)
-        failed = failed or isinstance(event, ev.ErrorEvent)
+        failed = failed or isinstance(event, ev.ErrorEvent) or isinstance(event, ev.Done) and not event.ok
     record = agent.workspace.record
     turn_steps = [s for s in record.steps if s.turn == record.turn]
-    result = (
-        record.current_image
-        if any(s.outputs and s.kind == "images" for s in turn_steps)
-        else None
-    )
+    shown = [s for s in turn_steps if s.outputs and s.outputs[0].startswith("image-")]  # made or made current
+    result = record.current_image if shown else None
     if output and result:
         write_image(agent.workspace.image(result), output)
         printer.out.write(f"wrote {output}\n")

@@ -11,7 +11,7 @@ from typing import Any
 
 import typer
 
-from pixelsmith.errors import UserError
+from pixelsmith.errors import UserError, shorten
 
 
 @dataclass
@@ -106,6 +106,28 @@ class ToolRunner:
             raise
         finally:
             bar.close()
+
+
+def check_output(path: Path) -> Path:
+    """Refuse an output path that cannot be written as an image, before any work is done:
+    a folder, or a file name whose extension no image format saves."""
+    from PIL import Image
+
+    path = Path(path).expanduser()
+    if path.is_dir():
+        raise UserError(f"-o {shorten(str(path))} is a folder; give a file name such as {path / 'out.png'}")
+    formats = Image.registered_extensions()
+    if formats.get(path.suffix.lower()) not in Image.SAVE:
+        raise UserError(
+            f"-o {shorten(str(path))}: cannot tell the image format from {path.suffix or 'no extension'!r}; "
+            "end the name in .png, .jpg or .webp"
+        )
+    return path
+
+
+def checked_output(path: Path | None) -> Path | None:
+    """Typer callback of every `-o`: `check_output` while the command line is parsed."""
+    return None if path is None else check_output(path)
 
 
 def write_image(image, path: Path) -> Path:

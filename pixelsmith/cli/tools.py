@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from pixelsmith.cli.common import ToolRunner, emit, numbered, parse_floats, write_image
+from pixelsmith.cli.common import ToolRunner, checked_output, emit, numbered, parse_floats, write_image
 from pixelsmith.tools import generate as generate_tool
 from pixelsmith.tools import inpaint as inpaint_tool
 from pixelsmith.tools import remove as remove_tool
@@ -29,7 +29,9 @@ def detect(
     image: Path,
     labels: Annotated[str, typer.Argument(help='Comma-separated, e.g. "cat, dog".')],
     threshold: Annotated[float | None, typer.Option(help="Minimum score 0-1.")] = None,
-    output: Annotated[Path | None, typer.Option("-o", "--output", help="Boxes drawn, PNG.")] = None,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", callback=checked_output, help="Boxes drawn, PNG.")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Find objects named in text; prints boxes in image pixels."""
@@ -51,7 +53,7 @@ def detect(
 @app.command()
 def segment(
     image: Path,
-    output: Annotated[Path, typer.Option("-o", "--output", help="Best mask, PNG.")],
+    output: Annotated[Path, typer.Option("-o", "--output", callback=checked_output, help="Best mask, PNG.")],
     point: Annotated[list[str] | None, typer.Option("--point", help="X,Y[,1|0]; repeatable.")] = None,
     box: Annotated[str | None, typer.Option(help="X0,Y0,X1,Y1")] = None,
     text: Annotated[str | None, typer.Option(help="Detect this first, then segment it.")] = None,
@@ -95,7 +97,7 @@ def inpaint(
     image: Path,
     mask: Path,
     prompt: str,
-    output: Annotated[Path, typer.Option("-o", "--output")],
+    output: Annotated[Path, typer.Option("-o", "--output", callback=checked_output)],
     negative: Annotated[str, typer.Option(help="What to avoid.")] = default(inpaint_tool, "negative_prompt"),
     guidance: Annotated[float, typer.Option(help="Guidance scale.")] = default(
         inpaint_tool, "guidance_scale"
@@ -134,7 +136,7 @@ def inpaint(
 def remove(
     image: Path,
     mask: Path,
-    output: Annotated[Path, typer.Option("-o", "--output")],
+    output: Annotated[Path, typer.Option("-o", "--output", callback=checked_output)],
     object_: Annotated[str | None, typer.Option("--object", help="What is erased.")] = None,
     steps: Annotated[int, typer.Option(help="Denoising steps.")] = default(
         remove_tool, "num_inference_steps"
@@ -159,7 +161,7 @@ def remove(
 @app.command()
 def generate(
     prompt: str,
-    output: Annotated[Path, typer.Option("-o", "--output")],
+    output: Annotated[Path, typer.Option("-o", "--output", callback=checked_output)],
     negative: Annotated[str, typer.Option(help="What to avoid.")] = default(generate_tool, "negative_prompt"),
     guidance: Annotated[float, typer.Option(help="Guidance scale.")] = default(
         generate_tool, "guidance_scale"

@@ -23,14 +23,25 @@ def streamlit_command(host: str, port: int, *, max_upload_mb: int) -> list[str]:
     """The `streamlit run` command line for the app: headless, no usage statistics, no
     tracebacks in the page (they go to the server log), uploads up to `max_upload_mb` MiB."""
     return [
-        sys.executable, "-m", "streamlit", "run", str(APP),
-        "--server.headless", "true",
-        "--server.address", host,
-        "--server.port", str(port),
-        "--server.maxUploadSize", str(max_upload_mb),
-        "--browser.gatherUsageStats", "false",
-        "--client.toolbarMode", "minimal",
-        "--client.showErrorDetails", "none",
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(APP),
+        "--server.headless",
+        "true",
+        "--server.address",
+        host,
+        "--server.port",
+        str(port),
+        "--server.maxUploadSize",
+        str(max_upload_mb),
+        "--browser.gatherUsageStats",
+        "false",
+        "--client.toolbarMode",
+        "minimal",
+        "--client.showErrorDetails",
+        "none",
     ]
 
 

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ValidationError
 
 from pixelsmith.artifacts import KINDS, ArtifactSink, Kind, Provenance, Stored
 from pixelsmith.config import ROLES
-from pixelsmith.errors import ToolInputError
+from pixelsmith.errors import ToolInputError, shorten
 
 Lane = Literal["short", "long"]
 
@@ -93,7 +93,7 @@ def format_validation_error(err: ValidationError) -> str:
         elif item["type"] == "extra_forbidden":
             problems.append(f"unknown argument {where!r}")
         else:
-            problems.append(f"{where} {message.lower()}, got {item.get('input')!r}")
+            problems.append(f"{where} {message.lower()}, got {shorten(repr(item.get('input')))}")
     return "; ".join(problems)
 
 
