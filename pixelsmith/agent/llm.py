@@ -10,6 +10,7 @@ back to the offline planner with a notice.
 
 from __future__ import annotations
 
+import logging
 from importlib import resources
 from typing import Any
 
@@ -19,6 +20,8 @@ from pixelsmith.agent.planner import Observation, PlannerUnavailable
 from pixelsmith.config import Settings
 from pixelsmith.tools import default_tools
 from pixelsmith.tools.registry import ToolRegistry
+
+log = logging.getLogger(__name__)
 from pixelsmith.views import WorkspaceView
 
 
@@ -153,18 +156,12 @@ class LLMPlanner:
         return LLMTurn(self, message, view)
 
     def invoke(self, messages: list[Any]) -> Any:
+        """The model's reply. Any failure of the client, the transport or the reply (no
+        answer, an error status, a body that is not a chat completion) is `PlannerUnavailable`,
+        so the agent falls back to the offline planner with a note; the client has already
+        retried what is worth retrying."""
         try:
             return self.model.invoke(messages)
-        except Exception as err:  # the client already retried with backoff
-            if _is_client_error(err):
-                raise _unavailable(err, self.where) from err
-            raise
-
-
-def _is_client_error(err: Exception) -> bool:
-    """Network, timeout, rate-limit, server and auth errors of the OpenAI client."""
-    try:
-        import openai
-    except ImportError:  # pragma: no cover - langchain-openai depends on openai
-        return False
-    return isinstance(err, (openai.APIError, openai.APIConnectionError, openai.APITimeoutError))
+        except Exception as err:
+            log.warning("the LLM at %s failed", self.where, exc_info=True)
+            raise _unavailable(err, self.where) from err

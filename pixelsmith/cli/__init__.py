@@ -33,6 +33,7 @@ def _root(
     device: Annotated[str | None, typer.Option(help="auto, cpu, cuda, mps.")] = None,
 ) -> None:
     common.STATE.config, common.STATE.device = config, device
+    common.log_to_file()
 
 
 def main(argv: list[str] | None = None) -> int:

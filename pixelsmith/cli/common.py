@@ -23,6 +23,29 @@ class CliState:
 STATE = CliState()
 
 
+def log_to_file() -> Path | None:
+    """pixelsmith's log (warnings and tracebacks) goes to `<data_dir>/logs/pixelsmith.log`
+    instead of the terminal, where a failure is the one line the command prints. Replaces
+    the file an earlier command of this process chose; returns the file (None: no log)."""
+    import logging
+
+    logger = logging.getLogger("pixelsmith")
+    for old in [h for h in logger.handlers if getattr(h, "pixelsmith_cli", False)]:
+        logger.removeHandler(old)
+        old.close()
+    try:
+        folder = settings().data_dir / "logs"
+        folder.mkdir(parents=True, exist_ok=True)
+        handler: logging.Handler = logging.FileHandler(folder / "pixelsmith.log", delay=True)
+    except (UserError, OSError):  # a bad config is reported by the command itself
+        handler = logging.NullHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.pixelsmith_cli = True  # type: ignore[attr-defined]
+    logger.addHandler(handler)  # with a handler here, Python no longer prints records to stderr
+    logger.setLevel(logging.INFO)
+    return Path(handler.baseFilename) if isinstance(handler, logging.FileHandler) else None
+
+
 def settings():
     from pixelsmith.config import load_settings
 

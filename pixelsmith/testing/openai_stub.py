@@ -38,6 +38,11 @@ def sleep(seconds: float) -> dict:
     return {"sleep": seconds}
 
 
+def body(raw: str | bytes, code: int = 200) -> dict:
+    """A reply of exactly `raw` (a hostile or broken server: not JSON, no choices, ...)."""
+    return {"body": raw.encode() if isinstance(raw, str) else raw, "code": code}
+
+
 class OpenAIStub:
     """`with OpenAIStub([...]) as stub:` then use `stub.base_url`; `stub.requests` logs bodies."""
 
@@ -81,10 +86,13 @@ class OpenAIStub:
                 if "status" in entry:
                     self._send(entry["status"], {"error": {"message": "scripted failure"}})
                     return
+                if "body" in entry:
+                    self._send(entry["code"], entry["body"])
+                    return
                 self._send(200, _completion(body.get("model", "stub"), entry))
 
-            def _send(self, code: int, payload: dict) -> None:
-                data = json.dumps(payload).encode()
+            def _send(self, code: int, payload: dict | bytes) -> None:
+                data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
                 try:
                     self.send_response(code)
                     self.send_header("Content-Type", "application/json")
