@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import warnings
 from pathlib import Path
 
@@ -57,7 +58,12 @@ def _open(source: Source, *, max_pixels: int, max_bytes: int | None) -> Image.Im
             image.load()
     except ImageError:
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as err:
+        # Pillow refuses before we see the size; its message has the pixel count from the header.
+        found = re.search(r"\((\d+) pixels\)", str(err))
+        count = f"{found[1]} pixels" if found else "more pixels than Pillow opens"
+        raise ImageError(f"{name}: {count}, over the limit of {max_pixels}; downscale it first") from None
+    except UnidentifiedImageError:
         raise ImageError(f"{name}: not a readable image (PNG, JPEG, WebP, ...)") from None
     except (OSError, SyntaxError, ValueError) as err:
         raise ImageError(f"{name}: image is truncated or corrupt ({err})") from None
@@ -100,14 +106,27 @@ def load_mask(source: Source, *, size: tuple[int, int], max_pixels: int = 40_000
     refused, never stretched. A mask with an alpha channel uses the alpha channel.
     """
     image = _open(source, max_pixels=max_pixels, max_bytes=None)
+    try:
+        image = ImageOps.exif_transpose(image)  # as its image is: a phone's JPEG mask stays aligned
+    except (OSError, ValueError, SyntaxError):
+        pass
     if image.size != tuple(size):
         raise ImageError(
             f"{_name(source)}: mask is {image.size[0]}x{image.size[1]} but the image is "
             f"{size[0]}x{size[1]}; make a mask of the same size"
         )
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
-        return np.asarray(image.convert("RGBA"))[..., 3].copy()
-    return np.asarray(_to_rgb(image).convert("L")).copy()
+        return _full_scale(np.asarray(image.convert("RGBA"))[..., 3].copy())
+    if image.mode in ("L", "P", "1"):
+        return _full_scale(np.asarray(image.convert("L")).copy())
+    return _full_scale(np.asarray(_to_rgb(image).convert("L")).copy())
+
+
+def _full_scale(mask: np.ndarray) -> np.ndarray:
+    """A mask saved with the values 0 and 1 (label maps, numpy dumps) as 0 and 255."""
+    if mask.size and mask.max() == 1:
+        return mask * np.uint8(255)
+    return mask
 
 
 def check_mask(mask: np.ndarray, image: Image.Image, *, name: str = "mask") -> np.ndarray:
@@ -121,7 +140,7 @@ def check_mask(mask: np.ndarray, image: Image.Image, *, name: str = "mask") -> n
         )
     if mask.dtype == bool:
         return mask.astype(np.uint8) * 255
-    return mask.astype(np.uint8, copy=False)
+    return _full_scale(mask.astype(np.uint8, copy=False))
 
 
 def mask_to_image(mask: np.ndarray) -> Image.Image:

@@ -245,7 +245,8 @@ class Workspace:
         if found is None or (kind and found.kind != kind):
             known = [a.id for a in self.record.artifacts if kind in (None, a.kind)]
             shown = ", ".join(known[-8:]) or "none"
-            raise ToolInputError(f"there is no {kind or 'artifact'} {shorten(repr(artifact_id))}; known: {shown}")
+            wanted = shorten(repr(artifact_id))
+            raise ToolInputError(f"there is no {kind or 'artifact'} {wanted}; known: {shown}")
         return found
 
     def path(self, artifact_id: str) -> Path:

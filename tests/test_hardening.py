@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from pixelsmith.agent import events as ev
@@ -109,10 +110,105 @@ def test_a_huge_value_is_cut_in_the_error_line(tiny_settings, tmp_path, capsys) 
     ("output", "expected"),
     [("{tmp}", "is a folder"), ("{tmp}/new/out.xyz", "cannot tell the image format from '.xyz'")],
 )
-def test_a_bad_output_path_is_refused_before_any_model_runs(output, expected, tiny_settings, tmp_path, capsys):
+def test_a_bad_output_path_is_refused_before_any_model_runs(
+    output, expected, tiny_settings, tmp_path, capsys
+) -> None:
     photo = tmp_path / "photo.png"
     noise_image(64, 48).save(photo)
     target = output.format(tmp=tmp_path)
     assert main(["edit", str(photo), "remove the cat", "-o", target]) == 2
     assert expected in capsys.readouterr().err
     assert not (tmp_path / "new").exists() and not (tiny_settings.data_dir / "sessions").exists()
+
+
+# -- inputs checked before they reach a model ----------------------------------------------------
+def test_boxes_and_points_must_be_finite_and_meet_the_image(tiny_registry) -> None:
+    from pixelsmith.errors import ToolInputError
+    from pixelsmith.tools import MemoryStore, ToolContext, default_tools
+
+    segment = default_tools().get("segment")
+    store = MemoryStore()
+    image = store.add("image", noise_image(64, 48))
+    ctx = ToolContext(tiny_registry, store)
+    with pytest.raises(ToolInputError, match="4 finite numbers"):
+        segment.validate({"image": image, "boxes": [[float("nan")] * 4]})
+    with pytest.raises(ToolInputError, match=r"points.0.x must be a finite number, got inf"):
+        segment.validate({"image": image, "points": [[float("inf"), 3]]})
+    with pytest.raises(ToolInputError, match="box .* is outside the 64x48 image"):
+        segment.run(segment.validate({"image": image, "boxes": [[100, 100, 200, 200]]}), ctx)
+    huge = segment.run(segment.validate({"image": image, "boxes": [[-1e9, -1e9, 1e9, 1e9]]}), ctx)
+    assert all(np.isfinite(s) for s in huge.scores) and huge.masks[0].shape == (48, 64)
+
+
+@pytest.mark.timeout(30)  # a guard against the quadratic case (27 s of CPU), not a measurement
+def test_normalising_a_message_is_linear_in_runs_of_spaces_and_commas() -> None:
+    from pixelsmith.agent.offline import normalise
+
+    assert (
+        normalise("replace" + " " * 50_000 + "the cat , ,, with a dog").text == "replace the cat, with a dog"
+    )
+    assert normalise("," * 50_000 + "remove the cat").text == "remove the cat"
+
+
+def test_a_message_over_the_limit_is_refused_and_the_session_is_unchanged(make_agent) -> None:
+    from pixelsmith.errors import UserError
+
+    agent = make_agent()
+    with pytest.raises(UserError, match="the message is 2001 characters, over the limit of 2000; shorten it"):
+        list(agent.send("x" * 2001))
+    assert agent.workspace.record.turn == 0 and agent.workspace.record.messages == []
+
+
+def _png_header(width: int, height: int) -> bytes:
+    """A 70-byte PNG that claims `width` x `height` and holds no pixels (an empty IDAT)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b"")
+    )
+
+
+def test_a_header_claiming_a_huge_size_is_over_the_pixel_limit(tmp_path) -> None:
+    from pixelsmith.errors import ImageError
+    from pixelsmith.images import load_image
+
+    path = tmp_path / "bomb.png"
+    path.write_bytes(_png_header(30_000, 30_000))
+    with pytest.raises(ImageError, match="900000000 pixels, over the limit of 40000000; downscale it first"):
+        load_image(path)
+
+
+def test_masks_follow_their_exif_rotation_and_0_1_masks_count(tmp_path) -> None:
+    from PIL import Image
+
+    from pixelsmith.images import load_mask
+
+    mask = np.zeros((48, 64), np.uint8)
+    mask[8:24, 10:50] = 255
+    stored = Image.fromarray(mask).transpose(Image.Transpose.ROTATE_90)  # as a phone stores it
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "rotate 90° clockwise to show"
+    stored.save(tmp_path / "mask.jpg", exif=exif.tobytes(), quality=95)
+    loaded = load_mask(tmp_path / "mask.jpg", size=(64, 48))
+    assert loaded.shape == (48, 64) and np.abs(loaded.astype(int) - mask).mean() < 8
+    Image.fromarray(mask // 255).save(tmp_path / "labels.png")  # values 0 and 1
+    assert np.array_equal(load_mask(tmp_path / "labels.png", size=(64, 48)), mask)
+
+
+def test_the_seeds_reported_re_make_their_candidates_at_the_top_of_the_range(tiny_registry) -> None:
+    from pixelsmith.tools import MemoryStore, ToolContext, default_tools
+    from pixelsmith.tools.diffusion import MAX_SEED
+
+    generate = default_tools().get("generate")
+    ctx = ToolContext(tiny_registry, MemoryStore())
+    args = {"prompt": "a lighthouse", "num_inference_steps": 2, "width": 64, "height": 64}
+    both = generate.run(generate.validate({**args, "seed": MAX_SEED, "num_candidates": 2}), ctx)
+    assert sorted(both.seeds) == [0, MAX_SEED]  # best first: ranking may swap them
+    second = both.seeds.index(0)
+    alone = generate.run(generate.validate({**args, "seed": 0}), ctx)
+    assert np.array_equal(np.asarray(alone.images[0]), np.asarray(both.images[second]))

@@ -118,6 +118,11 @@ class Agent:
         With `plan`, that plan runs instead of asking the planner (a form in the UI that
         knows its step); it is validated and executed like any other.
         """
+        limit = self.models.settings.limits.max_message_chars
+        if len(message) > limit:
+            raise UserError(
+                f"the message is {len(message)} characters, over the limit of {limit}; shorten it"
+            )
         start = time.perf_counter()
         self.steps.model_seconds = 0.0
         self.steps.cancel.clear()

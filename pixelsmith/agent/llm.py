@@ -20,9 +20,9 @@ from pixelsmith.agent.planner import Observation, PlannerUnavailable
 from pixelsmith.config import Settings
 from pixelsmith.tools import default_tools
 from pixelsmith.tools.registry import ToolRegistry
+from pixelsmith.views import WorkspaceView
 
 log = logging.getLogger(__name__)
-from pixelsmith.views import WorkspaceView
 
 
 def tool_specs(tools: ToolRegistry) -> list[dict[str, Any]]:

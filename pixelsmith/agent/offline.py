@@ -74,8 +74,9 @@ def _tidy(text: str) -> str:
     text = re.sub(r"(?<!\w)'|'(?!\w)", " ", text)  # quotes, not apostrophes
     text = re.sub(r"(?<!\d)\.|\.(?!\d)", " ", text)  # full stops, not decimal points
     text = re.sub(r"[^\w\s,'.#-]", " ", text)
-    text = re.sub(r"\s*,[\s,]*", ", ", text)
-    return re.sub(r"\s+", " ", text).strip(" ,-")
+    text = re.sub(r"\s+", " ", text)  # first, so the comma rule below meets single spaces (linear)
+    text = re.sub(r" ?,[ ,]*", ", ", text)
+    return text.strip(" ,-")
 
 
 def _strip_wrappers(text: str) -> str:

@@ -91,11 +91,17 @@ def resolve_seed(seed: int | None) -> int:
     return random.randint(0, MAX_SEED - 16) if seed is None else seed
 
 
+def candidate_seeds(seed: int, count: int) -> list[int]:
+    """The seeds of `count` candidates: seed, seed + 1, ..., wrapping past MAX_SEED to 0, so
+    that each reported seed re-makes its candidate alone."""
+    return [(seed + i) % (MAX_SEED + 1) for i in range(count)]
+
+
 def generators(seed: int, count: int) -> list[torch.Generator]:
-    """One CPU generator per candidate, seeded seed, seed + 1, ... (device-independent)."""
+    """One CPU generator per candidate, seeded with `candidate_seeds` (device-independent)."""
     import torch
 
-    return [torch.Generator("cpu").manual_seed((seed + i) % (MAX_SEED + 1)) for i in range(count)]
+    return [torch.Generator("cpu").manual_seed(s) for s in candidate_seeds(seed, count)]
 
 
 def step_callback(ctx: ToolContext, tool: str, total: int) -> Callable[..., dict]:

@@ -8,6 +8,7 @@ from pixelsmith.tools.base import ToolContext, description
 from pixelsmith.tools.diffusion import (
     DiffusionParams,
     ImagesOutput,
+    candidate_seeds,
     device_errors,
     generators,
     native_size,
@@ -60,7 +61,7 @@ def run(inputs: Input, ctx: ToolContext) -> Output:
             callback_on_step_end=step_callback(ctx, "generate", run.steps),
         )
     ctx.check_cancelled()
-    output = ImagesOutput(list(result.images), [None] * n, [seed + i for i in range(n)])
+    output = ImagesOutput(list(result.images), [None] * n, candidate_seeds(seed, n))
     return rank(ctx, output, inputs.prompt)
 
 

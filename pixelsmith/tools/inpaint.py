@@ -18,6 +18,7 @@ from pixelsmith.tools.base import ToolContext, description
 from pixelsmith.tools.diffusion import (
     DiffusionParams,
     ImagesOutput,
+    candidate_seeds,
     device_errors,
     generators,
     native_size,
@@ -91,7 +92,7 @@ def inpaint_image(
     # 4. Back to the crop's size and pasted through the alpha: outside stays exact.
     crop_alpha = alpha[box[1] : box[3], box[0] : box[2]]
     images = [M.paste(image, out.resize(crop.size, Image.LANCZOS), crop_alpha, box) for out in result.images]
-    output = ImagesOutput(images, [None] * n, [seed + i for i in range(n)])
+    output = ImagesOutput(images, [None] * n, candidate_seeds(seed, n))
     return rank(ctx, output, params.prompt)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Literal
 
@@ -20,8 +21,8 @@ class Point(BaseModel):
     """A click in image pixels; positive = part of the object, negative = not."""
 
     model_config = ConfigDict(extra="forbid")
-    x: float
-    y: float
+    x: float = Field(allow_inf_nan=False)
+    y: float = Field(allow_inf_nan=False)
     positive: bool = True
 
     @model_validator(mode="before")
@@ -60,8 +61,15 @@ class Input(BaseModel):
     @classmethod
     def _check_boxes(cls, boxes: list[list[float]] | None) -> list[list[float]] | None:
         for box in boxes or []:
-            if len(box) != 4 or box[2] <= box[0] or box[3] <= box[1]:
-                raise ValueError(f"a box must be [x0, y0, x1, y1] with x1 > x0 and y1 > y0, got {box}")
+            if (
+                len(box) != 4
+                or not all(math.isfinite(v) for v in box)
+                or box[2] <= box[0]
+                or box[3] <= box[1]
+            ):
+                raise ValueError(
+                    f"a box must be 4 finite numbers [x0, y0, x1, y1] with x1 > x0 and y1 > y0, got {box}"
+                )
         return boxes
 
     @model_validator(mode="after")
@@ -101,8 +109,19 @@ class Output:
         return Stored(ids, "masks")
 
 
-def _prompt_boxes(inputs: Input, ctx: ToolContext) -> np.ndarray | None:
-    boxes = [list(b) for b in inputs.boxes or []]
+def _given_boxes(inputs: Input, width: int, height: int) -> list[list[float]]:
+    """The boxes given in pixels, clipped to the image; a box wholly outside it is refused."""
+    clipped = []
+    for box in inputs.boxes or []:
+        x0, y0, x1, y1 = max(box[0], 0.0), max(box[1], 0.0), min(box[2], width), min(box[3], height)
+        if x1 <= x0 or y1 <= y0:
+            raise ToolInputError(f"box {[round(v, 1) for v in box]} is outside the {width}x{height} image")
+        clipped.append([x0, y0, x1, y1])
+    return clipped
+
+
+def _prompt_boxes(inputs: Input, ctx: ToolContext, width: int, height: int) -> np.ndarray | None:
+    boxes = _given_boxes(inputs, width, height)
     if inputs.detection:
         found = ctx.store.detections(inputs.detection).detections
         if not found:
@@ -163,7 +182,7 @@ def run(inputs: Input, ctx: ToolContext) -> Output:
         return Output([to_uint8(m[0]) for m in found.masks], [float(s[0]) for s in found.scores], size)
     points = inputs.points or []
     _check_inside(points, *size)
-    boxes = _prompt_boxes(inputs, ctx)
+    boxes = _prompt_boxes(inputs, ctx, *size)
     prediction = segmenter.predict(
         image,
         points=np.array([[p.x, p.y] for p in points]) if points else None,

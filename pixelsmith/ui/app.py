@@ -103,7 +103,7 @@ def main() -> None:
     hint = f"What should I do with {staged.name}?" if staged else "Describe an edit, or a picture to make"
     if ws.record.pending:
         hint = "Review the mask above and press Continue, or start a new request"
-    text = st.chat_input(hint, key="message")
+    text = st.chat_input(hint, key="message", max_chars=settings.limits.max_message_chars)
     if text and text.strip():
         _send(agent, ws, text.strip())
     elif taught is not None:
