@@ -219,13 +219,29 @@ def load_settings(config_file: str | Path | None = None, **overrides: object) ->
             raise UserError(f"config file {path} does not exist; check --config / PIXELSMITH_CONFIG")
         return Settings(**overrides)
     except ValidationError as err:
+        from pixelsmith.errors import shorten
+
         first = err.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        raise UserError(f"bad setting {where}: {first['msg']} (from {path or 'environment'})") from None
+        problem = first["msg"].removeprefix("Value error, ")  # our validators name the value already
+        if first["type"] != "value_error":
+            problem += f", got {shorten(repr(first.get('input')))}"
+        source = _source_of(first["loc"], overrides, path)
+        raise UserError(f"bad setting {where}: {problem} (from {source})") from None
     except ValueError as err:  # malformed TOML
         raise UserError(f"cannot read config file {path}: {err}") from None
     finally:
         _CONFIG_FILE.reset(token)
+
+
+def _source_of(loc: tuple, overrides: dict, path: Path | None) -> str:
+    """Where a bad setting came from, in the order they override each other."""
+    if loc and loc[0] in overrides:
+        return "the command line"
+    variable = "PIXELSMITH_" + "__".join(str(part) for part in loc).upper()
+    if any(key.upper() == variable for key in os.environ):
+        return f"the environment variable {variable}"
+    return str(path) if path is not None else "the environment"
 
 
 def looks_like_path(model: str) -> bool:

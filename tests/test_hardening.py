@@ -212,3 +212,29 @@ def test_the_seeds_reported_re_make_their_candidates_at_the_top_of_the_range(tin
     second = both.seeds.index(0)
     alone = generate.run(generate.validate({**args, "seed": 0}), ctx)
     assert np.array_equal(np.asarray(alone.images[0]), np.asarray(both.images[second]))
+
+
+@pytest.mark.parametrize(
+    ("env", "overrides", "config", "expected"),
+    [
+        (
+            {"PIXELSMITH_DETECTOR__THRESHOLD": "7"},
+            {},
+            True,
+            "the environment variable PIXELSMITH_DETECTOR__THRESHOLD",
+        ),
+        ({}, {}, True, "pixelsmith.toml"),
+        ({}, {"device": "nonsense"}, False, "the command line"),
+    ],
+    ids=["environment", "file", "command-line"],
+)
+def test_a_bad_setting_names_where_it_came_from(env, overrides, config, expected, tmp_path, monkeypatch):
+    from pixelsmith.errors import UserError
+
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    path = tmp_path / "pixelsmith.toml"
+    path.write_text("[detector]\nthreshold = 9\n" if not env else "")
+    with pytest.raises(UserError, match="bad setting") as caught:
+        load_settings(path if config else None, **overrides)
+    assert str(caught.value).endswith(f"{expected})") or expected in str(caught.value)
