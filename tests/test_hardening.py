@@ -238,3 +238,69 @@ def test_a_bad_setting_names_where_it_came_from(env, overrides, config, expected
     with pytest.raises(UserError, match="bad setting") as caught:
         load_settings(path if config else None, **overrides)
     assert str(caught.value).endswith(f"{expected})") or expected in str(caught.value)
+
+
+# -- labels of any length; large photos --------------------------------------------------------
+def test_every_everyday_label_fits_the_tiny_detector_as_it_does_the_real_one(tiny_registry) -> None:
+    """The tiny tokenizer measures like CLIP's: "a photo of a <label>" fits OWL's 16 positions
+    for a few hundred everyday object names, and a long description overruns them."""
+    from pixelsmith.testing.words import object_labels
+
+    tokenizer = tiny_registry.get("detector").processor.tokenizer
+    limit = tiny_registry.get("detector").model.config.text_config.max_position_embeddings
+    labels = object_labels()
+    lengths = {label: len(tokenizer(f"a photo of a {label}")["input_ids"]) for label in labels}
+    assert len(labels) >= 250 and limit == 16
+    assert max(lengths.values()) <= 8, sorted(lengths.items(), key=lambda kv: -kv[1])[:5]
+    long = "a photo of a small fluffy orange and white cat sitting on an old wooden chair by the window"
+    assert len(tokenizer(long)["input_ids"]) > limit
+
+
+@pytest.mark.parametrize(
+    "label",
+    [
+        "a small fluffy orange and white cat sitting on an old wooden chair by the window",
+        "giraffe",
+        "teddy bear",
+        "x" * 300,
+    ],
+)
+def test_detect_takes_labels_of_any_length(label, tiny_registry) -> None:
+    from pixelsmith.tools import MemoryStore, ToolContext, default_tools
+    from pixelsmith.tools.detect import query
+
+    detect = default_tools().get("detect")
+    store = MemoryStore()
+    image = store.add("image", noise_image(96, 64))
+    out = detect.run(
+        detect.validate({"image": image, "labels": [label], "threshold": 0.0}),
+        ToolContext(tiny_registry, store),
+    )
+    assert out.labels == [label] and all(d.label == label for d in out.detections)
+    tokenizer = tiny_registry.get("detector").processor.tokenizer
+    assert query("a small fluffy cat sitting on a chair", tokenizer, 8) == "a small fluffy cat"
+
+
+def test_a_large_photo_is_shrunk_for_the_detector_and_boxes_come_back_at_full_size(
+    tiny_registry, monkeypatch
+) -> None:
+    from pixelsmith.tools import MemoryStore, ToolContext, default_tools
+    from pixelsmith.tools.detect import MAX_SIDE
+
+    detector = tiny_registry.get("detector")
+    seen = []
+    real = detector.processor.__call__
+    monkeypatch.setattr(
+        type(detector.processor), "__call__", lambda self, **kw: seen.append(kw["images"].size) or real(**kw)
+    )
+    store = MemoryStore()
+    image = store.add("image", noise_image(3000, 1000))
+    detect = default_tools().get("detect")
+    out = detect.run(
+        detect.validate({"image": image, "labels": ["cat"], "threshold": 0.0}),
+        ToolContext(tiny_registry, store),
+    )
+    assert seen == [(MAX_SIDE, 640)]
+    assert out.image_size == (3000, 1000) and out.detections
+    assert max(d.box[2] for d in out.detections) > MAX_SIDE  # coordinates of the original
+    assert all(0 <= d.box[0] < d.box[2] <= 3000 and 0 <= d.box[1] < d.box[3] <= 1000 for d in out.detections)

@@ -7,6 +7,7 @@ models produce are noise; the shapes, coordinates and plumbing are those of the 
 from __future__ import annotations
 
 import string
+from functools import cache
 from pathlib import Path
 
 import torch
@@ -23,19 +24,42 @@ ROLE_DIRS = {
 
 
 def tiny_tokenizer(*, max_length: int = 77):
-    """A CLIP BPE tokenizer over single letters, digits and a few merges.
+    """A CLIP BPE tokenizer whose merges make everyday words single tokens, as CLIP's do.
 
-    The end-of-text token has the highest id (OWL-ViT pools text at argmax(input_ids))
-    and start-of-text the next (OWL treats a query whose first id is 0 as padding).
+    Its merges are learned (huggingface `tokenizers`' BPE trainer) from the words of
+    `pixelsmith.testing.words`, so "a photo of a teddy bear" is 7 tokens here as in the real
+    tokenizer, and a long phrase overruns OWL's 16 positions here as it does there; other
+    words fall back to pieces and letters. The end-of-text token has the highest id (OWL-ViT
+    pools text at argmax(input_ids)) and start-of-text the next (OWL treats a query whose
+    first id is 0 as padding).
     """
     from transformers import CLIPTokenizer
 
-    symbols = list(string.ascii_lowercase + string.digits) + ["!", ",", ".", "'", "-"]
-    tokens = symbols + [s + "</w>" for s in symbols]
-    merges = [("a", "t</w>"), ("c", "at</w>"), ("d", "o"), ("do", "g</w>")]
-    tokens += ["at</w>", "cat</w>", "do", "dog</w>", "<|startoftext|>", "<|endoftext|>"]
-    vocab = {token: index for index, token in enumerate(tokens)}
+    vocab, merges = _learned_bpe()
     return CLIPTokenizer(vocab=vocab, merges=merges, pad_token="!", model_max_length=max_length)
+
+
+@cache
+def _learned_bpe() -> tuple[dict[str, int], list[tuple[str, str]]]:
+    import json
+
+    from tokenizers import Tokenizer, models, pre_tokenizers, trainers
+
+    from pixelsmith.testing.words import vocabulary
+
+    symbols = list(string.ascii_lowercase + string.digits) + ["!", ",", ".", "'", "-"]
+    bpe = Tokenizer(models.BPE(end_of_word_suffix="</w>"))
+    bpe.pre_tokenizer = pre_tokenizers.Whitespace()
+    trainer = trainers.BpeTrainer(
+        vocab_size=5000, initial_alphabet=symbols, end_of_word_suffix="</w>", show_progress=False
+    )
+    bpe.train_from_iterator(vocabulary(), trainer)
+    learned = json.loads(bpe.to_str())["model"]
+    tokens = symbols + [s + "</w>" for s in symbols]
+    tokens += [t for t in sorted(learned["vocab"], key=learned["vocab"].get) if t not in set(tokens)]
+    tokens += ["<|startoftext|>", "<|endoftext|>"]
+    merges = [tuple(m) if isinstance(m, list) else tuple(m.split(" ")) for m in learned["merges"]]
+    return {token: index for index, token in enumerate(tokens)}, merges
 
 
 def _text_config(vocab_size: int, max_positions: int) -> dict:
