@@ -10,10 +10,8 @@ atomically, via a temporary file), so a crash or restart loses nothing.
 
 from __future__ import annotations
 
-import os
 import re
 import secrets
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -27,6 +25,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from pixelsmith.artifacts import Detection, Detections
 from pixelsmith.errors import ToolInputError, UserError, shorten
+from pixelsmith.files import save_image, write_text
 from pixelsmith.views import ArtifactView, BoxView, ConceptView, EditView, WorkspaceView
 
 SESSION_ID = re.compile(r"^[a-z0-9][a-z0-9-]{2,63}$")
@@ -197,11 +196,7 @@ class Workspace:
     def save(self) -> None:
         """Write session.json atomically."""
         with self._lock:
-            data = self.record.model_dump_json(indent=1)
-            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".session-", suffix=".json")
-            with os.fdopen(fd, "w") as handle:
-                handle.write(data)
-            os.replace(tmp, self.folder / "session.json")
+            write_text(self.folder / "session.json", self.record.model_dump_json(indent=1))
 
     @contextmanager
     def transaction(self) -> Iterator[SessionRecord]:
@@ -281,14 +276,14 @@ class Workspace:
     def add_image(self, image: Image.Image, **meta: Any) -> str:
         artifact_id = self._new_id("image")
         image = image.convert("RGB")
-        image.save(self.path(artifact_id), compress_level=1)  # fast: agent overhead matters
+        save_image(image, self.path(artifact_id), compress_level=1)  # fast: agent overhead matters
         self._cache[artifact_id] = image
         self.record.artifacts.append(ArtifactRecord(id=artifact_id, kind="image", size=image.size, **meta))
         return artifact_id
 
     def add_mask(self, mask: np.ndarray, **meta: Any) -> str:
         artifact_id = self._new_id("mask")
-        Image.fromarray(mask.astype(np.uint8), "L").save(self.path(artifact_id), compress_level=1)
+        save_image(Image.fromarray(mask.astype(np.uint8), "L"), self.path(artifact_id), compress_level=1)
         self._cache[artifact_id] = mask
         size = (int(mask.shape[1]), int(mask.shape[0]))
         self.record.artifacts.append(ArtifactRecord(id=artifact_id, kind="mask", size=size, **meta))

@@ -154,9 +154,11 @@ def checked_output(path: Path | None) -> Path | None:
 
 
 def write_image(image, path: Path) -> Path:
+    from pixelsmith.files import save_image
+
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        image.save(path)
+        save_image(image, path)
     except (ValueError, OSError) as err:
         raise UserError(f"cannot write {path}: {err}") from None
     return path

@@ -26,7 +26,7 @@ import json
 import logging
 import re
 import shutil
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -38,6 +38,7 @@ from PIL import Image
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from pixelsmith.errors import UserError
+from pixelsmith.files import new_folder, write_text
 from pixelsmith.images import load_image
 
 log = logging.getLogger(__name__)
@@ -217,6 +218,8 @@ class ConceptStore:
             return []
         concepts = []
         for record in sorted(self.root.glob(f"*/{RECORD}")):
+            if record.parent.name.startswith("."):  # one being created
+                continue
             try:
                 concepts.append(self._read(record.parent))
             except UserError as err:
@@ -241,34 +244,44 @@ class ConceptStore:
         settings: TrainSettings,
         base_models: dict[str, str],
         token: str | None = None,
+        fill: Callable[[Concept], None] | None = None,
     ) -> Concept:
-        """Make the folder and record of a new concept (status 'training')."""
+        """Make the folder and record of a new concept (status 'training'). The folder is
+        built under a hidden name, `fill(concept)` writes into it (the photos), and it appears
+        under the concept's name complete with its record, or not at all."""
         name, class_word = check_name(name), check_class_word(class_word)
         if self.exists(name):
             raise UserError(f"a concept named {name!r} already exists; pick another name or delete it")
         used = {c.token for c in self.list()}
         token = self._check_token(token, used) if token else new_token(name, used)
-        folder = self.folder(name)
-        folder.mkdir(parents=True, exist_ok=True)
-        concept = Concept(
+        for stale in self.root.glob(f".{name}.*.tmp"):  # a creation killed part-way
+            shutil.rmtree(stale, ignore_errors=True)
+        with new_folder(self.folder(name)) as building:
+            concept = self._new(name, token, class_word, settings, base_models, building)
+            if fill is not None:
+                fill(concept)
+            self.save(concept)
+        concept.folder = self.folder(name)
+        return concept
+
+    @staticmethod
+    def _new(
+        name: str, token: str, class_word: str, settings: TrainSettings, base: dict[str, str], folder: Path
+    ) -> Concept:
+        return Concept(
             name=name,
             token=token,
             class_word=class_word,
             instance_prompt=f"a photo of {token} {class_word}",
             class_prompt=f"a photo of {class_word}",
-            base_models=base_models,
+            base_models=base,
             settings=settings,
             folder=folder,
         )
-        self.save(concept)
-        return concept
 
     def save(self, concept: Concept) -> None:
         """Write the record atomically (a crash leaves the old or the new, never half)."""
-        path = concept.folder / RECORD
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(concept.model_dump_json(indent=2))
-        tmp.replace(path)
+        write_text(concept.folder / RECORD, concept.model_dump_json(indent=2))
 
     def delete(self, name: str) -> None:
         """Remove a concept and everything it made (not while it trains)."""

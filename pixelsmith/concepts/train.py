@@ -55,6 +55,7 @@ from pixelsmith.concepts.trainer import (
     inpaint_conditioning,
 )
 from pixelsmith.errors import InterruptedError_, UserError
+from pixelsmith.files import save_image
 from pixelsmith.images import load_image
 
 Role = Literal["generator", "inpainter"]
@@ -143,9 +144,14 @@ def _train_concept(
         for role in roles:
             models.get(role)  # a missing model fails here, before the folder exists
         base = {role: getattr(models.settings, role).model for role in roles}
-        concept = store.create(name, class_word=class_word, settings=settings, base_models=base, token=token)
-        concept.images = _save_photos(concept, photos)
-        store.save(concept)
+        concept = store.create(
+            name,
+            class_word=class_word,
+            settings=settings,
+            base_models=base,
+            token=token,
+            fill=lambda new: _save_photos(new, photos),
+        )
     for role, trained_on in concept.base_models.items():
         if trained_on != getattr(models.settings, role).model:
             raise UserError(
@@ -256,13 +262,13 @@ def _clash_message(concept: Concept) -> str:
     return f"a concept named {concept.name!r} already exists; pick another name or delete it"
 
 
-def _save_photos(concept: Concept, photos: list[Image.Image]) -> list[str]:
+def _save_photos(concept: Concept, photos: list[Image.Image]) -> None:
+    """The photos, square at the training size, into the new concept's images/."""
     folder = concept.folder / "images"
     folder.mkdir(exist_ok=True)
-    names = [f"{i:02d}.png" for i in range(len(photos))]
-    for file, photo in zip(names, photos):
-        centre_square(photo, concept.settings.resolution).save(folder / file)
-    return names
+    concept.images = [f"{i:02d}.png" for i in range(len(photos))]
+    for file, photo in zip(concept.images, photos):
+        save_image(centre_square(photo, concept.settings.resolution), folder / file)
 
 
 def _read_all(folder: Path, names: Iterable[str]) -> list[Image.Image]:
@@ -275,12 +281,13 @@ def class_images(
     """The prior-preservation images, made by the base generator and cached in class_images/."""
     s, folder = concept.settings, concept.folder / "class_images"
     folder.mkdir(exist_ok=True)
-    have = len(list(folder.glob("*.png")))
-    for start in range(have, s.class_images, 4):
+    missing = [i for i in range(s.class_images) if not _readable(folder / f"{i:03d}.png")]
+    done = s.class_images - len(missing)
+    for batch in (missing[k : k + 4] for k in range(0, len(missing), 4)):
         if cancel.is_set():
             raise InterruptedError_(f"training of {concept.name!r} stopped while making class images")
-        count = min(4, s.class_images - start)
-        seeds = [s.seed + 1 + start + i for i in range(count)]
+        count = len(batch)
+        seeds = [s.seed + 1 + i for i in batch]
         pipeline = models.get("generator")
         with pipeline_lock(pipeline), torch.inference_mode():
             made = pipeline(
@@ -291,10 +298,22 @@ def class_images(
                 num_images_per_prompt=count,
                 generator=[torch.Generator("cpu").manual_seed(seed) for seed in seeds],
             ).images
-        for i, image in enumerate(made):
-            image.save(folder / f"{start + i:03d}.png")
-        report(TrainProgress("class images", start + count, s.class_images))
-    return _read_all(folder, sorted(p.name for p in folder.glob("*.png"))[: s.class_images])
+        for i, image in zip(batch, made):
+            save_image(image, folder / f"{i:03d}.png")
+        done += count
+        report(TrainProgress("class images", done, s.class_images))
+    return _read_all(folder, [f"{i:03d}.png" for i in range(s.class_images)])
+
+
+def _readable(path: Path) -> bool:
+    """A cached class image that opens (one torn by a kill is made again)."""
+    try:
+        with Image.open(path) as image:
+            image.load()
+        return True
+    except (OSError, SyntaxError, ValueError):
+        path.unlink(missing_ok=True)
+        return False
 
 
 def sample_inputs(concept: Concept, role: Role) -> dict[str, Image.Image]:
@@ -331,7 +350,7 @@ def _record(
     )
     (concept.folder / "samples").mkdir(exist_ok=True)
     file = f"step-{step}.png" if role == "generator" else f"inpaint-step-{step}.png"
-    image.save(concept.folder / "samples" / file)
+    save_image(image, concept.folder / "samples" / file)
     concept.samples = [*[f for f in concept.samples if f != file], file]
     _set_progress(concept, role, step, losses, started)
     store.save(concept)

@@ -27,6 +27,7 @@ from PIL import Image
 from pixelsmith.concepts.apply import sharing, unet_copy
 from pixelsmith.concepts.registry import TrainSettings
 from pixelsmith.errors import UserError
+from pixelsmith.files import replace_file
 
 TARGET_MODULES = ["to_k", "to_q", "to_v", "to_out.0"]
 KEEP_CHECKPOINTS = 2
@@ -251,6 +252,8 @@ class LoraTrainer:
         state = {"optimizer": self.optimizer.state_dict(), "scaler": self.scaler.state_dict()}
         torch.save({**state, "rng": self.generator.get_state()}, tmp / "training_state.pt")
         (tmp / "state.json").write_text(json.dumps({"step": step, "loss_curve": losses}))
+        for file in tmp.iterdir():  # on disk before the folder's rename makes it the checkpoint
+            replace_file(file, file)
         shutil.rmtree(final, ignore_errors=True)
         tmp.rename(final)
         for old in checkpoints(root)[:-KEEP_CHECKPOINTS]:
@@ -272,16 +275,19 @@ class LoraTrainer:
 
     def save_adapter(self, folder: Path, weight_name: str) -> Path:
         """The LoRA in diffusers' format, loadable with `pipeline.load_lora_weights`."""
+        import tempfile
+
         from diffusers import StableDiffusionPipeline
         from diffusers.utils import convert_state_dict_to_diffusers
 
-        StableDiffusionPipeline.save_lora_weights(
-            folder,
-            unet_lora_layers=convert_state_dict_to_diffusers(self.lora_state()),
-            weight_name=weight_name,
-            unet_lora_adapter_metadata=self.unet.peft_config["default"].to_dict(),
-        )
-        return folder / weight_name
+        with tempfile.TemporaryDirectory(dir=folder, prefix=".adapter-") as tmp:  # then one rename
+            StableDiffusionPipeline.save_lora_weights(
+                tmp,
+                unet_lora_layers=convert_state_dict_to_diffusers(self.lora_state()),
+                weight_name=weight_name,
+                unet_lora_adapter_metadata=self.unet.peft_config["default"].to_dict(),
+            )
+            return replace_file(Path(tmp) / weight_name, folder / weight_name)
 
     @torch.no_grad()
     def sample(
