@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
+from filelock import FileLock, Timeout
 from PIL import Image
 from pydantic import BaseModel, Field, model_validator
 
@@ -120,7 +121,7 @@ class SessionRecord(BaseModel):
     title: str = ""
     turn: int = 0
     messages: list[MessageRecord] = Field(default_factory=list)
-    plans: list[dict[str, Any]] = Field(default_factory=list)
+    plans: list[dict[str, Any]] = Field(default_factory=list)  # each: its turn and the Plan, dumped
     steps: list[StepRecord] = Field(default_factory=list)
     artifacts: list[ArtifactRecord] = Field(default_factory=list)
     counters: dict[str, int] = Field(default_factory=dict)
@@ -129,6 +130,18 @@ class SessionRecord(BaseModel):
     last_masks: list[str] = Field(default_factory=list)
     last_edit: int | None = None  # the inpaint/remove/generate step that made the current image
     pending: PendingReview | None = None  # a plan paused for review
+
+
+LOCK_TIMEOUT_S = 60.0  # how long a write waits for another writer of the same session
+
+
+def _stamp(path: Path) -> tuple[int, int, int] | None:
+    """What tells one version of a file from the next (each save is a new file, renamed in)."""
+    try:
+        found = path.stat()
+    except FileNotFoundError:
+        return None
+    return (found.st_ino, found.st_mtime_ns, found.st_size)
 
 
 def sessions_root(data_dir: Path) -> Path:
@@ -153,8 +166,11 @@ class Workspace:
         self.folder = folder
         self.record = record
         self._cache: dict[str, Any] = {}
-        self._lock = threading.RLock()
+        self._lock = threading.RLock()  # threads sharing this object
+        # Other objects, tabs and processes on this session: one writer at a time.
+        self._file_lock = FileLock(folder / ".lock", timeout=LOCK_TIMEOUT_S)
         self._snapshots: list[SessionRecord] = []  # the record as each open transaction began
+        self._stamp = _stamp(folder / "session.json")  # of the file as last read or written
 
     # -- opening -------------------------------------------------------------------
     @classmethod
@@ -194,33 +210,64 @@ class Workspace:
         return self.folder.parent.parent
 
     def save(self) -> None:
-        """Write session.json atomically."""
-        with self._lock:
-            write_text(self.folder / "session.json", self.record.model_dump_json(indent=1))
+        """Write session.json atomically, under the session's lock."""
+        with self._locked():
+            path = self.folder / "session.json"
+            write_text(path, self.record.model_dump_json(indent=1))
+            self._stamp = _stamp(path)
 
     @contextmanager
     def transaction(self) -> Iterator[SessionRecord]:
-        """Change the record inside; it is saved when the block ends. If the block raises,
-        or calls `rollback()`, the record is put back as it was when the block began and
-        the files of the artifacts added since are removed. Blocks nest (a step inside a
-        form's turn); each rolls back to its own start. The lock is not held across the
-        block, so a turn may run its steps while the block is open."""
-        with self._lock:
+        """Read, change and write the record as one step: under the session's lock (a file
+        lock, so another tab, `Workspace` or process on this session waits its turn), with
+        the record re-read first if someone else saved it since, and saved when the block
+        ends. If the block raises, or calls `rollback()`, the record is put back as it was
+        when the block began and the files of the artifacts added since are removed. Blocks
+        nest, each rolling back to its own start. Keep them short: no model runs inside one."""
+        with self._locked():
+            self._refresh()
             self._snapshots.append(self.record.model_copy(deep=True))
-        try:
-            yield self.record
-        except BaseException:
-            self.rollback()
-            raise
-        finally:
-            with self._lock:
+            try:
+                yield self.record
+            except BaseException:
+                self.rollback()
+                raise
+            finally:
                 self._snapshots.pop()
-        self.save()
+            self.save()
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        try:
+            with self._lock, self._file_lock:
+                yield
+        except Timeout:
+            raise UserError(
+                f"session {self.id} is busy in another window for over {LOCK_TIMEOUT_S:.0f} s; try again"
+            ) from None
+
+    def refresh(self) -> None:
+        """Bring the record up to what another tab or process saved (before drawing it).
+        Safe without the file lock: a save replaces the file whole."""
+        with self._lock:
+            self._refresh()
+
+    def _refresh(self) -> None:
+        """The record as on disk, if another writer saved it since we read or wrote it
+        (changed in place: whoever holds `record` sees it)."""
+        path = self.folder / "session.json"
+        stamp = _stamp(path)
+        if stamp == self._stamp:
+            return
+        fresh = SessionRecord.model_validate_json(path.read_text())
+        for name in SessionRecord.model_fields:
+            setattr(self.record, name, getattr(fresh, name))
+        self._stamp = stamp
 
     def rollback(self) -> None:
         """Inside `transaction()`: the record as it was when the innermost block began,
         saved, and no files of the artifacts added since."""
-        with self._lock:
+        with self._locked():
             if not self._snapshots:
                 raise RuntimeError("rollback() outside a transaction")
             before = self._snapshots[-1]
@@ -234,9 +281,38 @@ class Workspace:
                 setattr(self.record, name, getattr(restored, name))
             self.save()
 
+    def take_back(self, turn: int, ids: list[str]) -> None:
+        """Remove turn `turn` (a request refused before it did anything) and the artifacts
+        `ids` it brought: its messages and plans, and its steps where they are the last
+        ones (another writer's later steps keep their places)."""
+        with self.transaction() as record:
+            record.messages = [m for m in record.messages if m.turn != turn]
+            record.plans = [p for p in record.plans if p.get("turn") != turn]
+            while record.steps and record.steps[-1].turn == turn:
+                record.steps.pop()
+            record.artifacts = [a for a in record.artifacts if a.id not in ids]
+            record.history = [i for i in record.history if i not in ids]
+            if record.current_image in ids:
+                record.current_image = record.history[-1] if record.history else None
+            if record.turn == turn:
+                record.turn -= 1
+            first = next((m.text for m in record.messages if m.role == "user"), "")
+            record.title = first[:60]  # as the first message made it
+            for kind in {i.rsplit("-", 1)[0] for i in ids}:  # the taken ids may be given again
+                left = [int(a.id.rsplit("-", 1)[1]) for a in record.artifacts if a.kind == kind]
+                record.counters[kind] = max(left, default=0)
+            record.counters = {k: v for k, v in record.counters.items() if v}
+        for artifact_id in ids:
+            self.path(artifact_id).unlink(missing_ok=True)
+            self._cache.pop(artifact_id, None)
+
     # -- ArtifactStore ---------------------------------------------------------------
     def artifact(self, artifact_id: str, kind: str | None = None) -> ArtifactRecord:
+        """The record of `artifact_id` (of `kind`), also one another writer added since."""
         found = next((a for a in self.record.artifacts if a.id == artifact_id), None)
+        if found is None:
+            self.refresh()
+            found = next((a for a in self.record.artifacts if a.id == artifact_id), None)
         if found is None or (kind and found.kind != kind):
             known = [a.id for a in self.record.artifacts if kind in (None, a.kind)]
             shown = ", ".join(known[-8:]) or "none"

@@ -211,7 +211,9 @@ def test_the_seeds_reported_re_make_their_candidates_at_the_top_of_the_range(tin
     assert sorted(both.seeds) == [0, MAX_SEED]  # best first: ranking may swap them
     second = both.seeds.index(0)
     alone = generate.run(generate.validate({**args, "seed": 0}), ctx)
-    assert np.array_equal(np.asarray(alone.images[0]), np.asarray(both.images[second]))
+    # the same picture, within the rounding of a batch of one against a batch of two
+    difference = np.abs(np.asarray(alone.images[0], int) - np.asarray(both.images[second], int))
+    assert difference.max() <= 2
 
 
 @pytest.mark.parametrize(

@@ -131,6 +131,7 @@ class Agent:
                 self._review_answer(message) if record.pending and image is None and plan is None else None
             )
             record.turn += 1
+            self.steps.turn = record.turn
             if answer is None:
                 record.pending = None  # a new request drops a paused one
             if image is not None:
@@ -228,7 +229,7 @@ class Agent:
                 )
                 continue
             with self.workspace.transaction() as record:
-                record.plans.append(plan.model_dump())
+                record.plans.append({"turn": self.steps.turn, **plan.model_dump()})
             yield PlanReady(plan)
             observations: list[Observation] = []
             for step in plan.steps:

@@ -32,7 +32,7 @@ from pixelsmith.execution.local import Executor, LocalExecutor, ToolCall
 from pixelsmith.models.registry import ModelRegistry
 from pixelsmith.tools.diffusion import resolve_seed
 from pixelsmith.tools.registry import ToolRegistry
-from pixelsmith.workspace import MessageKind, MessageRecord, StepRecord, Workspace
+from pixelsmith.workspace import MessageKind, MessageRecord, SessionRecord, StepRecord, Workspace
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +64,7 @@ class StepRunner:
         self.defaults = dict(defaults or {})  # tool arguments used where a step gives none
         self.cancel = threading.Event()
         self.model_seconds = 0.0
+        self.turn = workspace.record.turn  # the turn being served (others may add theirs meanwhile)
         self.result: StepResult | None = None  # how the last `run` ended
         self.output: Any = None  # what the last `call` returned
 
@@ -79,11 +80,17 @@ class StepRunner:
         try:
             if step.tool in ACTIONS:
                 action = ACTIONS[step.tool]
-                with self.workspace.transaction():  # all or nothing
+                with self.workspace.transaction() as record:  # all or nothing, and recorded
                     ids = action.run(self.workspace, action.validate(args))
-                kind, summary = "action", f"current image {self.workspace.record.current_image}"
+                    kind, summary = "action", f"current image {record.current_image}"
+                    self._append(record, step.tool, args, ids, summary, begin, kind=kind)
             else:
-                ids, kind, summary = yield from self._run_tool(number, step.tool, args)
+                output = yield from self._run_tool(number, step.tool, args)
+                tool, summary = self.tools.get(step.tool), output.summary()
+                with self.workspace.transaction() as record:  # stored and recorded as one, or neither
+                    stored = tool.store(output, self.workspace, step=len(record.steps), args=args)
+                    ids, kind = stored.ids, stored.kind
+                    self._append(record, step.tool, args, ids, summary, begin, kind=kind)
         except UserError as err:
             return (yield from self._failed(step.tool, args, begin, str(err)))
         except Exception as err:  # a fault, not the user's: logged in full, one line for them
@@ -93,14 +100,14 @@ class StepRunner:
             return (yield from self._failed(step.tool, args, begin, text))
         if ids:
             made[number] = ids[0]
-        self._record(step.tool, args, ids, summary, begin, kind=kind)
         yield StepFinished(number, step.tool, ids, summary, time.perf_counter() - begin, kind)
         if step.tool == "detect":
             return (yield from self._found(ids[0], args["image"]))
         return StepResult(True, f"{step.tool} made {', '.join(ids) or 'no artifact'}: {summary}", kind)
 
     def _failed(self, tool: str, args: dict, begin: float, text: str) -> Generator[Event, None, StepResult]:
-        self._record(tool, args, [], "", begin, error=text)
+        with self.workspace.transaction() as record:
+            self._append(record, tool, args, [], "", begin, error=text)
         yield from self.say(text, kind="error")
         return StepResult(False, f"error: {text}")
 
@@ -119,9 +126,9 @@ class StepRunner:
             yield from self.say(f"No {' or '.join(missing)} found in {image}; going on with what was found.")
         return StepResult(True, f"detect made {detection}: {found.summary()}", "detection")
 
-    def _run_tool(
-        self, number: int, name: str, args: dict
-    ) -> Generator[Event, None, tuple[list[str], str, str]]:
+    def _run_tool(self, number: int, name: str, args: dict) -> Generator[Event, None, Any]:
+        """The tool's output: arguments completed (defaults, a recorded seed), the first load
+        of its models announced, run on the executor."""
         tool = self.tools.get(name)
         fields = tool.input_model.model_fields
         args.update({k: v for k, v in self.defaults.items() if k in fields and args.get(k) is None})
@@ -132,10 +139,7 @@ class StepRunner:
             names = ", ".join(f"{r} ({self.models.settings.spec(r).model})" for r in cold)
             yield from self.say(f"loading {names} for the first time; later requests reuse it", kind="notice")
         yield from self.call(number, name, args)
-        output = self.output
-        with self.workspace.transaction():  # a failure half-way leaves no artifact behind
-            stored = tool.store(output, self.workspace, step=len(self.workspace.record.steps), args=args)
-        return stored.ids, stored.kind, output.summary()
+        return self.output
 
     def call(self, number: int, name: str, args: dict) -> Iterator[Event]:
         """Run tool `name` on the executor (validated there), yielding its progress; its
@@ -156,8 +160,9 @@ class StepRunner:
             return []
         return self.tools.get(tool).roles_used(args, ranking=self.models.settings.ranker.enabled)
 
-    def _record(
+    def _append(
         self,
+        record: SessionRecord,
         tool: str,
         args: dict,
         ids: list[str],
@@ -167,22 +172,22 @@ class StepRunner:
         error: str | None = None,
         kind: str = "",
     ) -> None:
+        """Add the step's record (inside the caller's transaction)."""
         models = {role: self.models.settings.spec(role).model for role in self.roles(tool, args)}
-        with self.workspace.transaction() as record:
-            record.steps.append(
-                StepRecord(
-                    index=len(record.steps),
-                    turn=record.turn,
-                    tool=tool,
-                    args=args,
-                    outputs=ids,
-                    summary=summary,
-                    seconds=round(time.perf_counter() - begin, 4),
-                    models=models,
-                    error=error,
-                    kind=kind,
-                )
+        record.steps.append(
+            StepRecord(
+                index=len(record.steps),
+                turn=self.turn,
+                tool=tool,
+                args=args,
+                outputs=ids,
+                summary=summary,
+                seconds=round(time.perf_counter() - begin, 4),
+                models=models,
+                error=error,
+                kind=kind,
             )
+        )
 
     # -- answers ---------------------------------------------------------------------
     def say(self, text: str, *, kind: MessageKind = "text") -> Iterator[Event]:
@@ -190,7 +195,7 @@ class StepRunner:
         with self.workspace.transaction() as record:
             current = record.current_image
             record.messages.append(
-                MessageRecord(role="assistant", text=text, turn=record.turn, image=current, kind=kind)
+                MessageRecord(role="assistant", text=text, turn=self.turn, image=current, kind=kind)
             )
         if kind == "error":
             yield ErrorEvent(text)

@@ -106,21 +106,22 @@ def edit(
         printer(event)
         failed = failed or isinstance(event, ev.ErrorEvent) or isinstance(event, ev.Done) and not event.ok
     record = agent.workspace.record
-    turn_steps = [s for s in record.steps if s.turn == record.turn]
+    turn = agent.steps.turn  # this request's (another process may have added turns since)
+    turn_steps = [s for s in record.steps if s.turn == turn]
     shown = [s for s in turn_steps if s.outputs and s.outputs[0].startswith("image-")]  # made or made current
     result = record.current_image if shown else None
     if output and result:
         write_image(agent.workspace.image(result), output)
         printer.out.write(f"wrote {output}\n")
     if as_json:
-        typer.echo(json.dumps(_edit_record(agent.workspace, turn_steps, result, output), indent=2))
+        typer.echo(json.dumps(_edit_record(agent.workspace, turn, turn_steps, result, output), indent=2))
     if failed or result is None and output:
         raise typer.Exit(1)
 
 
-def _edit_record(workspace, steps, result: str | None, output: Path | None) -> dict[str, Any]:
+def _edit_record(workspace, turn: int, steps, result: str | None, output: Path | None) -> dict[str, Any]:
     record = workspace.record
-    answers = [m for m in record.messages if m.turn == record.turn and m.role == "assistant"]
+    answers = [m for m in record.messages if m.turn == turn and m.role == "assistant"]
     return {
         "session": record.id,
         "folder": str(workspace.folder),

@@ -7,6 +7,7 @@ reopens the same workspace from disk, and a second tab (no id yet) starts its ow
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,20 +45,42 @@ class Staged:
     name: str
 
 
+_open: dict[tuple[str, str], Workspace] = {}
+_open_lock = threading.Lock()
+
+
+def shared(data_dir: Path, session_id: str) -> Workspace:
+    """One `Workspace` per session per server process, whichever tabs show it."""
+    key = (str(Path(data_dir).resolve()), session_id)
+    with _open_lock:
+        if key not in _open or not _open[key].folder.is_dir():
+            _open[key] = Workspace.open(data_dir, session_id)
+        return _open[key]
+
+
+def _new(data_dir: Path) -> Workspace:
+    made = Workspace.create(data_dir)
+    with _open_lock:
+        _open[(str(Path(data_dir).resolve()), made.id)] = made
+    return made
+
+
 def workspace(data_dir: Path) -> Workspace:
-    """The workspace of this tab: the URL's session, reopened from disk, or a new one."""
+    """The workspace of this tab: the URL's session, reopened from disk, or a new one; its
+    record brought up to what other tabs and processes saved."""
     wanted = st.query_params.get("session")
     current: Workspace | None = st.session_state.get("workspace")
     if current is not None and current.id == wanted:
+        current.refresh()
         return current
     if wanted:
         try:
-            current = Workspace.open(data_dir, wanted)
+            current = shared(data_dir, wanted)
         except UserError as err:
             st.toast(f"{err}; started a new session")
-            current = Workspace.create(data_dir)
+            current = _new(data_dir)
     else:
-        current = Workspace.create(data_dir)
+        current = _new(data_dir)
     st.session_state["workspace"] = current
     st.session_state.pop("agent", None)
     st.query_params["session"] = current.id

@@ -146,26 +146,25 @@ def run(agent: Agent, ws: Workspace, request: TeachRequest) -> None:
         st.markdown(text)
         if request.photos:
             st.image(request.photos, width=render.THUMB // 2, caption=request.files)
-    with ws.transaction() as record:
-        # 1. The photos become uploads; 2. one turn that runs the form's step (validated, on the executor).
+    with ws.transaction():  # 1. The photos become uploads.
         ids = [
             ws.add_image(photo, tool="upload", note=f"photo of {about}: {file}")
             for photo, file in zip(request.photos, request.files)
         ]
-        plan = Plan(steps=[request.step(ids)], reply=reply)
-        with st.chat_message("assistant"):
-            session.run(
-                lambda: agent.send(text, plan=plan), render.LiveRenderer(ws), ws=ws, cancel=agent.cancel
-            )
-        # 3. Trained, or stopped part-way: the turn stays. Refused before training: taken back.
-        turn = record.turn
-        if _progress(store, request.name) != was:
+    # 2. One turn that runs the form's step (validated, on the executor like any other).
+    plan = Plan(steps=[request.step(ids)], reply=reply)
+    with st.chat_message("assistant"):
+        session.run(lambda: agent.send(text, plan=plan), render.LiveRenderer(ws), ws=ws, cancel=agent.cancel)
+    # 3. Trained, or stopped part-way: the turn stays. Refused before training: taken back.
+    turn = agent.steps.turn
+    if _progress(store, request.name) != was:
+        with ws.transaction() as record:
             next(m for m in record.messages if m.turn == turn and m.role == "user").artifacts = ids
-            if not request.resume:
-                st.session_state["teach_generation"] += 1
-            return
-        said = [m.text for m in record.messages if m.turn == turn and m.role == "assistant"]
-        ws.rollback()
+        if not request.resume:
+            st.session_state["teach_generation"] += 1
+        return
+    said = [m.text for m in ws.record.messages if m.turn == turn and m.role == "assistant"]
+    ws.take_back(turn, ids)
     st.session_state["teach_error"] = said[-1] if said else "the concept was not trained"
 
 
