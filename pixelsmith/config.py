@@ -94,6 +94,24 @@ class Limits(BaseModel):
     max_message_chars: int = Field(default=2000, gt=0, le=100_000, description="A chat message, at most.")
 
 
+class UISettings(BaseModel):
+    """The chat UI as a service others reach (`pixelsmith ui --host` beyond this machine)."""
+
+    shared: bool = Field(
+        default=False,
+        description="Reached by other people: each browser sees only its own sessions. Set by "
+        "`pixelsmith ui` when it listens beyond localhost.",
+    )
+    allow_model_changes: bool | None = Field(
+        default=None,
+        description="The sidebar's Models box (one model per role for the whole server); None: "
+        "only when not shared.",
+    )
+
+    def models_box(self) -> bool:
+        return (not self.shared) if self.allow_model_changes is None else self.allow_model_changes
+
+
 class Scaling(BaseModel):
     """How one role's Ray Serve deployment runs (`executor = "ray"`, `pixelsmith serve`)."""
 
@@ -135,6 +153,7 @@ class Settings(BaseSettings):
     dtype: Literal["auto", "fp32", "fp16", "bf16"] = "auto"
     data_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_data_dir("pixelsmith")))
     limits: Limits = Limits()
+    ui: UISettings = UISettings()
     cpu_offload: bool = Field(
         default=False, description="Small GPUs: keep diffusion parts on the CPU until each is needed."
     )

@@ -17,121 +17,19 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 from filelock import FileLock, Timeout
 from PIL import Image
-from pydantic import BaseModel, Field, model_validator
 
 from pixelsmith.artifacts import Detection, Detections
 from pixelsmith.errors import ToolInputError, UserError, shorten
 from pixelsmith.files import save_image, write_text
+from pixelsmith.records import ArtifactRecord, SessionRecord
 from pixelsmith.views import ArtifactView, BoxView, ConceptView, EditView, WorkspaceView
 
 SESSION_ID = re.compile(r"^[a-z0-9][a-z0-9-]{2,63}$")
-# Sessions written before artifacts recorded `edit` made their edits with these tools.
-_LEGACY_EDIT_TOOLS = ("inpaint", "remove", "generate")
-_LEGACY_KINDS = dict(
-    detect="detection",
-    segment="masks",
-    refine_mask="mask",
-    inpaint="images",
-    remove="images",
-    generate="images",
-    rank="scores",
-    train_concept="concept",
-    select="action",
-    undo="action",
-    revert="action",
-)
-
-
-class ArtifactRecord(BaseModel):
-    id: str
-    kind: str  # image | mask | detection
-    parents: list[str] = Field(default_factory=list)
-    tool: str = "upload"
-    step: int | None = None  # index into SessionRecord.steps
-    size: tuple[int, int] | None = None  # (W, H)
-    note: str = ""
-    detections: list[dict[str, Any]] = Field(default_factory=list)
-    labels: list[str] = Field(default_factory=list)
-    candidates: list[str] = Field(default_factory=list)
-    edit: bool = False  # made by a tool that edits the current image (follow-ups change its step)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _legacy_edit(cls, data: Any) -> Any:
-        if isinstance(data, dict) and "edit" not in data:
-            data = {**data, "edit": data.get("tool") in _LEGACY_EDIT_TOOLS}
-        return data
-
-
-class StepRecord(BaseModel):
-    index: int
-    turn: int
-    tool: str
-    args: dict[str, Any]  # as run: references resolved to ids, seeds filled in
-    outputs: list[str] = Field(default_factory=list)
-    summary: str = ""
-    seconds: float = 0.0
-    models: dict[str, str] = Field(default_factory=dict)  # role -> model id used
-    error: str | None = None
-    kind: str = ""  # what it made: detection | masks | mask | images | scores | concept | action
-
-    @model_validator(mode="before")
-    @classmethod
-    def _legacy_kind(cls, data: Any) -> Any:
-        if isinstance(data, dict) and "kind" not in data:
-            data = {**data, "kind": _LEGACY_KINDS.get(data.get("tool", ""), "")}
-        return data
-
-
-MessageKind = Literal["text", "error", "notice"]
-
-
-class MessageRecord(BaseModel):
-    role: str  # user | assistant
-    text: str
-    turn: int
-    image: str | None = None  # the current image when the message was sent / answered
-    artifacts: list[str] = Field(default_factory=list)
-    kind: MessageKind = "text"  # an assistant's answer, an error, or a notice (e.g. a fallback)
-
-
-class PendingReview(BaseModel):
-    """A plan paused after segmentation, waiting for the user to choose or refine a mask."""
-
-    steps: list[dict[str, Any]]  # the plan's remaining steps (agent.plan.Step, dumped)
-    made: dict[int, str]  # step number -> the id it made, for "$N" in the remaining steps
-    mask_step: int  # the segmentation step whose mask the user chooses
-    done: int  # steps run so far in this turn
-    planner: str = "offline"
-
-    @property
-    def chosen(self) -> str:
-        """The mask the rest of the plan will use."""
-        return self.made.get(self.mask_step, "")
-
-
-class SessionRecord(BaseModel):
-    id: str
-    created: float = Field(default_factory=time.time)
-    title: str = ""
-    turn: int = 0
-    messages: list[MessageRecord] = Field(default_factory=list)
-    plans: list[dict[str, Any]] = Field(default_factory=list)  # each: its turn and the Plan, dumped
-    steps: list[StepRecord] = Field(default_factory=list)
-    artifacts: list[ArtifactRecord] = Field(default_factory=list)
-    counters: dict[str, int] = Field(default_factory=dict)
-    current_image: str | None = None
-    history: list[str] = Field(default_factory=list)  # current images, oldest first (undo)
-    last_masks: list[str] = Field(default_factory=list)
-    last_edit: int | None = None  # the inpaint/remove/generate step that made the current image
-    pending: PendingReview | None = None  # a plan paused for review
-
-
 LOCK_TIMEOUT_S = 60.0  # how long a write waits for another writer of the same session
 
 
@@ -174,7 +72,7 @@ class Workspace:
 
     # -- opening -------------------------------------------------------------------
     @classmethod
-    def create(cls, data_dir: Path, session_id: str | None = None) -> Workspace:
+    def create(cls, data_dir: Path, session_id: str | None = None, *, owner: str = "") -> Workspace:
         session_id = session_id or time.strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(3)
         if not SESSION_ID.match(session_id):
             raise UserError(f"session id {session_id!r} must be 3-64 lowercase letters, digits or '-'")
@@ -182,7 +80,7 @@ class Workspace:
         if folder.exists():
             raise UserError(f"session {session_id} already exists; open it instead")
         (folder / "artifacts").mkdir(parents=True)
-        workspace = cls(folder, SessionRecord(id=session_id))
+        workspace = cls(folder, SessionRecord(id=session_id, owner=owner))
         workspace.save()
         return workspace
 

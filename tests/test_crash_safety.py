@@ -38,7 +38,8 @@ def test_a_failing_write_leaves_the_old_file_and_no_temporary(tmp_path) -> None:
 WRITER = """
 import sys
 from pixelsmith.testing import noise_image
-from pixelsmith.workspace import MessageRecord, Workspace
+from pixelsmith.workspace import Workspace
+from pixelsmith.records import MessageRecord
 ws = Workspace.open(sys.argv[1], sys.argv[2])
 print("ready", flush=True)
 for i in range(100000):

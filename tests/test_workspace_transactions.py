@@ -6,8 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from pixelsmith.records import MessageRecord
 from pixelsmith.testing import noise_image
-from pixelsmith.workspace import MessageRecord, Workspace
+from pixelsmith.workspace import Workspace
 
 
 def _on_disk(ws: Workspace) -> Workspace:

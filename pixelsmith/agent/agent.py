@@ -27,11 +27,12 @@ from pixelsmith.errors import UserError
 from pixelsmith.execution.choose import make_executor
 from pixelsmith.execution.local import Executor
 from pixelsmith.models.registry import ModelRegistry
+from pixelsmith.records import MessageRecord
 from pixelsmith.tools import default_tools
 from pixelsmith.tools.registry import ToolRegistry
 from pixelsmith.tracking import make_tracker
 from pixelsmith.views import ConceptView, WorkspaceView
-from pixelsmith.workspace import MessageRecord, Workspace
+from pixelsmith.workspace import Workspace
 
 log = logging.getLogger(__name__)
 

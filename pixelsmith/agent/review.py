@@ -16,7 +16,7 @@ from pixelsmith.agent.events import Done, Event, ReviewNeeded
 from pixelsmith.agent.plan import Plan, Step
 from pixelsmith.agent.steps import StepResult, StepRunner
 from pixelsmith.errors import UserError
-from pixelsmith.workspace import PendingReview
+from pixelsmith.records import PendingReview
 
 
 class ReviewController:

@@ -15,6 +15,7 @@ from pixelsmith.cli.common import STATE
 from pixelsmith.ui import upload_limit_mb
 
 app = typer.Typer()
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 APP = Path(__file__).parent.parent / "ui" / "app.py"
 
@@ -67,6 +68,15 @@ def ui(
     if planner:
         env["PIXELSMITH_PLANNER"] = planner  # the sidebar starts from settings.planner
     settings = load_settings(config)  # a bad file is one line now, not an error page later
+    if host not in LOCAL_HOSTS:
+        env["PIXELSMITH_UI__SHARED"] = "true"
+        models = "on (ui.allow_model_changes)" if settings.ui.allow_model_changes else "off"
+        typer.echo(
+            f"warning: listening on {host}, beyond this machine: whoever reaches it runs models here. "
+            f"Each browser sees only its own sessions; the Models box is {models}. Put it behind "
+            "an authenticating proxy for anything but a trusted network.",
+            err=True,
+        )
     typer.echo(f"pixelsmith UI on http://{host}:{port} (Ctrl-C stops it)")
     command = streamlit_command(host, port, max_upload_mb=upload_limit_mb(settings.limits))
     process = subprocess.Popen(command, env=env)

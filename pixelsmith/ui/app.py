@@ -12,7 +12,7 @@ import logging
 import streamlit as st
 
 from pixelsmith.errors import UserError
-from pixelsmith.ui import render, resources, review, session, sidebar, teach
+from pixelsmith.ui import identity, render, resources, review, session, sidebar, teach
 
 log = logging.getLogger("pixelsmith.ui")
 
@@ -69,7 +69,7 @@ def _run_review(agent, ws, action: review.Action) -> None:
 def _send(agent, ws, text: str) -> None:
     staged: session.Staged | None = st.session_state.get("staged")
     with st.chat_message("user"):
-        st.markdown(text)
+        st.markdown(render.safe(text))
         if staged is not None:
             st.image(staged.image, width=render.THUMB, caption=staged.name)
     if staged is not None:
@@ -84,8 +84,9 @@ def _send(agent, ws, text: str) -> None:
 def main() -> None:
     settings, options = _settings()
     models = resources.model_registry(settings)
-    ws = session.workspace(settings.data_dir)
-    sidebar.sessions(ws, settings.data_dir)
+    owner = identity.browser(settings.data_dir)
+    ws = session.workspace(settings.data_dir, owner=owner, private=settings.ui.shared)
+    sidebar.sessions(ws, settings.data_dir, owner=owner if settings.ui.shared else None)
     continued = sidebar.concepts(settings.data_dir)
     taught = teach.form(settings)
     if continued is not None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 import streamlit as st
 from PIL import Image
@@ -16,9 +17,20 @@ from PIL import Image
 from pixelsmith import render as pictures
 from pixelsmith.agent import events as ev
 from pixelsmith.agent.actions import title
+from pixelsmith.records import MessageRecord, StepRecord
 from pixelsmith.tools import default_tools
 from pixelsmith.ui import session, training
-from pixelsmith.workspace import MessageRecord, StepRecord, Workspace
+from pixelsmith.workspace import Workspace
+
+IMAGE_MARKDOWN = re.compile(r"!(?=\s*\[)")
+
+
+def safe(text: str) -> str:
+    """Chat text (the user's, a planner's, a tool's) as markdown that shows no picture: an
+    image link (`![](https://...)`) would make every viewer's browser fetch an outside URL,
+    a way for a manipulated reply to leak data. The app's own pictures are drawn apart."""
+    return IMAGE_MARKDOWN.sub("\\!", text)
+
 
 THUMB = 160  # px: width of the image a message refers to
 
@@ -99,7 +111,7 @@ def step_pictures(ws: Workspace, rec: StepRecord) -> None:
             )
     args = {k: v for k, v in rec.args.items() if k not in ("image", "mask", "detection")}
     if args:
-        st.caption(f"{json.dumps(args, default=str)} · {rec.seconds:.2f} s")
+        st.caption(safe(f"{json.dumps(args, default=str)} · {rec.seconds:.2f} s"))
 
 
 def concept_card(ws: Workspace, name: str) -> None:
@@ -110,7 +122,7 @@ def concept_card(ws: Workspace, name: str) -> None:
     try:
         concept = ConceptStore(ws.data_dir).get(name)
     except UserError as err:
-        st.caption(str(err))
+        st.caption(safe(str(err)))
         return
     st.caption(f"{concept.name} = '{concept.phrase}', {concept.step} steps")
     curves = {"training": concept.loss_curve, "inpaint training": concept.inpaint_loss_curve}
@@ -188,7 +200,7 @@ def history(ws: Workspace) -> None:
 def user_message(ws: Workspace, message: MessageRecord, shown: str | None, *, key: str) -> str | None:
     """The text, and the image it refers to (a thumbnail when it changed). Returns that image."""
     with st.chat_message("user"):
-        st.markdown(message.text)
+        st.markdown(safe(message.text))
         if message.image and message.image != shown:
             note = ws.artifact(message.image).note
             st.image(
@@ -210,7 +222,7 @@ def assistant_turn(ws: Workspace, turn: int, steps: list[StepRecord], answers: l
     pending = ws.record.pending if turn == ws.record.turn else None
     tools = [s.tool for s in steps] + [s["tool"] for s in (pending.steps if pending else [])]
     for notice in (a for a in answers if a.kind == "notice"):  # said before the steps ran
-        st.info(notice.text)
+        st.info(safe(notice.text))
     if tools:
         st.markdown(f"**Plan:** {' → '.join(tools)}" + (" *(paused for review)*" if pending else ""))
     for number, rec in enumerate(steps, start=1):
@@ -223,7 +235,7 @@ def assistant_turn(ws: Workspace, turn: int, steps: list[StepRecord], answers: l
         if rec.kind == "images":
             edit_result(ws, rec, key=f"t{turn}-s{rec.index}")
     for answer in (a for a in answers if a.kind != "notice"):
-        (st.error if answer.kind == "error" else st.markdown)(answer.text)
+        (st.error if answer.kind == "error" else st.markdown)(safe(answer.text))
     if timing := st.session_state.get("timings", {}).get((ws.id, turn)):
         st.caption(timing)
 
@@ -285,16 +297,16 @@ class LiveRenderer:
         st.info(event.message)
 
     def _on_AssistantMessage(self, event: ev.AssistantMessage) -> None:
-        st.markdown(event.text)
+        st.markdown(safe(event.text))
 
     def _on_Notice(self, event: ev.Notice) -> None:
-        st.info(event.text)
+        st.info(safe(event.text))
 
     def _on_ErrorEvent(self, event: ev.ErrorEvent) -> None:
         if self.status is not None:
             self.status.update(state="error")
             self.status = None
-        st.error(event.text)
+        st.error(safe(event.text))
 
     def _on_Done(self, event: ev.Done) -> None:
         text = f"{event.seconds:.1f} s in all, {event.model_seconds:.1f} s in models"

@@ -22,7 +22,8 @@ from pixelsmith.agent.planners import make_planner
 from pixelsmith.config import Settings
 from pixelsmith.errors import UserError
 from pixelsmith.models import ModelRegistry
-from pixelsmith.workspace import MessageRecord, Workspace
+from pixelsmith.records import MessageRecord
+from pixelsmith.workspace import Workspace
 
 log = logging.getLogger("pixelsmith.ui")
 
@@ -58,16 +59,17 @@ def shared(data_dir: Path, session_id: str) -> Workspace:
         return _open[key]
 
 
-def _new(data_dir: Path) -> Workspace:
-    made = Workspace.create(data_dir)
+def _new(data_dir: Path, owner: str) -> Workspace:
+    made = Workspace.create(data_dir, owner=owner)
     with _open_lock:
         _open[(str(Path(data_dir).resolve()), made.id)] = made
     return made
 
 
-def workspace(data_dir: Path) -> Workspace:
+def workspace(data_dir: Path, *, owner: str, private: bool = False) -> Workspace:
     """The workspace of this tab: the URL's session, reopened from disk, or a new one; its
-    record brought up to what other tabs and processes saved."""
+    record brought up to what other tabs and processes saved. `private` (a shared server):
+    another browser's session is not opened, whatever the URL says."""
     wanted = st.query_params.get("session")
     current: Workspace | None = st.session_state.get("workspace")
     if current is not None and current.id == wanted:
@@ -76,11 +78,13 @@ def workspace(data_dir: Path) -> Workspace:
     if wanted:
         try:
             current = shared(data_dir, wanted)
+            if private and current.record.owner != owner:
+                raise UserError(f"session {wanted} belongs to another browser")
         except UserError as err:
             st.toast(f"{err}; started a new session")
-            current = _new(data_dir)
+            current = _new(data_dir, owner)
     else:
-        current = _new(data_dir)
+        current = _new(data_dir, owner)
     st.session_state["workspace"] = current
     st.session_state.pop("agent", None)
     st.query_params["session"] = current.id

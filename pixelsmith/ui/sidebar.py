@@ -81,14 +81,16 @@ def unstage() -> None:
     st.session_state["upload_generation"] = st.session_state.get("upload_generation", 0) + 1
 
 
-def sessions(ws: Workspace, data_dir: Path) -> None:
-    """New session, and earlier ones to reopen (empty ones other than this are hidden)."""
+def sessions(ws: Workspace, data_dir: Path, *, owner: str | None = None) -> None:
+    """New session, and earlier ones to reopen (empty ones other than this are hidden; with
+    `owner`, a shared server's, only that browser's)."""
     st.sidebar.subheader("Sessions")
     st.sidebar.caption(f"This session: `{ws.id}`")
     if st.sidebar.button("New session", key="new-session"):
         session.switch(None)
         st.rerun()
-    earlier = [r for r in list_sessions(data_dir) if r.messages and r.id != ws.id][:30]
+    mine = [r for r in list_sessions(data_dir) if owner is None or r.owner == owner]
+    earlier = [r for r in mine if r.messages and r.id != ws.id][:30]
     if earlier:
         titles = {r.id: f"{r.title or '(untitled)'} · {r.id}" for r in earlier}
         chosen = st.sidebar.selectbox(
@@ -139,13 +141,17 @@ def options(settings: Settings) -> session.Options:
     seed = None
     if not bar.toggle("Random seed", value=True, key="opt-random-seed"):
         seed = int(bar.number_input("Seed", 0, 2**31 - 1, 0, key="opt-seed"))
-    with bar.expander("Models"):
-        models = {
-            role: st.text_input(
-                f"{role} ({settings.spec(role).backend})", settings.spec(role).model, key=f"opt-model-{role}"
-            )
-            for role in ROLES
-        }
+    models: dict[str, str] = {}
+    if settings.ui.models_box():  # a change holds for the whole server: not for strangers
+        with bar.expander("Models"):
+            models = {
+                role: st.text_input(
+                    f"{role} ({settings.spec(role).backend})",
+                    settings.spec(role).model,
+                    key=f"opt-model-{role}",
+                )
+                for role in ROLES
+            }
     return session.Options(planner=planner, seed=seed, defaults=defaults, models=models)
 
 

@@ -143,7 +143,7 @@ def run(agent: Agent, ws: Workspace, request: TeachRequest) -> None:
         f"'a photo of my {request.name} on the beach'."
     )
     with st.chat_message("user"):
-        st.markdown(text)
+        st.markdown(render.safe(text))
         if request.photos:
             st.image(request.photos, width=render.THUMB // 2, caption=request.files)
     with ws.transaction():  # 1. The photos become uploads.

@@ -7,101 +7,19 @@ does not see the first one's session. Screenshots of each stage go to test-artif
 
 from __future__ import annotations
 
-import os
-import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
-
-CHROMIUM = shutil.which("chromium")
-if CHROMIUM is None and os.environ.get("PIXELSMITH_REQUIRE_BROWSER") == "1":  # CI: never a silent skip
-    pytest.fail("chromium is not installed; the browser tests cannot run", pytrace=False)
-if CHROMIUM is None:
-    pytest.skip("Debian's chromium is not installed", allow_module_level=True)
-pytest.importorskip("pytest_playwright")
-
 from playwright.sync_api import Page, expect  # noqa: E402
+from ui_helpers import LONG, idle, send, shot, ui_server
 
-ROOT = Path(__file__).resolve().parents[2]
-SHOTS = ROOT / "test-artifacts"
 REQUEST = "replace the cat with a realistic green dragon"
-LONG = 90_000  # ms: a step on the tiny models takes seconds, a first model load longer
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args, tmp_path_factory):
-    home = tmp_path_factory.mktemp("chromium-home")
-    os.environ["XDG_CONFIG_HOME"] = str(home / "config")
-    os.environ["XDG_CACHE_HOME"] = str(home / "cache")
-    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
-
-
-@pytest.fixture(scope="session")
-def browser_context_args(browser_context_args):
-    return {**browser_context_args, "viewport": {"width": 1280, "height": 1600}}
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def server(tiny_config, tmp_path_factory):
-    """`pixelsmith ui` on a free port with the tiny config and a temp data dir; its base URL."""
-    port, folder = _free_port(), tmp_path_factory.mktemp("ui-server")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PIXELSMITH_")}
-    env |= {
-        "PIXELSMITH_CONFIG": str(tiny_config),
-        "PIXELSMITH_DATA_DIR": str(folder / "data"),
-        "HF_HUB_OFFLINE": "1",
-        "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none",
-    }
-    log = (folder / "server.log").open("w")
-    command = [sys.executable, "-c", "from pixelsmith.cli import run; run()", "ui", "--port", str(port)]
-    process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(url, process, folder / "server.log")
+    with ui_server(tiny_config, tmp_path_factory.mktemp("ui-server")) as url:
         yield url
-    finally:
-        process.send_signal(signal.SIGTERM)  # the ui command stops its streamlit child
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
-
-
-def _wait_healthy(url: str, process: subprocess.Popen, log: Path, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"the UI server exited ({process.returncode}):\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
-    pytest.fail(f"the UI server did not become healthy in {timeout} s:\n{log.read_text()[-3000:]}")
 
 
 @pytest.fixture
@@ -109,32 +27,6 @@ def cat_file(cat_photo, tmp_path) -> Path:
     path = tmp_path / "cat.png"
     cat_photo.save(path)
     return path
-
-
-def _shot(page: Page, name: str, *, height: int | None = None) -> None:
-    """A screenshot in test-artifacts/; `height` (px): a taller window for it, so the whole
-    conversation fits (Streamlit scrolls inside the page, so a full-page shot would not)."""
-    SHOTS.mkdir(exist_ok=True)
-    size = page.viewport_size
-    if height is not None and size is not None:
-        page.set_viewport_size({"width": size["width"], "height": height})
-    page.wait_for_timeout(800)  # let images and iframes finish laying out
-    page.screenshot(path=str(SHOTS / f"{name}.png"))
-    if height is not None and size is not None:
-        page.set_viewport_size(size)
-
-
-def _idle(page: Page) -> None:
-    """Wait until the script run is over: no 'running' indicator and no stale elements."""
-    page.wait_for_timeout(600)
-    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=LONG)
-    expect(page.locator("[data-stale='true']")).to_have_count(0, timeout=LONG)
-
-
-def _send(page: Page, text: str) -> None:
-    box = page.get_by_test_id("stChatInputTextArea")
-    box.fill(text)
-    box.press("Enter")
 
 
 def test_edit_review_undo_reload_and_isolation(server, page: Page, browser, cat_file):
@@ -150,54 +42,54 @@ def test_edit_review_undo_reload_and_isolation(server, page: Page, browser, cat_
     expect(photo_uploader.get_by_text("50MB per file")).to_be_visible()  # limits.max_upload_bytes
     photo_uploader.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(cat_file)
     expect(page.get_by_text("goes with your next message")).to_be_visible()
-    _send(page, REQUEST)
+    send(page, REQUEST)
     expect(page.get_by_role("button", name="Use mask 2")).to_be_visible()
-    _idle(page)
+    idle(page)
     chat = page.get_by_test_id("stChatMessage")
     expect(chat.get_by_text("detection-1:").first).to_be_visible()
     expect(chat.get_by_text("candidates, best first: 1 = mask-1").first).to_be_visible()
-    _shot(page, "01-review")
+    shot(page, "01-review")
 
     # 2. mask 2, then a click on the image in the streamlit_image_coordinates iframe
     page.get_by_role("button", name="Use mask 2").click()
     expect(page.get_by_text("now using mask-2")).to_be_visible()
-    _idle(page)
+    idle(page)
     picture = page.frame_locator("iframe[title*='streamlit_image_coordinates']").locator("img")
     expect(picture).to_be_visible()
     page.wait_for_timeout(500)
     picture.click(position={"x": 200, "y": 130})
     expect(page.get_by_text("clicks so far")).to_be_visible()
-    _idle(page)
+    idle(page)
     # the click refined mask-2 into a new mask (ids count on: mask-1..3 were the candidates)
     expect(page.get_by_text("now using mask-4")).to_be_visible()
     expect(chat.get_by_text("1 = mask-4").first).to_be_visible()  # the refining step's overlay
-    _shot(page, "02-clicked")
+    shot(page, "02-clicked")
 
     # 3. continue: the result with before/after and a download
     page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("button", name="Download PNG")).to_be_visible()
-    _idle(page)
+    idle(page)
     expect(chat.get_by_text("image-2:").first).to_be_visible()
-    _shot(page, "03-result")
-    _shot(page, "03-result-whole-chat", height=4000)  # the source of docs/chat.png
+    shot(page, "03-result")
+    shot(page, "03-result-whole-chat", height=4000)  # the source of docs/chat.png
     page.get_by_role("tab", name="Before / after").last.click()
     expect(page.get_by_text("image-1 → image-2").last).to_be_visible()
-    _shot(page, "04-before-after")
+    shot(page, "04-before-after")
 
     # 4. undo
-    _send(page, "undo")
+    send(page, "undo")
     expect(page.get_by_text("Undo (undo)")).to_be_visible()
-    _idle(page)
-    _shot(page, "05-undo")
+    idle(page)
+    shot(page, "05-undo")
 
     # 5. a reload reopens the session from disk: the whole conversation is still there
     page.reload()
     expect(page.get_by_text(REQUEST).first).to_be_visible()
-    _idle(page)
+    idle(page)
     expect(page.get_by_role("button", name="Download PNG")).to_be_visible()
     assert page.url == session_url
     assert chat.locator("img").count() >= 4  # upload, boxes, masks, result (+ before/after)
-    _shot(page, "06-reloaded")
+    shot(page, "06-reloaded")
 
     # 6. another browser context (another user) gets its own, empty session
     other = browser.new_context(viewport={"width": 1280, "height": 1000})
@@ -205,11 +97,11 @@ def test_edit_review_undo_reload_and_isolation(server, page: Page, browser, cat_
         tab = other.new_page()
         tab.goto(server)
         expect(tab.get_by_text("Edit images by describing")).to_be_visible(timeout=LONG)
-        _idle(tab)
+        idle(tab)
         assert tab.url != session_url and "session=" in tab.url
         expect(tab.get_by_test_id("stChatMessage")).to_have_count(0, timeout=5_000)
         expect(tab.get_by_test_id("stMain").locator("img")).to_have_count(0, timeout=5_000)
-        _shot(tab, "07-other-session")
+        shot(tab, "07-other-session")
     finally:
         other.close()
 
@@ -228,7 +120,7 @@ def test_teach_a_concept_from_the_sidebar_form_then_use_it(server, page: Page, t
         noise_image(64, 64, seed=30 + i).save(photos[-1])
     page.goto(server)
     expect(page.get_by_text("Edit images by describing")).to_be_visible()
-    _idle(page)
+    idle(page)
 
     form = page.get_by_test_id("stForm")
     form.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(photos)
@@ -239,20 +131,20 @@ def test_teach_a_concept_from_the_sidebar_form_then_use_it(server, page: Page, t
     form.get_by_text("Training options").click()
     form.get_by_role("spinbutton", name="Resolution (px)").fill("64")
     form.get_by_text("Keep the class word general").click()
-    _shot(page, "08-teach-form")
+    shot(page, "08-teach-form")
     form.get_by_role("button", name="Teach pixelsmith").click()
 
     sidebar = page.get_by_test_id("stSidebar")
     expect(sidebar.get_by_text("rex: a dog (ready)")).to_be_visible()
-    _idle(page)
+    idle(page)
     chat = page.get_by_test_id("stChatMessage")
     expect(chat.get_by_text("teach pixelsmith my dog rex")).to_be_visible()
     expect(chat.get_by_text("concept rex ready").first).to_be_visible()
     expect(page.get_by_test_id("stVegaLiteChart").first).to_be_visible()  # the loss curves
-    _shot(page, "09-taught")
+    shot(page, "09-taught")
 
-    _send(page, "a photo of my rex on the beach, 2 steps")
+    send(page, "a photo of my rex on the beach, 2 steps")
     expect(page.get_by_role("button", name="Download PNG")).to_be_visible()
-    _idle(page)
+    idle(page)
     expect(chat.get_by_text('"concept": "rex"').first).to_be_attached()  # in the step's folded block
-    _shot(page, "10-used")
+    shot(page, "10-used")

@@ -1,0 +1,97 @@
+"""What the browser tests share: a `pixelsmith ui` server on the tiny models, and the waits,
+typing and screenshots every test uses."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = ROOT / "test-artifacts"
+LONG = 90_000  # ms: a step on the tiny models takes seconds, a first model load longer
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def ui_server(tiny_config: Path, folder: Path, **settings: str) -> Iterator[str]:
+    """`pixelsmith ui` on a free port with the tiny config, a data dir in `folder` and
+    `settings` as PIXELSMITH_* variables; yields its base URL."""
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PIXELSMITH_")}
+    env |= {
+        "PIXELSMITH_CONFIG": str(tiny_config),
+        "PIXELSMITH_DATA_DIR": str(folder / "data"),
+        "HF_HUB_OFFLINE": "1",
+        "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none",
+        **{f"PIXELSMITH_{key.upper()}": value for key, value in settings.items()},
+    }
+    log = (folder / "server.log").open("w")
+    command = [sys.executable, "-c", "from pixelsmith.cli import run; run()", "ui", "--port", str(port)]
+    process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, process, folder / "server.log")
+        yield url
+    finally:
+        process.send_signal(signal.SIGTERM)  # the ui command stops its streamlit child
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+def _wait_healthy(url: str, process: subprocess.Popen, log: Path, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"the UI server exited ({process.returncode}):\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    pytest.fail(f"the UI server did not become healthy in {timeout} s:\n{log.read_text()[-3000:]}")
+
+
+def shot(page: Page, name: str, *, height: int | None = None) -> None:
+    """A screenshot in test-artifacts/; `height` (px): a taller window for it, so the whole
+    conversation fits (Streamlit scrolls inside the page, so a full-page shot would not)."""
+    SHOTS.mkdir(exist_ok=True)
+    size = page.viewport_size
+    if height is not None and size is not None:
+        page.set_viewport_size({"width": size["width"], "height": height})
+    page.wait_for_timeout(800)  # let images and iframes finish laying out
+    page.screenshot(path=str(SHOTS / f"{name}.png"))
+    if height is not None and size is not None:
+        page.set_viewport_size(size)
+
+
+def idle(page: Page) -> None:
+    """Wait until the script run is over: no 'running' indicator and no stale elements."""
+    page.wait_for_timeout(600)
+    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=LONG)
+    expect(page.locator("[data-stale='true']")).to_have_count(0, timeout=LONG)
+
+
+def send(page: Page, text: str) -> None:
+    box = page.get_by_test_id("stChatInputTextArea")
+    box.fill(text)
+    box.press("Enter")
