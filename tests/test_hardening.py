@@ -40,6 +40,8 @@ def test_exit_codes_through_the_console_script(tiny_settings, tmp_path) -> None:
     codes = [p.returncode for p in (done, nothing, unclear, missing, usage)]
     assert codes == [0, 1, 1, 2, 2], [p.stderr[-300:] for p in (done, nothing, unclear, missing, usage)]
     assert missing.stderr.strip() == "error: nope.png: no such file; check the path"
+    sessions = tiny_settings.data_dir / "sessions"
+    assert len(list(sessions.iterdir())) == 3  # the missing photo left no empty session behind
     assert "Traceback" not in "".join(p.stderr for p in (done, nothing, unclear, missing, usage))
 
 

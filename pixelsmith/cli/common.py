@@ -4,6 +4,7 @@ printer, writing files and printing results. Imports no torch (light commands st
 from __future__ import annotations
 
 import json
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -139,6 +140,9 @@ def check_output(path: Path) -> Path:
     path = Path(path).expanduser()
     if path.is_dir():
         raise UserError(f"-o {shorten(str(path))} is a folder; give a file name such as {path / 'out.png'}")
+    existing = next(p for p in (path.parent, *path.parent.parents) if p.exists())
+    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        raise UserError(f"-o {shorten(str(path))}: cannot write in {existing}; choose another folder")
     formats = Image.registered_extensions()
     if formats.get(path.suffix.lower()) not in Image.SAVE:
         raise UserError(
@@ -156,8 +160,8 @@ def checked_output(path: Path | None) -> Path | None:
 def write_image(image, path: Path) -> Path:
     from pixelsmith.files import save_image
 
-    path.parent.mkdir(parents=True, exist_ok=True)
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         save_image(image, path)
     except (ValueError, OSError) as err:
         raise UserError(f"cannot write {path}: {err}") from None
