@@ -308,3 +308,15 @@ def test_a_large_photo_is_shrunk_for_the_detector_and_boxes_come_back_at_full_si
     assert out.image_size == (3000, 1000) and out.detections
     assert max(d.box[2] for d in out.detections) > MAX_SIDE  # coordinates of the original
     assert all(0 <= d.box[0] < d.box[2] <= 3000 and 0 <= d.box[1] < d.box[3] <= 1000 for d in out.detections)
+
+
+def test_a_browser_cookie_verifies_only_as_this_server_signed_it(tmp_path) -> None:
+    from pixelsmith.ui.identity import _secret, sign, verify
+
+    secret = _secret(tmp_path)
+    assert _secret(tmp_path) == secret and oct((tmp_path / "ui-secret").stat().st_mode)[-3:] == "600"
+    cookie = sign("abc123", secret)
+    assert verify(cookie, secret) == "abc123"
+    assert verify(cookie.replace("abc123", "someone-else"), secret) is None  # another id, same mac
+    assert verify(sign("abc123", b"another server"), secret) is None
+    assert verify("", secret) is None and verify("no-dot", secret) is None

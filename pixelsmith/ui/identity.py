@@ -31,13 +31,22 @@ def browser(data_dir: Path) -> str:
     if known:
         return known
     secret = _secret(data_dir)
-    found = verify(st.context.cookies.get(COOKIE, ""), secret)
+    found = verify(_cookie(), secret)
     if found is None:
         found = secrets.token_urlsafe(16)
         value = json.dumps(f"{COOKIE}={sign(found, secret)}; path=/; max-age=31536000; SameSite=Strict")
         components.html(f"<script>document.cookie = {value};</script>", height=0)
     st.session_state["browser"] = found
     return found
+
+
+def _cookie() -> str:
+    """The cookie as the browser sent it ("" where there is no browser, e.g. in AppTest)."""
+    try:
+        value = st.context.cookies.get(COOKIE)
+    except Exception:
+        return ""
+    return value if isinstance(value, str) else ""
 
 
 def sign(identity: str, secret: bytes) -> str:
