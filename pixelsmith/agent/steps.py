@@ -102,8 +102,8 @@ class StepRunner:
         if ids:
             made[number] = ids[0]
         yield StepFinished(number, step.tool, ids, summary, time.perf_counter() - begin, kind)
-        if step.tool == "detect":
-            return (yield from self._found(ids[0], args["image"]))
+        if kind == "detection":  # whichever tool detected: nothing found ends the plan
+            return (yield from self._found(step.tool, ids[0], args["image"]))
         return StepResult(True, f"{step.tool} made {', '.join(ids) or 'no artifact'}: {summary}", kind)
 
     def _failed(self, tool: str, args: dict, begin: float, text: str) -> Generator[Event, None, StepResult]:
@@ -112,7 +112,7 @@ class StepRunner:
         yield from self.say(text, kind="error")
         return StepResult(False, f"error: {text}")
 
-    def _found(self, detection: str, image: str) -> Generator[Event, None, StepResult]:
+    def _found(self, tool: str, detection: str, image: str) -> Generator[Event, None, StepResult]:
         """After a detection: nothing found ends the plan; some labels missing is said."""
         found = self.workspace.detections(detection)
         missing = [label for label in found.labels if all(d.label != label for d in found.detections)]
@@ -125,7 +125,7 @@ class StepRunner:
             return StepResult(False, f"{detection}: nothing found for {labels}")
         if missing:  # "the cat and the dog" with only a dog in view: say so, go on with it
             yield from self.say(f"No {' or '.join(missing)} found in {image}; going on with what was found.")
-        return StepResult(True, f"detect made {detection}: {found.summary()}", "detection")
+        return StepResult(True, f"{tool} made {detection}: {found.summary()}", "detection")
 
     def _run_tool(self, number: int, name: str, args: dict) -> Generator[Event, None, Any]:
         """The tool's output: arguments completed (defaults, a recorded seed), the first load
