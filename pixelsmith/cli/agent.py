@@ -14,7 +14,8 @@ from typing import Annotated, Any
 import typer
 
 from pixelsmith.agent import events as ev
-from pixelsmith.cli.common import ProgressPrinter, checked_output, settings, write_image
+from pixelsmith.cli import batch
+from pixelsmith.cli.common import ProgressPrinter, check_output, settings, write_image
 from pixelsmith.errors import UserError
 
 app = typer.Typer()
@@ -82,10 +83,17 @@ def _load(image: Path | None):
 
 @app.command()
 def edit(
-    image: Annotated[str, typer.Argument(metavar="[IMAGE]", help="The photo; leave out with --session.")],
-    instruction: Annotated[str | None, typer.Argument(help="What to do, e.g. 'remove the cat'.")] = None,
+    args: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="[PHOTO...] INSTRUCTION",
+            help="The photo, or several (files, folders, quoted globs), then what to do, e.g. "
+            "'remove the cat'. With --session, just the instruction.",
+        ),
+    ],
     output: Annotated[
-        Path | None, typer.Option("-o", "--output", callback=checked_output, help="Write the result here.")
+        Path | None,
+        typer.Option("-o", "--output", help="Write the result here; for several photos, a folder."),
     ] = None,
     planner: PlannerOption = None,
     seed: Annotated[int | None, typer.Option(help="Seed for every diffusion step.")] = None,
@@ -93,12 +101,22 @@ def edit(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON record on stdout.")] = False,
 ) -> None:
     """One request, non-interactive: plan, run, write the result and the session folder.
-    With --session it goes on from that session's current image ("now make it red")."""
-    if instruction is None:
-        if session is None:
-            raise UserError("give the photo and the instruction, or --session ID and the instruction")
-        image, instruction = None, image
-    photo = _load(Path(image) if image else None)  # before a session is made for it
+    With --session it goes on from that session's current image ("now make it red"); with
+    several photos (or a folder, or a glob) it runs on each, a session apiece."""
+    *sources, instruction = args
+    if not sources and session is None:
+        raise UserError("give the photo and the instruction, or --session ID and the instruction")
+    if batch.is_batch(sources):
+        if session is not None:
+            raise UserError("--session goes with one photo or none, not several")
+        if batch.run(sources, instruction, output, planner=planner, seed=seed, as_json=as_json):
+            raise typer.Exit(1)
+        return
+    if len(sources) > 1 or (sources and session is not None):
+        raise UserError("with --session, give just the instruction (the session has its image)")
+    if output is not None:
+        check_output(output)  # before any model runs
+    photo = _load(Path(sources[0]) if sources else None)  # before a session is made for it
     agent = _agent(session, planner, seed)
     printer = EventPrinter(agent.workspace, quiet=as_json)
     failed = False

@@ -1,0 +1,249 @@
+"""pixelsmith from Python: edit images by instruction, run single tools, keep sessions,
+teach concepts. The same agent, tools, executor and sessions on disk as the CLI and the UI.
+
+    from pixelsmith import Editor
+
+    editor = Editor()                                  # or Editor(config="pixelsmith.toml")
+    result = editor.edit("cat.jpg", "replace the cat with a realistic green dragon")
+    result.image.save("dragon.png")                    # the full-size result
+    red = result.session.edit("now make it red")       # a follow-up in the same session
+    red.session.undo()                                 # back to the dragon
+    found = editor.run("detect", image="cat.jpg", labels=["cat"])   # one tool, typed output
+
+Bad input raises `pixelsmith.errors.UserError` with one sentence naming the problem; a
+request that ran but did not do what was asked comes back with `ok=False` and the reason
+in `messages`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from pixelsmith.agent import events as ev
+from pixelsmith.config import Settings, load_settings
+from pixelsmith.errors import UserError
+from pixelsmith.images import load_image, load_mask
+from pixelsmith.records import StepRecord
+from pixelsmith.workspace import Workspace, list_sessions
+
+ImageLike = str | Path | Image.Image
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step a request ran: the tool (or action), its arguments as run, what it made."""
+
+    tool: str
+    args: dict[str, Any]
+    outputs: list[str]
+    summary: str
+    error: str | None = None
+
+    @classmethod
+    def of(cls, record: StepRecord) -> Step:
+        return cls(record.tool, dict(record.args), list(record.outputs), record.summary, record.error)
+
+
+@dataclass
+class EditResult:
+    """What one request did. `image` is the current image when the request made or chose
+    one (None for "find the cat"); `ok` is False when it was refused, not understood, or a
+    step failed (the reason is in `messages`)."""
+
+    ok: bool
+    session: Session
+    image_id: str | None
+    steps: list[Step]
+    messages: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)  # e.g. a model loading for the first time
+
+    @property
+    def image(self) -> Image.Image | None:
+        return self.session.image(self.image_id) if self.image_id else None
+
+
+class Session:
+    """A conversation about one image, kept on disk (`<data_dir>/sessions/<id>`)."""
+
+    def __init__(self, editor: Editor, workspace: Workspace) -> None:
+        self.editor, self.workspace = editor, workspace
+
+    @property
+    def id(self) -> str:
+        return self.workspace.id
+
+    @property
+    def current_image(self) -> str | None:
+        return self.workspace.record.current_image
+
+    def edit(
+        self, instruction: str, image: ImageLike | None = None, *, seed: int | None = None
+    ) -> EditResult:
+        """Carry out `instruction` (on `image` when given, else on the current image)."""
+        from pixelsmith.agent.agent import Agent
+
+        photo = None if image is None else self.editor.load(image)
+        agent = Agent(self.workspace, self.editor.models, planner=self.editor.planner, seed=seed)
+        done = [e for e in agent.send(instruction, image=photo) if isinstance(e, ev.Done)]
+        return self._result(agent.steps.turn, bool(done) and done[-1].ok)
+
+    def undo(self) -> EditResult:
+        """Back one version of the current image."""
+        return self.edit("undo")
+
+    def image(self, artifact_id: str | None = None) -> Image.Image:
+        """An image of the session (RGB, full size); the current one by default."""
+        wanted = artifact_id or self.current_image
+        if wanted is None:
+            raise UserError(f"session {self.id} has no image yet; edit one first")
+        return self.workspace.image(wanted)
+
+    def mask(self, artifact_id: str) -> np.ndarray:
+        """A mask of the session: (H, W) uint8, 255 = selected."""
+        return self.workspace.mask(artifact_id)
+
+    @property
+    def steps(self) -> list[Step]:
+        return [Step.of(s) for s in self.workspace.record.steps]
+
+    def _result(self, turn: int, ok: bool) -> EditResult:
+        record = self.workspace.record
+        steps = [Step.of(s) for s in record.steps if s.turn == turn]
+        said = [m for m in record.messages if m.turn == turn and m.role == "assistant"]
+        shown = any(s.outputs and s.outputs[0].startswith("image-") and not s.error for s in steps)
+        return EditResult(
+            ok=ok,
+            session=self,
+            image_id=record.current_image if shown else None,
+            steps=steps,
+            messages=[m.text for m in said if m.kind != "notice"],
+            notices=[m.text for m in said if m.kind == "notice"],
+        )
+
+
+class Editor:
+    """The entry point: settings, the models (each loaded once, on first use, and kept),
+    the registered tools (plug-ins included) and the planner."""
+
+    def __init__(
+        self,
+        config: str | Path | None = None,
+        *,
+        settings: Settings | None = None,
+        planner: str | None = None,
+        **overrides: Any,
+    ) -> None:
+        """From `settings`, else the TOML `config` (else $PIXELSMITH_CONFIG) with `overrides`
+        (e.g. `device="cpu"`, `data_dir=...`); `planner`: auto, llm or offline."""
+        from pixelsmith.agent.planners import make_planner
+        from pixelsmith.models.registry import ModelRegistry
+        from pixelsmith.tools import default_tools
+
+        self.settings = settings or load_settings(config, **overrides)
+        self.models = ModelRegistry(self.settings)
+        self.tools = default_tools()
+        self.planner = make_planner(self.settings, planner, tools=self.tools)
+
+    # -- requests ------------------------------------------------------------------------
+    def edit(
+        self,
+        image: ImageLike | None,
+        instruction: str,
+        *,
+        session: str | None = None,
+        seed: int | None = None,
+    ) -> EditResult:
+        """One request in a new session (or in `session`, by id): "replace the cat with a
+        dragon", "make it 16:9", "a watercolour lighthouse" (no image)."""
+        return self.session(session).edit(instruction, image, seed=seed)
+
+    def session(self, session_id: str | None = None) -> Session:
+        """An earlier session by id, or a new one."""
+        data_dir = self.settings.data_dir
+        found = Workspace.open(data_dir, session_id) if session_id else Workspace.create(data_dir)
+        return Session(self, found)
+
+    def sessions(self) -> list[str]:
+        """The ids of the saved sessions, newest first."""
+        return [record.id for record in list_sessions(self.settings.data_dir)]
+
+    # -- single tools ---------------------------------------------------------------------
+    def run(self, tool: str, *, on_progress: Callable[[Any], None] | None = None, **args: Any) -> Any:
+        """Run one registered tool and return its typed output (`detect` -> detections,
+        `segment` -> masks, `inpaint` -> images, ...). Arguments that name images or masks
+        (`image`, `mask`, `other`, `images`) take paths, PIL images or (H, W) arrays."""
+        from pixelsmith.execution.local import LocalExecutor, ToolCall
+        from pixelsmith.tools import MemoryStore
+
+        store, given, size = MemoryStore(), dict(args), None
+        if isinstance(args.get("image"), (str, Path, Image.Image)):
+            photo = self.load(args["image"])
+            size, given["image"] = photo.size, store.add("image", photo)
+        if isinstance(args.get("images"), (list, tuple)):
+            given["images"] = [store.add("image", self.load(v)) for v in args["images"]]
+        for name in ("mask", "other"):
+            if isinstance(args.get(name), (str, Path, np.ndarray, Image.Image)):
+                given[name] = store.add("mask", self._mask(args[name], size))
+        executor = LocalExecutor(self.models, tools=self.tools)
+        try:
+            job = executor.submit(ToolCall(tool, given, store, "python"))
+            for progress in job.progress():
+                if on_progress is not None:
+                    on_progress(progress)
+            return job.result()
+        finally:
+            executor.shutdown()
+
+    @staticmethod
+    def _mask(value: Any, size: tuple[int, int] | None) -> np.ndarray:
+        if isinstance(value, np.ndarray):
+            return value
+        if isinstance(value, Image.Image):
+            return np.asarray(value.convert("L"))
+        if size is None:
+            raise UserError("a mask file needs its image: give image=... too")
+        return load_mask(value, size=size)
+
+    def load(self, image: ImageLike) -> Image.Image:
+        """A path or a PIL image as the RGB image pixelsmith works on (EXIF applied, limits checked)."""
+        if isinstance(image, Image.Image):
+            return image.convert("RGB")
+        return load_image(image, max_pixels=self.settings.limits.max_pixels)
+
+    # -- concepts ---------------------------------------------------------------------------
+    def concepts(self) -> list[Any]:
+        """The concepts taught so far (`Concept` records: name, status, phrase, ...)."""
+        from pixelsmith.concepts import ConceptStore
+
+        return ConceptStore(self.settings.data_dir).list()
+
+    def train(
+        self,
+        name: str,
+        photos: Iterable[str | Path],
+        class_word: str,
+        *,
+        on_progress: Callable[[Any], None] | None = None,
+        **settings: Any,
+    ) -> Any:
+        """Teach a concept from 3-20 photos (DreamBooth-LoRA); `settings` are `TrainSettings`
+        fields (steps, resolution, rank, prior_preservation, inpaint_adapter, ...). Then say
+        "my <name>" in an edit."""
+        from pixelsmith.concepts import ConceptStore, TrainSettings
+        from pixelsmith.concepts.train import train_concept
+
+        return train_concept(
+            self.models,
+            ConceptStore(self.settings.data_dir),
+            name,
+            images=list(photos),
+            class_word=class_word,
+            settings=TrainSettings.parse(**settings) if settings else None,
+            on_progress=on_progress,
+        )
