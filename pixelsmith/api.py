@@ -83,15 +83,27 @@ class Session:
         return self.workspace.record.current_image
 
     def edit(
-        self, instruction: str, image: ImageLike | None = None, *, seed: int | None = None
+        self,
+        instruction: str,
+        image: ImageLike | None = None,
+        *,
+        seed: int | None = None,
+        plan: Any = None,
+        on_event: Callable[[ev.Event], None] | None = None,
     ) -> EditResult:
-        """Carry out `instruction` (on `image` when given, else on the current image)."""
+        """Carry out `instruction` (on `image` when given, else on the current image).
+        `on_event` sees every event as it comes (progress, steps); `plan` (an
+        `agent.plan.Plan`) runs instead of asking the planner, validated like any other."""
         from pixelsmith.agent.agent import Agent
 
         photo = None if image is None else self.editor.load(image)
         agent = Agent(self.workspace, self.editor.models, planner=self.editor.planner, seed=seed)
-        done = [e for e in agent.send(instruction, image=photo) if isinstance(e, ev.Done)]
-        return self._result(agent.steps.turn, bool(done) and done[-1].ok)
+        ok = False
+        for event in agent.send(instruction, image=photo, plan=plan):
+            if on_event is not None:
+                on_event(event)
+            ok = event.ok if isinstance(event, ev.Done) else ok
+        return self._result(agent.steps.turn, ok)
 
     def undo(self) -> EditResult:
         """Back one version of the current image."""

@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from pixelsmith.cli import agent, bench, common, concept, models, serve, tools, ui
+from pixelsmith.cli import agent, bench, common, concept, mcp, models, serve, tools, ui
 from pixelsmith.errors import MAX_ERROR_CHARS, UserError, shorten
 
 app = typer.Typer(
@@ -23,7 +23,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-for sub_app in (tools.app, agent.app, concept.app, models.app, ui.app, serve.app, bench.app):
+for sub_app in (tools.app, agent.app, concept.app, models.app, ui.app, mcp.app, serve.app, bench.app):
     app.add_typer(sub_app)
 
 

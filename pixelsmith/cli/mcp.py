@@ -1,0 +1,44 @@
+"""`pixelsmith mcp`: the Model Context Protocol server (stdio, or streamable HTTP with --port)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pixelsmith.cli.common import STATE
+from pixelsmith.errors import UserError
+
+app = typer.Typer()
+
+
+@app.command("mcp")
+def mcp_command(
+    port: Annotated[
+        int | None, typer.Option(help="Serve streamable HTTP on this port (default: stdio).")
+    ] = None,
+    host: Annotated[str, typer.Option(help="Address for --port.")] = "127.0.0.1",
+    allow_dir: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--allow-dir", help="A folder photos may be read from; repeat. Default: here and the data dir."
+        ),
+    ] = None,
+    planner: Annotated[str | None, typer.Option(help="auto, llm or offline.")] = None,
+) -> None:
+    """Serve pixelsmith's edit agent and tools to MCP clients (Claude Desktop, IDEs, ...)."""
+    try:
+        from pixelsmith.mcp_server import Files, build
+    except ImportError:
+        raise UserError("pixelsmith mcp needs the MCP SDK: pip install 'pixelsmith[mcp]'") from None
+    from pixelsmith import Editor
+
+    editor = Editor(STATE.config, planner=planner, **({"device": STATE.device} if STATE.device else {}))
+    allowed = list(allow_dir or [Path.cwd(), editor.settings.data_dir])
+    server = build(editor, Files(allowed))
+    if port is None:
+        server.run()  # stdio: stdout carries the protocol alone (logs go to the log file)
+    else:
+        typer.echo(f"pixelsmith MCP on http://{host}:{port}/mcp", err=True)
+        server.run("streamable-http", host=host, port=port)

@@ -1,0 +1,212 @@
+"""`pixelsmith mcp`: pixelsmith as a Model Context Protocol server (the official `mcp` SDK).
+
+Tools: `edit` (the agent: an instruction, a photo path or a session id -> the result image,
+the steps, the session id for follow-ups such as "now make it red" or "undo"), and every
+registered tool with its own input schema, run in a session (artifact ids such as
+`image-1`, or photo and mask paths, which are added to the session first). Resources: the
+sessions (`pixelsmith://sessions`), each session's transcript and its images and masks.
+Files are read only inside the allowed folders; anything else is refused in one sentence.
+Long steps report MCP progress notifications.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import inspect
+import io
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+from mcp.server.mcpserver import Context, Image, MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+from PIL import Image as PILImage
+from pydantic_core import PydanticUndefined
+
+from pixelsmith.agent import events as ev
+from pixelsmith.api import Editor, EditResult, Session
+from pixelsmith.errors import UserError, shorten
+from pixelsmith.images import load_mask
+
+EDIT_DESCRIPTION = (
+    "Edit an image by describing what you want, as in a chat: 'replace the cat with a realistic "
+    "green dragon', 'remove the person', 'a watercolour lighthouse' (no image). Give image_path "
+    "for a new photo, or session_id to go on with a session ('now make it red', 'undo', 'use "
+    "mask 2'). Returns the result image, the steps and the session_id."
+)
+
+
+class Files:
+    """The folders the server may read photos from; everything else is refused."""
+
+    def __init__(self, allowed: list[Path]) -> None:
+        self.allowed = [Path(p).expanduser().resolve() for p in allowed]
+
+    def check(self, path: str) -> Path:
+        resolved = Path(path).expanduser().resolve()
+        if not any(resolved == a or a in resolved.parents for a in self.allowed):
+            folders = ", ".join(str(a) for a in self.allowed)
+            raise UserError(f"{shorten(path)} is outside the allowed folders ({folders}); see --allow-dir")
+        return resolved
+
+
+def build(editor: Editor, files: Files) -> MCPServer:
+    """The server: `edit`, one tool per registered tool, the session resources."""
+    server = MCPServer("pixelsmith", instructions=EDIT_DESCRIPTION)
+
+    async def edit(
+        instruction: Annotated[str, "What to do, in words."],
+        ctx: Context,
+        image_path: str | None = None,
+        session_id: str | None = None,
+    ) -> list[Any]:
+        with _said():
+            photo = files.check(image_path) if image_path else None
+            session = editor.session(session_id)
+            result = await _in_thread(ctx, lambda report: session.edit(instruction, photo, on_event=report))
+        return _reply(result)
+
+    server.add_tool(edit, name="edit", description=EDIT_DESCRIPTION, structured_output=False)
+    for tool in editor.tools:
+        function = _tool_function(editor, files, tool)
+        server.add_tool(function, name=tool.name, description=tool.description, structured_output=False)
+    _resources(server, editor)
+    return server
+
+
+def _tool_function(editor: Editor, files: Files, tool: Any) -> Callable[..., Any]:
+    """An MCP tool with `tool`'s own input schema (fields, defaults, limits) plus `session_id`;
+    it runs as a one-step plan of the agent, so it is validated, executed and recorded as a
+    chat step would be."""
+
+    async def call(ctx: Context, **args: Any) -> list[Any]:
+        from pixelsmith.agent.plan import Plan, Step
+
+        with _said():
+            session = editor.session(args.pop("session_id", None))
+            args = {k: _artifact(session, files, k, v) for k, v in args.items() if v is not None}
+        plan = Plan(steps=[Step(tool=tool.name, args=args, why="called over MCP")])
+        result = await _in_thread(
+            ctx, lambda report: session.edit(f"{tool.name} {json.dumps(args)}", plan=plan, on_event=report)
+        )
+        return _reply(result)
+
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    params = [inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Context)]
+    for name, field in tool.input_model.model_fields.items():
+        info, default = copy.copy(field), inspect.Parameter.empty
+        if not field.is_required():  # the default as the parameter's (a factory's value made once)
+            default = field.get_default(call_default_factory=True)
+            info.default, info.default_factory = PydanticUndefined, None
+        params.append(
+            inspect.Parameter(name, keyword, default=default, annotation=Annotated[field.annotation, info])
+        )
+    params.append(inspect.Parameter("session_id", keyword, default=None, annotation=str | None))
+    call.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    call.__annotations__ = {p.name: p.annotation for p in params}
+    call.__name__ = tool.name
+    return call
+
+
+@contextmanager
+def _said() -> Iterator[None]:
+    """A `UserError` reaches the client as its one sentence (an MCP tool error)."""
+    try:
+        yield
+    except UserError as err:
+        raise ToolError(str(err)) from None
+
+
+def _artifact(session: Session, files: Files, name: str, value: Any) -> Any:
+    """A photo or mask path in an image/mask argument, added to the session: its id."""
+    if name not in ("image", "mask", "other") or not isinstance(value, str):
+        return value
+    known = {a.id for a in session.workspace.record.artifacts}
+    if value in known:
+        return value
+    path = files.check(value)
+    ws = session.workspace
+    with ws.transaction():
+        if name == "image":
+            image_id = ws.add_image(session.editor.load(path), tool="upload", note=path.name)
+            ws.set_current(image_id)
+            return image_id
+        current = session.image()
+        return ws.add_mask(load_mask(path, size=current.size), tool="upload", note=path.name)
+
+
+async def _in_thread(ctx: Context, work: Callable[[Callable[[ev.Event], None]], EditResult]) -> EditResult:
+    """Run `work` in a worker thread, sending its step progress as MCP progress notifications."""
+    loop, queue = asyncio.get_running_loop(), asyncio.Queue()
+
+    def report(event: ev.Event) -> None:
+        if isinstance(event, ev.StepProgress):
+            loop.call_soon_threadsafe(queue.put_nowait, event)
+
+    job = asyncio.ensure_future(asyncio.to_thread(work, report))
+    while not job.done():
+        getter = asyncio.ensure_future(queue.get())
+        await asyncio.wait({job, getter}, return_when=asyncio.FIRST_COMPLETED)
+        if getter.done():
+            p = getter.result()
+            await ctx.report_progress(p.step, p.total, f"{p.tool}: {p.label} {p.step}/{p.total}")
+        else:
+            getter.cancel()
+    return job.result()
+
+
+def _reply(result: EditResult) -> list[Any]:
+    """A JSON summary (session id, steps, what was said, the file on disk) and the image."""
+    summary = {
+        "ok": result.ok,
+        "session_id": result.session.id,
+        "image_id": result.image_id,
+        "file": str(result.session.workspace.path(result.image_id)) if result.image_id else None,
+        "steps": [
+            {"tool": s.tool, "outputs": s.outputs, "summary": s.summary, "error": s.error}
+            for s in result.steps
+        ],
+        "messages": result.messages,
+    }
+    content: list[Any] = [json.dumps(summary, indent=1)]
+    if result.image is not None:
+        content.append(Image(data=_png(result.image), format="png"))
+    return content
+
+
+def _png(image: PILImage.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _resources(server: MCPServer, editor: Editor) -> None:
+    @server.resource("pixelsmith://sessions", name="sessions", mime_type="application/json")
+    def sessions() -> str:
+        """Saved sessions, newest first: id, title, current image."""
+        from pixelsmith.workspace import list_sessions
+
+        rows = [
+            {"id": r.id, "title": r.title, "current_image": r.current_image}
+            for r in list_sessions(editor.settings.data_dir)
+        ]
+        return json.dumps(rows, indent=1)
+
+    @server.resource("pixelsmith://sessions/{session_id}", name="session", mime_type="application/json")
+    def session(session_id: str) -> str:
+        """A session's conversation, steps and artifacts."""
+        return editor.session(session_id).workspace.record.model_dump_json(indent=1)
+
+    @server.resource(
+        "pixelsmith://sessions/{session_id}/artifacts/{artifact_id}", name="artifact", mime_type="image/png"
+    )
+    def artifact(session_id: str, artifact_id: str) -> bytes:
+        """An image or mask of a session, as PNG."""
+        found = editor.session(session_id)
+        record = found.workspace.artifact(artifact_id)
+        if record.kind == "detection":
+            raise UserError(f"{artifact_id} is a detection; read the session for its boxes")
+        return found.workspace.path(artifact_id).read_bytes()

@@ -1,0 +1,126 @@
+"""`pixelsmith mcp` as a subprocess, driven by the MCP SDK's own client over stdio and
+streamable HTTP: the tools and their schemas, `edit` on a photo with the tiny checkpoints,
+a follow-up and an undo in the same session, a registered tool on a session artifact, the
+session resources, and a path outside the allowed folders refused."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("mcp")
+
+from mcp import ClientSession, StdioServerParameters  # noqa: E402
+from mcp.client.stdio import stdio_client  # noqa: E402
+from mcp.client.streamable_http import streamable_http_client  # noqa: E402
+
+COMMAND = [sys.executable, "-c", "from pixelsmith.cli import run; run()", "mcp"]
+
+
+def _env(tiny_config: Path) -> dict[str, str]:
+    return {**os.environ, "PIXELSMITH_CONFIG": str(tiny_config), "HF_HUB_OFFLINE": "1"}
+
+
+@asynccontextmanager
+async def _stdio(tiny_config: Path, photos: Path):
+    params = StdioServerParameters(
+        command=COMMAND[0], args=[*COMMAND[1:], "--allow-dir", str(photos)], env=_env(tiny_config)
+    )
+    async with stdio_client(params) as (read, write), ClientSession(read, write) as session:
+        await session.initialize()
+        yield session
+
+
+@asynccontextmanager
+async def _http(tiny_config: Path, photos: Path):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = subprocess.Popen(
+        [*COMMAND, "--port", str(port), "--allow-dir", str(photos)],
+        env=_env(tiny_config),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:  # listening yet?
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            await asyncio.sleep(0.3)
+        url = f"http://127.0.0.1:{port}/mcp"
+        async with streamable_http_client(url) as (read, write, *_), ClientSession(read, write) as session:
+            await session.initialize()
+            yield session
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def _summary(result) -> dict:
+    return json.loads(next(c.text for c in result.content if c.type == "text"))
+
+
+async def _conversation(session: ClientSession, photo: Path, outside: Path) -> None:
+    listed = {t.name: t for t in (await session.list_tools()).tools}
+    assert {"edit", "detect", "segment", "refine_mask", "inpaint", "remove", "generate"} <= set(listed)
+    schema = listed["inpaint"].input_schema
+    assert schema["properties"]["strength"]["maximum"] == 1.0 and "session_id" in schema["properties"]
+    assert set(schema["required"]) == {"prompt", "image", "mask"}
+
+    progress: list[float] = []
+
+    async def seen(value: float, total: float | None, message: str | None) -> None:
+        progress.append(value)
+
+    first = await session.call_tool(
+        "edit",
+        {"instruction": "replace the cat with a realistic green dragon, 3 steps", "image_path": str(photo)},
+        progress_callback=seen,
+    )
+    assert not first.is_error, first.content
+    done = _summary(first)
+    assert done["ok"] and [s["tool"] for s in done["steps"]] == ["detect", "segment", "inpaint"]
+    image = next(c for c in first.content if c.type == "image")
+    assert image.mime_type == "image/png" and Path(done["file"]).is_file() and progress
+    sid = done["session_id"]
+
+    red = _summary(await session.call_tool("edit", {"instruction": "now make it red", "session_id": sid}))
+    assert red["ok"] and red["session_id"] == sid and red["image_id"] != done["image_id"]
+    back = _summary(await session.call_tool("edit", {"instruction": "undo", "session_id": sid}))
+    assert back["image_id"] == done["image_id"]
+
+    found = await session.call_tool("detect", {"image": "image-1", "labels": ["cat"], "session_id": sid})
+    assert not found.is_error and _summary(found)["steps"][0]["outputs"][0].startswith("detection-")
+
+    transcript = await session.read_resource(f"pixelsmith://sessions/{sid}")
+    assert "now make it red" in transcript.contents[0].text
+
+    refused = await session.call_tool("edit", {"instruction": "remove the cat", "image_path": str(outside)})
+    assert refused.is_error and "outside the allowed folders" in refused.content[0].text
+
+
+@pytest.mark.parametrize("transport", [_stdio, _http], ids=["stdio", "streamable-http"])
+def test_an_mcp_client_edits_follows_up_and_is_refused_outside_the_allowed_folders(
+    transport, tiny_config, cat_photo, tmp_path
+) -> None:
+    photos, elsewhere = tmp_path / "photos", tmp_path / "elsewhere"
+    photos.mkdir(), elsewhere.mkdir()
+    cat_photo.save(photos / "cat.png")
+    cat_photo.save(elsewhere / "cat.png")
+
+    async def main() -> None:
+        async with transport(tiny_config, photos) as session:
+            await _conversation(session, photos / "cat.png", elsewhere / "cat.png")
+
+    asyncio.run(main())
