@@ -156,3 +156,12 @@ def content_hash(image: Image.Image) -> str:
     digest.update(f"{image.mode}:{image.width}x{image.height}".encode())
     digest.update(image.tobytes())
     return digest.hexdigest()[:32]
+
+
+def sample_photo() -> Image.Image:
+    """The sample photo that ships with pixelsmith: a cat ("Chelsea", 451x300 RGB, CC0 by
+    Stefan van der Walt, from scikit-image's data), for the UI's sample button and the bench."""
+    from importlib import resources
+
+    with resources.files("pixelsmith").joinpath("data", "cat.png").open("rb") as handle:
+        return Image.open(handle).convert("RGB")

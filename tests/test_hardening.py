@@ -320,3 +320,10 @@ def test_a_browser_cookie_verifies_only_as_this_server_signed_it(tmp_path) -> No
     assert verify(cookie.replace("abc123", "someone-else"), secret) is None  # another id, same mac
     assert verify(sign("abc123", b"another server"), secret) is None
     assert verify("", secret) is None and verify("no-dot", secret) is None
+
+
+def test_the_sample_photo_ships_with_the_package(cat_photo) -> None:
+    from pixelsmith.images import sample_photo
+
+    shipped = sample_photo()
+    assert shipped.size == (451, 300) and np.array_equal(np.asarray(shipped), np.asarray(cat_photo))

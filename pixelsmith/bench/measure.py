@@ -52,10 +52,10 @@ def reset_peak(device: torch.device) -> None:
 
 
 def cat_photo() -> Image.Image:
-    """scikit-image's 'chelsea' (451x300): the real cat photo of the sample request."""
-    from skimage import data
+    """The cat photo that ships with pixelsmith (451x300): the photo of the sample request."""
+    from pixelsmith.images import sample_photo
 
-    return Image.fromarray(data.chelsea(), "RGB")
+    return sample_photo()
 
 
 def variant(image: Image.Image, n: int) -> Image.Image:

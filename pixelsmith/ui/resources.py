@@ -101,10 +101,7 @@ def llm_reachable(base_url: str, api_key: str | None) -> str:
 
 @st.cache_resource(show_spinner=False)
 def sample_photo() -> Any:
-    """scikit-image's cat photo ('chelsea', 451x300 RGB), or None when it is not installed."""
-    try:
-        from PIL import Image
-        from skimage import data
-    except ImportError:
-        return None
-    return Image.fromarray(data.chelsea(), "RGB")
+    """The cat photo that ships with pixelsmith (451x300 RGB)."""
+    from pixelsmith.images import sample_photo as shipped
+
+    return shipped()
