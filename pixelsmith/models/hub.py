@@ -2,11 +2,63 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import socket
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlparse
 
 from pixelsmith.config import ROLES, ModelSpec, Settings, looks_like_path
 from pixelsmith.errors import UserError
+
+log = logging.getLogger(__name__)
+REACH_TIMEOUT_S = 1.5  # a name lookup and a connect to the hub, at most
+_reach: dict[str, bool] = {}
+_reach_lock = threading.Lock()
+
+
+def offline() -> bool:
+    """Whether HF_HUB_OFFLINE is set (by the user, or by `go_offline_unless_reachable`)."""
+    return os.environ.get("HF_HUB_OFFLINE", "0").lower() not in ("0", "", "false", "no")
+
+
+def go_offline_unless_reachable(timeout: float = REACH_TIMEOUT_S) -> bool:
+    """Whether the Hugging Face hub can be reached, found once per process (about a second
+    at worst). When it cannot, this process goes offline (HF_HUB_OFFLINE): a model not in
+    the cache is then said in one sentence at once, instead of after minutes of retries."""
+    if offline():
+        return False
+    with _reach_lock:
+        if "hub" not in _reach:
+            _reach["hub"] = _reachable(timeout)
+            if not _reach["hub"]:
+                import huggingface_hub.constants
+
+                os.environ["HF_HUB_OFFLINE"] = "1"
+                huggingface_hub.constants.HF_HUB_OFFLINE = True
+                log.warning("the Hugging Face hub is not reachable: only cached models load")
+        return _reach["hub"]
+
+
+def found_unreachable() -> bool:
+    """Whether this process found the hub unreachable (and went offline for it)."""
+    return _reach.get("hub") is False
+
+
+def _reachable(timeout: float) -> bool:
+    endpoint = urlparse(os.environ.get("HF_ENDPOINT") or "https://huggingface.co")
+    host, port = endpoint.hostname or "huggingface.co", endpoint.port or 443
+    pool = ThreadPoolExecutor(max_workers=1)  # a name lookup has no timeout of its own
+    try:
+        pool.submit(lambda: socket.create_connection((host, port), timeout=timeout).close()).result(timeout)
+        return True
+    except Exception:  # no name, no route, refused, too slow, a test's network guard: not reachable
+        return False
+    finally:
+        pool.shutdown(wait=False)
 
 # Only what the loaders read: configs, tokenizers and safetensors weights (no .bin,
 # no fp16 duplicates, no single-file checkpoints at the repo root, no safety checker).

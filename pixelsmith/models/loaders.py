@@ -8,7 +8,6 @@ safetensors only and never runs remote code.
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,7 @@ import torch
 
 from pixelsmith.config import ModelSpec, PreviewSettings, Settings, looks_like_path
 from pixelsmith.errors import ModelMissingError
+from pixelsmith.models.hub import found_unreachable, go_offline_unless_reachable, offline
 
 log = logging.getLogger(__name__)
 
@@ -74,8 +74,8 @@ def missing_message(role: str, spec: ModelSpec) -> str:
             f"the {role} model folder {spec.model} does not exist; fix {role}.model in the "
             "config, or run `pixelsmith tiny-models DIR` for test checkpoints"
         )
-    offline = os.environ.get("HF_HUB_OFFLINE", "0").lower() not in ("0", "", "false")
-    why = "it is not in the Hugging Face cache" + (" and HF_HUB_OFFLINE is set" if offline else "")
+    reason = " and the hub cannot be reached" if found_unreachable() else " and HF_HUB_OFFLINE is set"
+    why = "it is not in the Hugging Face cache" + (reason if offline() else "")
     return (
         f"the {role} model {spec.model!r} cannot be loaded: {why}; run "
         f"`pixelsmith models pull {role}` on a machine with internet access, or set "
@@ -88,6 +88,8 @@ def from_pretrained(role: str, spec: ModelSpec, fn: Callable[..., Any], **kwargs
     from huggingface_hub.errors import HFValidationError
 
     source = str(Path(spec.model).expanduser()) if spec.is_local else spec.model
+    if not spec.is_local:
+        go_offline_unless_reachable()  # a second, not minutes of retries, to know there is no network
     try:
         return fn(source, revision=spec.revision, **kwargs)
     except (OSError, HFValidationError) as err:
