@@ -27,10 +27,21 @@ for sub_app in (tools.app, agent.app, concept.app, models.app, ui.app, mcp.app, 
     app.add_typer(sub_app)
 
 
+def _version(value: bool) -> None:
+    if value:
+        from pixelsmith import __version__
+
+        typer.echo(f"pixelsmith {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
 def _root(
     config: Annotated[Path | None, typer.Option("--config", help="TOML settings file.")] = None,
     device: Annotated[str | None, typer.Option(help="auto, cpu, cuda, mps.")] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
 ) -> None:
     common.STATE.config, common.STATE.device = config, device
     common.log_to_file()

@@ -136,9 +136,11 @@ def concept_train(
 @concept_app.command("list")
 def concept_list(as_json: Annotated[bool, Opt("--json")] = False) -> None:
     """Every concept and its state."""
-    concepts = _store().list()
-    lines = [c.describe() for c in concepts] or ["no concepts yet; train one with `pixelsmith concept train`"]
-    emit({"concepts": [_data(c) for c in concepts]}, as_json, lines)
+    store = _store()
+    concepts = store.list()
+    lines = [c.describe(store.state(c)) for c in concepts]
+    lines = lines or ["no concepts yet; train one with `pixelsmith concept train`"]
+    emit({"concepts": [_data(c) | {"state": store.state(c)} for c in concepts]}, as_json, lines)
 
 
 @concept_app.command("show")

@@ -12,11 +12,13 @@ from typing import Annotated, Any
 import typer
 
 from pixelsmith.cli.common import ToolRunner, checked_output, emit, numbered, parse_floats, write_image
+from pixelsmith.errors import UserError
 from pixelsmith.tools import generate as generate_tool
 from pixelsmith.tools import inpaint as inpaint_tool
 from pixelsmith.tools import remove as remove_tool
 
 app = typer.Typer()
+PreviewOption = Annotated[bool, typer.Option(help="A rough draft in a few steps (LCM-LoRA).")]
 
 
 def default(tool, name: str):
@@ -64,6 +66,8 @@ def segment(
     """Cut out an object as a mask (SAM) from clicks, a box or a text label."""
     from pixelsmith.images import mask_to_image
 
+    if not (point or box or text or everything):
+        raise UserError("say what to cut out: --point X,Y, --box X0,Y0,X1,Y1, --text LABEL or --everything")
     runner = ToolRunner()
     args: dict[str, Any] = {"image": runner.image(image), "multimask": multimask}
     if everything:
@@ -109,9 +113,10 @@ def inpaint(
         inpaint_tool, "strength"
     ),
     seed: Annotated[int | None, typer.Option(help="Same seed, same pixels.")] = None,
-    n: Annotated[int, typer.Option("-n", help="Candidates, one batch.")] = default(
+    n: Annotated[int, typer.Option("-n", "--candidates", help="Candidates, one batch.")] = default(
         inpaint_tool, "num_candidates"
     ),
+    preview: PreviewOption = False,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Repaint the white part of MASK to show PROMPT; the rest stays exactly as it was."""
@@ -127,6 +132,7 @@ def inpaint(
         num_inference_steps=steps,
         strength=strength,
         seed=seed,
+        preview=preview,
         num_candidates=n,
     )
     _diffusion_result(out, output, as_json)
@@ -142,6 +148,7 @@ def remove(
         remove_tool, "num_inference_steps"
     ),
     seed: Annotated[int | None, typer.Option()] = None,
+    preview: PreviewOption = False,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Erase the masked object and fill in the background."""
@@ -154,6 +161,7 @@ def remove(
         object=object_,
         num_inference_steps=steps,
         seed=seed,
+        preview=preview,
     )
     _diffusion_result(out, output, as_json)
 
@@ -170,11 +178,12 @@ def generate(
         generate_tool, "num_inference_steps"
     ),
     seed: Annotated[int | None, typer.Option()] = None,
-    n: Annotated[int, typer.Option("-n", help="Candidates, one batch.")] = default(
+    n: Annotated[int, typer.Option("-n", "--candidates", help="Candidates, one batch.")] = default(
         generate_tool, "num_candidates"
     ),
     width: Annotated[int | None, typer.Option()] = None,
     height: Annotated[int | None, typer.Option()] = None,
+    preview: PreviewOption = False,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Make a new image from a description."""
@@ -185,6 +194,7 @@ def generate(
         guidance_scale=guidance,
         num_inference_steps=steps,
         seed=seed,
+        preview=preview,
         num_candidates=n,
         width=width,
         height=height,

@@ -152,8 +152,8 @@ class Concept(BaseModel):
             raise UserError(f"concept {self.name!r} has no LoRA; train it again")
         return self.folder / file
 
-    def describe(self) -> str:
-        """One line for listings."""
+    def describe(self, state: str | None = None) -> str:
+        """One line for listings; `state` as `ConceptStore.state` tells it (else the record's)."""
         loss = f", last loss {self.loss_curve[-1]:.4f}" if self.loss_curve else ""
         inpaint = (
             f", inpainting LoRA step {self.inpaint_step}/{self.settings.steps}"
@@ -161,7 +161,7 @@ class Concept(BaseModel):
             else ""
         )
         return (
-            f"{self.name}: '{self.phrase}' {self.status} step {self.step}/{self.settings.steps}"
+            f"{self.name}: '{self.phrase}' {state or self.status} step {self.step}/{self.settings.steps}"
             f"{loss}{inpaint}, {len(self.images)} images, rank {self.settings.rank}"
         )
 
@@ -194,6 +194,13 @@ class ConceptStore:
             yield
         finally:
             lock.release()
+
+    def state(self, concept: Concept) -> str:
+        """ready, training (a process holds its lock now) or stopped (its record says training
+        but nothing trains it: a stop, a kill, a restart); the CLI and the UI both say this."""
+        if concept.status == "ready":
+            return "ready"
+        return "training" if self.training_now(concept.name) else "stopped"
 
     def training_now(self, name: str) -> bool:
         """Whether some process is training concept `name` at the moment."""

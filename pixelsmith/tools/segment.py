@@ -94,7 +94,7 @@ class Output:
         if not self.masks:
             return "no mask found"
         parts = [
-            f"#{i + 1} score {s:.2f}, {int((m > 127).sum())} px"
+            f"#{i + 1} score {_two(s)}, {int((m > 127).sum())} px"
             for i, (m, s) in enumerate(zip(self.masks, self.scores))
         ]
         return f"{len(self.masks)} mask(s): " + "; ".join(parts)
@@ -102,7 +102,8 @@ class Output:
     def store(self, sink: ArtifactSink, made: Provenance) -> Stored:
         """Every candidate, best first; they become the session's last masks ("use mask 2")."""
         ids = [
-            sink.add_mask(m, note=f"score {s:.2f}", **made.fields()) for m, s in zip(self.masks, self.scores)
+            sink.add_mask(m, note=f"score {_two(s)}", **made.fields())
+            for m, s in zip(self.masks, self.scores)
         ]
         sink.set_candidates(ids)
         sink.set_last_masks(ids)
@@ -118,6 +119,11 @@ def _given_boxes(inputs: Input, width: int, height: int) -> list[list[float]]:
             raise ToolInputError(f"box {[round(v, 1) for v in box]} is outside the {width}x{height} image")
         clipped.append([x0, y0, x1, y1])
     return clipped
+
+
+def _two(score: float) -> str:
+    """A score to two places, never "-0.00"."""
+    return f"{round(score, 2) + 0.0:.2f}"
 
 
 def _prompt_boxes(inputs: Input, ctx: ToolContext, width: int, height: int) -> np.ndarray | None:
