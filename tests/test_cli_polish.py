@@ -1,0 +1,63 @@
+"""Issue 11's command-line items: a version, long forms, preview, a segment error in flags,
+no "-0.00", and one state for a stopped concept."""
+
+from __future__ import annotations
+
+import json
+
+from pixelsmith.cli import main
+from pixelsmith.testing import noise_image
+
+
+def test_version_and_option_forms(tiny_settings, tmp_path, capsys) -> None:
+    from pixelsmith import __version__
+
+    assert main(["--version"]) == 0 and capsys.readouterr().out.strip() == f"pixelsmith {__version__}"
+    out = tmp_path / "g.png"
+    assert (
+        main(
+            [
+                "generate",
+                "a lighthouse",
+                "--steps",
+                "2",
+                "--candidates",
+                "2",
+                "--preview",
+                "-o",
+                str(out),
+                "--json",
+            ]
+        )
+        == 0
+    )
+    images = json.loads(capsys.readouterr().out)["images"]
+    assert len(images) == 2 and out.is_file() and (tmp_path / "g-2.png").is_file()
+
+
+def test_segment_without_a_prompt_names_the_flags(tiny_settings, tmp_path, capsys) -> None:
+    noise_image(64, 48).save(tmp_path / "a.png")
+    assert main(["segment", str(tmp_path / "a.png"), "-o", str(tmp_path / "m.png")]) == 2
+    assert "--point X,Y, --box X0,Y0,X1,Y1, --text LABEL or --everything" in capsys.readouterr().err
+
+
+def test_scores_never_read_minus_zero() -> None:
+    from pixelsmith.tools.segment import Output
+
+    masks = [noise_image(8, 8).convert("L")]
+    import numpy as np
+
+    summary = Output([np.asarray(masks[0])], [-0.0004], (8, 8)).summary()
+    assert "score 0.00" in summary and "-0.00" not in summary
+
+
+def test_a_concept_nobody_trains_is_listed_as_stopped(tiny_settings, capsys) -> None:
+    from pixelsmith.concepts import ConceptStore, TrainSettings
+
+    ConceptStore(tiny_settings.data_dir).create(
+        "rex", class_word="dog", settings=TrainSettings(), base_models={}
+    )
+    assert main(["concept", "list", "--json"]) == 0
+    (listed,) = json.loads(capsys.readouterr().out)["concepts"]
+    assert listed["status"] == "training" and listed["state"] == "stopped"
+    assert main(["concept", "list"]) == 0 and "rex: 'sks dog' stopped step 0/" in capsys.readouterr().out
