@@ -145,7 +145,7 @@ def test_boxes_and_points_must_be_finite_and_meet_the_image(tiny_registry) -> No
 
 @pytest.mark.timeout(30)  # a guard against the quadratic case (27 s of CPU), not a measurement
 def test_normalising_a_message_is_linear_in_runs_of_spaces_and_commas() -> None:
-    from pixelsmith.agent.offline import normalise
+    from pixelsmith.agent.normalise import normalise
 
     assert (
         normalise("replace" + " " * 50_000 + "the cat , ,, with a dog").text == "replace the cat, with a dog"

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from pixelsmith.agent.offline import normalise
+from pixelsmith.agent.normalise import normalise
 from pixelsmith.config import PreviewSettings
 from pixelsmith.errors import ModelMissingError
 from pixelsmith.models import ModelRegistry

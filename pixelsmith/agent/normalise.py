@@ -1,0 +1,52 @@
+"""The offline planner's first stage: a chat message to a `Request`: lower case, inline
+parameters taken out ("seed 7", "4 candidates"), punctuation and polite wrappers
+("could you", "please") removed. Linear in the message's length."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pixelsmith.agent import phrases
+
+QUOTES = str.maketrans("‘’“”", "''\"\"")
+
+
+@dataclass(frozen=True)
+class Request:
+    """A message ready for the intent table."""
+
+    message: str  # as the user wrote it
+    text: str  # normalised, parameters taken out
+    params: dict[str, Any]  # inline tool arguments: seed, guidance_scale, num_candidates, ...
+    takes: Mapping[str, frozenset[str]] = field(default_factory=dict)  # tool -> its input names
+
+
+def normalise(message: str, takes: Mapping[str, frozenset[str]] | None = None) -> Request:
+    """Lower case, take out inline parameters, punctuation and polite wrappers."""
+    text, params = message.lower().translate(QUOTES), {}
+    for rule in phrases.PARAM_RULES:
+        match = rule.pattern.search(text)
+        if match and rule.arg not in params:
+            params[rule.arg] = rule.convert(match["value"])
+            text = f"{text[: match.start()]} {text[match.end() :]}"
+    return Request(message, _strip_wrappers(_tidy(text)), params, dict(takes or {}))
+
+
+def _tidy(text: str) -> str:
+    text = re.sub(r"(?<!\w)'|'(?!\w)", " ", text)  # quotes, not apostrophes
+    text = re.sub(r"(?<!\d)\.|\.(?!\d)", " ", text)  # full stops, not decimal points
+    text = re.sub(r"[^\w\s,'.#-]", " ", text)
+    text = re.sub(r"\s+", " ", text)  # first, so the comma rule below meets single spaces (linear)
+    text = re.sub(r" ?,[ ,]*", ", ", text)
+    return text.strip(" ,-")
+
+
+def _strip_wrappers(text: str) -> str:
+    while True:
+        stripped = phrases.TRAILING.sub("", phrases.LEADING.sub("", text, count=1)).strip(" ,")
+        if stripped == text:
+            return text
+        text = stripped
