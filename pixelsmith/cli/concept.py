@@ -55,6 +55,12 @@ def _data(concept: Concept) -> dict[str, Any]:
 
 
 Opt = typer.Option
+# `concept train`'s options -> the TrainSettings fields they set (where given).
+TRAIN_OPTIONS = dict(
+    steps="steps", rank="rank", lr="lr", resolution="resolution", prior_preservation="prior_preservation",
+    class_images="class_images", class_steps="class_steps", sample_steps="sample_steps", seed="seed",
+    checkpoint_every="checkpoint_every", inpaint="inpaint_adapter",
+)  # fmt: skip
 
 
 @concept_app.command("train")
@@ -89,20 +95,8 @@ def concept_train(
     from pixelsmith.concepts.train import train_concept
     from pixelsmith.models import ModelRegistry
 
-    options = dict(
-        steps=steps,
-        rank=rank,
-        lr=lr,
-        resolution=resolution,
-        prior_preservation=prior_preservation,
-        class_images=class_images,
-        class_steps=class_steps,
-        sample_steps=sample_steps,
-        seed=seed,
-        checkpoint_every=checkpoint_every,
-        inpaint_adapter=inpaint,
-    )
-    train_settings = TrainSettings.parse(**{k: v for k, v in options.items() if v is not None})
+    given = {k: v for k, v in locals().items() if k in TRAIN_OPTIONS and v is not None}  # the options set
+    train_settings = TrainSettings.parse(**{TRAIN_OPTIONS[k]: v for k, v in given.items()})
     current = settings()
     bar = ProgressPrinter()
     with stop_on_ctrl_c() as cancel:
@@ -121,16 +115,8 @@ def concept_train(
             )
         finally:
             bar.close()
-    adapter = concept.adapter_path("generator")
-    emit(
-        _data(concept),
-        as_json,
-        [
-            concept.describe(),
-            f"wrote {adapter}",
-            f"use it in prompts as '{concept.phrase}' or 'my {concept.name}'",
-        ],
-    )
+    use = f"use it in prompts as '{concept.phrase}' or 'my {concept.name}'"
+    emit(_data(concept), as_json, [concept.describe(), f"wrote {concept.adapter_path('generator')}", use])
 
 
 @concept_app.command("list")
