@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -72,17 +73,26 @@ class Workspace:
 
     # -- opening -------------------------------------------------------------------
     @classmethod
-    def create(cls, data_dir: Path, session_id: str | None = None, *, owner: str = "") -> Workspace:
+    def create(
+        cls, data_dir: Path, session_id: str | None = None, *, owner: str = "", draft: bool = False
+    ) -> Workspace:
+        """A new session. A `draft` is written (and listed) only with its first change, so a
+        visit that says nothing leaves nothing on disk."""
         session_id = session_id or time.strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(3)
         if not SESSION_ID.match(session_id):
             raise UserError(f"session id {session_id!r} must be 3-64 lowercase letters, digits or '-'")
         folder = sessions_root(data_dir) / session_id
         if folder.exists():
             raise UserError(f"session {session_id} already exists; open it instead")
-        (folder / "artifacts").mkdir(parents=True)
         workspace = cls(folder, SessionRecord(id=session_id, owner=owner))
-        workspace.save()
+        if not draft:
+            workspace.save()
         return workspace
+
+    @property
+    def exists(self) -> bool:
+        """Whether the session is on disk (a draft is not, until its first change)."""
+        return (self.folder / "session.json").is_file()
 
     @classmethod
     def open(cls, data_dir: Path, session_id: str) -> Workspace:
@@ -136,6 +146,7 @@ class Workspace:
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
+        (self.folder / "artifacts").mkdir(parents=True, exist_ok=True)  # a draft's first change
         try:
             with self._lock, self._file_lock:
                 yield
@@ -178,6 +189,11 @@ class Workspace:
             for name in SessionRecord.model_fields:  # in place: holders of `record` see it too
                 setattr(self.record, name, getattr(restored, name))
             self.save()
+
+    def delete(self) -> None:
+        """Remove the session and its files (under its lock: not while another writes it)."""
+        with self._locked():
+            shutil.rmtree(self.folder)
 
     def take_back(self, turn: int, ids: list[str]) -> None:
         """Remove turn `turn` (a request refused before it did anything) and the artifacts

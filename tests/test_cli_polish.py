@@ -61,3 +61,27 @@ def test_a_concept_nobody_trains_is_listed_as_stopped(tiny_settings, capsys) -> 
     (listed,) = json.loads(capsys.readouterr().out)["concepts"]
     assert listed["status"] == "training" and listed["state"] == "stopped"
     assert main(["concept", "list"]) == 0 and "rex: 'sks dog' stopped step 0/" in capsys.readouterr().out
+
+
+def test_sessions_rename_export_and_delete(tiny_settings, tmp_path, capsys) -> None:
+    import zipfile
+
+    photo = tmp_path / "a.png"
+    noise_image(64, 48).save(photo)
+    assert main(["edit", str(photo), "find the cat, threshold 0", "--json"]) == 0
+    sid = json.loads(capsys.readouterr().out)["session"]
+    assert main(["sessions", "rename", sid, "my first cat"]) == 0
+    assert main(["sessions", "list"]) == 0 and "my first cat" in capsys.readouterr().out
+    assert main(["sessions", "export", sid, str(tmp_path / "out")]) == 0
+    exported = tmp_path / "out"
+    assert (exported / "images" / "image-1.png").is_file() and (exported / "session.json").is_file()
+    text = (exported / "transcript.md").read_text()
+    assert text.startswith("# my first cat") and "**user** (1): find the cat, threshold 0" in text
+    assert "- detect: detection-1" in text
+    assert main(["sessions", "export", sid, str(tmp_path / "s.zip")]) == 0
+    names = zipfile.ZipFile(tmp_path / "s.zip").namelist()
+    assert "s/transcript.md" in names and "s/images/image-1.png" in names
+    assert main(["sessions", "export", sid, str(exported)]) == 2  # not into a folder with files
+    assert main(["sessions", "delete", sid]) == 0
+    capsys.readouterr()
+    assert main(["sessions", "show", sid]) == 2 and f"no session '{sid}'" in capsys.readouterr().err

@@ -109,8 +109,13 @@ def test_sidebar_settings_are_the_defaults_and_versions_can_be_made_current(app)
     assert not at.exception
     inpaint = _workspace(at).record.steps[-1]
     assert inpaint.tool == "inpaint" and len(inpaint.outputs) == 2
-    for key, value in [("num_inference_steps", 2), ("num_candidates", 2), ("guidance_scale", 5.0),
-                       ("strength", 0.8), ("seed", 7)]:
+    for key, value in [
+        ("num_inference_steps", 2),
+        ("num_candidates", 2),
+        ("guidance_scale", 5.0),
+        ("strength", 0.8),
+        ("seed", 7),
+    ]:
         assert inpaint.args[key] == value, key
     other = inpaint.outputs[1]
     _button(at, f"Make {other} current").click().run()
@@ -280,3 +285,34 @@ def test_under_ray_the_ui_process_loads_no_model(fresh_registry, tiny_config, tm
     changed = ray.model_copy(update={"detector": ray.detector.model_copy(update={"model": str(other)})})
     assert resources.model_registry(changed) is registry
     assert registry.warming is None and registry.loaded() == [] and not registry.load_counts
+
+
+def test_a_visit_writes_no_session_until_its_first_message(app) -> None:
+    """Opening the page (or "New session") leaves nothing on disk and nothing in the list;
+    the first message writes the session and puts it in the URL."""
+    import os
+
+    from pixelsmith.workspace import list_sessions
+
+    data_dir = os.environ["PIXELSMITH_DATA_DIR"]
+    assert list_sessions(data_dir) == [] and "session" not in app.query_params
+    assert not (app.session_state["workspace"].folder).exists()
+    _send(app, "generate a lighthouse, 2 steps")
+    app.run()  # the rerun after a message
+    (written,) = list_sessions(data_dir)
+    assert written.id == _workspace(app).id and app.query_params["session"] == written.id
+
+
+def test_this_session_can_be_exported_and_deleted_from_the_sidebar(app) -> None:
+    import os
+
+    from pixelsmith.workspace import list_sessions
+
+    _send(app, "generate a lighthouse, 2 steps")
+    app.run()
+    data_dir = os.environ["PIXELSMITH_DATA_DIR"]
+    (written,) = list_sessions(data_dir)
+    assert "Export (zip)" in [b.label for b in app.get("download_button")]
+    app.button(key="delete-session").click().run()
+    assert not app.exception and list_sessions(data_dir) == []
+    assert _workspace(app).id != written.id and not app.chat_message

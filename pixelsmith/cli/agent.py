@@ -216,3 +216,36 @@ def sessions_show(session_id: str) -> None:
         for step in (s for s in record.steps if s.turn == message.turn and message.role == "user"):
             status = f"error: {step.error}" if step.error else ", ".join(step.outputs)
             print(f"      {step.tool}: {status}")
+
+
+@sessions_app.command("delete")
+def sessions_delete(session_id: str) -> None:
+    """Delete a session and its images and masks."""
+    from pixelsmith.workspace import Workspace
+
+    Workspace.open(settings().data_dir, session_id).delete()
+    print(f"deleted session {session_id}")
+
+
+@sessions_app.command("rename")
+def sessions_rename(session_id: str, title: str) -> None:
+    """Give a session a title (the list shows it)."""
+    from pixelsmith.workspace import Workspace
+
+    if not title.strip() or len(title) > 200:
+        raise UserError(f"a title is 1-200 characters, got {len(title.strip())}")
+    with Workspace.open(settings().data_dir, session_id).transaction() as record:
+        record.title = title.strip()
+    print(f"session {session_id}: {title.strip()}")
+
+
+@sessions_app.command("export")
+def sessions_export(
+    session_id: str,
+    dest: Annotated[Path, typer.Argument(help="A new folder, or a file ending in .zip.")],
+) -> None:
+    """Write a session's images, masks and a readable transcript to a folder or a zip."""
+    from pixelsmith.transcript import export
+    from pixelsmith.workspace import Workspace
+
+    print(f"wrote {export(Workspace.open(settings().data_dir, session_id), dest)}")

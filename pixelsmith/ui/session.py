@@ -60,10 +60,13 @@ def shared(data_dir: Path, session_id: str) -> Workspace:
 
 
 def _new(data_dir: Path, owner: str) -> Workspace:
-    made = Workspace.create(data_dir, owner=owner)
+    """A draft session: on disk, in the URL and in the session list from its first message."""
+    return Workspace.create(data_dir, owner=owner, draft=True)
+
+
+def _register(ws: Workspace) -> None:
     with _open_lock:
-        _open[(str(Path(data_dir).resolve()), made.id)] = made
-    return made
+        _open[(str(ws.data_dir.resolve()), ws.id)] = ws
 
 
 def workspace(data_dir: Path, *, owner: str, private: bool = False) -> Workspace:
@@ -72,7 +75,10 @@ def workspace(data_dir: Path, *, owner: str, private: bool = False) -> Workspace
     another browser's session is not opened, whatever the URL says."""
     wanted = st.query_params.get("session")
     current: Workspace | None = st.session_state.get("workspace")
-    if current is not None and current.id == wanted:
+    if current is not None and wanted in (None, current.id):
+        if wanted is None and current.exists:  # its first message wrote it: now it can be reopened
+            _register(current)
+            st.query_params["session"] = current.id
         current.refresh()
         return current
     if wanted:
@@ -87,7 +93,10 @@ def workspace(data_dir: Path, *, owner: str, private: bool = False) -> Workspace
         current = _new(data_dir, owner)
     st.session_state["workspace"] = current
     st.session_state.pop("agent", None)
-    st.query_params["session"] = current.id
+    if current.exists:
+        st.query_params["session"] = current.id
+    else:
+        st.query_params.pop("session", None)
     return current
 
 

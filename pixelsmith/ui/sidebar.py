@@ -89,6 +89,8 @@ def sessions(ws: Workspace, data_dir: Path, *, owner: str | None = None) -> None
     if st.sidebar.button("New session", key="new-session"):
         session.switch(None)
         st.rerun()
+    if ws.exists:
+        _this_session(ws)
     mine = [r for r in list_sessions(data_dir) if owner is None or r.owner == owner]
     earlier = [r for r in mine if r.messages and r.id != ws.id][:30]
     if earlier:
@@ -99,6 +101,31 @@ def sessions(ws: Workspace, data_dir: Path, *, owner: str | None = None) -> None
         if st.sidebar.button("Open", key="open-session"):
             session.switch(chosen)
             st.rerun()
+
+
+def _this_session(ws: Workspace) -> None:
+    """Download this session (images, masks, transcript) as a zip, or delete it."""
+    left, right = st.sidebar.columns(2)
+    left.download_button(
+        "Export (zip)",
+        data=lambda: _zipped(ws),
+        file_name=f"pixelsmith-{ws.id}.zip",
+        mime="application/zip",
+        key="export-session",
+    )
+    if right.button("Delete", key="delete-session", help="Delete this session and its images for good"):
+        ws.delete()
+        session.switch(None)
+        st.rerun()
+
+
+def _zipped(ws: Workspace) -> bytes:
+    import tempfile
+
+    from pixelsmith.transcript import export
+
+    with tempfile.TemporaryDirectory() as tmp:
+        return export(ws, Path(tmp) / f"pixelsmith-{ws.id}.zip").read_bytes()
 
 
 def options(settings: Settings) -> session.Options:
