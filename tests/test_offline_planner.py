@@ -437,3 +437,11 @@ def test_help_gives_three_or_four_examples() -> None:
     examples = [line for line in help_text().splitlines() if line.startswith("- ")]
     assert 3 <= len(examples) <= 4
     assert PLANNER.name == "offline"
+
+
+def test_an_unfinished_concept_is_refused_with_how_to_go_on() -> None:
+    view = WorkspaceView("image-1", [ArtifactView("image-1", "image", [], "upload", (64, 48))])
+    view.stopped_concepts = [ConceptView("rex", "sks", "dog")]
+    plan = PLANNER.plan("replace the cat with my rex", view)
+    assert not plan.steps and plan.reply.startswith("rex is not trained yet")
+    assert "continue training rex" in plan.reply

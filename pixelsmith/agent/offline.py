@@ -181,6 +181,12 @@ def _concept(text: str, view: WorkspaceView) -> dict[str, str]:
     for c in view.concepts:
         if f" {c.name} " in words or f" {c.token} " in words:
             return {"concept": c.name}
+    for c in view.stopped_concepts:  # named, but not trained to the end: say so, paint nothing
+        if f" my {c.name} " in words or f" {c.token} " in words:
+            raise Unclear(
+                f"{c.name} is not trained yet: its training stopped part-way. Say 'continue "
+                f"training {c.name}' first, then ask again."
+            )
     mine = [c for c in view.concepts if f" my {c.class_word.lower()} " in words]
     return {"concept": mine[0].name} if len(mine) == 1 else {}
 
