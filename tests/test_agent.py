@@ -299,3 +299,23 @@ def test_one_of_two_objects_not_found_is_said_and_the_edit_goes_on(make_agent, t
     assert f"No {low} found in image-1; going on with what was found." in said
     labels = {d["label"] for d in agent.workspace.record.artifacts[-1].detections}
     assert labels == {high}
+
+
+def test_the_closing_hint_offers_only_what_applies_now(make_agent, cat_photo):
+    agent = make_agent(seed=2)
+    said = [
+        e.text for e in _send(agent, DRAGON + ", 2 steps", cat_photo) if isinstance(e, ev.AssistantMessage)
+    ]
+    mask = agent.workspace.record.steps[-1].args["mask"]
+    other = 2 if mask == "mask-1" else 1
+    follow_ups = f"'try another seed', 'use mask {other}', 'now make it red' or 'undo'"
+    assert said[-1] == f"Done: image-2 is the current image. Say {follow_ups}."
+    said = [e.text for e in _send(agent, "undo") if isinstance(e, ev.AssistantMessage)]
+    assert said[-1] == (
+        "Done: image-1 is the current image. Say what to change, e.g. 'replace the cat with a dog' or "
+        "'remove the cat'."
+    )
+    said = [
+        e.text for e in _send(agent, "generate a lighthouse, 2 steps") if isinstance(e, ev.AssistantMessage)
+    ]
+    assert said[-1] == "Done: image-3 is the current image. Say 'try another seed' or 'undo'."

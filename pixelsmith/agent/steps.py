@@ -210,10 +210,18 @@ class StepRunner:
         yield from self.say(reply or self._default_reply())
 
     def _default_reply(self) -> str:
-        current = self.workspace.record.current_image
-        if not current:
+        """What to try next, from the session's state: only the follow-ups that apply now."""
+        record = self.workspace.record
+        if not record.current_image:
             return "Done."
-        masks = self.workspace.record.last_masks
-        choose = f"'use mask {min(2, len(masks))}', " if masks else ""
-        follow_ups = f"'try another seed', {choose}'now make it red' or 'undo'"
-        return f"Done: {current} is the current image. Say {follow_ups}."
+        edit = record.steps[record.last_edit] if record.last_edit is not None else None
+        masked = bool(edit and edit.args.get("mask"))
+        hints = ["'try another seed'"] if edit else []
+        if masked and len(record.last_masks) > 1:
+            hints.append(f"'use mask {2 if record.last_masks[0] == edit.args['mask'] else 1}'")
+        hints += ["'now make it red'"] if masked else []
+        hints += ["'undo'"] if len(record.history) > 1 else []
+        if not hints:
+            hints = ["what to change, e.g. 'replace the cat with a dog' or 'remove the cat'"]
+        said = ", ".join(hints[:-1]) + (" or " if len(hints) > 1 else "") + hints[-1]
+        return f"Done: {record.current_image} is the current image. Say {said}."
