@@ -86,6 +86,7 @@ class PendingReview(BaseModel):
     mask_step: int  # the segmentation step whose mask the user chooses
     done: int  # steps run so far in this turn
     planner: str = "offline"
+    clicks: list[dict[str, Any]] = Field(default_factory=list)  # that made the chosen mask (x, y, positive)
 
     @property
     def chosen(self) -> str:

@@ -319,3 +319,14 @@ def test_the_closing_hint_offers_only_what_applies_now(make_agent, cat_photo):
         e.text for e in _send(agent, "generate a lighthouse, 2 steps") if isinstance(e, ev.AssistantMessage)
     ]
     assert said[-1] == "Done: image-3 is the current image. Say 'try another seed' or 'undo'."
+
+
+def test_review_clicks_are_kept_with_the_session_and_cleared_by_another_choice(make_agent, cat_photo):
+    agent = make_agent(interactive=True)
+    _send(agent, DRAGON, cat_photo)
+    points = [{"x": 200, "y": 120, "positive": True}, {"x": 30, "y": 30, "positive": False}]
+    list(agent.refine(points=points))
+    reopened = Workspace.open(agent.workspace.data_dir, agent.workspace.id)
+    assert reopened.record.pending.clicks == points and reopened.record.pending.chosen == "mask-4"
+    agent.choose("mask-2")
+    assert Workspace.open(agent.workspace.data_dir, agent.workspace.id).record.pending.clicks == []

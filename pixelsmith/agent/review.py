@@ -56,12 +56,14 @@ class ReviewController:
             raise UserError("there is no paused edit to continue; send a new request")
         return self.workspace.record.pending
 
-    def choose(self, mask_id: str) -> None:
-        """Use `mask_id` for the rest of the paused plan."""
-        pending = self.pending()
+    def choose(self, mask_id: str, *, clicks: list[dict] | None = None) -> None:
+        """Use `mask_id` for the rest of the paused plan; `clicks`: those that made it (kept
+        with the session, so a reload shows them and the next click adds to them)."""
         self.workspace.artifact(mask_id, "mask")
-        with self.workspace.transaction():
+        with self.workspace.transaction():  # the pending review as saved (another tab may have moved it)
+            pending = self.pending()
             pending.made[pending.mask_step] = mask_id
+            pending.clicks = list(clicks or [])
 
     def refine(self, **args: Any) -> Iterator[Event]:
         """Refine the chosen mask (`segment` clicks or `refine_mask` grow/feather) while paused.
@@ -85,7 +87,7 @@ class ReviewController:
         yield from self.runner.run(0, Step(tool=tool, args=call), {})
         if self.runner.result.ok:
             new = self.workspace.record.steps[-1].outputs[0]
-            self.choose(new)
+            self.choose(new, clicks=args.get("points"))
             yield ReviewNeeded(
                 self.workspace.record.current_image or "",
                 [new] + [m for m in self.workspace.record.last_masks if m != new],

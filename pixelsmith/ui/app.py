@@ -48,7 +48,6 @@ def _welcome(ws) -> None:
 
 def _run_review(agent, ws, action: review.Action) -> None:
     if action.kind == "choose":
-        review.reset_clicks(ws)
 
         def steps():
             agent.choose(action.mask)

@@ -18,6 +18,7 @@ from pixelsmith.ui.render import image_of, picture
 from pixelsmith.workspace import Workspace
 
 CLICK_WIDTH = 640  # px: the click widget is never wider than this
+MIN_CLICK_WIDTH = 480  # px: nor narrower (a small photo is enlarged to be clicked)
 
 
 @dataclass
@@ -73,17 +74,21 @@ def _choose_buttons(masks: list[str], current: str) -> Action | None:
 
 
 def _click(ws: Workspace, image: str, mask: str) -> Action | None:
-    """Click to add (or, with the toggle, remove) a part; all clicks of this review count."""
+    """Click to add (or, with the toggle, remove) a part. The clicks that made the chosen mask
+    are kept with the session (a reload shows them) and drawn: green + adds, red − removes."""
     key = f"click-{ws.id}-{ws.record.turn}"
-    clicks: list[dict] = st.session_state.setdefault(f"{key}-points", [])
-    negative = st.toggle("Clicks remove (negative)", key=f"{key}-negative",
-                         help="Off: a click adds the part under it. On: a click removes it.")
+    clicks = list(ws.record.pending.clicks) if ws.record.pending else []
+    negative = st.toggle(
+        "Clicks remove (negative)",
+        key=f"{key}-negative",
+        help="Off: a click adds the part under it. On: a click removes it.",
+    )
     size = ws.artifact(image).size or ws.image(image).size
-    width = min(size[0], CLICK_WIDTH)
+    width = min(max(size[0], MIN_CLICK_WIDTH), CLICK_WIDTH)  # a small photo is shown big enough to click
     st.caption("Click on the image to add or remove parts of the mask.")
     shown = Image.open(io.BytesIO(picture(ws, "masks", image, mask)))
-    if shown.width > width:
-        shown = shown.resize((width, round(shown.height * width / shown.width)))
+    shown = shown.resize((width, round(shown.height * width / shown.width)), Image.NEAREST)
+    _mark(shown, clicks, width / size[0])
     value = streamlit_image_coordinates(
         shown, key=key, width=width, cursor="crosshair", png_compression_level=6
     )
@@ -99,8 +104,21 @@ def _click(ws: Workspace, image: str, mask: str) -> Action | None:
         "y": min(size[1] - 1, round(value["y"] * scale, 1)),
         "positive": not negative,
     }
-    clicks.append(point)
-    return Action("refine", args={"points": list(clicks)})
+    return Action("refine", args={"points": [*clicks, point]})
+
+
+def _mark(picture: Image.Image, clicks: list[dict], scale: float) -> None:
+    """Draw each click on the picture: a green + for a part added, a red − for one removed."""
+    from PIL import ImageDraw
+
+    draw = ImageDraw.Draw(picture)
+    for p in clicks:
+        x, y, r = p["x"] * scale, p["y"] * scale, 7
+        colour = (40, 200, 60) if p["positive"] else (230, 40, 40)
+        draw.ellipse((x - r, y - r, x + r, y + r), fill=(255, 255, 255), outline=colour, width=2)
+        draw.line((x - 4, y, x + 4, y), fill=colour, width=2)
+        if p["positive"]:
+            draw.line((x, y - 4, x, y + 4), fill=colour, width=2)
 
 
 def _grow_feather(ws: Workspace) -> Action | None:
@@ -113,8 +131,3 @@ def _grow_feather(ws: Workspace) -> Action | None:
     if st.button("Apply grow / feather", key=f"{key}-apply", disabled=not (grow or feather)):
         return Action("refine", args={k: v for k, v in (("grow", grow), ("feather", feather)) if v})
     return None
-
-
-def reset_clicks(ws: Workspace) -> None:
-    """Forget this review's clicks (another candidate was chosen)."""
-    st.session_state.pop(f"click-{ws.id}-{ws.record.turn}-points", None)

@@ -65,6 +65,10 @@ def test_edit_review_undo_reload_and_isolation(server, page: Page, browser, cat_
     expect(page.get_by_text("now using mask-4")).to_be_visible()
     expect(chat.get_by_text("1 = mask-4").first).to_be_visible()  # the refining step's overlay
     shot(page, "02-clicked")
+    page.reload()  # mid-review: the paused plan, the chosen mask and its click come back
+    expect(page.get_by_text("now using mask-4")).to_be_visible()
+    expect(page.get_by_text("clicks so far: (")).to_be_visible()
+    idle(page)
 
     # 3. continue: the result with before/after and a download
     page.get_by_role("button", name="Continue").click()
