@@ -87,7 +87,7 @@ def test_upload_edit_review_continue_undo(app, cat_photo):
     assert inpaint.tool == "inpaint" and inpaint.args["mask"] == refined.outputs[0]
     assert record.current_image == "image-2" and record.pending is None
     assert any(c == "image-1 → image-2" for c in _captions(at))  # before / after
-    assert [b.label for b in at.get("download_button")] == ["Download PNG"]
+    assert [b.label for b in at.main.get("download_button")] == ["Download PNG"]
     assert "image-2 is the current image" in at.chat_message[-1].markdown[-1].value
 
     _send(at, "undo")
@@ -316,3 +316,19 @@ def test_this_session_can_be_exported_and_deleted_from_the_sidebar(app) -> None:
     app.button(key="delete-session").click().run()
     assert not app.exception and list_sessions(data_dir) == []
     assert _workspace(app).id != written.id and not app.chat_message
+
+
+def test_negative_prompt_size_and_the_whole_plan_in_the_header(app) -> None:
+    app.text_input(key="opt-negative").set_value("blurry, text")
+    app.selectbox(key="opt-size").set_value("768 x 512")
+    _send(app, "generate a lighthouse, 2 steps")
+    step = _workspace(app).record.steps[-1]
+    assert step.args["negative_prompt"] == "blurry, text" and (step.args["width"], step.args["height"]) == (
+        768,
+        512,
+    )
+    app.button(key="sample").click().run()
+    _send(app, "remove the cat, threshold 1")  # nothing found: the plan stops after its first step
+    app.run()
+    headers = [m.value for m in app.markdown if m.value.startswith("**Plan:**")]
+    assert headers[-1] == "**Plan:** detect → segment → remove"

@@ -72,7 +72,7 @@ def image_of(ws: Workspace, artifact_id: str) -> str | None:
 
 # -- one step's artifacts --------------------------------------------------------------
 def step_label(number: int | str, rec: StepRecord) -> str:
-    text = rec.error or rec.summary or ", ".join(rec.outputs)
+    text = "failed (see below)" if rec.error else rec.summary or ", ".join(rec.outputs)
     label = f"{number}. {title(rec.tool, default_tools())} ({rec.tool})" + (f" · {text}" if text else "")
     return label if len(label) <= 110 else label[:107] + "..."
 
@@ -220,7 +220,9 @@ def user_message(ws: Workspace, message: MessageRecord, shown: str | None, *, ke
 
 def assistant_turn(ws: Workspace, turn: int, steps: list[StepRecord], answers: list[MessageRecord]) -> None:
     pending = ws.record.pending if turn == ws.record.turn else None
-    tools = [s.tool for s in steps] + [s["tool"] for s in (pending.steps if pending else [])]
+    planned = [[s["tool"] for s in p["steps"]] for p in ws.record.plans if p.get("turn") == turn]
+    ran = [s.tool for s in steps] + [s["tool"] for s in (pending.steps if pending else [])]
+    tools = planned[0] if len(planned) == 1 and len(planned[0]) >= len(ran) else ran  # the plan as made
     for notice in (a for a in answers if a.kind == "notice"):  # said before the steps ran
         st.info(safe(notice.text))
     if tools:

@@ -20,6 +20,8 @@ from pixelsmith.workspace import Workspace, list_sessions
 
 IMAGE_TYPES = ["png", "jpg", "jpeg", "webp", "bmp", "tif", "tiff", "gif"]
 PLANNERS = ["auto", "llm", "offline"]
+SIZES = {"the model's own": None, "512 x 512": (512, 512), "768 x 512": (768, 512), "512 x 768": (512, 768),
+         "1024 x 1024": (1024, 1024), "1024 x 576 (16:9)": (1024, 576)}  # fmt: skip
 
 
 def _default(name: str):
@@ -165,6 +167,18 @@ def options(settings: Settings) -> session.Options:
             help="1 replaces the masked region fully.",
         ),
     }
+    negative = bar.text_input(
+        "Negative prompt",
+        "",
+        max_chars=1000,
+        key="opt-negative",
+        help="What to keep out, e.g. 'blurry, text'.",
+    )
+    if negative.strip():
+        defaults["negative_prompt"] = negative.strip()
+    size = bar.selectbox("Size of new pictures", list(SIZES), key="opt-size", help="For 'a picture of ...'.")
+    if SIZES[size]:
+        defaults["width"], defaults["height"] = SIZES[size]
     seed = None
     if not bar.toggle("Random seed", value=True, key="opt-random-seed"):
         seed = int(bar.number_input("Seed", 0, 2**31 - 1, 0, key="opt-seed"))
