@@ -365,3 +365,31 @@ def test_no_network_is_known_at_once_and_said_in_one_line(tmp_path, cat_photo) -
     assert "it is not in the Hugging Face cache and the hub cannot be reached" in done.stderr
     assert "pixelsmith models pull detector" in done.stderr and "Traceback" not in done.stderr
     assert seconds < 120, seconds  # a guard; the figure is in the issue's note (about 7 s here)
+
+
+def test_a_page_run_never_waits_for_a_model_that_is_loading(tiny_config) -> None:
+    """Issue 11: the UI's every run re-adopts the settings; while another thread holds the
+    load lock (a download, a slow load), the same settings come back at once."""
+    import threading
+    import time
+
+    from pixelsmith.models import ModelRegistry
+
+    registry = ModelRegistry(load_settings(tiny_config))
+    loading, release = threading.Event(), threading.Event()
+
+    def slow_load() -> None:
+        with registry._load_lock:
+            loading.set()
+            release.wait(30)
+
+    worker = threading.Thread(target=slow_load)
+    worker.start()
+    try:
+        assert loading.wait(10)
+        started = time.monotonic()
+        assert registry.reconfigure(load_settings(tiny_config)) == []
+        assert time.monotonic() - started < 5  # not the 30 s the load holds the lock
+    finally:
+        release.set()
+        worker.join()

@@ -167,7 +167,12 @@ class ModelRegistry:
 
     def reconfigure(self, settings: Settings) -> list[str]:
         """Adopt `settings` (same device, dtype and budget): the roles whose spec changed are
-        unloaded (their new models load on next use), the others stay. Returns those roles."""
+        unloaded (their new models load on next use), the others stay. Returns those roles.
+        The UI calls this on every page run: with no role changed it returns at once, never
+        waiting for a model that is loading (or downloading) in another thread."""
+        if not [r for r in ROLES if settings.spec(r) != self.settings.spec(r)]:
+            self.settings = settings
+            return []
         with self._load_lock:  # no load with the old spec finishes after the swap
             changed = [r for r in ROLES if settings.spec(r) != self.settings.spec(r)]
             self.settings = settings
