@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -123,4 +124,6 @@ def test_an_mcp_client_edits_follows_up_and_is_refused_outside_the_allowed_folde
         async with transport(tiny_config, photos) as session:
             await _conversation(session, photos / "cat.png", elsewhere / "cat.png")
 
-    asyncio.run(main())
+    # In a thread of its own: Playwright's sync API keeps an event loop running in this one.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, main()).result(timeout=600)
