@@ -130,22 +130,8 @@ def _zipped(ws: Workspace) -> bytes:
         return export(ws, Path(tmp) / f"pixelsmith-{ws.id}.zip").read_bytes()
 
 
-def options(settings: Settings) -> session.Options:
-    """Planner and generation defaults; per-role model ids."""
-    bar = st.sidebar
-    bar.subheader("Planner")
-    planner = bar.radio(
-        "Planner",
-        PLANNERS,
-        index=PLANNERS.index(settings.planner),
-        horizontal=True,
-        key="opt-planner",
-        label_visibility="collapsed",
-        help="auto: the LLM when one is configured, else offline rules.",
-    )
-    _llm_status(settings)
-    if error := st.session_state.get("planner_error"):
-        bar.warning(f"{error}; using the offline planner")
+def _generation(bar) -> dict:
+    """The sidebar's generation defaults: tool arguments used where a step gives none."""
     bar.subheader("Generation")
     defaults = {
         "guidance_scale": bar.slider(
@@ -179,6 +165,26 @@ def options(settings: Settings) -> session.Options:
     size = bar.selectbox("Size of new pictures", list(SIZES), key="opt-size", help="For 'a picture of ...'.")
     if SIZES[size]:
         defaults["width"], defaults["height"] = SIZES[size]
+    return defaults
+
+
+def options(settings: Settings) -> session.Options:
+    """Planner and generation defaults; per-role model ids."""
+    bar = st.sidebar
+    bar.subheader("Planner")
+    planner = bar.radio(
+        "Planner",
+        PLANNERS,
+        index=PLANNERS.index(settings.planner),
+        horizontal=True,
+        key="opt-planner",
+        label_visibility="collapsed",
+        help="auto: the LLM when one is configured, else offline rules.",
+    )
+    _llm_status(settings)
+    if error := st.session_state.get("planner_error"):
+        bar.warning(f"{error}; using the offline planner")
+    defaults = _generation(bar)
     seed = None
     if not bar.toggle("Random seed", value=True, key="opt-random-seed"):
         seed = int(bar.number_input("Seed", 0, 2**31 - 1, 0, key="opt-seed"))
