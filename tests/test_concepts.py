@@ -423,6 +423,7 @@ def test_ctrl_c_in_concept_train_stops_after_the_step_with_a_checkpoint(tiny_con
     _, err = process.communicate(timeout=120)
     assert process.returncode == 2, err[-2000:]
     last = err.strip().splitlines()[-1]
+    assert last.startswith("stopped: ")  # asked for, not an error
     assert "stopped at step" in last and "continue training pup" in last and "--resume" in last
     pup = ConceptStore(data).get("pup")
     assert pup.status == "training" and 0 < pup.step < 5000

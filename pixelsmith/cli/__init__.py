@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 
 from pixelsmith.cli import agent, bench, common, concept, mcp, models, serve, tools, ui
-from pixelsmith.errors import MAX_ERROR_CHARS, UserError, shorten
+from pixelsmith.errors import MAX_ERROR_CHARS, InterruptedError_, UserError, shorten
 
 app = typer.Typer(
     help="Edit images by describing what you want.",
@@ -54,8 +54,9 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         code = app(args=argv, standalone_mode=False)
-    except UserError as err:
-        typer.echo(f"error: {shorten(str(err), MAX_ERROR_CHARS)}", err=True)
+    except UserError as err:  # a stop the user asked for is said as such, not as an error
+        said = "stopped" if isinstance(err, InterruptedError_) else "error"
+        typer.echo(f"{said}: {shorten(str(err), MAX_ERROR_CHARS)}", err=True)
         return 2
     except (click.exceptions.Abort, typer.Abort):
         typer.echo("aborted", err=True)
