@@ -73,18 +73,28 @@ def overlay_masks(
         out = out * (1 - alpha) + colour * alpha
     result = Image.fromarray(np.clip(np.rint(out), 0, 255).astype(np.uint8), "RGB")
     draw, font = ImageDraw.Draw(result), _font(result)
+    placed: list[tuple[float, float]] = []
     for i, mask in enumerate(masks):
         ys, xs = np.nonzero(mask > 127)
         if len(xs):
             number = numbers[i] if numbers else i + 1
-            _label(
-                draw,
-                (float(np.median(xs)), float(np.median(ys))),
-                str(number),
-                PALETTE[i % len(PALETTE)],
-                font,
-            )
+            spot = _apart((float(np.median(xs)), float(np.median(ys))), placed, result.size)
+            placed.append(spot)
+            _label(draw, spot, str(number), PALETTE[i % len(PALETTE)], font)
     return result
+
+
+def _apart(spot: tuple[float, float], placed: list[tuple[float, float]], size: tuple[int, int]):
+    """`spot`, moved down (then up) in steps until it is clear of the labels already placed,
+    so that the numbers of overlapping candidates do not stack on one place."""
+    step = max(14.0, size[1] / 20)
+    for k in range(0, 40):
+        y = spot[1] + step * ((k + 1) // 2) * (1 if k % 2 else -1) if k else spot[1]
+        if 0 <= y <= size[1] - step and all(
+            abs(y - py) >= step or abs(spot[0] - px) >= 2 * step for px, py in placed
+        ):
+            return spot[0], y
+    return spot
 
 
 def before_after(before: Image.Image, after: Image.Image) -> Image.Image:

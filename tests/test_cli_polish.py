@@ -85,3 +85,14 @@ def test_sessions_rename_export_and_delete(tiny_settings, tmp_path, capsys) -> N
     assert main(["sessions", "delete", sid]) == 0
     capsys.readouterr()
     assert main(["sessions", "show", sid]) == 2 and f"no session '{sid}'" in capsys.readouterr().err
+
+
+def test_numbers_of_overlapping_candidates_do_not_stack() -> None:
+    from pixelsmith.render import _apart
+
+    placed: list[tuple[float, float]] = []
+    for _ in range(3):  # three candidates with one centre
+        placed.append(_apart((100.0, 100.0), placed, (200, 200)))
+    ys = sorted(y for _, y in placed)
+    assert len(set(placed)) == 3 and min(b - a for a, b in zip(ys, ys[1:])) >= 14
+    assert _apart((10.0, 10.0), [(150.0, 150.0)], (200, 200)) == (10.0, 10.0)  # nothing near: unmoved

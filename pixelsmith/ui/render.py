@@ -43,17 +43,21 @@ def _png(image: Image.Image) -> bytes:
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def _picture(folder: str, what: str, ids: tuple[str, ...], _ws: Workspace) -> bytes:
-    """`boxes` (detection, image), `masks` (image, *masks) or `before_after` (before, after)."""
+def _picture(
+    folder: str, what: str, ids: tuple[str, ...], _ws: Workspace, numbers: tuple[int, ...] | None = None
+) -> bytes:
+    """`boxes` (detection, image), `masks` (image, *masks; `numbers` label them, default 1, 2,
+    ...) or `before_after` (before, after)."""
     if what == "boxes":
         return _png(pictures.draw_boxes(_ws.image(ids[1]), _ws.detections(ids[0]).detections))
     if what == "masks":
-        return _png(pictures.overlay_masks(_ws.image(ids[0]), [_ws.mask(m) for m in ids[1:]]))
+        masks = [_ws.mask(m) for m in ids[1:]]
+        return _png(pictures.overlay_masks(_ws.image(ids[0]), masks, numbers=numbers))
     return _png(pictures.before_after(_ws.image(ids[0]), _ws.image(ids[1])))
 
 
-def picture(ws: Workspace, what: str, *ids: str) -> bytes:
-    return _picture(str(ws.folder), what, tuple(ids), ws)
+def picture(ws: Workspace, what: str, *ids: str, numbers: tuple[int, ...] | None = None) -> bytes:
+    return _picture(str(ws.folder), what, tuple(ids), ws, numbers)
 
 
 def image_of(ws: Workspace, artifact_id: str) -> str | None:

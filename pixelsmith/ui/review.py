@@ -86,7 +86,9 @@ def _click(ws: Workspace, image: str, mask: str) -> Action | None:
     size = ws.artifact(image).size or ws.image(image).size
     width = min(max(size[0], MIN_CLICK_WIDTH), CLICK_WIDTH)  # a small photo is shown big enough to click
     st.caption("Click on the image to add or remove parts of the mask.")
-    shown = Image.open(io.BytesIO(picture(ws, "masks", image, mask)))
+    masks = candidates(ws)  # numbered as the buttons are: "Use mask 2" shows a 2
+    number = (masks.index(mask) + 1,) if mask in masks else None
+    shown = Image.open(io.BytesIO(picture(ws, "masks", image, mask, numbers=number)))
     shown = shown.resize((width, round(shown.height * width / shown.width)), Image.NEAREST)
     _mark(shown, clicks, width / size[0])
     value = streamlit_image_coordinates(
