@@ -190,7 +190,8 @@ class Editor:
         """Run one registered tool and return its typed output (`detect` -> detections,
         `segment` -> masks, `inpaint` -> images, ...). Arguments that name images or masks
         (`image`, `mask`, `other`, `images`) take paths, PIL images or (H, W) arrays."""
-        from pixelsmith.execution.local import LocalExecutor, ToolCall
+        from pixelsmith.execution.choose import make_executor
+        from pixelsmith.execution.local import ToolCall
         from pixelsmith.tools import MemoryStore
 
         store, given, size = MemoryStore(), dict(args), None
@@ -202,15 +203,14 @@ class Editor:
         for name in ("mask", "other"):
             if isinstance(args.get(name), (str, Path, np.ndarray, Image.Image)):
                 given[name] = store.add("mask", self._mask(args[name], size))
-        executor = LocalExecutor(self.models, tools=self.tools)
-        try:
-            job = executor.submit(ToolCall(tool, given, store, "python"))
-            for progress in job.progress():
-                if on_progress is not None:
-                    on_progress(progress)
-            return job.result()
-        finally:
-            executor.shutdown()
+        # The process's executor for these models, as the agent's edits use (not one per call).
+        job = make_executor(self.settings, self.models, self.tools).submit(
+            ToolCall(tool, given, store, "python")
+        )
+        for progress in job.progress():
+            if on_progress is not None:
+                on_progress(progress)
+        return job.result()
 
     @staticmethod
     def _mask(value: Any, size: tuple[int, int] | None) -> np.ndarray:
