@@ -30,6 +30,7 @@ from pixelsmith.agent import events as ev
 from pixelsmith.api import Editor, EditResult, Session
 from pixelsmith.errors import UserError, shorten
 from pixelsmith.images import load_mask
+from pixelsmith.tools.base import progress_text
 
 EDIT_DESCRIPTION = (
     "Edit an image by describing what you want, as in a chat: 'replace the cat with a realistic "
@@ -152,7 +153,7 @@ async def _in_thread(ctx: Context, work: Callable[[Callable[[ev.Event], None]], 
         await asyncio.wait({job, getter}, return_when=asyncio.FIRST_COMPLETED)
         if getter.done():
             p = getter.result()
-            await ctx.report_progress(p.step, p.total, f"{p.tool}: {p.label} {p.step}/{p.total}")
+            await ctx.report_progress(p.step, p.total, f"{p.tool}: {progress_text(p)}")
         else:
             getter.cancel()
     return job.result()

@@ -67,16 +67,32 @@ class ProgressPrinter:
     def __call__(self, progress: Any) -> None:
         from tqdm import tqdm
 
+        if progress.phase == "loading":  # a first load: said once, no bar
+            if self.desc != progress.label:
+                self.close()
+                self.desc = progress.label
+                tqdm.write(progress.label, file=sys.stderr)
+            return
         desc = progress.phase or progress.tool
         if self.bar is None or desc != self.desc:
             self.close()
             self.desc = desc
-            unit = "image" if progress.phase == "class images" else "step"
-            start = max(progress.step - 1, 0)
-            self.bar = tqdm(
-                total=progress.total, initial=start, desc=desc, unit=unit, file=sys.stderr, leave=False
-            )
-        self.bar.total = progress.total
+            if progress.phase == "downloading":  # bytes, with speed and time left
+                self.bar = tqdm(
+                    total=progress.total or None,
+                    desc=progress.label.split(":")[0],
+                    unit="B",
+                    unit_scale=True,
+                    file=sys.stderr,
+                    leave=False,
+                )
+            else:
+                unit = "image" if progress.phase == "class images" else "step"
+                start = max(progress.step - 1, 0)
+                self.bar = tqdm(
+                    total=progress.total, initial=start, desc=desc, unit=unit, file=sys.stderr, leave=False
+                )
+        self.bar.total = progress.total or self.bar.total
         if progress.loss is not None:
             self.bar.set_postfix(loss=f"{progress.loss:.4f}", refresh=False)
         self.bar.update(progress.step - self.bar.n)

@@ -17,11 +17,12 @@ import logging
 import queue
 import threading
 from collections import OrderedDict, deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from pixelsmith.errors import InterruptedError_, OutOfMemoryError
+from pixelsmith.models.download import LoadStatus
 from pixelsmith.models.registry import ModelRegistry
 from pixelsmith.tools.base import ArtifactStore, Progress, ToolContext
 from pixelsmith.tools.registry import ToolRegistry
@@ -49,7 +50,7 @@ class JobHandle:
     call: ToolCall
     cancel_event: threading.Event = field(default_factory=threading.Event)
     id: int = field(default_factory=lambda: next(_ids))
-    status: str = "queued"  # queued | running | done | failed | cancelled
+    status: str = "queued"  # downloading | queued | running | done | failed | cancelled
     _events: queue.Queue = field(default_factory=queue.Queue)
     _finished: threading.Event = field(default_factory=threading.Event)
     _output: Any = None
@@ -146,11 +147,45 @@ class LocalExecutor:
             thread.start()
 
     def submit(self, call: ToolCall, *, cancel: threading.Event | None = None) -> JobHandle:
+        """Queue `call`; a call whose models must be downloaded first waits for them outside
+        the lanes (with progress), so the other sessions' jobs run meanwhile."""
         job = JobHandle(call, cancel_event=cancel or threading.Event())
         long = call.tool in self.tools and self.tools.get(call.tool).lane == "long"
         lane = self.long_queue if long else self.queue
-        lane.push(job)
+        missing = [r for r in self._roles(call) if self.models.needs_download(r)]
+        if missing:
+            job.status = "downloading"
+            threading.Thread(
+                target=self._download_then_queue,
+                args=(job, missing, lane),
+                name="pixelsmith-download",
+                daemon=True,
+            ).start()
+        else:
+            lane.push(job)
         return job
+
+    def _roles(self, call: ToolCall) -> list[str]:
+        if call.tool not in self.tools:
+            return []  # said when the job runs
+        try:
+            return self.tools.get(call.tool).roles_used(
+                call.args, ranking=self.models.settings.ranker.enabled
+            )
+        except Exception:  # arguments the tool's validation will name when it runs
+            return []
+
+    def _download_then_queue(self, job: JobHandle, roles: list[str], lane: FairQueue) -> None:
+        try:
+            for role in roles:
+                if job.cancel_event.is_set():
+                    break  # the lane says "stopped before it started"
+                self.models.download(role, watch=self._reporter(job))
+        except BaseException as err:  # handed to whoever waits on the job
+            job._finish("failed", error=err)
+            return
+        job.status = "queued"
+        lane.push(job)
 
     def shutdown(self) -> None:
         self.queue.close()
@@ -177,6 +212,7 @@ class LocalExecutor:
         ctx = ToolContext(self.models, job.call.store, on_progress=job._events.put, cancel=job.cancel_event)
         roles = tool.roles_used(job.call.args, ranking=self.models.settings.ranker.enabled)
         with self.models.using(roles):
+            self._load(job, roles)
             try:
                 return tool.run(inputs, ctx)
             except out_of_memory_errors():
@@ -192,6 +228,32 @@ class LocalExecutor:
             f"{job.call.tool}: the GPU ran out of memory, also with the other models unloaded; "
             "try a smaller image, fewer candidates or fewer steps"
         )
+
+    def _load(self, job: JobHandle, roles: list[str]) -> None:
+        """Make the job's models ready before it runs, its progress saying how each first
+        load goes (downloading: bytes, speed, time left; then loading), also when another
+        thread (the UI's warm-up) is the one loading it."""
+
+        for role in roles:
+            self.models.get(role, watch=self._reporter(job))  # type: ignore[arg-type]
+
+    @staticmethod
+    def _reporter(job: JobHandle) -> Callable[[LoadStatus], None]:
+        """A model load's status as the job's progress."""
+
+        def report(status: LoadStatus) -> None:
+            job._events.put(
+                Progress(
+                    job.call.tool,
+                    status.done,
+                    status.total,
+                    label=status.line(),
+                    eta_seconds=status.eta_seconds,
+                    phase=status.phase,
+                )
+            )
+
+        return report
 
     def _make_room(self, roles: list[str]) -> None:
         """Before an out-of-memory retry: evict every model no running job holds and make

@@ -58,10 +58,10 @@ class RoleRegistry(ModelRegistry):
         super().__init__(settings)
         self.roles = roles
 
-    def get(self, role):  # type: ignore[no-untyped-def]
+    def get(self, role, *, watch=None):  # type: ignore[no-untyped-def]
         if role in ROLES and role not in self.roles:
             raise RuntimeError(f"this replica serves {', '.join(self.roles)}; a tool asked for the {role}")
-        return super().get(role)
+        return super().get(role, watch=watch)
 
 
 class ShippedStore(MemoryStore):

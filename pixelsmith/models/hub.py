@@ -60,6 +60,7 @@ def _reachable(timeout: float) -> bool:
     finally:
         pool.shutdown(wait=False)
 
+
 # Only what the loaders read: configs, tokenizers and safetensors weights (no .bin,
 # no fp16 duplicates, no single-file checkpoints at the repo root, no safety checker).
 TRANSFORMERS_FILES = ["*.json", "*.txt", "*.model", "model.safetensors", "model-*.safetensors"]
@@ -99,7 +100,8 @@ def _spec(settings: Settings, name: str) -> ModelSpec:
     return settings.spec(name)  # type: ignore[arg-type]
 
 
-def _patterns(spec: ModelSpec) -> list[str]:
+def allowed_files(spec: ModelSpec) -> list[str]:
+    """The hub file patterns the loaders read for `spec` (what `pull` and a first load fetch)."""
     if spec.backend == "lcm-lora":
         return ["*.safetensors"]
     return DIFFUSERS_FILES if spec.backend == "diffusers" else TRANSFORMERS_FILES
@@ -140,6 +142,6 @@ def pull(settings: Settings, role: str) -> Path:
             "segmenter.model to its path"
         )
     try:
-        return Path(snapshot_download(spec.model, revision=spec.revision, allow_patterns=_patterns(spec)))
+        return Path(snapshot_download(spec.model, revision=spec.revision, allow_patterns=allowed_files(spec)))
     except Exception as err:  # network, auth, offline: all end the same way for the user
         raise UserError(f"could not download {spec.model} for the {role}: {err}") from None

@@ -21,6 +21,7 @@ from pixelsmith.models.hub import found_unreachable, go_offline_unless_reachable
 
 log = logging.getLogger(__name__)
 
+
 class LoadContext(Protocol):
     """What a loader needs of the registry that calls it (`ModelRegistry` is one)."""
 

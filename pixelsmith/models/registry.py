@@ -7,13 +7,14 @@ import logging
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from pixelsmith.config import ROLES, Role, Settings
 from pixelsmith.errors import UserError
 from pixelsmith.models.device import resolve_device, resolve_dtype
+from pixelsmith.models.download import LoadStatus, fetch, fetchable, is_cached
 from pixelsmith.models.loaders import LOADERS, load_lcm_lora
 
 log = logging.getLogger(__name__)
@@ -48,29 +49,83 @@ class ModelRegistry:
         self._lcm_lock = threading.Lock()
         self._lcm: dict[str, Any] | None = None
         self._previews: dict[str, Any] = {}  # role -> its preview pipeline (LCM-LoRA fused in)
+        self.loading: dict[str, LoadStatus] = {}  # roles being downloaded or built now
+        self._watchers: dict[str, list[Callable[[LoadStatus], None]]] = {}
+        self._download_locks: dict[str, threading.Lock] = {}
+        self._downloaded: set[str] = set()  # fetched by this registry: no second cache check
 
-    def get(self, role: Role) -> Any:
-        """The loaded model of `role`; loads it on first use."""
+    def get(self, role: Role, *, watch: Callable[[LoadStatus], None] | None = None) -> Any:
+        """The loaded model of `role`; loads it on first use (downloading its files first
+        when they are not on disk). `watch` hears how the load goes (bytes downloaded,
+        then building), whichever thread is doing it."""
         if role not in ROLES:
             raise UserError(f"unknown model role {role!r}; choose one of {', '.join(ROLES)}")
         self._last_used[role] = time.monotonic()
         model = self._models.get(role)
         if model is not None:
             return model
-        with self._load_lock:
-            if role not in self._models:
-                with _BUILD_LOCK:
-                    self._models[role] = self._load(role)
-                self.sizes[role] = model_bytes(self._models[role])
-                self._enforce_budget(keep=role)
-            return self._models[role]
+        with self._watching(role, watch):
+            self.download(role)  # outside the load locks: other roles load meanwhile
+            with self._load_lock:
+                if role not in self._models:
+                    with _BUILD_LOCK:
+                        self._models[role] = self._load(role)
+                    self.sizes[role] = model_bytes(self._models[role])
+                    self._enforce_budget(keep=role)
+                return self._models[role]
+
+    def needs_download(self, role: str) -> bool:
+        """Whether `role`'s files must come from the hub before it can load (not loaded,
+        not a local folder, not in the cache, and the process not offline)."""
+        if role not in ROLES or role in self._models or role in self._downloaded:
+            return False
+        spec = self.settings.spec(role)  # type: ignore[arg-type]
+        return (role, spec.backend) in LOADERS and fetchable(spec) and not is_cached(spec)
+
+    def download(self, role: str, *, watch: Callable[[LoadStatus], None] | None = None) -> None:
+        """Fetch `role`'s files into the hub cache if they are not there, with progress to
+        `watch`; a second caller meanwhile waits for the first one's download."""
+        with self._watching(role, watch), self._download_locks.setdefault(role, threading.Lock()):
+            if self.needs_download(role):
+                spec = self.settings.spec(role)  # type: ignore[arg-type]
+                status = self.loading.setdefault(role, LoadStatus(role, spec.model))
+                if fetch(spec, status, self._tell) is not None:
+                    self._downloaded.add(role)
+
+    @contextmanager
+    def _watching(self, role: str, watch: Callable[[LoadStatus], None] | None) -> Iterator[None]:
+        """`watch` hears of `role`'s load while inside; told at once where a load already is."""
+        if watch is None:
+            yield
+            return
+        watchers = self._watchers.setdefault(role, [])
+        watchers.append(watch)
+        if (now := self.loading.get(role)) is not None:
+            watch(now)
+        try:
+            yield
+        finally:
+            watchers.remove(watch)
 
     def _load(self, role: Role) -> Any:
-        start = time.perf_counter()
-        model = self._build(role)
+        start, spec = time.perf_counter(), self.settings.spec(role)
+        status = self.loading.setdefault(role, LoadStatus(role, spec.model))
+        status.phase = "loading"
+        self._tell(status)
+        try:
+            model = self._build(role)
+        finally:
+            self.loading.pop(role, None)
         self.load_seconds[role] = time.perf_counter() - start
         self.load_counts[role] += 1
         return model
+
+    def _tell(self, status: LoadStatus) -> None:
+        for watch in list(self._watchers.get(status.role, ())):
+            try:
+                watch(status)
+            except Exception:  # a watcher's failure is not the load's
+                log.exception("a load watcher failed")
 
     def _build(self, role: Role) -> Any:
         """`role`'s model from its configured checkpoint (a subclass may build it otherwise)."""

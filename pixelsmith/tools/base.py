@@ -30,7 +30,9 @@ if TYPE_CHECKING:
 class Progress:
     """`step` of `total` done in the running tool; `label` says what is counted. Training
     also reports its `phase` ("class images", "training", "inpaint training"; the count
-    starts again in each), the step's `loss` and the seconds left in the whole job."""
+    starts again in each), the step's `loss` and the seconds left in the whole job.
+    A first model load before the tool runs has phase "downloading" (bytes `step` of
+    `total`) or "loading", and its `label` is the whole sentence to show."""
 
     tool: str
     step: int
@@ -39,6 +41,17 @@ class Progress:
     loss: float | None = None
     eta_seconds: float | None = None
     phase: str | None = None
+
+
+LOAD_PHASES = ("downloading", "loading")
+
+
+def progress_text(progress: Any) -> str:
+    """What to show of a `Progress` (or an agent's `StepProgress`): 'step 3/30', or a
+    model load's own sentence."""
+    if progress.phase in LOAD_PHASES:
+        return progress.label
+    return f"{progress.label} {progress.step}/{progress.total}"
 
 
 class ArtifactStore(Protocol):

@@ -19,6 +19,7 @@ from pixelsmith.agent import events as ev
 from pixelsmith.agent.actions import title
 from pixelsmith.records import MessageRecord, StepRecord
 from pixelsmith.tools import default_tools
+from pixelsmith.tools.base import LOAD_PHASES
 from pixelsmith.ui import session, training
 from pixelsmith.workspace import Workspace
 
@@ -253,7 +254,7 @@ class LiveRenderer:
     def __init__(self, ws: Workspace) -> None:
         self.ws = ws
         self.status = None
-        self.bar = None
+        self.bar = self.load_bar = None
         self.started: ev.StepStarted | None = None
         self.training: training.TrainingView | None = None
 
@@ -268,11 +269,18 @@ class LiveRenderer:
     def _on_StepStarted(self, event: ev.StepStarted) -> None:
         number, name = event.number or "·", title(event.tool, default_tools())
         self.status = st.status(f"{number}. {name} ({event.tool}) …", expanded=True, state="running")
-        self.bar, self.started, self.training = None, event, None
+        self.bar, self.load_bar, self.started, self.training = None, None, event, None
         if event.why:
             self.status.caption(event.why)
 
     def _on_StepProgress(self, event: ev.StepProgress) -> None:
+        if event.phase in LOAD_PHASES:  # a first model load: the sentence, a bar of bytes
+            fraction = min(1.0, event.step / event.total) if event.total else 0.0
+            if self.load_bar is None:
+                self.load_bar = (self.status or st).progress(fraction, text=event.label)
+            else:
+                self.load_bar.progress(fraction, text=event.label)
+            return
         if event.tool == "train_concept":
             if self.training is None:
                 name = self.started.args.get("name", "") if self.started else ""
