@@ -24,7 +24,8 @@ class FakeHub:
     def __init__(self, repos: dict[str, Path], *, bytes_per_second: float | None = None) -> None:
         self.repos = {name: Path(folder) for name, folder in repos.items()}
         self.bytes_per_second = bytes_per_second
-        self.requests: list[str] = []  # "GET /path", in order
+        self.requests: list[str] = []  # "GET /path <monotonic time>", in order
+        self.finished: list[str] = []  # the paths of the files sent whole, in order
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
 
@@ -100,6 +101,7 @@ class FakeHub:
                     self.wfile.write(data[start : start + CHUNK])
                     if hub.bytes_per_second:
                         time.sleep(CHUNK / hub.bytes_per_second)
+                hub.finished.append(f"{repo}/{name}")
 
         return Handler
 

@@ -231,6 +231,14 @@ ROWS = [
     ("show me a photo of a beach", "none", "generate", {"generate.prompt": "a photo of a beach"}),
     ("generate an image of a cat, guidance 5, 3 candidates", "none", "generate",
      {"generate.prompt": "a cat", "generate.guidance_scale": 5.0, "generate.num_candidates": 3}),
+    # with no image yet, a description is a picture to make; a question or greeting is not
+    ("a watercolour lighthouse", "none", "generate", {"generate.prompt": "a watercolour lighthouse"}),
+    ("misty mountains at dawn, seed 3", "none", "generate",
+     {"generate.prompt": "misty mountains at dawn", "generate.seed": 3}),
+    ("hello there", "none", "", {"reply": "did not understand"}),
+    ("what can you do?", "none", "", {"reply": "did not understand"}),
+    ("lighthouse", "none", "", {"reply": "did not understand"}),
+    ("a watercolour lighthouse", "upload", "", {"reply": "did not understand"}),
     # parameters inline in a first request
     ("replace the cat with a dragon, seed 7, 4 candidates", "upload", DSI,
      {"inpaint.prompt": "a dragon", "inpaint.seed": 7, "inpaint.num_candidates": 4}),

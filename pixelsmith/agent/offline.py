@@ -34,6 +34,14 @@ DEFAULT_GROW = 10  # pixels, for "expand the mask"
 DEFAULT_FEATHER = 8.0  # pixels, for "feather the mask"
 
 
+# With no image yet, a phrase of two or more words that is not a question or a greeting
+# describes a picture to make ("a watercolour lighthouse", "misty mountains at dawn").
+DESCRIPTION = re.compile(
+    r"(?!(?:what|how|why|who|when|where|which|can|could|would|will|is|are|do|does|did|hi|hello|hey|"
+    r"thanks|thank|ok|okay|yes|no|help|undo|stop)\b)(?P<target>\S+(?: \S+)+)"
+)
+
+
 class Unclear(Exception):
     """A message the rules cannot turn into steps; the text is the reply."""
 
@@ -75,6 +83,9 @@ def _dispatch(request: Request, view: WorkspaceView) -> Plan:
             return HANDLERS[intent.name](match, request, view)
     if request.params and all(word in phrases.FILLER for word in request.text.replace(",", " ").split()):
         return _tweak(request, view)
+    described = DESCRIPTION.fullmatch(request.text)  # "a watercolour lighthouse"
+    if described and view.current_image is None and "?" not in request.message:
+        return _generate(described, request, view)
     raise unclear(f"I did not understand “{request.message.strip()}”.")
 
 

@@ -174,7 +174,8 @@ class ModelRegistry:
             return preview
 
     def warm_up(self, roles: tuple[str, ...]) -> threading.Thread:
-        """Load `roles` in a background thread; a request meanwhile waits on the load lock.
+        """Load `roles` in a background thread; a request for one of them meanwhile waits
+        for it, hearing its progress (`get`'s `watch`).
 
         A role that cannot load (missing weights) is left for the request to report.
         """

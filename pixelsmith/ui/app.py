@@ -12,7 +12,7 @@ import logging
 import streamlit as st
 
 from pixelsmith.errors import UserError
-from pixelsmith.ui import identity, render, resources, review, session, sidebar, teach
+from pixelsmith.ui import activity, identity, render, resources, review, session, sidebar, teach
 
 log = logging.getLogger("pixelsmith.ui")
 
@@ -93,6 +93,7 @@ def main() -> None:
     sidebar.runtime(models)
     agent = session.agent(ws, models, settings, options)
 
+    activity.models_loading(models)
     _welcome(ws)
     render.history(ws)
     action = None

@@ -57,6 +57,10 @@ class UIRegistry(ModelRegistry):
             self.warm([r for r in changed if r in WARM_ROLES])
         return changed
 
+    def busy(self) -> bool:
+        """Whether a model is downloading or loading now (the warm-up, or a tab's request)."""
+        return bool(self.loading) or (self.warming is not None and self.warming.is_alive())
+
     def warm(self, roles: list[str] | tuple[str, ...]) -> None:
         """Load `roles` in the background, unless the executor is Ray (its replicas hold the models)."""
         if roles and not self.settings.executor.startswith("ray"):

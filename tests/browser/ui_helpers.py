@@ -29,9 +29,12 @@ def _free_port() -> int:
 
 
 @contextmanager
-def ui_server(tiny_config: Path, folder: Path, **settings: str) -> Iterator[str]:
+def ui_server(
+    tiny_config: Path, folder: Path, *, env_vars: dict[str, str | None] | None = None, **settings: str
+) -> Iterator[str]:
     """`pixelsmith ui` on a free port with the tiny config, a data dir in `folder` and
-    `settings` as PIXELSMITH_* variables; yields its base URL."""
+    `settings` as PIXELSMITH_* variables (offline, unless `env_vars` says otherwise: a
+    value None removes the variable); yields its base URL."""
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PIXELSMITH_")}
     env |= {
@@ -41,6 +44,11 @@ def ui_server(tiny_config: Path, folder: Path, **settings: str) -> Iterator[str]
         "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none",
         **{f"PIXELSMITH_{key.upper()}": value for key, value in settings.items()},
     }
+    for key, value in (env_vars or {}).items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
     log = (folder / "server.log").open("w")
     command = [sys.executable, "-c", "from pixelsmith.cli import run; run()", "ui", "--port", str(port)]
     process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
