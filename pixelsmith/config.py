@@ -94,6 +94,18 @@ class Limits(BaseModel):
     max_message_chars: int = Field(default=2000, gt=0, le=100_000, description="A chat message, at most.")
 
 
+class TrainingDefaults(BaseModel):
+    """How a new concept trains where the request does not say (`concept train`, the teach
+    form, "teach pixelsmith my dog rex"): the defaults suit SD 1.5 at 512 px on one GPU."""
+
+    steps: int = Field(default=400, ge=1, le=20_000, description="Optimizer steps.")
+    resolution: int = Field(default=512, ge=64, le=2048, description="Training size, px, multiple of 8.")
+    class_images: int = Field(default=50, ge=1, le=1000, description="Class images (prior preservation).")
+    class_steps: int = Field(default=25, ge=1, le=150, description="Denoising steps per class image.")
+    sample_steps: int = Field(default=25, ge=1, le=150, description="Denoising steps per sample.")
+    checkpoint_every: int = Field(default=100, ge=1, le=20_000, description="Steps between checkpoints.")
+
+
 class UISettings(BaseModel):
     """The chat UI as a service others reach (`pixelsmith ui --host` beyond this machine)."""
 
@@ -164,6 +176,7 @@ class Settings(BaseSettings):
         default=False, description="torch.compile the UNets on CUDA (slow first call; a LoRA recompiles)."
     )
     preview: PreviewSettings = PreviewSettings()
+    training: TrainingDefaults = TrainingDefaults()
     memory_budget_gb: float | None = Field(
         default=None, gt=0, description="Evict least-recently-used models above this total."
     )

@@ -61,6 +61,27 @@ def test_a_concept_nobody_trains_is_listed_as_stopped(tiny_settings, capsys) -> 
     (listed,) = json.loads(capsys.readouterr().out)["concepts"]
     assert listed["status"] == "training" and listed["state"] == "stopped"
     assert main(["concept", "list"]) == 0 and "rex: 'sks dog' stopped step 0/" in capsys.readouterr().out
+    assert main(["concept", "show", "rex"]) == 0  # the same state, and how to go on
+    shown = capsys.readouterr().out
+    assert "rex: 'sks dog' stopped step 0/" in shown
+    assert "continue:  pixelsmith concept train rex --resume" in shown
+
+
+def test_the_tiny_config_trains_a_concept_in_seconds(tiny_settings, tmp_path, capsys) -> None:
+    """`tiny-models` writes [training] defaults that make the README's concept example quick;
+    the defaults apply where the command does not say, and an option still wins."""
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for i in range(3):
+        noise_image(48, 40, seed=i).save(photos / f"{i}.png")
+    assert main(["concept", "train", "rex", "--images", str(photos), "--class", "dog", "--json"]) == 0
+    trained = json.loads(capsys.readouterr().out)
+    assert trained["settings"]["steps"] == tiny_settings.training.steps == 10
+    assert trained["settings"]["resolution"] == 64 and trained["settings"]["class_images"] == 2
+    assert trained["status"] == "ready" and trained["train_seconds"] > 0
+    command = ["concept", "train", "max", "--images", str(photos), "--class", "cat", "--steps", "3"]
+    assert main([*command, "--no-inpaint", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["settings"]["steps"] == 3
 
 
 def test_sessions_rename_export_and_delete(tiny_settings, tmp_path, capsys) -> None:

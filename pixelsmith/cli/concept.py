@@ -72,18 +72,28 @@ def concept_train(
     ] = None,
     class_word: Annotated[str | None, Opt("--class", help="What the subject is: dog, person, mug.")] = None,
     token: Annotated[str | None, Opt(help="Identifier to bind; default 'sks', else a rare one.")] = None,
-    steps: Annotated[int | None, Opt(help="Training steps [400].")] = None,
+    steps: Annotated[int | None, Opt(help="Training steps [400; config training.steps].")] = None,
     rank: Annotated[int | None, Opt(help="LoRA rank [4].")] = None,
     lr: Annotated[float | None, Opt(help="Learning rate [1e-4].")] = None,
-    resolution: Annotated[int | None, Opt(help="Training size in px, multiple of 8 [512].")] = None,
+    resolution: Annotated[
+        int | None, Opt(help="Training size in px, multiple of 8 [512; config training.resolution].")
+    ] = None,
     prior_preservation: Annotated[
         bool | None, Opt("--prior-preservation/--no-prior-preservation", help="Fit class images too [on].")
     ] = None,
-    class_images: Annotated[int | None, Opt(help="Class images for prior preservation [50].")] = None,
-    class_steps: Annotated[int | None, Opt(help="Denoising steps per class image [25].")] = None,
-    sample_steps: Annotated[int | None, Opt(help="Denoising steps per checkpoint sample [25].")] = None,
+    class_images: Annotated[
+        int | None, Opt(help="Class images for prior preservation [50; config training.class_images].")
+    ] = None,
+    class_steps: Annotated[
+        int | None, Opt(help="Denoising steps per class image [25; config training.class_steps].")
+    ] = None,
+    sample_steps: Annotated[
+        int | None, Opt(help="Denoising steps per checkpoint sample [25; config training.sample_steps].")
+    ] = None,
     seed: Annotated[int | None, Opt(help="Seed of noise, timesteps and samples [0].")] = None,
-    checkpoint_every: Annotated[int | None, Opt(help="Steps between checkpoints [100].")] = None,
+    checkpoint_every: Annotated[
+        int | None, Opt(help="Steps between checkpoints [100; config training.checkpoint_every].")
+    ] = None,
     inpaint: Annotated[
         bool | None,
         Opt("--inpaint/--no-inpaint", help="Also train a LoRA for edits on the inpainting model [on]."),
@@ -96,8 +106,9 @@ def concept_train(
     from pixelsmith.models import ModelRegistry
 
     given = {k: v for k, v in locals().items() if k in TRAIN_OPTIONS and v is not None}  # the options set
-    train_settings = TrainSettings.parse(**{TRAIN_OPTIONS[k]: v for k, v in given.items()})
     current = settings()
+    defaults = {} if resume else current.training.model_dump()  # a resumed run keeps its own
+    train_settings = TrainSettings.parse(**defaults | {TRAIN_OPTIONS[k]: v for k, v in given.items()})
     bar = ProgressPrinter()
     with stop_on_ctrl_c() as cancel:
         try:
@@ -132,10 +143,11 @@ def concept_list(as_json: Annotated[bool, Opt("--json")] = False) -> None:
 @concept_app.command("show")
 def concept_show(name: str, as_json: Annotated[bool, Opt("--json")] = False) -> None:
     """One concept: its phrase, training settings, loss, files."""
-    concept = _store().get(name)
-    s, losses = concept.settings, concept.loss_curve
+    store = _store()
+    concept = store.get(name)
+    s, losses, state = concept.settings, concept.loss_curve, store.state(concept)
     lines = [
-        concept.describe(),
+        concept.describe(state),
         f"  phrase:    {concept.phrase}   (instance prompt: {concept.instance_prompt!r})",
         f"  trained on {concept.base_models.get('generator')} in {concept.train_seconds:.1f} s",
         f"  settings:  steps {s.steps}, rank {s.rank}, lr {s.lr:g}, {s.resolution} px, seed {s.seed}, "
@@ -145,8 +157,12 @@ def concept_show(name: str, as_json: Annotated[bool, Opt("--json")] = False) -> 
         f"  folder:    {concept.folder}",
     ]
     lines += [f"  adapter:   {concept.folder / f}" for f in concept.adapters.values()]
-    lines += [f"  sample:    {concept.folder / 'samples' / f}" for f in concept.samples]
-    emit(_data(concept), as_json, lines)
+    if concept.samples:  # one per checkpoint: the newest, and how many there are
+        folder, newest = concept.folder / "samples", concept.samples[-1]
+        lines.append(f"  samples:   {len(concept.samples)} in {folder}, newest {newest}")
+    if state == "stopped":
+        lines.append(f"  continue:  pixelsmith concept train {concept.name} --resume")
+    emit(_data(concept) | {"state": state}, as_json, lines)
 
 
 @concept_app.command("delete")

@@ -344,6 +344,15 @@ model = "{folders["ranker"].resolve().as_posix()}"
 
 [preview]
 lcm_lora = "{(root / LCM_DIR).as_posix()}"
+
+# Concepts train in seconds on the tiny models (the real defaults: 400 steps at 512 px).
+[training]
+steps = 10
+resolution = 64
+class_images = 2
+class_steps = 2
+sample_steps = 2
+checkpoint_every = 5
 """
     path = root / "pixelsmith.toml"
     path.write_text(text)

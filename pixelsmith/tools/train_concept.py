@@ -32,10 +32,14 @@ class Input(BaseModel):
     images: list[str] = Field(
         default_factory=list, max_length=50, description="Image ids of its photos (3-20; none to resume)."
     )
-    steps: int = Field(default=400, ge=1, le=5000, description="Training steps.")
+    steps: int | None = Field(
+        default=None, ge=1, le=5000, description="Training steps (default: the config's, 400)."
+    )
     rank: int = Field(default=4, ge=1, le=128, description="LoRA rank.")
     lr: float = Field(default=1e-4, gt=0.0, le=0.1, description="Learning rate.")
-    resolution: int = Field(default=512, ge=64, le=1024, description="Training size in pixels.")
+    resolution: int | None = Field(
+        default=None, ge=64, le=1024, description="Training size in pixels (default: the config's, 512)."
+    )
     prior_preservation: bool = Field(default=True, description="Keep the class word general.")
     inpaint: bool = Field(default=True, description="Also train a LoRA for edits (inpainting).")
     seed: int = Field(
@@ -54,7 +58,8 @@ class Input(BaseModel):
         return self
 
     def settings_given(self) -> dict[str, object]:
-        """The training settings as `TrainSettings` fields: all of them for a new concept; for a
+        """The training settings as `TrainSettings` fields: for a new concept all of them
+        (steps and resolution where given; else the config's `[training]` applies); for a
         resumed one only those given explicitly (each must match how it was started), never
         the seed: it goes on with its own."""
         fields = {
@@ -67,7 +72,8 @@ class Input(BaseModel):
             "seed": "seed",
         }
         given = (set(fields) - {"seed"}) & self.model_fields_set if self.resume else set(fields)
-        return {fields[name]: getattr(self, name) for name in sorted(given)}
+        values = {fields[name]: getattr(self, name) for name in sorted(given)}
+        return {k: v for k, v in values.items() if v is not None}
 
 
 @dataclass
@@ -98,7 +104,10 @@ def run(inputs: Input, ctx: ToolContext) -> Output:
     from pixelsmith.concepts.train import train_concept
 
     given = inputs.settings_given()
-    settings = TrainSettings.parse(**given) if given or not inputs.resume else None
+    if inputs.resume:
+        settings = TrainSettings.parse(**given) if given else None
+    else:
+        settings = TrainSettings.parse(**(ctx.models.settings.training.model_dump() | given))
     store = ConceptStore(ctx.data_dir)
     with tempfile.TemporaryDirectory(prefix="pixelsmith-photos-") as folder:
         paths = []

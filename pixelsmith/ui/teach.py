@@ -89,11 +89,11 @@ def form(settings: Settings) -> TeachRequest | None:
         )
         class_word = st.text_input("What it is", placeholder="dog", key=f"teach-class-{generation}")
         steps = st.number_input(
-            "Training steps", 1, MAX_STEPS, int(_default("steps")), step=50, key="teach-steps"
+            "Training steps", 1, MAX_STEPS, settings.training.steps, step=50, key="teach-steps"
         )
         with st.expander("Training options"):
             resolution = st.number_input(
-                "Resolution (px)", 64, 1024, int(_default("resolution")), step=64, key="teach-resolution"
+                "Resolution (px)", 64, 1024, settings.training.resolution, step=64, key="teach-resolution"
             )
             prior = st.toggle(
                 "Keep the class word general",
