@@ -87,6 +87,7 @@ class PendingReview(BaseModel):
     done: int  # steps run so far in this turn
     planner: str = "offline"
     clicks: list[dict[str, Any]] = Field(default_factory=list)  # that made the chosen mask (x, y, positive)
+    negative: bool = False  # the next click removes (the review's toggle, kept across a reload)
 
     @property
     def chosen(self) -> str:

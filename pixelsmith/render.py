@@ -36,9 +36,15 @@ def _font(image: Image.Image) -> ImageFont.ImageFont:
 
 
 def _label(draw: ImageDraw.ImageDraw, xy: tuple[float, float], text: str, colour, font) -> None:
-    """Text on a filled tag whose top-left corner is at `xy` (kept inside the image)."""
-    left, top, right, bottom = draw.textbbox(xy, text, font=font)
+    """Text on a filled tag whose top-left corner is at `xy`, moved inside the image where
+    it would be cut at an edge (a box at the right or bottom border)."""
     pad = 2
+    width, height = draw.im.size
+    left, top, right, bottom = draw.textbbox(xy, text, font=font)
+    dx = max(pad - left, min(0, width - 1 - pad - right))
+    dy = max(pad - top, min(0, height - 1 - pad - bottom))
+    xy = (xy[0] + dx, xy[1] + dy)
+    left, top, right, bottom = left + dx, top + dy, right + dx, bottom + dy
     draw.rectangle((left - pad, top - pad, right + pad, bottom + pad), fill=colour)
     draw.text(xy, text, fill=(255, 255, 255), font=font)
 
@@ -95,6 +101,26 @@ def _apart(spot: tuple[float, float], placed: list[tuple[float, float]], size: t
         ):
             return spot[0], y
     return spot
+
+
+def wipe(before: Image.Image, after: Image.Image, split: float) -> Image.Image:
+    """A comparison at `split` (0-1 of the width): `before` left of it, `after` right of it,
+    a white line between; `before` is fitted to `after`'s size when they differ."""
+    before, after = before.convert("RGB"), after.convert("RGB")
+    if before.size != after.size:
+        before = before.resize(after.size, Image.LANCZOS)
+    x = round(min(max(split, 0.0), 1.0) * after.width)
+    out = after.copy()
+    out.paste(before.crop((0, 0, x, after.height)), (0, 0))
+    draw = ImageDraw.Draw(out)
+    if 0 < x < after.width:
+        draw.line((x, 0, x, after.height), fill=(255, 255, 255), width=max(2, after.width // 300))
+    font = _font(out)
+    if x > 60:
+        _label(draw, (6, 6), "before", (40, 40, 40), font)
+    if after.width - x > 60:
+        _label(draw, (max(x + 6, after.width - 60), 6), "after", (40, 40, 40), font)
+    return out
 
 
 def before_after(before: Image.Image, after: Image.Image) -> Image.Image:

@@ -23,16 +23,24 @@ class CometTracker:
         try:
             import comet_ml
         except ImportError:
-            raise UserError('tracking=comet needs comet_ml: pip install comet_ml') from None
+            raise UserError("tracking=comet needs comet_ml: pip install comet_ml") from None
         online = bool(os.environ.get("COMET_API_KEY"))
         folder = workspace.data_dir / "tracking"
         folder.mkdir(parents=True, exist_ok=True)
         self.experiment = comet_ml.start(
-            project_name="pixelsmith", online=online,
+            project_name="pixelsmith",
+            online=online,
             experiment_config=comet_ml.ExperimentConfig(
-                offline_directory=str(folder), name=workspace.id, disabled=False,
-                auto_output_logging=False, log_env_details=False, log_git_metadata=False,
-                log_git_patch=False, log_env_gpu=False, log_env_host=False, log_env_cpu=False,
+                offline_directory=str(folder),
+                name=workspace.id,
+                disabled=False,
+                auto_output_logging=False,
+                log_env_details=False,
+                log_git_metadata=False,
+                log_git_patch=False,
+                log_env_gpu=False,
+                log_env_host=False,
+                log_env_cpu=False,
             ),
         )
         self.workspace = workspace
@@ -43,8 +51,13 @@ class CometTracker:
         message = next((m.text for m in reversed(record.messages) if m.role == "user"), "")
         self.experiment.log_text(message, step=turn, metadata={"kind": "user message"})
         self.experiment.log_metrics(
-            {"turn_seconds": seconds, "model_seconds": model_seconds,
-             "agent_overhead_seconds": max(0.0, seconds - model_seconds)}, step=turn)
+            {
+                "turn_seconds": seconds,
+                "model_seconds": model_seconds,
+                "agent_overhead_seconds": max(0.0, seconds - model_seconds),
+            },
+            step=turn,
+        )
         for step in (s for s in record.steps if s.turn == turn):
             params: dict[str, Any] = {f"t{turn}.s{step.index}.{k}": v for k, v in step.args.items()}
             params.update({f"t{turn}.s{step.index}.model.{r}": m for r, m in step.models.items()})

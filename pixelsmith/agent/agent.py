@@ -160,6 +160,12 @@ class Agent:
     def refine(self, **args: Any) -> Iterator[Event]:
         return self.review.refine(**args)
 
+    def paint(self, layer: Any, *, erase: bool = False) -> Iterator[Event]:
+        return self.review.paint(layer, erase=erase)
+
+    def upload_mask(self, mask: Any, name: str) -> str:
+        return self.review.upload(mask, name)
+
     def resume(self) -> Iterator[Event]:
         return self.review.resume()
 

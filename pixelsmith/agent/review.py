@@ -12,6 +12,8 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+import numpy as np
+
 from pixelsmith.agent.events import Done, Event, ReviewNeeded
 from pixelsmith.agent.plan import Plan, Step
 from pixelsmith.agent.steps import StepResult, StepRunner
@@ -93,6 +95,32 @@ class ReviewController:
                 [new] + [m for m in self.workspace.record.last_masks if m != new],
                 f"{new} is chosen; continue when ready.",
             )
+
+    def paint(self, layer: np.ndarray, *, erase: bool = False) -> Iterator[Event]:
+        """Brush strokes (an (H, W) mask at the image's size) added to, or with `erase`
+        taken from, the chosen mask: the strokes are kept as a mask of their own and
+        `refine_mask` combines the two, so the step is in the record like any other."""
+        self.pending()
+        if not np.any(layer > 127):
+            raise UserError("nothing was painted; paint over the image, then apply")
+        strokes = self._keep(layer, "brush", "painted by hand")
+        yield from self.refine(other=strokes, combine="difference" if erase else "union")
+
+    def upload(self, mask: np.ndarray, name: str) -> str:
+        """A mask the user made elsewhere becomes the choice (it must be the image's size)."""
+        self.pending()
+        kept = self._keep(mask, "upload", f"uploaded {name}")
+        self.choose(kept)
+        return kept
+
+    def _keep(self, mask: np.ndarray, tool: str, note: str) -> str:
+        image = self.workspace.record.current_image
+        width, height = self.workspace.image(image).size if image else (0, 0)
+        if mask.ndim != 2 or mask.shape != (height, width):
+            got = "x".join(str(n) for n in mask.shape[1::-1])
+            raise UserError(f"the mask is {got} but the image is {width}x{height}; make it the same size")
+        with self.workspace.transaction():
+            return self.workspace.add_mask(mask.astype(np.uint8), tool=tool, note=note, parents=[image])
 
     def resume(self) -> Iterator[Event]:
         """Run the rest of the paused plan with the chosen mask."""

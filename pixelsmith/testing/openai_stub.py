@@ -110,13 +110,19 @@ def _completion(model: str, entry: dict) -> dict:
     finish = "stop"
     if "calls" in entry:
         message["tool_calls"] = [
-            {"id": f"call_{i}_{time.monotonic_ns()}", "type": "function",
-             "function": {"name": name, "arguments": args}}
+            {
+                "id": f"call_{i}_{time.monotonic_ns()}",
+                "type": "function",
+                "function": {"name": name, "arguments": args},
+            }
             for i, (name, args) in enumerate(entry["calls"])
         ]
         finish = "tool_calls"
     return {
-        "id": f"chatcmpl-{time.monotonic_ns()}", "object": "chat.completion", "created": int(time.time()),
-        "model": model, "choices": [{"index": 0, "message": message, "finish_reason": finish}],
+        "id": f"chatcmpl-{time.monotonic_ns()}",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [{"index": 0, "message": message, "finish_reason": finish}],
         "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15},
     }

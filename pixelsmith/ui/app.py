@@ -12,6 +12,7 @@ import logging
 import streamlit as st
 
 from pixelsmith.errors import UserError
+from pixelsmith.images import load_mask
 from pixelsmith.ui import activity, identity, render, resources, review, session, sidebar, teach
 
 log = logging.getLogger("pixelsmith.ui")
@@ -46,7 +47,7 @@ def _welcome(ws) -> None:
     )
 
 
-def _run_review(agent, ws, action: review.Action) -> None:
+def _run_review(agent, ws, action: review.Action, limits) -> None:
     if action.kind == "choose":
 
         def steps():
@@ -56,6 +57,20 @@ def _run_review(agent, ws, action: review.Action) -> None:
 
         def steps():
             return agent.refine(**action.args)
+    elif action.kind == "paint":
+
+        def steps():
+            return agent.paint(action.args["layer"], erase=action.args["erase"])
+    elif action.kind == "upload":
+
+        def steps():
+            image, name = ws.image(ws.record.current_image), action.args["name"]
+            try:
+                mask = load_mask(action.args["data"], size=image.size, max_pixels=limits.max_pixels)
+            except UserError as err:  # named by the file the user chose
+                raise UserError(str(err).replace("uploaded image", name, 1)) from None
+            agent.upload_mask(mask, name)
+            return []
     else:
 
         def steps():
@@ -110,7 +125,7 @@ def main() -> None:
     elif taught is not None:
         teach.run(agent, ws, taught)
     elif action is not None:
-        _run_review(agent, ws, action)
+        _run_review(agent, ws, action, settings.limits)
     else:
         return
     st.rerun()

@@ -150,6 +150,14 @@ def make_current_button(ws: Workspace, image_id: str, key: str) -> None:
     )
 
 
+@st.fragment
+def compare(ws: Workspace, before: str, after: str, key: str) -> None:
+    """A before/after slider: the line between the two moves with it (only this redraws)."""
+    split = st.slider("Before ← → after", 0, 100, 50, key=f"{key}-wipe", format="%d%%")
+    shown = pictures.wipe(ws.image(before), ws.image(after), split / 100)
+    st.image(_png(shown), caption=f"{before} → {after}", output_format="PNG")
+
+
 def edit_result(ws: Workspace, rec: StepRecord, key: str) -> None:
     """The new image(s) of an edit: result and before/after, candidates, download, make current."""
     if rec.error or not rec.outputs:
@@ -160,9 +168,7 @@ def edit_result(ws: Workspace, rec: StepRecord, key: str) -> None:
         with result_tab:
             st.image(str(ws.path(best)), caption=f"{best}: {ws.artifact(best).note}")
         with compare_tab:
-            st.image(
-                picture(ws, "before_after", before, best), caption=f"{before} → {best}", output_format="PNG"
-            )
+            compare(ws, before, best, key)
     else:
         st.image(str(ws.path(best)), caption=f"{best}: {ws.artifact(best).note}")
     if len(rec.outputs) > 1:

@@ -10,6 +10,7 @@ import io
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import streamlit as st
 from PIL import Image
 from streamlit_image_coordinates import streamlit_image_coordinates
@@ -25,7 +26,7 @@ MIN_CLICK_WIDTH = 480  # px: nor narrower (a small photo is enlarged to be click
 class Action:
     """One review request: choose(mask), refine(**args) or resume()."""
 
-    kind: str  # choose | refine | resume
+    kind: str  # choose | refine | paint | upload | resume
     mask: str = ""
     args: dict[str, Any] = field(default_factory=dict)
 
@@ -57,6 +58,8 @@ def panel(ws: Workspace) -> Action | None:
     if image:
         action = _click(ws, image, mask) or action
     action = _grow_feather(ws) or action
+    if image:
+        action = _paint(ws, image, mask) or action
     if st.button("Continue", type="primary", key=f"review-continue-{ws.record.turn}"):
         action = Action("resume")
     return action
@@ -78,17 +81,19 @@ def _click(ws: Workspace, image: str, mask: str) -> Action | None:
     are kept with the session (a reload shows them) and drawn: green + adds, red − removes."""
     key = f"click-{ws.id}-{ws.record.turn}"
     clicks = list(ws.record.pending.clicks) if ws.record.pending else []
+    if f"{key}-negative" not in st.session_state:  # as saved: a reload or a second tab keeps it
+        st.session_state[f"{key}-negative"] = bool(ws.record.pending and ws.record.pending.negative)
     negative = st.toggle(
         "Clicks remove (negative)",
         key=f"{key}-negative",
         help="Off: a click adds the part under it. On: a click removes it.",
+        on_change=_save_negative,
+        args=(ws, f"{key}-negative"),
     )
     size = ws.artifact(image).size or ws.image(image).size
-    width = min(max(size[0], MIN_CLICK_WIDTH), CLICK_WIDTH)  # a small photo is shown big enough to click
+    width = _shown_size(size)[0]  # a small photo is shown big enough to click
     st.caption("Click on the image to add or remove parts of the mask.")
-    masks = candidates(ws)  # numbered as the buttons are: "Use mask 2" shows a 2
-    number = (masks.index(mask) + 1,) if mask in masks else None
-    shown = Image.open(io.BytesIO(picture(ws, "masks", image, mask, numbers=number)))
+    shown = Image.open(io.BytesIO(picture(ws, "masks", image, mask, numbers=_number(ws, mask))))
     shown = shown.resize((width, round(shown.height * width / shown.width)), Image.NEAREST)
     _mark(shown, clicks, width / size[0])
     value = streamlit_image_coordinates(
@@ -107,6 +112,65 @@ def _click(ws: Workspace, image: str, mask: str) -> Action | None:
         "positive": not negative,
     }
     return Action("refine", args={"points": [*clicks, point]})
+
+
+def _number(ws: Workspace, mask: str) -> tuple[int, ...] | None:
+    """The chosen mask's number as the buttons count ("Use mask 2" shows a 2)."""
+    masks = candidates(ws)
+    return (masks.index(mask) + 1,) if mask in masks else None
+
+
+def _shown_size(size: tuple[int, int]) -> tuple[int, int]:
+    """The on-page size of a picture to click or paint on: a small photo is shown bigger."""
+    width = min(max(size[0], MIN_CLICK_WIDTH), CLICK_WIDTH)
+    return width, round(size[1] * width / size[0])
+
+
+def _paint(ws: Workspace, image: str, mask: str) -> Action | None:
+    """A brush over the picture (adds to the chosen mask, or erases from it), and a mask
+    file to upload instead; either becomes the mask the rest of the plan uses."""
+    from streamlit_drawable_canvas import st_canvas
+
+    key = f"paint-{ws.id}-{ws.record.turn}"
+    action = None
+    with st.expander("Paint or upload a mask"):
+        left, right = st.columns(2)
+        erase = left.toggle("Brush erases", key=f"{key}-erase", help="Off: painting adds to the mask.")
+        brush = right.slider("Brush size, px", 4, 80, 24, key=f"{key}-size")
+        size = ws.image(image).size
+        width, height = _shown_size(size)
+        shown = Image.open(io.BytesIO(picture(ws, "masks", image, mask, numbers=_number(ws, mask))))
+        strokes = st_canvas(
+            stroke_width=brush,
+            stroke_color="rgba(230, 40, 40, 0.6)" if erase else "rgba(40, 200, 60, 0.6)",
+            background_image=shown.resize((width, height)),
+            width=width,
+            height=height,
+            drawing_mode="freedraw",
+            return_image_data=True,
+            key=f"{key}-canvas-{mask}",  # a new mask starts a clean canvas
+        )
+        if st.button("Apply brush", key=f"{key}-apply"):
+            painted = strokes.image_data if strokes.json_data else None
+            layer = np.zeros(size[::-1], np.uint8)
+            if painted is not None:
+                alpha = Image.fromarray(((painted[..., 3] > 0) * 255).astype(np.uint8), "L")
+                layer = np.asarray(alpha.resize(size, Image.NEAREST))
+            action = Action("paint", args={"layer": layer, "erase": erase})
+        upload = st.file_uploader(
+            "Or upload a mask (white = edit, the image's size)",
+            type=["png", "jpg", "jpeg", "webp", "bmp", "tif", "tiff"],
+            key=f"{key}-upload",
+        )
+        if upload is not None and st.button("Use the uploaded mask", key=f"{key}-use-upload"):
+            action = Action("upload", args={"data": upload.getvalue(), "name": upload.name})
+    return action
+
+
+def _save_negative(ws: Workspace, key: str) -> None:
+    with ws.transaction() as record:
+        if record.pending:
+            record.pending.negative = bool(st.session_state[key])
 
 
 def _mark(picture: Image.Image, clicks: list[dict], scale: float) -> None:
