@@ -117,3 +117,17 @@ def test_numbers_of_overlapping_candidates_do_not_stack() -> None:
     ys = sorted(y for _, y in placed)
     assert len(set(placed)) == 3 and min(b - a for a, b in zip(ys, ys[1:])) >= 14
     assert _apart((10.0, 10.0), [(150.0, 150.0)], (200, 200)) == (10.0, 10.0)  # nothing near: unmoved
+
+
+def test_help_reads_plainly(capsys, monkeypatch) -> None:
+    """Flags show no `<bool>`, arguments read in capitals, in every command's help, and a
+    default in brackets is not taken for markup ("[on]" printed nothing)."""
+    monkeypatch.setenv("COLUMNS", "200")
+    assert main(["detect", "--help"]) == 0
+    shown = capsys.readouterr().out
+    assert "{IMAGE} {LABELS}" in shown and "<bool>" not in shown and "--json" in shown
+    assert main(["concept", "train", "--help"]) == 0
+    shown = capsys.readouterr().out
+    assert "{NAME}" in shown, shown
+    assert "<bool>" not in shown, shown
+    assert "--no-inpaint" in shown and "Fit class images too (on by default)" in shown, shown

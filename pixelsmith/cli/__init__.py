@@ -8,9 +8,11 @@ stay light; the commands that run models import them when they run.
 
 from __future__ import annotations
 
+import functools
 import sys
 from pathlib import Path
-from typing import Annotated
+from types import SimpleNamespace
+from typing import Annotated, Any
 
 import typer
 
@@ -47,13 +49,36 @@ def _root(
     common.log_to_file()
 
 
+@functools.cache
+def command() -> Any:
+    """`app` as a click command, built once, its help plain: a flag shows no `<bool>` (nor
+    does --help) and arguments read in capitals, as in `detect {IMAGE} {LABELS}` (typer's
+    braces mark them required)."""
+    built = typer.main.get_command(app)
+    plain = SimpleNamespace(help_option_names=["--help"])  # all get_help_option reads of a context
+
+    def walk(cmd: Any) -> None:
+        for param in [*cmd.params, cmd.get_help_option(plain)]:
+            if param is None:
+                continue
+            if getattr(param, "is_flag", False):
+                param.metavar = ""
+            elif param.param_type_name == "argument" and param.metavar is None:
+                param.metavar = param.name.upper()
+        for sub in getattr(cmd, "commands", {}).values():
+            walk(sub)
+
+    walk(built)
+    return built
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point. Exit codes: 0 done; 1 the request ran and failed (nothing found, a step's
     error); 2 bad usage or input, one line on stderr; 130 interrupted."""
     import click
 
     try:
-        code = app(args=argv, standalone_mode=False)
+        code = command().main(args=argv, standalone_mode=False, prog_name="pixelsmith")
     except UserError as err:  # a stop the user asked for is said as such, not as an error
         said = "stopped" if isinstance(err, InterruptedError_) else "error"
         typer.echo(f"{said}: {shorten(str(err), MAX_ERROR_CHARS)}", err=True)

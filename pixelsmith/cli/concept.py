@@ -79,7 +79,8 @@ def concept_train(
         int | None, Opt(help="Training size in px, multiple of 8 [512; config training.resolution].")
     ] = None,
     prior_preservation: Annotated[
-        bool | None, Opt("--prior-preservation/--no-prior-preservation", help="Fit class images too [on].")
+        bool | None,
+        Opt("--prior-preservation/--no-prior-preservation", help="Fit class images too (on by default)."),
     ] = None,
     class_images: Annotated[
         int | None, Opt(help="Class images for prior preservation [50; config training.class_images].")
@@ -96,7 +97,10 @@ def concept_train(
     ] = None,
     inpaint: Annotated[
         bool | None,
-        Opt("--inpaint/--no-inpaint", help="Also train a LoRA for edits on the inpainting model [on]."),
+        Opt(
+            "--inpaint/--no-inpaint",
+            help="Also train a LoRA for edits on the inpainting model (on by default).",
+        ),
     ] = None,
     resume: Annotated[bool, Opt(help="Continue a stopped run from its last checkpoint.")] = False,
     as_json: Annotated[bool, Opt("--json", help="Machine-readable output.")] = False,
