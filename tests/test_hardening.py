@@ -364,7 +364,7 @@ def test_no_network_is_known_at_once_and_said_in_one_line(tmp_path, cat_photo) -
     assert done.returncode == 2, done.stderr[-2000:]
     assert "it is not in the Hugging Face cache and the hub cannot be reached" in done.stderr
     assert "pixelsmith models pull detector" in done.stderr and "Traceback" not in done.stderr
-    assert seconds < 120, seconds  # a guard; the figure is in the issue's note (about 7 s here)
+    assert seconds < 5, seconds  # the issue asks for under 5 s: about 2.6 s here, torch never imported
 
 
 def test_a_page_run_never_waits_for_a_model_that_is_loading(tiny_config) -> None:

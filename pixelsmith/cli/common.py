@@ -3,6 +3,7 @@ printer, writing files and printing results. Imports no torch (light commands st
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
@@ -108,14 +109,19 @@ class ToolRunner:
     direct command has the out-of-memory retry and model holds of an agent step."""
 
     def __init__(self) -> None:
-        from pixelsmith.execution.local import LocalExecutor
-        from pixelsmith.models import ModelRegistry
         from pixelsmith.tools import MemoryStore, default_tools
 
         self.settings = settings()
         self.tools = default_tools()
         self.store = MemoryStore()
-        self.executor = LocalExecutor(ModelRegistry(self.settings), tools=self.tools)
+
+    @functools.cached_property
+    def executor(self) -> Any:
+        """Built on the first call (it imports torch): a missing model is said before that."""
+        from pixelsmith.execution.local import LocalExecutor
+        from pixelsmith.models import ModelRegistry
+
+        return LocalExecutor(ModelRegistry(self.settings), tools=self.tools)
 
     def image(self, path: Path) -> str:
         from pixelsmith.images import load_image
@@ -133,8 +139,12 @@ class ToolRunner:
         """Run `tool` with `args` (validated by the executor), showing its progress; Ctrl-C
         stops it at its next step."""
         from pixelsmith.execution.local import ToolCall
+        from pixelsmith.models.download import refuse_missing
 
         given = {name: value for name, value in args.items() if value is not None}  # else the tool's default
+        if tool in self.tools:
+            ranking = self.settings.ranker.enabled
+            refuse_missing(self.settings, list(self.tools.get(tool).roles_used(given, ranking=ranking)))
         job = self.executor.submit(ToolCall(tool, given, self.store, "cli"))
         bar = ProgressPrinter()
         try:

@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pixelsmith.config import ModelSpec, looks_like_path
-from pixelsmith.models.hub import allowed_files, go_offline_unless_reachable
+from pixelsmith.config import ModelSpec, Settings, looks_like_path
+from pixelsmith.errors import ModelMissingError
+from pixelsmith.models.hub import allowed_files, go_offline_unless_reachable, missing_message
 
 log = logging.getLogger(__name__)
 REPORT_EVERY_S = 0.25  # at most this often a watcher hears of new bytes
@@ -94,6 +95,20 @@ def fetchable(spec: ModelSpec) -> bool:
     if spec.is_local or looks_like_path(spec.model) or spec.backend == "ultralytics":
         return False
     return go_offline_unless_reachable()
+
+
+def refuse_missing(settings: Settings, roles: list[str]) -> None:
+    """Say at once (no torch imported, no retries) when one of `roles` cannot load: its
+    folder is missing, or it is not in the hub cache and cannot be downloaded (offline,
+    or the hub does not answer). A model that can still be downloaded passes."""
+    for role in roles:
+        spec = settings.spec(role)  # type: ignore[arg-type]
+        if spec.backend == "ultralytics":
+            continue  # a file its own backend checks
+        if spec.is_local:
+            continue
+        if looks_like_path(spec.model) or not (fetchable(spec) or is_cached(spec)):
+            raise ModelMissingError(missing_message(role, spec))
 
 
 def fetch(spec: ModelSpec, status: LoadStatus, on_progress: Callable[[LoadStatus], None]) -> Path | None:

@@ -61,6 +61,22 @@ def _reachable(timeout: float) -> bool:
         pool.shutdown(wait=False)
 
 
+def missing_message(role: str, spec: ModelSpec) -> str:
+    """One sentence naming the missing model and how to get it."""
+    if looks_like_path(spec.model) and not Path(spec.model).expanduser().exists():
+        return (
+            f"the {role} model folder {spec.model} does not exist; fix {role}.model in the "
+            "config, or run `pixelsmith tiny-models DIR` for test checkpoints"
+        )
+    reason = " and the hub cannot be reached" if found_unreachable() else " and HF_HUB_OFFLINE is set"
+    why = "it is not in the Hugging Face cache" + (reason if offline() else "")
+    return (
+        f"the {role} model {spec.model!r} cannot be loaded: {why}; run "
+        f"`pixelsmith models pull {role}` on a machine with internet access, or set "
+        f"{role}.model to a local folder"
+    )
+
+
 # Only what the loaders read: configs, tokenizers and safetensors weights (no .bin,
 # no fp16 duplicates, no single-file checkpoints at the repo root, no safety checker).
 TRANSFORMERS_FILES = ["*.json", "*.txt", "*.model", "model.safetensors", "model-*.safetensors"]

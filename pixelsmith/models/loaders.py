@@ -17,7 +17,7 @@ import torch
 
 from pixelsmith.config import ModelSpec, PreviewSettings, Settings, looks_like_path
 from pixelsmith.errors import ModelMissingError
-from pixelsmith.models.hub import found_unreachable, go_offline_unless_reachable, offline
+from pixelsmith.models.hub import go_offline_unless_reachable, missing_message
 
 log = logging.getLogger(__name__)
 
@@ -66,22 +66,6 @@ class Ranker:
     processor: Any
     device: torch.device
     dtype: torch.dtype
-
-
-def missing_message(role: str, spec: ModelSpec) -> str:
-    """One sentence naming the missing model and how to get it."""
-    if looks_like_path(spec.model) and not Path(spec.model).expanduser().exists():
-        return (
-            f"the {role} model folder {spec.model} does not exist; fix {role}.model in the "
-            "config, or run `pixelsmith tiny-models DIR` for test checkpoints"
-        )
-    reason = " and the hub cannot be reached" if found_unreachable() else " and HF_HUB_OFFLINE is set"
-    why = "it is not in the Hugging Face cache" + (reason if offline() else "")
-    return (
-        f"the {role} model {spec.model!r} cannot be loaded: {why}; run "
-        f"`pixelsmith models pull {role}` on a machine with internet access, or set "
-        f"{role}.model to a local folder"
-    )
 
 
 def from_pretrained(role: str, spec: ModelSpec, fn: Callable[..., Any], **kwargs: Any) -> Any:
