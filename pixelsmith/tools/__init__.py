@@ -27,6 +27,8 @@ BUILTIN_MODULES = (
     "inpaint",
     "remove",
     "generate",
+    "restyle",
+    "outpaint",
     "rank",
     "train_concept",
 )
