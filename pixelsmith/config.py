@@ -23,8 +23,8 @@ from pydantic_settings import (
 
 _CONFIG_FILE: ContextVar[Path | None] = ContextVar("pixelsmith_config_file", default=None)
 
-ROLES = ("detector", "segmenter", "inpainter", "generator", "ranker")
-Role = Literal["detector", "segmenter", "inpainter", "generator", "ranker"]
+ROLES = ("detector", "segmenter", "inpainter", "generator", "ranker", "editor")
+Role = Literal["detector", "segmenter", "inpainter", "generator", "ranker", "editor"]
 
 
 class ModelSpec(BaseModel):
@@ -70,6 +70,13 @@ class RankerSpec(ModelSpec):
     model: str = "openai/clip-vit-base-patch32"
     backend: Literal["clip"] = "clip"
     enabled: bool = Field(default=True, description="Rank inpaint/generate candidates by CLIP.")
+
+
+class EditorSpec(ModelSpec):
+    """Instruction edits ("make it winter"): InstructPix2Pix, loaded on first use."""
+
+    model: str = "timbrooks/instruct-pix2pix"
+    backend: Literal["diffusers"] = "diffusers"
 
 
 class PreviewSettings(BaseModel):
@@ -149,6 +156,7 @@ class ServeSettings(BaseModel):
     inpainter: Scaling = Scaling()
     generator: Scaling = Scaling()
     ranker: Scaling = Scaling()
+    editor: Scaling = Scaling()
 
 
 class Settings(BaseSettings):
@@ -161,6 +169,7 @@ class Settings(BaseSettings):
     inpainter: InpainterSpec = InpainterSpec()
     generator: GeneratorSpec = GeneratorSpec()
     ranker: RankerSpec = RankerSpec()
+    editor: EditorSpec = EditorSpec()
     device: str = Field(default="auto", description="auto, cpu, cuda, cuda:1, mps.")
     dtype: Literal["auto", "fp32", "fp16", "bf16"] = "auto"
     data_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_data_dir("pixelsmith")))

@@ -67,6 +67,14 @@ EXAMPLES: dict[str, Callable[[dict], dict]] = {
         "num_inference_steps": 2,
         "seed": 1,
     },
+    "instruct": lambda ids: {
+        "image": ids["image"],
+        "mask": ids["mask"],
+        "prompt": "make it winter",
+        "num_inference_steps": 2,
+        "seed": 1,
+        "num_candidates": 2,
+    },
     "rank": lambda ids: {"images": ids["photos"], "text": "a cat"},
     "train_concept": lambda ids: {
         "name": "rex",

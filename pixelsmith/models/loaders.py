@@ -206,6 +206,21 @@ def load_generator(spec: ModelSpec, registry: LoadContext):
     return _finish_pipeline(pipeline, registry)
 
 
+@register_loader("editor", "diffusers")
+def load_editor(spec: ModelSpec, registry: LoadContext):
+    """InstructPix2Pix: SD 1.5 with an 8-channel UNet (the photo's latents beside the noise);
+    its VAE and text encoder are the generator's where their configs agree."""
+    from diffusers import StableDiffusionInstructPix2PixPipeline
+
+    pipeline = from_pretrained(
+        "editor",
+        spec,
+        StableDiffusionInstructPix2PixPipeline.from_pretrained,
+        **_sd_kwargs(registry, spec, "generator"),
+    )
+    return _finish_pipeline(pipeline, registry)
+
+
 def load_lcm_lora(preview: PreviewSettings) -> dict[str, torch.Tensor]:
     """The LCM-LoRA's weights for preview mode: a .safetensors file, a folder holding
     `weight_name`, or a hub repo through the Hugging Face cache (safetensors only)."""

@@ -20,6 +20,7 @@ ROLE_DIRS = {
     "inpainter": "sd-inpaint",
     "generator": "sd",
     "ranker": "clip",
+    "editor": "ip2p",
 }
 
 
@@ -219,17 +220,30 @@ def _tiny_unet(in_channels: int):
     )
 
 
-def build_sd(out: Path, *, inpainting: bool) -> Path:
-    """Stable Diffusion 1.x layout: inpainting (9-channel UNet) or text-to-image."""
-    from diffusers import StableDiffusionInpaintPipeline, StableDiffusionPipeline
+def build_sd(out: Path, *, inpainting: bool = False, instruct: bool = False) -> Path:
+    """Stable Diffusion 1.x layout: inpainting (9-channel UNet), InstructPix2Pix (8: the
+    photo's latents beside the noise) or text-to-image (4)."""
+    from diffusers import (
+        StableDiffusionInpaintPipeline,
+        StableDiffusionInstructPix2PixPipeline,
+        StableDiffusionPipeline,
+    )
 
     tokenizer, text_encoder, vae, scheduler = _sd_shared()
-    pipeline_class = StableDiffusionInpaintPipeline if inpainting else StableDiffusionPipeline
+    pipeline_class, channels = StableDiffusionPipeline, 4
+    if inpainting:
+        pipeline_class, channels = StableDiffusionInpaintPipeline, 9
+    elif instruct:
+        pipeline_class, channels = StableDiffusionInstructPix2PixPipeline, 8
+    if instruct:  # timbrooks/instruct-pix2pix ships Euler ancestral
+        from diffusers import EulerAncestralDiscreteScheduler
+
+        scheduler = EulerAncestralDiscreteScheduler.from_config(scheduler.config)
     pipeline = pipeline_class(
         vae=vae,
         text_encoder=text_encoder,
         tokenizer=tokenizer,
-        unet=_tiny_unet(9 if inpainting else 4),
+        unet=_tiny_unet(channels),
         scheduler=scheduler,
         safety_checker=None,
         feature_extractor=None,
@@ -307,6 +321,7 @@ def build_all(root: str | Path) -> dict[str, Path]:
     build_sd(folders["inpainter"], inpainting=True)
     build_sd(folders["generator"], inpainting=False)
     build_clip(folders["ranker"])
+    build_sd(folders["editor"], instruct=True)
     build_lcm_lora(root / LCM_DIR)
     return folders
 
@@ -341,6 +356,9 @@ model = "{folders["generator"].resolve().as_posix()}"
 
 [ranker]
 model = "{folders["ranker"].resolve().as_posix()}"
+
+[editor]
+model = "{folders["editor"].resolve().as_posix()}"
 
 [preview]
 lcm_lora = "{(root / LCM_DIR).as_posix()}"

@@ -29,6 +29,7 @@ BUILTIN_MODULES = (
     "generate",
     "restyle",
     "outpaint",
+    "instruct",
     "rank",
     "train_concept",
 )
