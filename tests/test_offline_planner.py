@@ -14,7 +14,8 @@ import re
 import pytest
 
 from pixelsmith.agent.actions import ACTIONS
-from pixelsmith.agent.offline import OfflinePlanner, help_text
+from pixelsmith.agent.offline import OfflinePlanner
+from pixelsmith.agent.offline_parts import help_text
 from pixelsmith.agent.plan import STEP_REF, Plan
 from pixelsmith.agent.validate import ARG_KINDS
 from pixelsmith.tools import default_tools

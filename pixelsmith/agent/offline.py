@@ -18,14 +18,24 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import replace
-from functools import cache
-from importlib import resources
 from typing import Any
 
 from pixelsmith.agent import phrases
 from pixelsmith.agent.normalise import Request, normalise
-from pixelsmith.agent.phrases import Subject, parse_subject, replacement_prompt, with_colour
+from pixelsmith.agent.offline_parts import (
+    Unclear,
+    current_image,
+    current_mask,
+    find_steps,
+    last_prompt,
+    masked_steps,
+    params_for,
+    rerun,
+    reviewed,
+    subject_of,
+    unclear,
+)
+from pixelsmith.agent.phrases import replacement_prompt, with_colour
 from pixelsmith.agent.plan import Plan, Step
 from pixelsmith.tools.registry import ToolRegistry
 from pixelsmith.views import WorkspaceView
@@ -40,20 +50,6 @@ DESCRIPTION = re.compile(
     r"(?!(?:what|how|why|who|when|where|which|can|could|would|will|is|are|do|does|did|hi|hello|hey|"
     r"thanks|thank|ok|okay|yes|no|help|undo|stop)\b)(?P<target>\S+(?: \S+)+)"
 )
-
-
-class Unclear(Exception):
-    """A message the rules cannot turn into steps; the text is the reply."""
-
-
-@cache
-def help_text() -> str:
-    """Example phrasings for replies, from `prompts/offline_help.md`."""
-    return resources.files("pixelsmith.prompts").joinpath("offline_help.md").read_text().strip()
-
-
-def unclear(lead: str) -> Unclear:
-    return Unclear(f"{lead}\n\n{help_text()}")
 
 
 # -- the planner ----------------------------------------------------------------------------
@@ -90,90 +86,32 @@ def _dispatch(request: Request, view: WorkspaceView) -> Plan:
 
 
 # -- new requests ------------------------------------------------------------------------------
-def _image(view: WorkspaceView) -> str:
-    if view.current_image is None:
-        raise unclear("There is no image to edit yet: upload one, or ask me to generate one.")
-    return view.current_image
-
-
-def _params(tool: str, request: Request) -> dict[str, Any]:
-    params = dict(request.params)
-    if tool == "train_concept" and "num_inference_steps" in params:  # "200 steps" of training
-        params["steps"] = params.pop("num_inference_steps")
-    return {k: v for k, v in params.items() if k in request.takes.get(tool, ())}
-
-
-def _subject(phrase: str, view: WorkspaceView, *, pronoun_ok: bool = False) -> Subject:
-    subject = parse_subject(phrase)
-    if subject.pronoun and not pronoun_ok:
-        raise unclear(f"Say what to look for instead of “{phrase}”, e.g. 'the dog on the left'.")
-    if not subject.labels and not subject.pronoun:
-        labels = _recent_labels(view)
-        if not labels:
-            raise unclear(f"I could not tell what object “{phrase}” means.")
-        subject = replace(subject, labels=labels, words=" and ".join(labels))
-    return subject
-
-
-def _recent_labels(view: WorkspaceView) -> list[str]:
-    """Labels of the last detection, for 'the one on the left'."""
-    detections = view.of_kind("detection")
-    return list(dict.fromkeys(box.label for box in detections[-1].boxes)) if detections else []
-
-
-def _review(steps: list[Step]) -> Plan:
-    """A plan that may pause for the user after segmentation."""
-    return Plan(steps=steps, review=any(step.tool == "segment" for step in steps))
-
-
-def _find(subject: Subject, request: Request, view: WorkspaceView, *, cut: bool) -> list[Step]:
-    """detect (and segment) the subject in the current image."""
-    image, names = _image(view), " and ".join(subject.labels)
-    args = {"image": image, "labels": subject.labels, **_params("detect", request)}
-    steps = [Step(tool="detect", args=args, why=f"find the {names}")]
-    if cut:
-        args = {"image": image, "detection": "$1", "which": subject.which, "multimask": True}
-        pick = "" if subject.which == "best" else f" ({subject.which})"
-        steps.append(Step(tool="segment", args=args, why=f"cut out the {names}{pick}"))
-    return steps
-
-
-def _masked(subject: Subject, request: Request, view: WorkspaceView) -> tuple[list[Step], str]:
-    """Steps that cut the subject out and the mask they leave; 'it' is the current mask."""
-    if not subject.pronoun:
-        return _find(subject, request, view, cut=True), "$2"
-    mask = _current_mask(view)
-    if mask is None:
-        raise unclear("There is no mask yet; name the object, e.g. 'remove the cat'.")
-    return [], mask
-
-
 def _detect(match: re.Match[str], request: Request, view: WorkspaceView) -> Plan:
-    return Plan(steps=_find(_subject(match["object"], view), request, view, cut=False))
+    return Plan(steps=find_steps(subject_of(match["object"], view), request, view, cut=False))
 
 
 def _segment(match: re.Match[str], request: Request, view: WorkspaceView) -> Plan:
-    return _review(_find(_subject(match["object"], view), request, view, cut=True))
+    return reviewed(find_steps(subject_of(match["object"], view), request, view, cut=True))
 
 
 def _remove(match: re.Match[str], request: Request, view: WorkspaceView) -> Plan:
-    subject = _subject(match["object"], view, pronoun_ok=True)
-    steps, mask = _masked(subject, request, view)
-    args = {"image": _image(view), "mask": mask, **_params("remove", request)}
+    subject = subject_of(match["object"], view, pronoun_ok=True)
+    steps, mask = masked_steps(subject, request, view)
+    args = {"image": current_image(view), "mask": mask, **params_for("remove", request)}
     if subject.words:
         args["object"] = subject.words
     why = f"erase the {subject.words or 'masked area'}"
-    return _review([*steps, Step(tool="remove", args=args, why=why)])
+    return reviewed([*steps, Step(tool="remove", args=args, why=why)])
 
 
 def _replace(match: re.Match[str], request: Request, view: WorkspaceView) -> Plan:
     groups = match.groupdict()
-    subject = _subject(match["object"], view, pronoun_ok=True)
+    subject = subject_of(match["object"], view, pronoun_ok=True)
     prompt = replacement_prompt(subject, groups.get("target"), groups.get("adjective"))
-    steps, mask = _masked(subject, request, view)
-    args = {"image": _image(view), "mask": mask, "prompt": prompt, **_params("inpaint", request)}
+    steps, mask = masked_steps(subject, request, view)
+    args = {"image": current_image(view), "mask": mask, "prompt": prompt, **params_for("inpaint", request)}
     args |= _concept(groups.get("target") or prompt, view)
-    return _review([*steps, Step(tool="inpaint", args=args, why=f"paint {prompt}")])
+    return reviewed([*steps, Step(tool="inpaint", args=args, why=f"paint {prompt}")])
 
 
 def _generate(match: re.Match[str], request: Request, view: WorkspaceView) -> Plan:
@@ -181,7 +119,7 @@ def _generate(match: re.Match[str], request: Request, view: WorkspaceView) -> Pl
     args: dict[str, Any] = {"prompt": prompt}
     if match.groupdict().get("count"):
         args["num_candidates"] = phrases.to_int(match["count"])
-    args |= _params("generate", request) | _concept(match["target"], view)
+    args |= params_for("generate", request) | _concept(match["target"], view)
     return Plan(steps=[Step(tool="generate", args=args, why=f"generate {prompt}")])
 
 
@@ -203,75 +141,47 @@ def _concept(text: str, view: WorkspaceView) -> dict[str, str]:
 
 
 # -- follow-ups ---------------------------------------------------------------------------------
-def _current_mask(view: WorkspaceView) -> str | None:
-    """The last edit's mask, unless a later segmentation made new candidates."""
-    edit_mask = view.last_edit.args.get("mask") if view.last_edit else None
-    if edit_mask and (not view.last_masks or edit_mask in view.last_masks):
-        return edit_mask
-    return view.last_masks[0] if view.last_masks else edit_mask
-
-
-def _rerun(view: WorkspaceView, request: Request, why: str, **changes: Any) -> Step:
-    """The last edit again on its input image, with `changes` and any inline parameters."""
-    edit = view.last_edit
-    if edit is None:
-        raise unclear("There is no earlier edit to change yet.")
-    args = {**edit.args, **changes, **_params(edit.tool, request)}
-    if edit.input_image:
-        args["image"] = edit.input_image
-    return Step(tool=edit.tool, args={k: v for k, v in args.items() if v is not None}, why=why)
-
-
-def _last_prompt(view: WorkspaceView) -> str:
-    edit = view.last_edit
-    if edit is None:
-        raise unclear("There is no earlier edit to change yet.")
-    if not edit.args.get("prompt"):
-        raise unclear(f"The last edit ({edit.tool}) has no prompt to change; say what to paint instead.")
-    return edit.args["prompt"]
-
-
 def _change_it(match: re.Match[str], request: Request, view: WorkspaceView) -> Plan:
-    prompt, new = _last_prompt(view), re.sub(r" again$", "", match["new"])
+    prompt, new = last_prompt(view), re.sub(r" again$", "", match["new"])
     if phrases.COLOUR_RUN.fullmatch(new):
         prompt = with_colour(prompt, new)
     elif re.match(rf"(?:an?|some|the|{phrases.NUM}) ", new):
         prompt = new
     else:
         prompt = f"{prompt}, {new}"
-    return Plan(steps=[_rerun(view, request, f"paint {prompt}", prompt=prompt)])
+    return Plan(steps=[rerun(view, request, f"paint {prompt}", prompt=prompt)])
 
 
 def _quality(match: re.Match[str], request: Request, view: WorkspaceView) -> Plan:
-    prompt = _last_prompt(view)
+    prompt = last_prompt(view)
     suffix = next(extra for words, extra in phrases.QUALITY if re.fullmatch(words, match["quality"]))
     prompt = prompt if prompt.endswith(suffix) else prompt + suffix
-    return Plan(steps=[_rerun(view, request, f"paint {prompt}", prompt=prompt)])
+    return Plan(steps=[rerun(view, request, f"paint {prompt}", prompt=prompt)])
 
 
 def _again(match: re.Match[str], request: Request, view: WorkspaceView) -> Plan:
     old = view.last_edit.args if view.last_edit else {}
     changes = {} if old.get("seed") is None else {"seed": old["seed"] + (old.get("num_candidates") or 1)}
-    return Plan(steps=[_rerun(view, request, "try another seed", **changes)])
+    return Plan(steps=[rerun(view, request, "try another seed", **changes)])
 
 
 def _tweak(request: Request, view: WorkspaceView) -> Plan:
     """Parameters alone ("guidance 12", "3 candidates"): the last edit with them."""
-    step = _rerun(view, request, "redo with " + ", ".join(f"{k} {v}" for k, v in request.params.items()))
-    if not _params(step.tool, request):
+    step = rerun(view, request, "redo with " + ", ".join(f"{k} {v}" for k, v in request.params.items()))
+    if not params_for(step.tool, request):
         raise unclear(f"{step.tool} does not take {', '.join(request.params)}.")
     return Plan(steps=[step])
 
 
 def _refine(match: re.Match[str], request: Request, view: WorkspaceView) -> Plan:
-    mask = _current_mask(view)
+    mask = current_mask(view)
     if mask is None:
         raise unclear("There is no mask to change yet; segment something first.")
     op = phrases.REFINE_WORDS[match["op"]]
     change = _mask_change(op, match.groupdict().get("px"))
     steps = [Step(tool="refine_mask", args={"mask": mask, **change}, why=f"{op} {mask}")]
     if view.last_edit and view.last_edit.args.get("mask") == mask:
-        steps.append(_rerun(view, request, "redo the edit with the new mask", mask="$1"))
+        steps.append(rerun(view, request, "redo the edit with the new mask", mask="$1"))
     return Plan(steps=steps)
 
 
@@ -290,7 +200,7 @@ def _select(match: re.Match[str], request: Request, view: WorkspaceView) -> Plan
     steps = [Step(tool="select", args={"id": chosen}, why=f"use {chosen}")]
     used = view.last_edit.args.get("mask") if view.last_edit else None
     if chosen.startswith("mask-") and used in view.last_masks and used != chosen:
-        steps.append(_rerun(view, request, f"redo the edit with {chosen}", mask=chosen))
+        steps.append(rerun(view, request, f"redo the edit with {chosen}", mask=chosen))
     return Plan(steps=steps)
 
 
@@ -347,7 +257,12 @@ def _teach(match: re.Match[str], request: Request, view: WorkspaceView) -> Plan:
             f"upload {3 - len(photos)} more, then ask again."
         )
     name = match["name"] or match["klass"]
-    args = {"name": name, "class_word": match["klass"], "images": photos, **_params("train_concept", request)}
+    args = {
+        "name": name,
+        "class_word": match["klass"],
+        "images": photos,
+        **params_for("train_concept", request),
+    }
     return Plan(steps=[Step(tool="train_concept", args=args, why=f"learn {name} from {len(photos)} photos")])
 
 
@@ -366,7 +281,7 @@ def _resume_teach(match: re.Match[str], request: Request, view: WorkspaceView) -
             f"{stopped[0].name}'."
         )
     name = chosen[0].name
-    args = {"name": name, "resume": True, **_params("train_concept", request)}
+    args = {"name": name, "resume": True, **params_for("train_concept", request)}
     return Plan(steps=[Step(tool="train_concept", args=args, why=f"continue learning {name}")])
 
 

@@ -1,0 +1,115 @@
+"""What the offline planner's handlers share: the reply for what the rules cannot do, the
+current image, a tool's inline parameters, object phrases to detect (and segment) steps,
+the current mask, and the last edit run again with changes."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from pixelsmith.agent.normalise import Request
+from pixelsmith.agent.phrases import Subject, parse_subject
+from pixelsmith.agent.plan import Plan, Step
+from pixelsmith.views import WorkspaceView
+
+
+class Unclear(Exception):
+    """A message the rules cannot turn into steps; the text is the reply."""
+
+
+@cache
+def help_text() -> str:
+    """Example phrasings for replies, from `prompts/offline_help.md`."""
+    return resources.files("pixelsmith.prompts").joinpath("offline_help.md").read_text().strip()
+
+
+def unclear(lead: str) -> Unclear:
+    return Unclear(f"{lead}\n\n{help_text()}")
+
+
+def current_image(view: WorkspaceView) -> str:
+    if view.current_image is None:
+        raise unclear("There is no image to edit yet: upload one, or ask me to generate one.")
+    return view.current_image
+
+
+def params_for(tool: str, request: Request) -> dict[str, Any]:
+    params = dict(request.params)
+    if tool == "train_concept" and "num_inference_steps" in params:  # "200 steps" of training
+        params["steps"] = params.pop("num_inference_steps")
+    return {k: v for k, v in params.items() if k in request.takes.get(tool, ())}
+
+
+def subject_of(phrase: str, view: WorkspaceView, *, pronoun_ok: bool = False) -> Subject:
+    subject = parse_subject(phrase)
+    if subject.pronoun and not pronoun_ok:
+        raise unclear(f"Say what to look for instead of “{phrase}”, e.g. 'the dog on the left'.")
+    if not subject.labels and not subject.pronoun:
+        labels = recent_labels(view)
+        if not labels:
+            raise unclear(f"I could not tell what object “{phrase}” means.")
+        subject = replace(subject, labels=labels, words=" and ".join(labels))
+    return subject
+
+
+def recent_labels(view: WorkspaceView) -> list[str]:
+    """Labels of the last detection, for 'the one on the left'."""
+    detections = view.of_kind("detection")
+    return list(dict.fromkeys(box.label for box in detections[-1].boxes)) if detections else []
+
+
+def reviewed(steps: list[Step]) -> Plan:
+    """A plan that may pause for the user after segmentation."""
+    return Plan(steps=steps, review=any(step.tool == "segment" for step in steps))
+
+
+def find_steps(subject: Subject, request: Request, view: WorkspaceView, *, cut: bool) -> list[Step]:
+    """detect (and segment) the subject in the current image."""
+    image, names = current_image(view), " and ".join(subject.labels)
+    args = {"image": image, "labels": subject.labels, **params_for("detect", request)}
+    steps = [Step(tool="detect", args=args, why=f"find the {names}")]
+    if cut:
+        args = {"image": image, "detection": "$1", "which": subject.which, "multimask": True}
+        pick = "" if subject.which == "best" else f" ({subject.which})"
+        steps.append(Step(tool="segment", args=args, why=f"cut out the {names}{pick}"))
+    return steps
+
+
+def masked_steps(subject: Subject, request: Request, view: WorkspaceView) -> tuple[list[Step], str]:
+    """Steps that cut the subject out and the mask they leave; 'it' is the current mask."""
+    if not subject.pronoun:
+        return find_steps(subject, request, view, cut=True), "$2"
+    mask = current_mask(view)
+    if mask is None:
+        raise unclear("There is no mask yet; name the object, e.g. 'remove the cat'.")
+    return [], mask
+
+
+def current_mask(view: WorkspaceView) -> str | None:
+    """The last edit's mask, unless a later segmentation made new candidates."""
+    edit_mask = view.last_edit.args.get("mask") if view.last_edit else None
+    if edit_mask and (not view.last_masks or edit_mask in view.last_masks):
+        return edit_mask
+    return view.last_masks[0] if view.last_masks else edit_mask
+
+
+def rerun(view: WorkspaceView, request: Request, why: str, **changes: Any) -> Step:
+    """The last edit again on its input image, with `changes` and any inline parameters."""
+    edit = view.last_edit
+    if edit is None:
+        raise unclear("There is no earlier edit to change yet.")
+    args = {**edit.args, **changes, **params_for(edit.tool, request)}
+    if edit.input_image:
+        args["image"] = edit.input_image
+    return Step(tool=edit.tool, args={k: v for k, v in args.items() if v is not None}, why=why)
+
+
+def last_prompt(view: WorkspaceView) -> str:
+    edit = view.last_edit
+    if edit is None:
+        raise unclear("There is no earlier edit to change yet.")
+    if not edit.args.get("prompt"):
+        raise unclear(f"The last edit ({edit.tool}) has no prompt to change; say what to paint instead.")
+    return edit.args["prompt"]
