@@ -32,6 +32,9 @@ PLAN_TOOLS = {
     "undo",
     "revert",
     "train_concept",
+    "instruct",
+    "restyle",
+    "outpaint",
 }
 ABSENT = object()
 DRAGON = "a realistic green dragon"
@@ -137,7 +140,8 @@ ROWS = [
     ("paint the wall white", "upload", DSI, {"detect.labels": ["wall"], "inpaint.prompt": "a white wall"}),
     ("change the colour of the car to red", "upload", DSI,
      {"detect.labels": ["car"], "inpaint.prompt": "a red car"}),
-    ("make the sky stormy", "upload", DSI, {"detect.labels": ["sky"], "inpaint.prompt": "a stormy sky"}),
+    ("make the sky stormy", "upload", "detect segment instruct",
+     {"detect.labels": ["sky"], "instruct.prompt": "make the sky stormy", "instruct.mask": "$2"}),
     ("make the cat look like a tiger", "upload", DSI,
      {"detect.labels": ["cat"], "inpaint.prompt": "a tiger"}),
     ("make the sky a sunset", "upload", DSI, {"detect.labels": ["sky"], "inpaint.prompt": "a sunset"}),

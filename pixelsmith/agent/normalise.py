@@ -38,7 +38,7 @@ def normalise(message: str, takes: Mapping[str, frozenset[str]] | None = None) -
 def _tidy(text: str) -> str:
     text = re.sub(r"(?<!\w)'|'(?!\w)", " ", text)  # quotes, not apostrophes
     text = re.sub(r"(?<!\d)\.|\.(?!\d)", " ", text)  # full stops, not decimal points
-    text = re.sub(r"[^\w\s,'.#-]", " ", text)
+    text = re.sub(r"[^\w\s,'.#%-]", " ", text)  # "%": "extend it by 50%"
     text = re.sub(r"\s+", " ", text)  # first, so the comma rule below meets single spaces (linear)
     text = re.sub(r" ?,[ ,]*", ", ", text)
     return text.strip(" ,-")

@@ -20,7 +20,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from pixelsmith.agent import phrases
+from pixelsmith.agent import phrases, whole_image
 from pixelsmith.agent.normalise import Request, normalise
 from pixelsmith.agent.offline_parts import (
     Unclear,
@@ -73,6 +73,10 @@ class OfflinePlanner:
 
 
 def _dispatch(request: Request, view: WorkspaceView) -> Plan:
+    for intent in whole_image.INTENTS:  # closed vocabularies: before the open object intents
+        match = intent.pattern.fullmatch(request.text)
+        if match:
+            return whole_image.HANDLERS[intent.name](match, request, view)
     for intent in phrases.INTENTS:
         match = intent.pattern.fullmatch(request.text)
         if match:

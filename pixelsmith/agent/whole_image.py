@@ -1,0 +1,268 @@
+"""The offline planner's whole-image intents, tried before the object ones: instructions
+("make it winter", "make the sky stormy"), restyling ("as a pencil sketch", "in the style
+of van gogh"), extending the canvas ("extend it to the left", "make it 16:9", "zoom out")
+and their follow-ups ("stronger", "less"). Each vocabulary is closed, so "make the cat
+red" or "turn the cat into a dragon" still reach the object intents."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from pixelsmith.agent.normalise import Request
+from pixelsmith.agent.offline_parts import (
+    current_image,
+    find_steps,
+    params_for,
+    rerun,
+    reviewed,
+    subject_of,
+    unclear,
+)
+from pixelsmith.agent.phrases import Intent, alt, words
+from pixelsmith.agent.plan import Plan, Step
+from pixelsmith.views import WorkspaceView
+
+# -- vocabularies ------------------------------------------------------------------------------
+_CONDITION = alt(
+    words("winter summer autumn fall spring night nighttime daytime day sunset sunrise dusk dawn")
+    + words("evening morning twilight rainy raining snowy snowing foggy misty stormy cloudy sunny overcast")
+    + words("frozen icy wintry autumnal spooky flooded underwater")
+    + ["golden hour", "blue hour", "on fire", "at night", "at sunset", "at dawn", "at dusk", "in winter",
+       "in autumn", "in the fall", "in summer", "in spring", "in the rain", "in the snow", "in the fog"]
+)  # fmt: skip
+_ADDABLE = alt(
+    words("snow rain fog mist fireworks lightning clouds stars snowflakes")
+    + ["a rainbow", "falling leaves", "autumn leaves", "a sunset", "northern lights", "an aurora",
+       "a full moon"]
+)  # fmt: skip
+_STYLE = alt(
+    [r"watercolou?r(?: painting)?", "oil painting", r"acrylic painting",
+     r"(?:pencil|charcoal|ink) (?:sketch|drawing)", "sketch", "drawing", "line art", "anime", "manga",
+     "cartoon", r"comic(?: book)?", "pixel art", "pop art", r"impressionis[tm](?: painting)?",
+     r"cubis[tm](?: painting)?", "ukiyo-e", r"(?:vintage|old) photo(?:graph)?", "polaroid", "claymation",
+     "3d render", "low poly", "stained glass", "mosaic", "painting", "pastel drawing", "woodcut",
+     "engraving", "studio ghibli", "disney", "pixar", "van gogh", "monet", "picasso"]
+)  # fmt: skip
+_WHOLE = (
+    r"(?:it|this|that|everything|(?:the|this|that|my) (?:whole |entire )?"
+    r"(?:image|picture|photo|photograph|scene|shot|thing))"
+)
+_GENTLY = alt(words("slightly subtly lightly gently") + ["a bit", "a little", "a touch", "just a bit"])
+_FULLY = alt(words("completely fully entirely totally strongly heavily"))
+_SIDE = alt(
+    words("left right top bottom up upwards upward down downwards downward above below everywhere sides")
+    + ["both sides", "all sides", "all around", "left and right", "top and bottom", "each side", "every side"]
+)  # fmt: skip
+_EXTEND = alt(words("extend expand widen enlarge outpaint uncrop continue stretch grow"))
+_RATIOS = {
+    "square": (1, 1), "widescreen": (16, 9), "wide screen": (16, 9), "cinematic": (21, 9),
+    "panorama": (3, 1), "panoramic": (3, 1), "portrait": (3, 4), "landscape": (4, 3), "vertical": (9, 16),
+}  # fmt: skip
+_RATIO = rf"(?P<w>\d+(?:\.\d+)?) ?(?:x|by|to| )? ?(?P<h>\d+(?:\.\d+)?)|(?P<named>{alt(list(_RATIOS))})"
+ADJECTIVE_STYLES = ("anime", "manga", "cartoon", "pixel art", "pop art", "low poly", "studio ghibli",
+                    "disney", "pixar", "claymation", "ukiyo-e", "van gogh", "monet", "picasso")  # fmt: skip
+DEFAULT_SHARE = 0.25  # of the width (left/right) or height (top/bottom) added per side when unsaid
+
+
+def _intent(name: str, pattern: str) -> Intent:
+    return Intent(name, re.compile(pattern))
+
+
+_REDRAW = alt(
+    words("turn make change convert transform render redraw restyle repaint redo reimagine")
+    + words("draw paint do")
+)
+_HOW = rf"(?:{_GENTLY}|{_FULLY})"
+# "the sky", "those trees": no article inside, so "the sky a sunset" is not a part
+_PART = r"(?:the|that|this|those|these)(?: (?!(?:an?|some|look)\b)[\w-]+){1,4}?"
+_MORE_OF = r"(?P<what>sky|ground|floor|foreground|space|room|background|scene|of the scene|of the room)"
+
+INTENTS = (
+    # extend the canvas
+    _intent("outpaint_ratio", rf"(?:(?:make|crop|change|turn|set|extend|expand|reframe|convert)(?: {_WHOLE})?"
+                              rf"(?: to| into| in| as)? (?:an? )?)?(?:{_RATIO})"
+                              r"(?: aspect(?: ratio)?| ratio| format| orientation| shape| image| picture)?"),
+    _intent("outpaint_zoom", rf"zoom out(?P<gently> {_GENTLY}| more| a lot| much more)?(?: on {_WHOLE})?"),
+    _intent("outpaint_wider", rf"make {_WHOLE} (?P<way>wider|taller|bigger|larger)"),
+    _intent("outpaint_more", rf"(?:add|show|give me|i want|include) more {_MORE_OF}"
+                             rf"(?: (?:on|at|to) (?:the )?(?P<side>{_SIDE}))?"),
+    _intent("outpaint", rf"{_EXTEND}(?: out)?(?: {_WHOLE}| the (?:canvas|frame|background|borders?|edges?))?"
+                        rf"(?: (?:(?:to|on|at|towards?|in|into|from) (?:the )?)?(?P<side>{_SIDE}))?(?: side)?"
+                        r"(?: by (?P<amount>\d+) ?(?P<unit>px|pixels|%|percent)?)?"),
+    # redraw in a style
+    _intent("restyle", rf"(?:(?P<how>{_HOW}) )?{_REDRAW}(?: {_WHOLE})?(?: (?P<how2>{_HOW}))?"
+                       rf"(?: into| to| as| look like| like| in)? (?:an? |the )?(?P<style>{_STYLE})"
+                       r"(?: style| version| look)?"),
+    _intent("restyle", rf"(?:(?:make|render|redo|do|paint|draw) {_WHOLE} )?(?:in|as) (?:an? |the )?"
+                       rf"(?P<style>{_STYLE})(?: style| version)?"),
+    _intent("restyle", rf"(?P<style>{_STYLE}) (?:style|version|look)"),
+    _intent("restyle", rf"(?:(?:make|render|redo|do|paint|draw|restyle) {_WHOLE} )?(?:in|like) the style of "
+                       r"(?P<artist>.+)"),
+    _intent("restyle", rf"(?:restyle|stylize|stylise) {_WHOLE}(?: as| like| in| into)? (?P<free>.+)"),
+    # instructions on the whole image or a part of it
+    _intent("instruct", rf"(?:make|turn|change) {_WHOLE}(?: look| feel| seem)?(?: like)?(?: it'?s)?"
+                        rf"(?: (?:into|to))?(?: an?)? (?P<cond>{_CONDITION})"
+                        r"(?: time| scene| season| weather)?"),
+    _intent("instruct", rf"(?:what if|imagine|pretend) (?:it|this) (?:was|were|is) (?P<cond>{_CONDITION})"),
+    _intent("instruct", rf"(?:add|put|make it) (?P<add>{_ADDABLE})(?: (?:to|in|into|on) {_WHOLE})?"),
+    _intent("instruct_region", rf"make (?P<object>{_PART}) (?:look )?(?P<cond>{_CONDITION})"),
+    # follow-ups of a restyle or an instruction
+    _intent("stronger", r"(?:make it |do it |a bit |a little |much |even )?(?P<way>stronger|more|weaker|less"
+                        r"|subtler|softer|more subtle|less strong|not so much|too much|harder|more intense)"
+                        r"(?: please| of (?:it|that)| effect| strong)?"),
+)  # fmt: skip
+
+
+# -- handlers ----------------------------------------------------------------------------------
+def _size(view: WorkspaceView) -> tuple[int, int]:
+    found = view.get(current_image(view))
+    if found is None or not found.size:
+        raise unclear(
+            "I do not know the size of the current image; say the pixels, e.g. 'extend left by 200 px'."
+        )
+    return found.size
+
+
+def _extend(request: Request, view: WorkspaceView, why: str, **sides: int) -> Plan:
+    args = {"image": current_image(view), **sides, **params_for("outpaint", request)}
+    return Plan(steps=[Step(tool="outpaint", args=args, why=why)])
+
+
+def _sides(side: str, width: int, height: int, share: float) -> dict[str, int]:
+    across, down = round(width * share), round(height * share)
+    if side in ("left", "right"):
+        return {side: across}
+    if side in ("top", "up", "upwards", "upward", "above"):
+        return {"top": down}
+    if side in ("bottom", "down", "downwards", "downward", "below"):
+        return {"bottom": down}
+    if side in ("sides", "both sides", "left and right", "each side"):
+        return {"left": across, "right": across}
+    if side == "top and bottom":
+        return {"top": down, "bottom": down}
+    return {"left": across, "right": across, "top": down, "bottom": down}  # everywhere, all sides
+
+
+def _outpaint(match: re.Match[str], request: Request, view: WorkspaceView) -> Plan:
+    side = match["side"]
+    if not side:
+        raise unclear(
+            "Which way should I extend it: left, right, up, down, all sides, or to a ratio such as 16:9?"
+        )
+    width, height = _size(view)
+    amount, unit = match["amount"], match["unit"] or "px"
+    if amount and unit in ("%", "percent"):
+        sides = _sides(side, width, height, int(amount) / 100)
+    elif amount:
+        sides = {k: int(amount) for k in _sides(side, width, height, DEFAULT_SHARE)}
+    else:
+        sides = _sides(side, width, height, DEFAULT_SHARE)
+    return _extend(
+        request, view, f"extend the picture ({', '.join(f'{k} {v} px' for k, v in sides.items())})", **sides
+    )
+
+
+def _outpaint_ratio(match: re.Match[str], request: Request, view: WorkspaceView) -> Plan:
+    w, h = _RATIOS[match["named"]] if match["named"] else (match["w"], match["h"])
+    aspect = f"{w}:{h}"
+    args = {"image": current_image(view), "aspect": aspect, **params_for("outpaint", request)}
+    return Plan(steps=[Step(tool="outpaint", args=args, why=f"extend the picture to {aspect}")])
+
+
+def _outpaint_zoom(match: re.Match[str], request: Request, view: WorkspaceView) -> Plan:
+    gently = (match["gently"] or "").strip()
+    share = 0.125 if gently and gently not in ("more", "a lot", "much more") else 0.25
+    share = 0.5 if gently in ("a lot", "much more") else share
+    width, height = _size(view)
+    return _extend(request, view, "zoom out: extend every side", **_sides("all sides", width, height, share))
+
+
+def _outpaint_wider(match: re.Match[str], request: Request, view: WorkspaceView) -> Plan:
+    side = {"wider": "both sides", "taller": "top and bottom"}.get(match["way"], "all sides")
+    return _extend(request, view, f"make it {match['way']}", **_sides(side, *_size(view), DEFAULT_SHARE))
+
+
+def _outpaint_more(match: re.Match[str], request: Request, view: WorkspaceView) -> Plan:
+    what = match["what"]
+    side = match["side"] or {"sky": "top", "ground": "bottom", "floor": "bottom", "foreground": "bottom"}.get(
+        what, "all sides"
+    )
+    sides = _sides(side, *_size(view), DEFAULT_SHARE)
+    plan = _extend(request, view, f"show more {what}", **sides)
+    if what in ("sky", "ground", "floor", "foreground"):
+        plan.steps[0].args.setdefault("prompt", f"more {what}, a seamless natural continuation of the scene")
+    return plan
+
+
+def _restyle(match: re.Match[str], request: Request, view: WorkspaceView) -> Plan:
+    groups = match.groupdict()
+    if groups.get("artist"):
+        prompt = f"in the style of {groups['artist']}"
+    elif groups.get("free"):
+        prompt = groups["free"]
+    else:
+        style = groups["style"]
+        if style in ADJECTIVE_STYLES:  # "anime style", not "an anime"
+            prompt = f"{style} style"
+        else:
+            prompt = f"{'an' if style[0] in 'aeiou' else 'a'} {style}"
+    how = groups.get("how") or groups.get("how2") or ""
+    args: dict[str, Any] = {"image": current_image(view), "prompt": prompt}
+    if re.fullmatch(_GENTLY, how):
+        args["strength"] = 0.4
+    elif how:
+        args["strength"] = 0.85
+    args |= params_for("restyle", request)
+    return Plan(steps=[Step(tool="restyle", args=args, why=f"redraw it as {prompt}")])
+
+
+def _instruction(match: re.Match[str]) -> str:
+    if match.groupdict().get("add"):
+        return f"add {match['add']}"
+    return f"make it {match['cond']}"
+
+
+def _instruct(match: re.Match[str], request: Request, view: WorkspaceView) -> Plan:
+    prompt = _instruction(match)
+    args = {"image": current_image(view), "prompt": prompt, **params_for("instruct", request)}
+    return Plan(steps=[Step(tool="instruct", args=args, why=prompt)])
+
+
+def _instruct_region(match: re.Match[str], request: Request, view: WorkspaceView) -> Plan:
+    subject = subject_of(match["object"], view)
+    prompt = f"make the {subject.words} {match['cond']}"
+    args = {"image": current_image(view), "mask": "$2", "prompt": prompt, **params_for("instruct", request)}
+    return reviewed(
+        [*find_steps(subject, request, view, cut=True), Step(tool="instruct", args=args, why=prompt)]
+    )
+
+
+def _stronger(match: re.Match[str], request: Request, view: WorkspaceView) -> Plan:
+    edit = view.last_edit
+    more = match["way"] in ("stronger", "more", "harder", "more intense")
+    if edit is None or edit.tool not in ("restyle", "instruct", "inpaint"):
+        raise unclear("There is no restyle or instruction to make stronger or weaker yet.")
+    if edit.tool == "instruct":  # the photo's weight: lower lets the instruction change more
+        now = float(edit.args.get("image_guidance_scale") or 1.5)
+        change = {"image_guidance_scale": round(max(0.5, now * 0.7) if more else min(5.0, now * 1.4), 2)}
+    else:
+        now = float(edit.args.get("strength") or (0.6 if edit.tool == "restyle" else 1.0))
+        change = {"strength": round(min(1.0, now + 0.2) if more else max(0.1, now - 0.2), 2)}
+    word = "stronger" if more else "less strong"
+    return Plan(steps=[rerun(view, request, f"the same, {word}", **change)])
+
+
+Handler = Callable[[re.Match[str], Request, WorkspaceView], Plan]
+HANDLERS: dict[str, Handler] = {
+    "outpaint": _outpaint,
+    "outpaint_ratio": _outpaint_ratio,
+    "outpaint_zoom": _outpaint_zoom,
+    "outpaint_wider": _outpaint_wider,
+    "outpaint_more": _outpaint_more,
+    "restyle": _restyle,
+    "instruct": _instruct,
+    "instruct_region": _instruct_region,
+    "stronger": _stronger,
+}
