@@ -16,7 +16,7 @@ from typing import Annotated, Any
 
 import typer
 
-from pixelsmith.cli import agent, bench, common, concept, mcp, models, serve, tools, ui
+from pixelsmith.cli import agent, bench, common, concept, mcp, models, serve, tools, ui, whole
 from pixelsmith.errors import MAX_ERROR_CHARS, InterruptedError_, UserError, shorten
 
 app = typer.Typer(
@@ -25,7 +25,17 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-for sub_app in (tools.app, agent.app, concept.app, models.app, ui.app, mcp.app, serve.app, bench.app):
+for sub_app in (
+    tools.app,
+    whole.app,
+    agent.app,
+    concept.app,
+    models.app,
+    ui.app,
+    mcp.app,
+    serve.app,
+    bench.app,
+):
     app.add_typer(sub_app)
 
 

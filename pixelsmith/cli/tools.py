@@ -85,7 +85,7 @@ def segment(
     emit(data, as_json, [out.summary()] + [f"wrote {p}" for p in paths])
 
 
-def _diffusion_result(out, output: Path, as_json: bool) -> None:
+def diffusion_result(out, output: Path, as_json: bool) -> None:
     paths = [write_image(img, numbered(output, i)) for i, img in enumerate(out.images)]
     data = {
         "images": [
@@ -135,7 +135,7 @@ def inpaint(
         preview=preview,
         num_candidates=n,
     )
-    _diffusion_result(out, output, as_json)
+    diffusion_result(out, output, as_json)
 
 
 @app.command()
@@ -163,7 +163,7 @@ def remove(
         seed=seed,
         preview=preview,
     )
-    _diffusion_result(out, output, as_json)
+    diffusion_result(out, output, as_json)
 
 
 @app.command()
@@ -199,4 +199,4 @@ def generate(
         width=width,
         height=height,
     )
-    _diffusion_result(out, output, as_json)
+    diffusion_result(out, output, as_json)
