@@ -23,8 +23,8 @@ from pydantic_settings import (
 
 _CONFIG_FILE: ContextVar[Path | None] = ContextVar("pixelsmith_config_file", default=None)
 
-ROLES = ("detector", "segmenter", "inpainter", "generator", "ranker", "editor")
-Role = Literal["detector", "segmenter", "inpainter", "generator", "ranker", "editor"]
+ROLES = ("detector", "segmenter", "inpainter", "generator", "ranker", "editor", "eraser")
+Role = Literal["detector", "segmenter", "inpainter", "generator", "ranker", "editor", "eraser"]
 
 
 class ModelSpec(BaseModel):
@@ -77,6 +77,17 @@ class EditorSpec(ModelSpec):
 
     model: str = "timbrooks/instruct-pix2pix"
     backend: Literal["diffusers"] = "diffusers"
+
+
+class EraserSpec(ModelSpec):
+    """Object removal without inventing new objects: LaMa as an ONNX graph (ONNX Runtime).
+    Its published contract: inputs `image` [1,3,512,512] RGB in 0..1 and `mask` [1,1,512,512]
+    with 1 = erase; output [1,3,512,512] in 0..`output_scale`."""
+
+    model: str = "Carve/LaMa-ONNX"
+    backend: Literal["lama-onnx"] = "lama-onnx"
+    file: str = Field(default="lama_fp32.onnx", description="The .onnx file in the repo or folder.")
+    output_scale: float = Field(default=255.0, gt=0.0, description="What the output's full white is.")
 
 
 class PreviewSettings(BaseModel):
@@ -157,6 +168,7 @@ class ServeSettings(BaseModel):
     generator: Scaling = Scaling()
     ranker: Scaling = Scaling()
     editor: Scaling = Scaling()
+    eraser: Scaling = Scaling()
 
 
 class Settings(BaseSettings):
@@ -170,6 +182,7 @@ class Settings(BaseSettings):
     generator: GeneratorSpec = GeneratorSpec()
     ranker: RankerSpec = RankerSpec()
     editor: EditorSpec = EditorSpec()
+    eraser: EraserSpec = EraserSpec()
     device: str = Field(default="auto", description="auto, cpu, cuda, cuda:1, mps.")
     dtype: Literal["auto", "fp32", "fp16", "bf16"] = "auto"
     data_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_data_dir("pixelsmith")))

@@ -630,11 +630,14 @@ def test_inpaint_at_the_image_edge_on_a_non_square_image(tools, ctx, store):
 
 
 def test_remove_keeps_size_outside_and_seed(tools, ctx, store):
+    """The diffusion backend: seeded like inpaint (the default eraser is tested in test_eraser)."""
     image_id = store.add("image", noise_image(200, 150, seed=9))
     mask = np.zeros((150, 200), np.uint8)
     mask[60:90, 80:120] = 255
     mask_id = store.add("mask", mask)
-    args = dict(image=image_id, mask=mask_id, object="cat", grow=6, num_inference_steps=STEPS)
+    args = dict(
+        image=image_id, mask=mask_id, object="cat", grow=6, num_inference_steps=STEPS, backend="diffusion"
+    )
 
     first = call(tools, ctx, "remove", seed=5, **args)
     second = call(tools, ctx, "remove", seed=5, **args)

@@ -116,7 +116,7 @@ class RayExecutor:
     def submit(self, call: ToolCall, *, cancel: threading.Event | None = None) -> JobHandle:
         """Queue `call`: a role's calls take turns across sessions; a training runs as a Ray task."""
         job = JobHandle(call, cancel_event=cancel or threading.Event())
-        role = role_of(self.tools, call.tool)
+        role = role_of(self.tools, call.tool, call.args)
         if not self._long(call.tool) and role in self.queues:
             self.queues[role].push(job)
         else:
@@ -143,7 +143,7 @@ class RayExecutor:
             job._finish("cancelled", error=InterruptedError_("stopped before it started; nothing changed"))
             return
         try:
-            role = role_of(self.tools, job.call.tool)
+            role = role_of(self.tools, job.call.tool, job.call.args)
             if self._long(job.call.tool):
                 output = self._trainings.run(job)
             else:

@@ -34,15 +34,18 @@ ARTIFACT_ID = re.compile(r"^(image|mask|detection)-\d+$")
 MAX_ONGOING_REQUESTS = 1  # per replica: one request at a time, like the local executor's GPU worker
 
 
-def role_of(tools: ToolRegistry, tool: str) -> str | None:
-    """The deployment that runs `tool` (its first model role), or None: it runs in the caller."""
-    roles = tools.get(tool).roles if tool in tools else ()
+def role_of(tools: ToolRegistry, tool: str, args: dict | None = None) -> str | None:
+    """The deployment that runs `tool` with `args` (the first model role it uses: `remove`
+    goes to the eraser, or with backend "diffusion" to the inpainter), or None: it runs in
+    the caller."""
+    roles = tools.get(tool).roles_used(args or {}) if tool in tools else []
     return roles[0] if roles else None
 
 
 def served_roles(tools: ToolRegistry) -> tuple[str, ...]:
-    """One deployment per role that some tool is served by (its first role)."""
-    return tuple(dict.fromkeys(t.roles[0] for t in tools if t.roles))
+    """One deployment per role that some tool is served by (its first role, with its
+    default arguments)."""
+    return tuple(dict.fromkeys(r for t in tools if (r := role_of(tools, t.name)) is not None))
 
 
 def models_of(role: str, tools: ToolRegistry) -> tuple[str, ...]:

@@ -120,6 +120,8 @@ def allowed_files(spec: ModelSpec) -> list[str]:
     """The hub file patterns the loaders read for `spec` (what `pull` and a first load fetch)."""
     if spec.backend == "lcm-lora":
         return ["*.safetensors"]
+    if spec.backend == "lama-onnx":
+        return [getattr(spec, "file", "*.onnx")]
     return DIFFUSERS_FILES if spec.backend == "diffusers" else TRANSFORMERS_FILES
 
 

@@ -206,6 +206,36 @@ def load_generator(spec: ModelSpec, registry: LoadContext):
     return _finish_pipeline(pipeline, registry)
 
 
+@register_loader("eraser", "lama-onnx")
+def load_eraser(spec: ModelSpec, registry: LoadContext):
+    """LaMa's ONNX graph: a file, a folder holding `file`, or a hub repo (through the cache)."""
+    from huggingface_hub import hf_hub_download
+    from huggingface_hub.errors import HFValidationError
+
+    from pixelsmith.models.eraser import open_eraser
+
+    name = getattr(spec, "file", "lama_fp32.onnx")
+    local = Path(spec.model).expanduser()
+    if local.is_file():
+        path = local
+    elif local.is_dir():
+        path = local / name
+        if not path.is_file():
+            raise ModelMissingError(
+                f"the eraser folder {local} has no {name}; set eraser.file to its .onnx file"
+            )
+    elif looks_like_path(spec.model):
+        raise ModelMissingError(missing_message("eraser", spec))
+    else:
+        go_offline_unless_reachable()
+        try:
+            path = Path(hf_hub_download(spec.model, name, revision=spec.revision))
+        except (OSError, HFValidationError) as err:
+            raise ModelMissingError(missing_message("eraser", spec)) from err
+    scale = float(getattr(spec, "output_scale", 255.0))
+    return open_eraser(path, cuda=registry.device.type == "cuda", output_scale=scale)
+
+
 @register_loader("editor", "diffusers")
 def load_editor(spec: ModelSpec, registry: LoadContext):
     """InstructPix2Pix: SD 1.5 with an 8-channel UNet (the photo's latents beside the noise);

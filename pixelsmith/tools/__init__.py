@@ -27,11 +27,11 @@ BUILTIN_MODULES = (
     "inpaint",
     "remove",
     "generate",
+    "rank",
+    "train_concept",
     "restyle",
     "outpaint",
     "instruct",
-    "rank",
-    "train_concept",
 )
 
 

@@ -65,11 +65,13 @@ class ImagesOutput:
 
     images: list[Image.Image]
     scores: list[float | None]
-    seeds: list[int]
+    seeds: list[int | None]  # None: a model with no randomness (the eraser)
 
     def summary(self) -> str:
         parts = [
-            f"#{i + 1} seed {seed}" + ("" if score is None else f" clip {score:.1f}")
+            f"#{i + 1}"
+            + ("" if seed is None else f" seed {seed}")
+            + ("" if score is None else f" clip {score:.1f}")
             for i, (seed, score) in enumerate(zip(self.seeds, self.scores))
         ]
         size = f"{self.images[0].width}x{self.images[0].height}" if self.images else "-"
@@ -77,9 +79,9 @@ class ImagesOutput:
 
     def store(self, sink: ArtifactSink, made: Provenance) -> Stored:
         """Every candidate, best first; the best becomes the current image."""
+        notes = [made.prompt if seed is None else f"{made.prompt} (seed {seed})" for seed in self.seeds]
         ids = [
-            sink.add_image(img, note=f"{made.prompt} (seed {seed})".strip(), **made.fields())
-            for img, seed in zip(self.images, self.seeds)
+            sink.add_image(img, note=note.strip(), **made.fields()) for img, note in zip(self.images, notes)
         ]
         sink.set_candidates(ids)
         sink.set_current(ids[0])
