@@ -123,6 +123,30 @@ def wipe(before: Image.Image, after: Image.Image, split: float) -> Image.Image:
     return out
 
 
+def outlined(image: Image.Image, box: tuple[int, int, int, int]) -> Image.Image:
+    """`image` with a dashed white-and-black line around `box` (where an outpainted photo's
+    original sits)."""
+    out = image.convert("RGB").copy()
+    draw, width = ImageDraw.Draw(out), max(2, min(out.size) // 200)
+    x0, y0, x1, y1 = box[0], box[1], box[2] - 1, box[3] - 1
+    dash = max(6, min(out.size) // 40)
+    for edge in ((x0, y0, x1, y0), (x1, y0, x1, y1), (x0, y1, x1, y1), (x0, y0, x0, y1)):
+        length = max(abs(edge[2] - edge[0]), abs(edge[3] - edge[1]))
+        for start in range(0, length, dash):
+            a, b = start / max(length, 1), min(start + dash, length) / max(length, 1)
+            points = (edge[0] + (edge[2] - edge[0]) * a, edge[1] + (edge[3] - edge[1]) * a,
+                      edge[0] + (edge[2] - edge[0]) * b, edge[1] + (edge[3] - edge[1]) * b)  # fmt: skip
+            draw.line(points, fill=(255, 255, 255) if (start // dash) % 2 else (0, 0, 0), width=width)
+    return out
+
+
+def placed(photo: Image.Image, size: tuple[int, int], offset: tuple[int, int]) -> Image.Image:
+    """`photo` at `offset` on a grey canvas of `size`: an outpaint's "before" at its scale."""
+    canvas = Image.new("RGB", size, (128, 128, 128))
+    canvas.paste(photo.convert("RGB"), offset)
+    return canvas
+
+
 def before_after(before: Image.Image, after: Image.Image) -> Image.Image:
     """The two images side by side, labelled; `after` is resized to `before`'s height."""
     if after.height != before.height:

@@ -332,3 +332,22 @@ def test_negative_prompt_size_and_the_whole_plan_in_the_header(app) -> None:
     app.run()
     headers = [m.value for m in app.markdown if m.value.startswith("**Plan:**")]
     assert headers[-1] == "**Plan:** detect → segment → remove"
+
+
+def test_whole_image_edits_in_the_chat(app, cat_photo) -> None:
+    """Issue 12 in the UI: "make it 16:9" extends the canvas (the original outlined, and
+    placed at its scale in the before/after); "as a pencil sketch" restyles; "make it
+    winter" instructs; each is a step in the record."""
+    at = app
+    at.slider(key="opt-steps").set_value(2)
+    at.sidebar.file_uploader[0].set_value(("cat.png", _png(cat_photo), "image/png")).run()
+    _send(at, "make it 16:9")
+    assert any("the original inside the dashed line" in c for c in _captions(at)), _captions(at)
+    ws = _workspace(at)
+    extended = ws.record.steps[-1]
+    assert extended.tool == "outpaint" and ws.image(extended.outputs[0]).size == (533, 300)
+    _send(at, "as a pencil sketch")
+    assert _workspace(at).record.steps[-1].tool == "restyle"
+    _send(at, "make it winter")
+    assert _workspace(at).record.steps[-1].tool == "instruct"
+    assert not [m for m in _workspace(at).record.messages if m.kind == "error"]

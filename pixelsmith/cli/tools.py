@@ -143,15 +143,19 @@ def remove(
     image: Path,
     mask: Path,
     output: Annotated[Path, typer.Option("-o", "--output", callback=checked_output)],
-    object_: Annotated[str | None, typer.Option("--object", help="What is erased.")] = None,
-    steps: Annotated[int, typer.Option(help="Denoising steps.")] = default(
+    object_: Annotated[str | None, typer.Option("--object", help="What is erased (diffusion).")] = None,
+    backend: Annotated[
+        str, typer.Option(help="lama: the eraser model (no new objects); diffusion: SD inpainting.")
+    ] = default(remove_tool, "backend"),
+    grow: Annotated[int, typer.Option(help="Pixels the mask grows by first.")] = default(remove_tool, "grow"),
+    steps: Annotated[int, typer.Option(help="Denoising steps (diffusion).")] = default(
         remove_tool, "num_inference_steps"
     ),
     seed: Annotated[int | None, typer.Option()] = None,
     preview: PreviewOption = False,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Erase the masked object and fill in the background."""
+    """Erase the masked object and fill in the background (the eraser model, or --backend diffusion)."""
     runner = ToolRunner()
     image_id = runner.image(image)
     out = runner.run(
@@ -159,6 +163,8 @@ def remove(
         image=image_id,
         mask=runner.mask(mask, image_id),
         object=object_,
+        backend=backend,
+        grow=grow,
         num_inference_steps=steps,
         seed=seed,
         preview=preview,

@@ -151,11 +151,31 @@ def make_current_button(ws: Workspace, image_id: str, key: str) -> None:
 
 
 @st.fragment
-def compare(ws: Workspace, before: str, after: str, key: str) -> None:
-    """A before/after slider: the line between the two moves with it (only this redraws)."""
+def compare(
+    ws: Workspace, before: str, after: str, key: str, where: tuple[int, int, int, int] | None = None
+) -> None:
+    """A before/after slider: the line between the two moves with it (only this redraws).
+    `where`: the box the original fills in a bigger result (outpaint), shown at its scale."""
     split = st.slider("Before ← → after", 0, 100, 50, key=f"{key}-wipe", format="%d%%")
-    shown = pictures.wipe(ws.image(before), ws.image(after), split / 100)
+    first, second = ws.image(before), ws.image(after)
+    if where is not None:
+        first = pictures.placed(first, second.size, where[:2])
+    shown = pictures.wipe(first, second, split / 100)
     st.image(_png(shown), caption=f"{before} → {after}", output_format="PNG")
+
+
+def original_box(ws: Workspace, rec: StepRecord) -> tuple[int, int, int, int] | None:
+    """Where the photo sits in an outpaint's result, from the step's own arguments."""
+    if rec.tool != "outpaint":
+        return None
+    from pixelsmith.tools.outpaint import Input, canvas_for
+
+    photo = ws.image(rec.args["image"])
+    try:
+        canvas = canvas_for(Input.model_validate(rec.args), photo.width, photo.height, 10**12)
+    except Exception:  # an older record: no outline rather than no picture
+        return None
+    return canvas.x, canvas.y, canvas.x + photo.width, canvas.y + photo.height
 
 
 def edit_result(ws: Workspace, rec: StepRecord, key: str) -> None:
@@ -163,12 +183,17 @@ def edit_result(ws: Workspace, rec: StepRecord, key: str) -> None:
     if rec.error or not rec.outputs:
         return
     best, before = rec.outputs[0], rec.args.get("image")
+    where = original_box(ws, rec)
     if before:
         result_tab, compare_tab = st.tabs(["Result", "Before / after"])
         with result_tab:
-            st.image(str(ws.path(best)), caption=f"{best}: {ws.artifact(best).note}")
+            if where is not None:  # the extended canvas, the original inside the dashed line
+                shown = _png(pictures.outlined(ws.image(best), where))
+                st.image(shown, caption=f"{best}: the original inside the dashed line", output_format="PNG")
+            else:
+                st.image(str(ws.path(best)), caption=f"{best}: {ws.artifact(best).note}")
         with compare_tab:
-            compare(ws, before, best, key)
+            compare(ws, before, best, key, where)
     else:
         st.image(str(ws.path(best)), caption=f"{best}: {ws.artifact(best).note}")
     if len(rec.outputs) > 1:
