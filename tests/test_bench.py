@@ -25,6 +25,10 @@ FIGURES = {
     "loads.seconds",
     "lora.step",
     "lora.peak_memory",
+    "edits.remove",
+    "edits.restyle",
+    "edits.instruct",
+    "edits.outpaint",
 }
 NO_PLAIN = {"turn.overhead", "lora.peak_memory"}  # pixelsmith-only figures (memory: CUDA only)
 
@@ -57,7 +61,7 @@ def test_tiny_bench_reports_every_figure_beside_the_plain_way(capsys):
 
 def test_bad_options_are_one_line_errors(capsys):
     assert main(["bench", "--only", "detector,nope"]) == 2
-    assert "only must name detector, sam, inpaint, turn, lora, got detector, nope" in capsys.readouterr().err
+    assert "only must name detector, sam, inpaint, turn, lora, edits, got detector, nope" in capsys.readouterr().err
     assert main(["bench", "--architecture", "huge"]) == 2
 
 

@@ -17,6 +17,7 @@ from typing import Any
 import torch
 
 from pixelsmith.config import Settings
+from pixelsmith.errors import UserError
 from pixelsmith.models.registry import ModelRegistry
 from pixelsmith.testing.tiny import _tame_heads, tiny_tokenizer
 
@@ -247,6 +248,11 @@ class FullRegistry(ModelRegistry):
 
     def _build(self, role: str) -> Any:
         from pixelsmith.models.loaders import Detector, Ranker
+
+        if role in ("editor", "eraser"):
+            raise UserError(
+                f"no full-size random-weight {role} is built here yet; measured on tiny models only"
+            )
         from pixelsmith.models.sam import SamPredictor
 
         on = dict(device=self.device, dtype=self.dtype)
