@@ -140,3 +140,22 @@ def test_prompt_injection_runs_only_registered_tools(tiny_config, tiny_registry,
     assert isinstance(events[-1], ev.Done)
     errors = [e.text for e in events if isinstance(e, ev.ErrorEvent)]
     assert errors and "I could not do that" in errors[0]
+
+
+def test_the_llm_planner_is_offered_and_runs_the_whole_image_tools(tiny_config, tiny_registry, tmp_path):
+    """Issue 12: instruct, restyle and outpaint reach the LLM through the same registry and
+    prompt files, and its calls run (validated) like any other."""
+    script = [
+        calls(("outpaint", {"image": "image-1", "left": 16, "num_inference_steps": 1, "seed": 1})),
+        calls(("restyle", {"image": "image-2", "prompt": "a pencil sketch", "num_inference_steps": 2})),
+        calls(("instruct", {"image": "image-3", "prompt": "make it winter", "num_inference_steps": 1})),
+        text("Extended, sketched and made wintry: image-4."),
+    ]
+    with OpenAIStub(script) as stub:
+        agent = _agent(stub, tiny_config, tiny_registry, tmp_path)
+        events = _run(agent, "extend it left, sketch it, then make it winter", noise_image(64, 48))
+    offered = {spec["function"]["name"] for spec in stub.requests[0]["tools"]}
+    assert {"instruct", "restyle", "outpaint"} <= offered
+    finished = [e.tool for e in events if isinstance(e, ev.StepFinished)]
+    assert finished == ["outpaint", "restyle", "instruct"]
+    assert agent.workspace.image(agent.workspace.record.current_image).size == (80, 48)

@@ -61,7 +61,8 @@ def test_tiny_bench_reports_every_figure_beside_the_plain_way(capsys):
 
 def test_bad_options_are_one_line_errors(capsys):
     assert main(["bench", "--only", "detector,nope"]) == 2
-    assert "only must name detector, sam, inpaint, turn, lora, edits, got detector, nope" in capsys.readouterr().err
+    said = capsys.readouterr().err
+    assert "only must name detector, sam, inpaint, turn, lora, edits, got detector, nope" in said
     assert main(["bench", "--architecture", "huge"]) == 2
 
 
