@@ -14,7 +14,7 @@ from typing import Any
 from pixelsmith.config import ROLES, Role, Settings
 from pixelsmith.errors import UserError
 from pixelsmith.models.device import resolve_device, resolve_dtype
-from pixelsmith.models.download import LoadStatus, fetch, fetchable, is_cached
+from pixelsmith.models.download import LoadStatus, fetch, fetchable, is_cached, refuse_missing
 from pixelsmith.models.loaders import LOADERS, load_lcm_lora
 
 log = logging.getLogger(__name__)
@@ -46,6 +46,7 @@ class ModelRegistry:
         self.evictions: Counter[str] = Counter()
         self._load_lock = threading.RLock()
         self._in_use: Counter[str] = Counter()  # roles held by running jobs (`using`)
+        self._use_lock = threading.Lock()  # guards _in_use; taken after _load_lock, never before
         self._lcm_lock = threading.Lock()
         self._lcm: dict[str, Any] | None = None
         self._previews: dict[str, Any] = {}  # role -> its preview pipeline (LCM-LoRA fused in)
@@ -64,6 +65,7 @@ class ModelRegistry:
         model = self._models.get(role)
         if model is not None:
             return model
+        self.refuse_missing(role)  # at once, not after another role's load lets go of the lock
         with self._watching(role, watch):
             self.download(role)  # outside the load locks: other roles load meanwhile
             with self._load_lock:
@@ -73,6 +75,11 @@ class ModelRegistry:
                     self.sizes[role] = model_bytes(self._models[role])
                     self._enforce_budget(keep=role)
                 return self._models[role]
+
+    def refuse_missing(self, role: str) -> None:
+        """One sentence for a role whose model cannot load (its folder missing, or not cached
+        and not downloadable), raised before waiting on any lock."""
+        refuse_missing(self.settings, [role])
 
     def needs_download(self, role: str) -> bool:
         """Whether `role`'s files must come from the hub before it can load (not loaded,
@@ -212,12 +219,12 @@ class ModelRegistry:
     def using(self, roles: list[str]) -> Iterator[None]:
         """Hold `roles` for a running job: neither the memory budget nor `evict_all` unloads
         a role while some job holds it (it would not be freed, only loaded twice)."""
-        with self._load_lock:
+        with self._use_lock:  # not the load lock: a job starts while another role loads
             self._in_use.update(roles)
         try:
             yield
         finally:
-            with self._load_lock:
+            with self._use_lock:
                 self._in_use.subtract(roles)
                 self._in_use = +self._in_use  # drop the roles no job holds
 
@@ -239,7 +246,7 @@ class ModelRegistry:
     def evict_all(self, *, keep: list[str] | tuple[str, ...] = ()) -> None:
         """Unload every model except `keep` and those running jobs hold (after an
         out-of-memory error, or when a training task ends)."""
-        with self._load_lock:
+        with self._load_lock, self._use_lock:
             for role in [r for r in self._models if r not in keep and not self._in_use[r]]:
                 self.unload(role)  # type: ignore[arg-type]
 
@@ -250,7 +257,8 @@ class ModelRegistry:
             return
         limit = int(budget * 1024**3)
         while sum(self.sizes.values()) > limit:
-            others = [r for r in self._models if r != keep and not self._in_use[r]]
+            with self._use_lock:
+                others = [r for r in self._models if r != keep and not self._in_use[r]]
             if not others:
                 return
             self.unload(min(others, key=lambda r: self._last_used.get(r, 0.0)))  # type: ignore[arg-type]

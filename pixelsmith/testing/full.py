@@ -239,6 +239,9 @@ class FullRegistry(ModelRegistry):
     def needs_download(self, role: str) -> bool:
         return False  # built here, nothing to fetch
 
+    def refuse_missing(self, role: str) -> None:
+        pass  # built here, never missing
+
     def _read_lcm_lora(self) -> dict[str, Any]:
         """A random rank-64 LCM-LoRA on the layers lcm-lora-sdv1-5 adapts (its real size)."""
         from pixelsmith.testing.tiny import random_lcm_lora

@@ -38,8 +38,8 @@ def _online(endpoint: str, folder: Path) -> dict[str, str | None]:
 def test_the_page_works_while_a_model_downloads(page: Page, browser, tiny_config, tiny_dir, tmp_path):
     page.set_default_timeout(LONG)
     expect.set_options(timeout=LONG)
-    # ~450 kB at 20 kB/s: the detector's download takes about 20 s
-    with FakeHub({"tiny/owlv2": tiny_dir / "owlv2"}, bytes_per_second=20_000) as hub:
+    # ~450 kB at 10 kB/s: the detector's download takes about 45 s, room for another tab's picture
+    with FakeHub({"tiny/owlv2": tiny_dir / "owlv2"}, bytes_per_second=10_000) as hub:
         config = _hub_config(tiny_config, tmp_path)
         with ui_server(config, tmp_path, env_vars=_online(hub.url, tmp_path)) as url:
             opened = time.monotonic()
@@ -68,6 +68,7 @@ def test_the_page_works_while_a_model_downloads(page: Page, browser, tiny_config
 
             # this tab asks for the detector: its step waits for the download, with progress
             page.get_by_role("button", name="Use the sample photo (a cat)").click()
+            expect(page.get_by_text("goes with your next message")).to_be_visible()
             send(page, "replace the cat with a red fox")
             expect(page.get_by_test_id("stChatMessage").get_by_text(DOWNLOAD).first).to_be_visible()
             expect(page.get_by_role("button", name="Continue")).to_be_visible(timeout=LONG)
@@ -89,6 +90,7 @@ def test_no_network_is_said_in_seconds(page: Page, tiny_config, tmp_path):
         expect(page.get_by_test_id("stChatInputTextArea")).to_be_visible(timeout=LONG)
         idle(page)
         page.get_by_role("button", name="Use the sample photo (a cat)").click()
+        expect(page.get_by_text("goes with your next message")).to_be_visible(timeout=LONG)
         sent = time.monotonic()
         send(page, "find the cat")
         message = page.get_by_text("pixelsmith models pull detector").first
