@@ -111,6 +111,8 @@ def test_full_builders_have_the_published_sizes():
     unet = full.build_sd15_unet(inpainting=True, device="meta")
     assert _millions(unet) == pytest.approx(859.5, abs=0.5)  # SD 1.5 inpainting UNet
     assert unet.config.in_channels == 9 and unet.config.sample_size == 64
+    editor = full.build_sd15_unet(in_channels=8, device="meta")  # timbrooks/instruct-pix2pix's UNet
+    assert editor.config.in_channels == 8 and _millions(editor) == pytest.approx(859.5, abs=0.5)
     assert _millions(full.build_clip(device="meta")[0]) == pytest.approx(151.3, abs=0.5)  # ViT-B/32
 
 

@@ -173,13 +173,18 @@ def build_sd15_parts(*, device: str | torch.device = "cpu", dtype: torch.dtype =
 
 
 def build_sd15_unet(
-    *, inpainting: bool = True, device: str | torch.device = "cpu", dtype: torch.dtype = torch.float32
+    *,
+    inpainting: bool = True,
+    device: str | torch.device = "cpu",
+    dtype: torch.dtype = torch.float32,
+    in_channels: int | None = None,
 ):
-    """SD 1.5's UNet: 9 input channels for inpainting (latent, mask, masked latent), else 4."""
+    """SD 1.5's UNet: 9 input channels for inpainting (latent, mask, masked latent), 8 for
+    InstructPix2Pix (latent, the photo's latent), else 4."""
     from diffusers import UNet2DConditionModel
 
     with _on(device):
-        unet = UNet2DConditionModel(in_channels=9 if inpainting else 4, **SD15_UNET)
+        unet = UNet2DConditionModel(in_channels=in_channels or (9 if inpainting else 4), **SD15_UNET)
     return _cast(unet, dtype)
 
 
@@ -241,6 +246,24 @@ class FullRegistry(ModelRegistry):
 
     def refuse_missing(self, role: str) -> None:
         pass  # built here, never missing
+
+    def _editor(self) -> Any:
+        """InstructPix2Pix at SD 1.5's size: an 8-channel UNet, the SD parts (shared with a
+        loaded SD pipeline, as the loader shares them), Euler ancestral as the real one ships."""
+        from diffusers import EulerAncestralDiscreteScheduler, StableDiffusionInstructPix2PixPipeline
+
+        on = dict(device=self.device, dtype=self.dtype)
+        other = self._models.get("generator") or self._models.get("inpainter")
+        parts = {k: getattr(other, k) for k in ("vae", "text_encoder", "tokenizer")} if other else None
+        parts = parts or {k: v for k, v in build_sd15_parts(**on).items() if k != "scheduler"}
+        scheduler = EulerAncestralDiscreteScheduler.from_config(SD15_SCHEDULER)
+        unet = build_sd15_unet(in_channels=8, **on)
+        pipeline = StableDiffusionInstructPix2PixPipeline(
+            **parts, unet=unet, scheduler=scheduler, safety_checker=None, feature_extractor=None,
+            requires_safety_checker=False,
+        )  # fmt: skip
+        pipeline.set_progress_bar_config(disable=True)
+        return pipeline
 
     def _read_lcm_lora(self) -> dict[str, Any]:
         """A random rank-64 LCM-LoRA on the layers lcm-lora-sdv1-5 adapts (its real size)."""
