@@ -106,3 +106,26 @@ def test_batch_over_a_folder_with_a_corrupt_file(tiny_settings, cat_photo, tmp_p
     assert {r["session"] for r in records[:2]} <= kept  # each file's session is kept
     assert main(["edit", str(shots), "remove the cat"]) == 2  # several photos need -o OUTDIR
     assert "several photos need -o OUTDIR" in capsys.readouterr().err
+
+
+def test_whole_image_edits_from_python(tiny_settings, tmp_path) -> None:
+    """Issue 12 in the Python API: the planner's "make it 16:9" and "as a pencil sketch",
+    and the single tools (instruct with a mask, outpaint, the eraser) on arrays and paths."""
+    from pixelsmith import Editor
+
+    editor = Editor(planner="offline")
+    photo = noise_image(96, 72, seed=2)
+    wide = editor.edit(photo, "make it 16:9, 1 steps")
+    assert wide.ok and wide.image.size == (128, 72), wide.messages
+    sketched = wide.session.edit("as a pencil sketch, 2 steps")
+    assert sketched.ok and [s.tool for s in sketched.steps] == ["restyle"]
+    mask = np.zeros((72, 96), np.uint8)
+    mask[10:30, 20:60] = 255
+    changed = editor.run("instruct", image=photo, mask=mask, prompt="make it winter", num_inference_steps=1)
+    assert np.array_equal(np.asarray(changed.images[0])[40:], np.asarray(photo)[40:])  # outside: as it was
+    path = tmp_path / "photo.png"
+    photo.save(path)
+    extended = editor.run("outpaint", image=path, top=10, num_inference_steps=1, seed=1)
+    assert extended.images[0].size == (96, 82)
+    erased = editor.run("remove", image=path, mask=mask)
+    assert erased.images[0].size == (96, 72) and erased.seeds == [None]
