@@ -183,7 +183,8 @@ def test_errors_come_back_as_they_were_raised(executors):
         missing.result(timeout=60)  # the caller's store's own words
     assert missing.status == "failed"
     empty = store.add("mask", np.zeros((64, 96), np.uint8))
-    refused = remote.submit(ToolCall("remove", {"image": image, "mask": empty, "seed": 1}, store))
+    args = {"image": image, "mask": empty, "seed": 1, "backend": "diffusion"}  # on the inpainter replica
+    refused = remote.submit(ToolCall("remove", args, store))
     with pytest.raises(ToolInputError, match="the mask is empty"):
         refused.result(timeout=60)
 
