@@ -377,7 +377,6 @@ resolution = 64
 class_images = 2
 class_steps = 2
 sample_steps = 2
-checkpoint_every = 5
 """
     path = root / "pixelsmith.toml"
     path.write_text(text)

@@ -33,6 +33,7 @@ def test_review_tools_survive_a_reload_and_make_masks(server, page: Page, tmp_pa
     page.goto(server)
     idle(page)
     page.get_by_role("button", name="Use the sample photo (a cat)").click()
+    expect(page.get_by_text("goes with your next message")).to_be_visible()
     send(page, DRAGON)
     expect(page.get_by_role("button", name="Use mask 3")).to_be_visible()
     idle(page)

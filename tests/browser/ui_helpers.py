@@ -93,8 +93,11 @@ def shot(page: Page, name: str, *, height: int | None = None) -> None:
 
 
 def idle(page: Page) -> None:
-    """Wait until the script run is over: no 'running' indicator and no stale elements."""
+    """Wait until the script run is over: no 'running' indicator, no stale elements, and no
+    model warming up (its line redraws the page once when done, which could swallow a click)."""
     page.wait_for_timeout(600)
+    expect(page.get_by_text("into memory")).to_have_count(0, timeout=LONG)
+    expect(page.get_by_text("Getting the models ready")).to_have_count(0, timeout=LONG)
     expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=LONG)
     expect(page.locator("[data-stale='true']")).to_have_count(0, timeout=LONG)
 
