@@ -376,7 +376,6 @@ steps = 10
 resolution = 64
 class_images = 2
 class_steps = 2
-sample_steps = 2
 """
     path = root / "pixelsmith.toml"
     path.write_text(text)
