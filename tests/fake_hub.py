@@ -120,3 +120,13 @@ class FakeHub:
             }
             for p in self.files(repo)
         ]
+
+
+def hub_config(tiny_config: Path, folder: Path) -> Path:
+    """The tiny config with the detector named by a hub id ("tiny/owlv2"), not a folder, so
+    its first load goes through the hub."""
+    text = tiny_config.read_text()
+    owlv2 = next(line for line in text.splitlines() if line.startswith("model = ") and "owlv2" in line)
+    config = folder / "hub.toml"
+    config.write_text(text.replace(owlv2, 'model = "tiny/owlv2"'))
+    return config

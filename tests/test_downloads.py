@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from fake_hub import FakeHub
+from fake_hub import FakeHub, hub_config
 
 from pixelsmith.models.download import LoadStatus, size
 
@@ -29,15 +29,6 @@ print(json.dumps({
     "loads": dict(editor.models.load_counts),
 }))
 """
-
-
-def _hub_config(tiny_config: Path, folder: Path) -> Path:
-    """The tiny config with the detector named by a hub id ("tiny/owlv2"), not a folder."""
-    text = tiny_config.read_text()
-    owlv2 = next(line for line in text.splitlines() if line.startswith("model = ") and "owlv2" in line)
-    config = folder / "hub.toml"
-    config.write_text(text.replace(owlv2, 'model = "tiny/owlv2"'))
-    return config
 
 
 def _env(hub: FakeHub, folder: Path) -> dict[str, str]:
@@ -66,7 +57,7 @@ def hub(tiny_dir):
 
 def test_first_use_downloads_with_progress_then_the_cache_serves(hub, tiny_config, tmp_path, cat_photo):
     cat_photo.save(tmp_path / "cat.png")
-    config, env = _hub_config(tiny_config, tmp_path), _env(hub, tmp_path)
+    config, env = hub_config(tiny_config, tmp_path), _env(hub, tmp_path)
     command = [sys.executable, "-c", PROBE, str(config), str(tmp_path / "cat.png")]
 
     first = subprocess.run(command, capture_output=True, text=True, timeout=300, env=env)
@@ -96,7 +87,7 @@ def test_first_use_downloads_with_progress_then_the_cache_serves(hub, tiny_confi
 
 def test_the_cli_shows_the_download_and_the_load(hub, tiny_config, tmp_path, cat_photo):
     cat_photo.save(tmp_path / "cat.png")
-    config, env = _hub_config(tiny_config, tmp_path), _env(hub, tmp_path)
+    config, env = hub_config(tiny_config, tmp_path), _env(hub, tmp_path)
     env["PIXELSMITH_CONFIG"] = str(config)
     command = [sys.executable, "-c", "from pixelsmith.cli import run; run()", "detect"]
     done = subprocess.run(

@@ -9,20 +9,11 @@ import socket
 import time
 from pathlib import Path
 
-from fake_hub import FakeHub
+from fake_hub import FakeHub, hub_config
 from playwright.sync_api import Page, expect
 from ui_helpers import LONG, idle, send, shot, ui_server
 
 DOWNLOAD = "downloading the detector (tiny/owlv2)"
-
-
-def _hub_config(tiny_config: Path, folder: Path) -> Path:
-    """The tiny config with the detector named by a hub id, so its first load downloads."""
-    text = tiny_config.read_text()
-    owlv2 = next(line for line in text.splitlines() if line.startswith("model = ") and "owlv2" in line)
-    config = folder / "hub.toml"
-    config.write_text(text.replace(owlv2, 'model = "tiny/owlv2"'))
-    return config
 
 
 def _online(endpoint: str, folder: Path) -> dict[str, str | None]:
@@ -40,7 +31,7 @@ def test_the_page_works_while_a_model_downloads(page: Page, browser, tiny_config
     expect.set_options(timeout=LONG)
     # ~450 kB at 10 kB/s: the detector's download takes about 45 s, room for another tab's picture
     with FakeHub({"tiny/owlv2": tiny_dir / "owlv2"}, bytes_per_second=10_000) as hub:
-        config = _hub_config(tiny_config, tmp_path)
+        config = hub_config(tiny_config, tmp_path)
         with ui_server(config, tmp_path, env_vars=_online(hub.url, tmp_path)) as url:
             first = browser.new_context()  # the server's first visit imports torch and starts the warm-up
             try:
@@ -91,7 +82,7 @@ def test_no_network_is_said_in_seconds(page: Page, tiny_config, tmp_path):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         closed = sock.getsockname()[1]  # nothing listens here once the socket is closed
-    config = _hub_config(tiny_config, tmp_path)
+    config = hub_config(tiny_config, tmp_path)
     with ui_server(config, tmp_path, env_vars=_online(f"http://127.0.0.1:{closed}", tmp_path)) as url:
         page.goto(url)
         expect(page.get_by_test_id("stChatInputTextArea")).to_be_visible(timeout=LONG)
