@@ -8,6 +8,7 @@ or `PIXELSMITH_CONFIG`, then the defaults below (the real public checkpoints).
 from __future__ import annotations
 
 import os
+import typing
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Literal
@@ -27,6 +28,31 @@ ROLES = ("detector", "segmenter", "inpainter", "generator", "ranker", "editor", 
 Role = Literal["detector", "segmenter", "inpainter", "generator", "ranker", "editor", "eraser"]
 
 
+# The public checkpoint each backend starts from: switching a role's backend (the sidebar,
+# `pixelsmith models backends`) takes its model from here unless one is given.
+BACKEND_MODELS: dict[tuple[str, str], str] = {
+    ("detector", "owlv2"): "google/owlv2-base-patch16-ensemble",
+    ("detector", "owlvit"): "google/owlvit-base-patch32",
+    ("detector", "grounding-dino"): "IDEA-Research/grounding-dino-tiny",
+    ("segmenter", "sam"): "facebook/sam-vit-base",
+    ("segmenter", "sam2"): "facebook/sam2.1-hiera-small",
+    ("inpainter", "diffusers"): "stable-diffusion-v1-5/stable-diffusion-inpainting",
+    ("inpainter", "sdxl"): "diffusers/stable-diffusion-xl-1.0-inpainting-0.1",
+    ("generator", "diffusers"): "stable-diffusion-v1-5/stable-diffusion-v1-5",
+    ("generator", "sdxl"): "stabilityai/stable-diffusion-xl-base-1.0",
+    ("ranker", "clip"): "openai/clip-vit-base-patch32",
+    ("editor", "diffusers"): "timbrooks/instruct-pix2pix",
+    ("eraser", "lama-onnx"): "Carve/LaMa-ONNX",
+}
+
+
+def backends(role: str) -> list[str]:
+    """The backends a role can be switched to, its default first."""
+    spec = Settings.model_fields[role].annotation
+    field = spec.model_fields["backend"]  # type: ignore[union-attr]
+    return [field.default, *(b for b in typing.get_args(field.annotation) if b != field.default)]
+
+
 class ModelSpec(BaseModel):
     """Where one role's model comes from and which backend runs it."""
 
@@ -41,7 +67,9 @@ class ModelSpec(BaseModel):
 
 class DetectorSpec(ModelSpec):
     model: str = "google/owlv2-base-patch16-ensemble"
-    backend: Literal["owlv2", "owlvit"] = "owlv2"
+    backend: Literal["owlv2", "owlvit", "grounding-dino"] = Field(
+        default="owlv2", description="owlv2, owlvit, or grounding-dino (also MM-Grounding-DINO)."
+    )
     threshold: float = Field(default=0.1, ge=0.0, le=1.0, description="Default score threshold.")
 
 

@@ -95,7 +95,12 @@ def test_a_long_band_is_painted_in_tiles_that_cover_it_once() -> None:
 
 def test_outpaint_along_a_long_edge_keeps_the_photo_and_paints_every_tile(ctx):
     photo = noise_image(400, 40, seed=2)
+    seen = []
+    ctx = ToolContext(ctx.models, ctx.store, on_progress=lambda p: seen.append((p.step, p.total)))
     out = _run(ctx, "outpaint", image=ctx.store.add("image", photo), bottom=30, num_inference_steps=1, seed=1)
+    # one bar over every tile: it climbs to its total once, never restarting per tile
+    assert len(seen) > 1 and [s for s, _ in seen] == list(range(1, len(seen) + 1))
+    assert {t for _, t in seen} == {len(seen)}
     result = _px(out.images[0])
     assert result.shape == (70, 400, 3) and np.array_equal(result[:40], _px(photo))
     edge = np.repeat(_px(photo)[-1:], 30, axis=0)  # the stretched start, before painting

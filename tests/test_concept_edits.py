@@ -14,7 +14,7 @@ from pixelsmith.config import load_settings
 from pixelsmith.models import ModelRegistry
 from pixelsmith.testing import noise_image
 from pixelsmith.testing.openai_stub import OpenAIStub, calls, text
-from pixelsmith.tools import ToolContext
+from pixelsmith.tools import ToolContext, builtin_tools
 from pixelsmith.workspace import Workspace
 
 
@@ -219,3 +219,19 @@ def test_continuing_a_training_that_never_started_is_a_clear_refusal(taught):
         tool.run(tool.Input(name="nemo", resume=True), ctx)
     with pytest.raises(ValueError, match="needs 3-20 photos"):
         tool.Input(name="nemo", class_word="fish", images=["image-1"])
+
+
+def test_restyle_with_a_concept_applies_its_weights(taught):
+    """Issue 12: restyle shares the generator's modules, so a concept's LoRA reaches it too;
+    the same call without the concept paints other pixels, with it the same ones again."""
+    settings, registry = taught
+    workspace = Workspace.create(settings.data_dir)
+    image = workspace.add_image(noise_image(96, 64, seed=8), tool="upload")
+    spec = builtin_tools().get("restyle")
+    args = {"image": image, "prompt": "my rex as a watercolour", "num_inference_steps": 3, "seed": 4}
+    ctx = ToolContext(registry, workspace)
+    first, again = (spec.run(spec.validate({**args, "concept": "rex"}), ctx).images[0] for _ in range(2))
+    without = spec.run(spec.validate(args), ctx).images[0]
+    assert first.size == (96, 64)
+    assert np.array_equal(np.asarray(first), np.asarray(again))
+    assert not np.array_equal(np.asarray(first), np.asarray(without))

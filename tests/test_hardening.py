@@ -272,7 +272,7 @@ def test_every_everyday_label_fits_the_tiny_detector_as_it_does_the_real_one(tin
 )
 def test_detect_takes_labels_of_any_length(label, tiny_registry) -> None:
     from pixelsmith.tools import MemoryStore, ToolContext, default_tools
-    from pixelsmith.tools.detect import query
+    from pixelsmith.models.detectors import query
 
     detect = default_tools().get("detect")
     store = MemoryStore()
@@ -290,7 +290,7 @@ def test_a_large_photo_is_shrunk_for_the_detector_and_boxes_come_back_at_full_si
     tiny_registry, monkeypatch
 ) -> None:
     from pixelsmith.tools import MemoryStore, ToolContext, default_tools
-    from pixelsmith.tools.detect import MAX_SIDE
+    from pixelsmith.models.detectors import MAX_SIDE
 
     detector = tiny_registry.get("detector")
     seen = []

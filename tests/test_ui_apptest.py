@@ -269,6 +269,30 @@ def test_changing_one_model_reloads_only_that_role_and_frees_the_old_model(
     assert at.run().sidebar.caption[-1].value.endswith("segmenter ×1, inpainter ×1, detector ×2")
 
 
+def test_switching_the_detector_backend_in_the_sidebar_needs_nothing_else(
+    fresh_registry, tiny_config, tiny_dir, monkeypatch
+):
+    """Issue 13: choosing grounding-dino brings its public checkpoint into the model field;
+    pointing it at a checkpoint of that backend is all the next "find" needs."""
+    from pixelsmith.models.detectors import GroundingDetector
+    from pixelsmith.testing import noise_image
+
+    monkeypatch.setenv("PIXELSMITH_CONFIG", str(tiny_config))
+    at = AppTest.from_file(str(APP), default_timeout=120).run()
+    at.selectbox(key="opt-backend-detector").set_value("grounding-dino").run()
+    assert not at.exception, at.exception
+    assert at.text_input(key="opt-model-detector").value == "IDEA-Research/grounding-dino-tiny"
+    at.text_input(key="opt-model-detector").set_value(str(tiny_dir / "grounding-dino")).run()
+    registry = at.session_state["agent"].models
+    assert registry.settings.detector.backend == "grounding-dino"
+    at.sidebar.file_uploader[0].set_value(("p.png", _png(noise_image(120, 80)), "image/png")).run()
+    _send(at, "find the cat and the dog")
+    assert isinstance(registry.get("detector"), GroundingDetector)
+    step = _workspace(at).record.steps[-1]
+    assert step.tool == "detect" and step.args["labels"] == ["cat", "dog"]
+    assert any(c.startswith("detection-1:") for c in _captions(at))
+
+
 def test_under_ray_the_ui_process_loads_no_model(fresh_registry, tiny_config, tmp_path):
     from pixelsmith.config import load_settings
     from pixelsmith.ui import resources

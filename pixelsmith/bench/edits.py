@@ -41,7 +41,7 @@ class EditFigures:
         ):
             try:
                 figures.append(measure(photo, image_id))
-            except UserError as err:  # e.g. no full-size random eraser: said, the others still count
+            except UserError as err:  # e.g. a missing model: said, the others still count
                 figures.append(Figure(f"edits.{name}", f"{name}: not measured", "", None, note=str(err)))
         return figures
 

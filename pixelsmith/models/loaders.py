@@ -16,7 +16,8 @@ from typing import Any, Protocol
 import torch
 
 from pixelsmith.config import ModelSpec, PreviewSettings, Settings, looks_like_path
-from pixelsmith.errors import ModelMissingError
+from pixelsmith.errors import ModelMissingError, UserError
+from pixelsmith.models.detectors import GroundingDetector, OwlDetector
 from pixelsmith.models.hub import go_offline_unless_reachable, missing_message
 
 log = logging.getLogger(__name__)
@@ -48,17 +49,6 @@ def register_loader(role: str, backend: str) -> Callable[[Loader], Loader]:
 
 
 @dataclass
-class Detector:
-    """An open-vocabulary detector (OWL-ViT or OWLv2) and its processor."""
-
-    model: Any
-    processor: Any
-    backend: str
-    device: torch.device
-    dtype: torch.dtype
-
-
-@dataclass
 class Ranker:
     """A CLIP model and processor scoring images against text."""
 
@@ -81,9 +71,27 @@ def from_pretrained(role: str, spec: ModelSpec, fn: Callable[..., Any], **kwargs
         raise ModelMissingError(missing_message(role, spec)) from err
 
 
+def check_kind(role: str, spec: ModelSpec, kinds: tuple[str, ...]) -> Any:
+    """The checkpoint's config, when its `model_type` is one `spec.backend` runs; else one
+    sentence naming both (a Grounding DINO checkpoint set with backend owlv2, say)."""
+    from transformers import AutoConfig
+
+    from pixelsmith.config import BACKEND_MODELS
+
+    config = from_pretrained(role, spec, AutoConfig.from_pretrained)
+    if config.model_type not in kinds:
+        example = BACKEND_MODELS.get((role, spec.backend), "")
+        raise UserError(
+            f"the {role} checkpoint {spec.model} is of type {config.model_type}, which the "
+            f"{spec.backend} backend does not run; set {role}.backend to match it, or {role}.model "
+            f"to a {spec.backend} checkpoint" + (f" such as {example}" if example else "")
+        )
+    return config
+
+
 @register_loader("detector", "owlv2")
 @register_loader("detector", "owlvit")
-def load_owl(spec: ModelSpec, registry: LoadContext) -> Detector:
+def load_owl(spec: ModelSpec, registry: LoadContext) -> OwlDetector:
     from transformers import (
         Owlv2ForObjectDetection,
         Owlv2Processor,
@@ -92,13 +100,34 @@ def load_owl(spec: ModelSpec, registry: LoadContext) -> Detector:
     )
 
     v2 = spec.backend == "owlv2"
+    check_kind("detector", spec, ("owlv2",) if v2 else ("owlvit",))
     model_class = Owlv2ForObjectDetection if v2 else OwlViTForObjectDetection
     processor = from_pretrained("detector", spec, (Owlv2Processor if v2 else OwlViTProcessor).from_pretrained)
     model = from_pretrained(
         "detector", spec, model_class.from_pretrained, dtype=registry.dtype, use_safetensors=True
     )
     model.to(registry.device).eval()
-    return Detector(model, processor, spec.backend, registry.device, registry.dtype)
+    return OwlDetector(model, processor, spec.backend, registry.device, registry.dtype)
+
+
+@register_loader("detector", "grounding-dino")
+def load_grounding_dino(spec: ModelSpec, registry: LoadContext) -> GroundingDetector:
+    """Grounding DINO (`IDEA-Research/grounding-dino-tiny`, `-base`) or MM-Grounding-DINO
+    (`openmmlab-community/mm_grounding_dino_*`): the zero-shot detection auto classes pick the
+    model class from the checkpoint's config."""
+    from transformers import AutoModelForZeroShotObjectDetection, AutoProcessor
+
+    check_kind("detector", spec, ("grounding-dino", "mm-grounding-dino"))
+    processor = from_pretrained("detector", spec, AutoProcessor.from_pretrained)
+    model = from_pretrained(
+        "detector",
+        spec,
+        AutoModelForZeroShotObjectDetection.from_pretrained,
+        dtype=registry.dtype,
+        use_safetensors=True,
+    )
+    model.to(registry.device).eval()
+    return GroundingDetector(model, processor, spec.backend, registry.device, registry.dtype)
 
 
 @register_loader("segmenter", "sam")

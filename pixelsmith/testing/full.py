@@ -17,7 +17,6 @@ from typing import Any
 import torch
 
 from pixelsmith.config import Settings
-from pixelsmith.errors import UserError
 from pixelsmith.models.registry import ModelRegistry
 from pixelsmith.testing.tiny import _tame_heads, tiny_tokenizer
 
@@ -234,7 +233,7 @@ class FullRegistry(ModelRegistry):
 
     Only where a model comes from differs: building counts as the role's load, so
     `load_counts` and `load_seconds` keep their meaning, and each role is wrapped the way
-    its loader wraps a real checkpoint (Detector, SamPredictor, pipeline, Ranker).
+    its loader wraps a real checkpoint (OwlDetector, SamPredictor, pipeline, Ranker).
     """
 
     def __init__(self, settings: Settings, *, sam: str = "vit-b") -> None:
@@ -272,18 +271,32 @@ class FullRegistry(ModelRegistry):
         unet = self.get("inpainter").unet
         return {k: v.to(self.dtype) for k, v in random_lcm_lora(unet, rank=64).items()}
 
-    def _build(self, role: str) -> Any:
-        from pixelsmith.models.loaders import Detector, Ranker
+    def _build_eraser(self) -> Any:
+        """Big-LaMa with random weights, exported to ONNX in a temporary folder and opened
+        the way the eraser's loader opens `lama_fp32.onnx`."""
+        import tempfile
+        from pathlib import Path
 
-        if role in ("editor", "eraser"):
-            raise UserError(
-                f"no full-size random-weight {role} is built here yet; measured on tiny models only"
-            )
+        from pixelsmith.models.eraser import open_eraser
+        from pixelsmith.testing.full_lama import build_full_lama
+
+        with tempfile.TemporaryDirectory(prefix="pixelsmith-lama-") as folder:
+            path = build_full_lama(Path(folder))
+            return open_eraser(path, cuda=self.device.type == "cuda", output_scale=255.0)
+
+    def _build(self, role: str) -> Any:
+        from pixelsmith.models.detectors import OwlDetector
+        from pixelsmith.models.loaders import Ranker
+
+        if role == "eraser":
+            return self._build_eraser()
+        if role == "editor":
+            return self._editor()
         from pixelsmith.models.sam import SamPredictor
 
         on = dict(device=self.device, dtype=self.dtype)
         if role == "detector":
-            return Detector(*build_owlv2(**on), "owlv2", self.device, self.dtype)
+            return OwlDetector(*build_owlv2(**on), "owlv2", self.device, self.dtype)
         if role == "segmenter":
             return SamPredictor(*build_sam(self.sam_variant, **on), **on)
         if role == "ranker":

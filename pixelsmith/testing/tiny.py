@@ -12,6 +12,7 @@ from pathlib import Path
 
 import torch
 
+from pixelsmith.testing.tiny_backends import build_alternatives
 from pixelsmith.testing.tiny_onnx import build_lama
 
 TINY_SIZE = 64  # pixels: the native resolution of every tiny vision model
@@ -327,6 +328,7 @@ def build_all(root: str | Path) -> dict[str, Path]:
     build_sd(folders["editor"], instruct=True)
     build_lama(folders["eraser"])  # tiny_onnx: an ONNX graph, not a torch checkpoint
     build_lcm_lora(root / LCM_DIR)
+    build_alternatives(root)
     return folders
 
 

@@ -10,8 +10,9 @@ LAMA_FILE = "lama_fp32.onnx"
 
 
 def build_lama(out: Path, *, size: int = 512) -> Path:
-    """A tiny ONNX graph with LaMa-ONNX's contract: inputs `image` [1,3,size,size] (RGB, 0..1)
-    and `mask` [1,1,size,size] (1 = erase), output [1,3,size,size] in 0..255. Two small
+    """A tiny ONNX graph with LaMa-ONNX's contract (`lama_fp32.onnx`, as its model card and
+    the graph itself give it): inputs `image` [batch,3,size,size] (RGB, 0..1) and `mask`
+    [batch,1,size,size] (1 = erase), output [batch,3,size,size] in 0..255. Two small
     convolutions over the masked image and the mask, exported by torch.onnx."""
     import warnings
 
@@ -33,5 +34,6 @@ def build_lama(out: Path, *, size: int = 512) -> Path:
         torch.onnx.export(
             TinyLama().eval(), example, str(out / LAMA_FILE), input_names=["image", "mask"],
             output_names=["output"], dynamo=False, opset_version=17,
+            dynamic_axes={name: {0: "batch"} for name in ("image", "mask", "output")},
         )  # fmt: skip
     return out

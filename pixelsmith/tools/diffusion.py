@@ -106,13 +106,18 @@ def generators(seed: int, count: int) -> list[torch.Generator]:
     return [torch.Generator("cpu").manual_seed(s) for s in candidate_seeds(seed, count)]
 
 
-def step_callback(ctx: ToolContext, tool: str, total: int) -> Callable[..., dict]:
-    """A diffusers `callback_on_step_end` that reports progress and honours cancel."""
+def step_callback(
+    ctx: ToolContext, tool: str, total: int, part: tuple[int, int] = (0, 1)
+) -> Callable[..., dict]:
+    """A diffusers `callback_on_step_end` that reports progress and honours cancel. A call
+    that is `part` (index, count) of a tool's several pipeline runs (outpaint's tiles)
+    reports on one bar for all of them."""
+    index, parts = part
 
     def callback(pipeline: Any, step: int, timestep: Any, tensors: dict) -> dict:
         # Some schedulers (PNDM) run one step more than asked: count what really runs.
         steps = int(getattr(pipeline, "num_timesteps", 0) or total)
-        ctx.report(Progress(tool, step + 1, steps, "denoising step"))
+        ctx.report(Progress(tool, index * steps + step + 1, parts * steps, "denoising step"))
         if ctx.cancel.is_set():
             pipeline._interrupt = True
         return tensors

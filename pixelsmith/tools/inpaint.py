@@ -51,8 +51,10 @@ def inpaint_image(
     strength: float = 1.0,
     blend: int = 8,
     tool: str = "inpaint",
+    part: tuple[int, int] = (0, 1),
 ) -> ImagesOutput:
-    """Inpaint `image` where `mask` is set; candidates come back best first."""
+    """Inpaint `image` where `mask` is set; candidates come back best first. `part` (index,
+    count) places this call's progress on one bar with the tool's other calls."""
     import torch
 
     mask = check_mask(mask, image)
@@ -86,7 +88,7 @@ def inpaint_image(
             num_inference_steps=run.steps,
             num_images_per_prompt=1,
             generator=generators(seed, n),
-            callback_on_step_end=step_callback(ctx, tool, run.steps),
+            callback_on_step_end=step_callback(ctx, tool, run.steps, part),
         )
     ctx.check_cancelled()
     # 4. Back to the crop's size and pasted through the alpha: outside stays exact.

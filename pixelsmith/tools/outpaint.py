@@ -151,12 +151,14 @@ def run(inputs: Input, ctx: ToolContext) -> Output:
     start, band = stretched(photo, canvas), canvas.band(photo.size)
     native = native_size(ctx.models.get("inpainter"))
     seed, n = resolve_seed(inputs.seed), inputs.num_candidates
-    images = []
-    for candidate in candidate_seeds(seed, n):  # tiles run one after another, so one candidate at a time
+    images, pieces = [], _sides(band, canvas, photo.size, native)
+    runs = n * len(pieces)  # one progress bar over every tile of every candidate
+    for c, candidate in enumerate(candidate_seeds(seed, n)):  # tiles run in turn: one candidate at a time
         painted = start
-        for piece in _sides(band, canvas, photo.size, native):
+        for p, piece in enumerate(pieces):
             params = inputs.model_copy(update={"seed": candidate, "num_candidates": 1})
-            painted = inpaint_image(ctx, painted, piece, params, blend=0, tool="outpaint").images[0]
+            part = (c * len(pieces) + p, runs)
+            painted = inpaint_image(ctx, painted, piece, params, blend=0, tool="outpaint", part=part).images[0]
         alpha = M.feather(band, inputs.blend)  # 0 at the photo's edge, full `blend` px out
         images.append(M.paste(start, painted, alpha, (0, 0, canvas.width, canvas.height)))
     return rank(ctx, ImagesOutput(images, [None] * n, candidate_seeds(seed, n)), inputs.prompt)

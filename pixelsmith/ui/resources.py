@@ -16,22 +16,26 @@ from typing import Any
 import streamlit as st
 
 from pixelsmith.config import Settings, load_settings
+from pixelsmith.errors import UserError
 from pixelsmith.models import ModelRegistry
 
 log = logging.getLogger("pixelsmith.ui")
 
 
-def settings(models: dict[str, str] | None = None) -> Settings:
-    """Settings from $PIXELSMITH_CONFIG and the environment, with per-role model ids swapped in.
-
-    `models` maps a role to a hub id or local path; the role's backend stays as configured.
-    """
+def settings(models: dict[str, tuple[str, str]] | None = None) -> Settings:
+    """Settings from $PIXELSMITH_CONFIG and the environment, with the sidebar's choices swapped
+    in: `models` maps a role to (hub id or local path, backend)."""
     base = load_settings()
     updates: dict[str, Any] = {}
-    for role, model in (models or {}).items():
+    for role, (model, backend) in (models or {}).items():
         spec = base.spec(role)
-        if model and model != spec.model:
-            updates[role] = spec.model_copy(update={"model": model})
+        if (model and model != spec.model) or backend != spec.backend:
+            try:
+                updates[role] = type(spec).model_validate(
+                    {**spec.model_dump(), "model": model or spec.model, "backend": backend}
+                )
+            except ValueError:
+                raise UserError(f"{role}: unknown backend {backend!r}; choose one of the list") from None
     return base.model_copy(update=updates) if updates else base
 
 

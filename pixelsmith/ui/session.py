@@ -35,7 +35,7 @@ class Options:
     planner: str = "auto"
     seed: int | None = None  # None: a fresh random seed per step (recorded)
     defaults: dict[str, Any] = field(default_factory=dict)  # tool arguments where a step gives none
-    models: dict[str, str] = field(default_factory=dict)  # role -> model id
+    models: dict[str, tuple[str, str]] = field(default_factory=dict)  # role -> (model id, backend)
 
 
 @dataclass

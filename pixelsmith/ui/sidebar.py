@@ -10,7 +10,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from pixelsmith.config import ROLES, Settings
+from pixelsmith.config import BACKEND_MODELS, ROLES, Settings, backends
 from pixelsmith.errors import UserError
 from pixelsmith.images import load_image
 from pixelsmith.models import ModelRegistry
@@ -188,18 +188,33 @@ def options(settings: Settings) -> session.Options:
     seed = None
     if not bar.toggle("Random seed", value=True, key="opt-random-seed"):
         seed = int(bar.number_input("Seed", 0, 2**31 - 1, 0, key="opt-seed"))
-    models: dict[str, str] = {}
+    models: dict[str, tuple[str, str]] = {}
     if settings.ui.models_box():  # a change holds for the whole server: not for strangers
         with bar.expander("Models"):
-            models = {
-                role: st.text_input(
-                    f"{role} ({settings.spec(role).backend})",
-                    settings.spec(role).model,
-                    key=f"opt-model-{role}",
-                )
-                for role in ROLES
-            }
+            models = {role: _model_choice(settings, role) for role in ROLES}
     return session.Options(planner=planner, seed=seed, defaults=defaults, models=models)
+
+
+def _model_choice(settings: Settings, role: str) -> tuple[str, str]:
+    """One role's backend and model; a new backend brings its public checkpoint along."""
+    spec, key = settings.spec(role), f"opt-model-{role}"
+    choices = backends(role)
+    if spec.backend not in choices:
+        choices.insert(0, spec.backend)
+
+    def switched() -> None:
+        backend = st.session_state[f"opt-backend-{role}"]
+        configured = spec.model if backend == spec.backend else None
+        st.session_state[key] = configured or BACKEND_MODELS.get((role, backend), spec.model)
+
+    backend = spec.backend
+    if len(choices) > 1:
+        backend = st.selectbox(
+            f"{role} backend", choices, index=choices.index(spec.backend), key=f"opt-backend-{role}",
+            on_change=switched,
+        )  # fmt: skip
+    model = st.text_input(f"{role} ({backend})", spec.model, key=key)
+    return model, backend
 
 
 def _llm_status(settings: Settings) -> None:

