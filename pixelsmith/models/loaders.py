@@ -146,6 +146,22 @@ def load_sam(spec: ModelSpec, registry: LoadContext):
     return SamPredictor(model, processor, device=registry.device, dtype=registry.dtype)
 
 
+@register_loader("segmenter", "sam2")
+def load_sam2(spec: ModelSpec, registry: LoadContext):
+    """SAM 2.1 (`facebook/sam2.1-hiera-tiny`, `-small`, `-base-plus`, `-large`)."""
+    from transformers import Sam2Model, Sam2Processor
+
+    from pixelsmith.models.sam2 import Sam2Predictor
+
+    check_kind("segmenter", spec, ("sam2",))
+    processor = from_pretrained("segmenter", spec, Sam2Processor.from_pretrained)
+    model = from_pretrained(
+        "segmenter", spec, Sam2Model.from_pretrained, dtype=registry.dtype, use_safetensors=True
+    )
+    model.to(registry.device).eval()
+    return Sam2Predictor(model, processor, device=registry.device, dtype=registry.dtype)
+
+
 @register_loader("segmenter", "ultralytics")
 def load_ultralytics(spec: ModelSpec, registry: LoadContext):
     from pixelsmith.models.ultralytics_backend import load_segmenter

@@ -62,6 +62,16 @@ class SamPredictor:
             if key in self._cache:
                 self._cache.move_to_end(key)
                 return self._cache[key]
+        embedding = self._encode(image)
+        with self._lock:
+            self.encode_count += 1
+            self._cache[key] = embedding
+            while len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
+        return embedding
+
+    def _encode(self, image: Image.Image) -> Embedding:
+        """Run the image encoder (the expensive part) on `image`."""
         inputs = self.processor(images=image, return_tensors="pt")
         pixel_values = inputs["pixel_values"].to(self.device, self.dtype)
         output = self.model.get_image_embeddings(pixel_values)
@@ -70,13 +80,13 @@ class SamPredictor:
         else:
             kwargs = {"image_embeddings": output}
         reshaped = tuple(int(v) for v in inputs["reshaped_input_sizes"][0])
-        embedding = Embedding(kwargs, (image.height, image.width), reshaped)
-        with self._lock:
-            self.encode_count += 1
-            self._cache[key] = embedding
-            while len(self._cache) > self.cache_size:
-                self._cache.popitem(last=False)
-        return embedding
+        return Embedding(kwargs, (image.height, image.width), reshaped)  # type: ignore[arg-type]
+
+    def _masks(self, pred_masks: torch.Tensor, embedding: Embedding) -> torch.Tensor:
+        """The decoder's low-resolution mask logits (P, K, h, w) to bool masks at the image's size."""
+        return self.processor.image_processor.post_process_masks(
+            [pred_masks], [embedding.original_size], [embedding.reshaped_size]
+        )[0]
 
     def _scale(self, embedding: Embedding, coords: np.ndarray) -> torch.Tensor:
         """Original-pixel (x, y, ...) coordinates to the model's input frame."""
@@ -115,11 +125,7 @@ class SamPredictor:
 
     def _decode(self, embedding: Embedding, kwargs: dict[str, Any], multimask: bool) -> Prediction:
         output = self.model(multimask_output=multimask, **kwargs)
-        masks = self.processor.image_processor.post_process_masks(
-            [output.pred_masks[0].float().cpu()],
-            [embedding.original_size],
-            [embedding.reshaped_size],
-        )[0]  # (P, K, H, W) bool
+        masks = self._masks(output.pred_masks[0].float().cpu(), embedding)  # (P, K, H, W) bool
         scores = output.iou_scores[0].float().cpu()  # (P, K)
         order = torch.argsort(scores, dim=1, descending=True)
         masks = torch.take_along_dim(masks, order[..., None, None], dim=1)

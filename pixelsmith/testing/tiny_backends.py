@@ -13,7 +13,7 @@ from pathlib import Path
 
 import torch
 
-ALTERNATIVES = {"grounding-dino": "detector"}  # folder under the tiny root: its role
+ALTERNATIVES = {"grounding-dino": "detector", "sam2": "segmenter"}  # folder under the tiny root: its role
 BERT_SPECIALS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 
 
@@ -70,8 +70,46 @@ def build_grounding_dino(out: Path) -> Path:
     return out
 
 
+SAM2_SIZE = 256  # the tiny SAM 2's square input (the real one's: 1024)
+
+
+def build_sam2(out: Path) -> Path:
+    """SAM 2.1 with a four-stage Hiera of one or two blocks each, at a 256 px square input
+    (the real models square the image to 1024 px the same way)."""
+    from transformers import (
+        Sam2Config,
+        Sam2HieraDetConfig,
+        Sam2ImageProcessor,
+        Sam2Model,
+        Sam2Processor,
+        Sam2VisionConfig,
+    )
+
+    torch.manual_seed(0)
+    side, stride = SAM2_SIZE, 4
+    hiera = Sam2HieraDetConfig(
+        hidden_size=8, embed_dim_per_stage=[8, 16, 32, 64], num_attention_heads_per_stage=[1, 1, 1, 1],
+        blocks_per_stage=[1, 1, 2, 1], global_attention_blocks=[3], window_size_per_stage=[8, 4, 14, 7],
+        image_size=[side, side], num_attention_heads=1,
+    )  # fmt: skip
+    levels = [[side // stride // 2**i] * 2 for i in range(3)]
+    vision = Sam2VisionConfig(
+        backbone_config=hiera, backbone_channel_list=[64, 32, 16, 8], backbone_feature_sizes=levels,
+        fpn_hidden_size=32,
+    )  # fmt: skip
+    config = Sam2Config(
+        vision_config=vision,
+        prompt_encoder_config=dict(hidden_size=32, image_size=side, patch_size=16, mask_input_channels=4),
+        mask_decoder_config=dict(hidden_size=32, mlp_dim=64, num_attention_heads=2, iou_head_hidden_dim=32),
+    )
+    Sam2Model(config).eval().save_pretrained(out)
+    images = Sam2ImageProcessor(size={"height": side, "width": side})
+    Sam2Processor(image_processor=images).save_pretrained(out)
+    return out
+
+
 def build_alternatives(root: Path) -> dict[str, Path]:
     """Every alternative backend's tiny checkpoint under `root` (`grounding-dino/`, ...);
     a role switches to one by its folder and backend name in config."""
-    builders = {"grounding-dino": build_grounding_dino}
+    builders = {"grounding-dino": build_grounding_dino, "sam2": build_sam2}
     return {name: builders[name](root / name) for name in ALTERNATIVES}
