@@ -82,14 +82,23 @@ class SegmenterSpec(ModelSpec):
     everything_min_score: float = Field(default=0.8, ge=0.0, le=1.0)
 
 
-class InpainterSpec(ModelSpec):
+class DiffusionSpec(ModelSpec):
+    """A Stable Diffusion role: `diffusers` runs SD 1.x/2.x checkpoints, `sdxl` SDXL ones."""
+
+    backend: Literal["diffusers", "sdxl"] = Field(default="diffusers", description="diffusers or sdxl.")
+    vae: str | None = Field(
+        default=None,
+        description="Another VAE (hub id or folder) in place of the checkpoint's, e.g. "
+        "madebyollin/sdxl-vae-fp16-fix, whose fp16 output does not overflow as SDXL's own does.",
+    )
+
+
+class InpainterSpec(DiffusionSpec):
     model: str = "stable-diffusion-v1-5/stable-diffusion-inpainting"
-    backend: Literal["diffusers"] = "diffusers"
 
 
-class GeneratorSpec(ModelSpec):
+class GeneratorSpec(DiffusionSpec):
     model: str = "stable-diffusion-v1-5/stable-diffusion-v1-5"
-    backend: Literal["diffusers"] = "diffusers"
     share_with_inpainter: bool = Field(
         default=True,
         description="Reuse the inpainter's text encoder, tokenizer and VAE (same for SD 1.x).",
@@ -130,6 +139,9 @@ class PreviewSettings(BaseModel):
     )
     weight_name: str = Field(
         default="pytorch_lora_weights.safetensors", description="File in the repo/folder."
+    )
+    lcm_lora_xl: str = Field(
+        default="latent-consistency/lcm-lora-sdxl", description="The LCM-LoRA used for an SDXL role."
     )
     revision: str | None = None
     steps: int = Field(default=4, ge=1, le=16, description="Denoising steps of a preview.")

@@ -88,6 +88,7 @@ DIFFUSERS_FILES = [
     "unet/diffusion_pytorch_model.safetensors",
     "vae/diffusion_pytorch_model.safetensors",
     "text_encoder/model.safetensors",
+    "text_encoder_2/model.safetensors",
 ]
 
 
@@ -108,9 +109,10 @@ NAMES = (*ROLES, "preview")
 
 
 def _spec(settings: Settings, name: str) -> ModelSpec:
-    if name == "preview":
+    if name == "preview":  # the LCM-LoRA of the inpainter's family
         p = settings.preview
-        return ModelSpec(model=p.lcm_lora, backend="lcm-lora", revision=p.revision)
+        lcm = p.lcm_lora_xl if settings.inpainter.backend == "sdxl" else p.lcm_lora
+        return ModelSpec(model=lcm, backend="lcm-lora", revision=p.revision)
     if name not in ROLES:
         raise UserError(f"unknown role {name!r}; choose one of {', '.join(NAMES)}")
     return settings.spec(name)  # type: ignore[arg-type]
@@ -122,7 +124,9 @@ def allowed_files(spec: ModelSpec) -> list[str]:
         return ["*.safetensors"]
     if spec.backend == "lama-onnx":
         return [getattr(spec, "file", "*.onnx")]
-    return DIFFUSERS_FILES if spec.backend == "diffusers" else TRANSFORMERS_FILES
+    if spec.backend == "vae":  # a VAE repo on its own (sdxl-vae-fp16-fix): the files at its root
+        return ["config.json", "diffusion_pytorch_model.safetensors"]
+    return DIFFUSERS_FILES if spec.backend in ("diffusers", "sdxl") else TRANSFORMERS_FILES
 
 
 def status(settings: Settings, role: str) -> ModelStatus:
@@ -160,6 +164,9 @@ def pull(settings: Settings, role: str) -> Path:
             "segmenter.model to its path"
         )
     try:
+        if vae := getattr(spec, "vae", None):  # a VAE in place of the checkpoint's
+            if not looks_like_path(vae):
+                snapshot_download(vae, allow_patterns=allowed_files(ModelSpec(model=vae, backend="vae")))
         return Path(snapshot_download(spec.model, revision=spec.revision, allow_patterns=allowed_files(spec)))
     except Exception as err:  # network, auth, offline: all end the same way for the user
         raise UserError(f"could not download {spec.model} for the {role}: {err}") from None

@@ -296,29 +296,31 @@ def load_editor(spec: ModelSpec, registry: LoadContext):
     return _finish_pipeline(pipeline, registry)
 
 
-def load_lcm_lora(preview: PreviewSettings) -> dict[str, torch.Tensor]:
-    """The LCM-LoRA's weights for preview mode: a .safetensors file, a folder holding
-    `weight_name`, or a hub repo through the Hugging Face cache (safetensors only)."""
+def load_lcm_lora(preview: PreviewSettings, *, xl: bool = False) -> dict[str, torch.Tensor]:
+    """The LCM-LoRA's weights for preview mode (`lcm_lora_xl` for an SDXL role): a
+    .safetensors file, a folder holding `weight_name`, or a hub repo through the Hugging Face
+    cache (safetensors only)."""
     from huggingface_hub import hf_hub_download
     from huggingface_hub.errors import HFValidationError
     from safetensors import SafetensorError
     from safetensors.torch import load_file
 
-    local = Path(preview.lcm_lora).expanduser()
+    name = preview.lcm_lora_xl if xl else preview.lcm_lora
+    local = Path(name).expanduser()
     try:
         if local.is_file():
             return load_file(local)
         if local.is_dir():
             return load_file(local / preview.weight_name)
-        if looks_like_path(preview.lcm_lora):
-            raise FileNotFoundError(preview.lcm_lora)
-        file = hf_hub_download(preview.lcm_lora, preview.weight_name, revision=preview.revision)
+        if looks_like_path(name):
+            raise FileNotFoundError(name)
+        file = hf_hub_download(name, preview.weight_name, revision=preview.revision)
         return load_file(file)
     except (OSError, HFValidationError, SafetensorError) as err:  # missing, or not safetensors
         raise ModelMissingError(
-            f"the preview LCM-LoRA {preview.lcm_lora!r} ({preview.weight_name}) cannot be loaded "
+            f"the preview LCM-LoRA {name!r} ({preview.weight_name}) cannot be loaded "
             f"({type(err).__name__}); run `pixelsmith models pull preview` on a machine with internet "
-            "access, or set preview.lcm_lora to a local .safetensors file"
+            f"access, or set preview.{'lcm_lora_xl' if xl else 'lcm_lora'} to a local .safetensors file"
         ) from None
 
 

@@ -15,6 +15,7 @@ from pixelsmith.config import ROLES, Role, Settings
 from pixelsmith.errors import UserError
 from pixelsmith.models.device import resolve_device, resolve_dtype
 from pixelsmith.models.download import LoadStatus, fetch, fetchable, is_cached, refuse_missing
+from pixelsmith.models import sdxl as _sdxl  # noqa: F401  (registers the sdxl loaders)
 from pixelsmith.models.loaders import LOADERS, load_lcm_lora
 
 log = logging.getLogger(__name__)
@@ -48,7 +49,7 @@ class ModelRegistry:
         self._in_use: Counter[str] = Counter()  # roles held by running jobs (`using`)
         self._use_lock = threading.Lock()  # guards _in_use; taken after _load_lock, never before
         self._lcm_lock = threading.Lock()
-        self._lcm: dict[str, Any] | None = None
+        self._lcm: dict[bool, dict[str, Any]] = {}  # SDXL or not: its LCM-LoRA's weights
         self._previews: dict[str, Any] = {}  # role -> its preview pipeline (LCM-LoRA fused in)
         self.loading: dict[str, LoadStatus] = {}  # roles being downloaded or built now
         self._watchers: dict[str, list[Callable[[LoadStatus], None]]] = {}
@@ -144,18 +145,18 @@ class ModelRegistry:
         _quiet_libraries()
         return loader(spec, self)
 
-    def lcm_lora(self) -> dict[str, Any]:
-        """The preview LCM-LoRA's weights (CPU tensors), read from disk once."""
+    def lcm_lora(self, *, xl: bool = False) -> dict[str, Any]:
+        """The preview LCM-LoRA's weights (CPU tensors) for SD 1.x or (`xl`) SDXL, read once."""
         with self._lcm_lock:
-            if self._lcm is None:
+            if xl not in self._lcm:
                 start = time.perf_counter()
-                self._lcm = self._read_lcm_lora()
+                self._lcm[xl] = self._read_lcm_lora(xl=xl)
                 self.load_seconds["lcm_lora"] = time.perf_counter() - start
                 self.load_counts["lcm_lora"] += 1
-            return self._lcm
+            return self._lcm[xl]
 
-    def _read_lcm_lora(self) -> dict[str, Any]:
-        return load_lcm_lora(self.settings.preview)
+    def _read_lcm_lora(self, *, xl: bool = False) -> dict[str, Any]:
+        return load_lcm_lora(self.settings.preview, xl=xl)
 
     def preview_pipeline(self, role: Role) -> Any:
         """`role`'s pipeline for previews: a copy of its UNet with the LCM-LoRA fused in, the
@@ -171,7 +172,7 @@ class ModelRegistry:
         with self._load_lock:  # the base cannot be evicted between here and the cache
             base, preview = self.get(role), self._previews.get(role)
             if preview is None:
-                lora, start = self.lcm_lora(), time.perf_counter()
+                lora, start = self.lcm_lora(xl=_sdxl.is_xl(base)), time.perf_counter()
                 with _BUILD_LOCK:
                     preview = self._previews[role] = fused_preview(base, lora)
                 self.load_seconds[f"{role} preview"] = time.perf_counter() - start

@@ -264,7 +264,7 @@ class FullRegistry(ModelRegistry):
         pipeline.set_progress_bar_config(disable=True)
         return pipeline
 
-    def _read_lcm_lora(self) -> dict[str, Any]:
+    def _read_lcm_lora(self, *, xl: bool = False) -> dict[str, Any]:
         """A random rank-64 LCM-LoRA on the layers lcm-lora-sdv1-5 adapts (its real size)."""
         from pixelsmith.testing.tiny import random_lcm_lora
 

@@ -13,7 +13,13 @@ from pathlib import Path
 
 import torch
 
-ALTERNATIVES = {"grounding-dino": "detector", "sam2": "segmenter"}  # folder under the tiny root: its role
+ALTERNATIVES = {
+    "grounding-dino": "detector",
+    "sam2": "segmenter",
+    "sdxl-inpaint": "inpainter",
+    "sdxl": "generator",
+    "lcm-lora-xl": "preview",
+}  # folder under the tiny root: its role
 BERT_SPECIALS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 
 
@@ -108,8 +114,84 @@ def build_sam2(out: Path) -> Path:
     return out
 
 
+def _sdxl_unet(in_channels: int):
+    """SDXL's UNet layout in miniature: linear projections, two transformer depths, and the
+    "text_time" embedding of the pooled text and the six size/crop numbers."""
+    from diffusers import UNet2DConditionModel
+
+    from pixelsmith.testing.tiny import TINY_SIZE
+
+    torch.manual_seed(0)
+    return UNet2DConditionModel(
+        sample_size=TINY_SIZE // 8, in_channels=in_channels, out_channels=4, block_out_channels=(32, 64),
+        layers_per_block=1, attention_head_dim=(2, 4), use_linear_projection=True,
+        addition_embed_type="text_time", addition_time_embed_dim=8, transformer_layers_per_block=(1, 2),
+        projection_class_embeddings_input_dim=6 * 8 + 32, cross_attention_dim=64, norm_num_groups=32,
+        down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"), up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"),
+    )  # fmt: skip
+
+
+def build_sdxl(out: Path, *, inpainting: bool = False) -> Path:
+    """SDXL's layout: two CLIP text encoders (the second with a projection, whose pooled
+    output conditions the UNet beside the image's size), SDXL's VAE scaling, Euler; a
+    9-channel UNet for inpainting."""
+    from diffusers import (
+        AutoencoderKL,
+        EulerDiscreteScheduler,
+        StableDiffusionXLInpaintPipeline,
+        StableDiffusionXLPipeline,
+    )
+    from transformers import CLIPTextConfig, CLIPTextModel, CLIPTextModelWithProjection
+
+    from pixelsmith.testing.tiny import TINY_SIZE, _text_config, tiny_tokenizer
+
+    tokenizer = tiny_tokenizer()
+    text = CLIPTextConfig(**_text_config(len(tokenizer), 77))
+    torch.manual_seed(0)
+    text_encoder = CLIPTextModel(text)
+    torch.manual_seed(1)
+    text_encoder_2 = CLIPTextModelWithProjection(CLIPTextConfig(**{**text.to_dict(), "projection_dim": 32}))
+    torch.manual_seed(0)
+    vae = AutoencoderKL(  # four levels keep the 8x latent scale; SDXL's scaling factor
+        block_out_channels=(16, 16, 32, 32), norm_num_groups=8, layers_per_block=1,
+        down_block_types=("DownEncoderBlock2D",) * 4, up_block_types=("UpDecoderBlock2D",) * 4,
+        latent_channels=4, sample_size=TINY_SIZE, scaling_factor=0.13025, force_upcast=True,
+    )  # fmt: skip
+    scheduler = EulerDiscreteScheduler(
+        beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear", steps_offset=1,
+        timestep_spacing="leading",
+    )  # fmt: skip
+    parts = dict(
+        vae=vae, text_encoder=text_encoder, text_encoder_2=text_encoder_2, tokenizer=tokenizer,
+        tokenizer_2=tiny_tokenizer(), unet=_sdxl_unet(9 if inpainting else 4), scheduler=scheduler,
+    )  # fmt: skip
+    if inpainting:  # diffusers/stable-diffusion-xl-1.0-inpainting-0.1 takes no aesthetic score
+        pipeline = StableDiffusionXLInpaintPipeline(**parts, requires_aesthetics_score=False)
+    else:
+        pipeline = StableDiffusionXLPipeline(**parts)
+    pipeline.save_pretrained(out, safe_serialization=True)
+    return out
+
+
+def build_lcm_lora_xl(out: Path) -> Path:
+    """A random LCM-LoRA for the tiny SDXL UNets, laid out as latent-consistency/lcm-lora-sdxl."""
+    from safetensors.torch import save_file
+
+    from pixelsmith.testing.tiny import random_lcm_lora
+
+    out.mkdir(parents=True, exist_ok=True)
+    save_file(random_lcm_lora(_sdxl_unet(4)), out / "pytorch_lora_weights.safetensors")
+    return out
+
+
 def build_alternatives(root: Path) -> dict[str, Path]:
     """Every alternative backend's tiny checkpoint under `root` (`grounding-dino/`, ...);
     a role switches to one by its folder and backend name in config."""
-    builders = {"grounding-dino": build_grounding_dino, "sam2": build_sam2}
+    builders = {
+        "grounding-dino": build_grounding_dino,
+        "sam2": build_sam2,
+        "sdxl-inpaint": lambda out: build_sdxl(out, inpainting=True),
+        "sdxl": build_sdxl,
+        "lcm-lora-xl": build_lcm_lora_xl,
+    }
     return {name: builders[name](root / name) for name in ALTERNATIVES}

@@ -41,10 +41,11 @@ Output = ImagesOutput
 
 
 def image_to_image(generator):
-    """An image-to-image pipeline made of `generator`'s loaded modules (shared, not copied)."""
-    from diffusers import StableDiffusionImg2ImgPipeline
+    """An image-to-image pipeline made of `generator`'s loaded modules (shared, not copied):
+    SD's or SDXL's, as the generator is."""
+    from diffusers import AutoPipelineForImage2Image
 
-    pipeline = StableDiffusionImg2ImgPipeline.from_pipe(generator)
+    pipeline = AutoPipelineForImage2Image.from_pipe(generator)
     pipeline.set_progress_bar_config(disable=True)
     return pipeline
 
