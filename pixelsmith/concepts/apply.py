@@ -105,6 +105,15 @@ def applied(
 
 
 def _load(pipeline: Any, concept: Concept, role: str, name: str) -> None:
+    from pixelsmith.models.sdxl import FAMILIES, family_of
+
+    trained, here = concept.family(role), family_of(pipeline)
+    if trained != here:
+        base = concept.base_models.get(role) or concept.base_models.get("generator", "?")
+        raise UserError(
+            f"concept {concept.name!r} was trained on {FAMILIES[trained]} ({base}) and does not fit "
+            f"this {FAMILIES[here]} {role}; teach it again with this model, or switch the {role} back"
+        )
     path = concept.adapter_path(role)
     if not path.is_file():
         raise UserError(f"concept {concept.name!r}: LoRA file {path} is missing; train it again")

@@ -120,6 +120,9 @@ class Concept(BaseModel):
     instance_prompt: str = Field(description="'a photo of <token> <class>'.")
     class_prompt: str = Field(description="'a photo of <class>' (prior preservation).")
     base_models: dict[str, str] = Field(description="Role -> model id the LoRA was trained on.")
+    families: dict[str, str] = Field(
+        default_factory=dict, description="Role -> family of that model (sd, sdxl); absent: sd."
+    )
     settings: TrainSettings
     status: Literal["training", "ready"] = "training"
     step: int = 0
@@ -139,6 +142,12 @@ class Concept(BaseModel):
     def phrase(self) -> str:
         """What stands for the subject in a prompt: '<token> <class>'."""
         return f"{self.token} {self.class_word}"
+
+    def family(self, role: str) -> str:
+        """The family of the model `role`'s LoRA was trained on (the generator's for an
+        inpainter without a LoRA of its own): "sd" or "sdxl"."""
+        trained = role if role in self.adapters or role in self.families else "generator"
+        return self.families.get(trained, "sd")
 
     def adapter_path(self, role: str) -> Path:
         """The LoRA for `role`; the inpainter falls back to the generator's LoRA (for a

@@ -50,13 +50,14 @@ from pixelsmith.concepts.trainer import (
     LoraTrainer,
     TrainData,
     checkpoints,
-    embed_prompt,
+    embed,
     encode_images,
     inpaint_conditioning,
 )
 from pixelsmith.errors import InterruptedError_, UserError
 from pixelsmith.files import save_image
 from pixelsmith.images import load_image
+from pixelsmith.models.sdxl import family_of
 
 Role = Literal["generator", "inpainter"]
 PHASES: dict[str, Literal["training", "inpaint training"]] = {
@@ -141,8 +142,7 @@ def _train_concept(
         settings = settings or TrainSettings()
         photos = load_photos(images, max_pixels=models.settings.limits.max_pixels)
         roles = _roles(settings)
-        for role in roles:
-            models.get(role)  # a missing model fails here, before the folder exists
+        families = {role: family_of(models.get(role)) for role in roles}  # a missing model fails here
         base = {role: getattr(models.settings, role).model for role in roles}
         concept = store.create(
             name,
@@ -152,6 +152,8 @@ def _train_concept(
             token=token,
             fill=lambda new: _save_photos(new, photos),
         )
+        concept.families = families
+        store.save(concept)
     for role, trained_on in concept.base_models.items():
         if trained_on != getattr(models.settings, role).model:
             raise UserError(
@@ -186,14 +188,15 @@ def _train_adapter(
     started = time.perf_counter()
     # Latents and prompt embeddings, once; class images made by the generator if missing.
     photos = _read_all(concept.folder / "images", concept.images)
-    data = TrainData(*encode_images(pipeline, photos), embed_prompt(pipeline, concept.instance_prompt))
+    text, pooled = embed(pipeline, concept.instance_prompt)
+    data = TrainData(*encode_images(pipeline, photos), text, instance_pooled=pooled)
     inpainting = pipeline.unet.config.in_channels == 9
     if inpainting:
         data.instance_cond = inpaint_conditioning(pipeline, photos, seed=s.seed)
     if s.prior_preservation:
         made = class_images(models, concept, cancel=cancel, report=report)
         data.class_mean, data.class_std = encode_images(pipeline, made)
-        data.class_embedding = embed_prompt(pipeline, concept.class_prompt)
+        data.class_embedding, data.class_pooled = embed(pipeline, concept.class_prompt)
         if inpainting:
             data.class_cond = inpaint_conditioning(pipeline, made, seed=s.seed + len(photos))
     # The loop, from the last checkpoint when there is one.

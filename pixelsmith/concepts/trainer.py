@@ -1,6 +1,7 @@
 """The DreamBooth-LoRA training step: cached data, a LoRA on a private UNet copy, checkpoints.
 
-`LoraTrainer` trains either UNet the registry holds:
+`LoraTrainer` trains either UNet the registry holds, SD's or SDXL's (which also takes the
+pooled text embedding and the image's size, `embed`):
 - the generator's (4 latent channels in): noise-prediction loss on the noisy latents;
 - the inpainter's (9 channels in: latents, mask, masked-image latents), the way diffusers'
   DreamBooth-inpainting example does it: every photo is seen under random masks (the
@@ -52,6 +53,8 @@ class TrainData:
     class_embedding: torch.Tensor | None = None
     instance_cond: torch.Tensor | None = None
     class_cond: torch.Tensor | None = None
+    instance_pooled: torch.Tensor | None = None  # SDXL: the second text encoder's pooled (1, P)
+    class_pooled: torch.Tensor | None = None
 
 
 @torch.no_grad()
@@ -119,6 +122,25 @@ def embed_prompt(pipeline: Any, prompt: str) -> torch.Tensor:
     return pipeline.text_encoder(ids.to(pipeline.text_encoder.device))[0].float().cpu()
 
 
+@torch.no_grad()
+def embed_prompt_xl(pipeline: Any, prompt: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """SDXL's conditioning for `prompt`, as its pipeline computes it (both text encoders'
+    penultimate hidden states side by side, and the second one's pooled projection):
+    (1, 77, D1 + D2) and (1, P), fp32 on the CPU."""
+    embeds, _, pooled, _ = pipeline.encode_prompt(
+        prompt, device=pipeline.text_encoder_2.device, num_images_per_prompt=1, do_classifier_free_guidance=False
+    )
+    return embeds.float().cpu(), pooled.float().cpu()
+
+
+def embed(pipeline: Any, prompt: str) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """The prompt conditioning the UNet of `pipeline` trains with: SD's hidden states, or
+    SDXL's with its pooled embedding."""
+    from pixelsmith.models.sdxl import is_xl
+
+    return embed_prompt_xl(pipeline, prompt) if is_xl(pipeline) else (embed_prompt(pipeline, prompt), None)
+
+
 @dataclass
 class Batch:
     """One step's inputs: latents, noise (B, 4, h, w), timesteps (B,), embeddings (B, 77, D)
@@ -131,6 +153,7 @@ class Batch:
     embeddings: torch.Tensor
     weights: torch.Tensor
     cond: torch.Tensor | None = None
+    pooled: torch.Tensor | None = None  # SDXL: (B, P)
 
     def to(self, device: torch.device) -> Batch:
         moved = {f.name: getattr(self, f.name) for f in fields(self)}
@@ -153,6 +176,7 @@ class LoraTrainer:
 
         self.settings, self.device = settings, pipeline.unet.device
         self.inpainting = pipeline.unet.config.in_channels == 9
+        self.vae_scale = int(pipeline.vae_scale_factor)
         cuda = self.device.type == "cuda"
         unet = unet_copy(pipeline)
         unet.requires_grad_(False)
@@ -190,6 +214,7 @@ class LoraTrainer:
         means, stds = [data.instance_mean[index]], [data.instance_std[index]]
         embeddings, weights = [data.instance_embedding.expand(n, -1, -1)], [torch.full((n,), 1.0 / n)]
         conds = [self._masked(data.instance_cond, index)] if self.inpainting else []
+        pooled = [data.instance_pooled.expand(n, -1)] if data.instance_pooled is not None else []
         if data.class_mean is not None:
             index = torch.randint(len(data.class_mean), (n,), generator=g)
             means.append(data.class_mean[index])
@@ -197,13 +222,15 @@ class LoraTrainer:
             embeddings.append(data.class_embedding.expand(n, -1, -1))
             weights.append(torch.full((n,), self.settings.prior_loss_weight / n))
             conds += [self._masked(data.class_cond, index)] if self.inpainting else []
+            pooled += [data.class_pooled.expand(n, -1)] if data.class_pooled is not None else []
         mean, std = torch.cat(means), torch.cat(stds)
         latents = mean + std * torch.randn(mean.shape, generator=g)
         noise = torch.randn(latents.shape, generator=g)
         steps = self.noise_scheduler.config.num_train_timesteps
         timesteps = torch.randint(0, steps, (len(latents),), generator=g)
         cond = torch.cat(conds) if conds else None
-        return Batch(latents, noise, timesteps, torch.cat(embeddings), torch.cat(weights), cond)
+        text = torch.cat(pooled) if pooled else None
+        return Batch(latents, noise, timesteps, torch.cat(embeddings), torch.cat(weights), cond, text)
 
     def _masked(self, cond: torch.Tensor | None, index: torch.Tensor) -> torch.Tensor:
         """Each drawn photo under one of its masks, chosen at random."""
@@ -223,8 +250,14 @@ class LoraTrainer:
         )
         if b.cond is not None:
             noisy = torch.cat([noisy, b.cond], dim=1)  # the inpainting UNet's 9 channels
+        extra = {}
+        if b.pooled is not None:  # SDXL: the pooled text and the size/crop numbers, as at inference
+            side_h, side_w = (s * self.vae_scale for s in b.latents.shape[-2:])
+            ids = torch.tensor([side_h, side_w, 0, 0, side_h, side_w], dtype=self.unet.dtype, device=self.device)
+            conditioning = {"text_embeds": b.pooled.to(self.unet.dtype), "time_ids": ids.expand(len(noisy), -1)}
+            extra["added_cond_kwargs"] = conditioning
         with torch.autocast(self.device.type, dtype=self.autocast, enabled=self.autocast is not None):
-            pred = self.unet(noisy, b.timesteps, b.embeddings.to(self.unet.dtype)).sample
+            pred = self.unet(noisy, b.timesteps, b.embeddings.to(self.unet.dtype), **extra).sample
         per_sample = F.mse_loss(pred.float(), target.float(), reduction="none").mean(dim=(1, 2, 3))
         loss = (per_sample * b.weights).sum()
         self.scaler.scale(loss).backward()

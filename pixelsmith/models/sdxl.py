@@ -35,6 +35,14 @@ def is_xl(pipeline: Any) -> bool:
     return getattr(pipeline, "text_encoder_2", None) is not None
 
 
+FAMILIES = {"sd": "Stable Diffusion 1.x/2.x", "sdxl": "SDXL"}
+
+
+def family_of(pipeline: Any) -> str:
+    """The model family a concept's LoRA must match: "sdxl" or "sd"."""
+    return "sdxl" if is_xl(pipeline) else "sd"
+
+
 def shared_xl_parts(spec: ModelSpec, other: Any) -> dict[str, Any]:
     """The loaded SDXL pipeline `other`'s VAE and text encoders (with their tokenizers) that
     `spec`'s checkpoint can use instead of its own, each only where the configs agree."""
