@@ -63,7 +63,7 @@ class EditFigures:
         )
 
     def _restyle(self, photo: Image.Image, image_id: str) -> Figure:
-        from diffusers import StableDiffusionImg2ImgPipeline
+        from diffusers import AutoPipelineForImage2Image
 
         from pixelsmith.tools.diffusion import native_size
 
@@ -71,7 +71,7 @@ class EditFigures:
         work = M.work_size(*photo.size, native_size(generator))
         args = dict(image=image_id, prompt=STYLE, strength=0.6, num_inference_steps=steps, seed=0)
         ours = self.time(lambda: self.tool("restyle", **args))  # type: ignore[attr-defined]
-        plain = StableDiffusionImg2ImgPipeline(**generator.components)
+        plain = AutoPipelineForImage2Image.from_pipe(generator)
         plain.set_progress_bar_config(disable=True)
         small = photo.resize(work)
 
@@ -103,8 +103,6 @@ class EditFigures:
         return Figure("edits.instruct", label, "s/image", ours, self.time(call))  # type: ignore[attr-defined]
 
     def _outpaint(self, photo: Image.Image, image_id: str) -> Figure:
-        from diffusers import StableDiffusionInpaintPipeline
-
         from pixelsmith.tools.diffusion import native_size
         from pixelsmith.tools.outpaint import Input, canvas_for, stretched
 
@@ -114,7 +112,7 @@ class EditFigures:
         canvas = canvas_for(Input(image=image_id, aspect="16:9"), *photo.size, 10**12)
         start, band = stretched(photo, canvas), canvas.band(photo.size)
         work = M.work_size(canvas.width, canvas.height, native_size(inpainter))
-        plain = StableDiffusionInpaintPipeline(**inpainter.components)
+        plain = type(inpainter)(**inpainter.components)
         plain.set_progress_bar_config(disable=True)
         image, mask = start.resize(work), Image.fromarray(band).resize(work, Image.NEAREST)
 

@@ -13,6 +13,7 @@ from PIL import Image
 
 from pixelsmith.agent.planner import OneShotTurn
 from pixelsmith.agent.planners import make_planner
+from pixelsmith.bench.backends import BackendFigures
 from pixelsmith.bench.edits import EditFigures
 from pixelsmith.bench.measure import (
     cat_photo,
@@ -55,7 +56,7 @@ class BenchPlanner:
         return OneShotTurn(plan)
 
 
-class Bench(EditFigures):
+class Bench(EditFigures, BackendFigures):
     """The figure groups over one registry; each method returns its `Figure`s."""
 
     def __init__(self, models: ModelRegistry, options: BenchOptions) -> None:
