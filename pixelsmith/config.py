@@ -76,7 +76,8 @@ class DetectorSpec(ModelSpec):
 class SegmenterSpec(ModelSpec):
     model: str = "facebook/sam-vit-base"
     backend: Literal["sam", "sam2", "ultralytics"] = Field(
-        default="sam", description="sam (also SAM-HQ, SlimSAM), sam2 (SAM 2.1), ultralytics (MobileSAM, FastSAM)."
+        default="sam",
+        description="sam (also SAM-HQ, SlimSAM), sam2 (SAM 2.1), ultralytics (MobileSAM, FastSAM).",
     )
     points_per_side: int = Field(default=16, ge=2, le=64, description="Grid for 'everything'.")
     everything_min_score: float = Field(default=0.8, ge=0.0, le=1.0)

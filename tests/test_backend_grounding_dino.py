@@ -92,7 +92,10 @@ def test_the_label_is_the_one_whose_own_tokens_match_best() -> None:
 
 def test_many_long_labels_fit_the_caption(registry):
     detector = registry.get("detector")
-    labels = [f"a small fluffy orange cat number {i} sitting on an old wooden chair by the window" for i in range(16)]
+    labels = [
+        f"a small fluffy orange cat number {i} sitting on an old wooden chair by the window"
+        for i in range(16)
+    ]
     text, spans = detector.caption(labels)
     assert len(detector.processor.tokenizer(text)["input_ids"]) <= detector.model.config.max_text_len
     assert all(spans)  # every label keeps tokens of its own
@@ -114,7 +117,9 @@ def test_nothing_found_is_said_plainly_in_the_chat(settings, registry):
 
 
 def test_a_chat_turn_runs_through_grounding_dino(settings, registry):
-    agent = Agent(Workspace.create(settings.data_dir), registry, planner=make_planner(settings, "offline"), seed=2)
+    agent = Agent(
+        Workspace.create(settings.data_dir), registry, planner=make_planner(settings, "offline"), seed=2
+    )
     events = list(agent.send("replace the cat with a dog", image=noise_image(160, 96)))
     assert not [e for e in events if isinstance(e, ev.ErrorEvent)]
     finished = [e.tool for e in events if isinstance(e, ev.StepFinished)]
@@ -125,7 +130,9 @@ def test_a_chat_turn_runs_through_grounding_dino(settings, registry):
 def test_a_checkpoint_of_another_kind_is_one_sentence(tiny_config, tiny_dir):
     from pixelsmith.errors import UserError
 
-    wrong = load_settings(tiny_config, detector={"model": str(tiny_dir / "owlv2"), "backend": "grounding-dino"})
+    wrong = load_settings(
+        tiny_config, detector={"model": str(tiny_dir / "owlv2"), "backend": "grounding-dino"}
+    )
     with pytest.raises(UserError) as caught:
         ModelRegistry(wrong).get("detector")
     assert str(caught.value) == (

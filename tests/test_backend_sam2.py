@@ -78,7 +78,9 @@ def test_every_click_after_the_first_reuses_the_image_embedding(settings):
 
 
 def test_a_chat_turn_segments_with_sam2(settings, registry):
-    agent = Agent(Workspace.create(settings.data_dir), registry, planner=make_planner(settings, "offline"), seed=2)
+    agent = Agent(
+        Workspace.create(settings.data_dir), registry, planner=make_planner(settings, "offline"), seed=2
+    )
     events = list(agent.send("replace the cat with a dog", image=noise_image(160, 96)))
     assert not [e for e in events if isinstance(e, ev.ErrorEvent)]
     finished = [e.tool for e in events if isinstance(e, ev.StepFinished)]

@@ -89,7 +89,8 @@ def test_inpaint_equals_the_plain_sdxl_call_on_the_crop_and_keeps_the_outside(ct
     with torch.inference_mode():
         made = plain(
             prompt=["a red ball"], image=[photo], mask_image=[Image.fromarray(mask)], width=64, height=64,
-            strength=1.0, guidance_scale=7.5, num_inference_steps=3, generator=[torch.Generator("cpu").manual_seed(5)],
+            strength=1.0, guidance_scale=7.5, num_inference_steps=3,
+            generator=[torch.Generator("cpu").manual_seed(5)],
         ).images[0]  # fmt: skip
     result, inside = _px(ours.images[0]), mask > 0
     assert np.array_equal(result[~inside], _px(photo)[~inside])  # byte-identical outside
@@ -114,9 +115,13 @@ def test_previews_use_the_sdxl_lcm_lora(ctx, registry):
     photo = ctx.store.add("image", noise_image(80, 64, seed=2))
     mask = np.zeros((64, 80), np.uint8)
     mask[10:50, 10:60] = 255
-    out = _run(ctx, "inpaint", image=photo, mask=ctx.store.add("mask", mask), prompt="a cat", preview=True, seed=1)
+    out = _run(
+        ctx, "inpaint", image=photo, mask=ctx.store.add("mask", mask), prompt="a cat", preview=True, seed=1
+    )
     assert out.images[0].size == (80, 64)
-    assert registry.load_counts["inpainter preview"] == 1 and registry.lcm_lora(xl=True) is registry.lcm_lora(xl=True)
+    assert registry.load_counts["inpainter preview"] == 1 and registry.lcm_lora(xl=True) is registry.lcm_lora(
+        xl=True
+    )
 
 
 def test_restyle_and_outpaint_run_on_sdxl(ctx):
@@ -128,7 +133,9 @@ def test_restyle_and_outpaint_run_on_sdxl(ctx):
 
 
 def test_a_chat_turn_with_both_roles_on_sdxl(settings, registry):
-    agent = Agent(Workspace.create(settings.data_dir), registry, planner=make_planner(settings, "offline"), seed=2)
+    agent = Agent(
+        Workspace.create(settings.data_dir), registry, planner=make_planner(settings, "offline"), seed=2
+    )
     events = list(agent.send("replace the cat with a dog, 2 steps", image=noise_image(160, 96)))
     assert not [e for e in events if isinstance(e, ev.ErrorEvent)]
     assert [e.tool for e in events if isinstance(e, ev.StepFinished)][-1] == "inpaint"

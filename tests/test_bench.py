@@ -29,8 +29,23 @@ FIGURES = {
     "edits.restyle",
     "edits.instruct",
     "edits.outpaint",
+    "backends.sam.encode",
+    "backends.sam.click",
+    "backends.sam2.1-tiny.encode",
+    "backends.sam2.1-tiny.click",
+    "backends.owlv2.detect",
+    "backends.grounding-dino.detect",
+    "backends.sd15.unet_step",
+    "backends.sdxl.unet_step",
 }
-NO_PLAIN = {"turn.overhead", "lora.peak_memory"}  # pixelsmith-only figures (memory: CUDA only)
+NO_PLAIN = {  # pixelsmith-only figures (memory: CUDA only; encodes and UNet steps: the same call)
+    "turn.overhead",
+    "lora.peak_memory",
+    "backends.sam.encode",
+    "backends.sam2.1-tiny.encode",
+    "backends.sd15.unet_step",
+    "backends.sdxl.unet_step",
+}
 
 
 def _is_number(value: object) -> bool:
@@ -62,7 +77,7 @@ def test_tiny_bench_reports_every_figure_beside_the_plain_way(capsys):
 def test_bad_options_are_one_line_errors(capsys):
     assert main(["bench", "--only", "detector,nope"]) == 2
     said = capsys.readouterr().err
-    assert "only must name detector, sam, inpaint, turn, lora, edits, got detector, nope" in said
+    assert "only must name detector, sam, inpaint, turn, lora, edits, backends, got detector, nope" in said
     assert main(["bench", "--architecture", "huge"]) == 2
 
 

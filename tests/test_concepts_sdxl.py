@@ -63,7 +63,9 @@ def test_an_sdxl_concept_trains_and_is_used_in_generate_and_inpaint(xl):
     image = store.add("image", noise_image(96, 64, seed=1))
     mask = np.zeros((64, 96), np.uint8)
     mask[10:50, 20:70] = 255
-    painted = _run(registry, store, "inpaint", image=image, mask=store.add("mask", mask), concept="rex", **args)
+    painted = _run(
+        registry, store, "inpaint", image=image, mask=store.add("mask", mask), concept="rex", **args
+    )
     plain = _run(registry, store, "inpaint", image=image, mask=store.add("mask", mask), **args)
     assert not np.array_equal(np.asarray(painted.images[0]), np.asarray(plain.images[0]))
     assert registry.get("generator").get_list_adapters() == {}  # nothing left loaded after the call

@@ -271,8 +271,8 @@ def test_every_everyday_label_fits_the_tiny_detector_as_it_does_the_real_one(tin
     ],
 )
 def test_detect_takes_labels_of_any_length(label, tiny_registry) -> None:
-    from pixelsmith.tools import MemoryStore, ToolContext, default_tools
     from pixelsmith.models.detectors import query
+    from pixelsmith.tools import MemoryStore, ToolContext, default_tools
 
     detect = default_tools().get("detect")
     store = MemoryStore()
@@ -289,8 +289,8 @@ def test_detect_takes_labels_of_any_length(label, tiny_registry) -> None:
 def test_a_large_photo_is_shrunk_for_the_detector_and_boxes_come_back_at_full_size(
     tiny_registry, monkeypatch
 ) -> None:
-    from pixelsmith.tools import MemoryStore, ToolContext, default_tools
     from pixelsmith.models.detectors import MAX_SIDE
+    from pixelsmith.tools import MemoryStore, ToolContext, default_tools
 
     detector = tiny_registry.get("detector")
     seen = []

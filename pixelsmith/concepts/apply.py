@@ -105,7 +105,7 @@ def applied(
 
 
 def _load(pipeline: Any, concept: Concept, role: str, name: str) -> None:
-    from pixelsmith.models.sdxl import FAMILIES, family_of
+    from pixelsmith.families import FAMILIES, family_of
 
     trained, here = concept.family(role), family_of(pipeline)
     if trained != here:

@@ -55,9 +55,9 @@ from pixelsmith.concepts.trainer import (
     inpaint_conditioning,
 )
 from pixelsmith.errors import InterruptedError_, UserError
+from pixelsmith.families import family_of
 from pixelsmith.files import save_image
 from pixelsmith.images import load_image
-from pixelsmith.models.sdxl import family_of
 
 Role = Literal["generator", "inpainter"]
 PHASES: dict[str, Literal["training", "inpaint training"]] = {

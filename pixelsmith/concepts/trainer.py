@@ -128,7 +128,10 @@ def embed_prompt_xl(pipeline: Any, prompt: str) -> tuple[torch.Tensor, torch.Ten
     penultimate hidden states side by side, and the second one's pooled projection):
     (1, 77, D1 + D2) and (1, P), fp32 on the CPU."""
     embeds, _, pooled, _ = pipeline.encode_prompt(
-        prompt, device=pipeline.text_encoder_2.device, num_images_per_prompt=1, do_classifier_free_guidance=False
+        prompt,
+        device=pipeline.text_encoder_2.device,
+        num_images_per_prompt=1,
+        do_classifier_free_guidance=False,
     )
     return embeds.float().cpu(), pooled.float().cpu()
 
@@ -136,7 +139,7 @@ def embed_prompt_xl(pipeline: Any, prompt: str) -> tuple[torch.Tensor, torch.Ten
 def embed(pipeline: Any, prompt: str) -> tuple[torch.Tensor, torch.Tensor | None]:
     """The prompt conditioning the UNet of `pipeline` trains with: SD's hidden states, or
     SDXL's with its pooled embedding."""
-    from pixelsmith.models.sdxl import is_xl
+    from pixelsmith.families import is_xl
 
     return embed_prompt_xl(pipeline, prompt) if is_xl(pipeline) else (embed_prompt(pipeline, prompt), None)
 
@@ -253,8 +256,13 @@ class LoraTrainer:
         extra = {}
         if b.pooled is not None:  # SDXL: the pooled text and the size/crop numbers, as at inference
             side_h, side_w = (s * self.vae_scale for s in b.latents.shape[-2:])
-            ids = torch.tensor([side_h, side_w, 0, 0, side_h, side_w], dtype=self.unet.dtype, device=self.device)
-            conditioning = {"text_embeds": b.pooled.to(self.unet.dtype), "time_ids": ids.expand(len(noisy), -1)}
+            ids = torch.tensor(
+                [side_h, side_w, 0, 0, side_h, side_w], dtype=self.unet.dtype, device=self.device
+            )
+            conditioning = {
+                "text_embeds": b.pooled.to(self.unet.dtype),
+                "time_ids": ids.expand(len(noisy), -1),
+            }
             extra["added_cond_kwargs"] = conditioning
         with torch.autocast(self.device.type, dtype=self.autocast, enabled=self.autocast is not None):
             pred = self.unet(noisy, b.timesteps, b.embeddings.to(self.unet.dtype), **extra).sample

@@ -78,7 +78,11 @@ class OwlDetector:
         limit = self.model.config.text_config.max_position_embeddings  # 16 in OWL-ViT and OWLv2
         queries = [[query(label, self.processor.tokenizer, limit) for label in labels]]
         batch = self.processor(
-            text=queries, images=shrunk(image, MAX_SIDE), return_tensors="pt", truncation=True, max_length=limit
+            text=queries,
+            images=shrunk(image, MAX_SIDE),
+            return_tensors="pt",
+            truncation=True,
+            max_length=limit,
         )
         outputs = self.model(**_to(batch, self.device, self.dtype))
         result = self.processor.post_process_grounded_object_detection(  # OWLv2 pads to a square: it knows
@@ -124,9 +128,17 @@ class GroundingDetector:
             max_length=int(self.model.config.max_text_len),
         )  # fmt: skip
         outputs = self.model(**_to(batch, self.device, self.dtype))
-        boxes = self.processor.post_process_grounded_object_detection(  # boxes only: labels are ours
-            outputs, batch["input_ids"], threshold=0.0, text_threshold=1.0, target_sizes=[(image.height, image.width)]
-        )[0]["boxes"].float().cpu()
+        boxes = (
+            self.processor.post_process_grounded_object_detection(  # boxes only: labels are ours
+                outputs,
+                batch["input_ids"],
+                threshold=0.0,
+                text_threshold=1.0,
+                target_sizes=[(image.height, image.width)],
+            )[0]["boxes"]
+            .float()
+            .cpu()
+        )
         probs = outputs.logits[0].float().sigmoid().cpu()  # (queries, text positions)
         scores, label_ids = label_scores(probs, spans).max(dim=1)
         keep = scores > threshold

@@ -164,9 +164,9 @@ def pull(settings: Settings, role: str) -> Path:
             "segmenter.model to its path"
         )
     try:
-        if vae := getattr(spec, "vae", None):  # a VAE in place of the checkpoint's
-            if not looks_like_path(vae):
-                snapshot_download(vae, allow_patterns=allowed_files(ModelSpec(model=vae, backend="vae")))
+        vae = getattr(spec, "vae", None)  # a VAE in place of the checkpoint's
+        if vae and not looks_like_path(vae):
+            snapshot_download(vae, allow_patterns=allowed_files(ModelSpec(model=vae, backend="vae")))
         return Path(snapshot_download(spec.model, revision=spec.revision, allow_patterns=allowed_files(spec)))
     except Exception as err:  # network, auth, offline: all end the same way for the user
         raise UserError(f"could not download {spec.model} for the {role}: {err}") from None

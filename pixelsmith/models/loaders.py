@@ -132,11 +132,11 @@ def load_grounding_dino(spec: ModelSpec, registry: LoadContext) -> GroundingDete
 
 @register_loader("segmenter", "sam")
 def load_sam(spec: ModelSpec, registry: LoadContext):
-    from transformers import AutoConfig, SamHQModel, SamModel, SamProcessor
+    from transformers import SamHQModel, SamModel, SamProcessor
 
     from pixelsmith.models.sam import SamPredictor
 
-    config = from_pretrained("segmenter", spec, AutoConfig.from_pretrained)
+    config = check_kind("segmenter", spec, ("sam", "sam_hq"))
     model_class = SamHQModel if config.model_type == "sam_hq" else SamModel
     processor = from_pretrained("segmenter", spec, SamProcessor.from_pretrained)
     model = from_pretrained(

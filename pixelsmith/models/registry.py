@@ -13,9 +13,10 @@ from typing import Any
 
 from pixelsmith.config import ROLES, Role, Settings
 from pixelsmith.errors import UserError
+from pixelsmith.families import is_xl
+from pixelsmith.models import sdxl as _sdxl  # noqa: F401  (registers the sdxl loaders)
 from pixelsmith.models.device import resolve_device, resolve_dtype
 from pixelsmith.models.download import LoadStatus, fetch, fetchable, is_cached, refuse_missing
-from pixelsmith.models import sdxl as _sdxl  # noqa: F401  (registers the sdxl loaders)
 from pixelsmith.models.loaders import LOADERS, load_lcm_lora
 
 log = logging.getLogger(__name__)
@@ -172,7 +173,7 @@ class ModelRegistry:
         with self._load_lock:  # the base cannot be evicted between here and the cache
             base, preview = self.get(role), self._previews.get(role)
             if preview is None:
-                lora, start = self.lcm_lora(xl=_sdxl.is_xl(base)), time.perf_counter()
+                lora, start = self.lcm_lora(xl=is_xl(base)), time.perf_counter()
                 with _BUILD_LOCK:
                     preview = self._previews[role] = fused_preview(base, lora)
                 self.load_seconds[f"{role} preview"] = time.perf_counter() - start

@@ -18,6 +18,7 @@ from typing import Any
 
 from pixelsmith.config import ModelSpec
 from pixelsmith.errors import ModelMissingError
+from pixelsmith.families import is_xl
 from pixelsmith.models.loaders import (
     LoadContext,
     _finish_pipeline,
@@ -28,19 +29,6 @@ from pixelsmith.models.loaders import (
 
 TEXT_KEYS = ("hidden_size", "num_hidden_layers", "vocab_size", "max_position_embeddings", "projection_dim")
 VAE_KEYS = ("latent_channels", "block_out_channels", "scaling_factor", "force_upcast")
-
-
-def is_xl(pipeline: Any) -> bool:
-    """Whether `pipeline` is an SDXL pipeline (two text encoders, size conditioning)."""
-    return getattr(pipeline, "text_encoder_2", None) is not None
-
-
-FAMILIES = {"sd": "Stable Diffusion 1.x/2.x", "sdxl": "SDXL"}
-
-
-def family_of(pipeline: Any) -> str:
-    """The model family a concept's LoRA must match: "sdxl" or "sd"."""
-    return "sdxl" if is_xl(pipeline) else "sd"
 
 
 def shared_xl_parts(spec: ModelSpec, other: Any) -> dict[str, Any]:
@@ -55,7 +43,9 @@ def shared_xl_parts(spec: ModelSpec, other: Any) -> dict[str, Any]:
     parts: dict[str, Any] = {}
     try:
         vae = AutoencoderKL.load_config(source, subfolder="vae", revision=spec.revision)
-        if all(_same(vae.get(k), other.vae.config.get(k)) for k in VAE_KEYS) and not getattr(spec, "vae", None):
+        if all(_same(vae.get(k), other.vae.config.get(k)) for k in VAE_KEYS) and not getattr(
+            spec, "vae", None
+        ):
             parts["vae"] = other.vae
         for encoder, tokenizer in (("text_encoder", "tokenizer"), ("text_encoder_2", "tokenizer_2")):
             config = CLIPTextConfig.from_pretrained(source, subfolder=encoder, revision=spec.revision)

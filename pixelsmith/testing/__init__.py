@@ -4,9 +4,20 @@ Used by the test suite and by `pixelsmith tiny-models DIR`. The checkpoints go t
 `save_pretrained` and are loaded back through the same registry code as real weights.
 """
 
-from pixelsmith.testing.tiny import build_all, write_config
+from pathlib import Path
+
+from pixelsmith.testing.tiny import build_roles, write_config
+from pixelsmith.testing.tiny_backends import build_alternatives
 
 __all__ = ["build_all", "noise_image", "write_config"]
+
+
+def build_all(root: str | Path) -> dict[str, Path]:
+    """Every role's tiny checkpoint, then the other backends' (`grounding-dino/`, `sam2/`,
+    `sdxl/`, ...) under `root`; returns {role: folder} of the defaults."""
+    folders = build_roles(root)
+    build_alternatives(Path(root))
+    return folders
 
 
 def noise_image(width: int, height: int, seed: int = 0):

@@ -48,7 +48,9 @@ def bert_tokenizer():
 
     pieces = list(_bert_vocabulary())
     pieces += [f"[unused{i}]" for i in range(BERT_VOCAB - len(pieces))]
-    return BertTokenizerFast(vocab={p: i for i, p in enumerate(pieces)}, do_lower_case=True, model_max_length=512)
+    return BertTokenizerFast(
+        vocab={p: i for i, p in enumerate(pieces)}, do_lower_case=True, model_max_length=512
+    )
 
 
 def build_grounding_dino(*, device: str | torch.device = "cpu", dtype=torch.float32):
@@ -63,7 +65,9 @@ def build_grounding_dino(*, device: str | torch.device = "cpu", dtype=torch.floa
 
     with _on(device):
         model = GroundingDinoForObjectDetection(GroundingDinoConfig())
-    processor = GroundingDinoProcessor(image_processor=GroundingDinoImageProcessor(), tokenizer=bert_tokenizer())
+    processor = GroundingDinoProcessor(
+        image_processor=GroundingDinoImageProcessor(), tokenizer=bert_tokenizer()
+    )
     return _cast(model, dtype), processor
 
 

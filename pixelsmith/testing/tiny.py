@@ -12,7 +12,6 @@ from pathlib import Path
 
 import torch
 
-from pixelsmith.testing.tiny_backends import build_alternatives
 from pixelsmith.testing.tiny_onnx import build_lama
 
 TINY_SIZE = 64  # pixels: the native resolution of every tiny vision model
@@ -315,8 +314,8 @@ def build_clip(out: Path) -> Path:
     return out
 
 
-def build_all(root: str | Path) -> dict[str, Path]:
-    """Write one tiny checkpoint per role under `root`; returns {role: folder}."""
+def build_roles(root: str | Path) -> dict[str, Path]:
+    """Write one tiny checkpoint per role (its default backend) under `root`; returns {role: folder}."""
     root = Path(root)
     folders = {role: root / name for role, name in ROLE_DIRS.items()}
     build_owl(folders["detector"])
@@ -328,7 +327,6 @@ def build_all(root: str | Path) -> dict[str, Path]:
     build_sd(folders["editor"], instruct=True)
     build_lama(folders["eraser"])  # tiny_onnx: an ONNX graph, not a torch checkpoint
     build_lcm_lora(root / LCM_DIR)
-    build_alternatives(root)
     return folders
 
 
@@ -371,6 +369,13 @@ model = "{folders["eraser"].resolve().as_posix()}"
 
 [preview]
 lcm_lora = "{(root / LCM_DIR).as_posix()}"
+lcm_lora_xl = "{(root / "lcm-lora-xl").as_posix()}"
+
+# Other backends have tiny checkpoints here too; switch a role with two lines, e.g.
+#   [detector]  model = "{(root / "grounding-dino").as_posix()}"  backend = "grounding-dino"
+#   [segmenter] model = "{(root / "sam2").as_posix()}"  backend = "sam2"
+#   [inpainter] model = "{(root / "sdxl-inpaint").as_posix()}"  backend = "sdxl"
+#   [generator] model = "{(root / "sdxl").as_posix()}"  backend = "sdxl"
 
 # Concepts train in seconds on the tiny models (the real defaults: 400 steps at 512 px).
 [training]

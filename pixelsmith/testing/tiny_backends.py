@@ -72,7 +72,9 @@ def build_grounding_dino(out: Path) -> Path:
     )  # fmt: skip
     model = GroundingDinoForObjectDetection(config).eval()
     model.save_pretrained(out)
-    GroundingDinoProcessor(image_processor=GroundingDinoImageProcessor(), tokenizer=tokenizer).save_pretrained(out)
+    GroundingDinoProcessor(
+        image_processor=GroundingDinoImageProcessor(), tokenizer=tokenizer
+    ).save_pretrained(out)
     return out
 
 
@@ -127,7 +129,8 @@ def _sdxl_unet(in_channels: int):
         layers_per_block=1, attention_head_dim=(2, 4), use_linear_projection=True,
         addition_embed_type="text_time", addition_time_embed_dim=8, transformer_layers_per_block=(1, 2),
         projection_class_embeddings_input_dim=6 * 8 + 32, cross_attention_dim=64, norm_num_groups=32,
-        down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"), up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"),
+        down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"),
+        up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"),
     )  # fmt: skip
 
 

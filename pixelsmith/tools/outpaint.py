@@ -158,7 +158,9 @@ def run(inputs: Input, ctx: ToolContext) -> Output:
         for p, piece in enumerate(pieces):
             params = inputs.model_copy(update={"seed": candidate, "num_candidates": 1})
             part = (c * len(pieces) + p, runs)
-            painted = inpaint_image(ctx, painted, piece, params, blend=0, tool="outpaint", part=part).images[0]
+            painted = inpaint_image(ctx, painted, piece, params, blend=0, tool="outpaint", part=part).images[
+                0
+            ]
         alpha = M.feather(band, inputs.blend)  # 0 at the photo's edge, full `blend` px out
         images.append(M.paste(start, painted, alpha, (0, 0, canvas.width, canvas.height)))
     return rank(ctx, ImagesOutput(images, [None] * n, candidate_seeds(seed, n)), inputs.prompt)
