@@ -19,11 +19,10 @@ from pixelsmith.concepts.train import (
     LoraTrainer,
     TrainData,
     TrainProgress,
-    embed_prompt,
     encode_images,
     train_concept,
 )
-from pixelsmith.concepts.trainer import MASK_VARIANTS, inpaint_conditioning, random_masks
+from pixelsmith.concepts.trainer import MASK_VARIANTS, embed_prompt, inpaint_conditioning, random_masks
 from pixelsmith.errors import InterruptedError_, UserError
 from pixelsmith.testing import noise_image
 

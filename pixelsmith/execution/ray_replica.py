@@ -237,6 +237,7 @@ class ProgressBoard:
 
     def __init__(self) -> None:
         self._items: dict[str, list[Any]] = {}
+        self._stops: set[str] = set()
 
     def post(self, key: str, item: Any) -> None:
         self._items.setdefault(key, []).append(item)
@@ -244,6 +245,14 @@ class ProgressBoard:
     def take(self, key: str) -> list[Any]:
         return self._items.pop(key, [])
 
+    def stop(self, key: str) -> None:
+        """Ask the task posting under `key` to stop; it polls `stopping`."""
+        self._stops.add(key)
+
+    def stopping(self, key: str) -> bool:
+        return key in self._stops
+
     def forget(self, key: str) -> None:
         """Drop what a finished (or abandoned) request left behind."""
         self._items.pop(key, None)
+        self._stops.discard(key)

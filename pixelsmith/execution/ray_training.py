@@ -15,9 +15,9 @@ replicas that apply the concept, a run resumed on another node and the UI all re
 Progress goes through a `ProgressBoard` actor, which works under Ray Client too: the task
 posts `Started`, the tool's `Progress` records and one `Outcome`, and the caller polls
 them every `POLL_S` seconds. Stopping is `ray.cancel`: a run still waiting for room on the
-cluster never starts; a running one gets it as KeyboardInterrupt in the task's main thread,
-which sets the trainer's cancel event (the training itself runs in a second thread), so
-training stops at the next step and writes a checkpoint. A run whose worker or node died
+cluster never starts; a running one sees the stop on the board (and, where its worker takes
+signals, as KeyboardInterrupt), which sets the trainer's cancel event (the training itself
+runs in a second thread), so training stops at the next step and writes a checkpoint. A run whose worker or node died
 (killed, out of memory) is started again with `resume=True`, up to `RESUME_TRIES` times:
 it continues from the last checkpoint on the shared storage.
 """
@@ -95,6 +95,8 @@ def train_task(
     while not finished.is_set():  # not Thread.join: an interrupted join can end a wait early
         try:
             finished.wait(POLL_S)
+            if not cancel.is_set() and ray.get(board.stopping.remote(key)):
+                cancel.set()
         except KeyboardInterrupt:
             cancel.set()
     ray.get(board.post.remote(key, outcome[0]))  # every record is on the board when the task ends
@@ -166,16 +168,20 @@ class Trainings:
 
     def _records(self, ref: Any, key: str, cancel: threading.Event) -> Iterator[Any]:
         """What the task posts under `key`, until it ends; passes a stop on to it."""
-        stopped = False
+        stopped = started = False
         while True:
             ended = bool(ray.wait([ref], timeout=POLL_S)[0])
-            yield from ray.get(self._board.take.remote(key))
+            records = ray.get(self._board.take.remote(key))
+            started = started or any(isinstance(r, Started) for r in records)
+            yield from records
             if ended:
                 ray.get(ref)  # raises when the task was cancelled before it started or its worker died
                 return
             if cancel.is_set() and not stopped:
                 stopped = True
-                ray.cancel(ref)
+                self._board.stop.remote(key)  # a running task sees it within POLL_S
+                if not started:
+                    ray.cancel(ref)  # one still waiting for room never starts
 
     def board(self) -> Any:
         if self._board is None:
