@@ -17,8 +17,8 @@ posts `Started`, the tool's `Progress` records and one `Outcome`, and the caller
 them every `POLL_S` seconds. Stopping is `ray.cancel`: a run still waiting for room on the
 cluster never starts; a running one sees the stop on the board (and, where its worker takes
 signals, as KeyboardInterrupt), which sets the trainer's cancel event (the training itself
-runs in a second thread), so training stops at the next step and writes a checkpoint. A run whose worker or node died
-(killed, out of memory) is started again with `resume=True`, up to `RESUME_TRIES` times:
+runs in a second thread), so training stops at the next step and writes a checkpoint. A
+run whose worker or node died (killed, out of memory) is started again with `resume=True`, up to `RESUME_TRIES` times:
 it continues from the last checkpoint on the shared storage.
 """
 
