@@ -14,12 +14,12 @@ replicas that apply the concept, a run resumed on another node and the UI all re
 
 Progress goes through a `ProgressBoard` actor, which works under Ray Client too: the task
 posts `Started`, the tool's `Progress` records and one `Outcome`, and the caller polls
-them every `POLL_S` seconds. Stopping is `ray.cancel`: a run still waiting for room on the
-cluster never starts; a running one sees the stop on the board (and, where its worker takes
-signals, as KeyboardInterrupt), which sets the trainer's cancel event (the training itself
-runs in a second thread), so training stops at the next step and writes a checkpoint. A
-run whose worker or node died (killed, out of memory) is started again with `resume=True`, up to `RESUME_TRIES` times:
-it continues from the last checkpoint on the shared storage.
+them every `POLL_S` seconds. Stopping: a run still waiting for room on the cluster is
+`ray.cancel`led and never starts; a running one sees the stop on the board, which sets the
+trainer's cancel event (the training itself runs in a second thread), so training stops at
+the next step and writes a checkpoint. A run whose worker or node died (killed, out of
+memory) is started again with `resume=True`, up to `RESUME_TRIES` times: it continues from
+the last checkpoint on the shared storage.
 """
 
 from __future__ import annotations
