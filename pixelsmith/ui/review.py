@@ -65,14 +65,20 @@ def panel(ws: Workspace) -> Action | None:
     return action
 
 
+BUTTONS_PER_ROW = 5  # "Use mask 12" still fits its column in the chat's width
+
+
 def _choose_buttons(masks: list[str], current: str) -> Action | None:
+    """One button per candidate, in rows of at most `BUTTONS_PER_ROW` (a detector that finds
+    many objects gives many candidates; squeezed into one row their labels would not show)."""
     action = None
-    for index, (column, mask) in enumerate(zip(st.columns(max(1, len(masks))), masks), start=1):
-        with column:
-            label = f"Use mask {index}"
-            kind = "primary" if mask == current else "secondary"
-            if st.button(label, key=f"use-{mask}", type=kind, help=mask):
-                action = Action("choose", mask=mask)
+    for start in range(0, len(masks), BUTTONS_PER_ROW):
+        row = masks[start : start + BUTTONS_PER_ROW]
+        for index, (column, mask) in enumerate(zip(st.columns(BUTTONS_PER_ROW), row), start=start + 1):
+            with column:
+                kind = "primary" if mask == current else "secondary"
+                if st.button(f"Use mask {index}", key=f"use-{mask}", type=kind, help=mask):
+                    action = Action("choose", mask=mask)
     return action
 
 
