@@ -14,7 +14,10 @@ from typing import Any, Literal, Protocol
 import numpy as np
 from PIL import Image
 
+from pixelsmith.errors import shorten
+
 KINDS = ("image", "mask", "detection")
+LABEL_CHARS = 80  # a label in a one-line summary, at most
 Kind = Literal["image", "mask", "detection"]
 # What a step's output is, for the chat (how to draw it) and the planner's "$N" references.
 OutputKind = Literal["detection", "masks", "mask", "images", "scores", "concept", "action"]
@@ -46,16 +49,17 @@ class Detections:
     labels: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
+        """One line per call: a label of any length is cut (the record keeps it whole)."""
         if not self.detections:
-            return f"nothing found for {', '.join(self.labels)}"
+            return f"nothing found for {', '.join(shorten(x, LABEL_CHARS) for x in self.labels)}"
         return "; ".join(
-            f"#{i + 1} {d.label} {d.score:.2f} at ({d.box[0]:.0f},{d.box[1]:.0f},"
+            f"#{i + 1} {shorten(d.label, LABEL_CHARS)} {d.score:.2f} at ({d.box[0]:.0f},{d.box[1]:.0f},"
             f"{d.box[2]:.0f},{d.box[3]:.0f})"
             for i, d in enumerate(self.detections)
         )
 
     def store(self, sink: ArtifactSink, made: Provenance) -> Stored:
-        note = f"{len(self.detections)} found for {', '.join(self.labels)}"
+        note = f"{len(self.detections)} found for {', '.join(shorten(x, LABEL_CHARS) for x in self.labels)}"
         return Stored([sink.add_detections(self, note=note, **made.fields())], "detection")
 
 
