@@ -18,6 +18,7 @@ import typer
 
 from pixelsmith.cli.common import ProgressPrinter, emit, settings
 from pixelsmith.concepts.registry import Concept, ConceptStore, TrainSettings
+from pixelsmith.families import FAMILIES
 
 app = typer.Typer()
 concept_app = typer.Typer(help="Teach pixelsmith your own subjects from a few photos.", no_args_is_help=True)
@@ -153,7 +154,8 @@ def concept_show(name: str, as_json: Annotated[bool, Opt("--json")] = False) -> 
     lines = [
         concept.describe(state),
         f"  phrase:    {concept.phrase}   (instance prompt: {concept.instance_prompt!r})",
-        f"  trained on {concept.base_models.get('generator')} in {concept.train_seconds:.1f} s",
+        f"  trained on {concept.base_models.get('generator')} ({FAMILIES[concept.family('generator')]}) "
+        f"in {concept.train_seconds:.1f} s",
         f"  settings:  steps {s.steps}, rank {s.rank}, lr {s.lr:g}, {s.resolution} px, seed {s.seed}, "
         f"prior preservation {'on (' + str(s.class_images) + ' images)' if s.prior_preservation else 'off'}"
         f", inpainting LoRA {'on' if s.inpaint_adapter else 'off'}",
