@@ -282,6 +282,12 @@ def test_switching_the_detector_backend_in_the_sidebar_needs_nothing_else(
     at.selectbox(key="opt-backend-detector").set_value("grounding-dino").run()
     assert not at.exception, at.exception
     assert at.text_input(key="opt-model-detector").value == "IDEA-Research/grounding-dino-tiny"
+    from pixelsmith.config import load_settings
+
+    configured = load_settings(tiny_config).detector.model
+    at.selectbox(key="opt-backend-detector").set_value("owlv2").run()  # back: the configured model
+    assert at.text_input(key="opt-model-detector").value == configured
+    at.selectbox(key="opt-backend-detector").set_value("grounding-dino").run()
     at.text_input(key="opt-model-detector").set_value(str(tiny_dir / "grounding-dino")).run()
     registry = at.session_state["agent"].models
     assert registry.settings.detector.backend == "grounding-dino"

@@ -196,24 +196,23 @@ def options(settings: Settings) -> session.Options:
 
 
 def _model_choice(settings: Settings, role: str) -> tuple[str, str]:
-    """One role's backend and model; a new backend brings its public checkpoint along."""
-    spec, key = settings.spec(role), f"opt-model-{role}"
+    """One role's backend and model; a newly chosen backend brings its public checkpoint into
+    the model field (set before the field is drawn, so no callback races the browser's state)."""
+    spec, key, seen = settings.spec(role), f"opt-model-{role}", f"opt-seen-backend-{role}"
     choices = backends(role)
     if spec.backend not in choices:
         choices.insert(0, spec.backend)
-
-    def switched() -> None:
-        backend = st.session_state[f"opt-backend-{role}"]
-        configured = spec.model if backend == spec.backend else None
-        st.session_state[key] = configured or BACKEND_MODELS.get((role, backend), spec.model)
-
     backend = spec.backend
     if len(choices) > 1:
         backend = st.selectbox(
-            f"{role} backend", choices, index=choices.index(spec.backend), key=f"opt-backend-{role}",
-            on_change=switched,
-        )  # fmt: skip
-    model = st.text_input(f"{role} ({backend})", spec.model, key=key)
+            f"{role} backend", choices, index=choices.index(spec.backend), key=f"opt-backend-{role}"
+        )
+    if key not in st.session_state or st.session_state.get(seen, spec.backend) != backend:
+        st.session_state[key] = (
+            spec.model if backend == spec.backend else BACKEND_MODELS.get((role, backend), "")
+        )
+    st.session_state[seen] = backend
+    model = st.text_input(f"{role} model", key=key, help=f"Hub id or folder; backend {backend}.")
     return model, backend
 
 

@@ -18,7 +18,7 @@ def server(tiny_config, tmp_path_factory):
 def _switch(page: Page, role: str, backend: str, public: str, folder: str) -> None:
     page.get_by_label(f"{role} backend").click()  # Streamlit's selectbox opens a list on click
     page.get_by_role("option", name=backend, exact=True).click()
-    field = page.get_by_label(f"{role} ({backend})")
+    field = page.get_by_role("textbox", name=f"{role} model")
     expect(field).to_have_value(public)
     field.fill(folder)
     field.press("Enter")
