@@ -147,3 +147,17 @@ def test_a_label_of_thousands_of_characters_is_cut_in_the_one_line_summary(regis
     out = _detect(registry, noise_image(120, 80), labels=[label], max_detections=3)
     assert out.detections and all(d.label == label for d in out.detections)  # the record keeps it
     assert len(out.summary()) < 3 * 150 and "more characters)" in out.summary()
+
+
+def test_mm_grounding_dino_loads_through_the_same_backend(tiny_config, tmp_path):
+    from transformers import MMGroundingDinoForObjectDetection
+
+    from pixelsmith.testing.tiny_backends import build_grounding_dino
+
+    folder = build_grounding_dino(tmp_path / "mm-grounding-dino", mm=True)
+    settings = load_settings(tiny_config, detector={"model": str(folder), "backend": "grounding-dino"})
+    mm = ModelRegistry(settings)
+    assert isinstance(mm.get("detector").model, MMGroundingDinoForObjectDetection)
+    out = _detect(mm, noise_image(140, 90, seed=3), labels=["cat", "dog"], threshold=0.0)
+    assert out.detections and {d.label for d in out.detections} <= {"cat", "dog"}
+    assert all(0 <= d.box[0] < d.box[2] <= 140 and 0 <= d.box[1] < d.box[3] <= 90 for d in out.detections)

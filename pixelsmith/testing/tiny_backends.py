@@ -44,14 +44,17 @@ def tiny_bert_tokenizer():
     return BertTokenizerFast(vocab=vocab, do_lower_case=True, model_max_length=512)
 
 
-def build_grounding_dino(out: Path) -> Path:
-    """Grounding DINO with a one-stage-per-level Swin and a one-layer BERT, its real text
-    length (256) and image processor (shortest edge 800, longest 1333)."""
+def build_grounding_dino(out: Path, *, mm: bool = False) -> Path:
+    """Grounding DINO (or, with `mm`, MM-Grounding-DINO) with a one-stage-per-level Swin and a
+    one-layer BERT, its real text length (256) and image processor (shortest edge 800,
+    longest 1333)."""
     from transformers import (
         GroundingDinoConfig,
         GroundingDinoForObjectDetection,
         GroundingDinoImageProcessor,
         GroundingDinoProcessor,
+        MMGroundingDinoConfig,
+        MMGroundingDinoForObjectDetection,
         SwinConfig,
     )
 
@@ -64,13 +67,13 @@ def build_grounding_dino(out: Path) -> Path:
         model_type="bert", vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=1,
         num_attention_heads=2, intermediate_size=32, max_position_embeddings=512,
     )  # fmt: skip
-    config = GroundingDinoConfig(
+    config = (MMGroundingDinoConfig if mm else GroundingDinoConfig)(
         backbone_config=swin, use_timm_backbone=False, use_pretrained_backbone=False, text_config=text,
         d_model=32, encoder_layers=1, decoder_layers=2, encoder_attention_heads=2, decoder_attention_heads=2,
         encoder_ffn_dim=32, decoder_ffn_dim=32, num_queries=30, max_text_len=256, num_feature_levels=4,
         encoder_n_points=2, decoder_n_points=2,
     )  # fmt: skip
-    model = GroundingDinoForObjectDetection(config).eval()
+    model = (MMGroundingDinoForObjectDetection if mm else GroundingDinoForObjectDetection)(config).eval()
     model.save_pretrained(out)
     GroundingDinoProcessor(
         image_processor=GroundingDinoImageProcessor(), tokenizer=tokenizer
