@@ -127,7 +127,7 @@ def edit(
     turn = agent.steps.turn  # this request's (another process may have added turns since)
     turn_steps = [s for s in record.steps if s.turn == turn]
     shown = [s for s in turn_steps if s.outputs and s.outputs[0].startswith("image-")]  # made or made current
-    result = record.current_image if shown else None
+    result = shown[-1].outputs[0] if shown else None  # this turn's (not what another process made current)
     if output and result:
         write_image(agent.workspace.image(result), output)
         printer.out.write(f"wrote {output}\n")
