@@ -7,16 +7,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from turns import replace_turn
 
-from pixelsmith.agent import events as ev
-from pixelsmith.agent.agent import Agent
-from pixelsmith.agent.planners import make_planner
 from pixelsmith.config import load_settings
 from pixelsmith.models import ModelRegistry
 from pixelsmith.models.protocols import Segmenter
 from pixelsmith.models.sam2 import Sam2Predictor
 from pixelsmith.testing import noise_image
-from pixelsmith.workspace import Workspace
 
 
 @pytest.fixture(scope="module")
@@ -78,13 +75,5 @@ def test_every_click_after_the_first_reuses_the_image_embedding(settings):
 
 
 def test_a_chat_turn_segments_with_sam2(settings, registry):
-    agent = Agent(
-        Workspace.create(settings.data_dir), registry, planner=make_planner(settings, "offline"), seed=2
-    )
-    events = list(agent.send("replace the cat with a dog", image=noise_image(160, 96)))
-    assert not [e for e in events if isinstance(e, ev.ErrorEvent)]
-    finished = [e.tool for e in events if isinstance(e, ev.StepFinished)]
-    assert finished[:2] == ["detect", "segment"] and "inpaint" in finished
-    mask = agent.workspace.mask("mask-1")
-    assert mask.shape == (96, 160)
-    assert agent.workspace.image(agent.workspace.record.current_image).size == (160, 96)
+    agent, _ = replace_turn(settings, registry)
+    assert agent.workspace.mask("mask-1").shape == (96, 160)

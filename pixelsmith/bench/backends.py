@@ -60,7 +60,6 @@ class BackendFigures:
         return ModelRegistry(settings.model_copy(update={role: spec}))
 
     def _predictor(self, name: str) -> Any:
-        from pixelsmith.models.sam import SamPredictor
         from pixelsmith.models.sam2 import Sam2Predictor
 
         on = dict(device=self.models.device, dtype=self.models.dtype)
@@ -70,9 +69,7 @@ class BackendFigures:
             from pixelsmith.testing.full_backends import build_sam2
 
             return Sam2Predictor(*build_sam2(name, **on), **on)
-        predictor = self._tiny_registry("segmenter", "sam2", "sam2").get("segmenter")
-        assert isinstance(predictor, SamPredictor)
-        return predictor
+        return self._tiny_registry("segmenter", "sam2", "sam2").get("segmenter")
 
     def _detector_model(self, name: str) -> Any:
         from pixelsmith.models.detectors import GroundingDetector
