@@ -402,8 +402,8 @@ def test_segment_boxes(tools, ctx, wide):
 
     _check_masks(one)
     assert len(one.masks) == 3
-    assert len(two.masks) == 2  # several boxes: the best candidate of each
-    assert np.array_equal(two.masks[0], one.masks[0])
+    assert len(two.masks) == 3  # several boxes: both together, then the best candidate of each
+    assert np.array_equal(two.masks[1], one.masks[0])
     assert len(single.masks) == 1
 
 
@@ -449,7 +449,12 @@ def test_segment_all_boxes_or_one_by_index(tools, ctx, store, wide, detection):
     second = call(tools, ctx, "segment", image=wide, detection=detection, box_index=2)
     by_box = call(tools, ctx, "segment", image=wide, boxes=[list(found[1].box)])
 
-    assert len(everyone.masks) == len(found)
+    # all of them together first (a later step takes the first mask), then each box's mask
+    assert len(everyone.masks) == len(found) + 1 and everyone.joined == len(found)
+    each = [m > 127 for m in everyone.masks[1:]]
+    assert np.array_equal(everyone.masks[0] > 127, np.logical_or.reduce(each))
+    assert everyone.scores[0] == min(everyone.scores[1:])
+    assert everyone.summary().startswith(f"{len(found) + 1} mask(s): #1 all {len(found)} together")
     assert all(np.array_equal(a, b) for a, b in zip(second.masks, by_box.masks))
     with pytest.raises(ToolInputError, match=f"box_index 99 is out of range: {detection} has"):
         call(tools, ctx, "segment", image=wide, detection=detection, box_index=99)

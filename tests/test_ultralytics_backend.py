@@ -128,7 +128,8 @@ def test_point_prompt(registry):
 def test_box_prompts_give_the_best_mask_of_each_box(registry):
     image = noise_image(WIDTH, HEIGHT)
     output = segment(registry, image, boxes=[[50, 30, 150, 100], [120, 10, 190, 60]])
-    assert len(output.masks) == 2  # several boxes: the best candidate of each
+    assert len(output.masks) == 3  # several boxes: both together, then the best candidate of each
+    assert np.array_equal(output.masks[0] > 0, (output.masks[1] > 0) | (output.masks[2] > 0))
     for mask in output.masks:
         assert mask.shape == (HEIGHT, WIDTH) and set(np.unique(mask)) <= {0, 255}
     check_masks(segment(registry, image, boxes=[[50, 30, 150, 100]]), at_most=3)

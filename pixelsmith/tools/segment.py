@@ -84,27 +84,33 @@ class Input(BaseModel):
 
 @dataclass
 class Output:
-    """Candidate masks, best first: (H, W) uint8 0/255 at the image's size, with scores."""
+    """Candidate masks, best first: (H, W) uint8 0/255 at the image's size, with scores.
+    With `joined` objects, the first mask is all of them together and each follows."""
 
     masks: list[np.ndarray]
     scores: list[float]
     image_size: tuple[int, int]  # (W, H)
+    joined: int = 0
+
+    def notes(self) -> list[str]:
+        """Each mask's note: its score, and what the first one joins."""
+        notes = [f"score {_two(s)}" for s in self.scores]
+        if self.joined and notes:
+            notes[0] = f"all {self.joined} together, {notes[0]}"
+        return notes
 
     def summary(self) -> str:
         if not self.masks:
             return "no mask found"
         parts = [
-            f"#{i + 1} score {_two(s)}, {int((m > 127).sum())} px"
-            for i, (m, s) in enumerate(zip(self.masks, self.scores))
+            f"#{i + 1} {note}, {int((m > 127).sum())} px"
+            for i, (m, note) in enumerate(zip(self.masks, self.notes()))
         ]
         return f"{len(self.masks)} mask(s): " + "; ".join(parts)
 
     def store(self, sink: ArtifactSink, made: Provenance) -> Stored:
         """Every candidate, best first; they become the session's last masks ("use mask 2")."""
-        ids = [
-            sink.add_mask(m, note=f"score {_two(s)}", **made.fields())
-            for m, s in zip(self.masks, self.scores)
-        ]
+        ids = [sink.add_mask(m, note=note, **made.fields()) for m, note in zip(self.masks, self.notes())]
         sink.set_candidates(ids)
         sink.set_last_masks(ids)
         return Stored(ids, "masks")
@@ -197,10 +203,19 @@ def run(inputs: Input, ctx: ToolContext) -> Output:
         multimask=inputs.multimask,
     )
     if prediction.masks.shape[0] == 1:  # one prompt: its K candidates
-        masks, scores = prediction.masks[0], prediction.scores[0]
-    else:  # several boxes: the best candidate of each
-        masks, scores = prediction.masks[:, 0], prediction.scores[:, 0]
-    return Output([to_uint8(m) for m in masks], [round(float(s), 4) for s in scores], size)
+        masks, scores = list(prediction.masks[0]), [float(s) for s in prediction.scores[0]]
+        return Output([to_uint8(m) for m in masks], [round(s, 4) for s in scores], size)
+    # several boxes: all of them together first, then the best candidate of each
+    return together(list(prediction.masks[:, 0]), [float(s) for s in prediction.scores[:, 0]], size)
+
+
+def together(masks: list[np.ndarray], scores: list[float], size: tuple[int, int]) -> Output:
+    """Several objects' masks with their union first: a later step takes a segmentation's
+    first mask ("remove all the cats" removes every cat), and "use mask 2" picks one of them.
+    The union scores as its weakest part."""
+    union = np.logical_or.reduce([m > 0 for m in masks])
+    masks = [to_uint8(m) for m in [union, *masks]]
+    return Output(masks, [round(s, 4) for s in [min(scores), *scores]], size, joined=len(scores))
 
 
 TOOL = Tool(
