@@ -25,11 +25,13 @@ OutputKind = Literal["detection", "masks", "mask", "images", "scores", "concept"
 
 @dataclass
 class Detection:
-    """One box: (x0, y0, x1, y1) in original-image pixels, inside the image."""
+    """One box: (x0, y0, x1, y1) in original-image pixels, inside the image; `mask` is the
+    id of the object's own mask when the finder cut it out too (SAM 3's `segment_text`)."""
 
     box: tuple[float, float, float, float]
     label: str
     score: float
+    mask: str | None = None
 
     @property
     def area(self) -> float:

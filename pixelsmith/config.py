@@ -30,12 +30,14 @@ Role = Literal["detector", "segmenter", "inpainter", "generator", "ranker", "edi
 
 # The public checkpoint each backend starts from: switching a role's backend (the sidebar,
 # `pixelsmith models backends`) takes its model from here unless one is given.
+TEXT_SEGMENTERS = ("sam3",)  # segmenter backends that also find what a phrase names
 BACKEND_MODELS: dict[tuple[str, str], str] = {
     ("detector", "owlv2"): "google/owlv2-base-patch16-ensemble",
     ("detector", "owlvit"): "google/owlvit-base-patch32",
     ("detector", "grounding-dino"): "IDEA-Research/grounding-dino-tiny",
     ("segmenter", "sam"): "facebook/sam-vit-base",
     ("segmenter", "sam2"): "facebook/sam2.1-hiera-small",
+    ("segmenter", "sam3"): "facebook/sam3",
     ("inpainter", "diffusers"): "stable-diffusion-v1-5/stable-diffusion-inpainting",
     ("inpainter", "sdxl"): "diffusers/stable-diffusion-xl-1.0-inpainting-0.1",
     ("generator", "diffusers"): "stable-diffusion-v1-5/stable-diffusion-v1-5",
@@ -75,12 +77,22 @@ class DetectorSpec(ModelSpec):
 
 class SegmenterSpec(ModelSpec):
     model: str = "facebook/sam-vit-base"
-    backend: Literal["sam", "sam2", "ultralytics"] = Field(
+    backend: Literal["sam", "sam2", "sam3", "ultralytics"] = Field(
         default="sam",
-        description="sam (also SAM-HQ, SlimSAM), sam2 (SAM 2.1), ultralytics (MobileSAM, FastSAM).",
+        description="sam (also SAM-HQ, SlimSAM), sam2 (SAM 2.1), sam3 (SAM 3: also finds objects "
+        "named in text), ultralytics (MobileSAM, FastSAM).",
     )
     points_per_side: int = Field(default=16, ge=2, le=64, description="Grid for 'everything'.")
     everything_min_score: float = Field(default=0.8, ge=0.0, le=1.0)
+    text_threshold: float = Field(
+        default=0.5, ge=0.0, le=1.0, description="sam3: the score an instance of a named object needs."
+    )
+
+    @property
+    def reads_text(self) -> bool:
+        """Whether this segmenter finds objects named in text itself (then the planners use
+        `segment_text` in place of detect → segment)."""
+        return self.backend in TEXT_SEGMENTERS
 
 
 class DiffusionSpec(ModelSpec):

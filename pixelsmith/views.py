@@ -56,6 +56,7 @@ class WorkspaceView:
     last_masks: list[str] = field(default_factory=list)  # candidates of the last segmentation
     concepts: list[ConceptView] = field(default_factory=list)
     stopped_concepts: list[ConceptView] = field(default_factory=list)  # training stopped part-way
+    finder: str = "detect"  # the tool that finds named objects: segment_text when the segmenter reads text
 
     def get(self, artifact_id: str) -> ArtifactView | None:
         return next((a for a in self.artifacts if a.id == artifact_id), None)
@@ -77,6 +78,11 @@ class WorkspaceView:
                 f"    box {i + 1}: {b.label} {b.score:.2f} at {tuple(round(v) for v in b.box)}"
                 for i, b in enumerate(a.boxes)
             ]
+        if self.finder != "detect":
+            lines.append(
+                f"the segmenter reads text: find named objects with {self.finder} (each box comes with "
+                "its mask), then segment its detection to choose"
+            )
         if self.last_masks:
             lines.append(f"candidate masks of the last segmentation: {', '.join(self.last_masks)}")
         if self.last_edit:

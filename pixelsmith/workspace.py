@@ -253,7 +253,7 @@ class Workspace:
 
     def detections(self, artifact_id: str) -> Detections:
         record = self.artifact(artifact_id, "detection")
-        found = [Detection(tuple(d["box"]), d["label"], d["score"]) for d in record.detections]
+        found = [Detection(tuple(d["box"]), d["label"], d["score"], d.get("mask")) for d in record.detections]
         size = record.size or (0, 0)
         return Detections(found, size, list(record.labels))
 
@@ -281,7 +281,10 @@ class Workspace:
 
     def add_detections(self, found: Detections, **meta: Any) -> str:
         artifact_id = self._new_id("detection")
-        rows = [{"box": list(d.box), "label": d.label, "score": d.score} for d in found.detections]
+        rows = [
+            {"box": list(d.box), "label": d.label, "score": d.score, **({"mask": d.mask} if d.mask else {})}
+            for d in found.detections
+        ]
         self.record.artifacts.append(
             ArtifactRecord(
                 id=artifact_id,

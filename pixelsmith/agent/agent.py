@@ -193,6 +193,8 @@ class Agent:
         view.stopped_concepts = [
             views[c.name] for c in concepts if c.status != "ready" and not store.training_now(c.name)
         ]
+        if self.models.settings.segmenter.reads_text and "segment_text" in self.tools:
+            view.finder = "segment_text"
         return view
 
     def _begin(self, message: str, view: WorkspaceView) -> Iterator[Event]:

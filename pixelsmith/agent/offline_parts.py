@@ -66,10 +66,11 @@ def reviewed(steps: list[Step]) -> Plan:
 
 
 def find_steps(subject: Subject, request: Request, view: WorkspaceView, *, cut: bool) -> list[Step]:
-    """detect (and segment) the subject in the current image."""
-    image, names = current_image(view), " and ".join(subject.labels)
-    args = {"image": image, "labels": subject.labels, **params_for("detect", request)}
-    steps = [Step(tool="detect", args=args, why=f"find the {names}")]
+    """Find (and segment) the subject in the current image: detect, or segment_text when the
+    segmenter reads text (SAM 3 finds and cuts out in one call; segment then picks)."""
+    image, names, finder = current_image(view), " and ".join(subject.labels), view.finder
+    args = {"image": image, "labels": subject.labels, **params_for(finder, request)}
+    steps = [Step(tool=finder, args=args, why=f"find the {names}")]
     if cut:
         args = {"image": image, "detection": "$1", "which": subject.which, "multimask": True}
         pick = "" if subject.which == "best" else f" ({subject.which})"

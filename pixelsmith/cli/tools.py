@@ -58,7 +58,9 @@ def segment(
     output: Annotated[Path, typer.Option("-o", "--output", callback=checked_output, help="Best mask, PNG.")],
     point: Annotated[list[str] | None, typer.Option("--point", help="X,Y[,1|0]; repeatable.")] = None,
     box: Annotated[str | None, typer.Option(help="X0,Y0,X1,Y1")] = None,
-    text: Annotated[str | None, typer.Option(help="Detect this first, then segment it.")] = None,
+    text: Annotated[
+        str | None, typer.Option(help="Detect this first, then segment it (SAM 3: both in one call).")
+    ] = None,
     multimask: Annotated[bool, typer.Option(help="Write up to 3 candidates.")] = False,
     everything: Annotated[bool, typer.Option(help="Every object's mask.")] = False,
     as_json: Annotated[bool, typer.Option("--json")] = False,
@@ -76,13 +78,25 @@ def segment(
         args["points"] = [parse_floats(p, (2, 3), "--point") for p in point]
     if box:
         args["boxes"] = [parse_floats(box, (4,), "--box")]
-    if text:
-        found = runner.run("detect", image=args["image"], labels=text)
-        args["detection"] = runner.store.add("detection", found)
-    out = runner.run("segment", **args)
-    paths = [write_image(mask_to_image(m), numbered(output, i)) for i, m in enumerate(out.masks)]
-    data = {"masks": [{"path": str(p), "score": s} for p, s in zip(paths, out.scores)]}
-    emit(data, as_json, [out.summary()] + [f"wrote {p}" for p in paths])
+    if text and runner.settings.segmenter.reads_text:  # SAM 3 finds and cuts out in one call
+        found = runner.run("segment_text", image=args["image"], labels=text)
+        if not found.masks:
+            raise UserError(f"{found.summary()}; try other words, or click on it with --point")
+        keep = len(found.masks) if multimask else 1  # every instance, best first, or the best
+        masks, scores, summary = (
+            found.masks[:keep],
+            [d.score for d in found.found.detections],
+            found.summary(),
+        )
+    else:
+        if text:
+            detected = runner.run("detect", image=args["image"], labels=text)
+            args["detection"] = runner.store.add("detection", detected)
+        out = runner.run("segment", **args)
+        masks, scores, summary = out.masks, out.scores, out.summary()
+    paths = [write_image(mask_to_image(m), numbered(output, i)) for i, m in enumerate(masks)]
+    data = {"masks": [{"path": str(p), "score": s} for p, s in zip(paths, scores)]}
+    emit(data, as_json, [summary] + [f"wrote {p}" for p in paths])
 
 
 def diffusion_result(out, output: Path, as_json: bool) -> None:

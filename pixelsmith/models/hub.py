@@ -61,8 +61,22 @@ def _reachable(timeout: float) -> bool:
         pool.shutdown(wait=False)
 
 
-def missing_message(role: str, spec: ModelSpec) -> str:
-    """One sentence naming the missing model and how to get it."""
+# Hub repos whose files need an accepted licence and a login: the licence each asks for.
+GATED = {"facebook/sam3": "the SAM License"}
+
+
+def gate_note(model: str, licence: str | None = None) -> str:
+    """How to get a gated model: request access on its page, then log in."""
+    licence = licence or GATED.get(model, "its licence")
+    return (
+        f"{model} is gated ({licence}): request access at https://huggingface.co/{model}, then log in "
+        "with `hf auth login` (or set HF_TOKEN)"
+    )
+
+
+def missing_message(role: str, spec: ModelSpec, *, gated: bool = False) -> str:
+    """One sentence naming the missing model and how to get it (`gated`: the hub refused
+    this account its files)."""
     if looks_like_path(spec.model) and not Path(spec.model).expanduser().exists():
         return (
             f"the {role} model folder {spec.model} does not exist; fix {role}.model in the "
@@ -70,11 +84,14 @@ def missing_message(role: str, spec: ModelSpec) -> str:
         )
     reason = " and the hub cannot be reached" if found_unreachable() else " and HF_HUB_OFFLINE is set"
     why = "it is not in the Hugging Face cache" + (reason if offline() else "")
-    return (
+    if gated:
+        why = "this account has no access to it yet"
+    message = (
         f"the {role} model {spec.model!r} cannot be loaded: {why}; run "
         f"`pixelsmith models pull {role}` on a machine with internet access, or set "
         f"{role}.model to a local folder"
     )
+    return f"{message}; {gate_note(spec.model)}" if gated or spec.model in GATED else message
 
 
 # Only what the loaders read: configs, tokenizers and safetensors weights (no .bin,
@@ -153,6 +170,7 @@ def status(settings: Settings, role: str) -> ModelStatus:
 def pull(settings: Settings, role: str) -> Path:
     """Download a role's model into the Hugging Face cache, with progress bars."""
     from huggingface_hub import snapshot_download
+    from huggingface_hub.errors import GatedRepoError
 
     spec = _spec(settings, role)
     if spec.is_local:
@@ -168,5 +186,10 @@ def pull(settings: Settings, role: str) -> Path:
         if vae and not looks_like_path(vae):
             snapshot_download(vae, allow_patterns=allowed_files(ModelSpec(model=vae, backend="vae")))
         return Path(snapshot_download(spec.model, revision=spec.revision, allow_patterns=allowed_files(spec)))
+    except GatedRepoError:
+        raise UserError(
+            f"could not download {spec.model} for the {role}: this account has no access to it yet; "
+            f"{gate_note(spec.model)}, then run `pixelsmith models pull {role}` again"
+        ) from None
     except Exception as err:  # network, auth, offline: all end the same way for the user
         raise UserError(f"could not download {spec.model} for the {role}: {err}") from None

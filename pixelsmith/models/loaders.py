@@ -59,8 +59,8 @@ class Ranker:
 
 
 def from_pretrained(role: str, spec: ModelSpec, fn: Callable[..., Any], **kwargs: Any) -> Any:
-    """Call a `from_pretrained` and turn "not found / not downloaded" into one sentence."""
-    from huggingface_hub.errors import HFValidationError
+    """Call a `from_pretrained` and turn "not found / not downloaded / gated" into one sentence."""
+    from huggingface_hub.errors import GatedRepoError, HFValidationError
 
     source = str(Path(spec.model).expanduser()) if spec.is_local else spec.model
     if not spec.is_local:
@@ -68,7 +68,8 @@ def from_pretrained(role: str, spec: ModelSpec, fn: Callable[..., Any], **kwargs
     try:
         return fn(source, revision=spec.revision, **kwargs)
     except (OSError, HFValidationError) as err:
-        raise ModelMissingError(missing_message(role, spec)) from err
+        gated = isinstance(err.__cause__, GatedRepoError) or "gated repo" in str(err)
+        raise ModelMissingError(missing_message(role, spec, gated=gated)) from err
 
 
 def check_kind(role: str, spec: ModelSpec, kinds: tuple[str, ...]) -> Any:
@@ -160,6 +161,39 @@ def load_sam2(spec: ModelSpec, registry: LoadContext):
     )
     model.to(registry.device).eval()
     return Sam2Predictor(model, processor, device=registry.device, dtype=registry.dtype)
+
+
+@register_loader("segmenter", "sam3")
+def load_sam3(spec: ModelSpec, registry: LoadContext):
+    """SAM 3 (`facebook/sam3`, gated): the text detector and the point tracker, both from its
+    one checkpoint, holding one copy of the image backbone they share."""
+    from transformers import Sam3Model, Sam3Processor, Sam3TrackerModel, Sam3TrackerProcessor
+
+    from pixelsmith.models.sam3 import Sam3Segmenter
+
+    check_kind("segmenter", spec, ("sam3_video",))
+    models = [
+        from_pretrained("segmenter", spec, cls.from_pretrained, dtype=registry.dtype, use_safetensors=True)
+        for cls in (Sam3Model, Sam3TrackerModel)
+    ]
+    detector, tracker = (m.to(registry.device).eval() for m in models)
+    _share_backbone(detector, tracker)
+    return Sam3Segmenter(
+        tracker,
+        from_pretrained("segmenter", spec, Sam3TrackerProcessor.from_pretrained),
+        detector,
+        from_pretrained("segmenter", spec, Sam3Processor.from_pretrained),
+        device=registry.device,
+        dtype=registry.dtype,
+    )
+
+
+def _share_backbone(detector: Any, tracker: Any) -> None:
+    """One backbone for both halves when their weights are the same (one checkpoint's are)."""
+    ours, theirs = detector.vision_encoder.backbone, tracker.vision_encoder.backbone
+    a, b = ours.state_dict(), theirs.state_dict()
+    if a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a):
+        tracker.vision_encoder.backbone = ours
 
 
 @register_loader("segmenter", "ultralytics")

@@ -10,6 +10,7 @@ if TYPE_CHECKING:
     from PIL import Image
 
     from pixelsmith.models.sam import Prediction
+    from pixelsmith.models.sam3 import Instances
 
 
 @runtime_checkable
@@ -31,3 +32,13 @@ class Segmenter(Protocol):
     def everything(
         self, image: Image.Image, *, points_per_side: int = 16, min_score: float = 0.8
     ) -> Prediction: ...
+
+
+@runtime_checkable
+class TextSegmenter(Segmenter, Protocol):
+    """A segmenter that also finds what a phrase names, each instance with its box, score and
+    mask (SAM 3's `Sam3Segmenter`); `segment_text` needs one."""
+
+    def find(
+        self, image: Image.Image, labels: list[str], threshold: float, mask_threshold: float = 0.5
+    ) -> Instances: ...

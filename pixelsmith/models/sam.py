@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,24 +52,29 @@ class SamPredictor:
         self.dtype = dtype
         self.cache_size = cache_size
         self.encode_count = 0  # image-encoder runs: the expensive part
-        self._cache: OrderedDict[str, Embedding] = OrderedDict()
+        self._cache: OrderedDict[tuple[str, str], Any] = OrderedDict()
         self._lock = threading.Lock()
 
     @torch.inference_mode()
     def embed(self, image: Image.Image) -> Embedding:
         """The cached embedding of `image`, computing it on first sight."""
-        key = content_hash(image)
+        return self._cached("prompt", image, self._encode)
+
+    def _cached(self, kind: str, image: Image.Image, encode: Callable[[Image.Image], Any]) -> Any:
+        """`encode(image)`, kept by `kind` and the image's content for the next call; the
+        `cache_size` most recent are kept."""
+        key = (kind, content_hash(image))
         with self._lock:
             if key in self._cache:
                 self._cache.move_to_end(key)
                 return self._cache[key]
-        embedding = self._encode(image)
+        encoded = encode(image)
         with self._lock:
             self.encode_count += 1
-            self._cache[key] = embedding
+            self._cache[key] = encoded
             while len(self._cache) > self.cache_size:
                 self._cache.popitem(last=False)
-        return embedding
+        return encoded
 
     def _encode(self, image: Image.Image) -> Embedding:
         """Run the image encoder (the expensive part) on `image`."""

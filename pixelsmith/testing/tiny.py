@@ -374,6 +374,7 @@ lcm_lora_xl = "{(root / "lcm-lora-xl").as_posix()}"
 # Other backends have tiny checkpoints here too; switch a role with two lines, e.g.
 #   [detector]  model = "{(root / "grounding-dino").as_posix()}"  backend = "grounding-dino"
 #   [segmenter] model = "{(root / "sam2").as_posix()}"  backend = "sam2"
+#   [segmenter] model = "{(root / "sam3").as_posix()}"  backend = "sam3"  text_threshold = 0.0
 #   [inpainter] model = "{(root / "sdxl-inpaint").as_posix()}"  backend = "sdxl"
 #   [generator] model = "{(root / "sdxl").as_posix()}"  backend = "sdxl"
 

@@ -1,9 +1,11 @@
 """Tiny random checkpoints of the alternative backends (issue 13): Grounding DINO for the
-detector, SAM 2.1 for the segmenter, SDXL for the inpainter and generator.
+detector, SAM 2.1 and SAM 3 for the segmenter, SDXL for the inpainter and generator.
 
 Each keeps what behaviour depends on from its real model: Grounding DINO's 256 text
 positions, BERT-style uncased word pieces and 800/1333 px resizing; SAM 2's 1024 px square
-input; SDXL's two text encoders, pooled text embedding and size conditioning.
+input; SAM 3's one checkpoint of two models (the text detector and the point tracker,
+sharing one backbone) and its 32 CLIP text positions; SDXL's two text encoders, pooled text
+embedding and size conditioning.
 """
 
 from __future__ import annotations
@@ -13,9 +15,11 @@ from pathlib import Path
 
 import torch
 
+SAM3_SIZE = 224  # px: the tiny SAM 3's square input (16x16 patches of 14 px)
 ALTERNATIVES = {
     "grounding-dino": "detector",
     "sam2": "segmenter",
+    "sam3": "segmenter",
     "sdxl-inpaint": "inpainter",
     "sdxl": "generator",
     "lcm-lora-xl": "preview",
@@ -119,6 +123,67 @@ def build_sam2(out: Path) -> Path:
     return out
 
 
+def build_sam3(out: Path) -> Path:
+    """SAM 3 as `facebook/sam3` ships it: one `sam3_video` checkpoint holding the text detector
+    (`Sam3Model`) and the point tracker (`Sam3TrackerModel`), which load from it alone, with a
+    2-layer ViT at a 224 px square (the real one: 1008 px, patch 14), a 1-layer CLIP text
+    encoder with the real 32 positions, and a DETR of 20 queries (the real one: 200)."""
+    from transformers import (
+        Sam3Config,
+        Sam3ImageProcessor,
+        Sam3Processor,
+        Sam3TrackerVideoConfig,
+        Sam3VideoConfig,
+        Sam3VideoModel,
+    )
+
+    from pixelsmith.testing.tiny import tiny_tokenizer
+
+    torch.manual_seed(0)
+    side, patch, hidden = SAM3_SIZE, 14, 32
+    tokenizer = tiny_tokenizer(max_length=32)
+    backbone = dict(
+        model_type="sam3_vit_model", hidden_size=hidden, intermediate_size=64, num_hidden_layers=2,
+        num_attention_heads=2, image_size=side, patch_size=patch, window_size=8, global_attn_indexes=[1],
+        pretrain_image_size=side,
+    )  # fmt: skip
+    levels = [[side // patch * 4 // 2**i] * 2 for i in range(3)]  # the neck's 4x, 2x and 1x maps
+    vision = dict(backbone_config=backbone, fpn_hidden_size=hidden, backbone_feature_sizes=levels)
+    small = dict(hidden_size=hidden, num_attention_heads=2, intermediate_size=64)
+    detector = Sam3Config(
+        vision_config=vision,
+        text_config=dict(
+            vocab_size=len(tokenizer), max_position_embeddings=32, num_hidden_layers=1, projection_dim=hidden,
+            bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
+            pad_token_id=tokenizer.pad_token_id, **small,
+        ),
+        geometry_encoder_config=dict(num_layers=1, **small),
+        detr_encoder_config=dict(num_layers=1, **small),
+        detr_decoder_config=dict(num_layers=1, num_queries=20, **small),
+        mask_decoder_config=dict(hidden_size=hidden, num_attention_heads=2),
+    )  # fmt: skip
+    tracker = Sam3TrackerVideoConfig(
+        vision_config=vision, image_size=side,
+        prompt_encoder_config=dict(hidden_size=hidden, image_size=side, patch_size=patch,
+                                   mask_input_channels=4),
+        mask_decoder_config=dict(hidden_size=hidden, mlp_dim=64, num_attention_heads=2,
+                                 iou_head_hidden_dim=hidden),
+        memory_attention_hidden_size=hidden, memory_attention_num_layers=1,
+        memory_attention_feed_forward_hidden_size=64, memory_encoder_hidden_size=hidden,
+        memory_encoder_output_channels=16, mask_downsampler_embed_dim=hidden, memory_fuser_embed_dim=hidden,
+        memory_fuser_intermediate_dim=64,
+    )  # fmt: skip
+    model = Sam3VideoModel(Sam3VideoConfig(detector_config=detector, tracker_config=tracker)).eval()
+    # The hub checkpoint's key layout ("tracker_model.*"): transformers' save in its "original
+    # format" nests the tracker's keys once more, and the tracker would then load random weights.
+    model.save_pretrained(out, save_original_format=False)
+    images = Sam3ImageProcessor(
+        size={"height": side, "width": side}, mask_size={"height": levels[0][0], "width": levels[0][1]}
+    )
+    Sam3Processor(image_processor=images, tokenizer=tokenizer).save_pretrained(out)
+    return out
+
+
 def _sdxl_unet(in_channels: int):
     """SDXL's UNet layout in miniature: linear projections, two transformer depths, and the
     "text_time" embedding of the pooled text and the six size/crop numbers."""
@@ -196,6 +261,7 @@ def build_alternatives(root: Path) -> dict[str, Path]:
     builders = {
         "grounding-dino": build_grounding_dino,
         "sam2": build_sam2,
+        "sam3": build_sam3,
         "sdxl-inpaint": lambda out: build_sdxl(out, inpainting=True),
         "sdxl": build_sdxl,
         "lcm-lora-xl": build_lcm_lora_xl,

@@ -23,6 +23,7 @@ ENTRY_POINT_GROUP = "pixelsmith.tools"
 BUILTIN_MODULES = (
     "detect",
     "segment",
+    "segment_text",
     "refine_mask",
     "inpaint",
     "remove",

@@ -1,4 +1,5 @@
-"""segment: cut out objects with SAM from points, boxes or a detection's boxes."""
+"""segment: cut out objects with SAM from points, boxes or a detection's boxes (or, for a
+detection that `segment_text` made, pick among the masks it found)."""
 
 from __future__ import annotations
 
@@ -135,23 +136,45 @@ def _two(score: float) -> str:
 def _prompt_boxes(inputs: Input, ctx: ToolContext, width: int, height: int) -> np.ndarray | None:
     boxes = _given_boxes(inputs, width, height)
     if inputs.detection:
-        found = ctx.store.detections(inputs.detection).detections
-        if not found:
-            raise ToolInputError(
-                f"{inputs.detection} found nothing, so there is nothing to segment; "
-                "detect with other words or a lower threshold, or click on the object"
-            )
-        if inputs.box_index is not None:
-            if inputs.box_index > len(found):
-                raise ToolInputError(
-                    f"box_index {inputs.box_index} is out of range: {inputs.detection} has "
-                    f"{len(found)} box(es)"
-                )
-            found = [found[inputs.box_index - 1]]
-        else:
-            found = pick(found, inputs.which)
-        boxes += [list(d.box) for d in found]
+        boxes += [list(d.box) for d in _chosen(inputs.detection, inputs, ctx)[0]]
     return np.array(boxes, dtype=np.float64) if boxes else None
+
+
+def _chosen(detection: str, inputs: Input, ctx: ToolContext) -> tuple[list[Detection], list[Detection]]:
+    """The `detection`'s boxes that `box_index` or `which` choose, and all of its boxes."""
+    found = ctx.store.detections(detection).detections
+    if not found:
+        raise ToolInputError(
+            f"{detection} found nothing, so there is nothing to segment; "
+            "detect with other words or a lower threshold, or click on the object"
+        )
+    if inputs.box_index is None:
+        return pick(found, inputs.which), found
+    if inputs.box_index > len(found):
+        raise ToolInputError(
+            f"box_index {inputs.box_index} is out of range: {detection} has {len(found)} box(es)"
+        )
+    return [found[inputs.box_index - 1]], found
+
+
+def _outlined(detection: str, inputs: Input, ctx: ToolContext, size: tuple[int, int]) -> Output | None:
+    """The chosen boxes' own masks when the detection carries them (SAM 3's `segment_text`),
+    with no model call: one chosen, then the other instances found, best first; several,
+    all of them together first. None for a detection of boxes alone."""
+    chosen, found = _chosen(detection, inputs, ctx)
+    if not all(d.mask for d in found):
+        return None
+    others = [d for d in found if d not in chosen] if len(chosen) == 1 else []
+    masks = [ctx.store.mask(d.mask) for d in [*chosen, *others]]  # type: ignore[arg-type]
+    if any(m.shape != (size[1], size[0]) for m in masks):
+        raise ToolInputError(
+            f"{detection} was found in an image of another size than {inputs.image} "
+            f"({size[0]}x{size[1]}); segment the image it was found in"
+        )
+    scores = [d.score for d in [*chosen, *others]]
+    if len(chosen) > 1:
+        return together(masks, scores, size)
+    return Output([to_uint8(m) for m in masks], scores, size)
 
 
 def pick(found: list[Detection], which: str) -> list[Detection]:
@@ -194,6 +217,10 @@ def run(inputs: Input, ctx: ToolContext) -> Output:
         return Output([to_uint8(m[0]) for m in found.masks], [float(s[0]) for s in found.scores], size)
     points = inputs.points or []
     _check_inside(points, *size)
+    if inputs.detection and not points and not inputs.boxes:
+        outlined = _outlined(inputs.detection, inputs, ctx, size)
+        if outlined is not None:
+            return outlined
     boxes = _prompt_boxes(inputs, ctx, *size)
     prediction = segmenter.predict(
         image,
