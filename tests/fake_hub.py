@@ -21,8 +21,11 @@ CHUNK = 16_384
 
 
 class FakeHub:
-    def __init__(self, repos: dict[str, Path], *, bytes_per_second: float | None = None) -> None:
+    def __init__(
+        self, repos: dict[str, Path], *, bytes_per_second: float | None = None, gated: tuple[str, ...] = ()
+    ) -> None:
         self.repos = {name: Path(folder) for name, folder in repos.items()}
+        self.gated = set(gated)  # repos this account has not been granted: 403 "GatedRepo", as the hub says
         self.bytes_per_second = bytes_per_second
         self.requests: list[str] = []  # "GET /path <monotonic time>", in order
         self.finished: list[str] = []  # the paths of the files sent whole, in order
@@ -61,6 +64,8 @@ class FakeHub:
                 hub.requests.append(f"{self.command} {self.path} {time.monotonic():.2f}")
                 path = unquote(urlparse(self.path).path)
                 for repo in hub.repos:
+                    if repo in hub.gated and f"/{repo}/" in f"{path}/":
+                        return self._refuse(body)
                     if path == f"/api/models/{repo}" or path.startswith(f"/api/models/{repo}/revision/"):
                         return self._json(hub._info(repo), body)
                     if path.startswith(f"/api/models/{repo}/tree/"):
@@ -84,6 +89,18 @@ class FakeHub:
                 self.send_header("X-Error-Code", code)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
+
+            def _refuse(self, body: bool) -> None:
+                message = (
+                    b"Access to this model is restricted. You must have access to it and be authenticated."
+                )
+                self.send_response(403)
+                self.send_header("X-Error-Code", "GatedRepo")
+                self.send_header("X-Error-Message", message.decode())
+                self.send_header("Content-Length", str(len(message)))
+                self.end_headers()
+                if body:
+                    self.wfile.write(message)
 
             def _file(self, repo: str, name: str, body: bool) -> None:
                 file = hub.repos[repo] / name

@@ -85,13 +85,16 @@ def missing_message(role: str, spec: ModelSpec, *, gated: bool = False) -> str:
     reason = " and the hub cannot be reached" if found_unreachable() else " and HF_HUB_OFFLINE is set"
     why = "it is not in the Hugging Face cache" + (reason if offline() else "")
     if gated:
-        why = "this account has no access to it yet"
+        return (
+            f"the {role} model {spec.model!r} cannot be loaded: this account has no access to it yet; "
+            f"{gate_note(spec.model)}, then run `pixelsmith models pull {role}`"
+        )
     message = (
         f"the {role} model {spec.model!r} cannot be loaded: {why}; run "
         f"`pixelsmith models pull {role}` on a machine with internet access, or set "
         f"{role}.model to a local folder"
     )
-    return f"{message}; {gate_note(spec.model)}" if gated or spec.model in GATED else message
+    return f"{message}; {gate_note(spec.model)}" if spec.model in GATED else message
 
 
 # Only what the loaders read: configs, tokenizers and safetensors weights (no .bin,
@@ -189,7 +192,7 @@ def pull(settings: Settings, role: str) -> Path:
     except GatedRepoError:
         raise UserError(
             f"could not download {spec.model} for the {role}: this account has no access to it yet; "
-            f"{gate_note(spec.model)}, then run `pixelsmith models pull {role}` again"
+            f"{gate_note(spec.model)}; after that, run `pixelsmith models pull {role}` again"
         ) from None
     except Exception as err:  # network, auth, offline: all end the same way for the user
         raise UserError(f"could not download {spec.model} for the {role}: {err}") from None
