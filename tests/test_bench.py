@@ -33,6 +33,9 @@ FIGURES = {
     "backends.sam.click",
     "backends.sam2.1-tiny.encode",
     "backends.sam2.1-tiny.click",
+    "backends.sam3.encode",
+    "backends.sam3.click",
+    "backends.sam3.find",
     "backends.owlv2.detect",
     "backends.grounding-dino.detect",
     "backends.sd15.unet_step",
@@ -43,6 +46,7 @@ NO_PLAIN = {  # pixelsmith-only figures (memory: CUDA only; encodes and UNet ste
     "lora.peak_memory",
     "backends.sam.encode",
     "backends.sam2.1-tiny.encode",
+    "backends.sam3.encode",
     "backends.sd15.unet_step",
     "backends.sdxl.unet_step",
 }

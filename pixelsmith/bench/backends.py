@@ -1,7 +1,9 @@
 """The `backends` figures (issue 13): which model to pick per role.
 
-- Segmenter: SAM ViT-B, SAM 2.1 tiny and small: an image encode, then a click answered
-  from the cached embedding beside the plain transformers call (which encodes again).
+- Segmenter: SAM ViT-B, SAM 2.1 tiny and small, SAM 3's tracker: an image encode, then a
+  click answered from the cached embedding beside the plain transformers call (which
+  encodes again). SAM 3 also: two phrases found on a new photo (one encode) beside the
+  plain processor + `Sam3Model` + post-processing per phrase.
 - Detector: OWLv2 B/16 and Grounding DINO tiny: the detect tool beside processor + model +
   post-processing.
 - Diffusion: one UNet step (a classifier-free-guidance batch of 2) of SD 1.5's inpainting
@@ -22,7 +24,7 @@ from pixelsmith.bench.measure import variant
 from pixelsmith.bench.report import Figure
 from pixelsmith.errors import UserError
 
-SEGMENTERS = ("sam", "sam2.1-tiny", "sam2.1-small")
+SEGMENTERS = ("sam", "sam2.1-tiny", "sam2.1-small", "sam3")
 DETECTORS = ("owlv2", "grounding-dino")
 UNETS = ("sd15", "sdxl")
 
@@ -38,8 +40,9 @@ class BackendFigures:
         if self.options.architecture == "full" and not self.options.random_weights:
             raise UserError("backends are compared with random weights (--random-weights) or tiny models")
         figures = []
-        for name in SEGMENTERS if self._full() else SEGMENTERS[:2]:  # tiny: one SAM 2 checkpoint
+        for name in SEGMENTERS if self._full() else ("sam", "sam2.1-tiny", "sam3"):  # tiny: one SAM 2
             figures += self._segmenter(name)
+        figures.append(self._text_segmenter())
         for name in DETECTORS:
             figures.append(self._detector(name))
         for name in UNETS:
@@ -65,6 +68,16 @@ class BackendFigures:
         on = dict(device=self.models.device, dtype=self.models.dtype)
         if name == "sam":
             return self.models.get("segmenter")
+        if name == "sam3":  # built once for its two sets of figures
+            if getattr(self, "_sam3", None) is None:
+                from pixelsmith.testing.full_backends import build_sam3
+
+                self._sam3 = (
+                    build_sam3(**on)
+                    if self._full()
+                    else self._tiny_registry("segmenter", "sam3", "sam3").get("segmenter")
+                )
+            return self._sam3
         if self._full():
             from pixelsmith.testing.full_backends import build_sam2
 
@@ -113,6 +126,28 @@ class BackendFigures:
                 f"backends.{name}.click", f"{name}: click", "ms", click * 1e3, click_plain * 1e3, note=note
             ),
         ]
+
+    def _text_segmenter(self) -> Figure:
+        """SAM 3 finding two phrases on a photo it has not seen (one image encode for both),
+        beside the plain call per phrase (an encode each)."""
+        segmenter, fresh, labels = self._predictor("sam3"), iter(range(1, 10**6)), ["cat", "dog"]
+
+        def ours() -> None:
+            segmenter.find(variant(self.photo, next(fresh)), labels, 0.5)
+
+        def plain() -> None:
+            with torch.inference_mode():
+                for label in labels:
+                    inputs = segmenter.text_processor(images=self.photo, text=label, return_tensors="pt")
+                    outputs = segmenter.detector(**_on_device(inputs, segmenter.detector))
+                    segmenter.text_processor.post_process_instance_segmentation(
+                        outputs, threshold=0.5, target_sizes=[(self.photo.height, self.photo.width)]
+                    )
+
+        params = sum(p.numel() for p in segmenter.detector.parameters()) / 1e6
+        return Figure("backends.sam3.find", "sam3: find 2 phrases with masks", "ms", self.time(ours) * 1e3,  # type: ignore[attr-defined]
+                      self.time(plain) * 1e3, detail={"parameters_m": round(params, 1)},  # type: ignore[attr-defined]
+                      note="plain: processor + Sam3Model + post-processing per phrase")  # fmt: skip
 
     def _detector(self, name: str) -> Figure:
         detector = self._detector_model(name)

@@ -1,6 +1,6 @@
 """Full-size random-weight builds of the alternative backends (issue 13), for timing:
-SAM 2.1 Hiera tiny and small, Grounding DINO tiny (Swin-T, BERT-base) and SDXL's UNet.
-The configs are the public checkpoints' (`facebook/sam2.1-hiera-*`,
+SAM 2.1 Hiera tiny and small, SAM 3, Grounding DINO tiny (Swin-T, BERT-base) and SDXL's
+UNet. The configs are the public checkpoints' (`facebook/sam2.1-hiera-*`, `facebook/sam3`,
 `IDEA-Research/grounding-dino-tiny`, `stabilityai/stable-diffusion-xl-base-1.0/unet`)."""
 
 from __future__ import annotations
@@ -78,3 +78,30 @@ def build_sdxl_unet(*, inpainting: bool = False, device: str | torch.device = "c
     with _on(device):
         unet = UNet2DConditionModel(in_channels=9 if inpainting else 4, **SDXL_UNET)
     return _cast(unet, dtype)
+
+
+def build_sam3(*, device: str | torch.device = "cpu", dtype=torch.float32):
+    """SAM 3 as `facebook/sam3` is built (`Sam3Config`'s and `Sam3TrackerConfig`'s defaults:
+    a 32-layer ViT-L at 1008 px, a 24-layer CLIP text encoder, 200 queries), the tracker on
+    the detector's backbone as the loader shares it; returns a `Sam3Segmenter`."""
+    from transformers import (
+        Sam3Config,
+        Sam3ImageProcessor,
+        Sam3Model,
+        Sam3Processor,
+        Sam3TrackerConfig,
+        Sam3TrackerModel,
+        Sam3TrackerProcessor,
+    )
+
+    from pixelsmith.models.sam3 import Sam3Segmenter
+    from pixelsmith.testing.tiny import tiny_tokenizer
+
+    with _on(device):
+        detector = Sam3Model(Sam3Config())
+        tracker = Sam3TrackerModel(Sam3TrackerConfig())
+    tracker.vision_encoder.backbone = detector.vision_encoder.backbone
+    text = Sam3Processor(image_processor=Sam3ImageProcessor(), tokenizer=tiny_tokenizer(max_length=32))
+    points = Sam3TrackerProcessor(image_processor=Sam3ImageProcessor())
+    on = dict(device=torch.device(device), dtype=dtype)
+    return Sam3Segmenter(_cast(tracker, dtype), points, _cast(detector, dtype), text, **on)
