@@ -206,6 +206,7 @@ def test_the_ui_command_hides_tracebacks_and_passes_the_upload_limit_and_planner
     assert options["--client.showErrorDetails"] == st_config.ShowErrorDetailsConfigOptions.NONE.value
     assert options["--server.maxUploadSize"] == "4"  # 3 MiB and a byte, rounded up
     assert options["--server.port"] == "8765"
+    assert options["--runner.fastReruns"] == "false"  # one script thread per session at a time
     known = st_config._config_options_template  # every option is one this Streamlit accepts
     assert [o for o in options if o.removeprefix("--") not in known] == []
     assert started["env"]["PIXELSMITH_PLANNER"] == "offline"
@@ -297,6 +298,31 @@ def test_switching_the_detector_backend_in_the_sidebar_needs_nothing_else(
     step = _workspace(at).record.steps[-1]
     assert step.tool == "detect" and step.args["labels"] == ["cat", "dog"]
     assert any(c.startswith("detection-1:") for c in _captions(at))
+
+
+def test_sam3_in_the_sidebar_finds_and_cuts_out_then_the_review_picks(
+    fresh_registry, tiny_config, tiny_dir, monkeypatch
+):
+    """Issue 13: with the segmenter switched to sam3, "remove the cat" finds and cuts out in
+    one call; the chat draws the boxes, then the numbered masks, and the review offers them."""
+    from pixelsmith.models.sam3 import Sam3Segmenter
+    from pixelsmith.testing import noise_image
+
+    monkeypatch.setenv("PIXELSMITH_CONFIG", str(tiny_config))
+    at = AppTest.from_file(str(APP), default_timeout=120).run()
+    at.selectbox(key="opt-backend-segmenter").set_value("sam3").run()
+    assert at.text_input(key="opt-model-segmenter").value == "facebook/sam3"
+    at.text_input(key="opt-model-segmenter").set_value(str(tiny_dir / "sam3")).run()
+    at.sidebar.file_uploader[0].set_value(("p.png", _png(noise_image(150, 90)), "image/png")).run()
+    _send(at, "remove the cat, threshold 0")  # the tiny model's random scores are about 0.25
+    assert not at.exception, at.exception
+    assert isinstance(at.session_state["agent"].models.get("segmenter"), Sam3Segmenter)
+    steps = _workspace(at).record.steps
+    assert [s.tool for s in steps] == ["segment_text", "segment"] and steps[0].args["threshold"] == 0
+    captions = _captions(at)
+    assert any(c.startswith("detection-1: 20 found for cat, each with its mask") for c in captions)
+    assert any(c.startswith(f"candidates, best first: 1 = {steps[1].outputs[0]}") for c in captions)
+    assert _workspace(at).record.pending and _button(at, "Use mask 2")
 
 
 def test_under_ray_the_ui_process_loads_no_model(fresh_registry, tiny_config, tmp_path):

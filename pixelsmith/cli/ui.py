@@ -22,7 +22,12 @@ APP = Path(__file__).parent.parent / "ui" / "app.py"
 
 def streamlit_command(host: str, port: int, *, max_upload_mb: int) -> list[str]:
     """The `streamlit run` command line for the app: headless, no usage statistics, no
-    tracebacks in the page (they go to the server log), uploads up to `max_upload_mb` MiB."""
+    tracebacks in the page (they go to the server log), uploads up to `max_upload_mb` MiB.
+
+    Fast reruns are off: with them, a click during a run starts a second script thread at
+    once while the first is still on its way out, and the two touch one session state under
+    two locks (seen in CI as "dictionary changed size during iteration" from a widget of the
+    old run). Without them, the click reruns the same thread at its next Streamlit call."""
     return [
         sys.executable,
         "-m",
@@ -43,6 +48,8 @@ def streamlit_command(host: str, port: int, *, max_upload_mb: int) -> list[str]:
         "minimal",
         "--client.showErrorDetails",
         "none",
+        "--runner.fastReruns",
+        "false",
     ]
 
 

@@ -48,3 +48,24 @@ def test_switching_backends_in_the_sidebar_then_editing(server, page: Page, tiny
     expect(chat.get_by_text("detection-1:").first).to_be_visible()
     expect(chat.get_by_text("candidates, best first: 1 = mask-1").first).to_be_visible()
     shot(page, "18-grounding-dino-and-sam2")
+
+
+def test_sam3_finds_and_cuts_out_in_one_call(server, page: Page, tiny_dir):
+    """The segmenter switched to SAM 3: "remove the cat" is segment_text (boxes, each with
+    its mask) then segment (the numbered masks to choose from), and no detector is loaded."""
+    page.set_default_timeout(LONG)
+    expect.set_options(timeout=LONG)
+    page.goto(server)
+    idle(page)
+    page.get_by_text("Models", exact=True).click()
+    _switch(page, "segmenter", "sam3", "facebook/sam3", str(tiny_dir / "sam3"))
+    page.get_by_role("button", name="Use the sample photo (a cat)").click()
+    expect(page.get_by_text("goes with your next message")).to_be_visible()
+    send(page, "remove the cat, threshold 0")  # the tiny model's random scores are about 0.25
+    expect(page.get_by_role("button", name="Use mask 2")).to_be_visible()
+    idle(page)
+    chat = page.get_by_test_id("stChatMessage")
+    expect(chat.get_by_text("each with its mask").first).to_be_visible()
+    expect(chat.get_by_text("Find and cut out (segment_text)").first).to_be_visible()
+    expect(chat.get_by_text("candidates, best first: 1 = mask-").first).to_be_visible()
+    shot(page, "19-sam3-finds-and-cuts-out")
