@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 from PIL import Image
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from pixelsmith.config import Settings
 from pixelsmith.errors import InterruptedError_, ToolInputError
@@ -136,3 +137,25 @@ def inference_mode(fn: Callable[..., Any]) -> Callable[..., Any]:
             return fn(*args, **kwargs)
 
     return wrapper
+
+
+class FindInput(BaseModel):
+    """The inputs of the tools that find named objects (detect, segment_text): the image,
+    the labels ("cat, dog" or a list) and the score a find needs."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    image: str = Field(description="Image id to search, e.g. image-1.")
+    labels: list[str] = Field(min_length=1, max_length=16, description="What to find, e.g. ['cat', 'dog'].")
+    threshold: float | None = Field(
+        default=None, ge=0.0, le=1.0, description="Minimum score; default from settings."
+    )
+
+    @field_validator("labels", mode="before")
+    @classmethod
+    def _split(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.split(",")
+        if isinstance(value, list):
+            value = [str(v).strip() for v in value if str(v).strip()]
+        return value

@@ -2,32 +2,16 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field
 
 from pixelsmith.artifacts import Detection, Detections
-from pixelsmith.tools.base import ToolContext, description, inference_mode
+from pixelsmith.tools.base import FindInput, ToolContext, description, inference_mode
 from pixelsmith.tools.registry import Tool
 
 
-class Input(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    image: str = Field(description="Image id to search, e.g. image-1.")
-    labels: list[str] = Field(min_length=1, max_length=16, description="What to find, e.g. ['cat', 'dog'].")
-    threshold: float | None = Field(
-        default=None, ge=0.0, le=1.0, description="Minimum score; default from settings."
-    )
+class Input(FindInput):
     nms_iou: float = Field(default=0.3, ge=0.0, le=1.0, description="Overlap for suppression.")
     max_detections: int = Field(default=20, ge=1, le=100)
-
-    @field_validator("labels", mode="before")
-    @classmethod
-    def _split(cls, value: object) -> object:
-        if isinstance(value, str):
-            value = value.split(",")
-        if isinstance(value, list):
-            value = [str(v).strip() for v in value if str(v).strip()]
-        return value
 
 
 Output = Detections

@@ -9,33 +9,17 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field
 
 from pixelsmith.artifacts import LABEL_CHARS, ArtifactSink, Detection, Detections, Provenance, Stored
 from pixelsmith.errors import ToolInputError, shorten
 from pixelsmith.masks import to_uint8
-from pixelsmith.tools.base import ToolContext, description, inference_mode
+from pixelsmith.tools.base import FindInput, ToolContext, description, inference_mode
 from pixelsmith.tools.registry import Tool
 
 
-class Input(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    image: str = Field(description="Image id to search, e.g. image-1.")
-    labels: list[str] = Field(min_length=1, max_length=16, description="What to find, e.g. ['cat', 'dog'].")
-    threshold: float | None = Field(
-        default=None, ge=0.0, le=1.0, description="Minimum score; default from settings."
-    )
+class Input(FindInput):
     max_instances: int = Field(default=20, ge=1, le=100, description="At most this many, best first.")
-
-    @field_validator("labels", mode="before")
-    @classmethod
-    def _split(cls, value: object) -> object:
-        if isinstance(value, str):
-            value = value.split(",")
-        if isinstance(value, list):
-            value = [str(v).strip() for v in value if str(v).strip()]
-        return value
 
 
 @dataclass
