@@ -84,10 +84,12 @@ class Provenance:
 
 @dataclass(frozen=True)
 class Stored:
-    """What storing one output made: artifact ids (best first) and the kind of output."""
+    """What storing one output made: artifact ids (best first) and the kind of output;
+    `parts` are artifacts stored first for those to name (a detection's instance masks)."""
 
     ids: list[str]
     kind: OutputKind
+    parts: list[str] = field(default_factory=list)
 
 
 class ArtifactStore(Protocol):

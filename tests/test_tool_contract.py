@@ -35,6 +35,7 @@ def _session(data_dir: Path) -> tuple[Workspace, dict[str, str]]:
 # An example call per tool, from the session's ids. A new tool adds its line here.
 EXAMPLES: dict[str, Callable[[dict], dict]] = {
     "detect": lambda ids: {"image": ids["image"], "labels": ["cat", "dog"], "threshold": 0.0},
+    "segment_text": lambda ids: {"image": ids["image"], "labels": "cat, dog", "threshold": 0.0},
     "segment": lambda ids: {"image": ids["image"], "points": [[30, 20]], "multimask": True},
     "refine_mask": lambda ids: {"mask": ids["mask"], "grow": 3, "feather": 2.0},
     "inpaint": lambda ids: {
@@ -88,6 +89,8 @@ EXAMPLES: dict[str, Callable[[dict], dict]] = {
     "blur": lambda ids: {"image": ids["image"], "mask": ids["mask"], "strength": 0.5},
 }
 
+BACKENDS = {"segment_text": {"segmenter": {"model": "sam3", "backend": "sam3"}}}  # role: tiny folder, backend
+
 
 @pytest.fixture(scope="module")
 def tools():
@@ -111,7 +114,11 @@ def test_the_tool_contract(name, tools, tiny_config, tmp_path) -> None:
     tool = tools.get(name)
     ws, ids = _session(tmp_path / "data")
     args = EXAMPLES[name](ids)
-    models = ModelRegistry(load_settings(tiny_config, data_dir=tmp_path / "data"))
+    backend = BACKENDS.get(name, {})  # a tool that needs another backend than the default's
+    overrides = {
+        role: {**spec, "model": str(tiny_config.parent / spec["model"])} for role, spec in backend.items()
+    }
+    models = ModelRegistry(load_settings(tiny_config, data_dir=tmp_path / "data", **overrides))
     executor = LocalExecutor(models, tools=tools)
     try:
         output = executor.submit(ToolCall(name, args, ws, ws.id)).result(timeout=300)
@@ -125,7 +132,7 @@ def test_the_tool_contract(name, tools, tiny_config, tmp_path) -> None:
     before = len(ws.record.artifacts)
     stored = tool.store(output, ws, step=0, args=args)
     assert stored.kind in get_args(OutputKind)
-    assert [a.id for a in ws.record.artifacts[before:]] == stored.ids
+    assert [a.id for a in ws.record.artifacts[before:]] == stored.parts + stored.ids
     if tool.makes:
         assert stored.ids and {ws.artifact(i).kind for i in stored.ids} == {tool.makes}
     if tool.edits_image:

@@ -42,7 +42,7 @@ class Outlines:
         labels = ", ".join(shorten(x, LABEL_CHARS) for x in self.found.labels)
         note = f"{len(boxes)} found for {labels}, each with its mask"
         found = Detections(boxes, self.found.image_size, list(self.found.labels))
-        return Stored([sink.add_detections(found, note=note, **made.fields())], "detection")
+        return Stored([sink.add_detections(found, note=note, **made.fields())], "detection", parts=ids)
 
 
 Output = Outlines
