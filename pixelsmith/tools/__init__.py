@@ -23,7 +23,6 @@ ENTRY_POINT_GROUP = "pixelsmith.tools"
 BUILTIN_MODULES = (
     "detect",
     "segment",
-    "segment_text",
     "refine_mask",
     "inpaint",
     "remove",
@@ -33,6 +32,7 @@ BUILTIN_MODULES = (
     "restyle",
     "outpaint",
     "instruct",
+    "segment_text",
 )
 
 
