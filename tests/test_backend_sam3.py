@@ -190,6 +190,14 @@ def test_a_chat_turn_finds_and_cuts_out_in_one_call(settings, registry):
     steps = agent.workspace.record.steps
     assert [s.tool for s in steps] == ["segment_text", "segment", "inpaint"]
     assert agent.workspace.image(agent.workspace.record.current_image).size == PHOTO
+    assert "detector" not in registry.loaded()  # SAM 3 finds: the detector is never loaded
+
+
+def test_the_ui_warms_no_detector_when_sam3_finds(settings, tiny_config):
+    from pixelsmith.ui.resources import warm_roles
+
+    assert warm_roles(settings) == ("segmenter", "inpainter")
+    assert warm_roles(load_settings(tiny_config)) == ("detector", "segmenter", "inpainter")
 
 
 def test_nothing_found_is_said_and_ends_the_plan(settings, registry):

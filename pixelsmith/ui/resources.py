@@ -42,6 +42,11 @@ def settings(models: dict[str, tuple[str, str]] | None = None) -> Settings:
 WARM_ROLES = ("detector", "segmenter", "inpainter")  # loaded in the background: no cold first turn
 
 
+def warm_roles(settings: Settings) -> tuple[str, ...]:
+    """The roles to warm: no detector when the segmenter finds objects from text itself (SAM 3)."""
+    return tuple(r for r in WARM_ROLES if not (r == "detector" and settings.segmenter.reads_text))
+
+
 class UIRegistry(ModelRegistry):
     """The UI process's registry: the sidebar changes a role's model in place.
 
@@ -58,7 +63,7 @@ class UIRegistry(ModelRegistry):
         changed = super().reconfigure(settings)
         if changed:
             log.info("models changed: %s", ", ".join(f"{r} -> {settings.spec(r).model}" for r in changed))
-            self.warm([r for r in changed if r in WARM_ROLES])
+            self.warm([r for r in changed if r in warm_roles(settings)])
         return changed
 
     def busy(self) -> bool:
@@ -82,7 +87,7 @@ def registry_key(current: Settings) -> str:
 def _registry(key: str, _settings: Settings) -> UIRegistry:
     log.info("model registry for %s", key)
     registry = UIRegistry(_settings)
-    registry.warm(WARM_ROLES)
+    registry.warm(warm_roles(_settings))
     return registry
 
 

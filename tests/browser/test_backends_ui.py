@@ -62,10 +62,11 @@ def test_sam3_finds_and_cuts_out_in_one_call(server, page: Page, tiny_dir):
     page.get_by_role("button", name="Use the sample photo (a cat)").click()
     expect(page.get_by_text("goes with your next message")).to_be_visible()
     send(page, "remove the cat, threshold 0")  # the tiny model's random scores are about 0.25
-    expect(page.get_by_role("button", name="Use mask 2")).to_be_visible()
+    expect(page.get_by_role("button", name="Use mask 2", exact=True)).to_be_visible()
+    expect(page.get_by_role("button", name="Use mask 20", exact=True)).to_be_visible()  # all 20 found
     idle(page)
     chat = page.get_by_test_id("stChatMessage")
     expect(chat.get_by_text("each with its mask").first).to_be_visible()
     expect(chat.get_by_text("Find and cut out (segment_text)").first).to_be_visible()
     expect(chat.get_by_text("candidates, best first: 1 = mask-").first).to_be_visible()
-    shot(page, "19-sam3-finds-and-cuts-out")
+    shot(page, "19-sam3-finds-and-cuts-out", height=2600)
