@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 import torch
 from fake_hub import FakeHub
+from PIL import Image
 
 from pixelsmith.agent import events as ev
 from pixelsmith.agent.agent import Agent
@@ -241,3 +242,31 @@ def test_the_gated_checkpoint_says_how_to_get_access(tiny_dir, tiny_config, tmp_
         assert done.returncode != 0 and "Traceback" not in done.stderr, done.stderr[-2000:]
         assert "this account has no access to it yet" in done.stderr + done.stdout
         assert "request access at https://huggingface.co/facebook/sam3" in done.stderr + done.stdout
+
+
+def test_the_cli_and_the_python_api_find_with_sam3(
+    tiny_settings, tiny_config, tiny_dir, tmp_path, capsys, monkeypatch
+):
+    import json
+
+    from pixelsmith import Editor
+    from pixelsmith.cli import main
+
+    monkeypatch.setenv("PIXELSMITH_SEGMENTER__BACKEND", "sam3")
+    monkeypatch.setenv("PIXELSMITH_SEGMENTER__MODEL", str(tiny_dir / "sam3"))
+    photo, masks = tmp_path / "photo.png", tmp_path / "m.png"
+    noise_image(*PHOTO, seed=2).save(photo)
+    assert main(["segment", str(photo), "--text", "cat", "-o", str(masks)]) == 2  # a user error
+    said = capsys.readouterr().err
+    assert "nothing found for cat; try other words, a lower segmenter.text_threshold (now 0.5)" in said
+
+    monkeypatch.setenv("PIXELSMITH_SEGMENTER__TEXT_THRESHOLD", "0")
+    assert main(["segment", str(photo), "--text", "cat, dog", "-o", str(masks), "--multimask", "--json"]) == 0
+    written = json.loads(capsys.readouterr().out)["masks"]
+    assert len(written) == 20 and all(np.asarray(Image.open(m["path"])).shape == (170, 300) for m in written)
+    assert [m["score"] for m in written] == sorted((m["score"] for m in written), reverse=True)
+
+    segmenter = {"model": str(tiny_dir / "sam3"), "backend": "sam3", "text_threshold": 0.0}
+    editor = Editor(config=tiny_config, data_dir=tmp_path / "data", segmenter=segmenter)
+    found = editor.run("segment_text", image=photo, labels=["cat"], max_instances=3)
+    assert len(found.masks) == 3 and found.found.image_size == PHOTO

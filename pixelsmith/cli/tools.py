@@ -81,7 +81,10 @@ def segment(
     if text and runner.settings.segmenter.reads_text:  # SAM 3 finds and cuts out in one call
         found = runner.run("segment_text", image=args["image"], labels=text)
         if not found.masks:
-            raise UserError(f"{found.summary()}; try other words, or click on it with --point")
+            raise UserError(
+                f"{found.summary()}; try other words, a lower segmenter.text_threshold "
+                f"(now {runner.settings.segmenter.text_threshold}), or click on it with --point"
+            )
         keep = len(found.masks) if multimask else 1  # every instance, best first, or the best
         masks, scores, summary = (
             found.masks[:keep],
