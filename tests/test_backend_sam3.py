@@ -112,6 +112,8 @@ def test_one_backbone_serves_both_halves(settings):
             1, 3, 320, 200,
         )  # fmt: skip
     assert segmenter.encode_count == 1
+    everything = segmenter.everything(photo, points_per_side=4, min_score=0.0)  # the same embedding
+    assert everything.masks.shape[1:] == (1, 320, 200) and segmenter.encode_count == 1
 
 
 def test_segment_text_stores_boxes_that_carry_their_masks(registry, tmp_path):

@@ -65,12 +65,11 @@ def _reachable(timeout: float) -> bool:
 GATED = {"facebook/sam3": "the SAM License"}
 
 
-def gate_note(model: str, licence: str | None = None) -> str:
+def gate_note(model: str) -> str:
     """How to get a gated model: request access on its page, then log in."""
-    licence = licence or GATED.get(model, "its licence")
     return (
-        f"{model} is gated ({licence}): request access at https://huggingface.co/{model}, then log in "
-        "with `hf auth login` (or set HF_TOKEN)"
+        f"{model} is gated ({GATED.get(model, 'its licence')}): request access at "
+        f"https://huggingface.co/{model}, then log in with `hf auth login` (or set HF_TOKEN)"
     )
 
 
@@ -82,13 +81,13 @@ def missing_message(role: str, spec: ModelSpec, *, gated: bool = False) -> str:
             f"the {role} model folder {spec.model} does not exist; fix {role}.model in the "
             "config, or run `pixelsmith tiny-models DIR` for test checkpoints"
         )
-    reason = " and the hub cannot be reached" if found_unreachable() else " and HF_HUB_OFFLINE is set"
-    why = "it is not in the Hugging Face cache" + (reason if offline() else "")
     if gated:
         return (
             f"the {role} model {spec.model!r} cannot be loaded: this account has no access to it yet; "
             f"{gate_note(spec.model)}, then run `pixelsmith models pull {role}`"
         )
+    reason = " and the hub cannot be reached" if found_unreachable() else " and HF_HUB_OFFLINE is set"
+    why = "it is not in the Hugging Face cache" + (reason if offline() else "")
     message = (
         f"the {role} model {spec.model!r} cannot be loaded: {why}; run "
         f"`pixelsmith models pull {role}` on a machine with internet access, or set "
