@@ -104,8 +104,13 @@ def test_points_and_boxes_equal_the_plain_tracker_call(registry, tiny_dir):
 
 
 def test_one_backbone_serves_both_halves(settings):
+    from pixelsmith.models.registry import model_bytes
+
     segmenter = ModelRegistry(settings).get("segmenter")
     assert segmenter.model.vision_encoder.backbone is segmenter.detector.vision_encoder.backbone
+    # the memory budget counts both halves, the shared backbone once
+    shared = model_bytes(segmenter.model.vision_encoder.backbone)
+    assert model_bytes(segmenter) == model_bytes(segmenter.model) + model_bytes(segmenter.detector) - shared
     photo = noise_image(200, 320, seed=2)
     for x in (20, 80, 150):  # every click after the first reuses the tracker's embedding
         assert segmenter.predict(photo, points=np.array([[x, 200]]), labels=np.array([1])).masks.shape == (

@@ -267,7 +267,8 @@ class ModelRegistry:
 
 
 def model_bytes(model: Any) -> int:
-    """Bytes of parameters and buffers of a module, a pipeline, or a wrapper holding one."""
+    """Bytes of parameters and buffers of a module, a pipeline, or a wrapper holding modules
+    (SAM 3's holds two, sharing a backbone: a tensor is counted once)."""
     import torch
 
     modules = []
@@ -275,8 +276,8 @@ def model_bytes(model: Any) -> int:
         modules = [model]
     elif hasattr(model, "components"):  # a diffusers pipeline
         modules = [c for c in model.components.values() if isinstance(c, torch.nn.Module)]
-    elif isinstance(getattr(model, "model", None), torch.nn.Module):
-        modules = [model.model]
+    elif hasattr(model, "__dict__"):  # a backend object: every module it holds
+        modules = [v for v in vars(model).values() if isinstance(v, torch.nn.Module)]
     seen, total = set(), 0
     for module in modules:
         for tensor in itertools.chain(module.parameters(), module.buffers()):
