@@ -211,7 +211,10 @@ def test_the_ui_warms_no_detector_when_sam3_finds(settings, tiny_config):
 def test_nothing_found_is_said_and_ends_the_plan(settings, registry):
     agent, events = _turn(settings, registry, "remove the cat, threshold 0.99")
     said = " ".join(e.text for e in events if isinstance(e, ev.AssistantMessage))
-    assert "Nothing found for 'cat' in image-1" in said
+    assert (
+        "Nothing found for 'cat' in image-1. Try other words, a lower threshold (e.g. 'find the cat, "
+        "threshold 0.2')" in said
+    )  # SAM 3's scale, not OWL's 0.05
     assert [s.tool for s in agent.workspace.record.steps] == ["segment_text"]
 
 

@@ -36,6 +36,9 @@ from pixelsmith.tools.registry import ToolRegistry
 from pixelsmith.workspace import Workspace
 
 log = logging.getLogger(__name__)
+# A lower threshold worth trying when a finder found nothing, on its own score's scale
+# (OWL's and Grounding DINO's scores run low; SAM 3's multiply in the phrase's presence).
+EXAMPLE_THRESHOLDS = {"detect": 0.05, "segment_text": 0.2}
 
 
 @dataclass(frozen=True)
@@ -118,9 +121,10 @@ class StepRunner:
         missing = [label for label in found.labels if all(d.label != label for d in found.detections)]
         if missing and not found.detections:
             labels = ", ".join(missing)
+            example = EXAMPLE_THRESHOLDS.get(tool, EXAMPLE_THRESHOLDS["detect"])
             yield from self.say(
                 f"Nothing found for '{labels}' in {image}. Try other words, a lower "
-                "threshold (e.g. 'find the cat, threshold 0.05') or click on the object."
+                f"threshold (e.g. 'find the cat, threshold {example}') or click on the object."
             )
             return StepResult(False, f"{detection}: nothing found for {labels}")
         if missing:  # "the cat and the dog" with only a dog in view: say so, go on with it
