@@ -28,9 +28,10 @@ ROLES = ("detector", "segmenter", "inpainter", "generator", "ranker", "editor", 
 Role = Literal["detector", "segmenter", "inpainter", "generator", "ranker", "editor", "eraser"]
 
 
+TEXT_SEGMENTERS = ("sam3",)  # segmenter backends that also find what a phrase names
+
 # The public checkpoint each backend starts from: switching a role's backend (the sidebar,
 # `pixelsmith models backends`) takes its model from here unless one is given.
-TEXT_SEGMENTERS = ("sam3",)  # segmenter backends that also find what a phrase names
 BACKEND_MODELS: dict[tuple[str, str], str] = {
     ("detector", "owlv2"): "google/owlv2-base-patch16-ensemble",
     ("detector", "owlvit"): "google/owlvit-base-patch32",

@@ -159,3 +159,12 @@ class FindInput(BaseModel):
         if isinstance(value, list):
             value = [str(v).strip() for v in value if str(v).strip()]
         return value
+
+
+def inside(boxes: Any, width: int, height: int) -> tuple[Any, Any]:
+    """(N, 4) x0, y0, x1, y1 boxes (a tensor) clipped to a `width` x `height` image, and which
+    of them keep at least a pixel each way there."""
+    boxes = boxes.clone()
+    boxes[:, 0::2] = boxes[:, 0::2].clamp(0, width)
+    boxes[:, 1::2] = boxes[:, 1::2].clamp(0, height)
+    return boxes, (boxes[:, 2] - boxes[:, 0] >= 1) & (boxes[:, 3] - boxes[:, 1] >= 1)

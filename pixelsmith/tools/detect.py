@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from pixelsmith.artifacts import Detection, Detections
-from pixelsmith.tools.base import FindInput, ToolContext, description, inference_mode
+from pixelsmith.tools.base import FindInput, ToolContext, description, inference_mode, inside
 from pixelsmith.tools.registry import Tool
 
 
@@ -24,12 +24,9 @@ def run(inputs: Input, ctx: ToolContext) -> Output:
     threshold = ctx.settings.detector.threshold if inputs.threshold is None else inputs.threshold
     # 1. The backend finds every label in one forward pass, boxes in the image's pixels.
     found = detector.detect(image, list(inputs.labels), threshold)
-    boxes, scores = found.boxes.clone(), found.scores
     # 2. Clip to the image, drop empty boxes, suppress overlaps across labels.
-    boxes[:, 0::2] = boxes[:, 0::2].clamp(0, image.width)
-    boxes[:, 1::2] = boxes[:, 1::2].clamp(0, image.height)
-    keep = (boxes[:, 2] - boxes[:, 0] >= 1) & (boxes[:, 3] - boxes[:, 1] >= 1)
-    boxes, scores, label_ids = boxes[keep], scores[keep], found.label_ids[keep]
+    boxes, keep = inside(found.boxes, image.width, image.height)
+    boxes, scores, label_ids = boxes[keep], found.scores[keep], found.label_ids[keep]
     from torchvision.ops import nms
 
     order = nms(boxes, scores, inputs.nms_iou)[: inputs.max_detections]

@@ -14,7 +14,7 @@ from pydantic import Field
 from pixelsmith.artifacts import LABEL_CHARS, ArtifactSink, Detection, Detections, Provenance, Stored
 from pixelsmith.errors import ToolInputError, shorten
 from pixelsmith.masks import to_uint8
-from pixelsmith.tools.base import FindInput, ToolContext, description, inference_mode
+from pixelsmith.tools.base import FindInput, ToolContext, description, inference_mode, inside
 from pixelsmith.tools.registry import Tool
 
 
@@ -59,13 +59,9 @@ def run(inputs: Input, ctx: ToolContext) -> Output:
     image = ctx.store.image(inputs.image)
     threshold = spec.text_threshold if inputs.threshold is None else inputs.threshold
     found = ctx.models.get("segmenter").find(image, list(inputs.labels), threshold)
-    boxes, kept = found.boxes.clone(), []
-    boxes[:, 0::2] = boxes[:, 0::2].clamp(0, image.width)
-    boxes[:, 1::2] = boxes[:, 1::2].clamp(0, image.height)
-    for i in range(len(boxes)):  # best first; an instance with no box or no pixel is dropped
-        if boxes[i, 2] - boxes[i, 0] >= 1 and boxes[i, 3] - boxes[i, 1] >= 1 and bool(found.masks[i].any()):
-            kept.append(i)
-    kept = kept[: inputs.max_instances]
+    boxes, keep = inside(found.boxes, image.width, image.height)
+    keep &= found.masks.flatten(1).any(1)  # an instance with no box or no pixel is dropped
+    kept = keep.nonzero().flatten().tolist()[: inputs.max_instances]  # best first
     detections = [
         Detection(
             box=tuple(round(float(v), 1) for v in boxes[i]),  # type: ignore[arg-type]
