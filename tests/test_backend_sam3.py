@@ -191,7 +191,7 @@ def test_a_chat_turn_finds_and_cuts_out_in_one_call(settings, registry):
         steps[2].tool == "inpaint" and steps[2].args["mask"] == steps[1].outputs[0]
     )  # every cat, not the first
 
-    summary = agent._view().text()  # what an LLM planner reads: which tool finds
+    summary = agent.view().text()  # what an LLM planner reads: which tool finds
     assert "the segmenter reads text: find named objects with segment_text" in summary
 
     agent, events = _turn(settings, registry, "replace the cat on the left with a dog")

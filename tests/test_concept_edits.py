@@ -198,7 +198,7 @@ def test_a_stopped_training_is_continued_in_chat_from_its_checkpoint(taught):
     assert spot.status == "training" and 2 <= stopped_at < 6 and spot.settings.steps == 6
 
     later = _agent(settings, registry)
-    assert "concepts whose training stopped" in later._view().text()
+    assert "concepts whose training stopped" in later.view().text()
     events = list(later.send("continue training spot"))
     step = _last(later)
     assert (step.tool, step.args["name"], step.args["resume"]) == ("train_concept", "spot", True)

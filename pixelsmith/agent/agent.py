@@ -182,7 +182,7 @@ class Agent:
             return f"mask-{number}"
         return masks[number - 1] if 0 < number <= len(masks) else f"mask-{number}"
 
-    def _view(self) -> WorkspaceView:
+    def view(self) -> WorkspaceView:
         """The workspace as planners see it, with the concepts ready to use and those stopped."""
         from pixelsmith.concepts import ConceptStore
 
@@ -210,7 +210,7 @@ class Agent:
             return planner, turn, turn.next([], view)
 
     def _plan_and_run(self, message: str, given: PlannerTurn | None) -> Iterator[Event]:
-        view = self._view()
+        view = self.view()
         if given is not None:
             planner, turn = self.planner, given
             plan = turn.next([], view)
@@ -222,7 +222,7 @@ class Agent:
         made: dict[int, str] = {}
         retries, done_steps, self.turn_ok = 0, 0, False
         while plan.steps and done_steps < self.max_steps:
-            error = self._prepare(plan, first_number=done_steps + 1)
+            error = self.prepare(plan, first_number=done_steps + 1)
             if not error and done_steps + len(plan.steps) > self.max_steps:  # every planned step counts
                 error = (
                     f"the plan has {len(plan.steps)} steps, more than the {self.max_steps - done_steps} "
@@ -234,7 +234,7 @@ class Agent:
                     return
                 retries += 1
                 plan = turn.next(
-                    [Observation(s.call_id, s.tool, False, error) for s in plan.steps], self._view()
+                    [Observation(s.call_id, s.tool, False, error) for s in plan.steps], self.view()
                 )
                 continue
             with self.workspace.transaction() as record:
@@ -256,14 +256,15 @@ class Agent:
                     yield from self.review.pause(remaining, made, done_steps, plan.planner)
                     return
             try:
-                plan = turn.next(observations, self._view())
+                plan = turn.next(observations, self.view())
             except PlannerUnavailable as err:
                 yield Notice(f"{err}; stopping here")
                 break
         yield from self.steps.answer(plan.reply)
 
-    def _prepare(self, plan: Plan, *, first_number: int) -> str | None:
-        """Fill in the current image where a step leaves it out, then validate."""
+    def prepare(self, plan: Plan, *, first_number: int, exists=None) -> str | None:
+        """Fill in the current image where a step leaves it out, then validate (ids against
+        the session, or `exists(id, kind)`); the problem in one sentence, or None."""
         current = self.workspace.record.current_image
         for step in plan.steps:
             if step.tool in self.tools:
@@ -271,7 +272,7 @@ class Agent:
                 if "image" in fields and "image" not in step.args and current:
                     step.args["image"] = current
         try:
-            validate_plan(plan, self.tools, self.workspace.artifact, first_number=first_number)
+            validate_plan(plan, self.tools, exists or self.workspace.artifact, first_number=first_number)
         except UserError as err:
             return str(err)
         return None

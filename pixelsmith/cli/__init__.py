@@ -16,7 +16,7 @@ from typing import Annotated, Any
 
 import typer
 
-from pixelsmith.cli import agent, bench, common, concept, mcp, models, serve, tools, ui, whole
+from pixelsmith.cli import agent, bench, common, concept, eval, mcp, models, serve, tools, ui, whole
 from pixelsmith.errors import MAX_ERROR_CHARS, InterruptedError_, UserError, shorten
 
 app = typer.Typer(
@@ -35,6 +35,7 @@ for sub_app in (
     mcp.app,
     serve.app,
     bench.app,
+    eval.app,
 ):
     app.add_typer(sub_app)
 
