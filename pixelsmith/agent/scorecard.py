@@ -92,9 +92,7 @@ def load_cases(path: Path) -> list[Case]:
         *setup, request = [part.strip() for part in cells[1].split(SETUP.strip())]
         expected = tuple(tuple(alt.split()) for alt in cells[2].split("|") if alt.split())
         checks = tuple(_check(text, path, number) for text in (cells[3] if len(cells) > 3 else "").split(";"))
-        cases.append(
-            Case(cells[0], request, expected, tuple(c for c in checks if c), tuple(setup), number)
-        )
+        cases.append(Case(cells[0], request, expected, tuple(c for c in checks if c), tuple(setup), number))
     if not cases:
         raise UserError(f"{path} holds no cases; see {shipped_cases()} for the format")
     return cases

@@ -21,11 +21,15 @@ app.add_typer(eval_app, name="eval")
 def planner(
     cases: Annotated[
         Path | None,
-        typer.Argument(help="A TSV of cases (category, request, expected tools, checks); the shipped set "
-                       "of everyday requests when left out."),
+        typer.Argument(
+            help="A TSV of cases (category, request, expected tools, checks); the shipped set "
+            "of everyday requests when left out."
+        ),
     ] = None,
     planner: Annotated[str | None, typer.Option(help="auto, llm or offline.")] = None,
-    image: Annotated[Path | None, typer.Option(help="The photo each case starts from (the sample cat).")] = None,
+    image: Annotated[
+        Path | None, typer.Option(help="The photo each case starts from (the sample cat).")
+    ] = None,
     run: Annotated[bool, typer.Option("--run", help="Run each request, not only plan it.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON record on stdout.")] = False,
 ) -> None:
