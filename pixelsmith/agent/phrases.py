@@ -1,8 +1,9 @@
-"""The offline planner's language: vocabulary, the intent table, object phrases, prompts.
+"""The offline planner's language: the intent table, object phrases, prompts.
 
-Tables: polite wrappers, inline parameters, colours, positions, plurals and the intents.
-Functions: `parse_subject` reads an object phrase ("all the cats on the left") and
-`replacement_prompt` / `with_colour` write the inpainting prompt.
+The sentence shapes are here (inline parameters, positions, the intents); the words they
+accept (verbs and their synonyms, colours, plurals, polite wrappers) are in the data files
+read by `vocabulary`. `parse_subject` reads an object phrase ("all the cats on the left")
+and `replacement_prompt` / `with_colour` write the inpainting prompt.
 
 Every intent pattern runs on normalised text (lower case; punctuation other than commas,
 hyphens, apostrophes and decimal points gone; polite wrappers and inline parameters such
@@ -13,20 +14,11 @@ as one sentence shape. The planner tries the entries in order; the first match w
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-
-def words(text: str) -> list[str]:
-    """A word list written as one string: 'red green' -> ['red', 'green']."""
-    return text.split()
-
-
-def alt(options: Iterable[str]) -> str:
-    """A non-capturing alternation, longest first so 'get rid of' wins over 'get'."""
-    return "(?:" + "|".join(sorted(options, key=len, reverse=True)) + ")"
-
+from pixelsmith.agent.vocabulary import alt, entries, pairs, pattern
 
 # -- numbers ---------------------------------------------------------------------------------
 NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8}
@@ -43,28 +35,9 @@ def to_int(word: str) -> int:
 
 
 # -- polite wrappers ---------------------------------------------------------------------------
-LEADING = re.compile(
-    r"^(?:"
-    + alt([
-        *words("please pls kindly now ok okay so then and also great nice cool good perfect thanks hey"),
-        *words("hmm well alright just actually oh no yes next lastly finally let's lets"),
-        "thank you", "let us", "go ahead and", "try to", "help me", "i want to", "i'd like to",
-        "i would like to", "i need to", r"(?:could|can|would|will) you(?: please)?",
-        r"(?:i want|i would like|i'd like|i need) you to",
-    ])
-    + r")\b[\s,]*"
-)  # fmt: skip
-TRAILING = re.compile(
-    r"[\s,]*\b"
-    + alt([*words("please thanks instead too now ok okay"), "thank you", "for me", "as well", "if you can",
-           "if possible"])
-    + r"$"
-)  # fmt: skip
-# Words that may be left over around parameters: "set guidance to 12", "give me 4 options".
-FILLER = frozenset(
-    words("set use with try give me make it change to and the a an run rerun do same but this time of")
-    + words("show get i want go let's lets us thing edit that for please image more")
-)
+LEADING = re.compile(rf"^{pattern('polite', 'leading')}\b[\s,]*")
+TRAILING = re.compile(rf"[\s,]*\b{pattern('polite', 'trailing')}$")
+FILLER = frozenset(entries("polite", "filler"))  # left over around parameters: "set guidance to 12"
 
 
 # -- inline parameters -------------------------------------------------------------------------
@@ -79,7 +52,7 @@ class ParamRule:
 
 _LEAD = r"(?:\b(?:and|with|using|use|set|at|try)\s+(?:a\s+|the\s+)?)?"  # "with seed 7"
 _IS = r"\s*(?:=|:|to|of|at|is)?\s*"  # "seed = 7", "guidance to 12"
-_CANDIDATES = alt(words("candidates options variations versions alternatives variants results images"))
+_CANDIDATES = pattern("nouns", "candidates")
 _NEGATIVE = r"(?:negative(?: prompt)?|avoid(?:ing)?)"
 
 
@@ -113,26 +86,17 @@ PARAM_RULES = (
     ),
 )
 # -- colours -------------------------------------------------------------------------------------
-COLOURS = words(
-    "red orange yellow green blue purple violet pink brown black white grey gray silver gold golden "
-    "beige cyan magenta teal turquoise navy maroon crimson scarlet indigo lavender lilac olive lime "
-    "cream ivory tan khaki burgundy coral salmon mint peach bronze copper emerald amber aqua charcoal "
-    "mustard ochre ruby sapphire jade reddish greenish bluish pinkish purplish"
-)
-SHADES = words("dark light bright pale deep neon pastel vivid hot matte metallic glossy shiny")
+COLOURS = entries("colours", "colours")
+SHADES = entries("colours", "shades")
 _HUE = rf"{alt(COLOURS)}(?:ish)?"
 COLOUR_PHRASE = rf"(?:{alt(SHADES)}[ -])?{_HUE}(?:(?: and |-| ){_HUE})?"  # "dark blue", "black and white"
 COLOUR_RUN = re.compile(rf"\b{COLOUR_PHRASE}\b")
 COLOUR_WORD = re.compile(rf"\b(?:{alt(SHADES)}|{_HUE})\b")
 
 # -- quality follow-ups: what each adds to the prompt -------------------------------------------
-QUALITY = (
-    (r"(?:more )?(?:photo-?)?realistic|more real|(?:more )?lifelike|more natural",
-     ", photorealistic, highly detailed"),
-    (r"more detail(?:ed)?|with more detail|detailed|(?:higher|better|high) quality|better",
-     ", highly detailed, intricate details, high quality"),
-    (r"sharper|crisper|clearer|less blurry|in focus|sharp", ", sharp focus, highly detailed"),
-)  # fmt: skip
+QUALITY = tuple(
+    (pattern("quality", name), extra) for name, extra in pairs("quality", "adds").items()
+)  # (phrases, what each adds to the prompt)
 
 # -- positions: segment's `which`, from words inside an object phrase -----------------------------
 _OF_IMAGE = r"(?: of (?:the|this) (?:image|picture|photo|frame))?"
@@ -155,34 +119,18 @@ POSITIONS = tuple(
     )
 )  # fmt: skip
 EVERY = re.compile(r"\b(?:all(?: of)?(?: the)?|every(?: single)?|each(?: of the)?|both(?: of)?(?: the)?)\s+")
-DETERMINERS = re.compile(
-    r"^(?:(?:the|a|an|my|that|this|these|those|his|her|their|our|your|its|some|any|one of the)\s+)+"
-)
+DETERMINERS = re.compile(rf"^(?:(?:{pattern('nouns', 'determiners')}|a|an|its|some|any|one of the)\s+)+")
 COUNTED = re.compile(rf"^(?P<count>{NUM})\s+(?=\S)")
 COLOUR_OF = re.compile(r"^(?:the )?colou?r of |'s colou?r$| colou?r$")
 SPLIT_OBJECTS = re.compile(r"\s*(?:,\s*(?:and\s+)?|\s+and\s+|&|\s+plus\s+|\s+as well as\s+)\s*")
-PRONOUNS = frozenset(
-    [*words("it that this them those these selection"), "the selection", "the mask", "the masked area",
-     "the selected area", "the masked region"]
-)  # fmt: skip
+PRONOUNS = frozenset(entries("nouns", "pronouns"))
 
 # -- plurals: labels are singular ("all the cats" -> label "cat", which="all") ---------------------
-IRREGULAR_PLURALS = {
-    "people": "person", "men": "man", "women": "woman", "children": "child", "mice": "mouse",
-    "geese": "goose", "feet": "foot", "teeth": "tooth", "leaves": "leaf", "knives": "knife",
-    "wolves": "wolf", "shelves": "shelf", "loaves": "loaf", "tomatoes": "tomato", "buses": "bus",
-    "potatoes": "potato", "heroes": "hero", "mangoes": "mango", "cookies": "cookie",
-    "movies": "movie", "pies": "pie", "ties": "tie", "zombies": "zombie", "brownies": "brownie",
-}  # fmt: skip
-PLURAL_ONLY = frozenset(
-    words("glasses sunglasses jeans pants trousers shorts scissors clothes headphones earphones leggings")
-    + words("pajamas pyjamas binoculars stairs news series species lens")
-)
+IRREGULAR_PLURALS = pairs("nouns", "plurals")
+PLURAL_ONLY = frozenset(entries("nouns", "plural only"))
 SINGULAR_ENDINGS = ("ss", "us", "is", "as")  # glass, bus, iris, canvas
 # The head noun ends before the first of these: "the men with hats" -> "men".
-PREPOSITION = re.compile(
-    r" (?:with|in|on|wearing|holding|near|next to|by|at|from|of|under|behind|beside|in front of|that|who)\b"
-)
+PREPOSITION = re.compile(rf" {pattern('nouns', 'prepositions')}\b")
 
 
 # -- intents -------------------------------------------------------------------------------------
@@ -198,48 +146,35 @@ def _intent(name: str, pattern: str) -> Intent:
     return Intent(name, re.compile(pattern))
 
 
-IMAGE_NOUN = alt(words("image picture photo photograph pic scene shot frame"))
+IMAGE_NOUN = pattern("nouns", "image")
 WHERE = rf"(?:,? (?:from|in|on|out of|off) (?:the |this |my )?{IMAGE_NOUN})?"  # "from the photo"
-SELECTABLE = alt(words("mask candidate option one image picture result version"))
-REFINE_WORDS = {
-    **dict.fromkeys(words("grow expand dilate enlarge widen extend thicken bigger larger wider"), "grow"),
-    **dict.fromkeys(words("shrink erode contract reduce tighten thin smaller tighter narrower"), "shrink"),
-    **dict.fromkeys(words("feather soften blur smooth softer smoother"), "feather"),
-    **dict.fromkeys(words("invert reverse flip inverse"), "invert"),
-}
+SELECTABLE = pattern("nouns", "selectable")
+REFINE_WORDS = {word: op for op in ("grow", "shrink", "feather", "invert") for word in entries("mask", op)}
 _MASK_NOUN = r"(?:the |this |that )?(?:mask|selection|edges? of the mask|mask(?:'s)? edges?|edges?|it)"
 _PIXELS = r" (?:(?:by|with|of) )?(?P<px>\d+)(?: ?(?:px|pixels?))?"
 _IT = r"(?:it|that|this|them|the result|the image|the new one)"
-_GEN_VERB = alt([*words("generate draw create paint imagine render produce design sketch illustrate"),
-                 "dream up", "visuali[sz]e"])  # fmt: skip
-_GEN_ASK = alt(["make", "show me", "give me", "i want", "i'd like", "i would like", "get me"])
-GEN_KIND = alt(words("image picture photo photograph drawing painting illustration render rendering artwork")
-               + words("sketch portrait wallpaper poster pic"))  # fmt: skip
+_GEN_VERB = pattern("verbs", "generate")
+_GEN_ASK = pattern("verbs", "ask for")
+GEN_KIND = pattern("nouns", "picture kinds")
 _KIND_OF = rf"{GEN_KIND}s? (?:of|showing|depicting|featuring)"  # "a watercolour painting of"
 GENERIC_KIND = re.compile(r"^(?:an? |some |the )?(?:new )?(?:image|picture|pic)s? (?:of|showing|depicting) ")
-_DET = alt(words("the my this that these those all every each both his her their our your"))
-_REPLACE = alt(["replace", "swap(?: out)?", "switch(?: out)?", "substitute", "exchange", "trade"])
-_TURN = alt(words("turn change transform convert morph make alter"))
-_INTO = alt(["into", "in to", "to be", "to look like", "look like", "to", "like"])
-_RECOLOUR = alt(words("make turn paint colou?r dye recolou?r repaint change tint"))
-_REMOVE = alt([*words("remove erase delete eliminate hide drop lose ditch scrub"), "get rid of", "take out",
-               "take away", "clear(?: out)?", "wipe(?: out)?", "clean up", "rid (?:me |us )?of", "paint out",
-               "cut away"])  # fmt: skip
-_SEGMENT = alt([*words("segment outline select isolate extract trace highlight separate"), "mask(?: out)?",
-                "cut(?: out)?", "crop(?: out)?"])  # fmt: skip
-_DETECT = alt([*words("find detect locate spot identify count see box"), "look for", "search for",
-               "point out", "where(?: is| are|'s)?", "is there", "are there", "do you see", "how many",
-               "show me where", "show me", r"draw (?:a )?box(?:es)? around"])  # fmt: skip
-_AGAIN_VERB = alt([*words("try do run make generate paint draw render"), "give me", "show me", "let's see"])
-_ANOTHER_ONE = alt(words("one version variation image try attempt take candidate result option"))
+_DET = pattern("nouns", "determiners")
+_REPLACE = pattern("verbs", "replace")
+_TURN = pattern("verbs", "turn")
+_INTO = pattern("verbs", "into")
+_RECOLOUR = pattern("verbs", "recolour")
+_REMOVE = pattern("verbs", "remove")
+_SEGMENT = pattern("verbs", "cut out")
+_DETECT = pattern("verbs", "find")
+_AGAIN_VERB = pattern("verbs", "again")
+_ANOTHER_ONE = pattern("nouns", "attempts")
 _ANOTHER = alt(["again", "one more(?: time)?", "once more", "a different one", "a new one",
                 "something (?:else|different)", "more(?: options| variations)?",
                 rf"another(?: {_ANOTHER_ONE})?"])  # fmt: skip
 _NEW_SEED = r"(?:another|a different|a new|other|a random|a fresh|new|different) seed"
 _QUALITY = alt(q for q, _ in QUALITY)
 _REVERT_TO = r"(?P<image>image[- ]?\d+|original(?: image| photo| picture| version)?|first (?:image|version))"
-_PICK = alt([*words("use pick choose select take try keep"), "go with", "switch to", "i prefer", "i like",
-             "i'll take"])  # fmt: skip
+_PICK = pattern("verbs", "pick")
 _CHOICE = (
     rf"(?:(?P<ordinal>{alt(ORDINALS)}) (?P<noun>{SELECTABLE})"
     rf"|(?P<noun2>{SELECTABLE})(?: number| no| #)? ?(?P<number>\d+)|(?P<id>(?:mask|image)-\d+))"
@@ -333,8 +268,8 @@ def parse_subject(phrase: str) -> Subject:
 
 
 def _take_position(text: str) -> tuple[str, str]:
-    for which, pattern in POSITIONS:
-        match = pattern.search(text)
+    for which, where in POSITIONS:
+        match = where.search(text)
         if match:
             return which, f"{text[: match.start()]} {text[match.end() :]}".strip()
     return "best", text

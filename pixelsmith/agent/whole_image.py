@@ -20,49 +20,27 @@ from pixelsmith.agent.offline_parts import (
     subject_of,
     unclear,
 )
-from pixelsmith.agent.phrases import Intent, alt, words
+from pixelsmith.agent.phrases import Intent
 from pixelsmith.agent.plan import Plan, Step
+from pixelsmith.agent.vocabulary import alt, entries, pairs, pattern
 from pixelsmith.views import WorkspaceView
 
-# -- vocabularies ------------------------------------------------------------------------------
-_CONDITION = alt(
-    words("winter summer autumn fall spring night nighttime daytime day sunset sunrise dusk dawn")
-    + words("evening morning twilight rainy raining snowy snowing foggy misty stormy cloudy sunny overcast")
-    + words("frozen icy wintry autumnal spooky flooded underwater")
-    + ["golden hour", "blue hour", "on fire", "at night", "at sunset", "at dawn", "at dusk", "in winter",
-       "in autumn", "in the fall", "in summer", "in spring", "in the rain", "in the snow", "in the fog"]
-)  # fmt: skip
-_ADDABLE = alt(
-    words("snow rain fog mist fireworks lightning clouds stars snowflakes")
-    + ["a rainbow", "falling leaves", "autumn leaves", "a sunset", "northern lights", "an aurora",
-       "a full moon"]
-)  # fmt: skip
-_STYLE = alt(
-    [r"watercolou?r(?: painting)?", "oil painting", r"acrylic painting",
-     r"(?:pencil|charcoal|ink) (?:sketch|drawing)", "sketch", "drawing", "line art", "anime", "manga",
-     "cartoon", r"comic(?: book)?", "pixel art", "pop art", r"impressionis[tm](?: painting)?",
-     r"cubis[tm](?: painting)?", "ukiyo-e", r"(?:vintage|old) photo(?:graph)?", "polaroid", "claymation",
-     "3d render", "low poly", "stained glass", "mosaic", "painting", "pastel drawing", "woodcut",
-     "engraving", "studio ghibli", "disney", "pixar", "van gogh", "monet", "picasso"]
-)  # fmt: skip
+# -- vocabularies (pixelsmith/data/words/scene.txt) ------------------------------------------
+_CONDITION = pattern("scene", "conditions")
+_ADDABLE = pattern("scene", "addable")
+_STYLE = pattern("scene", "styles")
 _WHOLE = (
     r"(?:it|this|that|everything|(?:the|this|that|my) (?:whole |entire )?"
     r"(?:image|picture|photo|photograph|scene|shot|thing))"
 )
-_GENTLY = alt(words("slightly subtly lightly gently") + ["a bit", "a little", "a touch", "just a bit"])
-_FULLY = alt(words("completely fully entirely totally strongly heavily"))
-_SIDE = alt(
-    words("left right top bottom up upwards upward down downwards downward above below everywhere sides")
-    + ["both sides", "all sides", "all around", "left and right", "top and bottom", "each side", "every side"]
-)  # fmt: skip
-_EXTEND = alt(words("extend expand widen enlarge outpaint uncrop continue stretch grow"))
-_RATIOS = {
-    "square": (1, 1), "widescreen": (16, 9), "wide screen": (16, 9), "cinematic": (21, 9),
-    "panorama": (3, 1), "panoramic": (3, 1), "portrait": (3, 4), "landscape": (4, 3), "vertical": (9, 16),
-}  # fmt: skip
-_RATIO = rf"(?P<w>\d+(?:\.\d+)?) ?(?:x|by|to| )? ?(?P<h>\d+(?:\.\d+)?)|(?P<named>{alt(list(_RATIOS))})"
-ADJECTIVE_STYLES = ("anime", "manga", "cartoon", "pixel art", "pop art", "low poly", "studio ghibli",
-                    "disney", "pixar", "claymation", "ukiyo-e", "van gogh", "monet", "picasso")  # fmt: skip
+_GENTLY = pattern("scene", "gently")
+_FULLY = pattern("scene", "fully")
+_SIDE = pattern("scene", "sides")
+_EXTEND = pattern("verbs", "extend")
+_RATIOS = {name: tuple(ratio.split(":")) for name, ratio in pairs("scene", "ratios").items()}
+_NAMED_RATIO = alt(map(re.escape, _RATIOS))
+_RATIO = rf"(?P<w>\d+(?:\.\d+)?) ?(?:x|by|to| )? ?(?P<h>\d+(?:\.\d+)?)|(?P<named>{_NAMED_RATIO})"
+ADJECTIVE_STYLES = entries("scene", "adjective styles")
 DEFAULT_SHARE = 0.25  # of the width (left/right) or height (top/bottom) added per side when unsaid
 
 
@@ -70,10 +48,7 @@ def _intent(name: str, pattern: str) -> Intent:
     return Intent(name, re.compile(pattern))
 
 
-_REDRAW = alt(
-    words("turn make change convert transform render redraw restyle repaint redo reimagine")
-    + words("draw paint do")
-)
+_REDRAW = pattern("verbs", "redraw")
 _HOW = rf"(?:{_GENTLY}|{_FULLY})"
 # "the sky", "those trees": no article inside, so "the sky a sunset" is not a part
 _PART = r"(?:the|that|this|those|these)(?: (?!(?:an?|some|look)\b)[\w-]+){1,4}?"
