@@ -263,7 +263,28 @@ class Settings(BaseSettings):
     llm_api_key: str | None = Field(default=None, description="Else $OPENAI_API_KEY.")
     llm_timeout: float = Field(default=60.0, gt=0, le=600, description="Seconds per request.")
     llm_max_retries: int = Field(default=2, ge=0, le=10, description="With backoff.")
+    llm_vision: Literal["auto", "on", "off"] = Field(
+        default="auto",
+        description="Show the LLM pictures (the photo, numbered boxes and masks, results); auto: by the "
+        "model's name (gpt-4o, gpt-4.1, gpt-5, o3/o4, *-vl, *vision*, llava, gemma3, minicpm-v, claude, "
+        "gemini, pixtral, ...).",
+    )
+    llm_check: bool = Field(
+        default=True, description="A model that sees is asked once whether each edit is right, and may retry."
+    )
+    llm_max_pictures: int = Field(default=6, ge=1, le=50, description="Pictures per LLM request, at most.")
+    llm_max_picture_bytes: int = Field(
+        default=4_000_000,
+        ge=100_000,
+        le=50_000_000,
+        description="Picture bytes per LLM request.",
+    )
     planner: Literal["auto", "llm", "offline"] = "auto"
+    review: bool = Field(
+        default=True,
+        description="In the UI and `pixelsmith chat`: pause before a step uses new masks, so you can "
+        "pick, click or paint the mask first (every planner).",
+    )
     executor: str = Field(
         default="local",
         description="local, ray (this machine's Ray cluster, else a new one) or ray://HOST:PORT.",

@@ -79,13 +79,21 @@ class MessageRecord(BaseModel):
 
 
 class PendingReview(BaseModel):
-    """A plan paused after segmentation, waiting for the user to choose or refine a mask."""
+    """A turn paused before a step that uses a mask of the segmentation the user reviews.
+
+    Whichever planner made the plan: its turn's state (`planner_state`: the parts left, or
+    the LLM conversation) is kept too, so Continue carries the turn on after a restart."""
 
     steps: list[dict[str, Any]]  # the plan's remaining steps (agent.plan.Step, dumped)
     made: dict[int, str]  # step number -> the id it made, for "$N" in the remaining steps
     mask_step: int  # the segmentation step whose mask the user chooses
     done: int  # steps run so far in this turn
     planner: str = "offline"
+    masks: list[str] = Field(default_factory=list)  # the candidates under review, best first
+    planner_state: dict[str, Any] = Field(default_factory=dict)  # the planner's turn, to carry on
+    observations: list[dict[str, Any]] = Field(default_factory=list)  # of the plan's steps run so far
+    retries: int = 0  # refused plans fed back to the planner so far
+    did: list[str] = Field(default_factory=list)  # what the user did in the review, in order
     clicks: list[dict[str, Any]] = Field(default_factory=list)  # that made the chosen mask (x, y, positive)
     negative: bool = False  # the next click removes (the review's toggle, kept across a reload)
 
@@ -93,6 +101,10 @@ class PendingReview(BaseModel):
     def chosen(self) -> str:
         """The mask the rest of the plan will use."""
         return self.made.get(self.mask_step, "")
+
+    def summary(self) -> str:
+        """What the user chose, in words: 'chose mask-3, then 2 clicks (mask-7)'."""
+        return ", then ".join(self.did) if self.did else f"kept {self.chosen}"
 
 
 class SessionRecord(BaseModel):

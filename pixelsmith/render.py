@@ -90,6 +90,29 @@ def overlay_masks(
     return result
 
 
+def mask_tiles(photo: Image.Image, masks: Sequence[np.ndarray], *, side: int = 1024) -> Image.Image:
+    """One tile per mask, in a grid of up to three columns that fits `side` px: the photo
+    with that mask tinted in its colour, its number at its centre and "mask N" in a corner
+    (overlapping candidates, such as SAM's three for one click, are told apart this way)."""
+    columns = max(1, min(3, len(masks)))
+    rows = max(1, -(-len(masks) // columns))
+    scale = min(1.0, side / (columns * photo.width), side / (rows * photo.height))
+    size = (max(1, round(photo.width * scale)), max(1, round(photo.height * scale)))
+    sheet = Image.new("RGB", (columns * size[0], rows * size[1]), (255, 255, 255))
+    small = photo.convert("RGB").resize(size, Image.LANCZOS)
+    for i, mask in enumerate(masks):
+        colour = PALETTE[i % len(PALETTE)]
+        shrunk = np.asarray(Image.fromarray(mask.astype(np.uint8), "L").resize(size, Image.NEAREST))
+        alpha = (shrunk.astype(np.float32) / 255.0)[..., None] * 0.55
+        tinted = np.asarray(small, np.float32) * (1 - alpha) + np.array(colour, np.float32) * alpha
+        tile = Image.fromarray(np.clip(np.rint(tinted), 0, 255).astype(np.uint8), "RGB")
+        draw = ImageDraw.Draw(tile)
+        draw.rectangle((0, 0, size[0] - 1, size[1] - 1), outline=colour, width=2)
+        _label(draw, (4, 4), f"mask {i + 1}", colour, _font(tile))
+        sheet.paste(tile, ((i % columns) * size[0], (i // columns) * size[1]))
+    return sheet
+
+
 def _apart(spot: tuple[float, float], placed: list[tuple[float, float]], size: tuple[int, int]):
     """`spot`, moved down (then up) in steps until it is clear of the labels already placed,
     so that the numbers of overlapping candidates do not stack on one place."""

@@ -1,7 +1,9 @@
-"""What planners see of a session: ids, sizes, labels, scores; never pixels (torch-free)."""
+"""What planners read of a session: ids, sizes, labels, scores (torch-free); a planner whose
+model sees asks `WorkspaceView.draw` for pictures."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,7 +50,7 @@ class ConceptView:
 
 @dataclass
 class WorkspaceView:
-    """What planners see of a session: ids, sizes, labels, scores; never pixels."""
+    """What planners read of a session: ids, sizes, labels, scores, and a way to draw pictures."""
 
     current_image: str | None
     artifacts: list[ArtifactView]
@@ -57,6 +59,8 @@ class WorkspaceView:
     concepts: list[ConceptView] = field(default_factory=list)
     stopped_concepts: list[ConceptView] = field(default_factory=list)  # training stopped part-way
     finder: str = "detect"  # the tool that finds named objects: segment_text when the segmenter reads text
+    # Draws an `agent.pictures.Picture` as JPEG bytes, for a planner whose model sees (None: none).
+    draw: Callable[[Any], bytes] | None = field(default=None, repr=False, compare=False)
 
     def get(self, artifact_id: str) -> ArtifactView | None:
         return next((a for a in self.artifacts if a.id == artifact_id), None)

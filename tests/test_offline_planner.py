@@ -2,8 +2,8 @@
 
 Each row is (message, view, tools, expected). `expected` maps "tool.arg" to a value
 (the last step of that tool is checked; a string starting with "~" is a substring, ABSENT
-means the argument is not given), "review" to the plan's flag, and "reply" to a
-substring of the reply (rows with no steps). Views are built by the helpers below.
+means the argument is not given), and "reply" to a substring of the reply (rows with no
+steps). Views are built by the helpers below.
 """
 
 from __future__ import annotations
@@ -126,7 +126,7 @@ ROWS = [
     ("replace the cat with a realistic green dragon", "upload", DSI,
      {"detect.labels": ["cat"], "detect.image": "image-1", "segment.which": "best", "segment.multimask": True,
       "segment.detection": "$1", "inpaint.prompt": DRAGON, "inpaint.mask": "$2", "inpaint.image": "image-1",
-      "inpaint.seed": ABSENT, "review": True}),
+      "inpaint.seed": ABSENT}),
     ("Replace the cat with a realistic green dragon.", "upload", DSI,
      {"detect.labels": ["cat"], "inpaint.prompt": DRAGON}),
     ("swap the dog for a wolf", "upload", DSI, {"detect.labels": ["dog"], "inpaint.prompt": "a wolf"}),
@@ -134,7 +134,7 @@ ROWS = [
     ("change the car into a red sports car", "upload", DSI,
      {"detect.labels": ["car"], "inpaint.prompt": "a red sports car"}),
     ("make the shirt blue", "upload", DSI,
-     {"detect.labels": ["shirt"], "inpaint.prompt": "a blue shirt", "review": True}),
+     {"detect.labels": ["shirt"], "inpaint.prompt": "a blue shirt"}),
     ("Make the shirt dark blue, please", "upload", DSI,
      {"detect.labels": ["shirt"], "inpaint.prompt": "a dark blue shirt"}),
     ("paint the wall white", "upload", DSI, {"detect.labels": ["wall"], "inpaint.prompt": "a white wall"}),
@@ -197,8 +197,7 @@ ROWS = [
      {"detect.labels": ["cat"], "segment.which": "left"}),
     # remove / erase / delete / get rid of
     ("remove the cat", "upload", DSR,
-     {"detect.labels": ["cat"], "remove.object": "cat", "remove.mask": "$2", "remove.image": "image-1",
-      "review": True}),
+     {"detect.labels": ["cat"], "remove.object": "cat", "remove.mask": "$2", "remove.image": "image-1"}),
     ("get rid of the trash can", "upload", DSR,
      {"detect.labels": ["trash can"], "remove.object": "trash can"}),
     ("Could you remove the dog from the photo?", "upload", DSR, {"detect.labels": ["dog"]}),
@@ -207,7 +206,7 @@ ROWS = [
     ("take the lamp out", "upload", DSR, {"detect.labels": ["lamp"]}),
     # find / detect / where is / locate
     ("find the cat", "upload", "detect",
-     {"detect.labels": ["cat"], "detect.image": "image-1", "review": False}),
+     {"detect.labels": ["cat"], "detect.image": "image-1"}),
     ("where is the dog?", "upload", "detect", {"detect.labels": ["dog"]}),
     ("locate the red car", "upload", "detect", {"detect.labels": ["red car"]}),
     ("how many people are there?", "upload", "detect", {"detect.labels": ["person"]}),
@@ -216,7 +215,7 @@ ROWS = [
     ("find the cat, threshold 0.05", "upload", "detect",
      {"detect.labels": ["cat"], "detect.threshold": 0.05}),
     # segment / mask / outline / cut out / select
-    ("segment the cat", "upload", DS, {"detect.labels": ["cat"], "segment.which": "best", "review": True}),
+    ("segment the cat", "upload", DS, {"detect.labels": ["cat"], "segment.which": "best"}),
     ("cut out the person", "upload", DS, {"detect.labels": ["person"]}),
     ("cut the cat out", "upload", DS, {"detect.labels": ["cat"]}),
     ("make a mask of the sofa", "upload", DS, {"detect.labels": ["sofa"]}),
@@ -377,14 +376,11 @@ def test_phrasing(message: str, view: str, tools: str, expected: dict) -> None:
     for key, want in expected.items():
         if key == "reply":
             assert want in plan.reply and help_text() in plan.reply
-        elif key == "review":
-            assert plan.review is want
         elif isinstance(want, str) and want.startswith("~"):
             assert want[1:] in _arg(plan, key), key
         else:
             assert _arg(plan, key) == want, key
     assert bool(plan.reply) != bool(plan.steps)  # either steps or a reply, never neither
-    assert plan.review == any(s.tool == "segment" for s in plan.steps)
 
 
 # -- every plan is one the agent can run ---------------------------------------------------------

@@ -1,24 +1,35 @@
-"""The agent loop: a message in, typed events out, every step recorded in the workspace.
+"""The agent: a message in, typed events out, every step recorded in the workspace.
 
-`Agent.send` plans, validates, runs each step through a `StepRunner` (on the executor, so
-progress is yielded while a tool works), and answers. In interactive mode a plan pauses
-after segmentation (`ReviewNeeded`); the `ReviewController` carries it on (`choose`,
-`refine`, `resume`). A failing step leaves the workspace as it was before that step.
+`Agent.send` asks the planner and runs the turn (`agent.loop`): each step through a
+`StepRunner` (on the executor, so progress is yielded while a tool works), its result fed
+back, and an answer. In interactive mode the turn pauses before a step that uses masks the
+user has not reviewed (`ReviewNeeded`), whichever planner made it; the `ReviewController`
+records the choice (`choose`, `refine`, `paint`, `upload`) and `resume` carries the turn
+on. A failing step leaves the workspace as it was before that step.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
-import re
 import time
 from collections.abc import Iterator
 from typing import Any
 
 from PIL import Image
 
-from pixelsmith.agent.events import Done, Event, Notice, PlanReady
-from pixelsmith.agent.plan import Plan
-from pixelsmith.agent.planner import GivenTurn, Observation, Planner, PlannerTurn, PlannerUnavailable
+from pixelsmith.agent import pictures
+from pixelsmith.agent.events import Done, Event
+from pixelsmith.agent.loop import Turn, carry_on
+from pixelsmith.agent.plan import Plan, Step
+from pixelsmith.agent.planner import (
+    GivenTurn,
+    Observation,
+    OneShotTurn,
+    Planner,
+    PlannerTurn,
+    PlannerUnavailable,
+)
 from pixelsmith.agent.planners import make_planner
 from pixelsmith.agent.review import ReviewController
 from pixelsmith.agent.steps import StepRunner
@@ -35,12 +46,6 @@ from pixelsmith.views import ConceptView, WorkspaceView
 from pixelsmith.workspace import Workspace
 
 log = logging.getLogger(__name__)
-
-REVIEW_GO_ON = re.compile(r"ok(?:ay)?|yes|continue|go on|go ahead|proceed|looks good|good|fine|do it|next")
-REVIEW_CHOOSE = re.compile(
-    r"(?:(?:use|pick|take|choose|select|try) )?(?:the )?mask(?P<dash>-)? ?(?P<n>\d+)"
-    r"(?:,? (?:and )?(?:continue|go on|go ahead|proceed))?"
-)
 
 
 class Agent:
@@ -68,7 +73,7 @@ class Agent:
         self.max_retries = max_retries
         executor = executor or make_executor(models.settings, models, self.tools)
         self.steps = StepRunner(workspace, models, self.tools, executor, seed=seed, defaults=defaults)
-        self.review = ReviewController(self.steps, interactive=interactive)
+        self.review = ReviewController(self.steps, interactive=interactive, enabled=models.settings.review)
         self.tracker = make_tracker(models.settings, workspace)
         self.turn_ok = False  # whether the last turn carried out its request (see Done.ok)
 
@@ -124,13 +129,11 @@ class Agent:
             raise UserError(
                 f"the message is {len(message)} characters, over the limit of {limit}; shorten it"
             )
-        start = time.perf_counter()
-        self.steps.model_seconds = 0.0
-        self.steps.cancel.clear()
+        start = self._start()
         with self.workspace.transaction() as record:
-            answer = (
-                self._review_answer(message) if record.pending and image is None and plan is None else None
-            )
+            answer = None
+            if record.pending and image is None and plan is None:
+                answer = self.review.answer(message)
             record.turn += 1
             self.steps.turn = record.turn
             if answer is None:
@@ -142,16 +145,29 @@ class Agent:
                 MessageRecord(role="user", text=message, turn=record.turn, image=record.current_image)
             )
             record.title = record.title or message[:60]
-        if answer is not None:  # "use mask 2" or "continue" while a plan waits for review
-            if answer:
-                self.review.choose(answer)
-            yield from self.review.resume()
+        if answer is not None:  # "use mask 2", "click 120 80" or "continue" while a review waits
+            if answer.mask:
+                self.review.choose(answer.mask)
+            if answer.refine is not None:
+                yield from self.review.refine(**answer.refine)
+            if answer.go_on or answer.mask:
+                yield from self.resume(start=start)
+            else:
+                yield self._done(start)
             return
         yield from self._plan_and_run(message, GivenTurn(plan) if plan is not None else None)
+        yield self._done(start)
+
+    def _start(self) -> float:
+        self.steps.model_seconds = 0.0
+        self.steps.cancel.clear()
+        return time.perf_counter()
+
+    def _done(self, start: float) -> Done:
         seconds = time.perf_counter() - start
         if self.tracker is not None:
             self.tracker.log_turn(seconds, self.model_seconds)
-        yield Done(record.current_image, seconds, self.model_seconds, self.turn_ok)
+        return Done(self.workspace.record.current_image, seconds, self.model_seconds, self.turn_ok)
 
     # -- review (see ReviewController) -------------------------------------------------
     def choose(self, mask_id: str) -> None:
@@ -166,21 +182,36 @@ class Agent:
     def upload_mask(self, mask: Any, name: str) -> str:
         return self.review.upload(mask, name)
 
-    def resume(self) -> Iterator[Event]:
-        return self.review.resume()
-
-    def _review_answer(self, message: str) -> str | None:
-        """While paused: a mask id for "use mask 2" / "mask-3", "" for "continue", else None."""
-        text = message.strip().lower().rstrip(".!")
-        if REVIEW_GO_ON.fullmatch(text):
-            return ""
-        chosen = REVIEW_CHOOSE.fullmatch(text)
-        if not chosen:
-            return None
-        number, masks = int(chosen["n"]), self.workspace.record.last_masks
-        if chosen["dash"]:
-            return f"mask-{number}"
-        return masks[number - 1] if 0 < number <= len(masks) else f"mask-{number}"
+    def resume(self, *, start: float | None = None) -> Iterator[Event]:
+        """Continue the paused turn with the mask the user chose; its planner carries on
+        (an LLM is told what the user chose, with the result of the step that used it)."""
+        start = self._start() if start is None else start
+        pending = self.review.take()
+        planner = self.planner if pending.planner == self.planner.name else None
+        resumable = planner is not None and hasattr(planner, "resume")
+        thread = planner.resume(pending.planner_state, steps_done=pending.done) if resumable else None
+        turn = Turn(
+            planner or self.planner,
+            thread or OneShotTurn(Plan(reply=pending.planner_state.get("reply", ""))),
+            pending.planner,
+            feedback=thread is not None and getattr(planner, "accepts_feedback", False),
+            made=dict(pending.made),
+            done=pending.done,
+            retries=pending.retries,
+        )
+        chosen, did = pending.chosen, pending.summary()
+        yield from self.steps.say(f"Going on with {chosen} (you {did}).", kind="notice")
+        self.turn_ok = True
+        yield from carry_on(
+            self,
+            turn,
+            Plan(steps=[Step.model_validate(s) for s in pending.steps], planner=pending.planner),
+            observations=[Observation(**o) for o in pending.observations],
+            checked=True,
+            reviewed=f"The user reviewed the candidate masks ({', '.join(pending.masks)}) and {did}; "
+            f"this call ran with {chosen}.",
+        )
+        yield self._done(start)
 
     def view(self) -> WorkspaceView:
         """The workspace as planners see it, with the concepts ready to use and those stopped."""
@@ -195,6 +226,7 @@ class Agent:
         ]
         if self.models.settings.segmenter.reads_text and "segment_text" in self.tools:
             view.finder = "segment_text"
+        view.draw = functools.partial(pictures.draw, self.workspace)
         return view
 
     def _begin(self, message: str, view: WorkspaceView) -> Iterator[Event]:
@@ -211,56 +243,16 @@ class Agent:
 
     def _plan_and_run(self, message: str, given: PlannerTurn | None) -> Iterator[Event]:
         view = self.view()
+        self.turn_ok = False
         if given is not None:
-            planner, turn = self.planner, given
-            plan = turn.next([], view)
-            plan.planner = "form"
+            turn = Turn(self.planner, given, "form")
+            plan = given.next([], view)
         else:
-            planner, turn, plan = yield from self._begin(message, view)
-            plan.planner = planner.name
-        feedback = given is None and getattr(planner, "accepts_feedback", False)
-        made: dict[int, str] = {}
-        retries, done_steps, self.turn_ok = 0, 0, False
-        while plan.steps and done_steps < self.max_steps:
-            error = self.prepare(plan, first_number=done_steps + 1)
-            if not error and done_steps + len(plan.steps) > self.max_steps:  # every planned step counts
-                error = (
-                    f"the plan has {len(plan.steps)} steps, more than the {self.max_steps - done_steps} "
-                    f"left of this request's limit of {self.max_steps}; plan fewer"
-                )
-            if error:
-                if not feedback or retries >= self.max_retries:
-                    yield from self.steps.say(f"I could not do that: {error}", kind="error")
-                    return
-                retries += 1
-                plan = turn.next(
-                    [Observation(s.call_id, s.tool, False, error) for s in plan.steps], self.view()
-                )
-                continue
-            with self.workspace.transaction() as record:
-                record.plans.append({"turn": self.steps.turn, **plan.model_dump()})
-            yield PlanReady(plan)
-            observations: list[Observation] = []
-            for step in plan.steps:
-                done_steps += 1
-                yield from self.steps.run(done_steps, step, made)
-                result = self.steps.result
-                self.turn_ok = result.ok
-                observations.append(Observation(step.call_id, step.tool, result.ok, result.text))
-                if not result.ok:
-                    if not feedback:
-                        return
-                    break
-                if self.review.should_pause(plan, step, result):
-                    remaining = plan.steps[plan.steps.index(step) + 1 :]
-                    yield from self.review.pause(remaining, made, done_steps, plan.planner)
-                    return
-            try:
-                plan = turn.next(observations, self.view())
-            except PlannerUnavailable as err:
-                yield Notice(f"{err}; stopping here")
-                break
-        yield from self.steps.answer(plan.reply)
+            planner, thread, plan = yield from self._begin(message, view)
+            feedback = getattr(planner, "accepts_feedback", False)
+            turn = Turn(planner, thread, planner.name, feedback=feedback)
+        plan.planner = turn.name
+        yield from carry_on(self, turn, plan)
 
     def prepare(self, plan: Plan, *, first_number: int, exists=None) -> str | None:
         """Fill in the current image where a step leaves it out, then validate (ids against

@@ -31,10 +31,10 @@ from pixelsmith.agent.offline_parts import (
     masked_steps,
     params_for,
     rerun,
-    reviewed,
     subject_of,
     unclear,
 )
+from pixelsmith.agent.offline_turn import PartsTurn, split
 from pixelsmith.agent.phrases import replacement_prompt, with_colour
 from pixelsmith.agent.plan import Plan, Step
 from pixelsmith.tools.registry import ToolRegistry
@@ -64,7 +64,16 @@ class OfflinePlanner:
         # Which parsed arguments ("seed 7", "3 candidates") each tool takes: its input's fields.
         self.takes = {t.name: frozenset(t.input_model.model_fields) for t in tools or default_tools()}
 
+    def begin(self, message: str, view: WorkspaceView) -> PartsTurn:
+        """A turn for `message`, in parts when it asks for several edits ("... and then ...")."""
+        return PartsTurn(self, split(message))
+
+    def resume(self, state: dict[str, Any], *, steps_done: int) -> PartsTurn:
+        """The turn a paused review left (`PartsTurn.state`), after `steps_done` steps."""
+        return PartsTurn(self, state.get("parts", []), done=steps_done, total=state.get("total"))
+
     def plan(self, message: str, view: WorkspaceView) -> Plan:
+        """The plan for `message` as one request (a reply alone when it is not understood)."""
         request = normalise(message, self.takes)
         try:
             return _dispatch(request, view)
@@ -95,7 +104,7 @@ def _detect(match: re.Match[str], request: Request, view: WorkspaceView) -> Plan
 
 
 def _segment(match: re.Match[str], request: Request, view: WorkspaceView) -> Plan:
-    return reviewed(find_steps(subject_of(match["object"], view), request, view, cut=True))
+    return Plan(steps=find_steps(subject_of(match["object"], view), request, view, cut=True))
 
 
 def _remove(match: re.Match[str], request: Request, view: WorkspaceView) -> Plan:
@@ -105,7 +114,7 @@ def _remove(match: re.Match[str], request: Request, view: WorkspaceView) -> Plan
     if subject.words:
         args["object"] = subject.words
     why = f"erase the {subject.words or 'masked area'}"
-    return reviewed([*steps, Step(tool="remove", args=args, why=why)])
+    return Plan(steps=[*steps, Step(tool="remove", args=args, why=why)])
 
 
 def _replace(match: re.Match[str], request: Request, view: WorkspaceView) -> Plan:
@@ -115,7 +124,7 @@ def _replace(match: re.Match[str], request: Request, view: WorkspaceView) -> Pla
     steps, mask = masked_steps(subject, request, view)
     args = {"image": current_image(view), "mask": mask, "prompt": prompt, **params_for("inpaint", request)}
     args |= _concept(groups.get("target") or prompt, view)
-    return reviewed([*steps, Step(tool="inpaint", args=args, why=f"paint {prompt}")])
+    return Plan(steps=[*steps, Step(tool="inpaint", args=args, why=f"paint {prompt}")])
 
 
 def _generate(match: re.Match[str], request: Request, view: WorkspaceView) -> Plan:

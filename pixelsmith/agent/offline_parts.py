@@ -11,7 +11,7 @@ from typing import Any
 
 from pixelsmith.agent.normalise import Request
 from pixelsmith.agent.phrases import Subject, parse_subject
-from pixelsmith.agent.plan import Plan, Step
+from pixelsmith.agent.plan import Step
 from pixelsmith.views import WorkspaceView
 
 
@@ -58,11 +58,6 @@ def recent_labels(view: WorkspaceView) -> list[str]:
     """Labels of the last detection, for 'the one on the left'."""
     detections = view.of_kind("detection")
     return list(dict.fromkeys(box.label for box in detections[-1].boxes)) if detections else []
-
-
-def reviewed(steps: list[Step]) -> Plan:
-    """A plan that may pause for the user after segmentation."""
-    return Plan(steps=steps, review=any(step.tool == "segment" for step in steps))
 
 
 def find_steps(subject: Subject, request: Request, view: WorkspaceView, *, cut: bool) -> list[Step]:

@@ -3,7 +3,8 @@
 A plan is a list of steps; each step names a registered tool (or a workspace action:
 `select`, `undo`, `revert`) and its arguments. An argument may refer to an earlier
 step's main output as "$N" (1-based): `segment(detection="$1")` uses the detection made
-by step 1. Planners never see pixels: they read a `WorkspaceView` (pixelsmith.views).
+by step 1 of the turn. Planners read a `WorkspaceView` (pixelsmith.views); a planner whose
+model sees is also shown pictures (agent.pictures).
 """
 
 from __future__ import annotations
@@ -34,9 +35,22 @@ class Plan(BaseModel):
 
     steps: list[Step] = Field(default_factory=list)
     reply: str = Field(default="", description="Text for the user (e.g. 'I don't understand').")
-    review: bool = Field(default=False, description="Pause after segmentation for the user.")
+    note: str = Field(default="", description="Said before the steps run (e.g. 'Part 2 of 2').")
     planner: str = Field(default="offline", description="Which planner made it.")
 
     def describe(self) -> str:
         """The plan in one line for the chat: 'detect → segment → inpaint'."""
         return " → ".join(step.tool for step in self.steps) or self.reply
+
+
+def shift_refs(plan: Plan, offset: int) -> Plan:
+    """`plan` with every "$N" made "$N+offset": its steps run after `offset` others."""
+
+    def one(value: Any) -> Any:
+        if isinstance(value, str) and (ref := STEP_REF.match(value)):
+            return f"${int(ref.group(1)) + offset}"
+        return [one(v) for v in value] if isinstance(value, list) else value
+
+    for step in plan.steps:
+        step.args = {name: one(value) for name, value in step.args.items()}
+    return plan

@@ -3,23 +3,10 @@
 from __future__ import annotations
 
 from pixelsmith.agent.offline import OfflinePlanner
-from pixelsmith.agent.planner import OneShotTurn, Planner, PlannerTurn
+from pixelsmith.agent.planner import Planner
 from pixelsmith.config import Settings
 from pixelsmith.errors import UserError
 from pixelsmith.tools.registry import ToolRegistry
-from pixelsmith.views import WorkspaceView
-
-
-class OfflineTurns:
-    """Adapts `OfflinePlanner.plan(message, view)` to the turn interface."""
-
-    name = "offline"
-
-    def __init__(self, tools: ToolRegistry | None = None) -> None:
-        self._rules = OfflinePlanner(tools)
-
-    def begin(self, message: str, view: WorkspaceView) -> PlannerTurn:
-        return OneShotTurn(self._rules.plan(message, view))
 
 
 def make_planner(
@@ -32,7 +19,7 @@ def make_planner(
         raise UserError(f"planner must be auto, llm or offline, got {choice!r}")
     configured = chat_model is not None or bool(settings.llm_model)
     if choice == "offline" or (choice == "auto" and not configured):
-        return OfflineTurns(tools)
+        return OfflinePlanner(tools)
     if not configured:
         raise UserError(
             "the LLM planner needs PIXELSMITH_LLM_MODEL (and PIXELSMITH_LLM_BASE_URL "

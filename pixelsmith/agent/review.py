@@ -1,56 +1,97 @@
-"""Reviewing a paused plan: after segmentation the agent waits (`ReviewNeeded`) while the
-user picks a candidate mask, clicks to add or remove parts, or grows/feathers it; then
-`resume` runs the rest of the plan with the chosen mask.
+"""Reviewing masks before they are used, whichever planner made the plan.
 
-The paused plan is a typed `PendingReview` kept in the session record, so a review
-survives a restart and a second tab sees it.
+In interactive mode (the UI, `pixelsmith chat` in a terminal) the turn pauses before the
+first step that uses a mask of a segmentation made in this turn (`pause_before`): the
+offline rules' detect → segment → inpaint, and an LLM that sends segment in one reply and
+inpaint in the next, pause at the same place. The user picks a candidate, clicks to add or
+remove parts, paints, grows/shrinks or uploads a mask (`choose`, `refine`, `paint`,
+`upload`); Continue runs the paused step with that mask (`Agent.resume`), and a planner that
+takes feedback is told what the user chose.
+
+The paused turn is a typed `PendingReview` in the session record, so a review survives a
+restart and a second tab sees it.
 """
 
 from __future__ import annotations
 
-import time
+import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from pixelsmith.agent.events import Done, Event, ReviewNeeded
-from pixelsmith.agent.plan import Plan, Step
-from pixelsmith.agent.steps import StepResult, StepRunner
+from pixelsmith.agent.events import Event, ReviewNeeded
+from pixelsmith.agent.plan import STEP_REF, Step
+from pixelsmith.agent.steps import StepRunner
 from pixelsmith.errors import UserError
 from pixelsmith.records import PendingReview
 
+MASK_ARGS = ("mask", "other")  # the arguments that take a mask (agent.validate.ARG_KINDS)
+GO_ON = re.compile(r"ok(?:ay)?|yes|continue|go on|go ahead|proceed|looks good|good|fine|do it|next")
+CHOOSE = re.compile(
+    r"(?:(?:use|pick|take|choose|select|try) )?(?:the )?mask(?P<dash>-)? ?(?P<n>\d+)"
+    r"(?:,? (?:and )?(?P<go>continue|go on|go ahead|proceed))?"
+)
+CLICK = re.compile(
+    r"(?P<minus>remove |negative |-)?click (?:at )?\(?(?P<x>\d+(?:\.\d+)?)[ ,]+(?P<y>\d+(?:\.\d+)?)\)?"
+)
+GROW = re.compile(r"(?P<op>grow|shrink|feather) (?:it |the mask )?(?:by )?(?P<px>\d+)(?: ?px| pixels?)?")
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A chat message read as a review action: choose a mask, refine it, or go on."""
+
+    mask: str = ""  # choose this mask
+    refine: dict[str, Any] | None = None  # refine the chosen mask with these arguments
+    go_on: bool = False  # continue the paused turn
+
 
 class ReviewController:
-    """Pauses a plan for review and carries it on; runs its steps with `runner`."""
+    """Pauses a turn for review, records what the user does, and hands the turn back."""
 
-    def __init__(self, runner: StepRunner, *, interactive: bool = False) -> None:
+    def __init__(self, runner: StepRunner, *, interactive: bool = False, enabled: bool = True) -> None:
         self.runner = runner
-        self.interactive = interactive
+        self.interactive = interactive  # a face that can show the review
+        self.enabled = enabled  # the `review` setting: off never pauses
 
     @property
     def workspace(self):
         return self.runner.workspace
 
-    def should_pause(self, plan: Plan, step: Step, result: StepResult) -> bool:
-        later = plan.steps[plan.steps.index(step) + 1 :]
-        return self.interactive and plan.review and result.kind == "masks" and bool(later)
+    # -- when to pause ------------------------------------------------------------------
+    def pause_before(self, step: Step, unreviewed: dict[int, list[str]]) -> tuple[int, str] | None:
+        """(segmentation step, the mask `step` would use) when `step` uses a mask of a
+        segmentation in `unreviewed` and the user should look first; else None."""
+        if not (self.interactive and self.enabled):
+            return None
+        for name in MASK_ARGS:
+            value = step.args.get(name)
+            for item in value if isinstance(value, list) else [value]:
+                for number, masks in unreviewed.items():
+                    if item == f"${number}" or item in masks:
+                        return number, item
+        return None
 
-    def pause(self, remaining: list[Step], made: dict[int, str], done: int, planner: str) -> Iterator[Event]:
+    def pause(self, remaining: list[Step], pending: PendingReview, used: str) -> Iterator[Event]:
+        """Keep the turn as `pending` (the mask `used` by the next step is the first choice)
+        and say so; the remaining steps take the chosen mask through `$mask_step`."""
+        ref, chosen = f"${pending.mask_step}", used
+        if STEP_REF.match(used):
+            chosen = pending.made[pending.mask_step]
+        steps = [s.model_copy(deep=True) for s in remaining]
+        for step in steps:  # an LLM names the mask by id: the user's choice takes its place
+            step.args = {k: (ref if k in MASK_ARGS and v == used else v) for k, v in step.args.items()}
+        pending.steps = [s.model_dump() for s in steps]
+        pending.made[pending.mask_step] = chosen
         with self.workspace.transaction() as record:
-            record.pending = PendingReview(
-                steps=[s.model_dump() for s in remaining],
-                made=dict(made),
-                mask_step=max(made),
-                done=done,
-                planner=planner,
-            )
-            masks = list(record.last_masks)
+            record.pending = pending
         yield ReviewNeeded(
             record.current_image or "",
-            masks,
-            f"{len(masks)} candidate mask(s), best first. Pick one, click to add or "
-            "remove parts, grow or shrink it, then continue.",
+            [chosen, *(m for m in pending.masks if m != chosen)],
+            f"{len(pending.masks)} candidate mask(s), best first; {chosen} is chosen. Pick another, "
+            f"click to add or remove parts, grow or shrink it, then continue.",
         )
 
     def pending(self) -> PendingReview:
@@ -58,14 +99,43 @@ class ReviewController:
             raise UserError("there is no paused edit to continue; send a new request")
         return self.workspace.record.pending
 
-    def choose(self, mask_id: str, *, clicks: list[dict] | None = None) -> None:
-        """Use `mask_id` for the rest of the paused plan; `clicks`: those that made it (kept
+    def take(self) -> PendingReview:
+        """The paused turn, taken out of the record (Continue)."""
+        with self.workspace.transaction() as record:
+            pending = self.pending()
+            record.pending = None
+        return pending
+
+    # -- what the user does -------------------------------------------------------------
+    def answer(self, message: str) -> Answer | None:
+        """A message read as a review action ("use mask 2", "click 120 80", "grow 10",
+        "continue"), or None for a new request."""
+        text = message.strip().lower().rstrip(".!")
+        if GO_ON.fullmatch(text):
+            return Answer(go_on=True)
+        if chosen := CHOOSE.fullmatch(text):
+            number, masks = int(chosen["n"]), self.pending().masks or self.workspace.record.last_masks
+            mask = masks[number - 1] if not chosen["dash"] and 0 < number <= len(masks) else f"mask-{number}"
+            return Answer(mask=mask, go_on=chosen["go"] is not None)
+        if click := CLICK.fullmatch(text):
+            point = {"x": float(click["x"]), "y": float(click["y"]), "positive": not click["minus"]}
+            return Answer(refine={"points": [*self.pending().clicks, point]})
+        if grow := GROW.fullmatch(text):
+            px = int(grow["px"])
+            if grow["op"] == "feather":
+                return Answer(refine={"feather": float(px)})
+            return Answer(refine={"grow": -px if grow["op"] == "shrink" else px})
+        return None
+
+    def choose(self, mask_id: str, *, clicks: list[dict] | None = None, did: str | None = None) -> None:
+        """Use `mask_id` for the rest of the paused turn; `clicks`: those that made it (kept
         with the session, so a reload shows them and the next click adds to them)."""
         self.workspace.artifact(mask_id, "mask")
         with self.workspace.transaction():  # the pending review as saved (another tab may have moved it)
             pending = self.pending()
             pending.made[pending.mask_step] = mask_id
             pending.clicks = list(clicks or [])
+            pending.did.append(did or f"chose {mask_id}")
 
     def refine(self, **args: Any) -> Iterator[Event]:
         """Refine the chosen mask (`segment` clicks or `refine_mask` grow/feather) while paused.
@@ -89,10 +159,10 @@ class ReviewController:
         yield from self.runner.run(0, Step(tool=tool, args=call), {})
         if self.runner.result.ok:
             new = self.workspace.record.steps[-1].outputs[0]
-            self.choose(new, clicks=args.get("points"))
+            self.choose(new, clicks=args.get("points"), did=_said(args, new))
             yield ReviewNeeded(
                 self.workspace.record.current_image or "",
-                [new] + [m for m in self.workspace.record.last_masks if m != new],
+                [new] + [m for m in self.pending().masks if m != new],
                 f"{new} is chosen; continue when ready.",
             )
 
@@ -110,7 +180,7 @@ class ReviewController:
         """A mask the user made elsewhere becomes the choice (it must be the image's size)."""
         self.pending()
         kept = self._keep(mask, "upload", f"uploaded {name}")
-        self.choose(kept)
+        self.choose(kept, did=f"uploaded {name} ({kept})")
         return kept
 
     def _keep(self, mask: np.ndarray, tool: str, note: str) -> str:
@@ -122,22 +192,16 @@ class ReviewController:
         with self.workspace.transaction():
             return self.workspace.add_mask(mask.astype(np.uint8), tool=tool, note=note, parents=[image])
 
-    def resume(self) -> Iterator[Event]:
-        """Run the rest of the paused plan with the chosen mask."""
-        start, self.runner.model_seconds = time.perf_counter(), 0.0
-        pending = self.pending()
-        with self.workspace.transaction() as record:
-            record.pending = None
-        made, number, ok = dict(pending.made), pending.done, True
-        for step in (Step.model_validate(s) for s in pending.steps):
-            number += 1
-            yield from self.runner.run(number, step, made)
-            if not (ok := self.runner.result.ok):
-                break
-        else:
-            yield from self.runner.answer("")
-        seconds = time.perf_counter() - start
-        yield Done(self.workspace.record.current_image, seconds, self.runner.model_seconds, ok)
+
+def _said(args: dict[str, Any], made: str) -> str:
+    """One refinement in words, for the planner and the transcript."""
+    if "points" in args:
+        count = len(args["points"])
+        return f"refined it with {count} click{'s' * (count != 1)} ({made})"
+    if "other" in args:
+        return f"{'erased' if args.get('combine') == 'difference' else 'painted'} with the brush ({made})"
+    change = ", ".join(f"{k} {v}" for k, v in args.items())
+    return f"changed it: {change} ({made})"
 
 
 def _around(mask, points: list) -> list[float] | None:

@@ -48,6 +48,7 @@ class StepResult:
     ok: bool
     text: str
     kind: str = ""
+    ids: tuple[str, ...] = ()  # what it made, best first
 
 
 class StepRunner:
@@ -107,7 +108,8 @@ class StepRunner:
         yield StepFinished(number, step.tool, ids, summary, time.perf_counter() - begin, kind)
         if kind == "detection":  # whichever tool detected: nothing found ends the plan
             return (yield from self._found(step.tool, ids[0], args["image"]))
-        return StepResult(True, f"{step.tool} made {', '.join(ids) or 'no artifact'}: {summary}", kind)
+        text = f"{step.tool} made {', '.join(ids) or 'no artifact'}: {summary}"
+        return StepResult(True, text, kind, tuple(ids))
 
     def _failed(self, tool: str, args: dict, begin: float, text: str) -> Generator[Event, None, StepResult]:
         with self.workspace.transaction() as record:
@@ -126,10 +128,10 @@ class StepRunner:
                 f"Nothing found for '{labels}' in {image}. Try other words, a lower "
                 f"threshold (e.g. 'find the cat, threshold {example}') or click on the object."
             )
-            return StepResult(False, f"{detection}: nothing found for {labels}")
+            return StepResult(False, f"{detection}: nothing found for {labels}", "detection", (detection,))
         if missing:  # "the cat and the dog" with only a dog in view: say so, go on with it
             yield from self.say(f"No {' or '.join(missing)} found in {image}; going on with what was found.")
-        return StepResult(True, f"{tool} made {detection}: {found.summary()}", "detection")
+        return StepResult(True, f"{tool} made {detection}: {found.summary()}", "detection", (detection,))
 
     def _run_tool(self, number: int, name: str, args: dict) -> Generator[Event, None, Any]:
         """The tool's output: arguments completed (defaults, a recorded seed), the first load

@@ -16,7 +16,6 @@ from pixelsmith.agent.offline_parts import (
     find_steps,
     params_for,
     rerun,
-    reviewed,
     subject_of,
     unclear,
 )
@@ -209,8 +208,8 @@ def _instruct_region(match: re.Match[str], request: Request, view: WorkspaceView
     subject = subject_of(match["object"], view)
     prompt = f"make the {subject.words} {match['cond']}"
     args = {"image": current_image(view), "mask": "$2", "prompt": prompt, **params_for("instruct", request)}
-    return reviewed(
-        [*find_steps(subject, request, view, cut=True), Step(tool="instruct", args=args, why=prompt)]
+    return Plan(
+        steps=[*find_steps(subject, request, view, cut=True), Step(tool="instruct", args=args, why=prompt)]
     )
 
 

@@ -32,13 +32,9 @@ class Action:
 
 
 def candidates(ws: Workspace) -> list[str]:
-    """The masks of the segmentation the edit paused after, numbered as in its overlay."""
+    """The masks under review, numbered as in their overlay."""
     pending = ws.record.pending
-    steps = [s for s in ws.record.steps if s.turn == ws.record.turn]
-    number = pending.mask_step if pending else 0
-    if 0 < number <= len(steps) and steps[number - 1].kind == "masks":
-        return list(steps[number - 1].outputs)
-    return list(ws.record.last_masks)
+    return list(pending.masks or ws.record.last_masks) if pending else list(ws.record.last_masks)
 
 
 def chosen(ws: Workspace) -> str:

@@ -1,0 +1,84 @@
+"""The offline planner's turn: a request in parts, each planned on the result of the one before.
+
+"remove the person and make it look like sunset" is two edits. A message is cut at "and",
+"then", ", then", ";" or the end of a sentence where every piece is a request the rules
+have a sentence shape for; otherwise it stays whole ("remove the cat and the dog", "make
+the cat black and white"). Each part is planned when the one before has run, so it sees
+that part's result (its image, its edit for "now make it red"), and each part's edit is
+a version of its own: undo goes back one part.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import Any
+
+from pixelsmith.agent import phrases, whole_image
+from pixelsmith.agent.normalise import normalise
+from pixelsmith.agent.plan import Plan, shift_refs
+from pixelsmith.agent.planner import Observation
+from pixelsmith.views import WorkspaceView
+
+# Where a request may be cut: the words between two parts.
+SEPARATOR = re.compile(
+    r"\s*(?:;|[.!?](?=\s)|,?\s+and\s+then\b|,?\s+and\s+also\b|,\s*then\b|\s+then\b|,?\s+and\b|"
+    r",?\s+after\s+that\b)[\s,]*",
+)
+MAX_CUTS = 8  # separators looked at; a longer message stays whole
+
+
+def _shaped(part: str) -> bool:
+    """Whether the rules have a sentence shape for `part` on its own (two words or more)."""
+    text = normalise(part).text
+    if len(text.split()) < 2:
+        return False
+    intents = (*whole_image.INTENTS, *phrases.INTENTS)
+    return any(intent.pattern.fullmatch(text) for intent in intents)
+
+
+def split(message: str) -> list[str]:
+    """The parts of `message`, in order: itself alone unless every piece of a cut is a request."""
+    cuts = list(SEPARATOR.finditer(message))[:MAX_CUTS]
+    if not cuts or any(intent.pattern.fullmatch(normalise(message).text) for intent in whole_image.INTENTS):
+        return [message]
+
+    @cache
+    def parts_from(start: int) -> tuple[str, ...] | None:
+        """The parts of message[start:], each shaped, fewest cuts first; None if none."""
+        rest = message[start:].strip()
+        for cut in (c for c in cuts if c.start() > start):
+            head = message[start : cut.start()].strip()
+            if _shaped(head) and (tail := parts_from(cut.end())) is not None:
+                return (head, *tail)
+        return (rest,) if _shaped(rest) else None
+
+    found = parts_from(0)
+    return list(found) if found and len(found) > 1 else [message]
+
+
+class PartsTurn:
+    """Plans the parts of one request one at a time (`planner.plan` on the current view)."""
+
+    def __init__(self, planner: Any, parts: list[str], *, done: int = 0, total: int | None = None) -> None:
+        self.planner = planner
+        self.parts = list(parts)
+        self.done = done  # steps run by the parts so far: a later part's "$N" counts on from them
+        self.total = total or len(parts)
+
+    def next(self, observations: list[Observation], view: WorkspaceView) -> Plan:
+        if any(not o.ok for o in observations) or not self.parts:
+            return Plan()  # a failed step ends the request
+        self.done += len(observations)
+        number, part = self.total - len(self.parts) + 1, self.parts.pop(0)
+        plan = shift_refs(self.planner.plan(part, view), self.done)
+        if self.total > 1:
+            if plan.steps:
+                plan.note = f"Part {number} of {self.total}: “{part}”."
+            else:
+                plan.reply = f"Part {number} of {self.total} (“{part}”): {plan.reply}"
+        return plan
+
+    def state(self) -> dict[str, Any]:
+        """What a paused review keeps to carry on with the parts left (`OfflinePlanner.resume`)."""
+        return {"parts": list(self.parts), "total": self.total}
