@@ -1,7 +1,7 @@
 """A tiny OpenAI-compatible chat server on 127.0.0.1 that replays scripted answers.
 
 Lets tests drive the real `ChatOpenAI` client offline. Script entries:
-  `calls(("detect", {...}), ...)`  an assistant message with tool calls,
+  `calls(("detect", {...}), ...)`  an assistant message with tool calls (`say=`: with text),
   `text("...")`                    a plain assistant answer,
   `status(500)`                    an HTTP error,
   `raw_calls(("detect", "{not json"))` tool calls with raw argument strings,
@@ -18,8 +18,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 
-def calls(*items: tuple[str, dict]) -> dict:
-    return {"calls": [(name, json.dumps(args)) for name, args in items]}
+def calls(*items: tuple[str, dict], say: str | None = None) -> dict:
+    return {"calls": [(name, json.dumps(args)) for name, args in items], "text": say}
 
 
 def raw_calls(*items: tuple[str, str]) -> dict:

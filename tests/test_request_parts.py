@@ -1,0 +1,109 @@
+"""Requests in parts, offline: "remove the person and make it look like sunset" is cut where
+each piece is a request of its own, the parts run in order on the result of the one before,
+and each part's edit is a version (undo goes back one part)."""
+
+from __future__ import annotations
+
+import pytest
+
+from pixelsmith.agent import events as ev
+from pixelsmith.agent.offline_turn import split
+from pixelsmith.testing import noise_image
+
+# message -> (its parts, the tools they run in order)
+TWO_PARTS = {
+    "remove the person and make it look like sunset": (
+        ["remove the person", "make it look like sunset"], "detect segment remove instruct"),
+    "replace the cat with a dog and make the picture 16:9": (
+        ["replace the cat with a dog", "make the picture 16:9"], "detect segment inpaint outpaint"),
+    "make it winter, then turn it into a watercolour painting": (
+        ["make it winter", "turn it into a watercolour painting"], "instruct restyle"),
+    "remove the cat; extend it to the right": (
+        ["remove the cat", "extend it to the right"], "detect segment remove outpaint"),
+    "make the cat black and then make it look like night": (
+        ["make the cat black", "make it look like night"], "detect segment inpaint instruct"),
+    "erase the dog then zoom out": (["erase the dog", "zoom out"], "detect segment remove outpaint"),
+    "Make it look like night. Then extend it to the left.": (
+        ["Make it look like night", "Then extend it to the left."], "instruct outpaint"),
+    "paint the cat and the dog blue and make it winter": (
+        ["paint the cat and the dog blue", "make it winter"], "detect segment inpaint instruct"),
+    "replace the cat and the dog with a horse, and then make it 16:9": (
+        ["replace the cat and the dog with a horse", "make it 16:9"], "detect segment inpaint outpaint"),
+    "replace the cat with a dog and now make it red": (
+        ["replace the cat with a dog", "now make it red"], "detect segment inpaint inpaint"),
+    "make it snowy and add a rainbow": (["make it snowy", "add a rainbow"], "instruct instruct"),
+    "as a pencil sketch, after that zoom out": (["as a pencil sketch", "zoom out"], "restyle outpaint"),
+}  # fmt: skip
+FOLLOW_UPS = {"replace the cat with a dog and now make it red"}
+WHOLE = [
+    "remove the cat and the dog",
+    "make the cat black and white",
+    "replace the cat with a dog and a ball",
+    "find the cat and the dog",
+    "draw a cat and a dog",
+    "turn the car into a horse and carriage",
+    "replace the cat with a realistic green dragon, seed 7, 3 candidates",
+]
+
+
+@pytest.mark.parametrize("message", list(TWO_PARTS))
+def test_a_request_is_cut_where_each_piece_is_a_request(message):
+    assert split(message) == TWO_PARTS[message][0]
+
+
+@pytest.mark.parametrize("message", WHOLE)
+def test_a_request_whose_pieces_are_not_requests_stays_whole(message):
+    assert split(message) == [message]
+
+
+@pytest.mark.parametrize("message", list(TWO_PARTS))
+def test_the_parts_run_in_order_each_a_version_undo_goes_back_one_part(
+    message, make_agent, cat_photo, one_torch_thread
+):
+    agent = make_agent(seed=3, defaults={"num_inference_steps": 2})
+    events = list(agent.send(message, cat_photo))
+    assert [e.tool for e in events if isinstance(e, ev.StepFinished)] == TWO_PARTS[message][1].split()
+    assert isinstance(events[-1], ev.Done) and events[-1].ok
+    notes = [e.text for e in events if isinstance(e, ev.Notice)]
+    assert any(n.startswith("Part 1 of 2") for n in notes) and any(n.startswith("Part 2 of 2") for n in notes)
+    record = agent.workspace.record
+    first_part, second_part = (s for s in record.steps if s.kind == "images")
+    if message in FOLLOW_UPS:  # "now make it red" changes the first part's edit, on its photo
+        assert second_part.args["image"] == first_part.args["image"]
+    else:  # the second part edits the first's result
+        assert second_part.args["image"] == first_part.outputs[0]
+    assert record.history == ["image-1", first_part.outputs[0], second_part.outputs[0]]
+    assert [e.tool for e in agent.send("undo") if isinstance(e, ev.StepFinished)] == ["undo"]
+    assert agent.workspace.record.current_image == first_part.outputs[0]
+    list(agent.send("undo"))
+    assert agent.workspace.record.current_image == "image-1"
+
+
+def test_a_part_that_fails_stops_the_request_and_says_which(make_agent):
+    agent = make_agent(seed=3, defaults={"num_inference_steps": 2})
+    events = list(agent.send("make it winter and extend it", noise_image(64, 64)))
+    assert [e.tool for e in events if isinstance(e, ev.StepFinished)] == ["instruct"]
+    said = [e.text for e in events if isinstance(e, ev.AssistantMessage)][-1]
+    assert said.startswith("Part 2 of 2 (“extend it”): Which way should I extend it")
+
+
+def test_parts_pause_for_review_and_carry_on_after_continue(make_agent):
+    """Interactive: the first part pauses before its inpaint; Continue runs it and then the
+    second part, from the kept turn (a new Agent on the reopened session, as after a restart)."""
+    from pixelsmith.workspace import Workspace
+
+    agent = make_agent(seed=3, interactive=True, defaults={"num_inference_steps": 2})
+    events = list(agent.send("replace the cat with a dog and make it look like night", noise_image(96, 64)))
+    assert [e.tool for e in events if isinstance(e, ev.StepFinished)] == ["detect", "segment"]
+    assert isinstance(events[-2], ev.ReviewNeeded)
+    pending = agent.workspace.record.pending
+    assert pending.planner_state == {"parts": ["make it look like night"], "total": 2}
+    reopened = make_agent(workspace=Workspace.open(agent.workspace.data_dir, agent.workspace.id))
+    reopened.interactive = True
+    reopened.choose("mask-2")
+    events = list(reopened.resume())
+    assert [e.tool for e in events if isinstance(e, ev.StepFinished)] == ["inpaint", "instruct"]
+    steps = reopened.workspace.record.steps
+    assert steps[2].args["mask"] == "mask-2" and steps[3].args["image"] == steps[2].outputs[0]
+    notes = [e.text for e in events if isinstance(e, ev.Notice)]
+    assert notes[0] == "Going on with mask-2 (you chose mask-2)." and "Part 2 of 2" in notes[1]
