@@ -102,3 +102,26 @@ def test_an_unknown_session_is_one_line_error(tiny_settings, capsys, argv):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: no session ") and "recent sessions: none" in err
+
+
+def test_chat_with_the_review_waits_for_a_choice_and_a_click(
+    tiny_settings, cat_photo, tmp_path, monkeypatch, capsys
+):
+    """`chat --review`: the edit stops at its masks; 'use mask 2' would go on at once, so the
+    user clicks first (a new mask), then continues; the inpaint uses the clicked mask."""
+    photo = tmp_path / "cat.png"
+    cat_photo.save(photo)
+    lines = [DRAGON, "click 200 150", "grow 3", "continue"]
+    out = _chat(monkeypatch, capsys, [str(photo), "--review"], lines)
+    session = _session_id(out)
+    assert "review: 3 candidate mask(s), best first; mask-1 is chosen" in out
+    assert "say 'use mask N', 'click X Y'" in out
+    record = Workspace.open(tiny_settings.data_dir, session).record
+    assert [s.tool for s in record.steps] == ["detect", "segment", "segment", "refine_mask", "inpaint"]
+    assert record.steps[2].args["points"] == [{"x": 200.0, "y": 150.0, "positive": True}]
+    assert record.steps[3].args["grow"] == 3 and record.steps[-1].args["mask"] == "mask-5"
+    assert (
+        "note: Going on with mask-5 (you refined it with 1 click (mask-4), then changed it: grow 3 (mask-5))."
+        in out
+    )
+    assert record.pending is None and record.current_image == "image-2"

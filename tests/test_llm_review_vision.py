@@ -20,7 +20,12 @@ from pixelsmith.testing import noise_image
 from pixelsmith.testing.openai_stub import OpenAIStub, calls, text
 from pixelsmith.workspace import Workspace
 
-INPAINT = {"image": "image-1", "mask": "mask-1", "prompt": "a realistic green dragon", "num_inference_steps": 2}
+INPAINT = {
+    "image": "image-1",
+    "mask": "mask-1",
+    "prompt": "a realistic green dragon",
+    "num_inference_steps": 2,
+}
 ONE_CALL_PER_REPLY = [
     calls(("detect", {"image": "image-1", "labels": ["cat"]})),
     calls(("segment", {"image": "image-1", "detection": "detection-1", "box_index": 1})),
@@ -84,7 +89,9 @@ def test_the_llm_turn_pauses_before_the_call_that_uses_a_mask_and_goes_on_with_t
         review = next(e for e in events if isinstance(e, ev.ReviewNeeded))
         assert review.masks == ["mask-1", "mask-2", "mask-3"] and len(stub.requests) == 3
         pending = agent.workspace.record.pending
-        assert pending.planner == "llm" and pending.chosen == "mask-1" and pending.steps[0]["tool"] == "inpaint"
+        assert (
+            pending.planner == "llm" and pending.chosen == "mask-1" and pending.steps[0]["tool"] == "inpaint"
+        )
 
         reopened = _agent(settings, tiny_registry, interactive=True,
                           workspace=Workspace.open(settings.data_dir, agent.workspace.id))  # fmt: skip
@@ -100,7 +107,9 @@ def test_the_llm_turn_pauses_before_the_call_that_uses_a_mask_and_goes_on_with_t
     assert [e.text for e in events if isinstance(e, ev.Notice)][0] == (
         "Going on with mask-4 (you chose mask-2, then refined it with 1 click (mask-4))."
     )
-    assert [e.text for e in events if isinstance(e, ev.AssistantMessage)] == ["Here is image-2 with a dragon."]
+    assert [e.text for e in events if isinstance(e, ev.AssistantMessage)] == [
+        "Here is image-2 with a dragon."
+    ]
     assert reopened.workspace.record.pending is None
 
 

@@ -23,6 +23,10 @@ sessions_app = typer.Typer(help="Saved conversations.", no_args_is_help=True)
 app.add_typer(sessions_app, name="sessions")
 
 PlannerOption = Annotated[str | None, typer.Option(help="auto, llm or offline.")]
+REVIEW_HELP = (
+    "        say 'use mask N', 'click X Y' (add the part there; '-click X Y' removes), "
+    "'grow N' / 'shrink N' / 'feather N' (pixels), or 'continue'; anything else starts a new request"
+)
 
 
 def _agent(session: str | None, planner: str | None, seed: int | None = None):
@@ -69,7 +73,7 @@ class EventPrinter:
         if isinstance(event, ev.ErrorEvent):
             return f"error: {event.text}"
         if isinstance(event, ev.ReviewNeeded):
-            return f"review: {event.message} ({', '.join(event.masks)})"
+            return f"review: {event.message} ({', '.join(event.masks)})\n{REVIEW_HELP}"
         return None
 
 
@@ -167,9 +171,18 @@ def chat(
     image: Annotated[Path | None, typer.Argument(help="A photo to start from.")] = None,
     session: Annotated[str | None, typer.Option(help="Resume this session.")] = None,
     planner: PlannerOption = None,
+    review: Annotated[
+        bool | None,
+        typer.Option(
+            "--review/--no-review",
+            help="Pause before a mask is used, to choose or fix it (default: when typing at a terminal).",
+        ),
+    ] = None,
 ) -> None:
-    """A conversation in the terminal; 'quit' or Ctrl-D ends it (the session is kept)."""
+    """A conversation in the terminal; 'quit' or Ctrl-D ends it (the session is kept). With
+    the review, an edit waits after its masks are made: pick one, click, grow, or continue."""
     agent = _agent(session, planner)
+    agent.interactive = sys.stdin.isatty() if review is None else review
     printer = EventPrinter(agent.workspace)
     print(f"session {agent.workspace.id} ({agent.workspace.folder}); 'quit' to leave")
     pending = _load(image)
