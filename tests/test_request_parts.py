@@ -107,3 +107,42 @@ def test_parts_pause_for_review_and_carry_on_after_continue(make_agent):
     assert steps[2].args["mask"] == "mask-2" and steps[3].args["image"] == steps[2].outputs[0]
     notes = [e.text for e in events if isinstance(e, ev.Notice)]
     assert notes[0] == "Going on with mask-2 (you chose mask-2)." and "Part 2 of 2" in notes[1]
+
+
+# -- what the rules say when they do not understand ------------------------------------------
+@pytest.mark.parametrize(
+    ("message", "said"),
+    [
+        ("remvoe the cat", "Did you mean “remove the cat”?"),
+        ("replcae the cat with a dog", "Did you mean “replace the cat with a dog”?"),
+        ("please could you perhaps erase the dog", "Did you mean “erase the dog”?"),
+        ("extnd it to the left", "Did you mean “extend it to the left”?"),
+        ("make it look liek night", "Did you mean “make it look like night”?"),
+        ("zoom ot", "Did you mean “zoom out”?"),
+    ],
+)
+def test_not_understood_says_the_nearest_request_it_understands(message, said):
+    from pixelsmith.agent.offline import OfflinePlanner
+    from pixelsmith.agent.offline_parts import help_text
+    from pixelsmith.views import ArtifactView, WorkspaceView
+
+    view = WorkspaceView("image-1", [ArtifactView("image-1", "image", [], "upload", (64, 48))])
+    reply = OfflinePlanner().plan(message, view).reply
+    assert reply.splitlines()[0].endswith(said) and reply.endswith(help_text())
+
+
+def test_every_example_it_suggests_is_understood():
+    """The examples (data/words/examples.txt) are suggested as requests the rules understand."""
+    from pixelsmith.agent.offline import OfflinePlanner
+    from pixelsmith.agent.vocabulary import entries
+    from pixelsmith.views import ArtifactView, EditView, WorkspaceView
+
+    images = [ArtifactView(f"image-{i}", "image", [], "upload", (64, 48)) for i in (1, 2, 3)]
+    masks = [ArtifactView(f"mask-{i}", "mask", ["image-1"], "segment") for i in (1, 2, 3)]
+    args = {"image": "image-1", "mask": "mask-1", "prompt": "a dog", "seed": 1}
+    edit = EditView("inpaint", args, "image-1", ["image-2"])
+    edited = WorkspaceView("image-2", images[:2] + masks, last_edit=edit, last_masks=[m.id for m in masks])
+    planner = OfflinePlanner()
+    for example in entries("examples", "requests"):
+        view = WorkspaceView("image-3", images) if example.startswith("teach") else edited
+        assert planner.plan(example, view).steps, example

@@ -25,7 +25,7 @@ def _cases(tmp_path, *rows: str):
 def test_the_shipped_set_has_everyday_requests_in_twelve_or_more_categories():
     cases = load_cases(shipped_cases())
     categories = {c.category for c in cases}
-    assert len(cases) >= 60 and len(categories) >= 12 and NAMED <= categories
+    assert len(cases) >= 60 and len(categories) >= 12 and categories >= NAMED
     assert len({c.request for c in cases}) == len(cases)  # no request twice
     assert all(c.expected and all(c.expected) for c in cases)
     follow = [c for c in cases if c.category == "follow-up"]
@@ -82,7 +82,7 @@ def test_run_runs_the_tools_and_a_scene_that_cannot_be_set_is_not_scored(tiny_se
     assert not skipped["scored"] and skipped["why"].startswith("“fly me to the moon” did not work")
 
 
-def test_an_llm_is_scored_on_what_it_would_call_one_call_per_reply(tiny_settings, tmp_path, monkeypatch, capsys):
+def test_an_llm_is_scored_on_what_it_would_call_one_per_reply(tiny_settings, tmp_path, monkeypatch, capsys):
     """Nothing runs: each call is answered with the id it would make, so the next call can use it."""
     script = [
         calls(("detect", {"image": "image-1", "labels": ["cat"]})),

@@ -27,6 +27,7 @@ from pixelsmith.agent.offline_parts import (
     current_image,
     current_mask,
     find_steps,
+    help_text,
     last_prompt,
     masked_steps,
     params_for,
@@ -34,9 +35,10 @@ from pixelsmith.agent.offline_parts import (
     subject_of,
     unclear,
 )
-from pixelsmith.agent.offline_turn import PartsTurn, split
+from pixelsmith.agent.offline_turn import PartsTurn, split, suggest
 from pixelsmith.agent.phrases import replacement_prompt, with_colour
 from pixelsmith.agent.plan import Plan, Step
+from pixelsmith.errors import shorten
 from pixelsmith.tools.registry import ToolRegistry
 from pixelsmith.views import WorkspaceView
 
@@ -73,12 +75,21 @@ class OfflinePlanner:
         return PartsTurn(self, state.get("parts", []), done=steps_done, total=state.get("total"))
 
     def plan(self, message: str, view: WorkspaceView) -> Plan:
-        """The plan for `message` as one request (a reply alone when it is not understood)."""
-        request = normalise(message, self.takes)
+        """The plan for `message` as one request; when it is not understood, a reply alone:
+        why, the nearest request that is understood, and example phrasings."""
         try:
-            return _dispatch(request, view)
-        except Unclear as reply:
-            return Plan(reply=str(reply))
+            return _dispatch(normalise(message, self.takes), view)
+        except Unclear as why:
+            if not why.helps:
+                return Plan(reply=str(why))
+            hint = suggest(message, lambda text: self._understood(text, view))
+            return Plan(reply=f"{why} {hint}".strip() + f"\n\n{help_text()}")
+
+    def _understood(self, message: str, view: WorkspaceView) -> bool:
+        try:
+            return bool(_dispatch(normalise(message, self.takes), view).steps)
+        except Unclear:
+            return False
 
 
 def _dispatch(request: Request, view: WorkspaceView) -> Plan:
@@ -95,7 +106,7 @@ def _dispatch(request: Request, view: WorkspaceView) -> Plan:
     described = DESCRIPTION.fullmatch(request.text)  # "a watercolour lighthouse"
     if described and view.current_image is None and "?" not in request.message:
         return _generate(described, request, view)
-    raise unclear(f"I did not understand “{request.message.strip()}”.")
+    raise unclear(f"I did not understand “{shorten(request.message.strip(), 200)}”.")
 
 
 # -- new requests ------------------------------------------------------------------------------

@@ -16,7 +16,12 @@ from pixelsmith.views import WorkspaceView
 
 
 class Unclear(Exception):
-    """A message the rules cannot turn into steps; the text is the reply."""
+    """A message the rules cannot turn into steps; the text is the reply. With `helps`, the
+    reply goes on with a suggestion and example phrasings (`OfflinePlanner.plan`)."""
+
+    def __init__(self, text: str, *, helps: bool = False) -> None:
+        super().__init__(text)
+        self.helps = helps
 
 
 @cache
@@ -26,7 +31,7 @@ def help_text() -> str:
 
 
 def unclear(lead: str) -> Unclear:
-    return Unclear(f"{lead}\n\n{help_text()}")
+    return Unclear(lead, helps=True)
 
 
 def current_image(view: WorkspaceView) -> str:

@@ -10,7 +10,9 @@ a version of its own: undo goes back one part.
 
 from __future__ import annotations
 
+import difflib
 import re
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -18,6 +20,7 @@ from pixelsmith.agent import phrases, whole_image
 from pixelsmith.agent.normalise import normalise
 from pixelsmith.agent.plan import Plan, shift_refs
 from pixelsmith.agent.planner import Observation
+from pixelsmith.agent.vocabulary import entries, known_words
 from pixelsmith.views import WorkspaceView
 
 # Where a request may be cut: the words between two parts.
@@ -26,6 +29,8 @@ SEPARATOR = re.compile(
     r",?\s+after\s+that\b)[\s,]*",
 )
 MAX_CUTS = 8  # separators looked at; a longer message stays whole
+MAX_MENDED = 12  # words: a longer message gets an example, not a mended version of itself
+CLOSE = 0.5  # how alike (difflib's ratio over words) an example must be to be suggested
 
 
 def _shaped(part: str) -> bool:
@@ -55,6 +60,27 @@ def split(message: str) -> list[str]:
 
     found = parts_from(0)
     return list(found) if found and len(found) > 1 else [message]
+
+
+def suggest(message: str, understood: Callable[[str], bool]) -> str:
+    """What to say after “I did not understand …”: the message with one word mended (a typo
+    of a word the rules know) or left out, when `understood` takes that; else the closest
+    example request, when one is close; else nothing."""
+    said = normalise(message).text.split()
+    if 0 < len(said) <= MAX_MENDED:
+        known = known_words()
+        unknown = [i for i, word in enumerate(said) if word not in known and not word.isdigit()]
+        for i in unknown:
+            for word in difflib.get_close_matches(said[i], known, n=3, cutoff=0.75):
+                if understood(mended := " ".join([*said[:i], word, *said[i + 1 :]])):
+                    return f"Did you mean “{mended}”?"
+        for i in [*unknown, *(i for i in range(len(said)) if i not in unknown)]:
+            if len(said) > 2 and understood(shorter := " ".join(said[:i] + said[i + 1 :])):
+                return f"Did you mean “{shorter}”?"
+    examples = entries("examples", "requests")
+    score = {e: difflib.SequenceMatcher(None, said, e.split()).ratio() for e in examples}
+    best = max(score, key=score.get)
+    return f"The nearest request I understand: “{best}”." if score[best] >= CLOSE else ""
 
 
 class PartsTurn:

@@ -163,6 +163,7 @@ _REPLACE = pattern("verbs", "replace")
 _TURN = pattern("verbs", "turn")
 _INTO = pattern("verbs", "into")
 _RECOLOUR = pattern("verbs", "recolour")
+_MATERIAL = pattern("scene", "materials")
 _REMOVE = pattern("verbs", "remove")
 _SEGMENT = pattern("verbs", "cut out")
 _DETECT = pattern("verbs", "find")
@@ -228,6 +229,9 @@ INTENTS = (
     _intent("remove", r"(?:make|let) (?P<object>.+?) (?:disappear|vanish|go away)"),
     _intent("replace", rf"{_REPLACE} (?P<object>.+?)(?: in (?:the|this) {IMAGE_NOUN})? (?:with|for|by) "
             r"(?P<target>.+)"),
+    _intent("replace", rf"make (?P<object>{_DET} .+?) (?:out of|from|of|in) (?P<adjective>{_MATERIAL})"),
+    _intent("replace", rf"give (?P<object>{_DET} .+?) an? (?P<adjective>{_MATERIAL}) "
+            r"(?:finish|look|texture|surface|coating|effect)"),
     _intent("replace", rf"{_TURN} (?P<object>.+?) {_INTO} (?P<target>.+)"),
     _intent("replace", rf"{_RECOLOUR} (?P<object>.+?) (?P<adjective>{COLOUR_PHRASE})"),
     _intent("replace", rf"make (?P<object>{_DET} .+?) (?P<target>(?:an?|some) .+)"),

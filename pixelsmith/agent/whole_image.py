@@ -37,6 +37,10 @@ _FULLY = pattern("scene", "fully")
 _SIDE = pattern("scene", "sides")
 _EXTEND = pattern("verbs", "extend")
 _RATIOS = {name: tuple(ratio.split(":")) for name, ratio in pairs("scene", "ratios").items()}
+_PEOPLE = pattern("nouns", "people")
+_LOOKS = pattern("scene", "looks")
+_FEATURES = pattern("scene", "features")
+_PLACES = pattern("scene", "places")
 _NAMED_RATIO = alt(map(re.escape, _RATIOS))
 _RATIO = rf"(?P<w>\d+(?:\.\d+)?) ?(?:x|by|to| )? ?(?P<h>\d+(?:\.\d+)?)|(?P<named>{_NAMED_RATIO})"
 ADJECTIVE_STYLES = entries("scene", "adjective styles")
@@ -68,7 +72,7 @@ INTENTS = (
     # redraw in a style
     _intent("restyle", rf"(?:(?P<how>{_HOW}) )?{_REDRAW}(?: {_WHOLE})?(?: (?P<how2>{_HOW}))?"
                        rf"(?: into| to| as| look like| like| in)? (?:an? |the )?(?P<style>{_STYLE})"
-                       r"(?: style| version| look)?"),
+                       r"(?: style| version| look| drawing| painting| illustration| picture| image)?"),
     _intent("restyle", rf"(?:(?:make|render|redo|do|paint|draw) {_WHOLE} )?(?:in|as) (?:an? |the )?"
                        rf"(?P<style>{_STYLE})(?: style| version)?"),
     _intent("restyle", rf"(?P<style>{_STYLE}) (?:style|version|look)"),
@@ -80,7 +84,11 @@ INTENTS = (
                         rf"(?: (?:into|to))?(?: an?)? (?P<cond>{_CONDITION})"
                         r"(?: time| scene| season| weather)?"),
     _intent("instruct", rf"(?:what if|imagine|pretend) (?:it|this) (?:was|were|is) (?P<cond>{_CONDITION})"),
-    _intent("instruct", rf"(?:add|put|make it) (?P<add>{_ADDABLE})(?: (?:to|in|into|on) {_WHOLE})?"),
+    _intent("instruct", rf"(?:add|put|make it) (?P<add>{_ADDABLE})(?: (?:to|in|into|on|over|across) "
+                        rf"(?:{_WHOLE}|(?P<place>{_PLACES})))?"),
+    # expressions and looks of a person (or a pet): "make her smile", "give him a beard"
+    _intent("instruct", rf"(?:make|let) (?P<who>{_PEOPLE}) (?P<how>(?:look |seem |appear |be )?{_LOOKS})"),
+    _intent("instruct", rf"(?:give|add) (?P<who>{_PEOPLE}) (?P<feature>{_FEATURES})"),
     _intent("instruct_region", rf"make (?P<object>{_PART}) (?:look )?(?P<cond>{_CONDITION})"),
     # follow-ups of a restyle or an instruction
     _intent("stronger", r"(?:make it |do it |a bit |a little |much |even )?(?P<way>stronger|more|weaker|less"
@@ -193,9 +201,14 @@ def _restyle(match: re.Match[str], request: Request, view: WorkspaceView) -> Pla
 
 
 def _instruction(match: re.Match[str]) -> str:
-    if match.groupdict().get("add"):
-        return f"add {match['add']}"
-    return f"make it {match['cond']}"
+    said = match.groupdict()
+    if said.get("feature"):
+        return f"give {said['who']} {said['feature']}"
+    if said.get("how"):
+        return f"make {said['who']} {said['how']}"
+    if said.get("add"):
+        return f"add {said['add']}" + (f" in {said['place']}" if said.get("place") else "")
+    return f"make it {said['cond']}"
 
 
 def _instruct(match: re.Match[str], request: Request, view: WorkspaceView) -> Plan:
