@@ -183,3 +183,21 @@ def test_a_bad_option_is_a_usage_line_not_a_traceback(argv, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert "Error:" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("env", "said"),
+    [
+        ({}, "offline      rules           (no LLM: PIXELSMITH_LLM_MODEL)"),
+        ({"PIXELSMITH_LLM_MODEL": "gpt-4o-mini"},
+         "llm          pictures        gpt-4o-mini (auto: gpt-4o-mini matches gpt-4o*, a model that sees)"),
+        ({"PIXELSMITH_LLM_MODEL": "qwen2.5:7b"}, "llm          text only       qwen2.5:7b (auto: "),
+        ({"PIXELSMITH_LLM_MODEL": "qwen2.5:7b", "PIXELSMITH_LLM_VISION": "on"},
+         "llm          pictures        qwen2.5:7b (llm_vision = on)"),
+    ],
+)  # fmt: skip
+def test_models_list_says_whether_the_llm_is_shown_pictures(tiny_settings, monkeypatch, capsys, env, said):
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    assert main(["models", "list"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1].startswith(f"planner    {said}")

@@ -21,11 +21,22 @@ def models_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> Non
 
     current = settings()
     rows = [hub.status(current, role) for role in hub.NAMES]
-    emit(
-        {"models": [vars(r) | {"ready": r.ready} for r in rows]},
-        as_json,
-        [f"{r.role:<10} {r.backend:<12} {r.where:<15} {r.model}" for r in rows],
-    )
+    planner = _planner(current)
+    lines = [f"{r.role:<10} {r.backend:<12} {r.where:<15} {r.model}" for r in rows]
+    if planner["model"]:
+        seeing = "pictures" if planner["pictures"] else "text only"
+        lines.append(f"{'planner':<10} {'llm':<12} {seeing:<15} {planner['model']} ({planner['why']})")
+    else:
+        lines.append(f"{'planner':<10} {'offline':<12} {'rules':<15} (no LLM: PIXELSMITH_LLM_MODEL)")
+    emit({"models": [vars(r) | {"ready": r.ready} for r in rows], "planner": planner}, as_json, lines)
+
+
+def _planner(current) -> dict:
+    """The LLM planner's model and whether it is shown pictures (and why)."""
+    from pixelsmith.agent.pictures import sees
+
+    seeing, why = sees(current.llm_vision, current.llm_model)
+    return {"model": current.llm_model, "base_url": current.llm_base_url, "pictures": seeing, "why": why}
 
 
 @models_app.command("pull")

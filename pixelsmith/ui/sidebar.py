@@ -220,8 +220,11 @@ def _llm_status(settings: Settings) -> None:
     if not settings.llm_model:
         st.sidebar.caption("LLM: not configured (PIXELSMITH_LLM_MODEL); offline rules plan.")
         return
+    from pixelsmith.agent.pictures import sees
+
     where = settings.llm_base_url or "OpenAI"
-    line = f"LLM: `{settings.llm_model}` at {where}"
+    seeing, why = sees(settings.llm_vision, settings.llm_model)
+    line = f"LLM: `{settings.llm_model}` at {where}; {'sees pictures' if seeing else 'text only'} ({why})"
     if settings.llm_base_url and st.sidebar.button("Check the endpoint", key="llm-check"):
         line += f": {resources.llm_reachable(settings.llm_base_url, settings.llm_api_key)}"
     st.sidebar.caption(line)
