@@ -28,7 +28,7 @@ SEPARATOR = re.compile(
     r"\s*(?:;|[.!?](?=\s)|,?\s+and\s+then\b|,?\s+and\s+also\b|,\s*then\b|\s+then\b|,?\s+and\b|"
     r",?\s+after\s+that\b)[\s,]*",
 )
-MAX_CUTS = 8  # separators looked at; a longer message stays whole
+MAX_CUTS = 8  # separators in a message, at most: one with more stays whole
 MAX_MENDED = 12  # words: a longer message gets an example, not a mended version of itself
 CLOSE = 0.5  # how alike (difflib's ratio over words) an example must be to be suggested
 
@@ -44,8 +44,9 @@ def _shaped(part: str) -> bool:
 
 def split(message: str) -> list[str]:
     """The parts of `message`, in order: itself alone unless every piece of a cut is a request."""
-    cuts = list(SEPARATOR.finditer(message))[:MAX_CUTS]
-    if not cuts or any(intent.pattern.fullmatch(normalise(message).text) for intent in whole_image.INTENTS):
+    cuts = list(SEPARATOR.finditer(message))
+    whole = any(intent.pattern.fullmatch(normalise(message).text) for intent in whole_image.INTENTS)
+    if not cuts or len(cuts) > MAX_CUTS or whole:
         return [message]
 
     @cache
