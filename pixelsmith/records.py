@@ -76,6 +76,7 @@ class MessageRecord(BaseModel):
     image: str | None = None  # the current image when the message was sent / answered
     artifacts: list[str] = Field(default_factory=list)
     kind: MessageKind = "text"  # an assistant's answer, an error, or a notice (e.g. a fallback)
+    step: int | None = None  # the session's step count when said: it goes before that step
 
 
 class PendingReview(BaseModel):

@@ -146,3 +146,16 @@ def test_every_example_it_suggests_is_understood():
     for example in entries("examples", "requests"):
         view = WorkspaceView("image-3", images) if example.startswith("teach") else edited
         assert planner.plan(example, view).steps, example
+
+
+def test_parameters_said_at_the_end_hold_for_every_part():
+    from pixelsmith.agent.offline import OfflinePlanner
+    from pixelsmith.views import ArtifactView, WorkspaceView
+
+    view = WorkspaceView("image-1", [ArtifactView("image-1", "image", [], "upload", (64, 48))])
+    message = "replace the cat with a fox, seed 3 and then make it look like night, 2 steps, seed 9"
+    turn = OfflinePlanner().begin(message, view)
+    first = turn.next([], view).steps[-1]
+    assert first.tool == "inpaint" and first.args["seed"] == 3 and first.args["num_inference_steps"] == 2
+    (second,) = turn.next([], view).steps
+    assert second.tool == "instruct" and second.args["seed"] == 9 and second.args["num_inference_steps"] == 2

@@ -407,3 +407,39 @@ def test_whole_image_edits_in_the_chat(app, cat_photo) -> None:
     _send(at, "make it winter")
     assert _workspace(at).record.steps[-1].tool == "instruct"
     assert not [m for m in _workspace(at).record.messages if m.kind == "error"]
+
+
+def _in_order(block) -> list[str]:
+    """The notices (i: …) and step boxes (s: …) of a chat message, top to bottom."""
+    found = []
+    for child in block.children.values():
+        kind = type(child).__name__
+        if kind == "Info":
+            found.append(f"i: {child.value}")
+        elif kind == "Status":
+            found.append(f"s: {child.label.split(' (')[0]}")
+    return found
+
+
+def test_a_request_in_parts_pauses_for_review_and_says_each_part_where_it_begins(app) -> None:
+    """Notices stand where they were said: "Part 2 of 2" before the part's step, "Going on
+    with mask-2" before the step that used it."""
+    at = app
+    at.slider(key="opt-steps").set_value(2)
+    at.button(key="sample").click().run()
+    _send(at, "replace the cat with a fox and then make it look like night")
+    assert [s.label.split(" (")[0] for s in at.status] == ["1. Find", "2. Cut out"]
+    _button(at, "Use mask 2").click().run()
+    _button(at, "Continue").click().run()
+    assert not at.exception
+    order = [line for line in _in_order(at.chat_message[-1]) if not line.startswith("i: loading")]
+    assert order == [
+        "i: Part 1 of 2: “replace the cat with a fox”.",
+        "s: 1. Find",
+        "s: 2. Cut out",
+        "i: Going on with mask-2 (you chose mask-2).",
+        "s: 3. Repaint",
+        "i: Part 2 of 2: “make it look like night”.",
+        "s: 4. Instruct",
+    ], order
+    assert _workspace(at).record.history == ["image-1", "image-2", "image-3"]

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from pixelsmith.agent import phrases, whole_image
@@ -74,11 +75,14 @@ class OfflinePlanner:
         """The turn a paused review left (`PartsTurn.state`), after `steps_done` steps."""
         return PartsTurn(self, state.get("parts", []), done=steps_done, total=state.get("total"))
 
-    def plan(self, message: str, view: WorkspaceView) -> Plan:
-        """The plan for `message` as one request; when it is not understood, a reply alone:
-        why, the nearest request that is understood, and example phrasings."""
+    def plan(self, message: str, view: WorkspaceView, *, defaults: dict[str, Any] | None = None) -> Plan:
+        """The plan for `message` as one request (`defaults`: inline parameters it may leave
+        out); when it is not understood, a reply alone: why, the nearest request that is
+        understood, and example phrasings."""
+        request = normalise(message, self.takes)
+        request = replace(request, params={**(defaults or {}), **request.params})
         try:
-            return _dispatch(normalise(message, self.takes), view)
+            return _dispatch(request, view)
         except Unclear as why:
             if not why.helps:
                 return Plan(reply=str(why))

@@ -5,7 +5,8 @@
 have a sentence shape for; otherwise it stays whole ("remove the cat and the dog", "make
 the cat black and white"). Each part is planned when the one before has run, so it sees
 that part's result (its image, its edit for "now make it red"), and each part's edit is
-a version of its own: undo goes back one part.
+a version of its own: undo goes back one part. Parameters said at the end ("..., seed 7")
+hold for every part.
 """
 
 from __future__ import annotations
@@ -92,13 +93,16 @@ class PartsTurn:
         self.parts = list(parts)
         self.done = done  # steps run by the parts so far: a later part's "$N" counts on from them
         self.total = total or len(parts)
+        # "…, then make it look like night, 2 steps": what the last part says of the
+        # parameters holds for the whole request, where a part does not say otherwise
+        self.shared = normalise(parts[-1]).params if len(parts) > 1 else {}
 
     def next(self, observations: list[Observation], view: WorkspaceView) -> Plan:
         if any(not o.ok for o in observations) or not self.parts:
             return Plan()  # a failed step ends the request
         self.done += len(observations)
         number, part = self.total - len(self.parts) + 1, self.parts.pop(0)
-        plan = shift_refs(self.planner.plan(part, view), self.done)
+        plan = shift_refs(self.planner.plan(part, view, defaults=self.shared), self.done)
         if self.total > 1:
             if plan.steps:
                 plan.note = f"Part {number} of {self.total}: “{part}”."

@@ -200,10 +200,11 @@ class StepRunner:
     def say(self, text: str, *, kind: MessageKind = "text") -> Iterator[Event]:
         """Add an assistant message of `kind` to the session and yield its event."""
         with self.workspace.transaction() as record:
-            current = record.current_image
-            record.messages.append(
-                MessageRecord(role="assistant", text=text, turn=self.turn, image=current, kind=kind)
+            current, place = record.current_image, len(record.steps)  # said before the next step
+            said = MessageRecord(
+                role="assistant", text=text, turn=self.turn, image=current, kind=kind, step=place
             )
+            record.messages.append(said)
         if kind == "error":
             yield ErrorEvent(text)
         elif kind == "notice":

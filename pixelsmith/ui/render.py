@@ -259,11 +259,14 @@ def assistant_turn(ws: Workspace, turn: int, steps: list[StepRecord], answers: l
     planned = [[s["tool"] for s in p["steps"]] for p in ws.record.plans if p.get("turn") == turn]
     ran = [s.tool for s in steps] + [s["tool"] for s in (pending.steps if pending else [])]
     tools = planned[0] if len(planned) == 1 and len(planned[0]) >= len(ran) else ran  # the plan as made
-    for notice in (a for a in answers if a.kind == "notice"):  # said before the steps ran
+    slots = _notice_slots([a for a in answers if a.kind == "notice"], steps)
+    for notice in slots.get(-1, []):  # said before any step (a fallback), or by an older record
         st.info(safe(notice.text))
     if tools:
         st.markdown(f"**Plan:** {' → '.join(tools)}" + (" *(paused for review)*" if pending else ""))
     for number, rec in enumerate(steps, start=1):
+        for notice in slots.get(number - 1, []):  # "Part 2 of 2", "Going on with mask-4", a load
+            st.info(safe(notice.text))
         with st.status(
             step_label(number, rec),
             state="error" if rec.error else "complete",
@@ -272,10 +275,26 @@ def assistant_turn(ws: Workspace, turn: int, steps: list[StepRecord], answers: l
             step_pictures(ws, rec)
         if rec.kind == "images":
             edit_result(ws, rec, key=f"t{turn}-s{rec.index}")
+    for notice in slots.get(len(steps), []):
+        st.info(safe(notice.text))
     for answer in (a for a in answers if a.kind != "notice"):
         (st.error if answer.kind == "error" else st.markdown)(safe(answer.text))
     if timing := st.session_state.get("timings", {}).get((ws.id, turn)):
         st.caption(timing)
+
+
+def _notice_slots(notices: list[MessageRecord], steps: list[StepRecord]) -> dict[int, list[MessageRecord]]:
+    """Where each notice goes: before the turn's step i (0-based), after the last (len(steps)),
+    or -1 (before the plan: said before the first step, or a record that keeps no place)."""
+    slots: dict[int, list[MessageRecord]] = {}
+    first = steps[0].index if steps else None
+    for notice in notices:
+        if notice.step is None or first is None or notice.step <= first:
+            place = -1 if notice.step is None or first is None or notice.step < first else 0
+        else:
+            place = next((i for i, rec in enumerate(steps) if rec.index >= notice.step), len(steps))
+        slots.setdefault(place, []).append(notice)
+    return slots
 
 
 # -- live events ------------------------------------------------------------------------
