@@ -21,11 +21,8 @@ from typing import Any
 from pixelsmith.agent.vocabulary import alt, entries, pairs, pattern
 
 # -- numbers ---------------------------------------------------------------------------------
-NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8}
-ORDINALS = {
-    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
-    "eighth": 8, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4, "last": -1,
-}  # fmt: skip
+NUMBER_WORDS = {word: int(n) for word, n in pairs("nouns", "numbers").items()}
+ORDINALS = {word: int(n) for word, n in pairs("nouns", "ordinals").items()}
 NUM = rf"(?:\d+|{alt(NUMBER_WORDS)})"
 
 
