@@ -35,6 +35,11 @@ from pixelsmith.workspace import Workspace, list_sessions
 ImageLike = str | Path | Image.Image
 
 
+def _an_id(value: Any, store: Any) -> bool:
+    """Whether `value` names an artifact of `store` ("image-1") rather than a file."""
+    return isinstance(value, str) and store.has(value)
+
+
 @dataclass(frozen=True)
 class Step:
     """One step a request ran: the tool (or action), its arguments as run, what it made."""
@@ -44,10 +49,13 @@ class Step:
     outputs: list[str]
     summary: str
     error: str | None = None
+    seconds: float = 0.0
 
     @classmethod
     def of(cls, record: StepRecord) -> Step:
-        return cls(record.tool, dict(record.args), list(record.outputs), record.summary, record.error)
+        return cls(
+            record.tool, dict(record.args), list(record.outputs), record.summary, record.error, record.seconds
+        )
 
 
 @dataclass
@@ -90,14 +98,18 @@ class Session:
         seed: int | None = None,
         plan: Any = None,
         on_event: Callable[[ev.Event], None] | None = None,
+        review: bool = False,
     ) -> EditResult:
         """Carry out `instruction` (on `image` when given, else on the current image).
         `on_event` sees every event as it comes (progress, steps); `plan` (an
-        `agent.plan.Plan`) runs instead of asking the planner, validated like any other."""
+        `agent.plan.Plan`) runs instead of asking the planner, validated like any other;
+        `review`: pause before new masks are used (then "use mask 2", "continue", ...)."""
         from pixelsmith.agent.agent import Agent
 
         photo = None if image is None else self.editor.load(image)
-        agent = Agent(self.workspace, self.editor.models, planner=self.editor.planner, seed=seed)
+        agent = Agent(
+            self.workspace, self.editor.models, planner=self.editor.planner, seed=seed, interactive=review
+        )
         ok = False
         for event in agent.send(instruction, image=photo, plan=plan):
             if on_event is not None:
@@ -125,14 +137,16 @@ class Session:
         return [Step.of(s) for s in self.workspace.record.steps]
 
     def _result(self, turn: int, ok: bool) -> EditResult:
+        """The turn's record; its image is the last one the turn made or made current (not the
+        session's current image, which another process may have replaced since)."""
         record = self.workspace.record
         steps = [Step.of(s) for s in record.steps if s.turn == turn]
         said = [m for m in record.messages if m.turn == turn and m.role == "assistant"]
-        shown = any(s.outputs and s.outputs[0].startswith("image-") and not s.error for s in steps)
+        shown = [s for s in steps if s.outputs and s.outputs[0].startswith("image-") and not s.error]
         return EditResult(
             ok=ok,
             session=self,
-            image_id=record.current_image if shown else None,
+            image_id=shown[-1].outputs[0] if shown else None,
             steps=steps,
             messages=[m.text for m in said if m.kind != "notice"],
             notices=[m.text for m in said if m.kind == "notice"],
@@ -186,31 +200,47 @@ class Editor:
         return [record.id for record in list_sessions(self.settings.data_dir)]
 
     # -- single tools ---------------------------------------------------------------------
-    def run(self, tool: str, *, on_progress: Callable[[Any], None] | None = None, **args: Any) -> Any:
+    def run(
+        self,
+        tool: str,
+        *,
+        on_progress: Callable[[Any], None] | None = None,
+        store: Any = None,
+        **args: Any,
+    ) -> Any:
         """Run one registered tool and return its typed output (`detect` -> detections,
         `segment` -> masks, `inpaint` -> images, ...). Arguments that name images or masks
-        (`image`, `mask`, `other`, `images`) take paths, PIL images or (H, W) arrays."""
+        (`image`, `mask`, `other`, `images`) take paths, PIL images or (H, W) arrays, or
+        ids in `store` (a `tools.MemoryStore` kept across calls). Ctrl-C stops the tool at
+        its next step."""
         from pixelsmith.execution.choose import make_executor
         from pixelsmith.execution.local import ToolCall
         from pixelsmith.tools import MemoryStore
 
-        store, given, size = MemoryStore(), dict(args), None
-        if isinstance(args.get("image"), (str, Path, Image.Image)):
+        store, given, size = store if store is not None else MemoryStore(), dict(args), None
+        if isinstance(args.get("image"), (str, Path, Image.Image)) and not _an_id(args["image"], store):
             photo = self.load(args["image"])
             size, given["image"] = photo.size, store.add("image", photo)
         if isinstance(args.get("images"), (list, tuple)):
-            given["images"] = [store.add("image", self.load(v)) for v in args["images"]]
+            given["images"] = [
+                v if _an_id(v, store) else store.add("image", self.load(v)) for v in args["images"]
+            ]
         for name in ("mask", "other"):
-            if isinstance(args.get(name), (str, Path, np.ndarray, Image.Image)):
-                given[name] = store.add("mask", self._mask(args[name], size))
+            value = args.get(name)
+            if isinstance(value, (str, Path, np.ndarray, Image.Image)) and not _an_id(value, store):
+                given[name] = store.add("mask", self._mask(value, size))
         # The process's executor for these models, as the agent's edits use (not one per call).
         job = make_executor(self.settings, self.models, self.tools).submit(
             ToolCall(tool, given, store, "python")
         )
-        for progress in job.progress():
-            if on_progress is not None:
-                on_progress(progress)
-        return job.result()
+        try:
+            for progress in job.progress():
+                if on_progress is not None:
+                    on_progress(progress)
+            return job.result()
+        except KeyboardInterrupt:
+            job.cancel()
+            raise
 
     @staticmethod
     def _mask(value: Any, size: tuple[int, int] | None) -> np.ndarray:

@@ -15,7 +15,7 @@ import typer
 
 from pixelsmith.agent import events as ev
 from pixelsmith.cli import batch
-from pixelsmith.cli.common import ProgressPrinter, check_output, settings, write_image
+from pixelsmith.cli.common import ProgressPrinter, check_output, editor, settings, write_image
 from pixelsmith.errors import UserError
 
 app = typer.Typer()
@@ -27,18 +27,6 @@ REVIEW_HELP = (
     "        say 'use mask N', 'click X Y' (add the part there; '-click X Y' removes), "
     "'grow N' / 'shrink N' / 'feather N' (pixels), or 'continue'; anything else starts a new request"
 )
-
-
-def _agent(session: str | None, planner: str | None, seed: int | None = None):
-    from pixelsmith.agent.agent import Agent
-    from pixelsmith.agent.planners import make_planner
-    from pixelsmith.models import ModelRegistry
-    from pixelsmith.workspace import Workspace
-
-    current = settings()
-    data_dir = current.data_dir
-    workspace = Workspace.open(data_dir, session) if session else Workspace.create(data_dir)
-    return Agent(workspace, ModelRegistry(current), planner=make_planner(current, planner), seed=seed)
 
 
 class EventPrinter:
@@ -121,33 +109,24 @@ def edit(
     if output is not None:
         check_output(output)  # before any model runs
     photo = _load(Path(sources[0]) if sources else None)  # before a session is made for it
-    agent = _agent(session, planner, seed)
-    printer = EventPrinter(agent.workspace, quiet=as_json)
-    failed = False
-    for event in agent.send(instruction, image=photo):
-        printer(event)
-        failed = failed or isinstance(event, ev.ErrorEvent) or isinstance(event, ev.Done) and not event.ok
-    record = agent.workspace.record
-    turn = agent.steps.turn  # this request's (another process may have added turns since)
-    turn_steps = [s for s in record.steps if s.turn == turn]
-    shown = [s for s in turn_steps if s.outputs and s.outputs[0].startswith("image-")]  # made or made current
-    result = shown[-1].outputs[0] if shown else None  # this turn's (not what another process made current)
-    if output and result:
-        write_image(agent.workspace.image(result), output)
+    chosen = editor(planner).session(session)
+    printer = EventPrinter(chosen.workspace, quiet=as_json)
+    result = chosen.edit(instruction, photo, seed=seed, on_event=printer)
+    if output and result.image_id:  # this turn's image (another process may have made a later one current)
+        write_image(result.image, output)
         printer.out.write(f"wrote {output}\n")
     if as_json:
-        typer.echo(json.dumps(_edit_record(agent.workspace, turn, turn_steps, result, output), indent=2))
-    if failed or result is None and output:
+        typer.echo(json.dumps(_edit_record(result, output), indent=2))
+    if not result.ok or result.image_id is None and output:
         raise typer.Exit(1)
 
 
-def _edit_record(workspace, turn: int, steps, result: str | None, output: Path | None) -> dict[str, Any]:
-    record = workspace.record
-    answers = [m for m in record.messages if m.turn == turn and m.role == "assistant"]
+def _edit_record(result, output: Path | None) -> dict[str, Any]:
+    workspace = result.session.workspace
     return {
-        "session": record.id,
+        "session": result.session.id,
         "folder": str(workspace.folder),
-        "plan": [s.tool for s in steps],
+        "plan": [s.tool for s in result.steps],
         "steps": [
             {
                 "tool": s.tool,
@@ -157,12 +136,12 @@ def _edit_record(workspace, turn: int, steps, result: str | None, output: Path |
                 "seconds": s.seconds,
                 "files": [str(workspace.path(i)) for i in s.outputs if not i.startswith("detection")],
             }
-            for s in steps
+            for s in result.steps
         ],
-        "result": result,
-        "output": str(output) if output and result else None,
-        "messages": [m.text for m in answers if m.kind != "notice"],
-        "notices": [m.text for m in answers if m.kind == "notice"],
+        "result": result.image_id,
+        "output": str(output) if output and result.image_id else None,
+        "messages": result.messages,
+        "notices": result.notices,
     }
 
 
@@ -181,10 +160,10 @@ def chat(
 ) -> None:
     """A conversation in the terminal; 'quit' or Ctrl-D ends it (the session is kept). With
     the review, an edit waits after its masks are made: pick one, click, grow, or continue."""
-    agent = _agent(session, planner)
-    agent.interactive = sys.stdin.isatty() if review is None else review
-    printer = EventPrinter(agent.workspace)
-    print(f"session {agent.workspace.id} ({agent.workspace.folder}); 'quit' to leave")
+    talk = editor(planner).session(session)
+    review = sys.stdin.isatty() if review is None else review
+    printer = EventPrinter(talk.workspace)
+    print(f"session {talk.id} ({talk.workspace.folder}); 'quit' to leave")
     pending = _load(image)
     while True:
         try:
@@ -196,12 +175,11 @@ def chat(
         if not message:
             continue
         try:
-            for event in agent.send(message, image=pending):
-                printer(event)
+            talk.edit(message, pending, on_event=printer, review=review)
         except UserError as err:
             print(f"error: {err}")
         pending = None
-    print(f"resume with: pixelsmith chat --session {agent.workspace.id}")
+    print(f"resume with: pixelsmith chat --session {talk.id}")
 
 
 @sessions_app.command("list")

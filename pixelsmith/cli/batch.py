@@ -80,11 +80,10 @@ def run(
     """Edit every file; returns the number that failed."""
     from tqdm import tqdm
 
-    from pixelsmith import Editor
-    from pixelsmith.cli.common import STATE
+    from pixelsmith.cli import common
 
     folder, files = out_folder(output), expand(sources)
-    editor = Editor(STATE.config, planner=planner, **({"device": STATE.device} if STATE.device else {}))
+    editor = common.editor(planner)
     out = sys.stderr if as_json else sys.stdout
     names: set[str] = set()
     results = []

@@ -55,6 +55,14 @@ def settings():
     return load_settings(STATE.config, **overrides)
 
 
+def editor(planner: str | None = None):
+    """The Python API's `Editor` on the command line's settings: every command that edits
+    or runs a tool goes through it (one path for the CLI, the API, batch and MCP)."""
+    from pixelsmith.api import Editor
+
+    return Editor(settings=settings(), planner=planner)
+
+
 class ProgressPrinter:
     """The one progress bar of every command: a tqdm bar on stderr per tool or phase (a new
     phase counts from 1 again), with the loss as postfix where there is one; `close()`
@@ -105,8 +113,9 @@ class ProgressPrinter:
 
 
 class ToolRunner:
-    """CLI tool calls on files: the models, an in-memory store, and the local executor, so a
-    direct command has the out-of-memory retry and model holds of an agent step."""
+    """CLI tool calls on files, through the Python API's `Editor.run`: the configured
+    executor (local or Ray) with its out-of-memory retry and model holds, an in-memory
+    store for the files, and a tqdm bar."""
 
     def __init__(self) -> None:
         from pixelsmith.tools import MemoryStore, default_tools
@@ -116,12 +125,11 @@ class ToolRunner:
         self.store = MemoryStore()
 
     @functools.cached_property
-    def executor(self) -> Any:
+    def editor(self) -> Any:
         """Built on the first call (it imports torch): a missing model is said before that."""
-        from pixelsmith.execution.local import LocalExecutor
-        from pixelsmith.models import ModelRegistry
+        from pixelsmith.api import Editor
 
-        return LocalExecutor(ModelRegistry(self.settings), tools=self.tools)
+        return Editor(settings=self.settings, planner="offline")
 
     def image(self, path: Path) -> str:
         from pixelsmith.images import load_image
@@ -138,22 +146,15 @@ class ToolRunner:
     def run(self, tool: str, **args: Any) -> Any:
         """Run `tool` with `args` (validated by the executor), showing its progress; Ctrl-C
         stops it at its next step."""
-        from pixelsmith.execution.local import ToolCall
         from pixelsmith.models.download import refuse_missing
 
         given = {name: value for name, value in args.items() if value is not None}  # else the tool's default
         if tool in self.tools:
             ranking = self.settings.ranker.enabled
             refuse_missing(self.settings, list(self.tools.get(tool).roles_used(given, ranking=ranking)))
-        job = self.executor.submit(ToolCall(tool, given, self.store, "cli"))
         bar = ProgressPrinter()
         try:
-            for progress in job.progress():
-                bar(progress)
-            return job.result()
-        except KeyboardInterrupt:
-            job.cancel()
-            raise
+            return self.editor.run(tool, store=self.store, on_progress=bar, **given)
         finally:
             bar.close()
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from pixelsmith.cli.common import STATE
+from pixelsmith.cli import common
 from pixelsmith.errors import UserError
 
 app = typer.Typer()
@@ -32,9 +32,7 @@ def mcp_command(
         from pixelsmith.mcp_server import Files, build
     except ImportError:
         raise UserError("pixelsmith mcp needs the MCP SDK: pip install 'pixelsmith[mcp]'") from None
-    from pixelsmith import Editor
-
-    editor = Editor(STATE.config, planner=planner, **({"device": STATE.device} if STATE.device else {}))
+    editor = common.editor(planner)
     allowed = list(allow_dir or [Path.cwd(), editor.settings.data_dir])
     server = build(editor, Files(allowed))
     if port is None:

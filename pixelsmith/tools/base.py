@@ -76,6 +76,9 @@ class MemoryStore:
         self._items[artifact_id] = value
         return artifact_id
 
+    def has(self, artifact_id: str) -> bool:
+        return artifact_id in self._items
+
     def _get(self, kind: str, artifact_id: str) -> Any:
         if not artifact_id.startswith(f"{kind}-") or artifact_id not in self._items:
             known = ", ".join(k for k in self._items if k.startswith(f"{kind}-")) or "none"
