@@ -231,7 +231,7 @@ class Editor:
                 given[name] = store.add("mask", self._mask(value, size))
         # The process's executor for these models, as the agent's edits use (not one per call).
         job = make_executor(self.settings, self.models, self.tools).submit(
-            ToolCall(tool, given, store, "python")
+            ToolCall(tool, given, store, "python", models=self.models)
         )
         try:
             for progress in job.progress():

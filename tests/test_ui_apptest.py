@@ -240,11 +240,16 @@ def fresh_registry():
     resources._registry.clear()
 
 
-def test_changing_one_model_reloads_only_that_role_and_frees_the_old_model(
+def test_a_tab_that_changes_a_model_loads_it_beside_the_others(
     fresh_registry, tiny_config, tmp_path, monkeypatch
 ):
+    """Issue 22: a model choice is the tab's own. The new detector loads beside the old one
+    (another tab may be using it); a third choice of the same role makes room by unloading
+    the least recently used one that no job holds."""
     import gc
     import weakref
+
+    from pixelsmith.models.registry import MODELS_PER_ROLE
 
     monkeypatch.setenv("PIXELSMITH_CONFIG", str(tiny_config))
     at = AppTest.from_file(str(APP), default_timeout=120).run()
@@ -254,20 +259,31 @@ def test_changing_one_model_reloads_only_that_role_and_frees_the_old_model(
     assert {r: registry.load_counts[r] for r in ("detector", "segmenter", "inpainter")} == dict.fromkeys(
         ("detector", "segmenter", "inpainter"), 1
     )
-    old = weakref.ref(registry.get("detector"))
-    other = tmp_path / "another-detector"  # the same tiny checkpoint under another name
-    other.symlink_to(registry.settings.detector.model, target_is_directory=True)
+    first = weakref.ref(registry.get("detector"))
+    others = []
+    for name in ("another-detector", "a-third-detector"):  # the same tiny checkpoint, other names
+        others.append(tmp_path / name)
+        others[-1].symlink_to(registry.settings.detector.model, target_is_directory=True)
 
-    at.text_input(key="opt-model-detector").set_value(str(other)).run()
+    at.text_input(key="opt-model-detector").set_value(str(others[0])).run()
     assert not at.exception, at.exception
-    assert at.session_state["agent"].models is registry  # reconfigured, not replaced
-    assert registry.settings.detector.model == str(other)
-    registry.warming.join(timeout=120)  # the new detector warms up in the background
-    assert sorted(registry.loaded()) == ["detector", "inpainter", "segmenter"]
+    view = at.session_state["agent"].models
+    assert view is not registry and view.settings.detector.model == str(others[0])
+    assert registry.settings.detector.model != str(others[0])  # the process's own choice is unchanged
+    view.warming.join(timeout=120)  # the new detector warms up in the background
+    assert sorted(view.loaded()) == ["detector", "inpainter", "segmenter"]
+    assert registry.resident() == ["detector", "segmenter", "inpainter", f"detector ({others[0]}, owlv2)"]
+    assert first() is not None
     assert dict(registry.load_counts) == {"detector": 2, "segmenter": 1, "inpainter": 1}
+
+    at.text_input(key="opt-model-detector").set_value(str(others[1])).run()
+    third = at.session_state["agent"].models
+    third.warming.join(timeout=120)
+    detectors = [slot for slot in registry.resident() if slot.startswith("detector")]
+    assert len(detectors) == MODELS_PER_ROLE and detectors[-1] == f"detector ({others[1]}, owlv2)"
     gc.collect()
-    assert old() is None, "the replaced detector is still held"
-    assert at.run().sidebar.caption[-1].value.endswith("segmenter ×1, inpainter ×1, detector ×2")
+    assert first() is None, "the least recently used detector is still held"
+    assert at.run().sidebar.caption[-1].value.endswith("detector ×3, segmenter ×1, inpainter ×1")
 
 
 def test_switching_the_detector_backend_in_the_sidebar_needs_nothing_else(
@@ -339,8 +355,10 @@ def test_under_ray_the_ui_process_loads_no_model(fresh_registry, tiny_config, tm
     other = tmp_path / "another-detector"
     other.symlink_to(ray.detector.model, target_is_directory=True)
     changed = ray.model_copy(update={"detector": ray.detector.model_copy(update={"model": str(other)})})
-    assert resources.model_registry(changed) is registry
-    assert registry.warming is None and registry.loaded() == [] and not registry.load_counts
+    view = resources.model_registry(changed)
+    assert view.settings.detector.model == str(other) and view.resident_models is registry.resident_models
+    assert view.warming is None and registry.warming is None
+    assert registry.loaded() == [] and not registry.load_counts
 
 
 def test_a_visit_writes_no_session_until_its_first_message(app) -> None:

@@ -153,7 +153,7 @@ class StepRunner:
         output is `self.output` once the progress is all out (a failure raises)."""
         started, self.output = time.perf_counter(), None
         job = self.executor.submit(
-            ToolCall(name, args, self.workspace, self.workspace.id), cancel=self.cancel
+            ToolCall(name, args, self.workspace, self.workspace.id, models=self.models), cancel=self.cancel
         )
         for p in job.progress():
             yield StepProgress(number, name, p.step, p.total, p.label, p.loss, p.eta_seconds, p.phase)

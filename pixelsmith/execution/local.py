@@ -35,12 +35,15 @@ _ids = itertools.count(1)
 
 @dataclass
 class ToolCall:
-    """A tool name, its validated-or-raw arguments, and the session whose store it reads."""
+    """A tool name, its validated-or-raw arguments, and the session whose store it reads;
+    `models`: that session's view of the registry (`ModelRegistry.for_session`), with the
+    models it chose (None: the executor's own settings)."""
 
     tool: str
     args: dict[str, Any]
     store: ArtifactStore
     session: str = "default"
+    models: ModelRegistry | None = None
 
 
 @dataclass
@@ -152,7 +155,7 @@ class LocalExecutor:
         job = JobHandle(call, cancel_event=cancel or threading.Event())
         long = call.tool in self.tools and self.tools.get(call.tool).lane == "long"
         lane = self.long_queue if long else self.queue
-        missing = [r for r in self._roles(call) if self.models.needs_download(r)]
+        missing = [r for r in self._roles(call) if self._models(call).needs_download(r)]
         if missing:
             job.status = "downloading"
             threading.Thread(
@@ -165,12 +168,16 @@ class LocalExecutor:
             lane.push(job)
         return job
 
+    def _models(self, call: ToolCall) -> ModelRegistry:
+        """The models `call` runs with: its session's choices, else the executor's."""
+        return call.models or self.models
+
     def _roles(self, call: ToolCall) -> list[str]:
         if call.tool not in self.tools:
             return []  # said when the job runs
         try:
             return self.tools.get(call.tool).roles_used(
-                call.args, ranking=self.models.settings.ranker.enabled
+                call.args, ranking=self._models(call).settings.ranker.enabled
             )
         except Exception:  # arguments the tool's validation will name when it runs
             return []
@@ -180,7 +187,7 @@ class LocalExecutor:
             for role in roles:
                 if job.cancel_event.is_set():
                     break  # the lane says "stopped before it started"
-                self.models.download(role, watch=self._reporter(job))
+                self._models(job.call).download(role, watch=self._reporter(job))
         except BaseException as err:  # handed to whoever waits on the job
             job._finish("failed", error=err)
             return
@@ -207,17 +214,17 @@ class LocalExecutor:
                 job._finish("failed", error=err)
 
     def _run(self, job: JobHandle) -> Any:
-        tool = self.tools.get(job.call.tool)
+        tool, models = self.tools.get(job.call.tool), self._models(job.call)
         inputs = tool.validate(job.call.args)
-        ctx = ToolContext(self.models, job.call.store, on_progress=job._events.put, cancel=job.cancel_event)
-        roles = tool.roles_used(job.call.args, ranking=self.models.settings.ranker.enabled)
-        with self.models.using(roles):
+        ctx = ToolContext(models, job.call.store, on_progress=job._events.put, cancel=job.cancel_event)
+        roles = tool.roles_used(job.call.args, ranking=models.settings.ranker.enabled)
+        with models.using(roles):
             self._load(job, roles)
             try:
                 return tool.run(inputs, ctx)
             except out_of_memory_errors():
                 pass  # retried below, outside this block, so the failed attempt's tensors are freed
-            self._make_room(roles)
+            self._make_room(models, roles)
             try:
                 return tool.run(inputs, ctx)
             except OutOfMemoryError:
@@ -234,8 +241,9 @@ class LocalExecutor:
         load goes (downloading: bytes, speed, time left; then loading), also when another
         thread (the UI's warm-up) is the one loading it."""
 
+        models = self._models(job.call)
         for role in roles:
-            self.models.get(role, watch=self._reporter(job))  # type: ignore[arg-type]
+            models.get(role, watch=self._reporter(job))  # type: ignore[arg-type]
 
     @staticmethod
     def _reporter(job: JobHandle) -> Callable[[LoadStatus], None]:
@@ -255,14 +263,14 @@ class LocalExecutor:
 
         return report
 
-    def _make_room(self, roles: list[str]) -> None:
-        """Before an out-of-memory retry: evict every model no running job holds and make
-        this job's pipelines leaner."""
-        self.models.evict_all()
+    def _make_room(self, models: ModelRegistry, roles: list[str]) -> None:
+        """Before an out-of-memory retry: evict every model no running job holds (of any
+        session) and make this job's pipelines leaner."""
+        models.evict_all()
         log.info("out of memory: evicted the models no running job holds; trying again")
         _empty_device_cache()
         for role in roles:
-            lighten(self.models.get(role))  # type: ignore[arg-type]
+            lighten(models.get(role))  # type: ignore[arg-type]
 
 
 def out_of_memory_errors() -> tuple[type[BaseException], ...]:
@@ -295,12 +303,13 @@ _shared_lock = threading.Lock()
 
 
 def shared_executor(models: ModelRegistry, tools: ToolRegistry | None = None) -> LocalExecutor:
-    """One executor per registry per process (the UI and `chat` share it)."""
+    """One executor per registry per process (the UI and `chat` share it; every session's
+    view of a registry shares its executor, each job running on its own view's models)."""
     from pixelsmith.tools import default_tools
 
     tools = tools or default_tools()
     with _shared_lock:
-        key = (id(models), id(tools))
+        key = (id(models.resident_models), id(tools))
         if key not in _shared:
             _shared[key] = LocalExecutor(models, tools=tools)
         return _shared[key]

@@ -1,7 +1,15 @@
-"""The model registry: each role's model is loaded lazily, once, and kept resident."""
+"""The model registry: each role's model is loaded lazily, once, and kept resident.
+
+Model choices belong to a session: `registry.for_session(settings)` is a view of the same
+resident models with that session's role specs. Two views that choose the same model share
+it; a view that chooses another detector loads that one beside the first, and neither is
+unloaded while a job holds it. A role keeps at most `MODELS_PER_ROLE` models resident (the
+least recently used one that no job holds goes first), within the memory budget.
+"""
 
 from __future__ import annotations
 
+import copy
 import itertools
 import logging
 import threading
@@ -25,6 +33,7 @@ log = logging.getLogger(__name__)
 # (accelerate's init_empty_weights), so two loads at once break each other even when they
 # belong to two registries (a UI session's and a training run's): one build at a time.
 _BUILD_LOCK = threading.RLock()
+MODELS_PER_ROLE = 2  # resident models of one role (sessions that chose different ones), at most
 
 
 class ModelRegistry:
@@ -33,11 +42,16 @@ class ModelRegistry:
     Thread-safe: loads take one registry-wide lock, so two sessions asking at once load a
     model once, and the process-wide `_BUILD_LOCK`, so no two models (of any registry) are
     built at the same time.
-    `load_counts` and `load_seconds` record every load for the benchmarks.
+    `load_counts` and `load_seconds` record every load for the benchmarks (by role).
+    A resident model sits in a slot: its role's name for the spec this registry was made
+    with, "<role> (<model>, <backend>)" for another spec a session's view chose.
     """
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self._base = settings  # the specs whose slots are named by the role alone
+        self._views: dict[str, ModelRegistry] = {}  # for_session's, by their settings
+        self._views_lock = threading.Lock()  # not the load lock: a page run never waits for a load
         self.device = resolve_device(settings.device)
         self.dtype = resolve_dtype(settings.dtype, self.device)
         self.load_counts: Counter[str] = Counter()
@@ -52,7 +66,7 @@ class ModelRegistry:
         self._lcm_lock = threading.Lock()
         self._lcm: dict[bool, dict[str, Any]] = {}  # SDXL or not: its LCM-LoRA's weights
         self._previews: dict[str, Any] = {}  # role -> its preview pipeline (LCM-LoRA fused in)
-        self.loading: dict[str, LoadStatus] = {}  # roles being downloaded or built now
+        self.loading: dict[str, LoadStatus] = {}  # slots being downloaded or built now
         self._watchers: dict[str, list[Callable[[LoadStatus], None]]] = {}
         self._download_locks: dict[str, threading.Lock] = {}
         self._downloaded: set[str] = set()  # fetched by this registry: no second cache check
@@ -63,20 +77,57 @@ class ModelRegistry:
         then building), whichever thread is doing it."""
         if role not in ROLES:
             raise UserError(f"unknown model role {role!r}; choose one of {', '.join(ROLES)}")
-        self._last_used[role] = time.monotonic()
-        model = self._models.get(role)
+        slot = self.slot(role)
+        self._last_used[slot] = time.monotonic()
+        model = self._models.get(slot)
         if model is not None:
             return model
         self.refuse_missing(role)  # at once, not after another role's load lets go of the lock
-        with self._watching(role, watch):
+        with self._watching(slot, watch):
             self.download(role)  # outside the load locks: other roles load meanwhile
             with self._load_lock:
-                if role not in self._models:
+                if slot not in self._models:
+                    self._make_way(role, slot)
                     with _BUILD_LOCK:
-                        self._models[role] = self._load(role)
-                    self.sizes[role] = model_bytes(self._models[role])
-                    self._enforce_budget(keep=role)
-                return self._models[role]
+                        self._models[slot] = self._load(role)
+                    self.sizes[slot] = model_bytes(self._models[slot])
+                    self._enforce_budget(keep=slot)
+                return self._models[slot]
+
+    def slot(self, role: str) -> str:
+        """Where `role`'s model for this registry's spec is kept (see the class docstring)."""
+        spec = self.settings.spec(role)  # type: ignore[arg-type]
+        if spec == self._base.spec(role):  # type: ignore[arg-type]
+            return role
+        return f"{role} ({spec.model}, {spec.backend})"
+
+    def for_session(self, settings: Settings) -> ModelRegistry:
+        """A view of these models with a session's role specs (the same view for the same
+        settings): its `get` loads what that session chose, beside what others chose.
+        Device, dtype, memory budget and executor are the process's and must not differ."""
+        if settings == self.settings:
+            return self
+        fixed = ("device", "dtype", "memory_budget_gb", "executor")
+        if changed := [k for k in fixed if getattr(settings, k) != getattr(self._base, k)]:
+            raise UserError(f"a session cannot change {', '.join(changed)}; they hold for the whole process")
+        key = settings.model_dump_json()
+        with self._views_lock:
+            if key not in self._views:
+                view = copy.copy(self)  # every dict, lock and counter shared; its own settings
+                view.settings = settings
+                self._views[key] = view
+            return self._views[key]
+
+    def _make_way(self, role: str, slot: str) -> None:
+        """Before `slot` loads: unload the least recently used other models of `role` that no
+        job holds, so the role keeps at most `MODELS_PER_ROLE` resident."""
+        while True:
+            with self._use_lock:
+                others = [s for s in self._models if _role_of(s) == role and s != slot]
+                free = [s for s in others if not self._in_use[s]]
+            if len(others) < MODELS_PER_ROLE or not free:
+                return
+            self._unload_slot(min(free, key=lambda s: self._last_used.get(s, 0.0)))
 
     def refuse_missing(self, role: str) -> None:
         """One sentence for a role whose model cannot load (its folder missing, or not cached
@@ -86,7 +137,7 @@ class ModelRegistry:
     def needs_download(self, role: str) -> bool:
         """Whether `role`'s files must come from the hub before it can load (not loaded,
         not a local folder, not in the cache, and the process not offline)."""
-        if role not in ROLES or role in self._models or role in self._downloaded:
+        if role not in ROLES or self.slot(role) in self._models or self.slot(role) in self._downloaded:
             return False
         spec = self.settings.spec(role)  # type: ignore[arg-type]
         return (role, spec.backend) in LOADERS and fetchable(spec) and not is_cached(spec)
@@ -94,22 +145,23 @@ class ModelRegistry:
     def download(self, role: str, *, watch: Callable[[LoadStatus], None] | None = None) -> None:
         """Fetch `role`'s files into the hub cache if they are not there, with progress to
         `watch`; a second caller meanwhile waits for the first one's download."""
-        with self._watching(role, watch), self._download_locks.setdefault(role, threading.Lock()):
+        slot = self.slot(role)
+        with self._watching(slot, watch), self._download_locks.setdefault(slot, threading.Lock()):
             if self.needs_download(role):
                 spec = self.settings.spec(role)  # type: ignore[arg-type]
-                status = self.loading.setdefault(role, LoadStatus(role, spec.model))
-                if fetch(spec, status, self._tell) is not None:
-                    self._downloaded.add(role)
+                status = self.loading.setdefault(slot, LoadStatus(role, spec.model))
+                if fetch(spec, status, lambda now: self._tell(slot, now)) is not None:
+                    self._downloaded.add(slot)
 
     @contextmanager
-    def _watching(self, role: str, watch: Callable[[LoadStatus], None] | None) -> Iterator[None]:
-        """`watch` hears of `role`'s load while inside; told at once where a load already is."""
+    def _watching(self, slot: str, watch: Callable[[LoadStatus], None] | None) -> Iterator[None]:
+        """`watch` hears of `slot`'s load while inside; told at once where a load already is."""
         if watch is None:
             yield
             return
-        watchers = self._watchers.setdefault(role, [])
+        watchers = self._watchers.setdefault(slot, [])
         watchers.append(watch)
-        if (now := self.loading.get(role)) is not None:
+        if (now := self.loading.get(slot)) is not None:
             watch(now)
         try:
             yield
@@ -117,20 +169,20 @@ class ModelRegistry:
             watchers.remove(watch)
 
     def _load(self, role: Role) -> Any:
-        start, spec = time.perf_counter(), self.settings.spec(role)
-        status = self.loading.setdefault(role, LoadStatus(role, spec.model))
+        start, spec, slot = time.perf_counter(), self.settings.spec(role), self.slot(role)
+        status = self.loading.setdefault(slot, LoadStatus(role, spec.model))
         status.phase = "loading"
-        self._tell(status)
+        self._tell(slot, status)
         try:
             model = self._build(role)
         finally:
-            self.loading.pop(role, None)
+            self.loading.pop(slot, None)
         self.load_seconds[role] = time.perf_counter() - start
         self.load_counts[role] += 1
         return model
 
-    def _tell(self, status: LoadStatus) -> None:
-        for watch in list(self._watchers.get(status.role, ())):
+    def _tell(self, slot: str, status: LoadStatus) -> None:
+        for watch in list(self._watchers.get(slot, ())):
             try:
                 watch(status)
             except Exception:  # a watcher's failure is not the load's
@@ -171,15 +223,16 @@ class ModelRegistry:
                 "turn cpu_offload off to use preview mode"
             )
         with self._load_lock:  # the base cannot be evicted between here and the cache
-            base, preview = self.get(role), self._previews.get(role)
+            slot = self.slot(role)
+            base, preview = self.get(role), self._previews.get(slot)
             if preview is None:
                 lora, start = self.lcm_lora(xl=is_xl(base)), time.perf_counter()
                 with _BUILD_LOCK:
-                    preview = self._previews[role] = fused_preview(base, lora)
+                    preview = self._previews[slot] = fused_preview(base, lora)
                 self.load_seconds[f"{role} preview"] = time.perf_counter() - start
                 self.load_counts[f"{role} preview"] += 1
-                self.sizes[f"{role} preview"] = model_bytes(preview.unet)
-                self._enforce_budget(keep=role)
+                self.sizes[f"{slot} preview"] = model_bytes(preview.unet)
+                self._enforce_budget(keep=slot)
             return preview
 
     def warm_up(self, roles: tuple[str, ...]) -> threading.Thread:
@@ -201,56 +254,62 @@ class ModelRegistry:
         return thread
 
     def is_loaded(self, role: Role) -> bool:
-        return role in self._models
+        return self.slot(role) in self._models
 
     def loaded(self) -> list[str]:
-        """Roles whose model is resident now."""
+        """Roles whose model (this registry's choice of it) is resident now."""
+        return [role for role in ROLES if self.slot(role) in self._models]
+
+    def resident(self) -> list[str]:
+        """Every resident model's slot, whichever session chose it."""
         return list(self._models)
 
+    @property
+    def resident_models(self) -> dict[str, Any]:
+        """The models every session's view shares (one per registry and its views)."""
+        return self._models
+
     def unload(self, role: Role) -> None:
-        """Drop a role's model (it reloads on the next `get`)."""
+        """Drop this registry's model of `role` (it reloads on the next `get`)."""
+        self._unload_slot(self.slot(role))
+
+    def _unload_slot(self, slot: str) -> None:
         with self._load_lock:
-            if self._models.pop(role, None) is not None:
-                self.sizes.pop(role, None)
-                self.evictions[role] += 1
-            if self._previews.pop(role, None) is not None:
-                self.sizes.pop(f"{role} preview", None)
+            if self._models.pop(slot, None) is not None:
+                self.sizes.pop(slot, None)
+                self.evictions[_role_of(slot)] += 1
+            if self._previews.pop(slot, None) is not None:
+                self.sizes.pop(f"{slot} preview", None)
         _free_device_memory()
 
     @contextmanager
     def using(self, roles: list[str]) -> Iterator[None]:
-        """Hold `roles` for a running job: neither the memory budget nor `evict_all` unloads
-        a role while some job holds it (it would not be freed, only loaded twice)."""
+        """Hold `roles` (this registry's models of them) for a running job: neither the memory
+        budget, `evict_all` nor another session's choice unloads a model while a job holds it
+        (it would not be freed, only loaded twice)."""
+        slots = [self.slot(r) for r in roles]
         with self._use_lock:  # not the load lock: a job starts while another role loads
-            self._in_use.update(roles)
+            self._in_use.update(slots)
         try:
             yield
         finally:
             with self._use_lock:
-                self._in_use.subtract(roles)
-                self._in_use = +self._in_use  # drop the roles no job holds
+                self._in_use.subtract(slots)
+                for slot in [s for s, n in self._in_use.items() if n <= 0]:
+                    del self._in_use[slot]  # in place: every session's view shares this counter
 
-    def reconfigure(self, settings: Settings) -> list[str]:
-        """Adopt `settings` (same device, dtype and budget): the roles whose spec changed are
-        unloaded (their new models load on next use), the others stay. Returns those roles.
-        The UI calls this on every page run: with no role changed it returns at once, never
-        waiting for a model that is loading (or downloading) in another thread."""
-        if not [r for r in ROLES if settings.spec(r) != self.settings.spec(r)]:
-            self.settings = settings
-            return []
-        with self._load_lock:  # no load with the old spec finishes after the swap
-            changed = [r for r in ROLES if settings.spec(r) != self.settings.spec(r)]
-            self.settings = settings
-            for role in changed:
-                self.unload(role)
-        return changed
+    def held(self, role: str) -> bool:
+        """Whether a running job holds this registry's model of `role`."""
+        with self._use_lock:
+            return self._in_use[self.slot(role)] > 0
 
     def evict_all(self, *, keep: list[str] | tuple[str, ...] = ()) -> None:
-        """Unload every model except `keep` and those running jobs hold (after an
+        """Unload every model except `keep` (roles) and those running jobs hold (after an
         out-of-memory error, or when a training task ends)."""
+        kept = {self.slot(r) for r in keep}
         with self._load_lock, self._use_lock:
-            for role in [r for r in self._models if r not in keep and not self._in_use[r]]:
-                self.unload(role)  # type: ignore[arg-type]
+            for slot in [s for s in self._models if s not in kept and not self._in_use[s]]:
+                self._unload_slot(slot)
 
     def _enforce_budget(self, *, keep: str) -> None:
         """Evict least-recently-used models while the resident total exceeds the budget."""
@@ -260,10 +319,14 @@ class ModelRegistry:
         limit = int(budget * 1024**3)
         while sum(self.sizes.values()) > limit:
             with self._use_lock:
-                others = [r for r in self._models if r != keep and not self._in_use[r]]
+                others = [s for s in self._models if s != keep and not self._in_use[s]]
             if not others:
                 return
-            self.unload(min(others, key=lambda r: self._last_used.get(r, 0.0)))  # type: ignore[arg-type]
+            self._unload_slot(min(others, key=lambda s: self._last_used.get(s, 0.0)))
+
+
+def _role_of(slot: str) -> str:
+    return slot.split(" ", 1)[0]
 
 
 def model_bytes(model: Any) -> int:

@@ -48,23 +48,11 @@ def warm_roles(settings: Settings) -> tuple[str, ...]:
 
 
 class UIRegistry(ModelRegistry):
-    """The UI process's registry: the sidebar changes a role's model in place.
-
-    `reconfigure` drops only the roles whose spec changed (their old models are freed, the
-    new ones load on next use), so the other warm models stay loaded once. One model per
-    role for the whole server: sessions that choose different models take turns loading it.
-    """
+    """The UI process's registry: every tab works on its own view of it (`for_session`),
+    with the models its sidebar chose; the views share the resident models and warm what
+    their session needs in the background."""
 
     warming: threading.Thread | None = None
-
-    def reconfigure(self, settings: Settings) -> list[str]:
-        """Adopt `settings` (same device, dtype and budget); returns the roles unloaded, and
-        warms the changed ones among `WARM_ROLES`."""
-        changed = super().reconfigure(settings)
-        if changed:
-            log.info("models changed: %s", ", ".join(f"{r} -> {settings.spec(r).model}" for r in changed))
-            self.warm([r for r in changed if r in warm_roles(settings)])
-        return changed
 
     def busy(self) -> bool:
         """Whether a model is downloading or loading now (the warm-up, or a tab's request)."""
@@ -77,8 +65,8 @@ class UIRegistry(ModelRegistry):
 
 
 def registry_key(current: Settings) -> str:
-    """What a registry cannot change in place: device, dtype, memory budget and executor.
-    The role specs are not in it: `UIRegistry.reconfigure` swaps those."""
+    """What a session cannot choose: device, dtype, memory budget and executor (the role
+    specs are each session's own: `ModelRegistry.for_session`)."""
     keys = {"device", "dtype", "memory_budget_gb", "executor"}
     return json.dumps(current.model_dump(mode="json", include=keys), sort_keys=True)
 
@@ -92,11 +80,16 @@ def _registry(key: str, _settings: Settings) -> UIRegistry:
 
 
 def model_registry(current: Settings) -> UIRegistry:
-    """The process-wide registry, set to these model settings (models load lazily, once;
-    a role whose model changed is unloaded and reloads on its own)."""
+    """This tab's view of the process-wide registry, with these model settings (models load
+    lazily, once, and another tab's choice never unloads or swaps one this tab uses); a
+    newly chosen model of a warm role starts loading in the background."""
     registry = _registry(registry_key(current), current)
-    registry.reconfigure(current)
-    return registry
+    view = registry.for_session(current)
+    cold = [r for r in warm_roles(current) if not view.is_loaded(r) and view.slot(r) != r]
+    if cold and not view.busy():
+        log.info("models chosen: %s", ", ".join(view.slot(r) for r in cold))
+        view.warm(cold)
+    return view
 
 
 @st.cache_data(ttl=30, show_spinner=False)
