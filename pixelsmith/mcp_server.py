@@ -7,22 +7,31 @@ registered tool with its own input schema, run in a session (artifact ids such a
 sessions (`pixelsmith://sessions`), each session's transcript and its images and masks.
 Files are read only inside the allowed folders; anything else is refused in one sentence.
 Long steps report MCP progress notifications.
+
+A result is what hosts accept: a preview image (JPEG, or WebP with transparency; long side
+at most 1568 px and at most 1 MB as base64, the limits of Claude's hosts), a link to the
+full-size image as a resource, the full-size file's path (copied into `--output-dir` when
+one is given), and `structuredContent` with the session id and the artifact ids.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import copy
+import functools
 import inspect
 import io
 import json
+import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
-from mcp.server.mcpserver import Context, Image, MCPServer
+from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
+from mcp.types import CallToolResult, ImageContent, ResourceLink, TextContent
 from PIL import Image as PILImage
 from pydantic_core import PydanticUndefined
 
@@ -54,9 +63,15 @@ class Files:
         return resolved
 
 
-def build(editor: Editor, files: Files) -> MCPServer:
-    """The server: `edit`, one tool per registered tool, the session resources."""
+PREVIEW_SIDE = 1568  # px: the long side hosts take without scaling (Claude's multi-image limit is 2000)
+PREVIEW_BYTES = 1_000_000  # base64 characters of the preview, at most (Claude Desktop refuses ~1 MB results)
+
+
+def build(editor: Editor, files: Files, output: Path | None = None) -> MCPServer:
+    """The server: `edit`, one tool per registered tool, the session resources; full-size
+    results are copied into `output` when given."""
     server = MCPServer("pixelsmith", instructions=EDIT_DESCRIPTION)
+    reply = functools.partial(_reply, output=output)
 
     async def edit(
         instruction: Annotated[str, "What to do, in words."],
@@ -68,17 +83,17 @@ def build(editor: Editor, files: Files) -> MCPServer:
             photo = files.check(image_path) if image_path else None
             session = editor.session(session_id)
             result = await _in_thread(ctx, lambda report: session.edit(instruction, photo, on_event=report))
-        return _reply(result)
+        return reply(result)
 
     server.add_tool(edit, name="edit", description=EDIT_DESCRIPTION, structured_output=False)
     for tool in editor.tools:
-        function = _tool_function(editor, files, tool)
+        function = _tool_function(editor, files, tool, reply)
         server.add_tool(function, name=tool.name, description=tool.description, structured_output=False)
     _resources(server, editor)
     return server
 
 
-def _tool_function(editor: Editor, files: Files, tool: Any) -> Callable[..., Any]:
+def _tool_function(editor: Editor, files: Files, tool: Any, reply: Callable[..., Any]) -> Callable[..., Any]:
     """An MCP tool with `tool`'s own input schema (fields, defaults, limits) plus `session_id`;
     it runs as a one-step plan of the agent, so it is validated, executed and recorded as a
     chat step would be."""
@@ -93,7 +108,7 @@ def _tool_function(editor: Editor, files: Files, tool: Any) -> Callable[..., Any
         result = await _in_thread(
             ctx, lambda report: session.edit(f"{tool.name} {json.dumps(args)}", plan=plan, on_event=report)
         )
-        return _reply(result)
+        return reply(result)
 
     keyword = inspect.Parameter.KEYWORD_ONLY
     params = [inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Context)]
@@ -159,29 +174,55 @@ async def _in_thread(ctx: Context, work: Callable[[Callable[[ev.Event], None]], 
     return job.result()
 
 
-def _reply(result: EditResult) -> list[Any]:
-    """A JSON summary (session id, steps, what was said, the file on disk) and the image."""
+def _reply(result: EditResult, *, output: Path | None = None) -> CallToolResult:
+    """The summary as text and as `structuredContent`, a preview that fits the hosts, and a
+    link to the full-size image (a session resource; its file, copied into `output`)."""
+    workspace = result.session.workspace
+    full = None
+    if result.image_id:
+        full = workspace.path(result.image_id)
+        if output is not None:
+            output.mkdir(parents=True, exist_ok=True)
+            full = Path(shutil.copyfile(full, output / f"{result.session.id}-{result.image_id}{full.suffix}"))
     summary = {
         "ok": result.ok,
         "session_id": result.session.id,
         "image_id": result.image_id,
-        "file": str(result.session.workspace.path(result.image_id)) if result.image_id else None,
+        "file": str(full) if full else None,
         "steps": [
             {"tool": s.tool, "outputs": s.outputs, "summary": s.summary, "error": s.error}
             for s in result.steps
         ],
         "messages": result.messages,
     }
-    content: list[Any] = [json.dumps(summary, indent=1)]
-    if result.image is not None:
-        content.append(Image(data=_png(result.image), format="png"))
-    return content
+    content: list[Any] = [TextContent(type="text", text=json.dumps(summary, indent=1))]
+    if result.image_id and result.image is not None:
+        data, mime = preview(result.image)
+        content.append(ImageContent(type="image", data=data, mime_type=mime))
+        uri = f"pixelsmith://sessions/{result.session.id}/artifacts/{result.image_id}"
+        size = full.stat().st_size if full else None
+        content.append(ResourceLink(name=result.image_id, uri=uri, mime_type="image/png", size=size))
+    return CallToolResult(content=content, structured_content=summary)
 
 
-def _png(image: PILImage.Image) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return buffer.getvalue()
+def preview(image: PILImage.Image) -> tuple[str, str]:
+    """`image` as base64 that hosts take: JPEG (WebP where it has transparency), its long side
+    at most `PREVIEW_SIDE`, made smaller until it is at most `PREVIEW_BYTES` characters."""
+    shown = image.copy()
+    shown.thumbnail((PREVIEW_SIDE, PREVIEW_SIDE), PILImage.LANCZOS)
+    clear = shown.mode in ("RGBA", "LA") or "transparency" in shown.info
+    kind = "WEBP" if clear else "JPEG"
+    quality = 85
+    while True:
+        buffer = io.BytesIO()
+        (shown if clear else shown.convert("RGB")).save(buffer, format=kind, quality=quality)
+        data = base64.b64encode(buffer.getvalue()).decode()
+        if len(data) <= PREVIEW_BYTES or max(shown.size) <= 64:
+            return data, f"image/{kind.lower()}"
+        if quality > 50:
+            quality -= 15
+        else:
+            shown.thumbnail((round(shown.width * 0.75), round(shown.height * 0.75)), PILImage.LANCZOS)
 
 
 def _resources(server: MCPServer, editor: Editor) -> None:

@@ -32,9 +32,9 @@ def _env(tiny_config: Path) -> dict[str, str]:
 
 
 @asynccontextmanager
-async def _stdio(tiny_config: Path, photos: Path):
+async def _stdio(tiny_config: Path, photos: Path, *more: str):
     params = StdioServerParameters(
-        command=COMMAND[0], args=[*COMMAND[1:], "--allow-dir", str(photos)], env=_env(tiny_config)
+        command=COMMAND[0], args=[*COMMAND[1:], "--allow-dir", str(photos), *more], env=_env(tiny_config)
     )
     async with stdio_client(params) as (read, write), ClientSession(read, write) as session:
         await session.initialize()
@@ -93,7 +93,8 @@ async def _conversation(session: ClientSession, photo: Path, outside: Path) -> N
     done = _summary(first)
     assert done["ok"] and [s["tool"] for s in done["steps"]] == ["detect", "segment", "inpaint"]
     image = next(c for c in first.content if c.type == "image")
-    assert image.mime_type == "image/png" and Path(done["file"]).is_file() and progress
+    assert image.mime_type == "image/jpeg" and Path(done["file"]).is_file() and progress
+    assert first.structured_content == done
     sid = done["session_id"]
 
     red = _summary(await session.call_tool("edit", {"instruction": "now make it red", "session_id": sid}))
@@ -125,5 +126,43 @@ def test_an_mcp_client_edits_follows_up_and_is_refused_outside_the_allowed_folde
             await _conversation(session, photos / "cat.png", elsewhere / "cat.png")
 
     # In a thread of its own: Playwright's sync API keeps an event loop running in this one.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, main()).result(timeout=600)
+
+
+def test_a_big_result_is_a_preview_hosts_accept_and_a_full_size_resource(tiny_config, tmp_path) -> None:
+    """Issue 22: a 4000x3000 edit comes back as a JPEG preview of at most 1568 px and 1 MB
+    (base64), a resource link whose read gives the full-size PNG, and the full-size file
+    copied into --output-dir; `structuredContent` names the session, the image and the file."""
+    import base64
+    import io
+
+    from PIL import Image
+    from skimage import data
+
+    photos, results = tmp_path / "photos", tmp_path / "results"
+    photos.mkdir()
+    Image.fromarray(data.chelsea()).resize((4000, 3000), Image.BICUBIC).save(photos / "big.jpg", quality=90)
+
+    async def main() -> None:
+        async with _stdio(tiny_config, photos, "--output-dir", str(results)) as session:
+            done = await session.call_tool(
+                "edit", {"instruction": "make it winter, 2 steps", "image_path": str(photos / "big.jpg")}
+            )
+            assert not done.is_error, done.content
+            shown = next(c for c in done.content if c.type == "image")
+            assert shown.mime_type == "image/jpeg" and len(shown.data) <= 1_000_000
+            preview = Image.open(io.BytesIO(base64.b64decode(shown.data)))
+            assert max(preview.size) <= 1568 and preview.size == (1568, 1176)
+            link = next(c for c in done.content if c.type == "resource_link")
+            summary = done.structured_content
+            sid, image = summary["session_id"], summary["image_id"]
+            assert str(link.uri) == f"pixelsmith://sessions/{sid}/artifacts/{image}"
+            full = await session.read_resource(link.uri)
+            opened = Image.open(io.BytesIO(base64.b64decode(full.contents[0].blob)))
+            assert opened.size == (4000, 3000) and opened.format == "PNG"
+            assert summary["file"] == str(results / f"{sid}-{image}.png") and Path(summary["file"]).is_file()
+            assert link.size == Path(summary["file"]).stat().st_size
+
     with ThreadPoolExecutor(1) as pool:
         pool.submit(asyncio.run, main()).result(timeout=600)

@@ -26,15 +26,21 @@ def mcp_command(
         ),
     ] = None,
     planner: Annotated[str | None, typer.Option(help="auto, llm or offline.")] = None,
+    output_dir: Annotated[
+        Path | None,
+        typer.Option("--output-dir", help="Copy each full-size result here (its path is in the reply)."),
+    ] = None,
 ) -> None:
-    """Serve pixelsmith's edit agent and tools to MCP clients (Claude Desktop, IDEs, ...)."""
+    """Serve pixelsmith's edit agent and tools to MCP clients (Claude Desktop, IDEs, ...).
+    A result comes back as a preview that hosts accept (at most 1568 px, 1 MB) and a link
+    to the full-size image."""
     try:
         from pixelsmith.mcp_server import Files, build
     except ImportError:
         raise UserError("pixelsmith mcp needs the MCP SDK: pip install 'pixelsmith[mcp]'") from None
     editor = common.editor(planner)
     allowed = list(allow_dir or [Path.cwd(), editor.settings.data_dir])
-    server = build(editor, Files(allowed))
+    server = build(editor, Files(allowed), output_dir.expanduser() if output_dir else None)
     if port is None:
         server.run()  # stdio: stdout carries the protocol alone (logs go to the log file)
     else:
