@@ -3,11 +3,15 @@
 Every file pixelsmith writes goes through here: a temporary file in the same folder, flushed
 to disk, then renamed over the target (a rename within one file system is atomic). A folder
 that must appear complete (a new concept) is built under a hidden name and renamed into place.
+A temporary name carries its writer's process id, so what a killed writer left is removed
+the next time its folder is opened (`sweep`), and never what a live one is writing. Files
+get the usual permissions (0666 less the umask), as `open` would give them.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
@@ -17,11 +21,32 @@ from typing import Any
 
 from PIL import Image
 
+TEMP = re.compile(r"^\..+\.(?P<pid>\d+)\.[^.]+\.tmp$")  # .<name>.<pid>.<random>.tmp
+
+
+def _umask() -> int:
+    """This process's umask, read without changing it (os.umask would, for every thread)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except OSError:
+        pass
+    return 0o022
+
+
+MODE = 0o666 & ~_umask()
+
+
+def _prefix(path: Path) -> str:
+    return f".{path.name}.{os.getpid()}."
+
 
 def atomic_write(path: str | Path, write: Callable[[Path], Any]) -> Path:
     """Call `write(tmp)` to write a temporary file beside `path`, then rename it to `path`."""
     path = Path(path)
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=_prefix(path), suffix=".tmp")
+    os.fchmod(fd, MODE)  # mkstemp makes it 0600: the result would be unreadable to anyone else
     os.close(fd)
     tmp = Path(tmp_name)
     try:
@@ -59,10 +84,42 @@ def new_folder(final: str | Path) -> Iterator[Path]:
     ends, or removed if the block raises. `final` must not exist yet."""
     final = Path(final)
     final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}.", suffix=".tmp"))
+    tmp = Path(tempfile.mkdtemp(dir=final.parent, prefix=_prefix(final), suffix=".tmp"))
+    os.chmod(tmp, 0o777 & ~_umask())
     try:
         yield tmp
         os.rename(tmp, final)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def sweep(folder: str | Path) -> list[Path]:
+    """Remove what killed writers left in `folder` (temporary files and folders whose
+    process is gone); returns what was removed."""
+    removed = []
+    try:
+        entries = list(Path(folder).iterdir())
+    except OSError:
+        return removed
+    for entry in entries:
+        found = TEMP.match(entry.name)
+        if found and not _alive(int(found["pid"])):
+            if entry.is_dir():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
+            removed.append(entry)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: alive
+        return True
+    return True

@@ -26,7 +26,7 @@ from PIL import Image
 
 from pixelsmith.artifacts import Detection, Detections
 from pixelsmith.errors import ToolInputError, UserError, shorten
-from pixelsmith.files import save_image, write_text
+from pixelsmith.files import save_image, sweep, write_text
 from pixelsmith.records import ArtifactRecord, SessionRecord
 from pixelsmith.views import ArtifactView, BoxView, ConceptView, EditView, WorkspaceView
 
@@ -106,6 +106,8 @@ class Workspace:
             raise UserError(
                 f"session {session_id} is damaged ({err.__class__.__name__}); start a new one"
             ) from None
+        for folder in (path.parent, path.parent / "artifacts"):
+            sweep(folder)  # what a killed write left behind
         return cls(path.parent, record)
 
     @property

@@ -49,6 +49,21 @@ for i in range(100000):
 """
 
 
+# A writer killed inside an atomic write: its temporary file is left, half written.
+STUCK = """
+import sys, time
+from pathlib import Path
+from pixelsmith.files import atomic_write
+
+def write(tmp):
+    tmp.write_bytes(b"half of an image")
+    print("writing", flush=True)
+    time.sleep(60)
+
+atomic_write(Path(sys.argv[1]) / "image-99.png", write)
+"""
+
+
 def test_kill_9_while_a_session_is_written_leaves_it_readable(tmp_path) -> None:
     ws = Workspace.create(tmp_path, "crash-test")
     for attempt in range(4):
@@ -60,9 +75,17 @@ def test_kill_9_while_a_session_is_written_leaves_it_readable(tmp_path) -> None:
         record = Workspace.open(tmp_path, ws.id).record  # never half a file
         for artifact in record.artifacts:  # every recorded image is whole
             assert Workspace.open(tmp_path, ws.id).image(artifact.id).size == (96, 64)
-    assert not [p for p in ws.folder.rglob("*.tmp")] or all(
-        p.name.startswith(".") for p in ws.folder.rglob("*.tmp")
+    # a kill inside an atomic write leaves a hidden temporary file; the next open removes it
+    child = subprocess.Popen(
+        [sys.executable, "-c", STUCK, str(ws.folder / "artifacts")], stdout=subprocess.PIPE
     )
+    assert child.stdout.readline().strip() == b"writing"
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    stuck = list(ws.folder.rglob("*.tmp"))
+    assert stuck and all(p.name.startswith(f".image-99.png.{child.pid}.") for p in stuck)
+    Workspace.open(tmp_path, ws.id)
+    assert list(ws.folder.rglob("*.tmp")) == []
 
 
 def test_a_concept_appears_complete_or_not_at_all(tmp_path) -> None:
@@ -98,6 +121,8 @@ def test_kill_9_while_a_concept_is_created_then_a_fresh_train_starts(tmp_path) -
     assert done.returncode == -signal.SIGKILL
     store = ConceptStore(tmp_path)
     assert not store.exists("rex") and any(p.name.endswith(".tmp") for p in (tmp_path / "concepts").iterdir())
+    assert store.list() == []  # listing the concepts removes what the killed creation left
+    assert not any(p.name.endswith(".tmp") for p in (tmp_path / "concepts").iterdir())
     store.create("rex", class_word="dog", settings=TrainSettings(), base_models={})
     assert store.exists("rex") and not any(p.name.endswith(".tmp") for p in (tmp_path / "concepts").iterdir())
 
@@ -123,3 +148,20 @@ def test_a_torn_class_image_is_made_again_and_the_others_kept(tiny_registry, tmp
     assert sorted(now) == sorted(first)
     assert all(now[name] == first[name] for name in ("000.png", "001.png", "003.png"))  # kept, not remade
     assert np.array_equal(np.asarray(again[2]), np.asarray(made[2]))  # remade from its own seed
+
+
+def test_files_get_the_usual_permissions(tmp_path) -> None:
+    """Issue 25: a result can be shared or served: 0666 less the umask (not mkstemp's 0600)."""
+    import os
+
+    from pixelsmith.files import MODE, new_folder, save_image
+
+    current = os.umask(0o022)
+    os.umask(current)
+    expected = 0o666 & ~current
+    assert expected == MODE
+    made = save_image(noise_image(8, 8), tmp_path / "out.png")
+    assert made.stat().st_mode & 0o777 == 0o666 & ~current
+    with new_folder(tmp_path / "concept") as folder:
+        (folder / "x.txt").write_text("x")
+    assert (tmp_path / "concept").stat().st_mode & 0o777 == 0o777 & ~current

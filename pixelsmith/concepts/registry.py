@@ -38,7 +38,7 @@ from PIL import Image
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from pixelsmith.errors import UserError
-from pixelsmith.files import new_folder, write_text
+from pixelsmith.files import new_folder, sweep, write_text
 from pixelsmith.images import load_image
 
 log = logging.getLogger(__name__)
@@ -232,6 +232,7 @@ class ConceptStore:
         skipped with a warning, so one bad folder hides only itself (`get` still names it)."""
         if not self.root.is_dir():
             return []
+        sweep(self.root)  # a concept whose creation was killed half-way
         concepts = []
         for record in sorted(self.root.glob(f"*/{RECORD}")):
             if record.parent.name.startswith("."):  # one being created
