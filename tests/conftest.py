@@ -124,3 +124,25 @@ def make_agent(tiny_config, tiny_registry, tmp_path):
         return Agent(workspace, models or tiny_registry, planner=planner, **options)
 
     return make
+
+
+@pytest.fixture
+def tool_models(tiny_registry):
+    """The models `ctx` runs tools with (a module may override it: SDXL's tests do)."""
+    return tiny_registry
+
+
+@pytest.fixture
+def store():
+    """An in-memory artifact store (the CLI's and the Python API's)."""
+    from pixelsmith.tools import MemoryStore
+
+    return MemoryStore()
+
+
+@pytest.fixture
+def ctx(tool_models, store):
+    """What a tool runs with when a test calls it directly (`tool_calls.run_tool`)."""
+    from pixelsmith.tools import ToolContext
+
+    return ToolContext(tool_models, store)

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import torch
 from PIL import Image
+from tool_calls import run_tool
 
 from pixelsmith.agent import events as ev
 from pixelsmith.agent.agent import Agent
@@ -16,7 +17,6 @@ from pixelsmith.agent.planners import make_planner
 from pixelsmith.config import load_settings
 from pixelsmith.models import ModelRegistry
 from pixelsmith.testing import noise_image
-from pixelsmith.tools import MemoryStore, ToolContext, default_tools
 from pixelsmith.workspace import Workspace
 
 
@@ -36,13 +36,9 @@ def registry(settings):
 
 
 @pytest.fixture
-def ctx(registry):
-    return ToolContext(registry, MemoryStore())
-
-
-def _run(ctx, name, **args):
-    tool = default_tools().get(name)
-    return tool.run(tool.validate(args), ctx)
+def tool_models(registry):
+    """`ctx` runs the tools on the SDXL registry."""
+    return registry
 
 
 def _px(image: Image.Image) -> np.ndarray:
@@ -63,7 +59,7 @@ def test_the_two_sdxl_roles_share_vae_and_both_text_encoders(registry):
 def test_generate_equals_the_plain_sdxl_pipeline_call(ctx, tiny_dir):
     from diffusers import StableDiffusionXLPipeline
 
-    ours = _run(ctx, "generate", prompt="a lighthouse at dusk", num_inference_steps=3, seed=7).images[0]
+    ours = run_tool(ctx, "generate", prompt="a lighthouse at dusk", num_inference_steps=3, seed=7).images[0]
     plain = StableDiffusionXLPipeline.from_pretrained(tiny_dir / "sdxl")
     plain.set_progress_bar_config(disable=True)
     with torch.inference_mode():
@@ -82,7 +78,7 @@ def test_inpaint_equals_the_plain_sdxl_call_on_the_crop_and_keeps_the_outside(ct
     mask = np.zeros((64, 64), np.uint8)
     mask[16:48, 8:40] = 255
     image, mask_id = ctx.store.add("image", photo), ctx.store.add("mask", mask)
-    ours = _run(ctx, "inpaint", image=image, mask=mask_id, prompt="a red ball", num_inference_steps=3,
+    ours = run_tool(ctx, "inpaint", image=image, mask=mask_id, prompt="a red ball", num_inference_steps=3,
                 seed=5, blend=0)  # fmt: skip
     plain = StableDiffusionXLInpaintPipeline.from_pretrained(tiny_dir / "sdxl-inpaint")
     plain.set_progress_bar_config(disable=True)
@@ -101,7 +97,7 @@ def test_a_large_non_square_photo_is_inpainted_at_native_size_and_pasted_back(ct
     photo = noise_image(420, 180, seed=1)
     mask = np.zeros((180, 420), np.uint8)
     mask[100:170, 300:400] = 255
-    out = _run(ctx, "inpaint", image=ctx.store.add("image", photo), mask=ctx.store.add("mask", mask),
+    out = run_tool(ctx, "inpaint", image=ctx.store.add("image", photo), mask=ctx.store.add("mask", mask),
                prompt="a boat", num_inference_steps=2, seed=1)  # fmt: skip
     from pixelsmith import masks as M
 
@@ -115,7 +111,7 @@ def test_previews_use_the_sdxl_lcm_lora(ctx, registry):
     photo = ctx.store.add("image", noise_image(80, 64, seed=2))
     mask = np.zeros((64, 80), np.uint8)
     mask[10:50, 10:60] = 255
-    out = _run(
+    out = run_tool(
         ctx, "inpaint", image=photo, mask=ctx.store.add("mask", mask), prompt="a cat", preview=True, seed=1
     )
     assert out.images[0].size == (80, 64)
@@ -126,8 +122,8 @@ def test_previews_use_the_sdxl_lcm_lora(ctx, registry):
 
 def test_restyle_and_outpaint_run_on_sdxl(ctx):
     photo = ctx.store.add("image", noise_image(90, 60, seed=4))
-    restyled = _run(ctx, "restyle", image=photo, prompt="a watercolour", num_inference_steps=2, seed=3)
-    wider = _run(ctx, "outpaint", image=photo, prompt="more sea", right=30, num_inference_steps=1, seed=3)
+    restyled = run_tool(ctx, "restyle", image=photo, prompt="a watercolour", num_inference_steps=2, seed=3)
+    wider = run_tool(ctx, "outpaint", image=photo, prompt="more sea", right=30, num_inference_steps=1, seed=3)
     assert restyled.images[0].size == (90, 60) and wider.images[0].size == (120, 60)
     assert np.array_equal(_px(wider.images[0])[:, :90], _px(noise_image(90, 60, seed=4)))
 

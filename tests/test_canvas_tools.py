@@ -9,22 +9,13 @@ import numpy as np
 import pytest
 import torch
 from PIL import Image
+from tool_calls import run_tool
 
 from pixelsmith import masks as M
 from pixelsmith.errors import ToolInputError
 from pixelsmith.testing import noise_image
-from pixelsmith.tools import MemoryStore, ToolContext, default_tools
+from pixelsmith.tools import ToolContext, default_tools
 from pixelsmith.tools.outpaint import Canvas, Input, canvas_for, tiles
-
-
-@pytest.fixture
-def ctx(tiny_registry) -> ToolContext:
-    return ToolContext(tiny_registry, MemoryStore())
-
-
-def _run(ctx: ToolContext, name: str, **args):
-    tool = default_tools().get(name)
-    return tool.run(tool.validate(args), ctx)
 
 
 def _px(image: Image.Image) -> np.ndarray:
@@ -35,14 +26,14 @@ def _px(image: Image.Image) -> np.ndarray:
 def test_outpaint_grows_each_side_and_keeps_the_photo_byte_identical(ctx):
     photo = noise_image(90, 60, seed=3)
     image = ctx.store.add("image", photo)
-    out = _run(ctx, "outpaint", image=image, left=40, right=10, top=24, num_inference_steps=2, seed=5)
+    out = run_tool(ctx, "outpaint", image=image, left=40, right=10, top=24, num_inference_steps=2, seed=5)
     result = out.images[0]
     assert result.size == (90 + 40 + 10, 60 + 24)
     assert np.array_equal(_px(result)[24:84, 40:130], _px(photo))  # at (left, top), untouched
     band = np.ones((84, 140), bool)
     band[24:84, 40:130] = False
     assert np.abs(_px(result)[band].astype(int) - 128).mean() > 0  # the band is painted
-    again = _run(ctx, "outpaint", image=image, left=40, right=10, top=24, num_inference_steps=2, seed=5)
+    again = run_tool(ctx, "outpaint", image=image, left=40, right=10, top=24, num_inference_steps=2, seed=5)
     assert np.array_equal(_px(again.images[0]), _px(result))  # the seed re-makes it
 
 
@@ -56,7 +47,7 @@ def test_outpaint_grows_each_side_and_keeps_the_photo_byte_identical(ctx):
 )
 def test_outpaint_to_an_aspect_ratio(ctx, size, aspect, expected, offset):
     photo = noise_image(*size, seed=1)
-    out = _run(
+    out = run_tool(
         ctx, "outpaint", image=ctx.store.add("image", photo), aspect=aspect, num_inference_steps=1, seed=0
     )
     result = out.images[0]
@@ -68,7 +59,7 @@ def test_outpaint_to_an_aspect_ratio(ctx, size, aspect, expected, offset):
 def test_outpaint_says_what_is_wrong_in_one_sentence(ctx):
     image = ctx.store.add("image", noise_image(64, 36))
     with pytest.raises(ToolInputError, match=r"already 16:9"):
-        _run(ctx, "outpaint", image=image, aspect="16:9")
+        run_tool(ctx, "outpaint", image=image, aspect="16:9")
     with pytest.raises(
         ToolInputError, match=r"over the limit of .* pixels \(limits.max_pixels\); extend less"
     ):
@@ -97,7 +88,9 @@ def test_outpaint_along_a_long_edge_keeps_the_photo_and_paints_every_tile(ctx):
     photo = noise_image(400, 40, seed=2)
     seen = []
     ctx = ToolContext(ctx.models, ctx.store, on_progress=lambda p: seen.append((p.step, p.total)))
-    out = _run(ctx, "outpaint", image=ctx.store.add("image", photo), bottom=30, num_inference_steps=1, seed=1)
+    out = run_tool(
+        ctx, "outpaint", image=ctx.store.add("image", photo), bottom=30, num_inference_steps=1, seed=1
+    )
     # one bar over every tile: it climbs to its total once, never restarting per tile
     assert len(seen) > 1 and [s for s, _ in seen] == list(range(1, len(seen) + 1))
     assert {t for _, t in seen} == {len(seen)}
@@ -116,7 +109,7 @@ def test_restyle_equals_the_plain_img2img_call_on_the_generators_modules(ctx, ti
 
     photo = noise_image(96, 64, seed=4)
     args = dict(prompt="a pencil sketch", strength=0.7, num_inference_steps=4, guidance_scale=6.0, seed=9)
-    ours = _run(ctx, "restyle", image=ctx.store.add("image", photo), **args).images[0]
+    ours = run_tool(ctx, "restyle", image=ctx.store.add("image", photo), **args).images[0]
     generator = tiny_registry.get("generator")
     plain = StableDiffusionImg2ImgPipeline(**generator.components)
     plain.set_progress_bar_config(disable=True)
@@ -139,13 +132,15 @@ def test_restyle_equals_the_plain_img2img_call_on_the_generators_modules(ctx, ti
 
 def test_restyle_candidates_and_strength(ctx):
     image = ctx.store.add("image", noise_image(80, 48, seed=5))
-    out = _run(
+    out = run_tool(
         ctx, "restyle", image=image, prompt="watercolour", num_candidates=2, num_inference_steps=3, seed=3
     )
     assert len(out.images) == 2 and all(i.size == (80, 48) for i in out.images)
-    close = _run(
+    close = run_tool(
         ctx, "restyle", image=image, prompt="watercolour", strength=0.2, num_inference_steps=5, seed=3
     )
-    far = _run(ctx, "restyle", image=image, prompt="watercolour", strength=1.0, num_inference_steps=5, seed=3)
+    far = run_tool(
+        ctx, "restyle", image=image, prompt="watercolour", strength=1.0, num_inference_steps=5, seed=3
+    )
     source = _px(ctx.store.image(image)).astype(int)
     assert np.abs(_px(close.images[0]) - source).mean() < np.abs(_px(far.images[0]) - source).mean()

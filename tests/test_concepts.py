@@ -402,9 +402,11 @@ def test_ctrl_c_in_concept_train_stops_after_the_step_with_a_checkpoint(tiny_con
     """The first Ctrl-C (SIGINT) of `pixelsmith concept train` stops at the next step and
     writes a checkpoint there, with one line saying how to continue; nothing is lost."""
     import os
+    import re
     import signal
     import subprocess
     import sys
+    import threading
     import time
 
     data = tmp_path / "data"
@@ -413,17 +415,22 @@ def test_ctrl_c_in_concept_train_stops_after_the_step_with_a_checkpoint(tiny_con
                "--images", str(_photos(tmp_path / "photos")), "--class", "dog", "--steps", "5000",
                "--resolution", "64", "--no-prior-preservation", "--checkpoint-every", "1000"]  # fmt: skip
     process = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
-    record = data / "concepts" / "pup" / "concept.json"
+    said: list[str] = []  # stderr as it comes: the progress bar's "N/5000"
+    reader = threading.Thread(target=lambda: said.extend(iter(lambda: process.stderr.read(1), "")))
+    reader.start()
     deadline = time.monotonic() + 120
-    while not record.exists() and time.monotonic() < deadline and process.poll() is None:
-        time.sleep(0.2)
-    time.sleep(1.5)  # some training steps
+    while time.monotonic() < deadline and process.poll() is None:  # until 3 training steps are done
+        if max((int(n) for n in re.findall(r"(\d+)/5000", "".join(said))), default=0) >= 3:
+            break
+        time.sleep(0.1)
     process.send_signal(signal.SIGINT)
-    _, err = process.communicate(timeout=120)
+    process.wait(timeout=120)
+    reader.join(timeout=30)
+    err = "".join(said)
     assert process.returncode == 2, err[-2000:]
     last = err.strip().splitlines()[-1]
     assert last.startswith("stopped: ")  # asked for, not an error
     assert "stopped at step" in last and "continue training pup" in last and "--resume" in last
     pup = ConceptStore(data).get("pup")
-    assert pup.status == "training" and 0 < pup.step < 5000
+    assert pup.status == "training" and 3 <= pup.step < 5000  # stopped after the steps seen
     assert (pup.folder / "checkpoints" / f"step-{pup.step}").is_dir()  # a checkpoint at the stop

@@ -8,23 +8,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PIL import Image
+from tool_calls import run_tool
 
 from pixelsmith import masks as M
 from pixelsmith.config import load_settings
 from pixelsmith.errors import ModelMissingError, ToolInputError
 from pixelsmith.models import ModelRegistry
 from pixelsmith.testing import noise_image
-from pixelsmith.tools import MemoryStore, ToolContext, default_tools
-
-
-@pytest.fixture
-def ctx(tiny_registry) -> ToolContext:
-    return ToolContext(tiny_registry, MemoryStore())
-
-
-def _remove(ctx: ToolContext, **args):
-    tool = default_tools().get("remove")
-    return tool.run(tool.validate(args), ctx)
+from pixelsmith.tools import ToolContext, default_tools
 
 
 def _photo_and_mask(ctx: ToolContext):
@@ -38,7 +29,7 @@ def test_the_eraser_fills_only_the_grown_mask_as_the_plain_onnx_call_does(ctx, t
     import onnxruntime as ort
 
     photo, mask, image_id, mask_id = _photo_and_mask(ctx)
-    out = _remove(ctx, image=image_id, mask=mask_id, grow=6)
+    out = run_tool(ctx, "remove", image=image_id, mask=mask_id, grow=6)
     result, before = np.asarray(out.images[0]), np.asarray(photo)
     assert out.images[0].size == (300, 140) and out.seeds == [None]
     grown = M.grow(mask, 6)
@@ -59,7 +50,7 @@ def test_the_eraser_fills_only_the_grown_mask_as_the_plain_onnx_call_does(ctx, t
     expected = np.asarray(plain.resize((x1 - x0, y1 - y0), Image.BICUBIC))
     inside = grown[y0:y1, x0:x1] > 0
     assert np.abs(result[y0:y1, x0:x1][inside].astype(int) - expected[inside]).max() <= 1
-    again = _remove(ctx, image=image_id, mask=mask_id, grow=6)
+    again = run_tool(ctx, "remove", image=image_id, mask=mask_id, grow=6)
     assert np.array_equal(np.asarray(again.images[0]), result)  # no randomness
 
 
@@ -68,7 +59,7 @@ def test_an_empty_or_full_mask_is_one_sentence(ctx, fill, words):
     image_id = ctx.store.add("image", noise_image(64, 48))
     mask_id = ctx.store.add("mask", np.full((48, 64), fill, np.uint8))
     with pytest.raises(ToolInputError, match=words):
-        _remove(ctx, image=image_id, mask=mask_id)
+        run_tool(ctx, "remove", image=image_id, mask=mask_id)
 
 
 def test_a_missing_eraser_says_how_to_get_it(tiny_config, tmp_path):
@@ -92,5 +83,7 @@ def test_the_diffusion_backend_uses_the_inpainter_not_the_eraser(ctx):
     assert tool.roles_used({"backend": "diffusion"}) == ["inpainter"]
     assert tool.roles_used({}) == ["eraser"]
     _, _, image_id, mask_id = _photo_and_mask(ctx)
-    out = _remove(ctx, image=image_id, mask=mask_id, backend="diffusion", num_inference_steps=2, seed=3)
+    out = run_tool(
+        ctx, "remove", image=image_id, mask=mask_id, backend="diffusion", num_inference_steps=2, seed=3
+    )
     assert out.seeds == [3]

@@ -8,21 +8,11 @@ import numpy as np
 import pytest
 import torch
 from PIL import Image
+from tool_calls import run_tool
 
 from pixelsmith import masks as M
 from pixelsmith.errors import ToolInputError, UserError
 from pixelsmith.testing import noise_image
-from pixelsmith.tools import MemoryStore, ToolContext, default_tools
-
-
-@pytest.fixture
-def ctx(tiny_registry) -> ToolContext:
-    return ToolContext(tiny_registry, MemoryStore())
-
-
-def _run(ctx: ToolContext, **args):
-    tool = default_tools().get("instruct")
-    return tool.run(tool.validate(args), ctx)
 
 
 def _px(image: Image.Image) -> np.ndarray:
@@ -32,7 +22,9 @@ def _px(image: Image.Image) -> np.ndarray:
 def test_instruct_equals_the_plain_instructpix2pix_call(ctx, tiny_registry):
     photo = noise_image(100, 60, seed=6)
     args = dict(num_inference_steps=3, guidance_scale=6.0, image_guidance_scale=1.2)
-    ours = _run(ctx, image=ctx.store.add("image", photo), prompt="make it winter", seed=4, **args).images[0]
+    ours = run_tool(
+        ctx, "instruct", image=ctx.store.add("image", photo), prompt="make it winter", seed=4, **args
+    ).images[0]
     loads = tiny_registry.load_counts["editor"]  # this run loaded it if no earlier test had
     editor = tiny_registry.get("editor")
     assert (
@@ -48,7 +40,7 @@ def test_instruct_equals_the_plain_instructpix2pix_call(ctx, tiny_registry):
         ).images[0]
     assert ours.size == (100, 60)
     assert np.abs(_px(ours).astype(int) - _px(plain.resize((100, 60), Image.LANCZOS))).max() <= 1
-    _run(ctx, image=ctx.store.add("image", photo), prompt="make it winter", seed=4, **args)
+    run_tool(ctx, "instruct", image=ctx.store.add("image", photo), prompt="make it winter", seed=4, **args)
     assert tiny_registry.load_counts["editor"] == loads  # kept: not loaded again per call
 
 
@@ -56,8 +48,9 @@ def test_a_masked_instruction_changes_only_the_mask(ctx):
     photo = noise_image(120, 80, seed=2)
     mask = np.zeros((80, 120), np.uint8)
     mask[20:50, 60:110] = 255
-    out = _run(
+    out = run_tool(
         ctx,
+        "instruct",
         image=ctx.store.add("image", photo),
         mask=ctx.store.add("mask", mask),
         prompt="make the sky stormy",
@@ -73,9 +66,13 @@ def test_a_masked_instruction_changes_only_the_mask(ctx):
 
 def test_candidates_are_re_made_alone_from_their_seeds(ctx):
     image = ctx.store.add("image", noise_image(64, 48, seed=3))
-    both = _run(ctx, image=image, prompt="make it night", num_candidates=2, num_inference_steps=2, seed=7)
+    both = run_tool(
+        ctx, "instruct", image=image, prompt="make it night", num_candidates=2, num_inference_steps=2, seed=7
+    )
     for seed, made in zip(both.seeds, both.images):
-        alone = _run(ctx, image=image, prompt="make it night", num_inference_steps=2, seed=seed).images[0]
+        alone = run_tool(
+            ctx, "instruct", image=image, prompt="make it night", num_inference_steps=2, seed=seed
+        ).images[0]
         assert np.abs(_px(alone).astype(int) - _px(made)).max() <= 1
 
 
@@ -84,11 +81,11 @@ def test_an_empty_or_full_mask_is_one_sentence(ctx, fill, words):
     image = ctx.store.add("image", noise_image(64, 48))
     mask = ctx.store.add("mask", np.full((48, 64), fill, np.uint8))
     with pytest.raises(ToolInputError, match=words):
-        _run(ctx, image=image, mask=mask, prompt="make it winter", num_inference_steps=1)
+        run_tool(ctx, "instruct", image=image, mask=mask, prompt="make it winter", num_inference_steps=1)
 
 
 def test_a_wrong_size_mask_is_refused(ctx):
     image = ctx.store.add("image", noise_image(64, 48))
     mask = ctx.store.add("mask", np.full((10, 10), 255, np.uint8))
     with pytest.raises(UserError, match="mask is 10x10 but the image is 64x48"):
-        _run(ctx, image=image, mask=mask, prompt="make it winter", num_inference_steps=1)
+        run_tool(ctx, "instruct", image=image, mask=mask, prompt="make it winter", num_inference_steps=1)

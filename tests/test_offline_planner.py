@@ -13,29 +13,14 @@ import re
 
 import pytest
 
-from pixelsmith.agent.actions import ACTIONS
 from pixelsmith.agent.offline import OfflinePlanner
 from pixelsmith.agent.offline_parts import help_text
-from pixelsmith.agent.plan import STEP_REF, Plan
-from pixelsmith.agent.validate import ARG_KINDS
+from pixelsmith.agent.plan import Plan
+from pixelsmith.agent.validate import validate_plan
+from pixelsmith.errors import ToolInputError
 from pixelsmith.tools import default_tools
 from pixelsmith.views import ArtifactView, BoxView, ConceptView, EditView, WorkspaceView
 
-PLAN_TOOLS = {
-    "detect",
-    "segment",
-    "refine_mask",
-    "inpaint",
-    "remove",
-    "generate",
-    "select",
-    "undo",
-    "revert",
-    "train_concept",
-    "instruct",
-    "restyle",
-    "outpaint",
-}
 ABSENT = object()
 DRAGON = "a realistic green dragon"
 MASKS = ["mask-1", "mask-2", "mask-3"]
@@ -386,19 +371,8 @@ def test_phrasing(message: str, view: str, tools: str, expected: dict) -> None:
 # -- every plan is one the agent can run ---------------------------------------------------------
 @pytest.fixture(scope="module")
 def tools():
-    from pixelsmith.tools import default_tools
 
     return default_tools()
-
-
-def _placeholders(plan: Plan, args: dict) -> dict:
-    """Replace "$N" with an id of the kind step N makes."""
-
-    def one(value):
-        ref = STEP_REF.match(value) if isinstance(value, str) else None
-        return f"{default_tools().get(plan.steps[int(ref.group(1)) - 1].tool).makes}-99" if ref else value
-
-    return {name: one(value) for name, value in args.items()}
 
 
 STEP_ROWS = [pytest.param(m, v, id=i) for i, (m, v, tools_, _) in zip(IDS, ROWS) if tools_]
@@ -406,22 +380,17 @@ STEP_ROWS = [pytest.param(m, v, id=i) for i, (m, v, tools_, _) in zip(IDS, ROWS)
 
 @pytest.mark.parametrize(("message", "view"), STEP_ROWS)
 def test_plans_validate(message: str, view: str, tools) -> None:
+    """Every plan of the table passes the agent's own check before anything runs
+    (`validate_plan`: registered tools, valid arguments, ids of the right kind)."""
     plan, workspace = _plan(message, view)
-    for number, step in enumerate(plan.steps, start=1):
-        assert step.tool in PLAN_TOOLS and step.why
-        for name, value in step.args.items():
-            ref = STEP_REF.match(value) if isinstance(value, str) else None
-            if ref:
-                assert int(ref.group(1)) < number, f"{name}={value} in step {number}"
-            elif name in ARG_KINDS or (step.tool == "select" and name == "id"):
-                for one in value if isinstance(value, list) else [value]:
-                    artifact = workspace.get(one)
-                    assert artifact is not None, f"{one} is not in the view"
-                    assert step.tool == "select" or artifact.kind == ARG_KINDS[name]
-        if step.tool in ACTIONS:
-            ACTIONS[step.tool].validate(step.args)
-        else:
-            tools.get(step.tool).validate(_placeholders(plan, step.args))
+    assert all(step.why for step in plan.steps)
+
+    def exists(artifact_id: str, kind: str | None) -> None:
+        found = workspace.get(artifact_id)
+        if found is None or (kind is not None and found.kind != kind):
+            raise ToolInputError(f"{artifact_id} is not a {kind or 'artifact'} of the view")
+
+    validate_plan(plan, tools, exists)
 
 
 def test_parsed_parameters_reach_only_the_tools_that_take_them() -> None:

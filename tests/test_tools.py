@@ -32,16 +32,6 @@ def tools() -> ToolRegistry:
     return default_tools()
 
 
-@pytest.fixture
-def store() -> MemoryStore:
-    return MemoryStore()
-
-
-@pytest.fixture
-def ctx(tiny_registry, store) -> ToolContext:
-    return ToolContext(tiny_registry, store)
-
-
 def call(tools: ToolRegistry, ctx: ToolContext, name: str, **arguments):
     tool = tools.get(name)
     return tool.run(tool.validate(arguments), ctx)
