@@ -86,3 +86,20 @@ def test_modules_stay_small() -> None:
     sizes = {p: len(p.read_text().splitlines()) for p in (ROOT / "pixelsmith").rglob("*.py")}
     large = {str(p.relative_to(ROOT)): n for p, n in sizes.items() if n > 400}
     assert large == {}
+
+
+def test_no_file_over_a_megabyte_is_committed_outside_the_package_data() -> None:
+    """Wheels, checkpoints and screenshots stay out of the repository (a 2.9 MB wheel was in
+    it); the package's own data (the sample photo) may be bigger, up to what it needs."""
+    listed = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, timeout=60)
+    if listed.returncode != 0:
+        pytest.skip("not a git checkout")
+    files = [ROOT / name for name in listed.stdout.decode().split("\0") if name]
+    big = [
+        f"{path.relative_to(ROOT)} ({path.stat().st_size:,} bytes)"
+        for path in files
+        if path.is_file()
+        and path.stat().st_size > 1_000_000
+        and not path.is_relative_to(ROOT / "pixelsmith" / "data")
+    ]
+    assert big == [], "files over 1 MB: " + ", ".join(big)

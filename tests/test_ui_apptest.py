@@ -177,6 +177,17 @@ def test_reload_reopens_the_session_a_new_tab_starts_another_and_models_load_onc
 
 
 # -- `pixelsmith ui`: the Streamlit server's options ---------------------------------------
+def test_the_app_turns_fast_reruns_off_however_it_is_started(app):
+    """`streamlit run pixelsmith/ui/app.py` (no `pixelsmith ui` flags): the app itself turns
+    fast reruns off and error details in the page off."""
+    from streamlit import config as st_config
+
+    st_config.set_option("runner.fastReruns", True)
+    app.run()
+    assert st_config.get_option("runner.fastReruns") is False
+    assert st_config.get_option("client.showErrorDetails") == "none"
+
+
 def test_the_ui_command_hides_tracebacks_and_passes_the_upload_limit_and_planner(
     tiny_config, tmp_path, monkeypatch
 ):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 import streamlit as st
+from streamlit import config as streamlit_config
 
 from pixelsmith.errors import UserError
 from pixelsmith.images import load_mask
@@ -18,6 +19,11 @@ from pixelsmith.ui import activity, identity, render, resources, review, session
 log = logging.getLogger("pixelsmith.ui")
 
 st.set_page_config(page_title="pixelsmith", page_icon="🎨", layout="centered")
+# Set here, so `streamlit run pixelsmith/ui/app.py` gets them as `pixelsmith ui` does: no
+# tracebacks in the page, and no fast reruns (with them a click starts a second script
+# thread while the first is still running; see cli/ui.py). Read at every rerun request.
+streamlit_config.set_option("runner.fastReruns", False, "pixelsmith/ui/app.py")
+st.set_option("client.showErrorDetails", "none")
 
 
 def _settings():
