@@ -167,8 +167,8 @@ class Editor:
     ) -> None:
         """From `settings`, else the TOML `config` (else $PIXELSMITH_CONFIG) with `overrides`
         (e.g. `device="cpu"`, `data_dir=...`); `planner`: auto, llm or offline."""
-        from pixelsmith.agent.planners import make_planner
-        from pixelsmith.models.registry import ModelRegistry
+        from pixelsmith.agent.planner_choice import make_planner
+        from pixelsmith.models.model_registry import ModelRegistry
         from pixelsmith.tools import default_tools
 
         self.settings = settings or load_settings(config, **overrides)
@@ -278,7 +278,7 @@ class Editor:
         fields (steps, resolution, rank, prior_preservation, inpaint_adapter, ...). Then say
         "my <name>" in an edit."""
         from pixelsmith.concepts import ConceptStore, TrainSettings
-        from pixelsmith.concepts.train import train_concept
+        from pixelsmith.concepts.teach import train_concept
 
         return train_concept(
             self.models,

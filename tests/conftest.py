@@ -113,7 +113,7 @@ def make_agent(tiny_config, tiny_registry, tmp_path):
     """Agents on the tiny checkpoints, each with a new session under tmp_path/data: the
     offline planner unless `planner` is given; other keywords go to `Agent`."""
     from pixelsmith.agent.agent import Agent
-    from pixelsmith.agent.planners import make_planner
+    from pixelsmith.agent.planner_choice import make_planner
     from pixelsmith.config import load_settings
     from pixelsmith.workspace import Workspace
 

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from pixelsmith.agent import events as ev
 from pixelsmith.agent.agent import Agent
 from pixelsmith.agent.plan import Plan, Step
-from pixelsmith.agent.planner import OneShotTurn
+from pixelsmith.agent.planner_protocol import OneShotTurn
 from pixelsmith.artifacts import Stored
 from pixelsmith.cli import main
 from pixelsmith.testing import noise_image
@@ -252,7 +252,7 @@ def test_a_fault_in_a_tool_is_one_line_and_changes_nothing(tiny_registry, tmp_pa
     naming the tool and the error, the traceback goes to the log, the session is unchanged."""
     from pixelsmith.execution.local import LocalExecutor
     from pixelsmith.tools import builtin_tools
-    from pixelsmith.tools.registry import Tool
+    from pixelsmith.tools.tool_registry import Tool
 
     def run(inputs: _FaultIn, ctx) -> _FaultOut:
         raise RuntimeError("CUDA error: an illegal memory access was encountered\nCompile with ...")

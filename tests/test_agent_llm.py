@@ -10,7 +10,7 @@ import pytest
 from pixelsmith.agent import events as ev
 from pixelsmith.agent.actions import ACTIONS
 from pixelsmith.agent.agent import Agent
-from pixelsmith.agent.planners import make_planner
+from pixelsmith.agent.planner_choice import make_planner
 from pixelsmith.config import load_settings
 from pixelsmith.testing import noise_image
 from pixelsmith.testing.openai_stub import OpenAIStub, calls, raw_calls, sleep, status, text

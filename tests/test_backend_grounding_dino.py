@@ -10,7 +10,7 @@ from turns import replace_turn
 
 from pixelsmith.agent import events as ev
 from pixelsmith.agent.agent import Agent
-from pixelsmith.agent.planners import make_planner
+from pixelsmith.agent.planner_choice import make_planner
 from pixelsmith.config import load_settings
 from pixelsmith.models import ModelRegistry
 from pixelsmith.models.detectors import GroundingDetector, label_scores

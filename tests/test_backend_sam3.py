@@ -17,7 +17,7 @@ from PIL import Image
 
 from pixelsmith.agent import events as ev
 from pixelsmith.agent.agent import Agent
-from pixelsmith.agent.planners import make_planner
+from pixelsmith.agent.planner_choice import make_planner
 from pixelsmith.config import load_settings
 from pixelsmith.errors import ToolInputError
 from pixelsmith.models import ModelRegistry
@@ -104,7 +104,7 @@ def test_points_and_boxes_equal_the_plain_tracker_call(registry, tiny_dir):
 
 
 def test_one_backbone_serves_both_halves(settings):
-    from pixelsmith.models.registry import model_bytes
+    from pixelsmith.models.model_registry import model_bytes
 
     segmenter = ModelRegistry(settings).get("segmenter")
     assert segmenter.model.vision_encoder.backbone is segmenter.detector.vision_encoder.backbone

@@ -13,7 +13,7 @@ from tool_calls import run_tool
 
 from pixelsmith.agent import events as ev
 from pixelsmith.agent.agent import Agent
-from pixelsmith.agent.planners import make_planner
+from pixelsmith.agent.planner_choice import make_planner
 from pixelsmith.config import load_settings
 from pixelsmith.models import ModelRegistry
 from pixelsmith.testing import noise_image

@@ -109,7 +109,7 @@ def test_sessions_rename_export_and_delete(tiny_settings, tmp_path, capsys) -> N
 
 
 def test_numbers_of_overlapping_candidates_do_not_stack() -> None:
-    from pixelsmith.render import _apart
+    from pixelsmith.drawing import _apart
 
     placed: list[tuple[float, float]] = []
     for _ in range(3):  # three candidates with one centre

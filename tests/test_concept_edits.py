@@ -7,9 +7,9 @@ import pytest
 
 from pixelsmith.agent import events as ev
 from pixelsmith.agent.agent import Agent
-from pixelsmith.agent.planners import make_planner
+from pixelsmith.agent.planner_choice import make_planner
 from pixelsmith.concepts import ConceptStore, TrainSettings
-from pixelsmith.concepts.train import train_concept
+from pixelsmith.concepts.teach import train_concept
 from pixelsmith.config import load_settings
 from pixelsmith.models import ModelRegistry
 from pixelsmith.testing import noise_image

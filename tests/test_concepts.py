@@ -14,15 +14,15 @@ from PIL import Image
 from safetensors.torch import load_file
 
 from pixelsmith.concepts import ConceptStore, TrainSettings, applied, rewrite_prompt
-from pixelsmith.concepts.registry import Concept
-from pixelsmith.concepts.train import (
+from pixelsmith.concepts.lora_trainer import MASK_VARIANTS, embed_prompt, inpaint_conditioning, random_masks
+from pixelsmith.concepts.store import Concept
+from pixelsmith.concepts.teach import (
     LoraTrainer,
     TrainData,
     TrainProgress,
     encode_images,
     train_concept,
 )
-from pixelsmith.concepts.trainer import MASK_VARIANTS, embed_prompt, inpaint_conditioning, random_masks
 from pixelsmith.errors import InterruptedError_, UserError
 from pixelsmith.testing import noise_image
 

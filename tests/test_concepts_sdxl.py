@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from pixelsmith.concepts import ConceptStore, TrainSettings
-from pixelsmith.concepts.train import train_concept
+from pixelsmith.concepts.teach import train_concept
 from pixelsmith.config import load_settings
 from pixelsmith.errors import InterruptedError_, UserError
 from pixelsmith.models import ModelRegistry

@@ -131,7 +131,7 @@ def test_kill_9_while_a_concept_is_created_then_a_fresh_train_starts(tmp_path) -
 def test_a_torn_class_image_is_made_again_and_the_others_kept(tiny_registry, tmp_path) -> None:
     import threading
 
-    from pixelsmith.concepts.train import class_images
+    from pixelsmith.concepts.teach import class_images
 
     store = ConceptStore(tmp_path)
     settings = TrainSettings.parse(resolution=64, class_images=5, class_steps=2)

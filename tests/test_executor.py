@@ -16,7 +16,7 @@ from pixelsmith.models import ModelRegistry
 from pixelsmith.testing import noise_image
 from pixelsmith.tools import MemoryStore, builtin_tools
 from pixelsmith.tools.base import LOAD_PHASES
-from pixelsmith.tools.registry import Tool
+from pixelsmith.tools.tool_registry import Tool
 
 
 def _store(width: int = 96, height: int = 64) -> tuple[MemoryStore, str, str]:
@@ -159,7 +159,7 @@ def test_real_inpaint_survives_an_out_of_memory_with_a_leaner_pipeline(tiny_conf
 def test_first_use_of_a_model_is_announced(tiny_config, tmp_path):
     from pixelsmith.agent import events as ev
     from pixelsmith.agent.agent import Agent
-    from pixelsmith.agent.planners import make_planner
+    from pixelsmith.agent.planner_choice import make_planner
     from pixelsmith.workspace import Workspace
 
     settings = load_settings(tiny_config, data_dir=tmp_path / "data")
@@ -179,7 +179,7 @@ def test_the_announced_and_recorded_models_are_the_ones_a_call_uses(tiny_config,
     """One candidate needs no ranker: neither announced nor recorded; four candidates load it."""
     from pixelsmith.agent import events as ev
     from pixelsmith.agent.agent import Agent
-    from pixelsmith.agent.planners import make_planner
+    from pixelsmith.agent.planner_choice import make_planner
     from pixelsmith.workspace import Workspace
 
     settings = load_settings(tiny_config, data_dir=tmp_path / "data")
@@ -233,7 +233,7 @@ def _tools_with_a_training(started):
     """The built-ins less `train_concept`, which is a fake that reports one step, sets
     `started` and waits for its cancel (like a real one, it stops at the next step)."""
     from pixelsmith.tools import Progress
-    from pixelsmith.tools.registry import ToolRegistry
+    from pixelsmith.tools.tool_registry import ToolRegistry
 
     def train(inputs: _TrainInput, ctx) -> _Output:
         if inputs.load:

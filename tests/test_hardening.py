@@ -15,7 +15,7 @@ import pytest
 
 from pixelsmith.agent import events as ev
 from pixelsmith.agent.agent import Agent
-from pixelsmith.agent.planners import make_planner
+from pixelsmith.agent.planner_choice import make_planner
 from pixelsmith.cli import main
 from pixelsmith.config import load_settings
 from pixelsmith.testing import noise_image

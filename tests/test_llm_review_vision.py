@@ -14,7 +14,7 @@ from pixelsmith.agent import events as ev
 from pixelsmith.agent.agent import Agent
 from pixelsmith.agent.llm import CHECK, LAST_TRY
 from pixelsmith.agent.pictures import sees
-from pixelsmith.agent.planners import make_planner
+from pixelsmith.agent.planner_choice import make_planner
 from pixelsmith.config import load_settings
 from pixelsmith.testing import noise_image
 from pixelsmith.testing.openai_stub import OpenAIStub, calls, text

@@ -9,8 +9,8 @@ from PIL import Image
 
 from pixelsmith.agent import events as ev
 from pixelsmith.artifacts import Detection
+from pixelsmith.drawing import PALETTE, draw_boxes, wipe
 from pixelsmith.errors import UserError
-from pixelsmith.render import PALETTE, draw_boxes, wipe
 from pixelsmith.workspace import Workspace
 
 DRAGON = "replace the cat with a realistic green dragon"

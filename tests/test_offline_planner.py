@@ -13,9 +13,9 @@ import re
 
 import pytest
 
-from pixelsmith.agent.offline import OfflinePlanner
-from pixelsmith.agent.offline_parts import help_text
 from pixelsmith.agent.plan import Plan
+from pixelsmith.agent.rules import OfflinePlanner
+from pixelsmith.agent.rules_shared import help_text
 from pixelsmith.agent.validate import validate_plan
 from pixelsmith.errors import ToolInputError
 from pixelsmith.tools import default_tools

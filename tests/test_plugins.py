@@ -12,7 +12,7 @@ import pytest
 
 from pixelsmith.agent import events as ev
 from pixelsmith.agent.agent import Agent
-from pixelsmith.agent.planners import make_planner
+from pixelsmith.agent.planner_choice import make_planner
 from pixelsmith.config import load_settings
 from pixelsmith.execution.local import LocalExecutor, ToolCall
 from pixelsmith.testing import noise_image
@@ -57,7 +57,7 @@ def test_the_executor_runs_it_and_pixels_outside_the_mask_stay(tools, tiny_regis
 
 
 def test_llm_then_offline_planner_then_the_ui_label(tools, tiny_config, tiny_registry, tmp_path) -> None:
-    from pixelsmith.ui import render
+    from pixelsmith.ui import chat
 
     script = [calls(("blur", {"image": "image-1", "mask": "mask-1", "strength": 0.2})), text("Blurred.")]
     with OpenAIStub(script) as stub:
@@ -79,4 +79,4 @@ def test_llm_then_offline_planner_then_the_ui_label(tools, tiny_config, tiny_reg
     step = workspace.record.steps[-1]
     assert (step.tool, step.args["strength"], step.error) == ("blur", 0.9, None)
     assert workspace.record.current_image == "image-3"
-    assert render.step_label(1, step).startswith("1. Soften (blur)")
+    assert chat.step_label(1, step).startswith("1. Soften (blur)")

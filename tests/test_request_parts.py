@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from pixelsmith.agent import events as ev
-from pixelsmith.agent.offline_turn import split
+from pixelsmith.agent.rules_parts import split
 from pixelsmith.testing import noise_image
 
 # message -> (its parts, the tools they run in order)
@@ -105,7 +105,7 @@ def test_parts_pause_for_review_and_carry_on_after_continue(make_agent):
     assert [e.tool for e in events if isinstance(e, ev.StepFinished)] == ["inpaint", "instruct"]
     steps = reopened.workspace.record.steps
     assert steps[2].args["mask"] == "mask-2" and steps[3].args["image"] == steps[2].outputs[0]
-    notes = [e.text for e in events if isinstance(e, ev.Notice)]
+    notes = [e.text for e in events if isinstance(e, ev.Notice) and not e.text.startswith("loading ")]
     assert notes[0] == "Going on with mask-2 (you chose mask-2)." and "Part 2 of 2" in notes[1]
 
 
@@ -122,8 +122,8 @@ def test_parts_pause_for_review_and_carry_on_after_continue(make_agent):
     ],
 )
 def test_not_understood_says_the_nearest_request_it_understands(message, said):
-    from pixelsmith.agent.offline import OfflinePlanner
-    from pixelsmith.agent.offline_parts import help_text
+    from pixelsmith.agent.rules import OfflinePlanner
+    from pixelsmith.agent.rules_shared import help_text
     from pixelsmith.views import ArtifactView, WorkspaceView
 
     view = WorkspaceView("image-1", [ArtifactView("image-1", "image", [], "upload", (64, 48))])
@@ -133,7 +133,7 @@ def test_not_understood_says_the_nearest_request_it_understands(message, said):
 
 def test_every_example_it_suggests_is_understood():
     """The examples (data/words/examples.txt) are suggested as requests the rules understand."""
-    from pixelsmith.agent.offline import OfflinePlanner
+    from pixelsmith.agent.rules import OfflinePlanner
     from pixelsmith.agent.vocabulary import entries
     from pixelsmith.views import ArtifactView, EditView, WorkspaceView
 
@@ -149,7 +149,7 @@ def test_every_example_it_suggests_is_understood():
 
 
 def test_parameters_said_at_the_end_hold_for_every_part():
-    from pixelsmith.agent.offline import OfflinePlanner
+    from pixelsmith.agent.rules import OfflinePlanner
     from pixelsmith.views import ArtifactView, WorkspaceView
 
     view = WorkspaceView("image-1", [ArtifactView("image-1", "image", [], "upload", (64, 48))])

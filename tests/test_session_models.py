@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from pixelsmith.agent.agent import Agent
-from pixelsmith.agent.planners import make_planner
+from pixelsmith.agent.planner_choice import make_planner
 from pixelsmith.config import load_settings
 from pixelsmith.errors import UserError
 from pixelsmith.models import ModelRegistry

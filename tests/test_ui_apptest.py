@@ -260,7 +260,7 @@ def test_a_tab_that_changes_a_model_loads_it_beside_the_others(
     import gc
     import weakref
 
-    from pixelsmith.models.registry import MODELS_PER_ROLE
+    from pixelsmith.models.model_registry import MODELS_PER_ROLE
 
     monkeypatch.setenv("PIXELSMITH_CONFIG", str(tiny_config))
     at = AppTest.from_file(str(APP), default_timeout=120).run()

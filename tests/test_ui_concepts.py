@@ -62,15 +62,15 @@ def _live_training_script(last: int, inpaint: int = 0):
     import os
 
     from pixelsmith.agent import events as ev
-    from pixelsmith.concepts.registry import ConceptStore, TrainSettings
+    from pixelsmith.concepts.store import ConceptStore, TrainSettings
     from pixelsmith.testing import noise_image
-    from pixelsmith.ui import render
+    from pixelsmith.ui import chat
     from pixelsmith.workspace import Workspace
 
     ws = Workspace.create(os.environ["PIXELSMITH_DATA_DIR"])
     store = ConceptStore(ws.data_dir)
     concept = store.create("rex", class_word="dog", settings=TrainSettings(steps=5), base_models={})
-    live = render.LiveRenderer(ws)
+    live = chat.LiveRenderer(ws)
     live(ev.StepStarted(1, "train_concept", {"name": "rex", "class_word": "dog"}))
     live(ev.StepProgress(1, "train_concept", 4, 4, "class images step", phase="class images"))
     for step in range(1, last + 1):
@@ -172,7 +172,7 @@ def _photos(count: int) -> list[tuple[str, bytes, str]]:
 def test_the_form_teaches_a_concept_that_the_next_message_uses(app):
     at = _fill_form(app, _photos(3))
     data_dir = os.environ["PIXELSMITH_DATA_DIR"]
-    from pixelsmith.concepts.registry import ConceptStore
+    from pixelsmith.concepts.store import ConceptStore
 
     concept = ConceptStore(data_dir).get("rex")
     assert concept.status == "ready" and concept.class_word == "dog" and concept.step == 4
@@ -227,7 +227,7 @@ def test_a_refused_form_shows_why_and_leaves_the_session_as_it_was(app, photos, 
 
 
 def test_a_clashing_name_or_an_unreadable_photo_is_refused(app):
-    from pixelsmith.concepts.registry import ConceptStore, TrainSettings
+    from pixelsmith.concepts.store import ConceptStore, TrainSettings
 
     data_dir = os.environ["PIXELSMITH_DATA_DIR"]
     ConceptStore(data_dir).create("rex", class_word="dog", settings=TrainSettings(), base_models={})
@@ -247,8 +247,8 @@ def test_a_stopped_training_is_continued_from_the_sidebar(app):
     continues it from its checkpoint as one turn of the chat."""
     import threading
 
-    from pixelsmith.concepts.registry import ConceptStore, TrainSettings
-    from pixelsmith.concepts.train import train_concept
+    from pixelsmith.concepts.store import ConceptStore, TrainSettings
+    from pixelsmith.concepts.teach import train_concept
     from pixelsmith.config import load_settings
     from pixelsmith.errors import InterruptedError_
     from pixelsmith.models import ModelRegistry
@@ -295,14 +295,14 @@ def test_a_corrupt_concept_record_is_skipped_and_the_others_listed(app, caplog):
     store lists the good concept and logs the bad file; the sidebar draws without error."""
     import logging
 
-    from pixelsmith.concepts.registry import RECORD, ConceptStore, TrainSettings
+    from pixelsmith.concepts.store import RECORD, ConceptStore, TrainSettings
 
     store = ConceptStore(os.environ["PIXELSMITH_DATA_DIR"])
     for name in ("fido", "rex", "zed"):
         store.create(name, class_word="dog", settings=TrainSettings(), base_models={})
     (store.folder("fido") / RECORD).write_text('{"name": "fido", "tok')  # cut short
     (store.folder("zed") / RECORD).write_text('{"name": "zed"}')  # JSON, not a record
-    with caplog.at_level(logging.WARNING, logger="pixelsmith.concepts.registry"):
+    with caplog.at_level(logging.WARNING, logger="pixelsmith.concepts.store"):
         assert [c.name for c in store.list()] == ["rex"]
     warned = " ".join(r.getMessage() for r in caplog.records)
     assert str(store.folder("fido") / RECORD) in warned and str(store.folder("zed") / RECORD) in warned

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pixelsmith.agent import events as ev
 from pixelsmith.agent.agent import Agent
-from pixelsmith.agent.planners import make_planner
+from pixelsmith.agent.planner_choice import make_planner
 from pixelsmith.testing import noise_image
 from pixelsmith.workspace import Workspace
 

@@ -13,7 +13,7 @@ from importlib import resources
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from pixelsmith.errors import ToolInputError
-from pixelsmith.tools.registry import format_validation_error
+from pixelsmith.tools.tool_registry import format_validation_error
 from pixelsmith.workspace import Workspace
 
 

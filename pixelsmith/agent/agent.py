@@ -22,7 +22,8 @@ from pixelsmith.agent import pictures
 from pixelsmith.agent.events import Done, Event
 from pixelsmith.agent.loop import Turn, carry_on
 from pixelsmith.agent.plan import Plan, Step
-from pixelsmith.agent.planner import (
+from pixelsmith.agent.planner_choice import make_planner
+from pixelsmith.agent.planner_protocol import (
     GivenTurn,
     Observation,
     OneShotTurn,
@@ -30,17 +31,16 @@ from pixelsmith.agent.planner import (
     PlannerTurn,
     PlannerUnavailable,
 )
-from pixelsmith.agent.planners import make_planner
 from pixelsmith.agent.review import ReviewController
 from pixelsmith.agent.steps import StepRunner
 from pixelsmith.agent.validate import validate_plan
 from pixelsmith.errors import UserError
 from pixelsmith.execution.choose import make_executor
 from pixelsmith.execution.local import Executor
-from pixelsmith.models.registry import ModelRegistry
+from pixelsmith.models.model_registry import ModelRegistry
 from pixelsmith.records import MessageRecord
 from pixelsmith.tools import default_tools
-from pixelsmith.tools.registry import ToolRegistry
+from pixelsmith.tools.tool_registry import ToolRegistry
 from pixelsmith.tracking import make_tracker
 from pixelsmith.views import ConceptView, WorkspaceView
 from pixelsmith.workspace import Workspace

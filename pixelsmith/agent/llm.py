@@ -24,10 +24,10 @@ from typing import Any
 from pixelsmith.agent.actions import ACTIONS
 from pixelsmith.agent.pictures import Picture, of_image, of_result, sees
 from pixelsmith.agent.plan import Plan, Step
-from pixelsmith.agent.planner import Observation, PlannerUnavailable
+from pixelsmith.agent.planner_protocol import Observation, PlannerUnavailable
 from pixelsmith.config import Settings
 from pixelsmith.tools import default_tools
-from pixelsmith.tools.registry import ToolRegistry
+from pixelsmith.tools.tool_registry import ToolRegistry
 from pixelsmith.views import WorkspaceView
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ from typing import Any
 
 from pixelsmith.agent.events import Event, Notice, PlanReady
 from pixelsmith.agent.plan import Plan, Step
-from pixelsmith.agent.planner import Observation, PlannerUnavailable
+from pixelsmith.agent.planner_protocol import Observation, PlannerUnavailable
 from pixelsmith.records import PendingReview
 
 

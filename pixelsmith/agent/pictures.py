@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from PIL import Image
 
-from pixelsmith.render import draw_boxes, mask_tiles
+from pixelsmith.drawing import draw_boxes, mask_tiles
 
 SIDE = 1024  # px: a picture's long side, at most
 QUALITY = 85  # JPEG

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from pixelsmith.agent.plan import Step
-from pixelsmith.agent.planner import Observation
+from pixelsmith.agent.planner_protocol import Observation
 from pixelsmith.errors import ToolInputError
 
 MAX_RETRIES = 2  # refused plans fed back to a planner that takes feedback, as in a turn

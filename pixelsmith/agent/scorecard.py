@@ -243,8 +243,8 @@ class Trial:
         return Agent(self.workspace, self.models, planner=planner, executor=self.executor)
 
     def score(self, case: Case, *, run: bool) -> Outcome:
-        from pixelsmith.agent.planner import PlannerUnavailable
-        from pixelsmith.agent.planners import make_planner
+        from pixelsmith.agent.planner_choice import make_planner
+        from pixelsmith.agent.planner_protocol import PlannerUnavailable
 
         rules = self._agent(make_planner(self.models.settings, "offline"))
         for message in case.setup:
@@ -284,7 +284,7 @@ def _send(agent: Any, message: str) -> tuple[bool, str]:
 
 def trials(settings: Any, planner: str, photo: Any, root: Path) -> Callable[[], Trial]:
     """A maker of fresh trials under `root`, sharing one model registry, executor and planner."""
-    from pixelsmith.agent.planners import make_planner
+    from pixelsmith.agent.planner_choice import make_planner
     from pixelsmith.execution.choose import make_executor
     from pixelsmith.models import ModelRegistry
     from pixelsmith.tools import default_tools

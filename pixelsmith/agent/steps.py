@@ -29,10 +29,10 @@ from pixelsmith.agent.plan import Step
 from pixelsmith.agent.validate import resolve
 from pixelsmith.errors import UserError
 from pixelsmith.execution.local import Executor, LocalExecutor, ToolCall
-from pixelsmith.models.registry import ModelRegistry
+from pixelsmith.models.model_registry import ModelRegistry
 from pixelsmith.records import MessageKind, MessageRecord, SessionRecord, StepRecord
 from pixelsmith.tools.diffusion import resolve_seed
-from pixelsmith.tools.registry import ToolRegistry
+from pixelsmith.tools.tool_registry import ToolRegistry
 from pixelsmith.workspace import Workspace
 
 log = logging.getLogger(__name__)

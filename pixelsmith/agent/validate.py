@@ -12,7 +12,7 @@ from typing import Any
 from pixelsmith.agent.actions import ACTIONS
 from pixelsmith.agent.plan import STEP_REF, Plan, Step
 from pixelsmith.errors import ToolInputError, UserError, shorten
-from pixelsmith.tools.registry import ToolRegistry
+from pixelsmith.tools.tool_registry import ToolRegistry
 
 # Which kind of artifact an argument names (what a tool's main output is, it says itself: `makes`).
 ARG_KINDS = {"image": "image", "mask": "mask", "detection": "detection", "other": "mask", "images": "image"}

@@ -11,7 +11,9 @@ from collections.abc import Callable
 from typing import Any
 
 from pixelsmith.agent.normalise import Request
-from pixelsmith.agent.offline_parts import (
+from pixelsmith.agent.phrases import Intent
+from pixelsmith.agent.plan import Plan, Step
+from pixelsmith.agent.rules_shared import (
     current_image,
     find_steps,
     params_for,
@@ -19,8 +21,6 @@ from pixelsmith.agent.offline_parts import (
     subject_of,
     unclear,
 )
-from pixelsmith.agent.phrases import Intent
-from pixelsmith.agent.plan import Plan, Step
 from pixelsmith.agent.vocabulary import alt, entries, pairs, pattern
 from pixelsmith.views import WorkspaceView
 

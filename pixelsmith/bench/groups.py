@@ -11,8 +11,8 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from pixelsmith.agent.planner import OneShotTurn
-from pixelsmith.agent.planners import make_planner
+from pixelsmith.agent.planner_choice import make_planner
+from pixelsmith.agent.planner_protocol import OneShotTurn
 from pixelsmith.bench.backends import BackendFigures
 from pixelsmith.bench.edits import EditFigures
 from pixelsmith.bench.measure import (
@@ -214,9 +214,9 @@ class Bench(EditFigures, BackendFigures):
         plain_inpaint(self.models.get("inpainter"), self.photo, mask, self.options.steps)
 
     def lora(self) -> list[Figure]:
-        """Figure 6: a DreamBooth-LoRA step with prior preservation (`pixelsmith.concepts.train`)."""
-        from pixelsmith.concepts.registry import TrainSettings, centre_square
-        from pixelsmith.concepts.trainer import LoraTrainer, TrainData, embed_prompt, encode_images
+        """Figure 6: a DreamBooth-LoRA step with prior preservation (`pixelsmith.concepts.teach`)."""
+        from pixelsmith.concepts.lora_trainer import LoraTrainer, TrainData, embed_prompt, encode_images
+        from pixelsmith.concepts.store import TrainSettings, centre_square
         from pixelsmith.tools.diffusion import native_size
 
         pipeline = self.models.get("generator")

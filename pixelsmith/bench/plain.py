@@ -96,7 +96,7 @@ def plain_inpaint(pipeline: Any, image: Image.Image, mask: Image.Image, steps: i
 def plain_lora_batch(trainer: Any, pipeline: Any, photos: list[Image.Image], prompts: list[str]) -> Any:
     """What diffusers' train_dreambooth_lora.py does before the UNet at every step: encode
     the instance and class photo with the VAE and both prompts with the text encoder."""
-    from pixelsmith.concepts.trainer import Batch, embed_prompt, encode_images
+    from pixelsmith.concepts.lora_trainer import Batch, embed_prompt, encode_images
 
     mean, std = encode_images(pipeline, photos)
     latents = mean + std * torch.randn(mean.shape)

@@ -91,6 +91,12 @@ def edit(
     seed: Annotated[int | None, typer.Option(help="Seed for every diffusion step.")] = None,
     session: Annotated[str | None, typer.Option(help="Continue this session.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON record on stdout.")] = False,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Several photos: let -o be their own folder, replacing them.")
+    ] = False,
+    skip_existing: Annotated[
+        bool, typer.Option("--skip-existing", help="Several photos: leave those whose result is in -o.")
+    ] = False,
 ) -> None:
     """One request, non-interactive: plan, run, write the result and the session folder.
     With --session it goes on from that session's current image ("now make it red"); with
@@ -101,7 +107,17 @@ def edit(
     if batch.is_batch(sources):
         if session is not None:
             raise UserError("--session goes with one photo or none, not several")
-        if batch.run(sources, instruction, output, planner=planner, seed=seed, as_json=as_json):
+        failed = batch.run(
+            sources,
+            instruction,
+            output,
+            planner=planner,
+            seed=seed,
+            as_json=as_json,
+            overwrite=overwrite,
+            skip_existing=skip_existing,
+        )
+        if failed:
             raise typer.Exit(1)
         return
     if len(sources) > 1 or (sources and session is not None):

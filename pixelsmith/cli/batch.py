@@ -1,7 +1,11 @@
 """`pixelsmith edit DIR_OR_GLOB... "instruction" -o OUTDIR`: one request over many photos.
 
-Each file gets its own session (kept, as for one photo); a file that fails is said in one
-line and the rest go on; the end is a summary, and exit code 1 if any file failed.
+Each photo gets its own session (kept, as for one photo); a file that cannot be read or
+fails is said in one line (no session is made for a file that was not read) and the rest go
+on; the end is a summary, and exit code 1 if any file failed. The output folder may not be,
+or be inside, a folder of the photos (nor be one of them) unless `--overwrite`: a result
+never lands on a photo that is still to be read. An output is named by the photo's whole
+name (`a.PNG` and `a.png` stay apart); `--skip-existing` leaves the photos already done.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".g
 
 @dataclass
 class FileResult:
-    """How one file went: its output and session, or why it failed."""
+    """How one file went: its output and session, or why it failed (or that it was skipped)."""
 
     file: str
     ok: bool
@@ -33,6 +37,7 @@ class FileResult:
     session: str | None = None
     steps: list[str] = field(default_factory=list)
     reason: str | None = None
+    skipped: bool = False
 
 
 def is_batch(sources: list[str]) -> bool:
@@ -59,13 +64,28 @@ def expand(sources: list[str]) -> list[Path]:
     return list(dict.fromkeys(files))
 
 
-def out_folder(output: Path | None) -> Path:
+def out_folder(output: Path | None, sources: list[str], files: list[Path], *, overwrite: bool) -> Path:
+    """The folder for the results, checked before any work: not a file (nor below one), and
+    not a folder the photos are read from (or inside one) unless `overwrite`."""
     if output is None:
         raise UserError("several photos need -o OUTDIR, the folder for the results")
     output = output.expanduser()
-    if output.exists() and not output.is_dir():
-        raise UserError(f"-o {output} is a file; several photos need a folder")
+    blocker = next((p for p in (output, *output.parents) if p.exists()), None)
+    if blocker is not None and not blocker.is_dir():
+        raise UserError(f"-o {output}: {blocker} is a file; several photos need a folder")
+    if not overwrite:
+        target = output.resolve()
+        read = {p.resolve() for p in _folders(sources)} | {f.resolve().parent for f in files}
+        if inputs := [f for f in sorted(read) if target == f or f in target.parents]:
+            raise UserError(
+                f"-o {output} would write beside the photos it reads ({inputs[0]}); choose another "
+                "folder, or add --overwrite to replace them"
+            )
     return output
+
+
+def _folders(sources: list[str]) -> list[Path]:
+    return [Path(s).expanduser() for s in sources if Path(s).expanduser().is_dir()]
 
 
 def run(
@@ -76,19 +96,26 @@ def run(
     planner: str | None,
     seed: int | None,
     as_json: bool,
+    overwrite: bool = False,
+    skip_existing: bool = False,
 ) -> int:
     """Edit every file; returns the number that failed."""
     from tqdm import tqdm
 
     from pixelsmith.cli import common
 
-    folder, files = out_folder(output), expand(sources)
+    files = expand(sources)
+    folder = out_folder(output, sources, files, overwrite=overwrite)
     editor = common.editor(planner)
     out = sys.stderr if as_json else sys.stdout
     names: set[str] = set()
     results = []
     for file in tqdm(files, desc="files", unit="file", file=sys.stderr):
-        result = _one(editor, file, instruction, folder, names, seed)
+        name = _name(file, names)
+        if skip_existing and (folder / name).exists():
+            result = FileResult(str(file), True, str(folder / name), skipped=True)
+        else:
+            result = _one(editor, file, instruction, folder / name, seed)
         results.append(result)
         if as_json:
             typer.echo(json.dumps(asdict(result)))
@@ -100,9 +127,10 @@ def run(
     return len(failed)
 
 
-def _one(editor, file: Path, instruction: str, folder: Path, names: set[str], seed: int | None) -> FileResult:
+def _one(editor, file: Path, instruction: str, target: Path, seed: int | None) -> FileResult:
     try:
-        result = editor.edit(file, instruction, seed=seed)
+        photo = editor.load(file)  # before its session is made: an unreadable file gets none
+        result = editor.edit(photo, instruction, seed=seed)
     except UserError as err:
         return FileResult(str(file), False, reason=str(err))
     except Exception as err:  # a fault: logged with its traceback, one line here, the batch goes on
@@ -117,22 +145,26 @@ def _one(editor, file: Path, instruction: str, folder: Path, names: set[str], se
         )
     written = None
     if result.image is not None:
-        written = write_image(result.image, folder / _name(file, names))
+        written = write_image(result.image, target)
     return FileResult(str(file), True, str(written) if written else None, result.session.id, steps)
 
 
 def _name(file: Path, taken: set[str]) -> str:
-    """The output name: the input's, made unique within the batch (cat.jpg, cat-2.jpg)."""
-    suffix = file.suffix.lower() if file.suffix.lower() in IMAGE_SUFFIXES - {".gif"} else ".png"
-    name, n = f"{file.stem}{suffix}", 1
-    while name in taken:
+    """The output name: the input's whole name (`a.PNG` stays `a.PNG`; a format that cannot be
+    written gets `.png` added), made unique within the batch whatever the case (a-2.png)."""
+    writable = file.suffix.lower() in IMAGE_SUFFIXES - {".gif"}
+    stem, suffix = (file.stem, file.suffix) if writable else (file.name, ".png")
+    name, n = f"{stem}{suffix}", 1
+    while name.lower() in taken:
         n += 1
-        name = f"{file.stem}-{n}{suffix}"
-    taken.add(name)
+        name = f"{stem}-{n}{suffix}"
+    taken.add(name.lower())
     return name
 
 
 def _line(result: FileResult) -> str:
+    if result.skipped:
+        return f"skipped {result.file}: {result.output} is there already"
     if result.ok:
         made = f" -> {result.output}" if result.output else ""
         return f"done    {result.file}{made} (session {result.session})"

@@ -17,7 +17,7 @@ from typing import Annotated, Any
 import typer
 
 from pixelsmith.cli.common import ProgressPrinter, emit, settings
-from pixelsmith.concepts.registry import Concept, ConceptStore, TrainSettings
+from pixelsmith.concepts.store import Concept, ConceptStore, TrainSettings
 from pixelsmith.families import FAMILIES
 
 app = typer.Typer()
@@ -107,7 +107,7 @@ def concept_train(
     as_json: Annotated[bool, Opt("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Train a concept (DreamBooth-LoRA) from 3-20 photos of one subject."""
-    from pixelsmith.concepts.train import train_concept
+    from pixelsmith.concepts.teach import train_concept
     from pixelsmith.models import ModelRegistry
 
     given = {k: v for k, v in locals().items() if k in TRAIN_OPTIONS and v is not None}  # the options set

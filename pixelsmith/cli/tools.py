@@ -37,7 +37,7 @@ def detect(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Find objects named in text; prints boxes in image pixels."""
-    from pixelsmith.render import draw_boxes
+    from pixelsmith.drawing import draw_boxes
 
     runner = ToolRunner()
     image_id = runner.image(image)

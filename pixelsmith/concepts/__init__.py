@@ -6,6 +6,6 @@ of the generator's UNet (`train.train_concept`), `apply` loads it into a pipelin
 """
 
 from pixelsmith.concepts.apply import applied, rewrite_prompt
-from pixelsmith.concepts.registry import Concept, ConceptStore, TrainSettings
+from pixelsmith.concepts.store import Concept, ConceptStore, TrainSettings
 
 __all__ = ["Concept", "ConceptStore", "TrainSettings", "applied", "rewrite_prompt"]

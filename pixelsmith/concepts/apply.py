@@ -22,7 +22,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from pixelsmith.concepts.registry import Concept
+from pixelsmith.concepts.store import Concept
 from pixelsmith.errors import UserError
 
 _LOCKS: weakref.WeakKeyDictionary[Any, threading.RLock] = weakref.WeakKeyDictionary()

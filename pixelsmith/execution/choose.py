@@ -5,8 +5,8 @@ from __future__ import annotations
 from pixelsmith.config import Settings
 from pixelsmith.errors import UserError
 from pixelsmith.execution.local import Executor, shared_executor
-from pixelsmith.models.registry import ModelRegistry
-from pixelsmith.tools.registry import ToolRegistry
+from pixelsmith.models.model_registry import ModelRegistry
+from pixelsmith.tools.tool_registry import ToolRegistry
 
 
 def make_executor(settings: Settings, models: ModelRegistry, tools: ToolRegistry | None = None) -> Executor:

@@ -23,9 +23,9 @@ from typing import Any, Protocol
 
 from pixelsmith.errors import InterruptedError_, OutOfMemoryError
 from pixelsmith.models.download import LoadStatus
-from pixelsmith.models.registry import ModelRegistry
+from pixelsmith.models.model_registry import ModelRegistry
 from pixelsmith.tools.base import ArtifactStore, Progress, ToolContext
-from pixelsmith.tools.registry import ToolRegistry
+from pixelsmith.tools.tool_registry import ToolRegistry
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from ray import serve
 from pixelsmith.config import ROLES, Settings
 from pixelsmith.errors import UserError
 from pixelsmith.execution.ray_replica import MAX_ONGOING_REQUESTS, ModelServer
-from pixelsmith.tools.registry import ToolRegistry
+from pixelsmith.tools.tool_registry import ToolRegistry
 
 APP_PREFIX = "pixelsmith-"
 # GPU share per replica where the cluster has GPUs and the settings give none: one of each fits a card.

@@ -57,9 +57,9 @@ from pixelsmith.execution.ray_replica import (
     ship,
 )
 from pixelsmith.execution.ray_training import Trainings
-from pixelsmith.models.registry import ModelRegistry
+from pixelsmith.models.model_registry import ModelRegistry
 from pixelsmith.tools import ToolContext, default_tools
-from pixelsmith.tools.registry import ToolRegistry
+from pixelsmith.tools.tool_registry import ToolRegistry
 
 
 class RayExecutor:

@@ -25,10 +25,10 @@ from ray import serve
 
 from pixelsmith.config import ROLES, Settings
 from pixelsmith.errors import OutOfMemoryError, UserError
-from pixelsmith.models.registry import ModelRegistry
+from pixelsmith.models.model_registry import ModelRegistry
 from pixelsmith.tools import MemoryStore, Progress, ToolContext, default_tools
 from pixelsmith.tools.base import ArtifactStore
-from pixelsmith.tools.registry import ToolRegistry
+from pixelsmith.tools.tool_registry import ToolRegistry
 
 ARTIFACT_ID = re.compile(r"^(image|mask|detection)-\d+$")
 MAX_ONGOING_REQUESTS = 1  # per replica: one request at a time, like the local executor's GPU worker

@@ -53,9 +53,9 @@ from pixelsmith.execution.ray_replica import (
     run_tool,
     ship,
 )
-from pixelsmith.models.registry import ModelRegistry
+from pixelsmith.models.model_registry import ModelRegistry
 from pixelsmith.tools import Progress, ToolContext, default_tools
-from pixelsmith.tools.registry import ToolRegistry
+from pixelsmith.tools.tool_registry import ToolRegistry
 
 RESUME_TRIES = 2  # a run whose worker died is started again (resumed) this often
 POLL_S = 0.1

@@ -14,7 +14,7 @@ __all__ = ["ModelRegistry"]
 
 def __getattr__(name: str) -> Any:
     if name == "ModelRegistry":
-        from pixelsmith.models.registry import ModelRegistry
+        from pixelsmith.models.model_registry import ModelRegistry
 
         return ModelRegistry
     raise AttributeError(f"module 'pixelsmith.models' has no attribute {name!r}")

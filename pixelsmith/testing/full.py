@@ -17,7 +17,7 @@ from typing import Any
 import torch
 
 from pixelsmith.config import Settings
-from pixelsmith.models.registry import ModelRegistry
+from pixelsmith.models.model_registry import ModelRegistry
 from pixelsmith.testing.tiny import _tame_heads, tiny_tokenizer
 
 CLIP_VOCAB = 49408  # the public CLIP BPE vocabulary size; ids 49406/49407 start/end text

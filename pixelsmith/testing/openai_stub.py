@@ -5,7 +5,8 @@ Lets tests drive the real `ChatOpenAI` client offline. Script entries:
   `text("...")`                    a plain assistant answer,
   `status(500)`                    an HTTP error,
   `raw_calls(("detect", "{not json"))` tool calls with raw argument strings,
-  `sleep(seconds)`                 answer after a delay (for client timeouts).
+  `sleep(seconds)`                 answer after a delay (for client timeouts),
+  `drip(seconds)`                  the headers at once, then the answer one byte per `seconds`.
 When the script runs out, every request gets `text("done")`.
 """
 
@@ -36,6 +37,11 @@ def status(code: int) -> dict:
 
 def sleep(seconds: float) -> dict:
     return {"sleep": seconds}
+
+
+def drip(seconds: float, entry: dict | None = None) -> dict:
+    """A server that answers, but one byte per `seconds` (each read comes in time, the whole never)."""
+    return {"drip": seconds, "entry": entry or text("done")}
 
 
 def body(raw: str | bytes, code: int = 200) -> dict:
@@ -89,7 +95,24 @@ class OpenAIStub:
                 if "body" in entry:
                     self._send(entry["code"], entry["body"])
                     return
+                if "drip" in entry:
+                    answer = _completion(body.get("model", "stub"), entry["entry"])
+                    self._drip(json.dumps(answer).encode(), entry)
+                    return
                 self._send(200, _completion(body.get("model", "stub"), entry))
+
+            def _drip(self, data: bytes, entry: dict) -> None:
+                try:
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    for i in range(len(data)):
+                        self.wfile.write(data[i : i + 1])
+                        self.wfile.flush()
+                        time.sleep(entry["drip"])
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up
 
             def _send(self, code: int, payload: dict | bytes) -> None:
                 data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()

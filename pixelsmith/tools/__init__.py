@@ -15,7 +15,7 @@ from importlib.metadata import entry_points
 from types import ModuleType
 
 from pixelsmith.tools.base import MemoryStore, Progress, ToolContext
-from pixelsmith.tools.registry import Tool, ToolRegistry
+from pixelsmith.tools.tool_registry import Tool, ToolRegistry
 
 log = logging.getLogger(__name__)
 

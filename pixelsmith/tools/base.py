@@ -24,7 +24,7 @@ from pixelsmith.config import Settings
 from pixelsmith.errors import InterruptedError_, ToolInputError
 
 if TYPE_CHECKING:
-    from pixelsmith.models.registry import ModelRegistry
+    from pixelsmith.models.model_registry import ModelRegistry
 
 
 @dataclass(frozen=True)

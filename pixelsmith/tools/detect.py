@@ -6,7 +6,7 @@ from pydantic import Field
 
 from pixelsmith.artifacts import Detection, Detections
 from pixelsmith.tools.base import FindInput, ToolContext, description, inference_mode, inside
-from pixelsmith.tools.registry import Tool
+from pixelsmith.tools.tool_registry import Tool
 
 
 class Input(FindInput):

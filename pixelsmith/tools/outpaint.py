@@ -21,7 +21,7 @@ from pixelsmith.errors import ToolInputError
 from pixelsmith.tools.base import ToolContext, description
 from pixelsmith.tools.diffusion import DiffusionParams, ImagesOutput, candidate_seeds, rank, resolve_seed
 from pixelsmith.tools.inpaint import inpaint_image
-from pixelsmith.tools.registry import Tool
+from pixelsmith.tools.tool_registry import Tool
 
 FILL_PROMPT = "a seamless natural continuation of the scene, same lighting, high quality"
 MAX_SIDE = 4096  # pixels added to one side, at most

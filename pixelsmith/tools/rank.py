@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from pixelsmith.artifacts import ArtifactSink, Provenance, Stored
 from pixelsmith.tools.base import ToolContext, description, inference_mode
-from pixelsmith.tools.registry import Tool
+from pixelsmith.tools.tool_registry import Tool
 
 
 class Input(BaseModel):

@@ -12,7 +12,7 @@ from pixelsmith import masks as M
 from pixelsmith.artifacts import ArtifactSink, Provenance, Stored
 from pixelsmith.errors import ToolInputError
 from pixelsmith.tools.base import ToolContext, description
-from pixelsmith.tools.registry import Tool
+from pixelsmith.tools.tool_registry import Tool
 
 
 class Input(BaseModel):

@@ -20,7 +20,7 @@ from pixelsmith.images import check_mask
 from pixelsmith.tools.base import ToolContext, description
 from pixelsmith.tools.diffusion import MAX_SEED, DiffusionParams, ImagesOutput
 from pixelsmith.tools.inpaint import inpaint_image
-from pixelsmith.tools.registry import Tool
+from pixelsmith.tools.tool_registry import Tool
 
 FILL_PROMPT = "empty background, seamless natural continuation of the surroundings, high quality"
 AVOID = "object, person, animal, text, watermark, frame, blurry, distorted"

@@ -25,7 +25,7 @@ from pixelsmith.tools.diffusion import (
     resolve_seed,
     step_callback,
 )
-from pixelsmith.tools.registry import Tool
+from pixelsmith.tools.tool_registry import Tool
 
 
 class Input(DiffusionParams):

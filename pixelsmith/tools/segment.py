@@ -15,7 +15,7 @@ from pixelsmith.errors import ToolInputError
 from pixelsmith.masks import to_uint8
 from pixelsmith.models.protocols import Segmenter
 from pixelsmith.tools.base import ToolContext, description
-from pixelsmith.tools.registry import Tool
+from pixelsmith.tools.tool_registry import Tool
 
 
 class Point(BaseModel):

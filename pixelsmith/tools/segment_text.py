@@ -15,7 +15,7 @@ from pixelsmith.artifacts import LABEL_CHARS, ArtifactSink, Detection, Detection
 from pixelsmith.errors import ToolInputError, shorten
 from pixelsmith.masks import to_uint8
 from pixelsmith.tools.base import FindInput, ToolContext, description, inference_mode, inside
-from pixelsmith.tools.registry import Tool
+from pixelsmith.tools.tool_registry import Tool
 
 
 class Input(FindInput):

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from pixelsmith.artifacts import ArtifactSink, Provenance, Stored
 from pixelsmith.tools.base import Progress, ToolContext, description
-from pixelsmith.tools.registry import Tool
+from pixelsmith.tools.tool_registry import Tool
 
 
 class Input(BaseModel):
@@ -101,7 +101,7 @@ def _edit_roles(args: dict) -> tuple[str, ...]:
 
 def run(inputs: Input, ctx: ToolContext) -> Output:
     from pixelsmith.concepts import ConceptStore, TrainSettings
-    from pixelsmith.concepts.train import train_concept
+    from pixelsmith.concepts.teach import train_concept
 
     given = inputs.settings_given()
     if inputs.resume:

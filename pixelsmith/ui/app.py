@@ -14,7 +14,7 @@ from streamlit import config as streamlit_config
 
 from pixelsmith.errors import UserError
 from pixelsmith.images import load_mask
-from pixelsmith.ui import activity, identity, render, resources, review, session, sidebar, teach
+from pixelsmith.ui import activity, chat, identity, resources, review, session, sidebar, teach
 
 log = logging.getLogger("pixelsmith.ui")
 
@@ -83,22 +83,20 @@ def _run_review(agent, ws, action: review.Action, limits) -> None:
             return agent.resume()
 
     with st.chat_message("assistant"):
-        session.run(steps, render.LiveRenderer(ws), ws=ws, cancel=agent.cancel)
+        session.run(steps, chat.LiveRenderer(ws), ws=ws, cancel=agent.cancel)
 
 
 def _send(agent, ws, text: str) -> None:
     staged: session.Staged | None = st.session_state.get("staged")
     with st.chat_message("user"):
-        st.markdown(render.safe(text))
+        st.markdown(chat.safe(text))
         if staged is not None:
-            st.image(staged.image, width=render.THUMB, caption=staged.name)
+            st.image(staged.image, width=chat.THUMB, caption=staged.name)
     if staged is not None:
         sidebar.unstage()
     with st.chat_message("assistant"):
         image = staged.image if staged is not None else None
-        session.run(
-            lambda: agent.send(text, image=image), render.LiveRenderer(ws), ws=ws, cancel=agent.cancel
-        )
+        session.run(lambda: agent.send(text, image=image), chat.LiveRenderer(ws), ws=ws, cancel=agent.cancel)
 
 
 def main() -> None:
@@ -116,7 +114,7 @@ def main() -> None:
 
     activity.models_loading(models)
     _welcome(ws)
-    render.history(ws)
+    chat.history(ws)
     action = None
     if ws.record.pending:
         with st.chat_message("assistant"):

@@ -15,7 +15,7 @@ import streamlit as st
 from PIL import Image
 from streamlit_image_coordinates import streamlit_image_coordinates
 
-from pixelsmith.ui.render import image_of, picture
+from pixelsmith.ui.chat import image_of, picture
 from pixelsmith.workspace import Workspace
 
 CLICK_WIDTH = 640  # px: the click widget is never wider than this

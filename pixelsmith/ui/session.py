@@ -18,7 +18,7 @@ from PIL import Image
 
 from pixelsmith.agent import events as ev
 from pixelsmith.agent.agent import Agent
-from pixelsmith.agent.planners import make_planner
+from pixelsmith.agent.planner_choice import make_planner
 from pixelsmith.config import Settings
 from pixelsmith.errors import UserError
 from pixelsmith.models import ModelRegistry

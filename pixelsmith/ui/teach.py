@@ -19,11 +19,11 @@ from PIL import Image
 
 from pixelsmith.agent.agent import Agent
 from pixelsmith.agent.plan import Plan, Step
-from pixelsmith.concepts.registry import ConceptStore
+from pixelsmith.concepts.store import ConceptStore
 from pixelsmith.config import Settings
 from pixelsmith.errors import UserError
 from pixelsmith.tools import train_concept
-from pixelsmith.ui import render, session, sidebar, upload_limit_mb
+from pixelsmith.ui import chat, session, sidebar, upload_limit_mb
 from pixelsmith.workspace import Workspace
 
 MAX_STEPS = 1000  # the form's bound; the tool allows more for the CLI and the planner
@@ -143,9 +143,9 @@ def run(agent: Agent, ws: Workspace, request: TeachRequest) -> None:
         f"'a photo of my {request.name} on the beach'."
     )
     with st.chat_message("user"):
-        st.markdown(render.safe(text))
+        st.markdown(chat.safe(text))
         if request.photos:
-            st.image(request.photos, width=render.THUMB // 2, caption=request.files)
+            st.image(request.photos, width=chat.THUMB // 2, caption=request.files)
     with ws.transaction():  # 1. The photos become uploads.
         ids = [
             ws.add_image(photo, tool="upload", note=f"photo of {about}: {file}")
@@ -154,7 +154,7 @@ def run(agent: Agent, ws: Workspace, request: TeachRequest) -> None:
     # 2. One turn that runs the form's step (validated, on the executor like any other).
     plan = Plan(steps=[request.step(ids)], reply=reply)
     with st.chat_message("assistant"):
-        session.run(lambda: agent.send(text, plan=plan), render.LiveRenderer(ws), ws=ws, cancel=agent.cancel)
+        session.run(lambda: agent.send(text, plan=plan), chat.LiveRenderer(ws), ws=ws, cancel=agent.cancel)
     # 3. Trained, or stopped part-way: the turn stays. Refused before training: taken back.
     turn = agent.steps.turn
     if _progress(store, request.name) != was:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from pixelsmith.agent import events as ev
-from pixelsmith.concepts.registry import ConceptStore
+from pixelsmith.concepts.store import ConceptStore
 from pixelsmith.errors import UserError
 
 MAX_REDRAWS = 100  # the curve is redrawn every total/100 steps (and at the last step)

@@ -36,7 +36,15 @@ import torch
 from PIL import Image
 
 from pixelsmith.concepts.apply import pipeline_lock
-from pixelsmith.concepts.registry import (
+from pixelsmith.concepts.lora_trainer import (
+    LoraTrainer,
+    TrainData,
+    checkpoints,
+    embed,
+    encode_images,
+    inpaint_conditioning,
+)
+from pixelsmith.concepts.store import (
     ADAPTER_FILES,
     Concept,
     ConceptStore,
@@ -45,14 +53,6 @@ from pixelsmith.concepts.registry import (
     check_class_word,
     check_name,
     load_photos,
-)
-from pixelsmith.concepts.trainer import (
-    LoraTrainer,
-    TrainData,
-    checkpoints,
-    embed,
-    encode_images,
-    inpaint_conditioning,
 )
 from pixelsmith.errors import InterruptedError_, UserError
 from pixelsmith.families import family_of

@@ -23,7 +23,10 @@ from typing import Any
 
 from pixelsmith.agent import phrases, whole_image
 from pixelsmith.agent.normalise import Request, normalise
-from pixelsmith.agent.offline_parts import (
+from pixelsmith.agent.phrases import replacement_prompt, with_colour
+from pixelsmith.agent.plan import Plan, Step
+from pixelsmith.agent.rules_parts import PartsTurn, split, suggest
+from pixelsmith.agent.rules_shared import (
     Unclear,
     current_image,
     current_mask,
@@ -36,11 +39,8 @@ from pixelsmith.agent.offline_parts import (
     subject_of,
     unclear,
 )
-from pixelsmith.agent.offline_turn import PartsTurn, split, suggest
-from pixelsmith.agent.phrases import replacement_prompt, with_colour
-from pixelsmith.agent.plan import Plan, Step
 from pixelsmith.errors import shorten
-from pixelsmith.tools.registry import ToolRegistry
+from pixelsmith.tools.tool_registry import ToolRegistry
 from pixelsmith.views import WorkspaceView
 
 DEFAULT_GROW = 10  # pixels, for "expand the mask"

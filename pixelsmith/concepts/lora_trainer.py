@@ -26,7 +26,7 @@ import torch.nn.functional as F
 from PIL import Image
 
 from pixelsmith.concepts.apply import sharing, unet_copy
-from pixelsmith.concepts.registry import TrainSettings
+from pixelsmith.concepts.store import TrainSettings
 from pixelsmith.errors import UserError
 from pixelsmith.files import replace_file
 

@@ -20,7 +20,7 @@ from typing import Any
 from pixelsmith.agent import phrases, whole_image
 from pixelsmith.agent.normalise import normalise
 from pixelsmith.agent.plan import Plan, shift_refs
-from pixelsmith.agent.planner import Observation
+from pixelsmith.agent.planner_protocol import Observation
 from pixelsmith.agent.vocabulary import entries, known_words
 from pixelsmith.views import WorkspaceView
 

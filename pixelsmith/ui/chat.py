@@ -14,7 +14,7 @@ import re
 import streamlit as st
 from PIL import Image
 
-from pixelsmith import render as pictures
+from pixelsmith import drawing as pictures
 from pixelsmith.agent import events as ev
 from pixelsmith.agent.actions import title
 from pixelsmith.records import MessageRecord, StepRecord

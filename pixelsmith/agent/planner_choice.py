@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from pixelsmith.agent.offline import OfflinePlanner
-from pixelsmith.agent.planner import Planner
+from pixelsmith.agent.planner_protocol import Planner
+from pixelsmith.agent.rules import OfflinePlanner
 from pixelsmith.config import Settings
 from pixelsmith.errors import UserError
-from pixelsmith.tools.registry import ToolRegistry
+from pixelsmith.tools.tool_registry import ToolRegistry
 
 
 def make_planner(
