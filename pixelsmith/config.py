@@ -261,7 +261,9 @@ class Settings(BaseSettings):
     llm_model: str | None = Field(default=None, description="e.g. gpt-4o-mini, qwen2.5:7b.")
     llm_base_url: str | None = Field(default=None, description="OpenAI-compatible /v1 URL.")
     llm_api_key: str | None = Field(default=None, description="Else $OPENAI_API_KEY.")
-    llm_timeout: float = Field(default=60.0, gt=0, le=600, description="Seconds per request.")
+    llm_timeout: float = Field(
+        default=60.0, gt=0, le=600, description="Seconds an LLM request may take, to its last byte (per try)."
+    )
     llm_max_retries: int = Field(default=2, ge=0, le=10, description="With backoff.")
     llm_vision: Literal["auto", "on", "off"] = Field(
         default="auto",

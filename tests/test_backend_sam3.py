@@ -157,7 +157,7 @@ def test_segment_text_stores_boxes_that_carry_their_masks(registry, tmp_path):
 
 def test_a_label_of_any_length_or_script_is_read(registry):
     photo = noise_image(*PHOTO, seed=5)
-    out = _run(registry, "segment_text", image=photo, labels=["a very fluffy orange cat " * 300, "猫 🐱 ünï"])
+    out = _run(registry, "segment_text", image=photo, labels=["a very fluffy orange cat " * 80, "猫 🐱 ünï"])
     assert out.masks and len(out.summary()) < 4000  # cut to the 32 text positions, the summary to a line
 
 

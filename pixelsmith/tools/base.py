@@ -14,11 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Annotated, Any, Protocol
 
 import numpy as np
 from PIL import Image
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from pixelsmith.config import Settings
 from pixelsmith.errors import InterruptedError_, ToolInputError
@@ -142,6 +142,9 @@ def inference_mode(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+LABEL_LIMIT = 2000  # characters of one label (a chat message's limit): not a session of megabytes
+
+
 class FindInput(BaseModel):
     """The inputs of the tools that find named objects (detect, segment_text): the image,
     the labels ("cat, dog" or a list) and the score a find needs."""
@@ -149,7 +152,11 @@ class FindInput(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     image: str = Field(description="Image id to search, e.g. image-1.")
-    labels: list[str] = Field(min_length=1, max_length=16, description="What to find, e.g. ['cat', 'dog'].")
+    labels: list[Annotated[str, StringConstraints(max_length=LABEL_LIMIT)]] = Field(
+        min_length=1,
+        max_length=16,
+        description="What to find, e.g. ['cat', 'dog'] (each at most 2000 characters).",
+    )
     threshold: float | None = Field(
         default=None, ge=0.0, le=1.0, description="Minimum score; default from settings."
     )
