@@ -28,7 +28,7 @@ from PIL import Image
 from pixelsmith.agent import events as ev
 from pixelsmith.config import Settings, load_settings
 from pixelsmith.errors import UserError
-from pixelsmith.images import load_image, load_mask
+from pixelsmith.images import check_image, load_image, load_mask
 from pixelsmith.records import StepRecord
 from pixelsmith.workspace import Workspace, list_sessions
 
@@ -106,6 +106,8 @@ class Session:
         `review`: pause before new masks are used (then "use mask 2", "continue", ...)."""
         from pixelsmith.agent.agent import Agent
 
+        if not isinstance(instruction, str):
+            raise UserError(f"the instruction must be text, got {type(instruction).__name__}")
         photo = None if image is None else self.editor.load(image)
         agent = Agent(
             self.workspace, self.editor.models, planner=self.editor.planner, seed=seed, interactive=review
@@ -190,9 +192,10 @@ class Editor:
         return self.session(session).edit(instruction, image, seed=seed)
 
     def session(self, session_id: str | None = None) -> Session:
-        """An earlier session by id, or a new one."""
+        """An earlier session by id, or a new one (on disk from its first change: a request
+        refused before it began leaves no empty session behind)."""
         data_dir = self.settings.data_dir
-        found = Workspace.open(data_dir, session_id) if session_id else Workspace.create(data_dir)
+        found = Workspace.open(data_dir, session_id) if session_id else Workspace.create(data_dir, draft=True)
         return Session(self, found)
 
     def sessions(self) -> list[str]:
@@ -253,10 +256,11 @@ class Editor:
         return load_mask(value, size=size)
 
     def load(self, image: ImageLike) -> Image.Image:
-        """A path or a PIL image as the RGB image pixelsmith works on (EXIF applied, limits checked)."""
-        if isinstance(image, Image.Image):
-            return image.convert("RGB")
-        return load_image(image, max_pixels=self.settings.limits.max_pixels)
+        """A path or a PIL image as the RGB image pixelsmith works on (EXIF applied; the same
+        limits as a file: `limits.max_pixels`)."""
+        if isinstance(image, (str, Path)):
+            return load_image(image, max_pixels=self.settings.limits.max_pixels)
+        return check_image(image, max_pixels=self.settings.limits.max_pixels)
 
     # -- concepts ---------------------------------------------------------------------------
     def concepts(self) -> list[Any]:

@@ -345,6 +345,9 @@ def load_settings(config_file: str | Path | None = None, **overrides: object) ->
 
     from pixelsmith.errors import UserError
 
+    if unknown := sorted(set(overrides) - set(Settings.model_fields)):
+        known = ", ".join(Settings.model_fields)
+        raise UserError(f"unknown setting {unknown[0]!r}; the settings are {known}")
     token = _CONFIG_FILE.set(Path(config_file).expanduser() if config_file else None)
     path = config_path()
     try:

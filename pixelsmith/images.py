@@ -11,6 +11,7 @@ import io
 import re
 import warnings
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -140,7 +141,30 @@ def check_mask(mask: np.ndarray, image: Image.Image, *, name: str = "mask") -> n
         )
     if mask.dtype == bool:
         return mask.astype(np.uint8) * 255
+    if mask.dtype != np.uint8 and mask.size:
+        low, high = float(mask.min()), float(mask.max())
+        if np.issubdtype(mask.dtype, np.floating) and low >= 0.0 and high <= 1.0:
+            return np.rint(mask * 255.0).astype(np.uint8)
+        if not (low >= 0 and high <= 255) or not np.isfinite([low, high]).all():
+            raise ImageError(
+                f"{name}: mask values must be 0-255 (or 0-1, or True/False), got {low:g} to {high:g}"
+            )
     return _full_scale(mask.astype(np.uint8, copy=False))
+
+
+def check_image(image: Any, *, max_pixels: int, name: str = "image") -> Image.Image:
+    """An in-memory image as the RGB image pixelsmith works on, within the pixel limit."""
+    if not isinstance(image, Image.Image):
+        raise ImageError(f"{name} must be a file path or a PIL image, got {type(image).__name__}")
+    width, height = image.size
+    if width * height > max_pixels:
+        raise ImageError(
+            f"{name} is {width}x{height} = {width * height:,} pixels, over limits.max_pixels "
+            f"({max_pixels:,}); downscale it first"
+        )
+    if width < 1 or height < 1:
+        raise ImageError(f"{name} is {width}x{height}: empty")
+    return _to_rgb(image)
 
 
 def mask_to_image(mask: np.ndarray) -> Image.Image:

@@ -37,7 +37,7 @@ from pydantic_core import PydanticUndefined
 
 from pixelsmith.agent import events as ev
 from pixelsmith.api import Editor, EditResult, Session
-from pixelsmith.errors import UserError, shorten
+from pixelsmith.errors import MAX_ERROR_CHARS, UserError, shorten
 from pixelsmith.images import load_mask
 from pixelsmith.tools.base import progress_text
 
@@ -56,6 +56,8 @@ class Files:
         self.allowed = [Path(p).expanduser().resolve() for p in allowed]
 
     def check(self, path: str) -> Path:
+        if "\0" in path:
+            raise UserError(f"{shorten(repr(path))} has a NUL character; give a file path")
         resolved = Path(path).expanduser().resolve()
         if not any(resolved == a or a in resolved.parents for a in self.allowed):
             folders = ", ".join(str(a) for a in self.allowed)
@@ -80,15 +82,17 @@ def build(editor: Editor, files: Files, output: Path | None = None) -> MCPServer
         session_id: str | None = None,
     ) -> list[Any]:
         with _said():
-            photo = files.check(image_path) if image_path else None
+            photo = editor.load(files.check(image_path)) if image_path else None  # before a session is made
             session = editor.session(session_id)
             result = await _in_thread(ctx, lambda report: session.edit(instruction, photo, on_event=report))
         return reply(result)
 
     server.add_tool(edit, name="edit", description=EDIT_DESCRIPTION, structured_output=False)
+    _forbid_unknown(server, "edit")
     for tool in editor.tools:
         function = _tool_function(editor, files, tool, reply)
         server.add_tool(function, name=tool.name, description=tool.description, structured_output=False)
+        _forbid_unknown(server, tool.name)
     _resources(server, editor)
     return server
 
@@ -104,10 +108,9 @@ def _tool_function(editor: Editor, files: Files, tool: Any, reply: Callable[...,
         with _said():
             session = editor.session(args.pop("session_id", None))
             args = {k: _artifact(session, files, k, v) for k, v in args.items() if v is not None}
-        plan = Plan(steps=[Step(tool=tool.name, args=args, why="called over MCP")])
-        result = await _in_thread(
-            ctx, lambda report: session.edit(f"{tool.name} {json.dumps(args)}", plan=plan, on_event=report)
-        )
+            plan = Plan(steps=[Step(tool=tool.name, args=args, why="called over MCP")])
+            said = f"{tool.name} (called over MCP)"  # the arguments are in the step, not the message
+            result = await _in_thread(ctx, lambda report: session.edit(said, plan=plan, on_event=report))
         return reply(result)
 
     keyword = inspect.Parameter.KEYWORD_ONLY
@@ -129,11 +132,20 @@ def _tool_function(editor: Editor, files: Files, tool: Any, reply: Callable[...,
 
 @contextmanager
 def _said() -> Iterator[None]:
-    """A `UserError` reaches the client as its one sentence (an MCP tool error)."""
+    """A `UserError` reaches the client as its one sentence (an MCP tool error), cut to the
+    length of an error line."""
     try:
         yield
     except UserError as err:
-        raise ToolError(str(err)) from None
+        raise ToolError(shorten(str(err), MAX_ERROR_CHARS)) from None
+
+
+def _forbid_unknown(server: MCPServer, name: str) -> None:
+    """Refuse arguments the tool does not have (the SDK would drop them without a word)."""
+    tool = server._tool_manager.get_tool(name)  # the SDK keeps no public handle on it
+    model = tool.fn_metadata.arg_model
+    model.model_config["extra"] = "forbid"
+    model.model_rebuild(force=True)
 
 
 def _artifact(session: Session, files: Files, name: str, value: Any) -> Any:

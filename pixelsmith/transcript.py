@@ -35,6 +35,8 @@ def export(ws: Workspace, dest: str | Path) -> Path:
     """Write the session to folder `dest` (or a zip, when it ends in .zip): `images/` and
     `masks/` as PNG, `transcript.md` and `session.json`. Returns what was written."""
     dest = Path(dest).expanduser()
+    if dest.is_file() or (dest.suffix.lower() == ".zip" and dest.exists()):
+        raise UserError(f"{dest} exists and is a file; export into a new folder or a new .zip")
     if dest.suffix.lower() == ".zip":
         with tempfile.TemporaryDirectory() as tmp:
             folder = export(ws, Path(tmp) / dest.stem)

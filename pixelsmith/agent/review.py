@@ -177,8 +177,13 @@ class ReviewController:
         yield from self.refine(other=strokes, combine="difference" if erase else "union")
 
     def upload(self, mask: np.ndarray, name: str) -> str:
-        """A mask the user made elsewhere becomes the choice (it must be the image's size)."""
+        """A mask the user made elsewhere becomes the choice (it must be the image's size,
+        and mark something: an all-black mask would edit nothing)."""
         self.pending()
+        if not np.any(mask > 127):
+            raise UserError(
+                f"{name} is empty (no white pixel): it would edit nothing; paint the part to edit white"
+            )
         kept = self._keep(mask, "upload", f"uploaded {name}")
         self.choose(kept, did=f"uploaded {name} ({kept})")
         return kept

@@ -249,10 +249,13 @@ def sessions_rename(session_id: str, title: str) -> None:
 @sessions_app.command("export")
 def sessions_export(
     session_id: str,
-    dest: Annotated[Path, typer.Argument(help="A new folder, or a file ending in .zip.")],
+    dest: Annotated[Path | None, typer.Argument(help="A new folder, or a file ending in .zip.")] = None,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="The same as DEST.")] = None,
 ) -> None:
     """Write a session's images, masks and a readable transcript to a folder or a zip."""
     from pixelsmith.transcript import export
     from pixelsmith.workspace import Workspace
 
-    print(f"wrote {export(Workspace.open(settings().data_dir, session_id), dest)}")
+    if (dest is None) == (output is None):
+        raise UserError("give where to export once: DEST or -o DEST (a new folder, or a file ending in .zip)")
+    print(f"wrote {export(Workspace.open(settings().data_dir, session_id), dest or output)}")

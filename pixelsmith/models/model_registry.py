@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from pixelsmith.config import ROLES, Role, Settings
-from pixelsmith.errors import UserError
+from pixelsmith.errors import UserError, shorten
 from pixelsmith.families import is_xl
 from pixelsmith.models import sdxl as _sdxl  # noqa: F401  (registers the sdxl loaders)
 from pixelsmith.models.device import resolve_device, resolve_dtype
@@ -196,7 +196,17 @@ class ModelRegistry:
             known = sorted(b for r, b in LOADERS if r == role)
             raise UserError(f"unknown {role} backend {spec.backend!r}; choose one of {', '.join(known)}")
         _quiet_libraries()
-        return loader(spec, self)
+        try:
+            return loader(spec, self)
+        except (OSError, ValueError, KeyError) as err:
+            if not spec.is_local:
+                raise
+            first = (str(err).strip().splitlines() or [type(err).__name__])[0]
+            raise UserError(
+                f"{role}: {spec.model} cannot be loaded as a {spec.backend} checkpoint "
+                f"({shorten(first, 160)}); point {role}.model at the model's own folder (with its "
+                "config.json or model_index.json)"
+            ) from None
 
     def lcm_lora(self, *, xl: bool = False) -> dict[str, Any]:
         """The preview LCM-LoRA's weights (CPU tensors) for SD 1.x or (`xl`) SDXL, read once."""

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from math import ceil
 from typing import TYPE_CHECKING, Any
 
 from PIL import Image
@@ -187,14 +188,23 @@ def concept_applied(ctx: ToolContext, pipeline: Any, prompt: str, concept: str |
 
 
 @contextmanager
-def prepared(ctx: ToolContext, pipeline: Any, params: DiffusionParams, role: str) -> Iterator[Sampling]:
+def prepared(
+    ctx: ToolContext, pipeline: Any, params: DiffusionParams, role: str, *, strength: float = 1.0
+) -> Iterator[Sampling]:
     """The pipeline to call, under its lock, with the concept's LoRA in (and its phrase in
     the prompt) for the block. A preview runs on the role's preview pipeline (LCM-LoRA
-    fused, LCM scheduler) with the preview's steps and guidance."""
+    fused, LCM scheduler) with the preview's steps and guidance. An image-to-image
+    `strength` that leaves no denoising step of them is refused in one sentence."""
     steps, guidance = params.num_inference_steps, params.guidance_scale
     if params.preview:
-        pipeline = ctx.models.preview_pipeline(role)
         steps, guidance = ctx.settings.preview.steps, ctx.settings.preview.guidance_scale
+    if int(steps * strength) < 1:  # the pipeline would run no step, and fail deep inside
+        raise ToolInputError(
+            f"strength {strength:g} of {steps} step(s) runs no denoising step (steps x strength must be "
+            f"at least 1); raise the steps to {ceil(1 / strength)} or the strength to {1 / steps:.2g}"
+        )
+    if params.preview:
+        pipeline = ctx.models.preview_pipeline(role)
     with concept_applied(ctx, pipeline, params.prompt, params.concept, role) as prompt:
         yield Sampling(pipeline, prompt, steps, guidance)
 

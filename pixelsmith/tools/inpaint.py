@@ -75,7 +75,11 @@ def inpaint_image(
     # candidate's generator: candidate i is then the same when re-made alone with seed + i.
     seed = resolve_seed(params.seed)
     n = params.num_candidates
-    with device_errors(tool), torch.inference_mode(), prepared(ctx, pipeline, params, "inpainter") as run:
+    with (
+        device_errors(tool),
+        torch.inference_mode(),
+        prepared(ctx, pipeline, params, "inpainter", strength=strength) as run,
+    ):
         result = run.pipeline(
             prompt=[run.prompt] * n,
             negative_prompt=[params.negative_prompt] * n if params.negative_prompt else None,

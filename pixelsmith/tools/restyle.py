@@ -60,7 +60,7 @@ def run(inputs: Input, ctx: ToolContext) -> Output:
     with (
         device_errors("restyle"),
         torch.inference_mode(),
-        prepared(ctx, generator, inputs, "generator") as run,
+        prepared(ctx, generator, inputs, "generator", strength=inputs.strength) as run,
     ):
         steps = _steps(run.steps, inputs.strength)
         result = image_to_image(run.pipeline)(
