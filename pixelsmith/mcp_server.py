@@ -107,7 +107,7 @@ def _tool_function(editor: Editor, files: Files, tool: Any, reply: Callable[...,
 
         with _said():
             session = editor.session(args.pop("session_id", None))
-            args = {k: _artifact(session, files, k, v) for k, v in args.items() if v is not None}
+            args = _artifacts(session, files, {k: v for k, v in args.items() if v is not None})
             plan = Plan(steps=[Step(tool=tool.name, args=args, why="called over MCP")])
             said = f"{tool.name} (called over MCP)"  # the arguments are in the step, not the message
             result = await _in_thread(ctx, lambda report: session.edit(said, plan=plan, on_event=report))
@@ -148,22 +148,26 @@ def _forbid_unknown(server: MCPServer, name: str) -> None:
     model.model_rebuild(force=True)
 
 
-def _artifact(session: Session, files: Files, name: str, value: Any) -> Any:
-    """A photo or mask path in an image/mask argument, added to the session: its id."""
-    if name not in ("image", "mask", "other") or not isinstance(value, str):
-        return value
-    known = {a.id for a in session.workspace.record.artifacts}
-    if value in known:
-        return value
-    path = files.check(value)
-    ws = session.workspace
+def _artifacts(session: Session, files: Files, args: dict[str, Any]) -> dict[str, Any]:
+    """`args` with the photo and mask paths of image/mask arguments added to the session as
+    artifacts (their ids in their place). Every file is read first and all are added in one
+    transaction: a file that cannot be read leaves the session as it was (or not made)."""
+    ws, known = session.workspace, {a.id for a in session.workspace.record.artifacts}
+    paths = {k: v for k, v in args.items() if k in ("image", "mask", "other") and isinstance(v, str)}
+    paths = {k: files.check(v) for k, v in paths.items() if v not in known}
+    photo = session.editor.load(paths["image"]) if "image" in paths else None
+    size = photo.size if photo is not None else session.image(args.get("image")).size if paths else None
+    masks = {k: load_mask(path, size=size) for k, path in paths.items() if k != "image"}
+    if not paths:
+        return dict(args)
+    made = dict(args)
     with ws.transaction():
-        if name == "image":
-            image_id = ws.add_image(session.editor.load(path), tool="upload", note=path.name)
-            ws.set_current(image_id)
-            return image_id
-        current = session.image()
-        return ws.add_mask(load_mask(path, size=current.size), tool="upload", note=path.name)
+        if photo is not None:
+            made["image"] = ws.add_image(photo, tool="upload", note=paths["image"].name)
+            ws.set_current(made["image"])
+        for name, mask in masks.items():
+            made[name] = ws.add_mask(mask, tool="upload", note=paths[name].name)
+    return made
 
 
 async def _in_thread(ctx: Context, work: Callable[[Callable[[ev.Event], None]], EditResult]) -> EditResult:
