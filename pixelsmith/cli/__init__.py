@@ -18,6 +18,7 @@ import typer
 
 from pixelsmith.cli import agent, bench, common, concept, eval, mcp, models, serve, tools, ui, whole
 from pixelsmith.errors import MAX_ERROR_CHARS, InterruptedError_, UserError, shorten
+from pixelsmith.escape import for_terminal
 
 app = typer.Typer(
     help="Edit images by describing what you want.",
@@ -92,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         code = command().main(args=argv, standalone_mode=False, prog_name="pixelsmith")
     except UserError as err:  # a stop the user asked for is said as such, not as an error
         said = "stopped" if isinstance(err, InterruptedError_) else "error"
-        typer.echo(f"{said}: {shorten(str(err), MAX_ERROR_CHARS)}", err=True)
+        typer.echo(for_terminal(f"{said}: {shorten(str(err), MAX_ERROR_CHARS)}"), err=True)
         return 2
     except (click.exceptions.Abort, typer.Abort):
         typer.echo("aborted", err=True)

@@ -17,6 +17,7 @@ from pixelsmith.agent import events as ev
 from pixelsmith.cli import batch
 from pixelsmith.cli.common import ProgressPrinter, check_output, editor, settings, write_image
 from pixelsmith.errors import UserError
+from pixelsmith.escape import for_terminal
 
 app = typer.Typer()
 sessions_app = typer.Typer(help="Saved conversations.", no_args_is_help=True)
@@ -44,7 +45,7 @@ class EventPrinter:
         self.bar.close()
         line = self._line(event)
         if line:
-            print(line, file=self.out, flush=True)
+            print(for_terminal(line), file=self.out, flush=True)
 
     def _line(self, event: ev.Event) -> str | None:
         if isinstance(event, ev.PlanReady):
@@ -206,7 +207,7 @@ def sessions_list() -> None:
     for record in list_sessions(settings().data_dir):
         current = record.current_image or "-"
         said = sum(m.kind != "notice" for m in record.messages)
-        print(f"{record.id}  {said:3d} messages  {current:10}  {record.title}")
+        print(f"{record.id}  {said:3d} messages  {current:10}  {for_terminal(record.title)}")
 
 
 @sessions_app.command("show")
@@ -219,10 +220,10 @@ def sessions_show(session_id: str) -> None:
     print(f"session {record.id} in {workspace.folder}; current image {record.current_image}")
     for message in record.messages:
         who = {"notice": "note", "error": "error"}.get(message.kind, message.role)
-        print(f"[{message.turn}] {who}: {message.text}")
+        print(for_terminal(f"[{message.turn}] {who}: {message.text}"))
         for step in (s for s in record.steps if s.turn == message.turn and message.role == "user"):
             status = f"error: {step.error}" if step.error else ", ".join(step.outputs)
-            print(f"      {step.tool}: {status}")
+            print(for_terminal(f"      {step.tool}: {status}"))
 
 
 @sessions_app.command("delete")

@@ -21,6 +21,7 @@ import typer
 
 from pixelsmith.cli.common import write_image
 from pixelsmith.errors import UserError, shorten
+from pixelsmith.escape import for_terminal
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +120,7 @@ def run(
         results.append(result)
         if as_json:
             typer.echo(json.dumps(asdict(result)))
-        tqdm.write(_line(result), file=out)
+        tqdm.write(for_terminal(_line(result)), file=out)
     failed = [r for r in results if not r.ok]
     summary = f"{len(results)} file(s): {len(results) - len(failed)} done, {len(failed)} failed"
     reasons = "; ".join(f"{Path(r.file).name}: {shorten(r.reason or '', 120)}" for r in failed[:5])

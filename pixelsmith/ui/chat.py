@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import json
-import re
 
 import streamlit as st
 from PIL import Image
@@ -17,20 +16,18 @@ from PIL import Image
 from pixelsmith import drawing as pictures
 from pixelsmith.agent import events as ev
 from pixelsmith.agent.actions import title
+from pixelsmith.escape import for_page
 from pixelsmith.records import MessageRecord, StepRecord
 from pixelsmith.tools import default_tools
 from pixelsmith.tools.base import LOAD_PHASES
 from pixelsmith.ui import session, training
 from pixelsmith.workspace import Workspace
 
-IMAGE_MARKDOWN = re.compile(r"!(?=\s*\[)")
-
 
 def safe(text: str) -> str:
-    """Chat text (the user's, a planner's, a tool's) as markdown that shows no picture: an
-    image link (`![](https://...)`) would make every viewer's browser fetch an outside URL,
-    a way for a manipulated reply to leak data. The app's own pictures are drawn apart."""
-    return IMAGE_MARKDOWN.sub("\\!", text)
+    """Chat text (the user's, a planner's, a tool's) as markdown that shows no picture: the
+    one helper (`pixelsmith.escape.for_page`); the app's own pictures are drawn apart."""
+    return for_page(text)
 
 
 THUMB = 160  # px: width of the image a message refers to
@@ -94,7 +91,7 @@ def step_pictures(ws: Workspace, rec: StepRecord) -> None:
         image = rec.args.get("image") or image_of(ws, rec.outputs[0])
         st.image(
             picture(ws, "boxes", rec.outputs[0], image),
-            caption=f"{found.id}: {found.note}",
+            caption=safe(f"{found.id}: {found.note}"),
             output_format="PNG",
         )
     elif rec.kind in ("masks", "mask"):
@@ -191,11 +188,11 @@ def edit_result(ws: Workspace, rec: StepRecord, key: str) -> None:
                 shown = _png(pictures.outlined(ws.image(best), where))
                 st.image(shown, caption=f"{best}: the original inside the dashed line", output_format="PNG")
             else:
-                st.image(str(ws.path(best)), caption=f"{best}: {ws.artifact(best).note}")
+                st.image(str(ws.path(best)), caption=safe(f"{best}: {ws.artifact(best).note}"))
         with compare_tab:
             compare(ws, before, best, key, where)
     else:
-        st.image(str(ws.path(best)), caption=f"{best}: {ws.artifact(best).note}")
+        st.image(str(ws.path(best)), caption=safe(f"{best}: {ws.artifact(best).note}"))
     if len(rec.outputs) > 1:
         st.caption("Candidates, best first:")
         for column, image_id in zip(st.columns(len(rec.outputs)), rec.outputs):
@@ -242,7 +239,7 @@ def user_message(ws: Workspace, message: MessageRecord, shown: str | None, *, ke
             st.image(
                 str(ws.path(message.image)),
                 width=THUMB,
-                caption=f"on {message.image}" + (f" ({note})" if note else ""),
+                caption=safe(f"on {message.image}" + (f" ({note})" if note else "")),
             )
             make_current_button(ws, message.image, f"{key}-cur")
         elif message.image:
