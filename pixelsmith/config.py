@@ -163,7 +163,7 @@ class PreviewSettings(BaseModel):
 
 
 class Limits(BaseModel):
-    max_upload_bytes: int = Field(default=50 * 1024 * 1024, gt=0)
+    max_upload_bytes: int = Field(default=50_000_000, gt=0, description="An uploaded file, at most (50 MB).")
     max_pixels: int = Field(default=40_000_000, gt=0, description="Width x height, at most.")
     max_message_chars: int = Field(default=2000, gt=0, le=100_000, description="A chat message, at most.")
 

@@ -104,7 +104,7 @@ def sweep(folder: str | Path) -> list[Path]:
         return removed
     for entry in entries:
         found = TEMP.match(entry.name)
-        if found and not _alive(int(found["pid"])):
+        if found and not alive(int(found["pid"])):
             if entry.is_dir():
                 shutil.rmtree(entry, ignore_errors=True)
             else:
@@ -113,7 +113,8 @@ def sweep(folder: str | Path) -> list[Path]:
     return removed
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
+    """Whether process `pid` is running (this one is)."""
     if pid == os.getpid():
         return True
     try:

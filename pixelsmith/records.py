@@ -124,3 +124,4 @@ class SessionRecord(BaseModel):
     last_masks: list[str] = Field(default_factory=list)
     last_edit: int | None = None  # the inpaint/remove/generate step that made the current image
     pending: PendingReview | None = None  # a plan paused for review
+    running: dict[int, int] = Field(default_factory=dict)  # turn -> the process serving it now

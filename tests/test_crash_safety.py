@@ -165,3 +165,42 @@ def test_files_get_the_usual_permissions(tmp_path) -> None:
     with new_folder(tmp_path / "concept") as folder:
         (folder / "x.txt").write_text("x")
     assert (tmp_path / "concept").stat().st_mode & 0o777 == 0o777 & ~current
+
+
+# A turn killed half way: the chat turn runs in a process that is killed during its inpaint.
+KILLED_TURN = """
+import os, signal, sys
+from pixelsmith import Editor
+from pixelsmith.agent import events as ev
+
+def die(event):
+    if isinstance(event, ev.StepStarted) and event.tool == "inpaint":
+        os.kill(os.getpid(), signal.SIGKILL)
+
+Editor(sys.argv[1]).session(sys.argv[2]).edit("replace the cat with a dog, 2 steps", on_event=die)
+"""
+
+
+def test_a_killed_turn_is_noted_when_the_session_reopens(tiny_config, tmp_path, cat_photo) -> None:
+    import os
+
+    from pixelsmith import Editor
+
+    editor = Editor(tiny_config, data_dir=tmp_path / "data")
+    first = editor.edit(cat_photo, "find the cat")
+    env = {**os.environ, "PIXELSMITH_DATA_DIR": str(tmp_path / "data")}
+    done = subprocess.run(
+        [sys.executable, "-c", KILLED_TURN, str(tiny_config), first.session.id], env=env, timeout=300
+    )
+    assert done.returncode == -signal.SIGKILL
+    reopened = editor.session(first.session.id)
+    assert reopened.workspace.record.running  # as the killed process left it
+    after = reopened.edit("undo")  # the next request opens an agent on it
+    said = reopened.workspace.record.messages
+    notes = [m for m in said if m.kind == "notice" and m.turn == 2 and not m.text.startswith("loading ")]
+    assert [m.text for m in notes] == [
+        "This request was cut off: pixelsmith stopped while it ran. The steps it finished are kept; "
+        "send it again to do the rest."
+    ]
+    assert [s.tool for s in reopened.workspace.record.steps if s.turn == 2] == ["detect", "segment"]
+    assert after.ok and reopened.workspace.record.running == {}

@@ -129,3 +129,13 @@ def test_mcp_failures_are_one_sentence_and_leave_no_session(tiny_config, tmp_pat
     with ThreadPoolExecutor(1) as pool:
         pool.submit(asyncio.run, conversation()).result(timeout=300)
     assert not (data / "sessions").exists() or list((data / "sessions").iterdir()) == []
+
+
+def test_the_uploaders_limit_is_the_servers():
+    """The uploader's page counts 10^6 bytes a megabyte: the default limit is the 50 MB it
+    says and refuses above (it was 50 MiB on the server and 50.0 MB on the page)."""
+    from pixelsmith.config import Limits
+    from pixelsmith.ui import upload_limit_mb
+
+    assert Limits().max_upload_bytes == 50_000_000 and upload_limit_mb(Limits()) == 50
+    assert upload_limit_mb(Limits(max_upload_bytes=3 * 2**20 + 1)) == 4

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -76,6 +77,7 @@ class Agent:
         self.review = ReviewController(self.steps, interactive=interactive, enabled=models.settings.review)
         self.tracker = make_tracker(models.settings, workspace)
         self.turn_ok = False  # whether the last turn carried out its request (see Done.ok)
+        note_cut_off(workspace)
 
     # The step runner's and the review controller's settings, as the UI and the CLI set them.
     @property
@@ -136,6 +138,7 @@ class Agent:
                 answer = self.review.answer(message)
             record.turn += 1
             self.steps.turn = record.turn
+            record.running[record.turn] = os.getpid()  # a kill leaves it: said at the next open
             if answer is None:
                 record.pending = None  # a new request drops a paused one
             if image is not None:
@@ -145,18 +148,22 @@ class Agent:
                 MessageRecord(role="user", text=message, turn=record.turn, image=record.current_image)
             )
             record.title = record.title or message[:60]
-        if answer is not None:  # "use mask 2", "click 120 80" or "continue" while a review waits
-            if answer.mask:
-                self.review.choose(answer.mask)
-            if answer.refine is not None:
-                yield from self.review.refine(**answer.refine)
-            if answer.go_on or answer.mask:
-                yield from self.resume(start=start)
-            else:
-                yield self._done(start)
-            return
-        yield from self._plan_and_run(message, GivenTurn(plan) if plan is not None else None)
-        yield self._done(start)
+        try:
+            if answer is not None:  # "use mask 2", "click 120 80" or "continue" while a review waits
+                if answer.mask:
+                    self.review.choose(answer.mask)
+                if answer.refine is not None:
+                    yield from self.review.refine(**answer.refine)
+                if answer.go_on or answer.mask:
+                    yield from self.resume(start=start)
+                else:
+                    yield self._done(start)
+                return
+            yield from self._plan_and_run(message, GivenTurn(plan) if plan is not None else None)
+            yield self._done(start)
+        finally:  # ended, failed or stopped: not cut off
+            with self.workspace.transaction() as record:
+                record.running.pop(self.steps.turn, None)
 
     def _start(self) -> float:
         self.steps.model_seconds = 0.0
@@ -185,7 +192,15 @@ class Agent:
     def resume(self, *, start: float | None = None) -> Iterator[Event]:
         """Continue the paused turn with the mask the user chose; its planner carries on
         (an LLM is told what the user chose, with the result of the step that used it)."""
-        start = self._start() if start is None else start
+        if start is None:  # Continue pressed (not "continue" typed, which send marks as running)
+            with self.workspace.transaction() as record:
+                record.running[record.turn] = os.getpid()
+            try:
+                yield from self.resume(start=self._start())
+            finally:
+                with self.workspace.transaction() as record:
+                    record.running.pop(record.turn, None)
+            return
         pending = self.review.take()
         planner = self.planner if pending.planner == self.planner.name else None
         resumable = planner is not None and hasattr(planner, "resume")
@@ -277,3 +292,27 @@ class Agent:
         for _ in self.steps.call(0, record.tool, dict(record.args)):
             pass  # progress, not shown
         return self.steps.output
+
+
+def note_cut_off(workspace: Workspace) -> None:
+    """Say in the session which requests a stopped process left half done (its pid is gone):
+    their finished steps are kept, the rest never ran. Another live process's turn is left."""
+    from pixelsmith.files import alive
+
+    record = workspace.record
+    if not any(not alive(pid) for pid in record.running.values()):
+        return
+    with workspace.transaction() as record:
+        for turn, pid in sorted(record.running.items()):
+            if not alive(pid):
+                del record.running[turn]
+                record.messages.append(
+                    MessageRecord(
+                        role="assistant",
+                        text="This request was cut off: pixelsmith stopped while it ran. The steps it "
+                        "finished are kept; send it again to do the rest.",
+                        turn=turn,
+                        kind="notice",
+                        image=record.current_image,
+                    )
+                )

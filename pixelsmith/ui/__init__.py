@@ -10,5 +10,7 @@ if TYPE_CHECKING:
 
 
 def upload_limit_mb(limits: Limits) -> int:
-    """The upload limit in whole megabytes (MiB, as Streamlit counts them), rounded up."""
-    return math.ceil(limits.max_upload_bytes / 2**20)
+    """The upload limit in whole megabytes for Streamlit's uploader, rounded up. Its page
+    counts a megabyte as 10^6 bytes (1024^2 on Windows), so the default 50,000,000 bytes is
+    the "50MB" the page says and refuses above; the server checks the bytes themselves."""
+    return math.ceil(limits.max_upload_bytes / 10**6)
