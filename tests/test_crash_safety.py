@@ -195,7 +195,7 @@ def test_a_killed_turn_is_noted_when_the_session_reopens(tiny_config, tmp_path, 
     assert done.returncode == -signal.SIGKILL
     reopened = editor.session(first.session.id)
     assert reopened.workspace.record.running  # as the killed process left it
-    after = reopened.edit("undo")  # the next request opens an agent on it
+    after = reopened.edit("find the dog")  # the next request opens an agent on it
     said = reopened.workspace.record.messages
     notes = [m for m in said if m.kind == "notice" and m.turn == 2 and not m.text.startswith("loading ")]
     assert [m.text for m in notes] == [
