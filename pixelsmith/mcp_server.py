@@ -20,6 +20,7 @@ import asyncio
 import base64
 import copy
 import functools
+import hmac
 import inspect
 import io
 import json
@@ -268,3 +269,48 @@ def _resources(server: MCPServer, editor: Editor) -> None:
         if record.kind == "detection":
             raise UserError(f"{artifact_id} is a detection; read the session for its boxes")
         return found.workspace.path(artifact_id).read_bytes()
+
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def serve_http(server: MCPServer, host: str, port: int, *, token: str | None, hosts: list[str]) -> None:
+    """Streamable HTTP on `host`:`port`. Requests must name one of this machine's `hosts`
+    (and a browser's Origin one of them: no DNS rebinding), and carry `Authorization:
+    Bearer <token>` when a token is set; on anything but loopback a token is required."""
+    import uvicorn
+    from mcp.server.transport_security import TransportSecuritySettings
+
+    if host not in LOOPBACK and not token:
+        raise UserError(
+            f"MCP on {host} lets anyone who reaches this machine read and edit every session; "
+            "set a token (--token, or PIXELSMITH_MCP_TOKEN) that clients send as 'Authorization: Bearer ...'"
+        )
+    names = list(dict.fromkeys([*LOOPBACK, *(h for h in [host] if h not in ("0.0.0.0", "::")), *hosts]))
+    names = [f"[{n}]" if ":" in n else n for n in names]
+    security = TransportSecuritySettings(
+        enable_dns_rebinding_protection=True,
+        allowed_hosts=[f"{n}:*" for n in names],
+        allowed_origins=[f"{scheme}://{n}:*" for n in names for scheme in ("http", "https")],
+    )
+    app: Any = server.streamable_http_app(transport_security=security, host=host)
+    if token:
+        app = BearerToken(app, token)
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+class BearerToken:
+    """ASGI middleware: an HTTP request without `Authorization: Bearer <token>` gets a 401."""
+
+    def __init__(self, app: Any, token: str) -> None:
+        self.app, self.expected = app, f"Bearer {token}".encode()
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            given = dict(scope.get("headers") or []).get(b"authorization", b"")
+            if not hmac.compare_digest(given, self.expected):
+                headers = [(b"content-type", b"text/plain"), (b"www-authenticate", b"Bearer")]
+                await send({"type": "http.response.start", "status": 401, "headers": headers})
+                await send({"type": "http.response.body", "body": b"a bearer token is needed"})
+                return
+        await self.app(scope, receive, send)

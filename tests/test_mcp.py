@@ -166,3 +166,61 @@ def test_a_big_result_is_a_preview_hosts_accept_and_a_full_size_resource(tiny_co
 
     with ThreadPoolExecutor(1) as pool:
         pool.submit(asyncio.run, main()).result(timeout=600)
+
+
+def test_mcp_beyond_loopback_needs_a_token_and_checks_host_and_origin(tiny_config, tmp_path) -> None:
+    """Issue 23 (10): `--host 0.0.0.0` without a token is refused in one line; with one, it
+    warns, a request without the token gets 401, one naming another host 421, one from
+    another origin 403, and a client with the token works."""
+    import httpx
+    import httpx2
+    from mcp.client.streamable_http import create_mcp_http_client
+
+    refused = subprocess.run(
+        [*COMMAND, "--port", "1", "--host", "0.0.0.0"], env=_env(tiny_config), capture_output=True, text=True,
+        timeout=120,
+    )  # fmt: skip
+    assert refused.returncode == 2 and "set a token (--token, or PIXELSMITH_MCP_TOKEN)" in refused.stderr
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**_env(tiny_config), "PIXELSMITH_MCP_TOKEN": "s3cret"}
+    server = subprocess.Popen(
+        [*COMMAND, "--port", str(port), "--host", "0.0.0.0"], env=env, stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}/mcp"
+    hello = {"jsonrpc": "2.0", "id": 1, "method": "ping"}
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.3)
+        ask = {"accept": "application/json, text/event-stream"}
+        assert httpx.post(url, json=hello, headers=ask).status_code == 401
+        signed = {**ask, "authorization": "Bearer s3cret"}
+        assert httpx.post(url, json=hello, headers={**signed, "host": "evil.example"}).status_code == 421
+        assert (
+            httpx.post(url, json=hello, headers={**signed, "origin": "http://evil.example"}).status_code
+            == 403
+        )
+
+        async def listed() -> set[str]:
+            client = create_mcp_http_client(headers={"authorization": "Bearer s3cret"})
+            assert isinstance(client, httpx2.AsyncClient)
+            async with (
+                client,
+                streamable_http_client(url, http_client=client) as (read, write, *_),
+                ClientSession(read, write) as session,
+            ):
+                await session.initialize()
+                return {t.name for t in (await session.list_tools()).tools}
+
+        with ThreadPoolExecutor(1) as pool:
+            assert "edit" in pool.submit(asyncio.run, listed()).result(timeout=120)
+    finally:
+        server.terminate()
+        _, err = server.communicate(timeout=20)
+    assert "warning: MCP on 0.0.0.0 is reachable beyond this machine" in err

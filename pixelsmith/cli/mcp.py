@@ -30,6 +30,17 @@ def mcp_command(
         Path | None,
         typer.Option("--output-dir", help="Copy each full-size result here (its path is in the reply)."),
     ] = None,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            envvar="PIXELSMITH_MCP_TOKEN",
+            help="With --port: clients must send 'Authorization: Bearer TOKEN' (needed beyond localhost).",
+        ),
+    ] = None,
+    allow_host: Annotated[
+        list[str] | None,
+        typer.Option("--allow-host", help="With --port: a name clients reach this machine by; repeat."),
+    ] = None,
 ) -> None:
     """Serve pixelsmith's edit agent and tools to MCP clients (Claude Desktop, IDEs, ...).
     A result comes back as a preview that hosts accept (at most 1568 px, 1 MB) and a link
@@ -43,6 +54,18 @@ def mcp_command(
     server = build(editor, Files(allowed), output_dir.expanduser() if output_dir else None)
     if port is None:
         server.run()  # stdio: stdout carries the protocol alone (logs go to the log file)
-    else:
-        typer.echo(f"pixelsmith MCP on http://{host}:{port}/mcp", err=True)
-        server.run("streamable-http", host=host, port=port)
+        return
+    from pixelsmith.mcp_server import LOOPBACK, serve_http
+
+    hosts = list(allow_host or [])
+    if host not in LOOPBACK:
+        import socket
+
+        hosts += [socket.gethostname(), socket.getfqdn()]
+        typer.echo(
+            f"warning: MCP on {host} is reachable beyond this machine: every client with the token can "
+            f"read and edit every session (names accepted: {', '.join(dict.fromkeys(hosts))})",
+            err=True,
+        )
+    typer.echo(f"pixelsmith MCP on http://{host}:{port}/mcp", err=True)
+    serve_http(server, host, port, token=token, hosts=hosts)
