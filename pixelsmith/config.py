@@ -188,6 +188,11 @@ class UISettings(BaseModel):
         description="Reached by other people: each browser sees only its own sessions. Set by "
         "`pixelsmith ui` when it listens beyond localhost.",
     )
+    share_concepts: bool = Field(
+        default=False,
+        description="When shared: every browser sees every concept (else each its own, and the "
+        "command line's).",
+    )
     allow_model_changes: bool | None = Field(
         default=None,
         description="The sidebar's Models box (one model per role for the whole server); None: "

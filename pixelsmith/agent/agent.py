@@ -230,9 +230,10 @@ class Agent:
 
     def view(self) -> WorkspaceView:
         """The workspace as planners see it, with the concepts ready to use and those stopped."""
-        from pixelsmith.concepts import ConceptStore
+        from pixelsmith.concepts import ConceptStore, viewer
 
-        store = ConceptStore(self.workspace.data_dir)
+        owner = viewer(self.models.settings, self.workspace.record.owner)
+        store = ConceptStore(self.workspace.data_dir, owner=owner)
         concepts = store.list()
         views = {c.name: ConceptView(c.name, c.token, c.class_word) for c in concepts}
         view = self.workspace.view([views[c.name] for c in concepts if c.status == "ready"])

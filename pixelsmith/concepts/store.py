@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from filelock import FileLock, Timeout
@@ -136,6 +136,7 @@ class Concept(BaseModel):
     adapters: dict[str, str] = Field(default_factory=dict, description="Role -> LoRA file name.")
     created: datetime = Field(default_factory=lambda: datetime.now(timezone.utc))
     train_seconds: float = 0.0
+    owner: str = Field(default="", description="The browser that taught it ('': this machine's user).")
     folder: Path = Field(exclude=True, description="Where the concept lives (not stored).")
 
     @property
@@ -175,11 +176,24 @@ class Concept(BaseModel):
         )
 
 
-class ConceptStore:
-    """The concepts under `data_dir/concepts`, one folder each."""
+def viewer(settings: Any, owner: str) -> str | None:
+    """Whose concepts a session of `owner` sees: on a shared UI (`ui.shared`) a browser sees
+    the ones it taught and those taught on this machine's command line, unless
+    `ui.share_concepts`; elsewhere every concept (None)."""
+    return owner if settings.ui.shared and not settings.ui.share_concepts and owner else None
 
-    def __init__(self, data_dir: str | Path) -> None:
+
+class ConceptStore:
+    """The concepts under `data_dir/concepts`, one folder each. With an `owner`, the store
+    is that owner's view: it lists and gets its concepts and the owner-less ones, and a
+    concept it creates is that owner's."""
+
+    def __init__(self, data_dir: str | Path, *, owner: str | None = None) -> None:
         self.root = Path(data_dir).expanduser() / "concepts"
+        self.owner = owner
+
+    def _visible(self, concept: Concept) -> bool:
+        return self.owner is None or concept.owner in ("", self.owner)
 
     def folder(self, name: str) -> Path:
         return self.root / check_name(name)
@@ -238,9 +252,12 @@ class ConceptStore:
             if record.parent.name.startswith("."):  # one being created
                 continue
             try:
-                concepts.append(self._read(record.parent))
+                concept = self._read(record.parent)
             except UserError as err:
                 log.warning("skipping a concept: %s", err)
+                continue
+            if self._visible(concept):
+                concepts.append(concept)
         return concepts
 
     def names(self) -> list[str]:
@@ -248,10 +265,11 @@ class ConceptStore:
 
     def get(self, name: str) -> Concept:
         """The concept called `name`; unknown names are a `UserError` listing the known ones."""
-        if not self.exists(name):
+        concept = self._read(self.folder(name)) if self.exists(name) else None
+        if concept is None or not self._visible(concept):  # another browser's: as if not there
             known = ", ".join(self.names()) or "none yet (train one with `pixelsmith concept train`)"
             raise UserError(f"unknown concept {name!r}; known: {known}")
-        return self._read(self.folder(name))
+        return concept
 
     def create(
         self,
@@ -275,6 +293,7 @@ class ConceptStore:
             shutil.rmtree(stale, ignore_errors=True)
         with new_folder(self.folder(name)) as building:
             concept = self._new(name, token, class_word, settings, base_models, building)
+            concept.owner = self.owner or ""
             if fill is not None:
                 fill(concept)
             self.save(concept)

@@ -113,6 +113,14 @@ class ToolContext:
         """The data folder of the session being served (concepts live there), else settings'."""
         return getattr(self.store, "data_dir", None) or self.settings.data_dir
 
+    @property
+    def concepts(self) -> Any:
+        """The concepts the session being served may see and use (`concepts.viewer`)."""
+        from pixelsmith.concepts import ConceptStore, viewer
+
+        record = getattr(self.store, "record", None)
+        return ConceptStore(self.data_dir, owner=viewer(self.settings, getattr(record, "owner", "")))
+
     def report(self, progress: Progress) -> None:
         if self.on_progress is not None:
             self.on_progress(progress)

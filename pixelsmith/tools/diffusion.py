@@ -165,16 +165,16 @@ def concept_applied(ctx: ToolContext, pipeline: Any, prompt: str, concept: str |
     session's call is never seen. The concept's phrase ('sks dog') replaces 'my <name>'
     in the prompt, or leads it when the prompt does not mention the concept.
     """
-    from pixelsmith.concepts import ConceptStore, applied, rewrite_prompt
+    from pixelsmith.concepts import applied, rewrite_prompt
     from pixelsmith.concepts.apply import pipeline_lock
 
     if not concept:
         with pipeline_lock(pipeline):
             yield prompt
         return
-    found = ConceptStore(ctx.data_dir).get(concept)
+    found = ctx.concepts.get(concept)
     if found.status != "ready":
-        now = "is training now" if ConceptStore(ctx.data_dir).training_now(concept) else "has stopped"
+        now = "is training now" if ctx.concepts.training_now(concept) else "has stopped"
         raise ToolInputError(
             f"concept {concept!r} is not trained yet (it {now} at step {found.step} of "
             f"{found.settings.steps}); wait for it, or say 'continue training {concept}'"

@@ -100,7 +100,7 @@ def _edit_roles(args: dict) -> tuple[str, ...]:
 
 
 def run(inputs: Input, ctx: ToolContext) -> Output:
-    from pixelsmith.concepts import ConceptStore, TrainSettings
+    from pixelsmith.concepts import TrainSettings
     from pixelsmith.concepts.teach import train_concept
 
     given = inputs.settings_given()
@@ -108,7 +108,7 @@ def run(inputs: Input, ctx: ToolContext) -> Output:
         settings = TrainSettings.parse(**given) if given else None
     else:
         settings = TrainSettings.parse(**(ctx.models.settings.training.model_dump() | given))
-    store = ConceptStore(ctx.data_dir)
+    store = ctx.concepts
     with tempfile.TemporaryDirectory(prefix="pixelsmith-photos-") as folder:
         paths = []
         for image_id in inputs.images:  # the trainer reads files; the store holds pixels

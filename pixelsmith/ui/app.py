@@ -12,6 +12,7 @@ import logging
 import streamlit as st
 from streamlit import config as streamlit_config
 
+from pixelsmith.concepts.store import viewer
 from pixelsmith.errors import UserError
 from pixelsmith.images import load_mask
 from pixelsmith.ui import activity, chat, identity, resources, review, session, sidebar, teach
@@ -105,7 +106,7 @@ def main() -> None:
     owner = identity.browser(settings.data_dir)
     ws = session.workspace(settings.data_dir, owner=owner, private=settings.ui.shared)
     sidebar.sessions(ws, settings.data_dir, owner=owner if settings.ui.shared else None)
-    continued = sidebar.concepts(settings.data_dir)
+    continued = sidebar.concepts(settings.data_dir, owner=viewer(settings, owner))
     taught = teach.form(settings)
     if continued is not None:
         taught = teach.TeachRequest.continuing(continued)

@@ -230,13 +230,14 @@ def _llm_status(settings: Settings) -> None:
     st.sidebar.caption(line)
 
 
-def concepts(data_dir: Path) -> str | None:
-    """The personal concepts taught so far; returns the name of a stopped training the user
-    asked to continue (its "Continue training" button), if any."""
+def concepts(data_dir: Path, owner: str | None = None) -> str | None:
+    """The personal concepts taught so far (on a shared UI, this browser's: `owner`); returns
+    the name of a stopped training the user asked to continue (its "Continue training"
+    button), if any."""
     from pixelsmith.concepts import ConceptStore
 
     st.sidebar.subheader("Your concepts")
-    store, asked = ConceptStore(data_dir), None
+    store, asked = ConceptStore(data_dir, owner=owner), None
     taught = store.list()
     for concept in taught:
         if concept.status == "ready":
