@@ -44,14 +44,20 @@ def _train(xl, name, *, steps=4, cancel=None, resume=False, report=None):
     )  # fmt: skip
 
 
+@pytest.fixture(scope="module")
+def rex(xl):
+    """An SDXL concept, trained once per module (per test worker)."""
+    return _train(xl, "rex")
+
+
 def _run(registry, store, name, **args):
     tool = default_tools().get(name)
     return tool.run(tool.validate(args), ToolContext(registry, store))
 
 
-def test_an_sdxl_concept_trains_and_is_used_in_generate_and_inpaint(xl):
+def test_an_sdxl_concept_trains_and_is_used_in_generate_and_inpaint(xl, rex):
     settings, registry, _ = xl
-    concept = _train(xl, "rex")
+    concept = rex
     assert concept.status == "ready" and concept.families == {"generator": "sdxl", "inpainter": "sdxl"}
     assert set(concept.adapters) == {"generator", "inpainter"} and len(concept.loss_curve) == 4
     assert (concept.folder / "class_images" / "001.png").is_file()  # prior preservation, by SDXL
@@ -87,7 +93,7 @@ def test_a_stopped_sdxl_training_resumes_from_its_checkpoint(xl):
     assert resumed.status == "ready" and resumed.step == 6 and len(resumed.loss_curve) == 6
 
 
-def test_a_concept_of_the_other_family_is_refused_in_one_sentence(xl, tiny_config):
+def test_a_concept_of_the_other_family_is_refused_in_one_sentence(xl, rex, tiny_config):
     settings, registry, photos = xl
     sd = load_settings(tiny_config, data_dir=settings.data_dir)
     sd_registry = ModelRegistry(sd)
