@@ -124,11 +124,13 @@ class Session:
         return self.edit("undo")
 
     def image(self, artifact_id: str | None = None) -> Image.Image:
-        """An image of the session (RGB, full size); the current one by default."""
+        """An image of the session at full size, the current one by default: RGB, or RGBA
+        where its photo had transparency, with the photo's ICC profile and EXIF data in
+        `info` (`save` writes them)."""
         wanted = artifact_id or self.current_image
         if wanted is None:
             raise UserError(f"session {self.id} has no image yet; edit one first")
-        return self.workspace.image(wanted)
+        return self.workspace.exported(wanted)
 
     def mask(self, artifact_id: str) -> np.ndarray:
         """A mask of the session: (H, W) uint8, 255 = selected."""

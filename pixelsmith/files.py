@@ -10,6 +10,7 @@ get the usual permissions (0666 less the umask), as `open` would give them.
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import shutil
@@ -65,9 +66,33 @@ def write_text(path: str | Path, text: str) -> Path:
 
 
 def save_image(image: Image.Image, path: str | Path, **options: Any) -> Path:
-    """`image.save(path, **options)`, atomically; the format comes from `path`'s extension."""
+    """`image.save(path, **options)`, atomically; the format comes from `path`'s extension.
+    The ICC profile and EXIF data in `image.info` go with it where the format takes them; an
+    alpha channel is dropped where it cannot (JPEG)."""
     fmt = Image.registered_extensions().get(Path(path).suffix.lower())
-    return atomic_write(path, lambda tmp: image.save(tmp, format=fmt, **options))
+    image, carried = _carried(image, fmt)
+    return atomic_write(path, lambda tmp: image.save(tmp, format=fmt, **carried, **options))
+
+
+def encoded(image: Image.Image, fmt: str = "PNG") -> bytes:
+    """`image` as the bytes of a file of format `fmt`, its ICC profile and EXIF data with it."""
+    image, carried = _carried(image, fmt)
+    buffer = io.BytesIO()
+    image.save(buffer, format=fmt, **carried)
+    return buffer.getvalue()
+
+
+def _carried(image: Image.Image, fmt: str | None) -> tuple[Image.Image, dict[str, Any]]:
+    """What to save of `image` in format `fmt`: no alpha where the format has none (JPEG);
+    its ICC profile and EXIF data where the format takes them (PNG, JPEG, WebP, TIFF)."""
+    keys = ("icc_profile", "exif")  # Pillow's info keys, which its savers read
+    if fmt in ("JPEG", "BMP") and image.mode in ("RGBA", "LA", "P"):
+        kept = {k: image.info[k] for k in keys if image.info.get(k)}
+        image = image.convert("RGB")
+        image.info.update(kept)
+    if fmt not in ("PNG", "JPEG", "WEBP", "TIFF"):
+        return image, {}
+    return image, {k: image.info[k] for k in keys if image.info.get(k)}
 
 
 def replace_file(source: str | Path, target: str | Path) -> Path:

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from pixelsmith import keepsakes
 from pixelsmith.errors import ImageError
 
 Source = str | Path | bytes
@@ -87,7 +88,8 @@ def _to_rgb(image: Image.Image) -> Image.Image:
 
 
 def load_image(source: Source, *, max_pixels: int = 40_000_000, max_bytes: int | None = None) -> Image.Image:
-    """Read an image file or bytes as RGB with its EXIF orientation applied.
+    """Read an image file or bytes as RGB with its EXIF orientation applied; what else it
+    carries (ICC profile, EXIF, alpha) is in the result's `info` (`pixelsmith.keepsakes`).
 
     Raises `ImageError` (one line naming the file) for missing, empty, truncated,
     non-image or over-limit inputs.
@@ -97,7 +99,13 @@ def load_image(source: Source, *, max_pixels: int = 40_000_000, max_bytes: int |
         image = ImageOps.exif_transpose(image)
     except (OSError, ValueError, SyntaxError):
         pass  # a broken EXIF block should not make a good image unusable
-    return _to_rgb(image)
+    try:
+        kept = keepsakes.taken(image)
+    except (OSError, ValueError, SyntaxError):
+        kept = {}  # a broken EXIF block: the pixels still count
+    rgb = _to_rgb(image)
+    rgb.info.update(kept)  # its ICC profile, EXIF and alpha go with it (pixelsmith.keepsakes)
+    return rgb
 
 
 def load_mask(source: Source, *, size: tuple[int, int], max_pixels: int = 40_000_000) -> np.ndarray:
@@ -164,7 +172,9 @@ def check_image(image: Any, *, max_pixels: int, name: str = "image") -> Image.Im
         )
     if width < 1 or height < 1:
         raise ImageError(f"{name} is {width}x{height}: empty")
-    return _to_rgb(image)
+    rgb = _to_rgb(image)
+    rgb.info.update(keepsakes.taken(image))  # its alpha, ICC profile and EXIF go with it
+    return rgb
 
 
 def mask_to_image(mask: np.ndarray) -> Image.Image:

@@ -24,7 +24,6 @@ import hmac
 import inspect
 import io
 import json
-import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -39,6 +38,7 @@ from pydantic_core import PydanticUndefined
 from pixelsmith.agent import events as ev
 from pixelsmith.api import Editor, EditResult, Session
 from pixelsmith.errors import MAX_ERROR_CHARS, UserError, shorten
+from pixelsmith.files import encoded, save_image
 from pixelsmith.images import load_mask
 from pixelsmith.tools.base import progress_text
 
@@ -198,9 +198,9 @@ def _reply(result: EditResult, *, output: Path | None = None) -> CallToolResult:
     full = None
     if result.image_id:
         full = workspace.path(result.image_id)
-        if output is not None:
+        if output is not None:  # the image as it leaves pixelsmith: its photo's alpha, profile, EXIF
             output.mkdir(parents=True, exist_ok=True)
-            full = Path(shutil.copyfile(full, output / f"{result.session.id}-{result.image_id}{full.suffix}"))
+            full = save_image(result.image, output / f"{result.session.id}-{result.image_id}.png")
     summary = {
         "ok": result.ok,
         "session_id": result.session.id,
@@ -268,7 +268,10 @@ def _resources(server: MCPServer, editor: Editor) -> None:
         record = found.workspace.artifact(artifact_id)
         if record.kind == "detection":
             raise UserError(f"{artifact_id} is a detection; read the session for its boxes")
-        return found.workspace.path(artifact_id).read_bytes()
+        if record.kind == "mask":
+            return found.workspace.path(artifact_id).read_bytes()
+        out = found.image(artifact_id)  # with its photo's alpha, ICC profile and EXIF
+        return encoded(out)
 
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")

@@ -37,6 +37,7 @@ class ArtifactRecord(BaseModel):
     labels: list[str] = Field(default_factory=list)
     candidates: list[str] = Field(default_factory=list)
     edit: bool = False  # made by a tool that edits the current image (follow-ups change its step)
+    keeps: list[str] = Field(default_factory=list)  # what its photo carried, kept beside it (keepsakes)
 
     @model_validator(mode="before")
     @classmethod

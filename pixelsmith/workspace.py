@@ -24,6 +24,7 @@ import numpy as np
 from filelock import FileLock, Timeout
 from PIL import Image
 
+from pixelsmith import keepsakes
 from pixelsmith.artifacts import Detection, Detections
 from pixelsmith.errors import ToolInputError, UserError, shorten
 from pixelsmith.files import save_image, sweep, write_text
@@ -266,12 +267,42 @@ class Workspace:
         return f"{kind}-{count}"
 
     def add_image(self, image: Image.Image, **meta: Any) -> str:
+        """Store an RGB image (what its photo carried, from `image.info` or the image it was
+        made from, kept beside it: `pixelsmith.keepsakes`)."""
         artifact_id = self._new_id("image")
+        kept = self._keepsakes_of(image, meta.get("parents") or [])
         image = image.convert("RGB")
         save_image(image, self.path(artifact_id), compress_level=1)  # fast: agent overhead matters
+        keeps = keepsakes.write(self.path(artifact_id).parent, artifact_id, kept)
         self._cache[artifact_id] = image
-        self.record.artifacts.append(ArtifactRecord(id=artifact_id, kind="image", size=image.size, **meta))
+        self.record.artifacts.append(
+            ArtifactRecord(id=artifact_id, kind="image", size=image.size, keeps=keeps, **meta)
+        )
         return artifact_id
+
+    def _keepsakes_of(self, image: Image.Image, parents: list[str]) -> dict[str, Any]:
+        """A photo's own (read with it, in `image.info`); for an image made from another, that
+        one's, its alpha kept where its pixels are (`keepsakes.inherited_alpha`) unless the
+        step gave one itself (a cut-out)."""
+        source = next((p for p in parents if p.startswith("image-")), None)
+        if source is None:
+            keys = (keepsakes.ICC, keepsakes.EXIF, keepsakes.ALPHA)
+            return {k: image.info[k] for k in keys if image.info.get(k)}
+        kept = self.keepsakes(source)
+        alpha = image.info.get(keepsakes.ALPHA)
+        if alpha is None and keepsakes.ALPHA in kept:
+            alpha = keepsakes.inherited_alpha(image, self.image(source), kept[keepsakes.ALPHA])
+        kept.pop(keepsakes.ALPHA, None)
+        return kept | ({keepsakes.ALPHA: alpha} if alpha is not None else {})
+
+    def keepsakes(self, image_id: str) -> dict[str, Any]:
+        """What image `image_id`'s photo carried (ICC profile, EXIF, alpha)."""
+        return keepsakes.read(self.path(image_id).parent, image_id, self.artifact(image_id, "image").keeps)
+
+    def exported(self, image_id: str) -> Image.Image:
+        """Image `image_id` as it leaves pixelsmith: with its photo's alpha, ICC profile and
+        EXIF data (`-o`, the download, MCP, the Python API)."""
+        return keepsakes.restored(self.image(image_id), self.keepsakes(image_id))
 
     def add_mask(self, mask: np.ndarray, **meta: Any) -> str:
         artifact_id = self._new_id("mask")

@@ -18,6 +18,7 @@ from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from pixelsmith import masks as M
 from pixelsmith.errors import ToolInputError
+from pixelsmith.keepsakes import PLACED
 from pixelsmith.tools.base import ToolContext, description
 from pixelsmith.tools.diffusion import DiffusionParams, ImagesOutput, candidate_seeds, rank, resolve_seed
 from pixelsmith.tools.inpaint import inpaint_image
@@ -163,6 +164,7 @@ def run(inputs: Input, ctx: ToolContext) -> Output:
             ]
         alpha = M.feather(band, inputs.blend)  # 0 at the photo's edge, full `blend` px out
         images.append(M.paste(start, painted, alpha, (0, 0, canvas.width, canvas.height)))
+        images[-1].info[PLACED] = (canvas.x, canvas.y)  # where the photo sits (its transparency follows)
     return rank(ctx, ImagesOutput(images, [None] * n, candidate_seeds(seed, n)), inputs.prompt)
 
 

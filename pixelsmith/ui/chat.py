@@ -17,6 +17,7 @@ from pixelsmith import drawing as pictures
 from pixelsmith.agent import events as ev
 from pixelsmith.agent.actions import title
 from pixelsmith.escape import for_page
+from pixelsmith.files import encoded
 from pixelsmith.records import MessageRecord, StepRecord
 from pixelsmith.tools import default_tools
 from pixelsmith.tools.base import LOAD_PHASES
@@ -52,6 +53,13 @@ def _picture(
         masks = [_ws.mask(m) for m in ids[1:]]
         return _png(pictures.overlay_masks(_ws.image(ids[0]), masks, numbers=numbers))
     return _png(pictures.before_after(_ws.image(ids[0]), _ws.image(ids[1])))
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _download(folder: str, image_id: str, _ws: Workspace) -> bytes:
+    """The image as PNG the way it leaves pixelsmith: its photo's alpha, ICC profile, EXIF."""
+    out = _ws.exported(image_id)
+    return encoded(out)
 
 
 def picture(ws: Workspace, what: str, *ids: str, numbers: tuple[int, ...] | None = None) -> bytes:
@@ -203,7 +211,7 @@ def edit_result(ws: Workspace, rec: StepRecord, key: str) -> None:
     with left:
         st.download_button(
             "Download PNG",
-            ws.path(best).read_bytes(),
+            _download(str(ws.folder), best, ws),
             file_name=f"{ws.id}-{best}.png",
             mime="image/png",
             key=f"{key}-dl",
