@@ -216,7 +216,8 @@ class Bench(EditFigures, BackendFigures):
     def lora(self) -> list[Figure]:
         """Figure 6: a DreamBooth-LoRA step with prior preservation (`pixelsmith.concepts.teach`)."""
         from pixelsmith.concepts.lora_trainer import LoraTrainer, TrainData, embed_prompt, encode_images
-        from pixelsmith.concepts.store import TrainSettings, centre_square
+        from pixelsmith.concepts.photos import centre_square
+        from pixelsmith.concepts.store import TrainSettings
         from pixelsmith.tools.diffusion import native_size
 
         pipeline = self.models.get("generator")

@@ -16,7 +16,7 @@ The registry's pipelines are never modified: the LoRA lives on the copy, which c
 more UNet in memory (about 1.7 GB in fp16 for SD 1.5) and can never leak into another
 session's generate or inpaint, even if training dies half-way.
 
-Photos are checked by `registry.load_photos` (3-200 readable photos, 3:1 to 1:3, at
+Photos are checked by `photos.load_photos` (3-200 readable photos, 3:1 to 1:3, at
 least 32 px, at most 8x apart in size) before anything is written. On CUDA: mixed
 precision (bf16, else fp16 with a grad scaler), gradient checkpointing and 8-bit AdamW
 when bitsandbytes imports; elsewhere fp32 AdamW.
@@ -44,15 +44,14 @@ from pixelsmith.concepts.lora_trainer import (
     encode_images,
     inpaint_conditioning,
 )
+from pixelsmith.concepts.photos import centre_square, load_photos
 from pixelsmith.concepts.store import (
     ADAPTER_FILES,
     Concept,
     ConceptStore,
     TrainSettings,
-    centre_square,
     check_class_word,
     check_name,
-    load_photos,
 )
 from pixelsmith.errors import InterruptedError_, UserError
 from pixelsmith.families import family_of
