@@ -24,8 +24,8 @@ from pydantic_settings import (
 
 _CONFIG_FILE: ContextVar[Path | None] = ContextVar("pixelsmith_config_file", default=None)
 
-ROLES = ("detector", "segmenter", "inpainter", "generator", "ranker", "editor", "eraser")
-Role = Literal["detector", "segmenter", "inpainter", "generator", "ranker", "editor", "eraser"]
+ROLES = ("detector", "segmenter", "inpainter", "generator", "ranker", "editor", "eraser", "upscaler")
+Role = Literal["detector", "segmenter", "inpainter", "generator", "ranker", "editor", "eraser", "upscaler"]
 
 
 TEXT_SEGMENTERS = ("sam3",)  # segmenter backends that also find what a phrase names
@@ -46,6 +46,7 @@ BACKEND_MODELS: dict[tuple[str, str], str] = {
     ("ranker", "clip"): "openai/clip-vit-base-patch32",
     ("editor", "diffusers"): "timbrooks/instruct-pix2pix",
     ("eraser", "lama-onnx"): "Carve/LaMa-ONNX",
+    ("upscaler", "spandrel"): "wkrettek/real-esrgan-models",
 }
 
 
@@ -143,6 +144,15 @@ class EraserSpec(ModelSpec):
     output_scale: float = Field(default=255.0, gt=0.0, description="What the output's full white is.")
 
 
+class UpscalerSpec(ModelSpec):
+    """Upscaling with new detail: a super-resolution network in a safetensors file, loaded by
+    spandrel (Real-ESRGAN x4plus, BSD-3; SwinIR, HAT and others load the same way)."""
+
+    model: str = "wkrettek/real-esrgan-models"
+    backend: Literal["spandrel"] = "spandrel"
+    file: str = Field(default="realesrgan_x4plus.safetensors", description="The .safetensors file.")
+
+
 class PreviewSettings(BaseModel):
     """The few-step draft mode (`preview` on inpaint/generate/remove): an LCM-LoRA for the SD
     base, fused into a copy of the role's UNet once, with the LCM scheduler."""
@@ -230,6 +240,7 @@ class ServeSettings(BaseModel):
     ranker: Scaling = Scaling()
     editor: Scaling = Scaling()
     eraser: Scaling = Scaling()
+    upscaler: Scaling = Scaling()
 
 
 class Settings(BaseSettings):
@@ -244,6 +255,7 @@ class Settings(BaseSettings):
     ranker: RankerSpec = RankerSpec()
     editor: EditorSpec = EditorSpec()
     eraser: EraserSpec = EraserSpec()
+    upscaler: UpscalerSpec = UpscalerSpec()
     device: str = Field(default="auto", description="auto, cpu, cuda, cuda:1, mps.")
     dtype: Literal["auto", "fp32", "fp16", "bf16"] = "auto"
     data_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_data_dir("pixelsmith")))

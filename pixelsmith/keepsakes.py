@@ -21,6 +21,7 @@ ICC = "icc_profile"  # Pillow's own info keys, which its savers read
 EXIF = "exif"
 ALPHA = "pixelsmith.alpha"  # an "L" image: the photo's transparency
 PLACED = "pixelsmith.placed"  # (x, y): where a step put its input in a bigger result (outpaint)
+TRANSFORM = "pixelsmith.transform"  # what a step did to its input's geometry, done to its alpha too
 ORIENTATION = 0x0112
 
 
@@ -45,7 +46,11 @@ def inherited_alpha(made: Image.Image, parent: Image.Image, alpha: Image.Image) 
     """The transparency of `made`, an image a step made from `parent` (whose alpha is
     `alpha`): where a pixel is as it was, its alpha; where the step painted, opaque. A
     bigger result (the canvas extended) places the parent where the step says (`PLACED`);
-    any other change of size keeps no transparency (None)."""
+    any other change of size keeps no transparency (None). A step that moved or only
+    retoned its input's pixels (crop, rotate, resize, a tone adjustment) says so with a
+    `TRANSFORM` of the alpha (the same as its pixels'), and its alpha follows that."""
+    if made.info.get(TRANSFORM) is not None:
+        return made.info[TRANSFORM](alpha)
     if made.size == parent.size:
         kept = np.all(np.asarray(made.convert("RGB")) == np.asarray(parent.convert("RGB")), axis=2)
         return Image.fromarray(np.where(kept, np.asarray(alpha), 255).astype(np.uint8), "L")

@@ -23,7 +23,7 @@ APP_PREFIX = "pixelsmith-"
 # GPU share per replica where the cluster has GPUs and the settings give none: one of each fits a card.
 DEFAULT_GPU_FRACTION = dict(inpainter=0.35, generator=0.35, segmenter=0.1, detector=0.1, ranker=0.1)
 # The built-in tools' serving roles, a deployment each (plug-in tools served by others add theirs).
-SERVED_ROLES = ("detector", "segmenter", "inpainter", "generator", "ranker", "editor", "eraser")
+SERVED_ROLES = ("detector", "segmenter", "inpainter", "generator", "ranker", "editor", "eraser", "upscaler")
 READY_TIMEOUT_S = 300.0
 
 

@@ -141,7 +141,7 @@ def allowed_files(spec: ModelSpec) -> list[str]:
     """The hub file patterns the loaders read for `spec` (what `pull` and a first load fetch)."""
     if spec.backend == "lcm-lora":
         return ["*.safetensors"]
-    if spec.backend == "lama-onnx":
+    if spec.backend in ("lama-onnx", "spandrel"):
         return [getattr(spec, "file", "*.onnx")]
     if spec.backend == "vae":  # a VAE repo on its own (sdxl-vae-fp16-fix): the files at its root
         return ["config.json", "diffusion_pytorch_model.safetensors"]

@@ -285,34 +285,44 @@ def load_generator(spec: ModelSpec, registry: LoadContext):
     return _finish_pipeline(pipeline, registry)
 
 
-@register_loader("eraser", "lama-onnx")
-def load_eraser(spec: ModelSpec, registry: LoadContext):
-    """LaMa's ONNX graph: a file, a folder holding `file`, or a hub repo (through the cache)."""
+def model_file(role: str, spec: ModelSpec) -> Path:
+    """The one file a role's model is (`spec.file`): the file itself, in a folder, or in a hub
+    repo (through the cache)."""
     from huggingface_hub import hf_hub_download
     from huggingface_hub.errors import HFValidationError
 
-    from pixelsmith.models.eraser import open_eraser
-
-    name = getattr(spec, "file", "lama_fp32.onnx")
+    name = getattr(spec, "file", "")
     local = Path(spec.model).expanduser()
     if local.is_file():
-        path = local
-    elif local.is_dir():
-        path = local / name
-        if not path.is_file():
-            raise ModelMissingError(
-                f"the eraser folder {local} has no {name}; set eraser.file to its .onnx file"
-            )
-    elif looks_like_path(spec.model):
-        raise ModelMissingError(missing_message("eraser", spec))
-    else:
-        go_offline_unless_reachable()
-        try:
-            path = Path(hf_hub_download(spec.model, name, revision=spec.revision))
-        except (OSError, HFValidationError) as err:
-            raise ModelMissingError(missing_message("eraser", spec)) from err
+        return local
+    if local.is_dir():
+        if not (local / name).is_file():
+            raise ModelMissingError(f"the {role} folder {local} has no {name}; set {role}.file to its file")
+        return local / name
+    if looks_like_path(spec.model):
+        raise ModelMissingError(missing_message(role, spec))
+    go_offline_unless_reachable()
+    try:
+        return Path(hf_hub_download(spec.model, name, revision=spec.revision))
+    except (OSError, HFValidationError) as err:
+        raise ModelMissingError(missing_message(role, spec)) from err
+
+
+@register_loader("eraser", "lama-onnx")
+def load_eraser(spec: ModelSpec, registry: LoadContext):
+    """LaMa's ONNX graph (`eraser.file`)."""
+    from pixelsmith.models.eraser import open_eraser
+
     scale = float(getattr(spec, "output_scale", 255.0))
-    return open_eraser(path, cuda=registry.device.type == "cuda", output_scale=scale)
+    return open_eraser(model_file("eraser", spec), cuda=registry.device.type == "cuda", output_scale=scale)
+
+
+@register_loader("upscaler", "spandrel")
+def load_upscaler(spec: ModelSpec, registry: LoadContext):
+    """A super-resolution network's safetensors state dict (`upscaler.file`), through spandrel."""
+    from pixelsmith.models.upscaler import open_upscaler
+
+    return open_upscaler(model_file("upscaler", spec), device=registry.device, dtype=registry.dtype)
 
 
 @register_loader("editor", "diffusers")

@@ -13,6 +13,7 @@ from pathlib import Path
 import torch
 
 from pixelsmith.testing.tiny_onnx import build_lama
+from pixelsmith.testing.tiny_upscaler import build_upscaler
 
 TINY_SIZE = 64  # pixels: the native resolution of every tiny vision model
 LCM_DIR = "lcm-lora"
@@ -24,6 +25,7 @@ ROLE_DIRS = {
     "ranker": "clip",
     "editor": "ip2p",
     "eraser": "lama",
+    "upscaler": "esrgan",
 }
 
 
@@ -326,6 +328,7 @@ def build_roles(root: str | Path) -> dict[str, Path]:
     build_clip(folders["ranker"])
     build_sd(folders["editor"], instruct=True)
     build_lama(folders["eraser"])  # tiny_onnx: an ONNX graph, not a torch checkpoint
+    build_upscaler(folders["upscaler"])  # tiny_upscaler: a spandrel network, Real-ESRGAN's key names
     build_lcm_lora(root / LCM_DIR)
     return folders
 
@@ -366,6 +369,9 @@ model = "{folders["editor"].resolve().as_posix()}"
 
 [eraser]
 model = "{folders["eraser"].resolve().as_posix()}"
+
+[upscaler]
+model = "{folders["upscaler"].resolve().as_posix()}"
 
 [preview]
 lcm_lora = "{(root / LCM_DIR).as_posix()}"

@@ -33,6 +33,14 @@ BUILTIN_MODULES = (
     "outpaint",
     "instruct",
     "segment_text",
+    "adjust",
+    "crop",
+    "rotate",
+    "flip",
+    "resize",
+    "cutout",
+    "place",
+    "upscale",
 )
 
 

@@ -20,6 +20,7 @@ import numpy as np
 from PIL import Image
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from pixelsmith.artifacts import ArtifactSink, Provenance, Stored
 from pixelsmith.config import Settings
 from pixelsmith.errors import InterruptedError_, ToolInputError
 
@@ -186,3 +187,31 @@ def inside(boxes: Any, width: int, height: int) -> tuple[Any, Any]:
     boxes[:, 0::2] = boxes[:, 0::2].clamp(0, width)
     boxes[:, 1::2] = boxes[:, 1::2].clamp(0, height)
     return boxes, (boxes[:, 2] - boxes[:, 0] >= 1) & (boxes[:, 3] - boxes[:, 1] >= 1)
+
+
+@dataclass
+class EditedImage:
+    """A photo operation's one new image (crop, rotate, an adjustment, ...): it becomes the
+    current image. `transform`: what the operation did to the geometry of its input, done
+    to the photo's transparency too (`keepsakes.TRANSFORM`; identity for tone changes)."""
+
+    image: Image.Image
+    note: str
+    transform: Callable[[Image.Image], Image.Image] | None = None
+
+    def summary(self) -> str:
+        return f"1 image {self.image.width}x{self.image.height}: {self.note}"
+
+    def store(self, sink: ArtifactSink, made: Provenance) -> Stored:
+        from pixelsmith.keepsakes import TRANSFORM
+
+        if self.transform is not None:
+            self.image.info[TRANSFORM] = self.transform
+        image_id = sink.add_image(self.image, note=self.note, **made.fields())
+        sink.set_current(image_id)
+        return Stored([image_id], "images")
+
+
+def same(alpha: Image.Image) -> Image.Image:
+    """The transform of an operation that keeps every pixel where it was (a tone change)."""
+    return alpha
