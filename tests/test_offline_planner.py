@@ -201,8 +201,8 @@ ROWS = [
      {"detect.labels": ["cat"], "detect.threshold": 0.05}),
     # segment / mask / outline / cut out / select
     ("segment the cat", "upload", DS, {"detect.labels": ["cat"], "segment.which": "best"}),
-    ("cut out the person", "upload", DS, {"detect.labels": ["person"]}),
-    ("cut the cat out", "upload", DS, {"detect.labels": ["cat"]}),
+    ("cut out the person", "upload", DS + " cutout", {"detect.labels": ["person"], "cutout.mask": "$2"}),
+    ("cut the cat out", "upload", DS + " cutout", {"detect.labels": ["cat"]}),
     ("make a mask of the sofa", "upload", DS, {"detect.labels": ["sofa"]}),
     # generate / draw / create / paint / imagine
     ("generate an image of a castle on a hill", "none", "generate",

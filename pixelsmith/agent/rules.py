@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from pixelsmith.agent import phrases, whole_image
+from pixelsmith.agent import phrases, rules_photo, whole_image
 from pixelsmith.agent.normalise import Request, normalise
 from pixelsmith.agent.phrases import replacement_prompt, with_colour
 from pixelsmith.agent.plan import Plan, Step
@@ -97,14 +97,21 @@ class OfflinePlanner:
 
 
 def _dispatch(request: Request, view: WorkspaceView) -> Plan:
-    for intent in whole_image.INTENTS:  # closed vocabularies: before the open object intents
-        match = intent.pattern.fullmatch(request.text)
-        if match:
-            return whole_image.HANDLERS[intent.name](match, request, view)
-    for intent in phrases.INTENTS:
-        match = intent.pattern.fullmatch(request.text)
-        if match:
-            return HANDLERS[intent.name](match, request, view)
+    # closed vocabularies first (photo operations, then the whole image), then placing a new
+    # object ("add a hat to the dog": with no photo yet, "paint a boat on the sea" describes one),
+    # then the open object intents
+    placing = rules_photo.PLACE_INTENTS if view.current_image is not None else ()
+    tables = (
+        (rules_photo.INTENTS, rules_photo.HANDLERS),
+        (whole_image.INTENTS, whole_image.HANDLERS),
+        (placing, rules_photo.HANDLERS),
+        (phrases.INTENTS, HANDLERS),
+    )
+    for intents, handlers in tables:
+        for intent in intents:
+            match = intent.pattern.fullmatch(request.text)
+            if match:
+                return handlers[intent.name](match, request, view)
     if request.params and all(word in phrases.FILLER for word in request.text.replace(",", " ").split()):
         return _tweak(request, view)
     described = DESCRIPTION.fullmatch(request.text)  # "a watercolour lighthouse"

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any
 
-from pixelsmith.agent import phrases, whole_image
+from pixelsmith.agent import phrases, rules_photo, whole_image
 from pixelsmith.agent.normalise import normalise
 from pixelsmith.agent.plan import Plan, shift_refs
 from pixelsmith.agent.planner_protocol import Observation
@@ -39,14 +39,15 @@ def _shaped(part: str) -> bool:
     text = normalise(part).text
     if len(text.split()) < 2:
         return False
-    intents = (*whole_image.INTENTS, *phrases.INTENTS)
+    intents = (*rules_photo.INTENTS, *whole_image.INTENTS, *rules_photo.PLACE_INTENTS, *phrases.INTENTS)
     return any(intent.pattern.fullmatch(text) for intent in intents)
 
 
 def split(message: str) -> list[str]:
     """The parts of `message`, in order: itself alone unless every piece of a cut is a request."""
     cuts = list(SEPARATOR.finditer(message))
-    whole = any(intent.pattern.fullmatch(normalise(message).text) for intent in whole_image.INTENTS)
+    closed = (*rules_photo.INTENTS, *whole_image.INTENTS)  # "make it black and white" is one request
+    whole = any(intent.pattern.fullmatch(normalise(message).text) for intent in closed)
     if not cuts or len(cuts) > MAX_CUTS or whole:
         return [message]
 

@@ -36,12 +36,12 @@ _GENTLY = pattern("scene", "gently")
 _FULLY = pattern("scene", "fully")
 _SIDE = pattern("scene", "sides")
 _EXTEND = pattern("verbs", "extend")
-_RATIOS = {name: tuple(ratio.split(":")) for name, ratio in pairs("scene", "ratios").items()}
+RATIOS = {name: tuple(ratio.split(":")) for name, ratio in pairs("scene", "ratios").items()}
 _PEOPLE = pattern("nouns", "people")
 _LOOKS = pattern("scene", "looks")
 _FEATURES = pattern("scene", "features")
 _PLACES = pattern("scene", "places")
-_NAMED_RATIO = alt(map(re.escape, _RATIOS))
+_NAMED_RATIO = alt(map(re.escape, RATIOS))
 _RATIO = rf"(?P<w>\d+(?:\.\d+)?) ?(?:x|by|to| )? ?(?P<h>\d+(?:\.\d+)?)|(?P<named>{_NAMED_RATIO})"
 ADJECTIVE_STYLES = entries("scene", "adjective styles")
 DEFAULT_SHARE = 0.25  # of the width (left/right) or height (top/bottom) added per side when unsaid
@@ -147,7 +147,7 @@ def _outpaint(match: re.Match[str], request: Request, view: WorkspaceView) -> Pl
 
 
 def _outpaint_ratio(match: re.Match[str], request: Request, view: WorkspaceView) -> Plan:
-    w, h = _RATIOS[match["named"]] if match["named"] else (match["w"], match["h"])
+    w, h = RATIOS[match["named"]] if match["named"] else (match["w"], match["h"])
     aspect = f"{w}:{h}"
     args = {"image": current_image(view), "aspect": aspect, **params_for("outpaint", request)}
     return Plan(steps=[Step(tool="outpaint", args=args, why=f"extend the picture to {aspect}")])

@@ -1,0 +1,301 @@
+"""The offline planner's everyday photo operations: tones ("make it brighter", "increase the
+contrast a little", "black and white", "make the sky brighter", "blur the background"),
+crop, rotate, flip, resize, upscale, cut-outs ("cut out the cat", "remove the background")
+and placing a new object ("add a hat to the dog"). Tried before the other intents: their
+vocabularies are closed (`data/words/photo.txt`), so "make the cat red" still reaches the
+object intents. Amounts: "a little" is 10%, none said 25%, "a lot" 50%, "by 30%" 30%.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from pixelsmith.agent.normalise import Request
+from pixelsmith.agent.phrases import NUM, Intent, parse_subject, to_int
+from pixelsmith.agent.plan import Plan, Step
+from pixelsmith.agent.rules_shared import (
+    current_image,
+    find_steps,
+    params_for,
+    recent_labels,
+    subject_of,
+)
+from pixelsmith.agent.vocabulary import entries, pairs, pattern
+from pixelsmith.agent.whole_image import RATIOS
+from pixelsmith.views import WorkspaceView
+
+TONES = {name: pattern("photo", name) for name in (
+    "brighter", "darker", "more contrast", "less contrast", "more saturated", "less saturated", "warmer",
+    "cooler")}  # fmt: skip
+# the adjust argument and the way each tone word moves it
+TONE_ARG = {
+    "brighter": ("brightness", 1), "darker": ("brightness", -1), "more contrast": ("contrast", 1),
+    "less contrast": ("contrast", -1), "more saturated": ("saturation", 1),
+    "less saturated": ("saturation", -1), "warmer": ("warmth", 1), "cooler": ("warmth", -1),
+}  # fmt: skip
+NOUNS = pairs("photo", "tone nouns")
+RELATIONS = pairs("photo", "relations")
+SURFACES = frozenset(entries("scene", "surfaces"))
+_PHOTO = r"(?:image|picture|photo|photograph|shot)"
+_WHOLE = rf"(?:it|this|that|everything|(?:the|this|that|my) (?:whole |entire )?{_PHOTO})"
+_AMOUNTS = rf"{pattern('photo', 'a little')}|{pattern('photo', 'a lot')}"
+_AMOUNT = rf"(?P<amount>{_AMOUNTS})"
+_PCT = r"(?: by (?P<pct>\d{1,3}) ?(?:%|percent))?"
+_ANY_TONE = "|".join(f"(?P<t{i}>{p})" for i, p in enumerate(TONES.values()))
+# an object; "the colours", "the lighting" are the whole photo's
+_PART = (
+    r"(?:the|that|this|those|these|his|her|its|their|my) "
+    r"(?!(?:image|picture|photo|colou?rs|tones|lighting|light|exposure)\b)[\w -]+?"
+)
+_BW = pattern("photo", "black and white")
+_CLEAR = r"(?:make )?(?:the |a )?(?:background )?transparent(?: background)?"
+_LOOK = rf"the (?:colou?rs|tones|lighting|light)(?: (?:of|in) {_WHOLE})?"
+_DIR = r"(?P<dir>clockwise|counter-?clockwise|anti-?clockwise|to the left|to the right|left|right)"
+
+
+def _intent(name: str, text: str) -> Intent:
+    return Intent(name, re.compile(text))
+
+
+INTENTS = (
+    # tones on the whole photo, or on a part of it
+    _intent("tone", rf"(?:(?:make|turn|get) (?:{_WHOLE}|{_LOOK}) )?(?:look )?(?:{_AMOUNT} )?(?:{_ANY_TONE})"
+                    rf"{_PCT}(?: please)?"),
+    _intent("tone", rf"(?:{_AMOUNT} )?(?:{_ANY_TONE}) {_WHOLE}(?: (?P<after>{_AMOUNTS}))?{_PCT}"),
+    _intent("tone", rf"(?P<dir>{pattern('photo', 'up')}|{pattern('photo', 'down')}) (?:the )?"
+                    rf"(?P<noun>{'|'.join(NOUNS)})(?: (?:of|in|on) {_WHOLE})?(?: {_AMOUNT})?{_PCT}"),
+    _intent("tone_part", rf"make (?P<object>{_PART}) (?:look )?(?:{_AMOUNT} )?(?:{_ANY_TONE}){_PCT}"),
+    _intent("black_and_white", rf"(?:(?:make|turn|convert|change|render|show) {_WHOLE} )?(?:in|into|to|as)? ?"
+                               rf"(?:an? )?(?:{_BW})(?: photo| image| picture| version| please)?"),
+    _intent("sepia", rf"(?:(?:make|turn|convert|change) {_WHOLE} )?(?:in|into|to|as)? ?(?:a )?"
+                     rf"{pattern('photo', 'sepia')}(?: photo| image| picture| version| tone| tones)?"),
+    _intent("auto_levels", rf"(?:do |apply |run )?{pattern('photo', 'auto levels')}"
+                           rf"(?: (?:on|of|to) {_WHOLE})?"),
+    _intent("sharpen", rf"sharpen(?: {_WHOLE})?(?: {_AMOUNT})?"),
+    _intent("blur_background", r"(?:blur|soften|defocus) (?:the |its )?background"
+                               r"(?: (?P<amount2>a little|a lot|more))?"
+                               r"|(?:make|put) the background (?:blurry|blurred|out of focus|soft)"
+                               r"|(?:add )?(?:a )?(?:bokeh|portrait mode)(?: effect)?"),
+    _intent("blur", rf"blur {_WHOLE}(?: (?:{_AMOUNT}))?|make {_WHOLE} (?:blurry|blurred|soft)"),
+    # geometry
+    _intent("crop_ratio", rf"crop (?:{_WHOLE} )?(?:to |into |as |for )?(?:a |an )?(?P<ratio>\d+ ?[:x/ ] ?\d+|"
+                          rf"{'|'.join(map(re.escape, RATIOS))})"
+                          r"(?: ratio| format| shape| aspect(?: ratio)?)?"),
+    _intent("crop_object", rf"crop (?:{_WHOLE} )?(?:to|around|down to|in on|on) (?P<object>{_PART})"),
+    _intent("rotate", rf"(?:rotate|turn|spin) (?:{_WHOLE} )?(?:by )?(?P<deg>\d{{1,3}}(?:\.\d+)?) ?"
+                      rf"(?:degrees?|deg|°)?(?: {_DIR})?"),
+    _intent("rotate", rf"(?:rotate|turn) (?:{_WHOLE} )?{_DIR}"),
+    _intent("upside_down", rf"(?:turn|flip|rotate) {_WHOLE} upside down|upside down"),
+    _intent("flip", rf"(?:flip|mirror) (?:{_WHOLE})?(?: (?P<way>horizontally|vertically|left to right|"
+                    r"right to left|top to bottom|sideways))?"),
+    _intent("resize", rf"(?:make|resize|scale|shrink) (?:{_WHOLE} )?(?:to )?(?P<w>\d{{2,5}}) ?(?:px|pixels)? "
+                      r"(?:wide|across|in width)"),
+    _intent("resize", rf"(?:make|resize|scale|shrink) (?:{_WHOLE} )?(?:to )?(?P<h>\d{{2,5}}) ?(?:px|pixels)? "
+                      r"(?:tall|high|in height)"),
+    _intent("resize", rf"(?:resize|scale) (?:{_WHOLE} )?to (?P<w2>\d{{2,5}}) ?(?:x|by) ?(?P<h2>\d{{2,5}})"
+                      r"(?: ?px| pixels)?"),
+    _intent("resize", rf"(?:resize|scale|shrink|make) (?:{_WHOLE} )?(?:to |by )?(?P<pct>\d{{1,3}}) ?"
+                      r"(?:%|percent)(?: of (?:its|the) (?:size|original size))?"),
+    _intent("resize", rf"(?:make|resize) {_WHOLE} (?P<half>half|a quarter of|a third of) (?:the|its) size"
+                      rf"|(?:make|shrink) {_WHOLE} smaller"),
+    _intent("upscale", rf"(?:upscale|upsample|enlarge|super-?resolve)(?: {_WHOLE})?"
+                       rf"(?: (?:by )?(?P<n>[234]) ?x| by (?P<n2>{NUM})| (?P<n3>{NUM}) times)?"),
+    _intent("upscale", rf"make {_WHOLE} (?:bigger|larger)|(?:increase|raise|double) the (?:resolution|size)"),
+    _intent("sharper", rf"make {_WHOLE} (?:look )?(?:sharper|crisper|clearer|less blurry)"
+                       r"|(?:enhance|improve|restore) the (?:detail|details|quality|sharpness)"),
+    # cut-outs
+    _intent("cutout", rf"cut (?P<object>.+?) out(?: of (?:the|this) {_PHOTO})?(?: (?:and|with) {_CLEAR})?"),
+    _intent("cutout", rf"cut out (?P<object>.+?)(?:,? (?:and |with )?{_CLEAR}| on (?:a )?{_CLEAR})?"),
+    _intent("cutout_background", rf"(?:remove|delete|erase|get rid of|drop) the background|make {_CLEAR}"
+                                 r"|(?:give it|with) a transparent background"),
+)  # fmt: skip
+
+# tried after the whole-image intents ("add a rainbow in the sky" is an instruction)
+_RELATION = "|".join(sorted(map(re.escape, RELATIONS), key=len, reverse=True))
+PLACE_INTENTS = (
+    _intent("place", rf"(?:add|put|place|draw|paint|stick|set) (?P<what>(?:an?|some|one|two|three|\d+) .+?) "
+                     rf"(?P<rel>{_RELATION}) (?P<anchor>{_PART})"),
+    # "give the car a chrome finish" is a material, not a new object
+    _intent("place", rf"give (?P<anchor>{_PART}) (?P<what>(?:an?|some) .+?)"
+                     r"(?<!finish)(?<!look)(?<!texture)(?<!coat)(?<!colour)(?<!color)(?<!makeover)(?<!style)"),
+)  # fmt: skip
+
+
+# -- handlers -------------------------------------------------------------------------------------
+def _amount(match: re.Match[str]) -> float:
+    """How much: a share of 1 (0.25 unless the words say)."""
+    said = match.groupdict()
+    if said.get("pct"):
+        return min(int(said["pct"]), 400) / 100
+    amount = said.get("amount") or said.get("after") or ""
+    if re.fullmatch(pattern("photo", "a little"), amount):
+        return 0.1
+    return 0.5 if amount else 0.25
+
+
+def _tone(match: re.Match[str]) -> dict[str, Any]:
+    """adjust's arguments for the tone the words ask for."""
+    said = match.groupdict()
+    if said.get("noun"):
+        arg = NOUNS[said["noun"]]
+        way = 1 if re.fullmatch(pattern("photo", "up"), said["dir"]) else -1
+    else:
+        name = next(n for i, n in enumerate(TONES) if said.get(f"t{i}"))
+        arg, way = TONE_ARG[name]
+    share = _amount(match)
+    if arg == "warmth":
+        return {"warmth": round(way * min(1.0, share * 2), 3)}
+    if arg == "sharpness":
+        return {"sharpness": round(1 + way * share * 4, 3)}
+    return {arg: round(max(0.0, 1 + way * share), 3)}
+
+
+def _adjust(request: Request, view: WorkspaceView, why: str, **args: Any) -> Plan:
+    call = {"image": current_image(view), **args, **params_for("adjust", request)}
+    return Plan(steps=[Step(tool="adjust", args=call, why=why)])
+
+
+def _main_subject(view: WorkspaceView):
+    """The subject "the background" is behind: the last detection's labels, else the usual ones."""
+    labels = recent_labels(view) or list(entries("photo", "main subjects"))
+    subject = parse_subject(" and ".join(labels))
+    return subject.__class__(labels, "largest", " or ".join(labels))
+
+
+def _masked(subject, request: Request, view: WorkspaceView, tool: str, why: str, **args: Any) -> Plan:
+    """Find and cut out `subject`, then run `tool` with that mask ("$2")."""
+    steps = find_steps(subject, request, view, cut=True)
+    call = {"image": current_image(view), "mask": "$2", **args, **params_for(tool, request)}
+    return Plan(steps=[*steps, Step(tool=tool, args=call, why=why)])
+
+
+def tone(match, request, view) -> Plan:
+    change = _tone(match)
+    return _adjust(request, view, f"adjust {', '.join(f'{k} {v}' for k, v in change.items())}", **change)
+
+
+def tone_part(match, request, view) -> Plan:
+    subject = subject_of(match["object"], view)
+    return _masked(subject, request, view, "adjust", f"adjust the {subject.words}", **_tone(match))
+
+
+def black_and_white(match, request, view) -> Plan:
+    return _adjust(request, view, "black and white", black_and_white=True)
+
+
+def sepia(match, request, view) -> Plan:
+    return _adjust(request, view, "sepia", sepia=True)
+
+
+def auto_levels(match, request, view) -> Plan:
+    return _adjust(request, view, "auto levels", auto_levels=True)
+
+
+def sharpen(match, request, view) -> Plan:
+    return _adjust(request, view, "sharpen", sharpness=round(1 + 4 * _amount(match), 3))
+
+
+def blur(match, request, view) -> Plan:
+    return _adjust(request, view, "blur", blur=round(12 * _amount(match), 1))
+
+
+def blur_background(match, request, view) -> Plan:
+    radius = 14.0 if (match.groupdict().get("amount2") or "") in ("a lot", "more") else 8.0
+    subject = _main_subject(view)
+    return _masked(subject, request, view, "adjust", "blur the background", blur=radius, invert=True)
+
+
+def crop_ratio(match, request, view) -> Plan:
+    named = match["ratio"]
+    ratio = ":".join(RATIOS[named]) if named in RATIOS else re.sub(r" ?[x/] ?| ", ":", named)
+    step = Step(tool="crop", args={"image": current_image(view), "aspect": ratio}, why=f"crop to {ratio}")
+    return Plan(steps=[step])
+
+
+def crop_object(match, request, view) -> Plan:
+    subject = subject_of(match["object"], view)
+    steps = find_steps(subject, request, view, cut=False)
+    call = {"image": current_image(view), "around": "$1"}
+    return Plan(steps=[*steps, Step(tool="crop", args=call, why=f"crop to the {subject.words}")])
+
+
+def rotate(match, request, view) -> Plan:
+    said = match.groupdict()
+    direction = said.get("dir") or "clockwise"
+    degrees = float(said["deg"]) if said.get("deg") else 90.0
+    if direction in ("left", "to the left") or "counter" in direction or "anti" in direction:
+        degrees = -degrees
+    why = f"rotate {abs(degrees):g} degrees {'clockwise' if degrees > 0 else 'counter-clockwise'}"
+    return Plan(steps=[Step(tool="rotate", args={"image": current_image(view), "degrees": degrees}, why=why)])
+
+
+def upside_down(match, request, view) -> Plan:
+    call = {"image": current_image(view), "degrees": 180}
+    return Plan(steps=[Step(tool="rotate", args=call, why="upside down")])
+
+
+def flip(match, request, view) -> Plan:
+    way = match["way"] or "horizontally"
+    direction = "vertical" if way in ("vertically", "top to bottom") else "horizontal"
+    step = Step(tool="flip", args={"image": current_image(view), "direction": direction}, why=f"flip {way}")
+    return Plan(steps=[step])
+
+
+def resize(match, request, view) -> Plan:
+    said = match.groupdict()
+    if said.get("w2"):
+        args = {"width": int(said["w2"]), "height": int(said["h2"])}
+    elif said.get("w") or said.get("h"):
+        args = {"width": int(said["w"])} if said.get("w") else {"height": int(said["h"])}
+    elif said.get("pct"):
+        args = {"scale": min(8.0, max(1, int(said["pct"])) / 100)}
+    else:
+        shares = {"a quarter of": 0.25, "a third of": round(1 / 3, 4)}
+        args = {"scale": shares.get(said.get("half") or "", 0.5)}
+    why = "resize to " + ", ".join(f"{k} {v}" for k, v in args.items())
+    return Plan(steps=[Step(tool="resize", args={"image": current_image(view), **args}, why=why)])
+
+
+def upscale(match, request, view) -> Plan:
+    said = match.groupdict()
+    times = said.get("n") or said.get("n2") or said.get("n3")
+    scale = min(4, to_int(times)) if times else 2
+    step = Step(tool="upscale", args={"image": current_image(view), "scale": scale}, why=f"upscale {scale}x")
+    return Plan(steps=[step])
+
+
+def sharper(match, request, view) -> Plan:
+    args = {"image": current_image(view), "keep_size": True}
+    return Plan(steps=[Step(tool="upscale", args=args, why="restore detail at the same size")])
+
+
+def cutout(match, request, view) -> Plan:
+    subject = subject_of(match["object"], view)
+    return _masked(subject, request, view, "cutout", f"cut out the {subject.words}")
+
+
+def cutout_background(match, request, view) -> Plan:
+    return _masked(_main_subject(view), request, view, "cutout", "make the background transparent")
+
+
+def place(match, request, view) -> Plan:
+    """Find the anchor, cut it out, place the object on/by/in it, paint it there."""
+    anchor = subject_of(match["anchor"], view)
+    what = match["what"].strip()
+    relation = RELATIONS.get(match.groupdict().get("rel") or "on", "on")
+    steps = find_steps(anchor, request, view, cut=True)
+    surface = any(label.split()[-1] in SURFACES for label in anchor.labels)
+    placed = {"image": current_image(view), "anchor": "$2", "object": what, "relation": relation}
+    steps.append(Step(tool="place", args=placed | ({"surface": True} if surface else {}),
+                      why=f"where {what} goes ({relation} the {anchor.words})"))  # fmt: skip
+    paint = {"image": current_image(view), "mask": "$3", "prompt": what, **params_for("inpaint", request)}
+    steps.append(Step(tool="inpaint", args=paint, why=f"paint {what}"))
+    return Plan(steps=steps)
+
+
+Handler = Callable[[re.Match[str], Request, WorkspaceView], Plan]
+HANDLERS: dict[str, Handler] = {
+    name: globals()[name] for name in {i.name for i in (*INTENTS, *PLACE_INTENTS)}
+}
