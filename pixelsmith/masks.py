@@ -60,6 +60,18 @@ def combine(a: np.ndarray, b: np.ndarray, how: str) -> np.ndarray:
     raise ValueError(f"how must be union, intersection or difference, got {how!r}")
 
 
+def shift(mask: np.ndarray, dx: int, dy: int) -> np.ndarray:
+    """`mask` moved right by `dx` and down by `dy` pixels; what moves past an edge is lost."""
+    height, width = mask.shape
+    out = np.zeros_like(mask)
+    if abs(dx) >= width or abs(dy) >= height:
+        return out
+    out[max(0, dy) : height + min(0, dy), max(0, dx) : width + min(0, dx)] = mask[
+        max(0, -dy) : height - max(0, dy), max(0, -dx) : width - max(0, dx)
+    ]
+    return out
+
+
 def bbox(mask: np.ndarray) -> tuple[int, int, int, int] | None:
     """(x0, y0, x1, y1) of the nonzero pixels, x1/y1 exclusive; None for an empty mask."""
     ys, xs = np.nonzero(mask)

@@ -272,6 +272,7 @@ class Workspace:
         artifact_id = self._new_id("image")
         kept = self._keepsakes_of(image, meta.get("parents") or [])
         image = image.convert("RGB")
+        image.info.clear()  # the pixels alone: a step's copy must not pass its photo's alpha on as its own
         save_image(image, self.path(artifact_id), compress_level=1)  # fast: agent overhead matters
         keeps = keepsakes.write(self.path(artifact_id).parent, artifact_id, kept)
         self._cache[artifact_id] = image

@@ -87,12 +87,18 @@ class ReviewController:
         pending.made[pending.mask_step] = chosen
         with self.workspace.transaction() as record:
             record.pending = pending
-        yield ReviewNeeded(
-            record.current_image or "",
-            [chosen, *(m for m in pending.masks if m != chosen)],
-            f"{len(pending.masks)} candidate mask(s), best first; {chosen} is chosen. Pick another, "
-            f"click to add or remove parts, grow or shrink it, then continue.",
-        )
+        if self.placed(chosen):
+            text = (
+                f"{chosen} is where the new object goes. Click where it should go, grow or shrink "
+                f"it, then continue."
+            )
+        else:
+            text = (
+                f"{len(pending.masks)} candidate mask(s), best first; {chosen} is chosen. Pick another, "
+                f"click to add or remove parts, grow or shrink it, then continue."
+            )
+        shown = [chosen, *(m for m in pending.masks if m != chosen)]
+        yield ReviewNeeded(record.current_image or "", shown, text)
 
     def pending(self) -> PendingReview:
         if not self.workspace.record.pending:
@@ -146,7 +152,10 @@ class ReviewController:
         refine_mask. The new mask becomes the choice.
         """
         chosen = self.pending().chosen
-        if "points" in args:
+        if "points" in args and self.placed(chosen):  # where a new object goes: a click moves it
+            moved = _onto(self.workspace.mask(chosen), args["points"])
+            tool, call, args = "refine_mask", {"mask": chosen, "move": moved}, {"moved": moved}
+        elif "points" in args:
             call = {
                 "image": self.workspace.record.current_image,
                 "points": args["points"],
@@ -165,6 +174,9 @@ class ReviewController:
                 [new] + [m for m in self.pending().masks if m != new],
                 f"{new} is chosen; continue when ready.",
             )
+
+    def placed(self, mask_id: str) -> bool:
+        return placed(self.workspace, mask_id)
 
     def paint(self, layer: np.ndarray, *, erase: bool = False) -> Iterator[Event]:
         """Brush strokes (an (H, W) mask at the image's size) added to, or with `erase`
@@ -200,6 +212,8 @@ class ReviewController:
 
 def _said(args: dict[str, Any], made: str) -> str:
     """One refinement in words, for the planner and the transcript."""
+    if "moved" in args:
+        return f"moved it by {args['moved'][0]}, {args['moved'][1]} px ({made})"
     if "points" in args:
         count = len(args["points"])
         return f"refined it with {count} click{'s' * (count != 1)} ({made})"
@@ -207,6 +221,27 @@ def _said(args: dict[str, Any], made: str) -> str:
         return f"{'erased' if args.get('combine') == 'difference' else 'painted'} with the brush ({made})"
     change = ", ".join(f"{k} {v}" for k, v in args.items())
     return f"changed it: {change} ({made})"
+
+
+def placed(workspace: Any, mask_id: str) -> bool:
+    """Whether `mask_id` is the region a new object goes in (made by place, or a change of one):
+    a click moves it rather than re-segmenting."""
+    record = workspace.artifact(mask_id)
+    while record.tool == "refine_mask" and record.parents:
+        record = workspace.artifact(record.parents[0])
+    return record.tool == "place"
+
+
+def _onto(mask, points: list) -> tuple[int, int]:
+    """(dx, dy) that moves `mask`'s box centre to the last positive click (no move without one)."""
+    from pixelsmith.masks import bbox
+    from pixelsmith.tools.segment import Point
+
+    box, clicked = bbox(mask), [p for p in map(Point.model_validate, points) if p.positive]
+    if box is None or not clicked:
+        return 0, 0
+    x0, y0, x1, y1 = box
+    return round(clicked[-1].x - (x0 + x1) / 2), round(clicked[-1].y - (y0 + y1) / 2)
 
 
 def _around(mask, points: list) -> list[float] | None:

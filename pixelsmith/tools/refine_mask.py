@@ -1,4 +1,4 @@
-"""refine_mask: grow, shrink, feather, invert or combine masks."""
+"""refine_mask: grow, shrink, feather, invert, move or combine masks."""
 
 from __future__ import annotations
 
@@ -22,6 +22,9 @@ class Input(BaseModel):
     grow: int = Field(default=0, ge=-512, le=512, description="Pixels to grow (>0) or shrink (<0).")
     feather: float = Field(default=0.0, ge=0.0, le=256.0, description="Soft edge width in pixels.")
     invert: bool = Field(default=False, description="Swap inside and outside.")
+    move: tuple[int, int] | None = Field(
+        default=None, description="Move it right and down by (dx, dy) pixels (negative: left, up)."
+    )
     other: str | None = Field(default=None, description="Second mask id for `combine`.")
     combine: Literal["union", "intersection", "difference"] | None = None
 
@@ -29,8 +32,8 @@ class Input(BaseModel):
     def _check(self) -> Input:
         if (self.other is None) != (self.combine is None):
             raise ValueError("combine and other go together: give both or neither")
-        if not (self.grow or self.feather or self.invert or self.combine):
-            raise ValueError("nothing to do: give grow, feather, invert or combine")
+        if not (self.grow or self.feather or self.invert or self.combine or any(self.move or ())):
+            raise ValueError("nothing to do: give grow, feather, invert, move or combine")
         return self
 
 
@@ -49,7 +52,7 @@ class Output:
 
 def run(inputs: Input, ctx: ToolContext) -> Output:
     mask = ctx.store.mask(inputs.mask)
-    # 1. Combine, 2. grow or shrink, 3. invert, 4. feather last so its soft edge survives.
+    # 1. Combine, 2. move, 3. grow or shrink, 4. invert, 5. feather last so its soft edge survives.
     if inputs.combine and inputs.other:
         other = ctx.store.mask(inputs.other)
         if other.shape != mask.shape:
@@ -58,6 +61,8 @@ def run(inputs: Input, ctx: ToolContext) -> Output:
                 f"{mask.shape[1]}x{mask.shape[0]}; combine masks of the same image"
             )
         mask = M.combine(mask, other, inputs.combine)
+    if inputs.move:
+        mask = M.shift(mask, *inputs.move)
     if inputs.grow:
         mask = M.grow(mask, inputs.grow)
     if inputs.invert:

@@ -73,7 +73,8 @@ class Tool:
     def store(self, output: Any, sink: ArtifactSink, *, step: int | None, args: dict[str, Any]) -> Stored:
         """Store one call's `output` (made by step `step` with `args`) through its type's
         `store`, with the provenance every artifact records."""
-        parents = [args[k] for k in ("image", "mask", "detection", "other") if isinstance(args.get(k), str)]
+        named = ("image", "mask", "detection", "other", "anchor")
+        parents = [args[k] for k in named if isinstance(args.get(k), str)]
         prompt = args.get("prompt") or args.get("object") or ""
         made = Provenance(self.name, step, parents, self.edits_image, str(prompt))
         return output.store(sink, made)

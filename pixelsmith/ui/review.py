@@ -15,6 +15,7 @@ import streamlit as st
 from PIL import Image
 from streamlit_image_coordinates import streamlit_image_coordinates
 
+from pixelsmith.agent.review import placed
 from pixelsmith.ui.chat import image_of, picture
 from pixelsmith.workspace import Workspace
 
@@ -48,7 +49,8 @@ def panel(ws: Workspace) -> Action | None:
         return None
     mask, masks = chosen(ws), candidates(ws)
     later = " → ".join(s["tool"] for s in pending.steps)
-    st.markdown(f"**Review the mask** before *{later}*: now using **{mask}**.")
+    what = "where the new object goes" if placed(ws, mask) else "the mask"
+    st.markdown(f"**Review {what}** before *{later}*: now using **{mask}**.")
     action = _choose_buttons(masks, mask)
     image = image_of(ws, mask) or ws.record.current_image
     if image:
@@ -83,18 +85,24 @@ def _click(ws: Workspace, image: str, mask: str) -> Action | None:
     are kept with the session (a reload shows them) and drawn: green + adds, red − removes."""
     key = f"click-{ws.id}-{ws.record.turn}"
     clicks = list(ws.record.pending.clicks) if ws.record.pending else []
+    moves = placed(ws, mask)  # a region for a new object: a click moves it there
     if f"{key}-negative" not in st.session_state:  # as saved: a reload or a second tab keeps it
         st.session_state[f"{key}-negative"] = bool(ws.record.pending and ws.record.pending.negative)
-    negative = st.toggle(
-        "Clicks remove (negative)",
-        key=f"{key}-negative",
-        help="Off: a click adds the part under it. On: a click removes it.",
-        on_change=_save_negative,
-        args=(ws, f"{key}-negative"),
-    )
+    negative = False
+    if not moves:
+        negative = st.toggle(
+            "Clicks remove (negative)",
+            key=f"{key}-negative",
+            help="Off: a click adds the part under it. On: a click removes it.",
+            on_change=_save_negative,
+            args=(ws, f"{key}-negative"),
+        )
     size = ws.artifact(image).size or ws.image(image).size
     width = _shown_size(size)[0]  # a small photo is shown big enough to click
-    st.caption("Click on the image to add or remove parts of the mask.")
+    if moves:
+        st.caption("Click on the image where the new object should go.")
+    else:
+        st.caption("Click on the image to add or remove parts of the mask.")
     shown = Image.open(io.BytesIO(picture(ws, "masks", image, mask, numbers=_number(ws, mask))))
     shown = shown.resize((width, round(shown.height * width / shown.width)), Image.NEAREST)
     _mark(shown, clicks, width / size[0])

@@ -1,0 +1,243 @@
+"""Issue 24: the everyday photo operations. Each equals the plain Pillow/NumPy call on a
+non-square photo, stays inside its mask when given one, keeps the photo's transparency in
+step with its pixels, is reached in words through the one edit path, and is undone exactly;
+bad arguments get one line that names the value."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image, ImageEnhance, ImageFilter, ImageOps
+from tool_calls import run_tool
+
+from pixelsmith import Editor
+from pixelsmith.errors import ToolInputError
+from pixelsmith.testing import noise_image
+from pixelsmith.tools import default_tools
+
+W, H = 97, 61  # odd and not square: a swapped width and height shows
+
+
+@pytest.fixture
+def photo(store):
+    image = noise_image(W, H, seed=11)
+    return image, store.add("image", image)
+
+
+def _pixels(image: Image.Image) -> np.ndarray:
+    return np.asarray(image.convert("RGB"))
+
+
+# -- adjust --------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("args", "plain"),
+    [
+        ({"brightness": 1.3}, lambda im: ImageEnhance.Brightness(im).enhance(1.3)),
+        ({"contrast": 0.7}, lambda im: ImageEnhance.Contrast(im).enhance(0.7)),
+        ({"saturation": 1.6}, lambda im: ImageEnhance.Color(im).enhance(1.6)),
+        ({"sharpness": 2.5}, lambda im: ImageEnhance.Sharpness(im).enhance(2.5)),
+        ({"black_and_white": True}, lambda im: im.convert("L").convert("RGB")),
+        ({"auto_levels": True}, ImageOps.autocontrast),
+        ({"blur": 3.0}, lambda im: im.filter(ImageFilter.GaussianBlur(3.0))),
+        ({"gamma": 2.0}, lambda im: im.point([round(255 * (v / 255) ** 0.5) for v in range(256)] * 3)),
+        (
+            {"warmth": 0.5},
+            lambda im: Image.fromarray(
+                np.clip(np.rint(np.asarray(im, np.float64) * [1.15, 1.0, 0.85]), 0, 255).astype(np.uint8)
+            ),
+        ),
+    ],
+    ids=lambda v: next(iter(v)) if isinstance(v, dict) else "",
+)
+def test_adjust_equals_the_plain_pillow_call(ctx, photo, args, plain):
+    image, image_id = photo
+    made = run_tool(ctx, "adjust", image=image_id, **args)
+    assert made.image.size == (W, H)
+    assert np.array_equal(_pixels(made.image), _pixels(plain(image)))
+
+
+def test_sepia_is_the_sepia_matrix():
+    from pixelsmith.tools.adjust import SEPIA, Input, toned
+
+    image = noise_image(W, H, seed=2)
+    want = np.clip(np.rint(np.asarray(image, np.float64) @ SEPIA.T), 0, 255).astype(np.uint8)
+    assert np.array_equal(_pixels(toned(image, Input(image="i", sepia=True))), want)
+    assert SEPIA.shape == (3, 3) and want[..., 0].mean() > want[..., 2].mean()  # brown: red over blue
+
+
+@pytest.mark.parametrize("invert", [False, True])
+def test_adjust_in_a_mask_leaves_the_rest_as_it_was(ctx, store, photo, invert):
+    image, image_id = photo
+    mask = np.zeros((H, W), np.uint8)
+    mask[10:40, 20:70] = 255
+    mask_id = store.add("mask", mask)
+    made = run_tool(ctx, "adjust", image=image_id, mask=mask_id, invert=invert, feather=0, brightness=1.5)
+    out, before, full = (
+        _pixels(made.image),
+        _pixels(image),
+        _pixels(ImageEnhance.Brightness(image).enhance(1.5)),
+    )
+    inside = mask > 0
+    kept, changed = (inside, ~inside) if invert else (~inside, inside)
+    assert np.array_equal(out[kept], before[kept])
+    assert np.array_equal(out[changed], full[changed])
+
+
+def test_adjust_needs_something_to_do():
+    with pytest.raises(ToolInputError, match="nothing to change: give brightness"):
+        default_tools().get("adjust").validate({"image": "image-1"})
+
+
+# -- geometry ------------------------------------------------------------------------------------
+def test_crop_box_and_ratio(ctx, photo):
+    image, image_id = photo
+    made = run_tool(ctx, "crop", image=image_id, box=[5, 7, 60, 50])
+    assert np.array_equal(_pixels(made.image), _pixels(image.crop((5, 7, 60, 50))))
+    square = run_tool(ctx, "crop", image=image_id, aspect="1:1")
+    assert square.image.size == (61, 61)
+    assert np.array_equal(_pixels(square.image), _pixels(image.crop((18, 0, 79, 61))))  # the middle
+    tall = run_tool(ctx, "crop", image=image_id, aspect="4:5")
+    assert tall.image.size == (49, 61)
+
+
+def test_crop_around_an_object_holds_it_with_a_margin(ctx, store, photo):
+    image, image_id = photo
+    mask = np.zeros((H, W), np.uint8)
+    mask[20:30, 60:80] = 255
+    made = run_tool(ctx, "crop", image=image_id, around=store.add("mask", mask), margin=0.1)
+    assert made.image.size == (24, 12)  # 20x10 and 10% each side
+    assert np.array_equal(_pixels(made.image), _pixels(image.crop((58, 19, 82, 31))))
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        ({"box": [50, 10, 40, 30]}, "the box (50, 10, 40, 30) is not inside the 97x61 image or is empty"),
+        ({"box": [0, 0, 500, 30]}, "the box (0, 0, 500, 30) is not inside the 97x61 image"),
+    ],
+)
+def test_crop_outside_or_empty_says_which_box(ctx, photo, args, said):
+    with pytest.raises(ToolInputError, match=said.replace("(", r"\(").replace(")", r"\)")):
+        run_tool(ctx, "crop", image=photo[1], **args)
+
+
+def test_a_bad_ratio_is_named():
+    with pytest.raises(ToolInputError, match="aspect must be width:height such as 16:9, got 'wide'"):
+        default_tools().get("crop").validate({"image": "image-1", "aspect": "wide"})
+
+
+@pytest.mark.parametrize(("degrees", "turns"), [(90, -1), (-90, 1), (270, 1), (180, 2), (-180, 2), (360, 0)])
+def test_quarter_turns_are_lossless_and_clockwise(ctx, photo, degrees, turns):
+    image, image_id = photo
+    made = run_tool(ctx, "rotate", image=image_id, degrees=degrees)
+    assert np.array_equal(_pixels(made.image), np.rot90(_pixels(image), turns))
+
+
+def test_any_angle_widens_the_canvas_and_keeps_the_middle(ctx, photo):
+    image, image_id = photo
+    made = run_tool(ctx, "rotate", image=image_id, degrees=30)
+    want = image.rotate(-30, resample=Image.BICUBIC, expand=True, fillcolor=(255, 255, 255))
+    assert made.image.size == want.size and made.image.size[0] > W
+    assert np.array_equal(_pixels(made.image), _pixels(want))
+    assert (_pixels(made.image)[0, 0] == 255).all()  # a new corner is white
+
+
+@pytest.mark.parametrize(("direction", "flip"), [("horizontal", np.fliplr), ("vertical", np.flipud)])
+def test_flip(ctx, photo, direction, flip):
+    image, image_id = photo
+    made = run_tool(ctx, "flip", image=image_id, direction=direction)
+    assert np.array_equal(_pixels(made.image), flip(_pixels(image)))
+
+
+@pytest.mark.parametrize(
+    ("args", "size"),
+    [
+        ({"width": 50}, (50, 31)),
+        ({"height": 122}, (194, 122)),
+        ({"scale": 0.5}, (48, 30)),
+        ({"width": 40, "height": 40}, (40, 40)),
+    ],
+)
+def test_resize_is_lanczos_at_the_asked_size(ctx, photo, args, size):
+    image, image_id = photo
+    made = run_tool(ctx, "resize", image=image_id, **args)
+    assert np.array_equal(_pixels(made.image), _pixels(image.resize(size, Image.LANCZOS)))
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        ({"scale": 0}, "resize: scale must be greater than 0, got 0"),
+        ({"scale": 100}, "resize: scale must be less than or equal to 8, got 100"),
+        ({}, "say the new size: width, height or scale"),
+        ({"degrees": "a lot"}, "degrees"),
+    ],
+)
+def test_absurd_sizes_and_angles_are_named(args, said):
+    tool = "rotate" if "degrees" in args else "resize"
+    with pytest.raises(ToolInputError, match=said):
+        default_tools().get(tool).validate({"image": "image-1", **args})
+
+
+def test_a_resize_over_the_pixel_limit_is_refused(ctx, photo):
+    ctx.settings.limits.max_pixels = 10_000
+    with pytest.raises(ToolInputError, match=r"resize: 970x610 is over limits.max_pixels \(10,000\)"):
+        run_tool(ctx, "resize", image=photo[1], width=970)
+
+
+# -- cutout --------------------------------------------------------------------------------------
+def test_a_cutout_is_the_photo_with_the_feathered_mask_as_alpha(tiny_config, tmp_path):
+    from pixelsmith import masks as M
+    from pixelsmith.agent.plan import Plan, Step
+
+    editor = Editor(tiny_config, data_dir=tmp_path / "data")
+    photo = noise_image(W, H, seed=3)
+    session = editor.edit(photo, "find the cat").session
+    mask = np.zeros((H, W), np.uint8)
+    mask[8:50, 30:90] = 255
+    with session.workspace.transaction():
+        mask_id = session.workspace.add_mask(mask, tool="upload", parents=["image-1"])
+    cut = session.edit(
+        "cut it out", plan=Plan(steps=[Step(tool="cutout", args={"mask": mask_id, "feather": 3})])
+    )
+    assert cut.ok and cut.image.mode == "RGBA" and cut.image.size == (W, H)
+    assert np.array_equal(np.asarray(cut.image.getchannel("A")), M.feather(mask, 3))
+    assert np.array_equal(_pixels(cut.image), _pixels(photo))  # the colours are the photo's
+    path = tmp_path / "cut.png"
+    cut.image.save(path)
+    with Image.open(path) as saved:
+        assert saved.mode == "RGBA" and saved.getpixel((0, 0))[3] == 0
+
+
+# -- in words, through the one edit path; undo is exact -------------------------------------------
+@pytest.mark.parametrize(
+    ("words", "size", "pixels"),
+    [
+        ("make it black and white", (W, H), lambda im: im.convert("L").convert("RGB")),
+        ("rotate it left", (H, W), lambda im: im.transpose(Image.Transpose.ROTATE_90)),
+        ("flip it", (W, H), ImageOps.mirror),
+        ("crop to square", (H, H), lambda im: im.crop((18, 0, 79, 61))),
+        ("resize it to 50%", (48, 30), lambda im: im.resize((48, 30), Image.LANCZOS)),
+        ("increase the contrast a little", (W, H), lambda im: ImageEnhance.Contrast(im).enhance(1.1)),
+    ],
+)
+def test_in_words_then_undo(tiny_config, tmp_path, words, size, pixels):
+    editor = Editor(tiny_config, data_dir=tmp_path / "data")
+    photo = noise_image(W, H, seed=5)
+    made = editor.edit(photo, words)
+    assert made.ok, made.text
+    assert made.image.size == size
+    assert np.array_equal(_pixels(made.image), _pixels(pixels(photo)))
+    session = made.session
+    back = session.undo().image
+    assert np.array_equal(_pixels(back), _pixels(photo))
+
+
+def test_a_rotation_turns_the_transparency_with_the_photo(tiny_config, tmp_path):
+    rgba = noise_image(W, H, seed=6).convert("RGBA")
+    alpha = np.full((H, W), 255, np.uint8)
+    alpha[:, :10] = 0
+    rgba.putalpha(Image.fromarray(alpha, "L"))
+    made = Editor(tiny_config, data_dir=tmp_path / "data").edit(rgba, "rotate it 90 degrees")
+    assert made.ok and made.image.size == (H, W)
+    assert np.array_equal(np.asarray(made.image.getchannel("A")), np.rot90(alpha, -1))
