@@ -181,3 +181,12 @@ def before_after(before: Image.Image, after: Image.Image) -> Image.Image:
     _label(draw, (6, 6), "before", (40, 40, 40), font)
     _label(draw, (before.width + 6, 6), "after", (40, 40, 40), font)
     return out
+
+
+def on_checkerboard(image: Image.Image, alpha: Image.Image, *, square: int = 8) -> Image.Image:
+    """`image` over a grey checkerboard where `alpha` makes it transparent: how an editor
+    shows a cut-out (white would hide a white subject's edge)."""
+    width, height = image.size
+    cells = (np.indices((height, width)) // square).sum(axis=0) % 2
+    board = np.where(cells[..., None] == 1, 204, 255).astype(np.uint8).repeat(3, axis=2)
+    return Image.composite(image.convert("RGB"), Image.fromarray(board, "RGB"), alpha.convert("L"))

@@ -189,6 +189,7 @@ def test_a_resize_over_the_pixel_limit_is_refused(ctx, photo):
 def test_a_cutout_is_the_photo_with_the_feathered_mask_as_alpha(tiny_config, tmp_path):
     from pixelsmith import masks as M
     from pixelsmith.agent.plan import Plan, Step
+    from pixelsmith.ui.chat import seen
 
     editor = Editor(tiny_config, data_dir=tmp_path / "data")
     photo = noise_image(W, H, seed=3)
@@ -207,6 +208,9 @@ def test_a_cutout_is_the_photo_with_the_feathered_mask_as_alpha(tiny_config, tmp
     cut.image.save(path)
     with Image.open(path) as saved:
         assert saved.mode == "RGBA" and saved.getpixel((0, 0))[3] == 0
+    shown = np.asarray(seen(session.workspace, session.workspace.record.current_image))
+    assert (shown[0, 0] == 255).all() and (shown[0, 8] == 204).all()  # the chat: a checkerboard around it
+    assert np.array_equal(shown[20:40, 40:70], _pixels(photo)[20:40, 40:70])
 
 
 # -- in words, through the one edit path; undo is exact -------------------------------------------
@@ -241,3 +245,49 @@ def test_a_rotation_turns_the_transparency_with_the_photo(tiny_config, tmp_path)
     made = Editor(tiny_config, data_dir=tmp_path / "data").edit(rgba, "rotate it 90 degrees")
     assert made.ok and made.image.size == (H, W)
     assert np.array_equal(np.asarray(made.image.getchannel("A")), np.rot90(alpha, -1))
+
+
+# -- on files --------------------------------------------------------------------------------------
+def test_the_photo_commands_keep_the_transparency_with_the_pixels(tiny_settings, tmp_path, capsys):
+    import json
+
+    from pixelsmith.cli import main
+
+    rgba = noise_image(W, H, seed=7).convert("RGBA")
+    alpha = np.full((H, W), 255, np.uint8)
+    alpha[:, :10] = 0
+    rgba.putalpha(Image.fromarray(alpha, "L"))
+    rgba.save(tmp_path / "logo.png")
+    mask = np.zeros((H, W), np.uint8)
+    mask[10:50, 20:80] = 255
+    Image.fromarray(mask).save(tmp_path / "mask.png")
+    assert main(["rotate", str(tmp_path / "logo.png"), "90", "-o", str(tmp_path / "r.png")]) == 0
+    with Image.open(tmp_path / "r.png") as turned:
+        assert turned.size == (H, W)
+        assert np.array_equal(np.asarray(turned.getchannel("A")), np.rot90(alpha, -1))
+    files = [str(tmp_path / "logo.png"), str(tmp_path / "mask.png"), "-o", str(tmp_path / "c.png")]
+    assert main(["cutout", *files, "--feather", "0", "--json"]) == 0
+    capsys.readouterr()
+    with Image.open(tmp_path / "c.png") as cut:
+        assert np.array_equal(np.asarray(cut.getchannel("A")), mask)
+    assert main(["upscale", str(tmp_path / "logo.png"), "-o", str(tmp_path / "u.png"), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["size"] == [2 * W, 2 * H]
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (["crop", "--box", "0,0,500,5"], "error: crop: the box (0, 0, 500, 5) is not inside the 97x61 image"),
+        (["resize", "--scale", "0"], "error: resize: scale must be greater than 0, got 0.0"),
+        (["adjust"], "error: adjust: nothing to change: give brightness"),
+        (["upscale", "--scale", "9"], "error: upscale: scale must be less than or equal to 4, got 9.0"),
+    ],
+)
+def test_bad_photo_arguments_get_one_line(tiny_settings, tmp_path, capsys, argv, said):
+    from pixelsmith.cli import main
+
+    noise_image(W, H, seed=7).save(tmp_path / "p.png")
+    assert main([argv[0], str(tmp_path / "p.png"), "-o", str(tmp_path / "o.png"), *argv[1:]]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(said), err
+    assert not (tmp_path / "o.png").exists()

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 
 import typer
 
-from pixelsmith.cli import agent, bench, common, concept, eval, mcp, models, serve, tools, ui, whole
+from pixelsmith.cli import agent, bench, common, concept, eval, mcp, models, photo, serve, tools, ui, whole
 from pixelsmith.errors import MAX_ERROR_CHARS, InterruptedError_, UserError, shorten
 from pixelsmith.escape import for_terminal
 
@@ -29,6 +29,7 @@ app = typer.Typer(
 for sub_app in (
     tools.app,
     whole.app,
+    photo.app,
     agent.app,
     concept.app,
     models.app,

@@ -14,6 +14,7 @@ import streamlit as st
 from PIL import Image
 
 from pixelsmith import drawing as pictures
+from pixelsmith import keepsakes
 from pixelsmith.agent import events as ev
 from pixelsmith.agent.actions import title
 from pixelsmith.escape import for_page
@@ -53,6 +54,23 @@ def _picture(
         masks = [_ws.mask(m) for m in ids[1:]]
         return _png(pictures.overlay_masks(_ws.image(ids[0]), masks, numbers=numbers))
     return _png(pictures.before_after(_ws.image(ids[0]), _ws.image(ids[1])))
+
+
+def seen(ws: Workspace, image_id: str) -> Image.Image:
+    """Image `image_id` as the chat shows it: over a checkerboard where it is transparent."""
+    alpha = ws.keepsakes(image_id).get(keepsakes.ALPHA)
+    return ws.image(image_id) if alpha is None else pictures.on_checkerboard(ws.image(image_id), alpha)
+
+
+def shown(ws: Workspace, image_id: str) -> str | bytes:
+    """What `st.image` gets for image `image_id`: its file, or the checkerboard picture."""
+    transparent = keepsakes.ALPHA in ws.artifact(image_id, "image").keeps
+    return _seen_through(str(ws.folder), image_id, ws) if transparent else str(ws.path(image_id))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _seen_through(folder: str, image_id: str, _ws: Workspace) -> bytes:
+    return _png(seen(_ws, image_id))
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -162,7 +180,7 @@ def compare(
     """A before/after slider: the line between the two moves with it (only this redraws).
     `where`: the box the original fills in a bigger result (outpaint), shown at its scale."""
     split = st.slider("Before ← → after", 0, 100, 50, key=f"{key}-wipe", format="%d%%")
-    first, second = ws.image(before), ws.image(after)
+    first, second = seen(ws, before), seen(ws, after)
     if where is not None:
         first = pictures.placed(first, second.size, where[:2])
     shown = pictures.wipe(first, second, split / 100)
@@ -196,16 +214,16 @@ def edit_result(ws: Workspace, rec: StepRecord, key: str) -> None:
                 shown = _png(pictures.outlined(ws.image(best), where))
                 st.image(shown, caption=f"{best}: the original inside the dashed line", output_format="PNG")
             else:
-                st.image(str(ws.path(best)), caption=safe(f"{best}: {ws.artifact(best).note}"))
+                st.image(shown(ws, best), caption=safe(f"{best}: {ws.artifact(best).note}"))
         with compare_tab:
             compare(ws, before, best, key, where)
     else:
-        st.image(str(ws.path(best)), caption=safe(f"{best}: {ws.artifact(best).note}"))
+        st.image(shown(ws, best), caption=safe(f"{best}: {ws.artifact(best).note}"))
     if len(rec.outputs) > 1:
         st.caption("Candidates, best first:")
         for column, image_id in zip(st.columns(len(rec.outputs)), rec.outputs):
             with column:
-                st.image(str(ws.path(image_id)), caption=image_id)
+                st.image(shown(ws, image_id), caption=image_id)
                 make_current_button(ws, image_id, f"{key}-cur-{image_id}")
     left, right = st.columns(2)
     with left:
@@ -245,7 +263,7 @@ def user_message(ws: Workspace, message: MessageRecord, shown: str | None, *, ke
         if message.image and message.image != shown:
             note = ws.artifact(message.image).note
             st.image(
-                str(ws.path(message.image)),
+                shown(ws, message.image),
                 width=THUMB,
                 caption=safe(f"on {message.image}" + (f" ({note})" if note else "")),
             )
