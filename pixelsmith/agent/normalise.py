@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pixelsmith.agent import phrases
+from pixelsmith.agent import phrases, sentences
 
 QUOTES = str.maketrans("‘’“”", "''\"\"")
 
@@ -32,7 +32,12 @@ def normalise(message: str, takes: Mapping[str, frozenset[str]] | None = None) -
         if match and rule.arg not in params:
             params[rule.arg] = rule.convert(match["value"])
             text = f"{text[: match.start()]} {text[match.end() :]}"
-    return Request(message, _strip_wrappers(_tidy(text)), params, dict(takes or {}))
+    return Request(message, clause(_tidy(text)), params, dict(takes or {}))
+
+
+def clause(text: str) -> str:
+    """A tidied clause without its polite wrappers and reasons, a statement as its request."""
+    return sentences.rewrite(_strip_wrappers(text))
 
 
 def _tidy(text: str) -> str:
@@ -45,6 +50,7 @@ def _tidy(text: str) -> str:
 
 
 def _strip_wrappers(text: str) -> str:
+    text = phrases.REASON_AFTER.sub("", phrases.REASON_BEFORE.sub("", phrases.PURPOSE.sub("", text), count=1))
     while True:
         stripped = phrases.TRAILING.sub("", phrases.LEADING.sub("", text, count=1)).strip(" ,")
         if stripped == text:

@@ -31,10 +31,36 @@ def to_int(word: str) -> int:
     return int(word) if word.isdigit() else NUMBER_WORDS[word]
 
 
+class Said:
+    """A match of an intent's pattern, read by its handler: a group the pattern does not
+    have, or that did not take part, is None (intents that share a handler name different
+    groups)."""
+
+    def __init__(self, match: re.Match[str]) -> None:
+        self._groups = match.groupdict()
+
+    def __getitem__(self, name: str) -> str | None:
+        return self._groups.get(name)
+
+    def groupdict(self) -> dict[str, str | None]:
+        return dict(self._groups)
+
+
 # -- polite wrappers ---------------------------------------------------------------------------
 LEADING = re.compile(rf"^{pattern('polite', 'leading')}\b[\s,]*")
 TRAILING = re.compile(rf"[\s,]*\b{pattern('polite', 'trailing')}$")
-FILLER = frozenset(entries("polite", "filler"))  # left over around parameters: "set guidance to 12"
+FILLER = frozenset(entries("polite", "filler"))
+# a reason said before or after the request: "it's too dark, ...", "..., it looks too yellow",
+# "... so the dog stands out"
+REASON_BEFORE = re.compile(rf"^{pattern('polite', 'statements')} [\w' ]+?, (?=\w+ \w)")
+REASON_AFTER = re.compile(
+    rf"(?:, (?:{pattern('polite', 'reasons')})| so (?:that )?(?:the|it|he|she|they|we|i|you|my)"
+    r"|, (?:the|my|our|this|that|everything|it|they|he|she)(?: [\w-]+)? (?:looks?|is|are|was|were|seems?)"
+    r"| because| since| for my) .*$"
+)
+PURPOSE = re.compile(
+    rf" for (?:my |our |an? |the )?{pattern('polite', 'purposes')}\b[^,]*"
+)  # left over around parameters: "set guidance to 12"
 
 
 # -- inline parameters -------------------------------------------------------------------------
@@ -118,6 +144,16 @@ POSITIONS = tuple(
 EVERY = re.compile(r"\b(?:all(?: of)?(?: the)?|every(?: single)?|each(?: of the)?|both(?: of)?(?: the)?)\s+")
 DETERMINERS = re.compile(rf"^(?:(?:{pattern('nouns', 'determiners')}|a|an|its|some|any|one of the)\s+)+")
 COUNTED = re.compile(rf"^(?P<count>{NUM})\s+(?=\S)")
+# where an object is, said after it: "the cars from the street", "the cat out" (of a swap)
+# a part of an animal or a person stands for its owner: "the cat's head" -> the cat
+OWNERS_PART = re.compile(r"'s (?:head|face|back|neck|ears?|nose|paws?|hands?|arms?|tail|lap|shoulders?)$")
+FROM_PLACE = re.compile(
+    r" (?:(?:from|off|out of|in front of|behind|next to|beside|near) "
+    r"(?:the|this|that|my|our|his|her|their) [\w ]+"
+    r"|(?:parked|standing|sitting|lying|hanging|growing|walking|running|flying|swimming|sleeping|playing)\b.*|out)$"
+)
+# whose it is, when the thing is not a part of them: "my daughter's dress" -> the dress
+OWNER = re.compile(r"^(?:(?:the|my|our|his|her|their) )?[\w-]+'s (?=\w)")
 COLOUR_OF = re.compile(r"^(?:the )?colou?r of |'s colou?r$| colou?r$")
 SPLIT_OBJECTS = re.compile(r"\s*(?:,\s*(?:and\s+)?|\s+and\s+|&|\s+plus\s+|\s+as well as\s+)\s*")
 PRONOUNS = frozenset(entries("nouns", "pronouns"))
@@ -148,7 +184,7 @@ WHERE = rf"(?:,? (?:from|in|on|out of|off) (?:the |this |my )?{IMAGE_NOUN})?"  #
 SELECTABLE = pattern("nouns", "selectable")
 REFINE_WORDS = {word: op for op in ("grow", "shrink", "feather", "invert") for word in entries("mask", op)}
 _MASK_NOUN = r"(?:the |this |that )?(?:mask|selection|edges? of the mask|mask(?:'s)? edges?|edges?|it)"
-_PIXELS = r" (?:(?:by|with|of) )?(?P<px>\d+)(?: ?(?:px|pixels?))?"
+_PIXELS = rf" (?:(?:by|with|of) )?(?P<px>{NUM})(?: ?(?:px|pixels?))?"
 _IT = r"(?:it|that|this|them|the result|the image|the new one)"
 _GEN_VERB = pattern("verbs", "generate")
 _GEN_ASK = pattern("verbs", "ask for")
@@ -160,7 +196,12 @@ _REPLACE = pattern("verbs", "replace")
 _TURN = pattern("verbs", "turn")
 _INTO = pattern("verbs", "into")
 _RECOLOUR = pattern("verbs", "recolour")
-_MATERIAL = pattern("scene", "materials")
+_MATERIALS = pattern("scene", "materials")
+# "polished concrete", "walnut wood", "red bricks"
+_MATERIAL = (
+    r"(?:(?:polished|brushed|rough|smooth|raw|reclaimed|aged|natural|dark|light|white|black|red|brown|grey|gray"
+    rf"|pale|shiny|matte|solid) )?(?:{_MATERIALS} )?{_MATERIALS}s?"
+)
 _REMOVE = pattern("verbs", "remove")
 _SEGMENT = pattern("verbs", "cut out")
 _DETECT = pattern("verbs", "find")
@@ -200,12 +241,19 @@ INTENTS = (
     # Versions and candidates.
     _intent("revert", rf"(?:revert|go back|go|return|switch back|switch|back|restore|undo)(?: back)?(?: to)? "
             rf"(?:the )?{_REVERT_TO}"),
+    _intent("undo", r"(?:go back|revert|return|change it back|put it back)(?: to)? "
+            r"(?:how|what|the way) it (?:was|looked)"
+            r"(?: before)?|put it back"),
     _intent("undo", r"(?:undo|revert|go back|step back|back|take (?:that|it) back)"
             rf"(?: (?:that|it|this|the last (?:edit|change|step)))?{_TIMES}"),
     _intent("select", rf"(?:{_PICK} )?(?:the )?{_CHOICE}(?: one)?"),
     # Follow-ups on the last mask or edit.
     _intent("refine", rf"(?P<op>{alt(REFINE_WORDS)}) {_MASK_NOUN}(?:{_PIXELS})?{_SLIGHTLY}"),
     _intent("refine", rf"make (?:the |this )?(?:mask|selection) (?P<op>{alt(REFINE_WORDS)})(?:{_PIXELS})?"),
+    _intent("refine", rf"make (?:the |this )?(?:mask|selection|it) (?P<px>{NUM}) ?(?:px|pixels?) "
+            rf"(?P<op>{alt(REFINE_WORDS)})"),
+    _intent("same_to", r"(?:now )?(?:do|make|apply) the same(?: thing| change| edit)? "
+            r"(?:to|for|with|on) (?P<object>.+)"),
     _intent("quality", rf"(?:(?:make|render|do|redo|try) (?:{_IT} )?(?:again )?)?{_MORE}"
             rf"(?P<quality>{_QUALITY})(?: again)?"),
     _intent("again", rf"(?:{_AGAIN_VERB}(?: it| that| this| me)? )?{_ANOTHER}"
@@ -214,7 +262,9 @@ INTENTS = (
     _intent("again", rf"{_REDO}(?:,? with {_NEW_SEED})?"),
     _intent("again", r"i (?:don't|do not) like (?:it|that|this)(?:,? try again)?|not (?:quite|good|great)"),
     _intent("change_it", rf"{_RECOLOUR} {_IT}(?: {_INTO})? (?P<new>.+)"),
-    _intent("change_it", rf"(?:(?:try|what about|how about|maybe|rather|go with) )?(?P<new>{COLOUR_PHRASE})"
+    _intent("change_it", r"(?:(?:try|what about|how about|maybe|rather|go with) )?"
+            r"(?:a (?:bit|little|touch) |slightly )?"
+            rf"(?P<new>(?:(?:darker|lighter|brighter|paler|deeper) )?{COLOUR_PHRASE})"
             r"(?: one| version)?"),
     # New requests on the current image (or none, for generate).
     _intent("segment", r"(?:make|create|give me|get|show me|draw|produce|compute)(?: me)? (?:an? |the )?"
@@ -226,17 +276,33 @@ INTENTS = (
     _intent("remove", r"(?:make|let) (?P<object>.+?) (?:disappear|vanish|go away)"),
     _intent("replace", rf"{_REPLACE} (?P<object>.+?)(?: in (?:the|this) {IMAGE_NOUN})? (?:with|for|by) "
             r"(?P<target>.+)"),
+    _intent("replace", rf"make (?P<object>{_DET} .+?) look (?:like )?(?:it'?s|it is|they'?re|they are) "
+                       r"(?:(?:made )?(?:of|from|out of)|cast in|covered (?:in|with)|carved (?:from|out of)"
+                       r"|built (?:of|from))"
+                       rf" (?P<adjective>{_MATERIAL})"),
     _intent("replace", rf"make (?P<object>{_DET} .+?) (?:out of|from|of|in) (?P<adjective>{_MATERIAL})"),
     _intent("replace", rf"give (?P<object>{_DET} .+?) an? (?P<adjective>{_MATERIAL}) "
             r"(?:finish|look|texture|surface|coating|effect)"),
     _intent("replace", rf"{_TURN} (?P<object>.+?) {_INTO} (?P<target>.+)"),
-    _intent("replace", rf"{_RECOLOUR} (?P<object>.+?) (?P<adjective>{COLOUR_PHRASE})"),
+    _intent("replace", rf"{_RECOLOUR} (?P<object>.+?) (?:an? )?(?P<adjective>{COLOUR_PHRASE})"),
+    _intent("replace", rf"(?:i'?d like|i want|i would like|i need) (?P<object>{_DET} .+?) (?:to be )?"
+                       rf"(?:painted|coloured|colored|in|made of|out of|turned) (?P<target>.+)"),
     _intent("replace", rf"make (?P<object>{_DET} .+?) (?P<target>(?:an?|some) .+)"),
     _intent("replace", rf"make (?P<object>{_DET} .+?) (?:look )?(?P<adjective>{_ADJECTIVE})"),
     _intent("remove", rf"{_REMOVE}(?: out| away| off)? (?P<object>.+?)(?: (?:out|away|off))?{WHERE}"),
-    _intent("remove", r"take (?P<object>.+?) (?:out|away)"),
+    _intent("remove", r"take (?P<object>.+?) (?:out|away|off)(?: of (?:the|this|my|our) [\w ]+)?"
+            r"|take off (?P<object2>.+)"),
     _intent("segment", rf"{_SEGMENT}(?: out)? (?P<object>.+?)(?: out)?{WHERE}"),
-    _intent("detect", rf"{_DETECT}(?: all)? (?P<object>.+?)(?: (?:is|are))?(?: there)?{WHERE}"),
+    _intent("detect", rf"(?:{_DETECT} )?where (?P<object>(?:the|my|a) .+?) (?:is|are)"),
+    _intent("detect", rf"{_DETECT}(?: all)? (?P<object>.+?)(?: (?:is|are))?(?: there)?"
+            rf"(?: (?:can|do) you (?:see|find|spot))?(?: (?:in|on) (?:the|this) [\w]+)?{WHERE}"),
+    _intent("detect", r"(?:tell me |count )?how many (?P<object>.+?) (?:does )?(?:the|this|my|our) [\w ]+ "
+            r"(?:has|have)"),
+    _intent("detect", r"(?:is|are) (?P<object>(?:my|the|a|an|any|some|there any) .+?) "
+            r"(?:anywhere|somewhere|visible)"
+            r"(?: (?:in|on) (?:the|this) [\w]+)?"),
+    _intent("detect", r"(?:tell me |count |give me |what is |what's )?(?:the )?number of (?P<object>.+?)"
+            rf"(?: (?:in|on) (?:the|this) [\w]+)?{WHERE}"),
     _intent("generate", rf"{_GEN_VERB}(?: me| us)? (?P<target>.+)"),
 )  # fmt: skip
 
@@ -255,7 +321,8 @@ class Subject:
 
 def parse_subject(phrase: str) -> Subject:
     """Labels, position and number from an object phrase such as 'all the cats'."""
-    text = COLOUR_OF.sub("", phrase.strip(" ,"))
+    text = FROM_PLACE.sub("", COLOUR_OF.sub("", phrase.strip(" ,")))
+    text = OWNERS_PART.sub("", text) if OWNERS_PART.search(text) else OWNER.sub("", text)
     if text in PRONOUNS:
         return Subject([], "best", "", pronoun=True)
     which, text = _take_position(text)

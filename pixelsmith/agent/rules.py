@@ -21,9 +21,9 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from pixelsmith.agent import phrases, rules_photo, whole_image
-from pixelsmith.agent.normalise import Request, normalise
-from pixelsmith.agent.phrases import replacement_prompt, with_colour
+from pixelsmith.agent import phrases, rules_photo, sentences, whole_image
+from pixelsmith.agent.normalise import Request, clause, normalise
+from pixelsmith.agent.phrases import replacement_prompt, to_int, with_colour
 from pixelsmith.agent.plan import Plan, Step
 from pixelsmith.agent.rules_parts import PartsTurn, split, suggest
 from pixelsmith.agent.rules_shared import (
@@ -84,6 +84,8 @@ class OfflinePlanner:
         try:
             return _dispatch(request, view)
         except Unclear as why:
+            if (found := _one_clause(request, view)) is not None:
+                return found
             if not why.helps:
                 return Plan(reply=str(why))
             hint = suggest(message, lambda text: self._understood(text, view))
@@ -96,6 +98,18 @@ class OfflinePlanner:
             return False
 
 
+def _one_clause(request: Request, view: WorkspaceView) -> Plan | None:
+    """The plan of the first clause that is a request on its own (`sentences.clauses`)."""
+    for part in sentences.clauses(request.text):
+        try:
+            plan = _dispatch(replace(request, text=clause(part)), view)
+        except Unclear:
+            continue
+        if plan.steps:
+            return plan
+    return None
+
+
 def _dispatch(request: Request, view: WorkspaceView) -> Plan:
     # closed vocabularies first (photo operations, then the whole image), then placing a new
     # object ("add a hat to the dog": with no photo yet, "paint a boat on the sea" describes one),
@@ -105,13 +119,14 @@ def _dispatch(request: Request, view: WorkspaceView) -> Plan:
         (rules_photo.INTENTS, rules_photo.HANDLERS),
         (whole_image.INTENTS, whole_image.HANDLERS),
         (placing, rules_photo.HANDLERS),
+        (whole_image.OPEN_INTENTS, whole_image.HANDLERS),
         (phrases.INTENTS, HANDLERS),
     )
     for intents, handlers in tables:
         for intent in intents:
             match = intent.pattern.fullmatch(request.text)
             if match:
-                return handlers[intent.name](match, request, view)
+                return handlers[intent.name](phrases.Said(match), request, view)
     if request.params and all(word in phrases.FILLER for word in request.text.replace(",", " ").split()):
         return _tweak(request, view)
     described = DESCRIPTION.fullmatch(request.text)  # "a watercolour lighthouse"
@@ -130,7 +145,7 @@ def _segment(match: re.Match[str], request: Request, view: WorkspaceView) -> Pla
 
 
 def _remove(match: re.Match[str], request: Request, view: WorkspaceView) -> Plan:
-    subject = subject_of(match["object"], view, pronoun_ok=True)
+    subject = subject_of(match["object"] or match["object2"], view, pronoun_ok=True)
     steps, mask = masked_steps(subject, request, view)
     args = {"image": current_image(view), "mask": mask, **params_for("remove", request)}
     if subject.words:
@@ -220,13 +235,26 @@ def _refine(match: re.Match[str], request: Request, view: WorkspaceView) -> Plan
     return Plan(steps=steps)
 
 
+def _same_to(match: re.Match[str], request: Request, view: WorkspaceView) -> Plan:
+    """The last edit again, on another object: "now do the same to the armchair"."""
+    edit = view.last_edit
+    if edit is None or "mask" not in edit.args:
+        raise unclear(
+            "There is no edit of an object to do again yet; say what to change, e.g. 'make the sofa red'."
+        )
+    subject = subject_of(match["object"], view)
+    steps = find_steps(subject, request, view, cut=True)
+    args = {**edit.args, "image": current_image(view), "mask": "$2", **params_for(edit.tool, request)}
+    return Plan(steps=[*steps, Step(tool=edit.tool, args=args, why=f"the same to the {subject.words}")])
+
+
 def _mask_change(op: str, pixels: str | None) -> dict[str, Any]:
     """refine_mask arguments for grow, shrink, feather or invert (pixels may be unsaid)."""
     if op == "invert":
         return {"invert": True}
     if op == "feather":
-        return {"feather": float(pixels or DEFAULT_FEATHER)}
-    amount = int(pixels or DEFAULT_GROW)
+        return {"feather": float(to_int(pixels)) if pixels else DEFAULT_FEATHER}
+    amount = to_int(pixels) if pixels else DEFAULT_GROW
     return {"grow": amount if op == "grow" else -amount}
 
 
@@ -330,6 +358,7 @@ HANDLERS: dict[str, Handler] = {
     "quality": _quality,
     "again": _again,
     "refine": _refine,
+    "same_to": _same_to,
     "select": _select,
     "undo": _undo,
     "revert": _revert,

@@ -39,7 +39,8 @@ def _shaped(part: str) -> bool:
     text = normalise(part).text
     if len(text.split()) < 2:
         return False
-    intents = (*rules_photo.INTENTS, *whole_image.INTENTS, *rules_photo.PLACE_INTENTS, *phrases.INTENTS)
+    intents = (*rules_photo.INTENTS, *whole_image.INTENTS, *rules_photo.PLACE_INTENTS,
+               *whole_image.OPEN_INTENTS, *phrases.INTENTS)  # fmt: skip
     return any(intent.pattern.fullmatch(text) for intent in intents)
 
 

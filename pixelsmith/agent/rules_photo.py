@@ -39,7 +39,7 @@ NOUNS = pairs("photo", "tone nouns")
 RELATIONS = pairs("photo", "relations")
 SURFACES = frozenset(entries("scene", "surfaces"))
 _PHOTO = r"(?:image|picture|photo|photograph|shot)"
-_WHOLE = rf"(?:it|this|that|everything|(?:the|this|that|my) (?:whole |entire )?{_PHOTO})"
+_WHOLE = rf"(?:it|this|that|everything|(?:the|this|that|my) (?:whole |entire )?(?:{_PHOTO}|thing|scene))"
 _AMOUNTS = rf"{pattern('photo', 'a little')}|{pattern('photo', 'a lot')}"
 _AMOUNT = rf"(?P<amount>{_AMOUNTS})"
 _PCT = r"(?: by (?P<pct>\d{1,3}) ?(?:%|percent))?"
@@ -47,11 +47,17 @@ _ANY_TONE = "|".join(f"(?P<t{i}>{p})" for i, p in enumerate(TONES.values()))
 # an object; "the colours", "the lighting" are the whole photo's
 _PART = (
     r"(?:the|that|this|those|these|his|her|its|their|my) "
-    r"(?!(?:image|picture|photo|colou?rs|tones|lighting|light|exposure)\b)[\w -]+?"
+    r"(?!(?:image|picture|photo|colou?rs|tones|lighting|light|exposure|whole)\b)[\w' -]+?"
 )
 _BW = pattern("photo", "black and white")
 _CLEAR = r"(?:make )?(?:the |a )?(?:background )?transparent(?: background)?"
 _LOOK = rf"the (?:colou?rs|tones|lighting|light)(?: (?:of|in) {_WHOLE})?"
+# "give the car a chrome finish", "give the boy a big grin": a look or a material, not an object
+_LOOKS = (
+    r"(?:[\w-]+ )*?(?:finish|look|texture|coat|colou?r|makeover|style|grin|smile|frown|expression|tan"
+    r"|haircut|hairstyle)$"
+)
+_FILTER = r"(?:look|feel|effect|filter|finish|style)"
 _DIR = r"(?P<dir>clockwise|counter-?clockwise|anti-?clockwise|to the left|to the right|left|right)"
 
 
@@ -63,19 +69,27 @@ INTENTS = (
     # tones on the whole photo, or on a part of it
     _intent("tone", rf"(?:(?:make|turn|get) (?:{_WHOLE}|{_LOOK}) )?(?:look )?(?:{_AMOUNT} )?(?:{_ANY_TONE})"
                     rf"{_PCT}(?: please)?"),
-    _intent("tone", rf"(?:{_AMOUNT} )?(?:{_ANY_TONE}) {_WHOLE}(?: (?P<after>{_AMOUNTS}))?{_PCT}"),
+    _intent("tone", rf"(?:{_AMOUNT} )?(?:{_ANY_TONE}) {_WHOLE}(?: up| down)?(?: (?P<after>{_AMOUNTS}))?"
+                    rf"{_PCT}"),
     _intent("tone", rf"(?P<dir>{pattern('photo', 'up')}|{pattern('photo', 'down')}) (?:the )?"
                     rf"(?P<noun>{'|'.join(NOUNS)})(?: (?:of|in|on) {_WHOLE})?(?: {_AMOUNT})?{_PCT}"),
+    _intent("tone_part", rf"(?P<dir>{pattern('photo', 'up')}|{pattern('photo', 'down')}) (?:the )?"
+                         rf"(?P<noun>{'|'.join(NOUNS)}) (?:of|in|on) (?P<object>{_PART})(?: only)?"
+                         rf"(?: {_AMOUNT})?{_PCT}"),
     _intent("tone_part", rf"make (?P<object>{_PART}) (?:look )?(?:{_AMOUNT} )?(?:{_ANY_TONE}){_PCT}"),
+    _intent("tone_part", rf"(?:{_ANY_TONE}) (?:just |only )?(?P<object>{_PART})(?: (?P<after>{_AMOUNTS}))?"
+                         rf"{_PCT}"),
     _intent("black_and_white", rf"(?:(?:make|turn|convert|change|render|show) {_WHOLE} )?(?:in|into|to|as)? ?"
                                rf"(?:an? )?(?:{_BW})(?: photo| image| picture| version| please)?"),
     _intent("sepia", rf"(?:(?:make|turn|convert|change) {_WHOLE} )?(?:in|into|to|as)? ?(?:a )?"
                      rf"{pattern('photo', 'sepia')}(?: photo| image| picture| version| tone| tones)?"),
+    _intent("black_and_white", rf"(?:give|make) {_WHOLE} (?:an? )?(?:{_BW}) {_FILTER}"),
+    _intent("sepia", rf"give {_WHOLE} (?:an? )?{pattern('photo', 'sepia')} (?:tone|{_FILTER})"),
     _intent("auto_levels", rf"(?:do |apply |run )?{pattern('photo', 'auto levels')}"
                            rf"(?: (?:on|of|to) {_WHOLE})?"),
     _intent("sharpen", rf"sharpen(?: {_WHOLE})?(?: {_AMOUNT})?"),
-    _intent("blur_background", r"(?:blur|soften|defocus) (?:the |its )?background"
-                               r"(?: (?P<amount2>a little|a lot|more))?"
+    _intent("blur_background", r"(?:blur|soften|defocus)(?: out)? (?:the |its )?background"
+                               rf"(?: (?P<amount2>{_AMOUNTS}|more))?"
                                r"|(?:make|put) the background (?:blurry|blurred|out of focus|soft)"
                                r"|(?:add )?(?:a )?(?:bokeh|portrait mode)(?: effect)?"),
     _intent("blur", rf"blur {_WHOLE}(?: (?:{_AMOUNT}))?|make {_WHOLE} (?:blurry|blurred|soft)"),
@@ -83,8 +97,12 @@ INTENTS = (
     _intent("crop_ratio", rf"crop (?:{_WHOLE} )?(?:to |into |as |for )?(?:a |an )?(?P<ratio>\d+ ?[:x/ ] ?\d+|"
                           rf"{'|'.join(map(re.escape, RATIOS))})"
                           r"(?: ratio| format| shape| aspect(?: ratio)?)?"),
-    _intent("crop_object", rf"crop (?:{_WHOLE} )?(?:to|around|down to|in on|on) (?P<object>{_PART})"),
-    _intent("rotate", rf"(?:rotate|turn|spin) (?:{_WHOLE} )?(?:by )?(?P<deg>\d{{1,3}}(?:\.\d+)?) ?"
+    _intent("crop_ratio", rf"(?:make it )?(?:an? )?(?P<ratio>{'|'.join(map(re.escape, RATIOS))}"
+                          r"|\d+ ?[:x/ ] ?\d+) crop"
+                          r"(?: it| please)?"),
+    _intent("crop_object", rf"crop (?:{_WHOLE} )?(?:(?:in )?(?:tight(?:ly)?|close(?:ly)?) )?"
+                           rf"(?:to|around|down to|in on|on) (?P<object>{_PART})"),
+    _intent("rotate", rf"(?:rotate|turn|spin) (?:{_WHOLE} )?(?:by )?(?P<deg>\d{{1,3}}(?:\.\d+)?|{NUM}) ?"
                       rf"(?:degrees?|deg|°)?(?: {_DIR})?"),
     _intent("rotate", rf"(?:rotate|turn) (?:{_WHOLE} )?{_DIR}"),
     _intent("upside_down", rf"(?:turn|flip|rotate) {_WHOLE} upside down|upside down"),
@@ -98,16 +116,23 @@ INTENTS = (
                       r"(?: ?px| pixels)?"),
     _intent("resize", rf"(?:resize|scale|shrink|make) (?:{_WHOLE} )?(?:to |by )?(?P<pct>\d{{1,3}}) ?"
                       r"(?:%|percent)(?: of (?:its|the) (?:size|original size))?"),
-    _intent("resize", rf"(?:make|resize) {_WHOLE} (?P<half>half|a quarter of|a third of) (?:the|its) size"
+    _intent("resize", rf"(?:make|resize|shrink|scale) {_WHOLE} (?:down )?(?:to )?"
+                      r"(?P<half>half|a quarter of|a third of) (?:the|its) (?:original )?size"
                       rf"|(?:make|shrink) {_WHOLE} smaller"),
     _intent("upscale", rf"(?:upscale|upsample|enlarge|super-?resolve)(?: {_WHOLE})?"
-                       rf"(?: (?:by )?(?P<n>[234]) ?x| by (?P<n2>{NUM})| (?P<n3>{NUM}) times)?"),
-    _intent("upscale", rf"make {_WHOLE} (?:bigger|larger)|(?:increase|raise|double) the (?:resolution|size)"),
+                       rf"(?: (?:by )?(?P<n>[234]) ?x| by (?P<n2>{NUM})| (?P<n3>{NUM}) times)?"
+                       r"(?: with (?:more|better|extra|added) detail)?"),
+    _intent("upscale", rf"make {_WHOLE} (?:(?P<n3>{NUM}) times )?(?:bigger|larger)"
+                       r"(?: with (?:more|better|extra|added) detail| and sharper)?"
+                       r"|(?:increase|raise|double) the (?:resolution|size)"),
     _intent("sharper", rf"make {_WHOLE} (?:look )?(?:sharper|crisper|clearer|less blurry)"
                        r"|(?:enhance|improve|restore) the (?:detail|details|quality|sharpness)"),
     # cut-outs
     _intent("cutout", rf"cut (?P<object>.+?) out(?: of (?:the|this) {_PHOTO})?(?: (?:and|with) {_CLEAR})?"),
     _intent("cutout", rf"cut out (?P<object>.+?)(?:,? (?:and |with )?{_CLEAR}| on (?:a )?{_CLEAR})?"),
+    _intent("backdrop", rf"give {_WHOLE} (?P<what>(?:an?|some) .+?) (?:background|backdrop)"),
+    _intent("backdrop", r"(?:put|place|move|show) (?P<who>(?:the|my|our|me|us|him|her|them)\b[\w' ]*?) "
+                        r"(?:in front of|at|on|in|by|near|under) (?P<what>(?:the|a|an|some) .+)"),
     _intent("cutout_background", rf"(?:remove|delete|erase|get rid of|drop) the background|make {_CLEAR}"
                                  r"|(?:give it|with) a transparent background"),
 )  # fmt: skip
@@ -118,8 +143,7 @@ PLACE_INTENTS = (
     _intent("place", rf"(?:add|put|place|draw|paint|stick|set) (?P<what>(?:an?|some|one|two|three|\d+) .+?) "
                      rf"(?P<rel>{_RELATION}) (?P<anchor>{_PART})"),
     # "give the car a chrome finish" is a material, not a new object
-    _intent("place", rf"give (?P<anchor>{_PART}) (?P<what>(?:an?|some) .+?)"
-                     r"(?<!finish)(?<!look)(?<!texture)(?<!coat)(?<!colour)(?<!color)(?<!makeover)(?<!style)"),
+    _intent("place", rf"give (?P<anchor>{_PART}) (?P<what>(?:an?|some) (?!{_LOOKS}).+)"),
 )  # fmt: skip
 
 
@@ -202,7 +226,8 @@ def blur(match, request, view) -> Plan:
 
 
 def blur_background(match, request, view) -> Plan:
-    radius = 14.0 if (match.groupdict().get("amount2") or "") in ("a lot", "more") else 8.0
+    said = match.groupdict().get("amount2") or ""
+    radius = 14.0 if said == "more" or re.fullmatch(pattern("photo", "a lot"), said) else 8.0
     subject = _main_subject(view)
     return _masked(subject, request, view, "adjust", "blur the background", blur=radius, invert=True)
 
@@ -224,7 +249,8 @@ def crop_object(match, request, view) -> Plan:
 def rotate(match, request, view) -> Plan:
     said = match.groupdict()
     direction = said.get("dir") or "clockwise"
-    degrees = float(said["deg"]) if said.get("deg") else 90.0
+    said_deg = said.get("deg") or "90"
+    degrees = float(said_deg) if re.fullmatch(r"[\d.]+", said_deg) else float(to_int(said_deg))
     if direction in ("left", "to the left") or "counter" in direction or "anti" in direction:
         degrees = -degrees
     why = f"rotate {abs(degrees):g} degrees {'clockwise' if degrees > 0 else 'counter-clockwise'}"
@@ -278,6 +304,16 @@ def cutout(match, request, view) -> Plan:
 
 def cutout_background(match, request, view) -> Plan:
     return _masked(_main_subject(view), request, view, "cutout", "make the background transparent")
+
+
+def backdrop(match, request, view) -> Plan:
+    """A new background: find it, cut it out, paint it as the words say."""
+    what = match["what"].strip()
+    prompt = what if what.endswith(("background", "backdrop")) else f"{what} in the background"
+    background = subject_of("the background", view)
+    steps = find_steps(background, request, view, cut=True)
+    paint = {"image": current_image(view), "mask": "$2", "prompt": prompt, **params_for("inpaint", request)}
+    return Plan(steps=[*steps, Step(tool="inpaint", args=paint, why=f"paint {prompt}")])
 
 
 def place(match, request, view) -> Plan:

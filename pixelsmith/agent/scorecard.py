@@ -44,7 +44,7 @@ class Check:
     def _one(self, got: Any) -> bool:
         values = got if isinstance(got, list) else [got]
         if self.op == "=":
-            return any(str(v).lower() == self.value.lower() for v in values if v is not None)
+            return any(_equal(v, self.value) for v in values if v is not None)
         return any(self.value.lower() in str(v).lower() for v in values if v is not None)
 
     def __str__(self) -> str:
@@ -96,6 +96,16 @@ def load_cases(path: Path) -> list[Case]:
     if not cases:
         raise UserError(f"{path} holds no cases; see {shipped_cases()} for the format")
     return cases
+
+
+def _equal(value: Any, said: str) -> bool:
+    """An argument equals the checked text: as text, or as a number ("5" is 5.0)."""
+    if str(value).lower() == said.lower():
+        return True
+    try:
+        return float(value) == float(said)
+    except (TypeError, ValueError):
+        return False
 
 
 def _check(text: str, path: Path, number: int) -> Check | None:

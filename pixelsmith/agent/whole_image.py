@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from pixelsmith.agent.normalise import Request
-from pixelsmith.agent.phrases import Intent
+from pixelsmith.agent.phrases import NUM, Intent, to_int
 from pixelsmith.agent.plan import Plan, Step
 from pixelsmith.agent.rules_shared import (
     current_image,
@@ -29,18 +29,26 @@ _CONDITION = pattern("scene", "conditions")
 _ADDABLE = pattern("scene", "addable")
 _STYLE = pattern("scene", "styles")
 _WHOLE = (
-    r"(?:it|this|that|everything|(?:the|this|that|my) (?:whole |entire )?"
-    r"(?:image|picture|photo|photograph|scene|shot|thing))"
+    r"(?:it|this|that|everything|(?:the|this|that|my|our) (?:whole |entire )?(?:[\w-]+ )?"
+    r"(?:image|picture|photo|photograph|scene|shot|thing|pic|selfie|portrait))"
 )
 _GENTLY = pattern("scene", "gently")
 _FULLY = pattern("scene", "fully")
 _SIDE = pattern("scene", "sides")
 _EXTEND = pattern("verbs", "extend")
 RATIOS = {name: tuple(ratio.split(":")) for name, ratio in pairs("scene", "ratios").items()}
-_PEOPLE = pattern("nouns", "people")
+_WHERE_IN = (
+    r"(?: on the (?:left|right)| in the (?:middle|centre|center|back|front))?"  # "the woman on the right"
+)
+_PEOPLE = rf"(?:{pattern('nouns', 'people')}){_WHERE_IN}"
 _LOOKS = pattern("scene", "looks")
 _FEATURES = pattern("scene", "features")
 _PLACES = pattern("scene", "places")
+# a feature with a word or two before it: "a friendly smile", "some red lipstick"
+_FEATURE = (
+    rf"(?:{_FEATURES}|(?:an? |some )?(?:[\w-]+ ){{0,2}}?(?:smile|grin|frown|expression|beard|moustache"
+    r"|mustache|tan|freckles|makeup|lipstick|hair|haircut|glasses|sunglasses|tattoo|wrinkles|eyeliner|blush))"
+)
 _NAMED_RATIO = alt(map(re.escape, RATIOS))
 _RATIO = rf"(?P<w>\d+(?:\.\d+)?) ?(?:x|by|to| )? ?(?P<h>\d+(?:\.\d+)?)|(?P<named>{_NAMED_RATIO})"
 ADJECTIVE_STYLES = entries("scene", "adjective styles")
@@ -62,13 +70,21 @@ INTENTS = (
     _intent("outpaint_ratio", rf"(?:(?:make|crop|change|turn|set|extend|expand|reframe|convert)(?: {_WHOLE})?"
                               rf"(?: to| into| in| as)? (?:an? )?)?(?:{_RATIO})"
                               r"(?: aspect(?: ratio)?| ratio| format| orientation| shape| image| picture)?"),
+    _intent("outpaint_zoom", r"(?:pull|zoom|step|move) back(?P<gently> a bit| a little)?"),
     _intent("outpaint_zoom", rf"zoom out(?P<gently> {_GENTLY}| more| a lot| much more)?(?: on {_WHOLE})?"),
     _intent("outpaint_wider", rf"make {_WHOLE} (?P<way>wider|taller|bigger|larger)"),
-    _intent("outpaint_more", rf"(?:add|show|give me|i want|include) more {_MORE_OF}"
+    _intent("outpaint_more", rf"(?:show|paint|add) more (?:on|at) (?:the )?(?P<side>{_SIDE})"),
+    _intent("outpaint_more", r"(?:show|include|give me) more of (?:the )?(?P<what>[\w ]+?)"
+                             r"(?: around (?:them|it|him|her|us))?"),
+    _intent("outpaint_more", rf"(?:add|show|give me|give it|i want|include) more {_MORE_OF}"
                              rf"(?: (?:on|at|to) (?:the )?(?P<side>{_SIDE}))?"),
     _intent("outpaint", rf"{_EXTEND}(?: out)?(?: {_WHOLE}| the (?:canvas|frame|background|borders?|edges?))?"
                         rf"(?: (?:(?:to|on|at|towards?|in|into|from) (?:the )?)?(?P<side>{_SIDE}))?(?: side)?"
-                        r"(?: by (?P<amount>\d+) ?(?P<unit>px|pixels|%|percent)?)?"),
+                        rf"(?: (?:by )?(?P<amount>\d+|{NUM}) ?(?P<unit>px|pixels|%|percent)?)?"),
+    _intent("outpaint", rf"{_EXTEND}(?: out)?(?: {_WHOLE}| the (?:canvas|frame))?(?: by)? "
+                        rf"(?P<amount>\d+|{NUM}) ?"
+                        r"(?P<unit>px|pixels|%|percent)? (?:(?:to|on|at|towards?) (?:the )?)?"
+                        rf"(?P<side>{_SIDE})(?: side)?"),
     # redraw in a style
     _intent("restyle", rf"(?:(?P<how>{_HOW}) )?{_REDRAW}(?: {_WHOLE})?(?: (?P<how2>{_HOW}))?"
                        rf"(?: into| to| as| look like| like| in)? (?:an? |the )?(?P<style>{_STYLE})"
@@ -82,18 +98,60 @@ INTENTS = (
     # instructions on the whole image or a part of it
     _intent("instruct", rf"(?:make|turn|change) {_WHOLE}(?: look| feel| seem)?(?: like)?(?: it'?s)?"
                         rf"(?: (?:into|to))?(?: an?)? (?P<cond>{_CONDITION})"
-                        r"(?: time| scene| season| weather)?"),
+                        r"(?: time| scene| season| weather)?(?P<extra> with [\w ]+)?"),
+    _intent("instruct", rf"make (?:{_WHOLE}|the [\w ]+?) look (?:like )?(?:it was|it's been) "
+                        r"(?:photographed|taken|shot) "
+                        rf"(?:at|in|during|on) (?:an? |the )?(?P<cond>{_CONDITION})"),
+    _intent("instruct", rf"give {_WHOLE} (?:an? )?(?P<cond>(?:{_CONDITION})(?: {_CONDITION})?) "
+                        r"(?:feel|feeling|look|vibe|mood|atmosphere)"),
     _intent("instruct", rf"(?:what if|imagine|pretend) (?:it|this) (?:was|were|is) (?P<cond>{_CONDITION})"),
-    _intent("instruct", rf"(?:add|put|make it) (?P<add>{_ADDABLE})(?: (?:to|in|into|on|over|across) "
+    _intent("instruct", rf"(?:add|put|make it) (?:some |more )?(?P<add>{_ADDABLE})"
+                        r"(?: (?:falling|floating|flying|everywhere|all over))*"
+                        r"(?: (?:to|in|into|on|over|across) "
                         rf"(?:{_WHOLE}|(?P<place>{_PLACES})))?"),
     # expressions and looks of a person (or a pet): "make her smile", "give him a beard"
-    _intent("instruct", rf"(?:make|let) (?P<who>{_PEOPLE}) (?P<how>(?:look |seem |appear |be )?{_LOOKS})"),
+    _intent("instruct", rf"(?:make|let) (?P<who>{_PEOPLE}) (?P<how>(?:look |seem |appear |be )?{_LOOKS})"
+                        r"(?: (?:a (?:bit|little|lot) |much )?more)?"),
+    _intent("instruct", rf"make (?P<who>{_PEOPLE}) look like "
+                        r"(?:i'?m|i am|he'?s|she'?s|they'?re|he is|she is) "
+                        rf"(?P<age>\d+|{NUM})(?: years old)?"),
+    _intent("instruct", rf"what would (?P<who>{_PEOPLE}) look like (?:with )?(?P<how>{_LOOKS}|{_FEATURE})"),
+    _intent("instruct", r"(?P<how>(?:open|close) (?:her|his|their|my|the baby's) (?:eyes|mouth))"),
+    _intent("instruct", rf"(?:give|add) (?P<who>{_PEOPLE}) (?P<feature>{_FEATURE})"),
+    _intent("instruct", rf"(?:put|add) (?P<feature>{_FEATURE}) (?:on|to) (?P<who>{_PEOPLE})"),
+    _intent("instruct", rf"(?P<who>{_PEOPLE}) (?:should|could|must|needs to) "
+                        rf"(?P<how>(?:look |seem |be )?{_LOOKS})"),
+    _intent("instruct", rf"(?:put|add) (?P<feature>{_FEATURES}) (?:on|to) (?P<who>{_PEOPLE})"),
     _intent("instruct", rf"(?:give|add) (?P<who>{_PEOPLE}) (?P<feature>{_FEATURES})"),
     _intent("instruct_region", rf"make (?P<object>{_PART}) (?:look )?(?P<cond>{_CONDITION})"),
     # follow-ups of a restyle or an instruction
+    _intent("instruct", rf"(?:change|set|switch) the (?:season|weather|time of day|time|lighting|light) "
+                        rf"(?:to|into) (?:an? )?(?P<cond>{_CONDITION})"),
+    _intent("instruct", rf"(?:turn|change) (?:the )?(?:day|daytime|daylight) (?:into|to) (?:an? )?"
+                        rf"(?P<cond>{_CONDITION})"),
+    _intent("instruct", rf"(?:set|put|place) (?:{_WHOLE}|the scene) "
+                        r"(?:(?:at|in|during|on|into) )?(?:an? |the )?"
+                        rf"(?P<cond>{_CONDITION})"),
+    _intent("instruct", rf"(?:what would|how would) {_WHOLE} look (?:like )?(?:at|in|during|on|with|under) "
+                        rf"(?:an? |the )?(?P<cond>{_CONDITION})"),
+    _intent("stronger", r"(?P<way>go further|push it further|further|go more)(?: still| please)?"),
+    _intent("stronger", r"(?P<way>tone) (?:it|that|this) down(?: a (?:bit|little|touch))?"),
     _intent("stronger", r"(?:make it |do it |a bit |a little |much |even )?(?P<way>stronger|more|weaker|less"
                         r"|subtler|softer|more subtle|less strong|not so much|too much|harder|more intense)"
                         r"(?: please| of (?:it|that)| effect| strong)?"),
+)  # fmt: skip
+
+# a look said in free words ("turn it into a stained glass window", "make it look like a faded
+# polaroid"): tried after placing a new object, so a closed vocabulary wins where it can
+OPEN_INTENTS = (
+    _intent("restyle", rf"(?:turn|transform|convert|change) {_WHOLE} into (?P<free>(?:an?|the) .+)"),
+    _intent("restyle", rf"make {_WHOLE} look like (?P<free>(?:an?|the) .+)"),
+    _intent("restyle", r"(?:make|create|do|give me) an? (?P<free>.+?) version"
+                       rf"(?: of (?:this|it|that|{_WHOLE}))?"),
+    _intent("restyle", rf"(?:paint|draw|redo|do|redraw) {_WHOLE} (?:the way|like|as) "
+                       r"(?P<artist>[\w ]+?) would"
+                       r"(?: (?:paint|draw|do) it)?"),
+    _intent("restyle", rf"(?:make|render|do|redo) {_WHOLE} in (?:an? |the )?(?P<free>[\w -]+? style)"),
 )  # fmt: skip
 
 
@@ -136,9 +194,9 @@ def _outpaint(match: re.Match[str], request: Request, view: WorkspaceView) -> Pl
     width, height = _size(view)
     amount, unit = match["amount"], match["unit"] or "px"
     if amount and unit in ("%", "percent"):
-        sides = _sides(side, width, height, int(amount) / 100)
+        sides = _sides(side, width, height, to_int(amount) / 100)
     elif amount:
-        sides = {k: int(amount) for k in _sides(side, width, height, DEFAULT_SHARE)}
+        sides = {k: to_int(amount) for k in _sides(side, width, height, DEFAULT_SHARE)}
     else:
         sides = _sides(side, width, height, DEFAULT_SHARE)
     return _extend(
@@ -154,7 +212,7 @@ def _outpaint_ratio(match: re.Match[str], request: Request, view: WorkspaceView)
 
 
 def _outpaint_zoom(match: re.Match[str], request: Request, view: WorkspaceView) -> Plan:
-    gently = (match["gently"] or "").strip()
+    gently = (match.groupdict().get("gently") or "").strip()
     share = 0.125 if gently and gently not in ("more", "a lot", "much more") else 0.25
     share = 0.5 if gently in ("a lot", "much more") else share
     width, height = _size(view)
@@ -167,10 +225,14 @@ def _outpaint_wider(match: re.Match[str], request: Request, view: WorkspaceView)
 
 
 def _outpaint_more(match: re.Match[str], request: Request, view: WorkspaceView) -> Plan:
-    what = match["what"]
-    side = match["side"] or {"sky": "top", "ground": "bottom", "floor": "bottom", "foreground": "bottom"}.get(
-        what, "all sides"
-    )
+    said = match.groupdict()
+    what = said.get("what") or "of the scene"
+    side = said.get("side") or {
+        "sky": "top",
+        "ground": "bottom",
+        "floor": "bottom",
+        "foreground": "bottom",
+    }.get(what, "all sides")
     sides = _sides(side, *_size(view), DEFAULT_SHARE)
     plan = _extend(request, view, f"show more {what}", **sides)
     if what in ("sky", "ground", "floor", "foreground"):
@@ -204,11 +266,15 @@ def _instruction(match: re.Match[str]) -> str:
     said = match.groupdict()
     if said.get("feature"):
         return f"give {said['who']} {said['feature']}"
-    if said.get("how"):
+    if said.get("how") and said.get("who"):
         return f"make {said['who']} {said['how']}"
     if said.get("add"):
         return f"add {said['add']}" + (f" in {said['place']}" if said.get("place") else "")
-    return f"make it {said['cond']}"
+    if said.get("age"):
+        return f"make {said['who']} look {said['age']} years old"
+    if said.get("how"):  # "open her eyes"
+        return said["how"]
+    return f"make it {said['cond']}{said.get('extra') or ''}"
 
 
 def _instruct(match: re.Match[str], request: Request, view: WorkspaceView) -> Plan:
@@ -228,7 +294,20 @@ def _instruct_region(match: re.Match[str], request: Request, view: WorkspaceView
 
 def _stronger(match: re.Match[str], request: Request, view: WorkspaceView) -> Plan:
     edit = view.last_edit
-    more = match["way"] in ("stronger", "more", "harder", "more intense")
+    more = match["way"] in (
+        "stronger",
+        "more",
+        "harder",
+        "more intense",
+        "go further",
+        "push it further",
+        "further",
+        "go more",
+    )
+    if edit is not None and edit.tool == "adjust":
+        return Plan(
+            steps=[rerun(view, request, f"the same, {'more' if more else 'less'}", **_toned(edit.args, more))]
+        )
     if edit is None or edit.tool not in ("restyle", "instruct", "inpaint"):
         raise unclear("There is no restyle or instruction to make stronger or weaker yet.")
     if edit.tool == "instruct":  # the photo's weight: lower lets the instruction change more
@@ -239,6 +318,19 @@ def _stronger(match: re.Match[str], request: Request, view: WorkspaceView) -> Pl
         change = {"strength": round(min(1.0, now + 0.2) if more else max(0.1, now - 0.2), 2)}
     word = "stronger" if more else "less strong"
     return Plan(steps=[rerun(view, request, f"the same, {word}", **change)])
+
+
+def _toned(args: dict[str, Any], more: bool) -> dict[str, Any]:
+    """An adjustment's changes half as far again ("more") or half as far ("less")."""
+    times = 1.5 if more else 0.5
+    change: dict[str, Any] = {}
+    for name in ("brightness", "contrast", "saturation", "sharpness", "gamma"):
+        if name in args and args[name] != 1.0:
+            change[name] = round(max(0.0, 1 + (float(args[name]) - 1) * times), 3)
+    for name, top in (("warmth", 1.0), ("blur", 100.0)):
+        if args.get(name):
+            change[name] = round(max(-top, min(top, float(args[name]) * times)), 3)
+    return change
 
 
 Handler = Callable[[re.Match[str], Request, WorkspaceView], Plan]

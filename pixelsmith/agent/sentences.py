@@ -1,0 +1,85 @@
+"""How people put a request in a sentence, for the offline rules.
+
+- `rewrite`: a wish said as a statement becomes the request it means: "the curtains should
+  be cream" -> "make the curtains cream", "can the floor be concrete" -> "make the floor
+  concrete", "I'd like the ring to be silver" -> "make the ring silver"; what it replaces
+  is left out ("... instead of gold", "..., not this orange", "from blue to black").
+- `clauses`: a message that is not one request as a whole may hold one among remarks ("the
+  lamp is ugly, replace it with a modern floor lamp"; "my son is frowning here, could you
+  make him look cheerful"); the clauses are tried one by one, and a pronoun in the request
+  ("replace it") stands for what the remark was about ("the lamp").
+"""
+
+from __future__ import annotations
+
+import re
+
+from pixelsmith.agent.phrases import COLOUR_PHRASE
+
+_THING = r"(?P<x>(?:the|my|our|his|her|their|this|that|these|those) [\w' -]+?)"
+_WHO = {"she": "her", "he": "him", "they": "them", "i": "me", "we": "us"}
+_PERSON = r"(?P<who>she|he|they|i|we)"
+
+# (pattern, replacement) on the normalised text, in order; each applies at most once
+_BE = r"(?P<v>be|look|become|seem)"
+_LOST = r"(?:the |this |that |its |his |her |my )?[\w' -]+$"
+
+
+def _make(match: re.Match[str]) -> str:
+    """ "make X Y", or "make X look Y" when the wish said how it should look."""
+    said = match.groupdict()
+    who = said.get("x") or _WHO[said["who"]]
+    return f"make {who} {'look ' if said['v'] in ('look', 'seem') else ''}{said['y']}"
+
+
+# (pattern, replacement) on the normalised text, in order; each applies at most once
+REWRITES = [
+    # what the change replaces: said, not asked for
+    (re.compile(rf"(?:,? (?:instead of|rather than)|, not) {_LOST}"), ""),
+    (re.compile(rf" from {COLOUR_PHRASE} (?:to|into) "), " "),
+    (re.compile(r",? without (?:cutting|cropping|losing) (?:anything|any of it|it)(?: off| out)?$"), ""),
+    (re.compile(r" (?:behind|around) (?:me|him|her|them|us)\b"), ""),
+    (re.compile(r" like (?:a |on a )?(?:portrait mode|a phone|an iphone)(?: [\w ]+)?$"), ""),
+    (re.compile(r" each$"), ""),
+    # a wish as a statement
+    (re.compile(rf"^(?:can|could) {_THING} {_BE} (?P<y>.+)$"), _make),
+    (re.compile(rf"^{_THING} (?:should|could|must|needs? to|has to|ought to) {_BE} (?P<y>.+)$"), _make),
+    (re.compile(rf"^{_PERSON} (?:should|could|must|needs? to) {_BE} (?P<y>.+)$"), _make),
+    (re.compile(rf"^(?:i'?d like|i want|i would like|i need) {_THING} to {_BE} (?P<y>.+)$"), _make),
+    (re.compile(r"^(?:i'?d like|i want|i would like|i need) (?P<x>it|this|that) (?P<y>[\w-]+er)$"),
+     r"make \g<x> \g<y>"),
+    (re.compile(r"^(?:i'?d like|i want|i would like|i need) (?:this|the|my|our) (?:[\w-]+ )?"
+                r"(?:photo|picture|image|pic|shot) (?P<y>(?:in|as) .+)$"), r"make it \g<y>"),
+]  # fmt: skip
+
+# a remark about a thing: "the lamp is ugly", "my son is frowning here", "he looks too serious"
+REMARK = re.compile(
+    r"^(?:(?P<thing>(?:the|my|our|his|her|their|this|that|these|those) [\w' -]+?)|she|he|they|it|i|we)"
+    r"(?:'s| is| are| was| were| looks?| seems?| has| have| had| would| will| missed| keeps?)\b"
+)
+PRONOUN = re.compile(r"\b(?:it|them)\b")
+CLAUSE_CUT = re.compile(r"\s*(?:[,;:!?]|\.(?!\d)|\bbut\b)\s*")
+
+
+def rewrite(text: str) -> str:
+    """`text` with a statement turned into the request it means (see the module docstring)."""
+    for pattern, replacement in REWRITES:
+        text = pattern.sub(replacement, text, count=1)
+    return text.strip(" ,")
+
+
+def clauses(text: str) -> list[str]:
+    """Each clause of `text` that may be the request, a pronoun in it carried from a remark
+    ("the lamp is ugly, replace it" -> "replace the lamp"); [] for a message of one clause."""
+    parts = [p for p in CLAUSE_CUT.split(text) if p and p.strip()]
+    if len(parts) < 2:
+        return []
+    things = [m["thing"] for p in parts if (m := REMARK.match(p)) and m["thing"]]
+    found = []
+    for part in parts:
+        if REMARK.match(part):
+            continue
+        if things and PRONOUN.search(part):
+            part = PRONOUN.sub(things[0], part, count=1)
+        found.append(part)
+    return found
