@@ -293,11 +293,11 @@ INTENTS = (
     _intent("remove", r"take (?P<object>.+?) (?:out|away|off)(?: of (?:the|this|my|our) [\w ]+)?"
             r"|take off (?P<object2>.+)"),
     _intent("segment", rf"{_SEGMENT}(?: out)? (?P<object>.+?)(?: out)?{WHERE}"),
+    _intent("detect", r"(?:tell me |count )?how many (?P<object>.+?) (?:does )?(?:the|this|my|our) [\w ]+ "
+            r"(?:has|have)"),
     _intent("detect", rf"(?:{_DETECT} )?where (?P<object>(?:the|my|a) .+?) (?:is|are)"),
     _intent("detect", rf"{_DETECT}(?: all)? (?P<object>.+?)(?: (?:is|are))?(?: there)?"
             rf"(?: (?:can|do) you (?:see|find|spot))?(?: (?:in|on) (?:the|this) [\w]+)?{WHERE}"),
-    _intent("detect", r"(?:tell me |count )?how many (?P<object>.+?) (?:does )?(?:the|this|my|our) [\w ]+ "
-            r"(?:has|have)"),
     _intent("detect", r"(?:is|are) (?P<object>(?:my|the|a|an|any|some|there any) .+?) "
             r"(?:anywhere|somewhere|visible)"
             r"(?: (?:in|on) (?:the|this) [\w]+)?"),
