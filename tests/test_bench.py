@@ -39,6 +39,9 @@ FIGURES = {
     "backends.owlv2.detect",
     "backends.grounding-dino.detect",
     "backends.sd15.unet_step",
+    "photo.adjust",
+    "photo.rotate",
+    "photo.upscale",
     "backends.sdxl.unet_step",
 }
 NO_PLAIN = {  # pixelsmith-only figures (memory: CUDA only; encodes and UNet steps: the same call)
@@ -81,7 +84,7 @@ def test_tiny_bench_reports_every_figure_beside_the_plain_way(capsys):
 def test_bad_options_are_one_line_errors(capsys):
     assert main(["bench", "--only", "detector,nope"]) == 2
     said = capsys.readouterr().err
-    assert "only must name detector, sam, inpaint, turn, lora, edits, backends, got detector, nope" in said
+    assert "only must name detector, sam, inpaint, turn, lora, edits, backends, everyday, got detector, nope" in said
     assert main(["bench", "--architecture", "huge"]) == 2
 
 

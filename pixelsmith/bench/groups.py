@@ -24,6 +24,7 @@ from pixelsmith.bench.measure import (
     variant,
 )
 from pixelsmith.bench.options import MESSAGE, PROMPT, BenchOptions
+from pixelsmith.bench.photo import PhotoFigures
 from pixelsmith.bench.plain import (
     plain_detect,
     plain_inpaint,
@@ -56,7 +57,7 @@ class BenchPlanner:
         return OneShotTurn(plan)
 
 
-class Bench(EditFigures, BackendFigures):
+class Bench(EditFigures, BackendFigures, PhotoFigures):
     """The figure groups over one registry; each method returns its `Figure`s."""
 
     def __init__(self, models: ModelRegistry, options: BenchOptions) -> None:

@@ -29,7 +29,8 @@ def bench(
     turns: Annotated[int, typer.Option(help="Agent turns in the session; the first warms up.")] = 10,
     sam: Annotated[str, typer.Option(help="SAM built with random weights: vit-b, vit-l or vit-h.")] = "vit-b",
     only: Annotated[
-        str | None, typer.Option(help="Comma-separated: detector, sam, inpaint, turn, lora.")
+        str | None,
+        typer.Option(help="Comma-separated: detector, sam, inpaint, turn, lora, edits, backends, everyday."),
     ] = None,
 ) -> None:
     """Time detect, segment, inpaint, a chat turn and model loads beside the plain library calls."""

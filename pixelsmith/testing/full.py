@@ -284,12 +284,27 @@ class FullRegistry(ModelRegistry):
             path = build_full_lama(Path(folder))
             return open_eraser(path, cuda=self.device.type == "cuda", output_scale=255.0)
 
+    def _build_upscaler(self) -> Any:
+        """Real-ESRGAN x4plus at its real size (64 filters, 23 blocks) with random weights,
+        saved in its own key names and opened the way the upscaler's loader opens the file."""
+        import tempfile
+        from pathlib import Path
+
+        from pixelsmith.models.upscaler import open_upscaler
+        from pixelsmith.testing.tiny_upscaler import build_upscaler
+
+        with tempfile.TemporaryDirectory(prefix="pixelsmith-esrgan-") as folder:
+            path = build_upscaler(Path(folder), filters=64, blocks=23)
+            return open_upscaler(path, device=self.device, dtype=self.dtype)
+
     def _build(self, role: str) -> Any:
         from pixelsmith.models.detectors import OwlDetector
         from pixelsmith.models.loaders import Ranker
 
         if role == "eraser":
             return self._build_eraser()
+        if role == "upscaler":
+            return self._build_upscaler()
         if role == "editor":
             return self._editor()
         from pixelsmith.models.sam import SamPredictor
