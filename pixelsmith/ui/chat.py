@@ -62,7 +62,7 @@ def seen(ws: Workspace, image_id: str) -> Image.Image:
     return ws.image(image_id) if alpha is None else pictures.on_checkerboard(ws.image(image_id), alpha)
 
 
-def shown(ws: Workspace, image_id: str) -> str | bytes:
+def viewable(ws: Workspace, image_id: str) -> str | bytes:
     """What `st.image` gets for image `image_id`: its file, or the checkerboard picture."""
     transparent = keepsakes.ALPHA in ws.artifact(image_id, "image").keeps
     return _seen_through(str(ws.folder), image_id, ws) if transparent else str(ws.path(image_id))
@@ -214,16 +214,16 @@ def edit_result(ws: Workspace, rec: StepRecord, key: str) -> None:
                 shown = _png(pictures.outlined(ws.image(best), where))
                 st.image(shown, caption=f"{best}: the original inside the dashed line", output_format="PNG")
             else:
-                st.image(shown(ws, best), caption=safe(f"{best}: {ws.artifact(best).note}"))
+                st.image(viewable(ws, best), caption=safe(f"{best}: {ws.artifact(best).note}"))
         with compare_tab:
             compare(ws, before, best, key, where)
     else:
-        st.image(shown(ws, best), caption=safe(f"{best}: {ws.artifact(best).note}"))
+        st.image(viewable(ws, best), caption=safe(f"{best}: {ws.artifact(best).note}"))
     if len(rec.outputs) > 1:
         st.caption("Candidates, best first:")
         for column, image_id in zip(st.columns(len(rec.outputs)), rec.outputs):
             with column:
-                st.image(shown(ws, image_id), caption=image_id)
+                st.image(viewable(ws, image_id), caption=image_id)
                 make_current_button(ws, image_id, f"{key}-cur-{image_id}")
     left, right = st.columns(2)
     with left:
@@ -263,7 +263,7 @@ def user_message(ws: Workspace, message: MessageRecord, shown: str | None, *, ke
         if message.image and message.image != shown:
             note = ws.artifact(message.image).note
             st.image(
-                shown(ws, message.image),
+                viewable(ws, message.image),
                 width=THUMB,
                 caption=safe(f"on {message.image}" + (f" ({note})" if note else "")),
             )
