@@ -46,7 +46,7 @@ BACKEND_MODELS: dict[tuple[str, str], str] = {
     ("ranker", "clip"): "openai/clip-vit-base-patch32",
     ("editor", "diffusers"): "timbrooks/instruct-pix2pix",
     ("eraser", "lama-onnx"): "Carve/LaMa-ONNX",
-    ("upscaler", "spandrel"): "wkrettek/real-esrgan-models",
+    ("upscaler", "spandrel"): "Comfy-Org/Real-ESRGAN_repackaged",
 }
 
 
@@ -148,9 +148,9 @@ class UpscalerSpec(ModelSpec):
     """Upscaling with new detail: a super-resolution network in a safetensors file, loaded by
     spandrel (Real-ESRGAN x4plus, BSD-3; SwinIR, HAT and others load the same way)."""
 
-    model: str = "wkrettek/real-esrgan-models"
+    model: str = "Comfy-Org/Real-ESRGAN_repackaged"
     backend: Literal["spandrel"] = "spandrel"
-    file: str = Field(default="realesrgan_x4plus.safetensors", description="The .safetensors file.")
+    file: str = Field(default="RealESRGAN_x4plus.safetensors", description="The .safetensors file.")
 
 
 class PreviewSettings(BaseModel):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-FILE = "realesrgan_x4plus.safetensors"
+FILE = "RealESRGAN_x4plus.safetensors"
 # spandrel's layer names (an nn.Sequential) to Real-ESRGAN's, for a 4x network
 RENAME = [
     (r"^model\.0\.", "conv_first."),
@@ -22,7 +22,7 @@ RENAME = [
 
 
 def build_upscaler(folder: str | Path, *, filters: int = 8, blocks: int = 1, seed: int = 0) -> Path:
-    """Write `folder`/realesrgan_x4plus.safetensors; returns the file."""
+    """Write `folder`/RealESRGAN_x4plus.safetensors; returns the file."""
     import torch
     from safetensors.torch import save_file
     from spandrel.architectures.ESRGAN import ESRGAN
