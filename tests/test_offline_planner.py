@@ -394,7 +394,7 @@ def test_plans_validate(message: str, view: str, tools) -> None:
 
 
 def test_parsed_parameters_reach_only_the_tools_that_take_them() -> None:
-    """"seed 7, 3 candidates, threshold 0.2" on a removal: remove takes the seed, not the others."""
+    """ "seed 7, 3 candidates, threshold 0.2" on a removal: remove takes the seed, not the others."""
     view = WorkspaceView("image-1", [ArtifactView("image-1", "image", [], "upload", (64, 48))])
     plan = PLANNER.plan("remove the cat, seed 7, 3 candidates, threshold 0.2, strength 0.5", view)
     by_tool = {step.tool: step.args for step in plan.steps}

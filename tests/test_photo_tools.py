@@ -274,6 +274,22 @@ def test_the_photo_commands_keep_the_transparency_with_the_pixels(tiny_settings,
     assert json.loads(capsys.readouterr().out)["size"] == [2 * W, 2 * H]
 
 
+def test_segment_transparent_writes_the_cut_out(tiny_settings, tmp_path, capsys):
+    import json
+
+    from pixelsmith.cli import main
+
+    noise_image(W, H, seed=8).save(tmp_path / "p.jpg")
+    out = tmp_path / "cat.png"
+    assert main(["segment", str(tmp_path / "p.jpg"), "--box", "10,10,60,50", "--transparent", "-o", str(out),
+                 "--json"]) == 0  # fmt: skip
+    assert json.loads(capsys.readouterr().out)["path"] == str(out)
+    with Image.open(out) as cut:
+        assert cut.mode == "RGBA" and cut.size == (W, H)
+        alpha = np.asarray(cut.getchannel("A"))
+        assert 0 < (alpha > 0).sum() < W * H  # some kept, some clear
+
+
 @pytest.mark.parametrize(
     ("argv", "said"),
     [

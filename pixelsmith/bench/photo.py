@@ -13,7 +13,6 @@ from PIL import Image, ImageEnhance
 from pixelsmith.bench.measure import peak_memory_mb, reset_peak
 from pixelsmith.bench.report import Figure
 
-
 TINY_SIDE = 160  # px: the tiny benchmark's upscale photo
 
 

@@ -63,10 +63,14 @@ def segment(
     ] = None,
     multimask: Annotated[bool, typer.Option(help="Write up to 3 candidates.")] = False,
     everything: Annotated[bool, typer.Option(help="Every object's mask.")] = False,
+    transparent: Annotated[
+        bool, typer.Option("--transparent", help="Write the photo cut out along the best mask (PNG).")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Cut out an object as a mask (SAM) from clicks, a box or a text label."""
     from pixelsmith.images import mask_to_image
+    from pixelsmith.keepsakes import ALPHA
 
     if not (point or box or text or everything):
         raise UserError("say what to cut out: --point X,Y, --box X0,Y0,X1,Y1, --text LABEL or --everything")
@@ -97,6 +101,13 @@ def segment(
             args["detection"] = runner.store.add("detection", detected)
         out = runner.run("segment", **args)
         masks, scores, summary = out.masks, out.scores, out.summary()
+    if transparent:  # the photo with the best mask as its transparency
+        out = runner.run("cutout", image=args["image"], mask=runner.store.add("mask", masks[0]))
+        cut = out.image.convert("RGB")
+        cut.putalpha(out.image.info[ALPHA])
+        path = write_image(cut, output)
+        emit({"path": str(path), "score": scores[0]}, as_json, [summary, out.summary(), f"wrote {path}"])
+        return
     paths = [write_image(mask_to_image(m), numbered(output, i)) for i, m in enumerate(masks)]
     data = {"masks": [{"path": str(p), "score": s} for p, s in zip(paths, scores)]}
     emit(data, as_json, [summary] + [f"wrote {p}" for p in paths])

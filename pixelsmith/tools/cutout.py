@@ -39,5 +39,6 @@ def run(inputs: Input, ctx: ToolContext) -> EditedImage:
 
 
 TOOL = Tool(
-    "cutout", Input, EditedImage, description("cutout"), run, makes="image", edits_image=True, title="Transparent cut-out"
-)
+    "cutout", Input, EditedImage, description("cutout"), run, makes="image", edits_image=True,
+    title="Transparent cut-out",
+)  # fmt: skip
