@@ -145,8 +145,7 @@ class EraserSpec(ModelSpec):
 
 
 class UpscalerSpec(ModelSpec):
-    """Upscaling with new detail: a super-resolution network in a safetensors file, loaded by
-    spandrel (Real-ESRGAN x4plus, BSD-3; SwinIR, HAT and others load the same way)."""
+    """A super-resolution network in a safetensors file that spandrel loads (Real-ESRGAN, SwinIR, HAT)."""
 
     model: str = "Comfy-Org/Real-ESRGAN_repackaged"
     backend: Literal["spandrel"] = "spandrel"
@@ -354,10 +353,8 @@ def config_path() -> Path | None:
 
 
 def load_settings(config_file: str | Path | None = None, **overrides: object) -> Settings:
-    """Settings from defaults, `config_file` (or $PIXELSMITH_CONFIG), env and overrides.
-
-    A missing or malformed file is a `UserError` naming the file.
-    """
+    """Settings from defaults, `config_file` (or $PIXELSMITH_CONFIG), env and overrides; a
+    missing or malformed file is a `UserError` naming the file."""
     from pydantic import ValidationError
 
     from pixelsmith.errors import UserError

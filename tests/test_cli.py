@@ -124,7 +124,17 @@ def test_inpaint_remove_generate(tiny_settings, photo, mask_file, tmp_path, caps
 
 def test_models_list_shows_local_folders(tiny_settings, capsys):
     out = _json(capsys, ["models", "list", "--json"])
-    roles = {"detector", "segmenter", "inpainter", "generator", "ranker", "editor", "eraser", "preview"}
+    roles = {
+        "detector",
+        "segmenter",
+        "inpainter",
+        "generator",
+        "ranker",
+        "editor",
+        "eraser",
+        "upscaler",
+        "preview",
+    }
     assert {m["role"] for m in out["models"]} == roles
     assert all(m["where"] == "local folder" and m["ready"] for m in out["models"])
     preview = next(m for m in out["models"] if m["role"] == "preview")

@@ -189,7 +189,7 @@ def test_a_resize_over_the_pixel_limit_is_refused(ctx, photo):
 def test_a_cutout_is_the_photo_with_the_feathered_mask_as_alpha(tiny_config, tmp_path):
     from pixelsmith import masks as M
     from pixelsmith.agent.plan import Plan, Step
-    from pixelsmith.ui.chat import seen
+    from pixelsmith.ui.pictures import seen
 
     editor = Editor(tiny_config, data_dir=tmp_path / "data")
     photo = noise_image(W, H, seed=3)

@@ -87,6 +87,14 @@ EXAMPLES: dict[str, Callable[[dict], dict]] = {
         "inpaint": True,
     },
     "blur": lambda ids: {"image": ids["image"], "mask": ids["mask"], "strength": 0.5},
+    "adjust": lambda ids: {"image": ids["image"], "mask": ids["mask"], "brightness": 1.2, "sepia": True},
+    "crop": lambda ids: {"image": ids["image"], "around": ids["mask"], "aspect": "1:1"},
+    "rotate": lambda ids: {"image": ids["image"], "degrees": -30},
+    "flip": lambda ids: {"image": ids["image"], "direction": "vertical"},
+    "resize": lambda ids: {"image": ids["image"], "width": 40},
+    "upscale": lambda ids: {"image": ids["image"], "scale": 2, "tile": 32},
+    "cutout": lambda ids: {"image": ids["image"], "mask": ids["mask"]},
+    "place": lambda ids: {"image": ids["image"], "anchor": ids["mask"], "object": "a hat"},
 }
 
 BACKENDS = {"segment_text": {"segmenter": {"model": "sam3", "backend": "sam3"}}}  # role: tiny folder, backend

@@ -7,22 +7,19 @@ download button and "make current". Masks and overlays are PNG, never JPEG.
 
 from __future__ import annotations
 
-import io
 import json
 
 import streamlit as st
-from PIL import Image
 
 from pixelsmith import drawing as pictures
-from pixelsmith import keepsakes
 from pixelsmith.agent import events as ev
 from pixelsmith.agent.actions import title
 from pixelsmith.escape import for_page
-from pixelsmith.files import encoded
 from pixelsmith.records import MessageRecord, StepRecord
 from pixelsmith.tools import default_tools
 from pixelsmith.tools.base import LOAD_PHASES
 from pixelsmith.ui import session, training
+from pixelsmith.ui.pictures import download, image_of, picture, png, seen, viewable
 from pixelsmith.workspace import Workspace
 
 
@@ -33,69 +30,6 @@ def safe(text: str) -> str:
 
 
 THUMB = 160  # px: width of the image a message refers to
-
-
-# -- pictures (PNG bytes, cached: artifacts never change once written) -------------------
-def _png(image: Image.Image) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG", optimize=False, compress_level=3)
-    return buffer.getvalue()
-
-
-@st.cache_data(max_entries=256, show_spinner=False)
-def _picture(
-    folder: str, what: str, ids: tuple[str, ...], _ws: Workspace, numbers: tuple[int, ...] | None = None
-) -> bytes:
-    """`boxes` (detection, image), `masks` (image, *masks; `numbers` label them, default 1, 2,
-    ...) or `before_after` (before, after)."""
-    if what == "boxes":
-        return _png(pictures.draw_boxes(_ws.image(ids[1]), _ws.detections(ids[0]).detections))
-    if what == "masks":
-        masks = [_ws.mask(m) for m in ids[1:]]
-        return _png(pictures.overlay_masks(_ws.image(ids[0]), masks, numbers=numbers))
-    return _png(pictures.before_after(_ws.image(ids[0]), _ws.image(ids[1])))
-
-
-def seen(ws: Workspace, image_id: str) -> Image.Image:
-    """Image `image_id` as the chat shows it: over a checkerboard where it is transparent."""
-    alpha = ws.keepsakes(image_id).get(keepsakes.ALPHA)
-    return ws.image(image_id) if alpha is None else pictures.on_checkerboard(ws.image(image_id), alpha)
-
-
-def viewable(ws: Workspace, image_id: str) -> str | bytes:
-    """What `st.image` gets for image `image_id`: its file, or the checkerboard picture."""
-    transparent = keepsakes.ALPHA in ws.artifact(image_id, "image").keeps
-    return _seen_through(str(ws.folder), image_id, ws) if transparent else str(ws.path(image_id))
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def _seen_through(folder: str, image_id: str, _ws: Workspace) -> bytes:
-    return _png(seen(_ws, image_id))
-
-
-@st.cache_data(max_entries=32, show_spinner=False)
-def _download(folder: str, image_id: str, _ws: Workspace) -> bytes:
-    """The image as PNG the way it leaves pixelsmith: its photo's alpha, ICC profile, EXIF."""
-    out = _ws.exported(image_id)
-    return encoded(out)
-
-
-def picture(ws: Workspace, what: str, *ids: str, numbers: tuple[int, ...] | None = None) -> bytes:
-    return _picture(str(ws.folder), what, tuple(ids), ws, numbers)
-
-
-def image_of(ws: Workspace, artifact_id: str) -> str | None:
-    """The image a mask or detection belongs to (following parents), or None."""
-    seen = set()
-    while artifact_id not in seen:
-        seen.add(artifact_id)
-        record = ws.artifact(artifact_id)
-        if record.kind == "image":
-            return artifact_id
-        if not record.parents:
-            return None
-        artifact_id = record.parents[0]
-    return None
 
 
 # -- one step's artifacts --------------------------------------------------------------
@@ -184,7 +118,7 @@ def compare(
     if where is not None:
         first = pictures.placed(first, second.size, where[:2])
     shown = pictures.wipe(first, second, split / 100)
-    st.image(_png(shown), caption=f"{before} → {after}", output_format="PNG")
+    st.image(png(shown), caption=f"{before} → {after}", output_format="PNG")
 
 
 def original_box(ws: Workspace, rec: StepRecord) -> tuple[int, int, int, int] | None:
@@ -211,7 +145,7 @@ def edit_result(ws: Workspace, rec: StepRecord, key: str) -> None:
         result_tab, compare_tab = st.tabs(["Result", "Before / after"])
         with result_tab:
             if where is not None:  # the extended canvas, the original inside the dashed line
-                shown = _png(pictures.outlined(ws.image(best), where))
+                shown = png(pictures.outlined(ws.image(best), where))
                 st.image(shown, caption=f"{best}: the original inside the dashed line", output_format="PNG")
             else:
                 st.image(viewable(ws, best), caption=safe(f"{best}: {ws.artifact(best).note}"))
@@ -229,7 +163,7 @@ def edit_result(ws: Workspace, rec: StepRecord, key: str) -> None:
     with left:
         st.download_button(
             "Download PNG",
-            _download(str(ws.folder), best, ws),
+            download(str(ws.folder), best, ws),
             file_name=f"{ws.id}-{best}.png",
             mime="image/png",
             key=f"{key}-dl",

@@ -16,7 +16,7 @@ from PIL import Image
 from streamlit_image_coordinates import streamlit_image_coordinates
 
 from pixelsmith.agent.review import placed
-from pixelsmith.ui.chat import image_of, picture
+from pixelsmith.ui.pictures import image_of, picture
 from pixelsmith.workspace import Workspace
 
 CLICK_WIDTH = 640  # px: the click widget is never wider than this

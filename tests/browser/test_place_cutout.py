@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from PIL import Image
 from playwright.sync_api import Page, expect
-from ui_helpers import LONG, idle, send, shot, ui_server
+from ui_helpers import idle, open_with_sample, send, shot, ui_server
 
 
 @pytest.fixture(scope="module")
@@ -35,12 +35,7 @@ def _session(folder: Path):
 
 
 def test_a_placed_hat_is_moved_by_a_click_and_painted_only_there(server, folder, page: Page):
-    page.set_default_timeout(LONG)
-    expect.set_options(timeout=LONG)
-    page.goto(server)
-    idle(page)
-    page.get_by_role("button", name="Use the sample photo (a cat)").click()
-    expect(page.get_by_text("goes with your next message")).to_be_visible()
+    open_with_sample(page, server)
     send(page, "add a hat to the cat, 2 steps")
     expect(page.get_by_text("Review where the new object goes")).to_be_visible()
     idle(page)
@@ -85,12 +80,7 @@ def test_a_placed_hat_is_moved_by_a_click_and_painted_only_there(server, folder,
 
 
 def test_a_cutout_shows_a_checkerboard_and_downloads_transparent(server, folder, page: Page):
-    page.set_default_timeout(LONG)
-    expect.set_options(timeout=LONG)
-    page.goto(server)
-    idle(page)
-    page.get_by_role("button", name="Use the sample photo (a cat)").click()
-    expect(page.get_by_text("goes with your next message")).to_be_visible()
+    open_with_sample(page, server)
     send(page, "cut out the cat")
     expect(page.get_by_role("button", name="Continue")).to_be_visible()
     idle(page)

@@ -106,3 +106,13 @@ def send(page: Page, text: str) -> None:
     box = page.get_by_test_id("stChatInputTextArea")
     box.fill(text)
     box.press("Enter")
+
+
+def open_with_sample(page: Page, url: str) -> None:
+    """The app at `url`, patient timeouts, and the sample cat photo staged for the next message."""
+    page.set_default_timeout(LONG)
+    expect.set_options(timeout=LONG)
+    page.goto(url)
+    idle(page)
+    page.get_by_role("button", name="Use the sample photo (a cat)").click()
+    expect(page.get_by_text("goes with your next message")).to_be_visible()

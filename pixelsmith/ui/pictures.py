@@ -1,0 +1,76 @@
+"""What the chat draws, as PNG bytes (cached: artifacts never change once written): boxes,
+mask overlays, a transparent image over a checkerboard, the download with its keepsakes."""
+
+from __future__ import annotations
+
+import io
+
+import streamlit as st
+from PIL import Image
+
+from pixelsmith import drawing as pictures
+from pixelsmith import keepsakes
+from pixelsmith.files import encoded
+from pixelsmith.workspace import Workspace
+
+
+def png(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=False, compress_level=3)
+    return buffer.getvalue()
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _picture(
+    folder: str, what: str, ids: tuple[str, ...], _ws: Workspace, numbers: tuple[int, ...] | None = None
+) -> bytes:
+    """`boxes` (detection, image), `masks` (image, *masks; `numbers` label them, default 1, 2,
+    ...) or `before_after` (before, after)."""
+    if what == "boxes":
+        return png(pictures.draw_boxes(_ws.image(ids[1]), _ws.detections(ids[0]).detections))
+    if what == "masks":
+        masks = [_ws.mask(m) for m in ids[1:]]
+        return png(pictures.overlay_masks(_ws.image(ids[0]), masks, numbers=numbers))
+    return png(pictures.before_after(_ws.image(ids[0]), _ws.image(ids[1])))
+
+
+def seen(ws: Workspace, image_id: str) -> Image.Image:
+    """Image `image_id` as the chat shows it: over a checkerboard where it is transparent."""
+    alpha = ws.keepsakes(image_id).get(keepsakes.ALPHA)
+    return ws.image(image_id) if alpha is None else pictures.on_checkerboard(ws.image(image_id), alpha)
+
+
+def viewable(ws: Workspace, image_id: str) -> str | bytes:
+    """What `st.image` gets for image `image_id`: its file, or the checkerboard picture."""
+    transparent = keepsakes.ALPHA in ws.artifact(image_id, "image").keeps
+    return _seen_through(str(ws.folder), image_id, ws) if transparent else str(ws.path(image_id))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _seen_through(folder: str, image_id: str, _ws: Workspace) -> bytes:
+    return png(seen(_ws, image_id))
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def download(folder: str, image_id: str, _ws: Workspace) -> bytes:
+    """The image as PNG the way it leaves pixelsmith: its photo's alpha, ICC profile, EXIF."""
+    out = _ws.exported(image_id)
+    return encoded(out)
+
+
+def picture(ws: Workspace, what: str, *ids: str, numbers: tuple[int, ...] | None = None) -> bytes:
+    return _picture(str(ws.folder), what, tuple(ids), ws, numbers)
+
+
+def image_of(ws: Workspace, artifact_id: str) -> str | None:
+    """The image a mask or detection belongs to (following parents), or None."""
+    seen = set()
+    while artifact_id not in seen:
+        seen.add(artifact_id)
+        record = ws.artifact(artifact_id)
+        if record.kind == "image":
+            return artifact_id
+        if not record.parents:
+            return None
+        artifact_id = record.parents[0]
+    return None
