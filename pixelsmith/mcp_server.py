@@ -33,6 +33,7 @@ from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, ImageContent, ResourceLink, TextContent
 from PIL import Image as PILImage
+from pydantic import ValidationError
 from pydantic_core import PydanticUndefined
 
 from pixelsmith.agent import events as ev
@@ -41,6 +42,7 @@ from pixelsmith.errors import MAX_ERROR_CHARS, UserError, shorten
 from pixelsmith.files import encoded, save_image
 from pixelsmith.images import load_mask
 from pixelsmith.tools.base import progress_text
+from pixelsmith.tools.tool_registry import format_validation_error
 
 EDIT_DESCRIPTION = (
     "Edit an image by describing what you want, as in a chat: 'replace the cat with a realistic "
@@ -142,11 +144,23 @@ def _said() -> Iterator[None]:
 
 
 def _forbid_unknown(server: MCPServer, name: str) -> None:
-    """Refuse arguments the tool does not have (the SDK would drop them without a word)."""
+    """Refuse arguments the tool does not have (the SDK would drop them without a word), and
+    say a bad argument in one sentence as the CLI does (the SDK would send pydantic's dump)."""
     tool = server._tool_manager.get_tool(name)  # the SDK keeps no public handle on it
     model = tool.fn_metadata.arg_model
     model.model_config["extra"] = "forbid"
     model.model_rebuild(force=True)
+    run = tool.run
+
+    async def one_line(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return await run(*args, **kwargs)
+        except ToolError as err:
+            if not isinstance(err.__cause__, ValidationError):
+                raise
+            raise ToolError(f"{name}: {format_validation_error(err.__cause__)}") from None
+
+    object.__setattr__(tool, "run", one_line)  # on this tool only: its class stays the SDK's
 
 
 def _artifacts(session: Session, files: Files, args: dict[str, Any]) -> dict[str, Any]:

@@ -33,6 +33,8 @@ def test_the_api_holds_the_limits_the_cli_holds(tiny_config, tmp_path):
         editor.edit(None, None)
     with pytest.raises(UserError, match="unknown setting 'bogus_key'"):
         Editor(tiny_config, bogus_key=1)
+    with pytest.raises(UserError, match="a session id is text such as"):
+        editor.session(123)
     assert editor.sessions() == []  # nothing refused left a session behind
 
 
@@ -125,6 +127,16 @@ def test_mcp_failures_are_one_sentence_and_leave_no_session(tiny_config, tmp_pat
                 "edit", {"instruction": "remove the cat", "image_path": str(photos / "notes.png")}
             )
             assert broken.is_error and "not a readable image" in broken.content[0].text
+            # the SDK's own check of the arguments' types and limits: one line too (it sent pydantic's dump)
+            for tool, args, said in [
+                ("edit", {}, "edit: instruction is required"),
+                ("resize", {"image": "image-1", "scale": 0}, "resize: scale must be greater than 0, got 0"),
+                ("rotate", {"image": "image-1", "degrees": "ninety"}, "rotate: degrees"),
+                ("detect", {"image": "image-1", "labels": ["cat"], "threshold": "NaN"}, "detect: threshold"),
+            ]:
+                bad = await session.call_tool(tool, args)
+                text = bad.content[0].text
+                assert bad.is_error and said in text and "\n" not in text and "pydantic.dev" not in text, text
 
     with ThreadPoolExecutor(1) as pool:
         pool.submit(asyncio.run, conversation()).result(timeout=300)
@@ -139,3 +151,14 @@ def test_the_uploaders_limit_is_the_servers():
 
     assert Limits().max_upload_bytes == 50_000_000 and upload_limit_mb(Limits()) == 50
     assert upload_limit_mb(Limits(max_upload_bytes=3 * 2**20 + 1)) == 4
+
+
+# -- found by the second red-team pass -----------------------------------------------------------
+@pytest.mark.parametrize("words", ["make it \ud800 brighter", "make it \udcff brighter"])
+def test_text_that_is_not_utf8_is_kept_as_a_replacement_character(tiny_config, tmp_path, words):
+    """A lone surrogate (bytes from a terminal that were not UTF-8) stopped the session from
+    being saved: a traceback, and a session folder without its session.json."""
+    editor = Editor(tiny_config, data_dir=tmp_path / "data")
+    result = editor.edit(noise_image(64, 48), words)
+    assert result.ok and result.session.workspace.record.messages[0].text == "make it \ufffd brighter"
+    assert all((folder / "session.json").is_file() for folder in (tmp_path / "data" / "sessions").iterdir())

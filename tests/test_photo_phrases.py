@@ -109,3 +109,8 @@ def test_photo_phrasing(message, view, tools, expected) -> None:
 )
 def test_photo_requests_in_parts(message, parts) -> None:
     assert split(message) == parts
+
+
+def test_a_size_of_nothing_is_one_sentence():
+    plan, _ = table._plan("resize it to 0%", "upload")
+    assert not plan.steps and plan.reply == "A size of 0% leaves nothing; say how big, e.g. 'resize it to 50%'."

@@ -121,6 +121,11 @@ def test_crop_outside_or_empty_says_which_box(ctx, photo, args, said):
         run_tool(ctx, "crop", image=photo[1], **args)
 
 
+def test_a_one_pixel_wide_photo_crops_to_a_square(ctx, store):
+    image_id = store.add("image", noise_image(1, 300, seed=1))
+    assert run_tool(ctx, "crop", image=image_id, aspect="1:1").image.size == (1, 1)
+
+
 def test_a_bad_ratio_is_named():
     with pytest.raises(ToolInputError, match="aspect must be width:height such as 16:9, got 'wide'"):
         default_tools().get("crop").validate({"image": "image-1", "aspect": "wide"})

@@ -36,6 +36,7 @@ from pixelsmith.agent.review import ReviewController
 from pixelsmith.agent.steps import StepRunner
 from pixelsmith.agent.validate import validate_plan
 from pixelsmith.errors import UserError
+from pixelsmith.escape import storable
 from pixelsmith.execution.choose import make_executor
 from pixelsmith.execution.local import Executor
 from pixelsmith.models.model_registry import ModelRegistry
@@ -126,7 +127,7 @@ class Agent:
         With `plan`, that plan runs instead of asking the planner (a form in the UI that
         knows its step); it is validated and executed like any other.
         """
-        limit = self.models.settings.limits.max_message_chars
+        message, limit = storable(message), self.models.settings.limits.max_message_chars
         if len(message) > limit:
             raise UserError(
                 f"the message is {len(message)} characters, over the limit of {limit}; shorten it"

@@ -16,6 +16,7 @@ from pixelsmith.agent.normalise import Request
 from pixelsmith.agent.phrases import NUM, Intent, parse_subject, to_int
 from pixelsmith.agent.plan import Plan, Step
 from pixelsmith.agent.rules_shared import (
+    Unclear,
     current_image,
     find_steps,
     params_for,
@@ -276,7 +277,9 @@ def resize(match, request, view) -> Plan:
     elif said.get("w") or said.get("h"):
         args = {"width": int(said["w"])} if said.get("w") else {"height": int(said["h"])}
     elif said.get("pct"):
-        args = {"scale": min(8.0, max(1, int(said["pct"])) / 100)}
+        if int(said["pct"]) == 0:
+            raise Unclear("A size of 0% leaves nothing; say how big, e.g. 'resize it to 50%'.")
+        args = {"scale": min(8.0, int(said["pct"]) / 100)}
     else:
         shares = {"a quarter of": 0.25, "a third of": round(1 / 3, 4)}
         args = {"scale": shares.get(said.get("half") or "", 0.5)}

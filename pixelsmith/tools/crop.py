@@ -90,7 +90,8 @@ def run(inputs: Input, ctx: ToolContext) -> EditedImage:
         box = (0.0, 0.0, float(width), float(height))
     if inputs.ratio() is not None:
         box = _to_ratio(box, inputs.ratio(), width, height)
-    x0, y0, x1, y1 = (round(v) for v in box)
+    x0, y0 = round(box[0]), round(box[1])  # its size rounded on its own: a 1 px side stays 1 px
+    x1, y1 = x0 + round(box[2] - box[0]), y0 + round(box[3] - box[1])
     if not (0 <= x0 < x1 <= width and 0 <= y0 < y1 <= height):
         raise ToolInputError(
             f"crop: the box ({x0}, {y0}, {x1}, {y1}) is not inside the {width}x{height} image or is "

@@ -49,8 +49,10 @@ class Tool:
 
     def validate(self, arguments: dict[str, Any]) -> BaseModel:
         """Arguments to a typed `Input`; a bad one raises `ToolInputError` naming it."""
+        from pixelsmith.escape import storable
+
         try:
-            return self.input_model.model_validate(arguments)
+            return self.input_model.model_validate(storable(arguments))
         except ValidationError as err:
             raise ToolInputError(f"{self.name}: {format_validation_error(err)}") from None
 
