@@ -312,3 +312,25 @@ def test_bad_photo_arguments_get_one_line(tiny_settings, tmp_path, capsys, argv,
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith(said), err
     assert not (tmp_path / "o.png").exists()
+
+
+def test_a_result_never_replaces_the_photo_and_a_cut_out_needs_a_format_with_transparency(
+    tiny_settings, tmp_path, capsys
+):
+    from pixelsmith.cli import main
+
+    photo = tmp_path / "p.png"
+    noise_image(W, H, seed=9).save(photo)
+    Image.fromarray(np.full((H, W), 255, np.uint8)).save(tmp_path / "m.png")
+    before = photo.read_bytes()
+    assert main(["flip", str(photo), "-o", str(photo)]) == 2
+    assert main(["edit", str(photo), "flip it", "-o", str(photo)]) == 2
+    assert main(["cutout", str(photo), str(tmp_path / "m.png"), "-o", str(tmp_path / "cut.jpg")]) == 2
+    said = capsys.readouterr().err.strip().splitlines()
+    assert said == [
+        f"error: -o {photo} is one of the files read; write the result to another file",
+        f"error: -o {photo} is one of the files read; write the result to another file",
+        f"error: -o {tmp_path / 'cut.jpg'} cannot keep transparency; write a .png or .webp",
+    ]
+    assert photo.read_bytes() == before and not (tmp_path / "cut.jpg").exists()
+    assert main(["edit", str(photo), "flip it", "-o", str(photo), "--overwrite"]) == 0  # asked for

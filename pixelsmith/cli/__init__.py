@@ -90,6 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     error); 2 bad usage or input, one line on stderr; 130 interrupted."""
     import click
 
+    common.READ.clear()  # the files this command reads (a test may run several in one process)
     try:
         code = command().main(args=argv, standalone_mode=False, prog_name="pixelsmith")
     except UserError as err:  # a stop the user asked for is said as such, not as an error

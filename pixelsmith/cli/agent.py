@@ -15,7 +15,7 @@ import typer
 
 from pixelsmith.agent import events as ev
 from pixelsmith.cli import batch
-from pixelsmith.cli.common import ProgressPrinter, check_output, editor, settings, write_image
+from pixelsmith.cli.common import ProgressPrinter, check_output, editor, not_an_input, settings, write_image
 from pixelsmith.errors import UserError
 from pixelsmith.escape import for_terminal
 
@@ -93,7 +93,10 @@ def edit(
     session: Annotated[str | None, typer.Option(help="Continue this session.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON record on stdout.")] = False,
     overwrite: Annotated[
-        bool, typer.Option("--overwrite", help="Several photos: let -o be their own folder, replacing them.")
+        bool,
+        typer.Option(
+            "--overwrite", help="Let -o be the photo itself, or the photos' own folder, replacing them."
+        ),
     ] = False,
     skip_existing: Annotated[
         bool, typer.Option("--skip-existing", help="Several photos: leave those whose result is in -o.")
@@ -125,6 +128,8 @@ def edit(
         raise UserError("with --session, give just the instruction (the session has its image)")
     if output is not None:
         check_output(output)  # before any model runs
+        if sources and not overwrite:
+            not_an_input(output, {Path(sources[0]).expanduser().resolve()})
     photo = _load(Path(sources[0]) if sources else None)  # before a session is made for it
     chosen = editor(planner).session(session)
     printer = EventPrinter(chosen.workspace, quiet=as_json)

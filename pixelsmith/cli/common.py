@@ -134,12 +134,14 @@ class ToolRunner:
     def image(self, path: Path) -> str:
         from pixelsmith.images import load_image
 
+        READ.add(Path(path).expanduser().resolve())
         limits = self.settings.limits
         return self.store.add("image", load_image(path, max_pixels=limits.max_pixels))
 
     def mask(self, path: Path, image_id: str) -> str:
         from pixelsmith.images import load_mask
 
+        READ.add(Path(path).expanduser().resolve())
         image = self.store.image(image_id)
         return self.store.add("mask", load_mask(path, size=image.size))
 
@@ -184,9 +186,25 @@ def checked_output(path: Path | None) -> Path | None:
     return None if path is None else check_output(path)
 
 
+READ: set[Path] = set()  # the files this command read: a result never replaces one of them
+
+
+def not_an_input(path: Path, inputs: set[Path] = READ) -> None:
+    """Refuse to write a result over a file the command reads (the user's photo or mask)."""
+    if Path(path).expanduser().resolve() in inputs:
+        raise UserError(f"-o {shorten(str(path))} is one of the files read; write the result to another file")
+
+
+def keeps_transparency(path: Path) -> None:
+    """Refuse an output format that cannot hold a cut-out's transparency (JPEG, BMP)."""
+    if Path(path).suffix.lower() not in (".png", ".webp", ".tif", ".tiff"):
+        raise UserError(f"-o {shorten(str(path))} cannot keep transparency; write a .png or .webp")
+
+
 def write_image(image, path: Path) -> Path:
     from pixelsmith.files import save_image
 
+    not_an_input(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         save_image(image, path)

@@ -13,7 +13,14 @@ from typing import Annotated, Any
 
 import typer
 
-from pixelsmith.cli.common import ToolRunner, checked_output, emit, parse_floats, write_image
+from pixelsmith.cli.common import (
+    ToolRunner,
+    checked_output,
+    emit,
+    keeps_transparency,
+    parse_floats,
+    write_image,
+)
 from pixelsmith.cli.tools import default
 from pixelsmith.tools import adjust as adjust_tool
 from pixelsmith.tools import cutout as cutout_tool
@@ -145,4 +152,5 @@ def cutout(
     as_json: Json = False,
 ) -> None:
     """IMAGE with a transparent background: MASK becomes its alpha channel."""
+    keeps_transparency(output)
     _run("cutout", image, output, as_json, mask=mask, feather=feather, invert=invert)

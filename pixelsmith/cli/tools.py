@@ -11,7 +11,15 @@ from typing import Annotated, Any
 
 import typer
 
-from pixelsmith.cli.common import ToolRunner, checked_output, emit, numbered, parse_floats, write_image
+from pixelsmith.cli.common import (
+    ToolRunner,
+    checked_output,
+    emit,
+    keeps_transparency,
+    numbered,
+    parse_floats,
+    write_image,
+)
 from pixelsmith.errors import UserError
 from pixelsmith.tools import generate as generate_tool
 from pixelsmith.tools import inpaint as inpaint_tool
@@ -72,6 +80,8 @@ def segment(
     from pixelsmith.images import mask_to_image
     from pixelsmith.keepsakes import ALPHA
 
+    if transparent:
+        keeps_transparency(output)
     if not (point or box or text or everything):
         raise UserError("say what to cut out: --point X,Y, --box X0,Y0,X1,Y1, --text LABEL or --everything")
     runner = ToolRunner()
