@@ -48,6 +48,26 @@ def sessions_root(data_dir: Path) -> Path:
     return Path(data_dir) / "sessions"
 
 
+ORPHAN_AGE_S = 120  # a session folder this old without its session.json was left by a kill
+
+
+def sweep_orphans(data_dir: Path) -> list[Path]:
+    """Remove session folders a kill left before their first save (artifacts, no session.json,
+    no writer holding their lock); returns what was removed."""
+    removed = []
+    for folder in sessions_root(data_dir).glob("*/"):
+        if (folder / "session.json").exists() or time.time() - folder.stat().st_mtime < ORPHAN_AGE_S:
+            continue
+        try:
+            with FileLock(folder / ".lock", timeout=0):
+                shutil.rmtree(folder / "artifacts", ignore_errors=True)
+        except Timeout:
+            continue  # someone is writing it now
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder)
+    return removed
+
+
 def list_sessions(data_dir: Path) -> list[SessionRecord]:
     """Every session under `data_dir`, newest first (unreadable ones are skipped)."""
     records = []
@@ -85,6 +105,7 @@ class Workspace:
         folder = sessions_root(data_dir) / session_id
         if folder.exists():
             raise UserError(f"session {session_id} already exists; open it instead")
+        sweep_orphans(data_dir)
         workspace = cls(folder, SessionRecord(id=session_id, owner=owner))
         if not draft:
             workspace.save()

@@ -99,3 +99,28 @@ def test_skip_existing_leaves_the_files_already_done(tiny_settings, photos, tmp_
     skipped = [r for r in records if r.get("skipped")]
     assert [Path(r["file"]).name for r in skipped] == ["a.png"] and Image.open(out / "a.png").size == (8, 8)
     assert len(list_sessions(tiny_settings.data_dir)) == 2
+
+
+def test_what_a_killed_run_left_is_swept(tiny_settings, photos, tmp_path, capsys):
+    """Found by the second red-team pass: a batch killed before its first save left a session
+    folder without session.json (never listed, never removed), and a half-written result."""
+    import os
+    import time
+
+    from pixelsmith.workspace import ORPHAN_AGE_S
+
+    sessions = tiny_settings.data_dir / "sessions"
+    orphan, young = sessions / "20261206-000000-dead00", sessions / "20261206-000000-young0"
+    for folder in (orphan, young):
+        (folder / "artifacts").mkdir(parents=True)
+        Image.new("RGB", (8, 8)).save(folder / "artifacts" / "image-1.png")
+    old = time.time() - ORPHAN_AGE_S - 10
+    os.utime(orphan, (old, old))
+    out = tmp_path / "out"
+    out.mkdir()
+    dead = 2**22 + 12345  # no such process
+    (out / f".a.png.{dead}.x1y2z3.tmp").write_bytes(b"half")
+    assert main(["edit", str(photos), EDIT, "-o", str(out), "--json"]) == 0
+    capsys.readouterr()
+    assert not orphan.exists() and young.exists()  # one that may still be being made stays
+    assert sorted(p.name for p in out.iterdir()) == ["a.PNG.jpg", "a.png", "b.jpg"]  # no temp file left

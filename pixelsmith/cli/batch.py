@@ -22,6 +22,7 @@ import typer
 from pixelsmith.cli.common import write_image
 from pixelsmith.errors import UserError, shorten
 from pixelsmith.escape import for_terminal
+from pixelsmith.files import sweep
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +108,7 @@ def run(
 
     files = expand(sources)
     folder = out_folder(output, sources, files, overwrite=overwrite)
+    sweep(folder)  # the half-written results of a run that was killed
     editor = common.editor(planner)
     out = sys.stderr if as_json else sys.stdout
     names: set[str] = set()
