@@ -197,7 +197,7 @@ class Editor:
         """An earlier session by id, or a new one (on disk from its first change: a request
         refused before it began leaves no empty session behind)."""
         data_dir = self.settings.data_dir
-        if session_id is not None and not isinstance(session_id, str):
+        if session_id is not None and (not isinstance(session_id, str) or not session_id.strip()):
             raise UserError(f"a session id is text such as '20261206-101500-a1b2c3', got {session_id!r}")
         found = Workspace.open(data_dir, session_id) if session_id else Workspace.create(data_dir, draft=True)
         return Session(self, found)

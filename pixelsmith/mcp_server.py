@@ -24,6 +24,7 @@ import hmac
 import inspect
 import io
 import json
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -163,12 +164,18 @@ def _forbid_unknown(server: MCPServer, name: str) -> None:
     object.__setattr__(tool, "run", one_line)  # on this tool only: its class stays the SDK's
 
 
+ARTIFACT_ID = re.compile(r"(?:image|mask|detection)-\d+")
+
+
 def _artifacts(session: Session, files: Files, args: dict[str, Any]) -> dict[str, Any]:
     """`args` with the photo and mask paths of image/mask arguments added to the session as
     artifacts (their ids in their place). Every file is read first and all are added in one
     transaction: a file that cannot be read leaves the session as it was (or not made)."""
     ws, known = session.workspace, {a.id for a in session.workspace.record.artifacts}
     paths = {k: v for k, v in args.items() if k in ("image", "mask", "other") and isinstance(v, str)}
+    for value in paths.values():
+        if ARTIFACT_ID.fullmatch(value) and value not in known:
+            ws.artifact(value)  # "there is no image-99; known: ...", not a path outside the folders
     paths = {k: files.check(v) for k, v in paths.items() if v not in known}
     photo = session.editor.load(paths["image"]) if "image" in paths else None
     size = photo.size if photo is not None else session.image(args.get("image")).size if paths else None

@@ -33,8 +33,9 @@ def test_the_api_holds_the_limits_the_cli_holds(tiny_config, tmp_path):
         editor.edit(None, None)
     with pytest.raises(UserError, match="unknown setting 'bogus_key'"):
         Editor(tiny_config, bogus_key=1)
-    with pytest.raises(UserError, match="a session id is text such as"):
-        editor.session(123)
+    for bad in (123, "", "  "):
+        with pytest.raises(UserError, match="a session id is text such as"):
+            editor.session(bad)
     assert editor.sessions() == []  # nothing refused left a session behind
 
 
@@ -129,6 +130,7 @@ def test_mcp_failures_are_one_sentence_and_leave_no_session(tiny_config, tmp_pat
             assert broken.is_error and "not a readable image" in broken.content[0].text
             # the SDK's own check of the arguments' types and limits: one line too (it sent pydantic's dump)
             for tool, args, said in [
+                ("flip", {"image": "image-99"}, "there is no artifact 'image-99'"),
                 ("edit", {}, "edit: instruction is required"),
                 ("resize", {"image": "image-1", "scale": 0}, "resize: scale must be greater than 0, got 0"),
                 ("rotate", {"image": "image-1", "degrees": "ninety"}, "rotate: degrees"),

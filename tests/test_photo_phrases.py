@@ -113,4 +113,5 @@ def test_photo_requests_in_parts(message, parts) -> None:
 
 def test_a_size_of_nothing_is_one_sentence():
     plan, _ = table._plan("resize it to 0%", "upload")
-    assert not plan.steps and plan.reply == "A size of 0% leaves nothing; say how big, e.g. 'resize it to 50%'."
+    assert not plan.steps
+    assert plan.reply == "A size of 0% leaves nothing; say how big, e.g. 'resize it to 50%'."
