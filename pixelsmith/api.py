@@ -30,7 +30,8 @@ from pixelsmith.config import Settings, load_settings
 from pixelsmith.errors import UserError
 from pixelsmith.images import check_image, load_image, load_mask
 from pixelsmith.records import StepRecord
-from pixelsmith.workspace import Workspace, list_sessions
+from pixelsmith.session_folders import list_sessions
+from pixelsmith.workspace import Workspace
 
 ImageLike = str | Path | Image.Image
 

@@ -267,7 +267,7 @@ def _resources(server: MCPServer, editor: Editor) -> None:
     @server.resource("pixelsmith://sessions", name="sessions", mime_type="application/json")
     def sessions() -> str:
         """Saved sessions, newest first: id, title, current image."""
-        from pixelsmith.workspace import list_sessions
+        from pixelsmith.session_folders import list_sessions
 
         rows = [
             {"id": r.id, "title": r.title, "current_image": r.current_image}

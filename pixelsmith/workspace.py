@@ -29,6 +29,7 @@ from pixelsmith.artifacts import Detection, Detections
 from pixelsmith.errors import ToolInputError, UserError, shorten
 from pixelsmith.files import save_image, sweep, write_text
 from pixelsmith.records import ArtifactRecord, SessionRecord
+from pixelsmith.session_folders import list_sessions, sessions_root, sweep_orphans
 from pixelsmith.views import ArtifactView, BoxView, ConceptView, EditView, WorkspaceView
 
 SESSION_ID = re.compile(r"^[a-z0-9][a-z0-9-]{2,63}$")
@@ -42,41 +43,6 @@ def _stamp(path: Path) -> tuple[int, int, int] | None:
     except FileNotFoundError:
         return None
     return (found.st_ino, found.st_mtime_ns, found.st_size)
-
-
-def sessions_root(data_dir: Path) -> Path:
-    return Path(data_dir) / "sessions"
-
-
-ORPHAN_AGE_S = 120  # a session folder this old without its session.json was left by a kill
-
-
-def sweep_orphans(data_dir: Path) -> list[Path]:
-    """Remove session folders a kill left before their first save (artifacts, no session.json,
-    no writer holding their lock); returns what was removed."""
-    removed = []
-    for folder in sessions_root(data_dir).glob("*/"):
-        if (folder / "session.json").exists() or time.time() - folder.stat().st_mtime < ORPHAN_AGE_S:
-            continue
-        try:
-            with FileLock(folder / ".lock", timeout=0):
-                shutil.rmtree(folder / "artifacts", ignore_errors=True)
-        except Timeout:
-            continue  # someone is writing it now
-        shutil.rmtree(folder, ignore_errors=True)
-        removed.append(folder)
-    return removed
-
-
-def list_sessions(data_dir: Path) -> list[SessionRecord]:
-    """Every session under `data_dir`, newest first (unreadable ones are skipped)."""
-    records = []
-    for path in sessions_root(data_dir).glob("*/session.json"):
-        try:
-            records.append(SessionRecord.model_validate_json(path.read_text()))
-        except (OSError, ValueError):
-            continue
-    return sorted(records, key=lambda r: -r.created)
 
 
 class Workspace:

@@ -76,7 +76,7 @@ def test_batch_over_a_folder_with_a_corrupt_file(tiny_settings, cat_photo, tmp_p
     import json
 
     from pixelsmith.cli import main
-    from pixelsmith.workspace import list_sessions
+    from pixelsmith.session_folders import list_sessions
 
     shots = tmp_path / "shots"
     shots.mkdir()

@@ -11,8 +11,8 @@ import pytest
 from PIL import Image
 
 from pixelsmith.cli import main
+from pixelsmith.session_folders import list_sessions
 from pixelsmith.testing import noise_image
-from pixelsmith.workspace import list_sessions
 
 EDIT = "make it winter, 1 steps"
 
@@ -107,7 +107,7 @@ def test_what_a_killed_run_left_is_swept(tiny_settings, photos, tmp_path, capsys
     import os
     import time
 
-    from pixelsmith.workspace import ORPHAN_AGE_S
+    from pixelsmith.session_folders import ORPHAN_AGE_S
 
     sessions = tiny_settings.data_dir / "sessions"
     orphan, young = sessions / "20261206-000000-dead00", sessions / "20261206-000000-young0"

@@ -377,7 +377,7 @@ def test_a_visit_writes_no_session_until_its_first_message(app) -> None:
     the first message writes the session and puts it in the URL."""
     import os
 
-    from pixelsmith.workspace import list_sessions
+    from pixelsmith.session_folders import list_sessions
 
     data_dir = os.environ["PIXELSMITH_DATA_DIR"]
     assert list_sessions(data_dir) == [] and "session" not in app.query_params
@@ -391,7 +391,7 @@ def test_a_visit_writes_no_session_until_its_first_message(app) -> None:
 def test_this_session_can_be_exported_and_deleted_from_the_sidebar(app) -> None:
     import os
 
-    from pixelsmith.workspace import list_sessions
+    from pixelsmith.session_folders import list_sessions
 
     _send(app, "generate a lighthouse, 2 steps")
     app.run()

@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 
 from pixelsmith.errors import ToolInputError, UserError
+from pixelsmith.session_folders import list_sessions
 from pixelsmith.testing import noise_image
-from pixelsmith.workspace import Workspace, list_sessions
+from pixelsmith.workspace import Workspace
 
 
 def test_ids_versions_undo_and_branch(tmp_path):

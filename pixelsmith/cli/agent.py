@@ -207,7 +207,7 @@ def chat(
 @sessions_app.command("list")
 def sessions_list() -> None:
     """Saved sessions, newest first."""
-    from pixelsmith.workspace import list_sessions
+    from pixelsmith.session_folders import list_sessions
 
     for record in list_sessions(settings().data_dir):
         current = record.current_image or "-"

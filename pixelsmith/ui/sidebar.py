@@ -14,9 +14,10 @@ from pixelsmith.config import BACKEND_MODELS, ROLES, Settings, backends
 from pixelsmith.errors import UserError
 from pixelsmith.images import load_image
 from pixelsmith.models import ModelRegistry
+from pixelsmith.session_folders import list_sessions
 from pixelsmith.tools import inpaint
 from pixelsmith.ui import resources, session, upload_limit_mb
-from pixelsmith.workspace import Workspace, list_sessions
+from pixelsmith.workspace import Workspace
 
 IMAGE_TYPES = ["png", "jpg", "jpeg", "webp", "bmp", "tif", "tiff", "gif"]
 PLANNERS = ["auto", "llm", "offline"]
