@@ -77,7 +77,26 @@ def tiny_registry(tiny_config):
     from pixelsmith.config import load_settings
     from pixelsmith.models import ModelRegistry
 
-    return ModelRegistry(load_settings(tiny_config))
+    registry = ModelRegistry(load_settings(tiny_config))
+    _AS_MADE[id(registry)] = registry.settings.model_dump()
+    return registry
+
+
+_AS_MADE: dict[int, dict] = {}  # the shared registry's settings as made, by id(registry)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item):
+    """A test that leaves the shared registry's settings changed fails (every later test on the
+    same worker would run under them): checked after its fixtures, monkeypatch's undo included."""
+    result = yield
+    registry = getattr(item, "funcargs", {}).get("tiny_registry")
+    if registry is not None:
+        now = registry.settings.model_dump()
+        made = _AS_MADE[id(registry)]
+        changed = sorted(k for k in made if made[k] != now[k])
+        assert not changed, f"{item.name} left the shared registry's settings changed: {changed}"
+    return result
 
 
 @pytest.fixture

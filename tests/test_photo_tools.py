@@ -184,8 +184,8 @@ def test_absurd_sizes_and_angles_are_named(args, said):
         default_tools().get(tool).validate({"image": "image-1", **args})
 
 
-def test_a_resize_over_the_pixel_limit_is_refused(ctx, photo):
-    ctx.settings.limits.max_pixels = 10_000
+def test_a_resize_over_the_pixel_limit_is_refused(ctx, photo, monkeypatch):
+    monkeypatch.setattr(ctx.settings.limits, "max_pixels", 10_000)  # the shared registry's: put back
     with pytest.raises(ToolInputError, match=r"resize: 970x610 is over limits.max_pixels \(10,000\)"):
         run_tool(ctx, "resize", image=photo[1], width=970)
 
