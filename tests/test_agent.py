@@ -319,6 +319,29 @@ def test_the_closing_hint_offers_only_what_applies_now(make_agent, cat_photo):
         e.text for e in _send(agent, "generate a lighthouse, 2 steps") if isinstance(e, ev.AssistantMessage)
     ]
     assert said[-1] == "Done: image-3 is the current image. Say 'try another seed' or 'undo'."
+    # the eraser is deterministic and leaves nothing to colour: neither a seed nor "make it red"
+    said = [e.text for e in _send(agent, "remove the cat", cat_photo) if isinstance(e, ev.AssistantMessage)]
+    assert said[-1].startswith("Done: image-5 is the current image. Say 'use mask ")
+    assert "seed" not in said[-1] and "red" not in said[-1] and said[-1].endswith(" or 'undo'.")
+    said = [e.text for e in _send(agent, "make it brighter") if isinstance(e, ev.AssistantMessage)]
+    assert said[-1] == "Done: image-6 is the current image. Say 'undo'."
+
+
+def test_a_first_load_is_said_as_it_happens_and_not_kept_in_the_transcript(
+    make_agent, cat_photo, tiny_config
+):
+    from pixelsmith.config import load_settings
+    from pixelsmith.models import ModelRegistry
+
+    agent = make_agent(models=ModelRegistry(load_settings(tiny_config)))  # nothing loaded yet
+    loading = [e for e in _send(agent, "remove the cat", cat_photo) if isinstance(e, ev.Notice)]
+    assert [n.text.split(" (")[0] for n in loading] == [
+        "loading detector",
+        "loading segmenter",
+        "loading eraser",
+    ]
+    assert not any(n.lasting for n in loading)
+    assert not [m for m in agent.workspace.record.messages if "for the first time" in m.text]
 
 
 def test_review_clicks_are_kept_with_the_session_and_cleared_by_another_choice(make_agent, cat_photo):

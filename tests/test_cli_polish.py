@@ -131,3 +131,23 @@ def test_help_reads_plainly(capsys, monkeypatch) -> None:
     assert "{NAME}" in shown, shown
     assert "<bool>" not in shown, shown
     assert "--no-inpaint" in shown and "Fit class images too (on by default)" in shown, shown
+
+
+def test_a_one_shot_edit_says_how_to_go_on_and_not_what_only_a_chat_would_reuse(
+    tiny_settings, tmp_path, capsys
+) -> None:
+    from pixelsmith.agent import events as ev
+    from pixelsmith.cli.agent import EventPrinter
+
+    noise_image(96, 64).save(tmp_path / "a.png")
+    assert main(["edit", str(tmp_path / "a.png"), "make it brighter"]) == 0
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    session = last.split()[1].rstrip(";")
+    assert last == f"session {session}; to go on: pixelsmith edit --session {session} '...'"
+    assert main(["edit", "--session", session, "undo"]) == 0
+    assert "Done: image-1 is the current image" in capsys.readouterr().out
+    # a model loaded "for the first time; later requests reuse it" is not so for a process per request
+    loading = ev.Notice("loading detector (owlv2) for the first time; later requests reuse it", lasting=False)
+    for one_shot, printed in ((True, ""), (False, f"note: {loading.text}\n")):
+        EventPrinter(None, one_shot=one_shot)(loading)
+        assert capsys.readouterr().out == printed

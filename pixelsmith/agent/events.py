@@ -64,6 +64,7 @@ class Notice:
     """Something the user should know that is not an error (e.g. a planner fallback)."""
 
     text: str
+    lasting: bool = True  # kept in the session's transcript; not so "loading X for the first time"
 
 
 @dataclass

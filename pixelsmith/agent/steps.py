@@ -144,7 +144,7 @@ class StepRunner:
         cold = [r for r in self.roles(name, args) if not self.models.is_loaded(r)]
         if cold and isinstance(self.executor, LocalExecutor):
             names = ", ".join(f"{r} ({self.models.settings.spec(r).model})" for r in cold)
-            yield from self.say(f"loading {names} for the first time; later requests reuse it", kind="notice")
+            yield Notice(f"loading {names} for the first time; later requests reuse it", lasting=False)
         yield from self.call(number, name, args)
         return self.output
 
@@ -223,12 +223,19 @@ class StepRunner:
             return "Done."
         edit = record.steps[record.last_edit] if record.last_edit is not None else None
         masked = bool(edit and edit.args.get("mask"))
-        hints = ["'try another seed'"] if edit else []
+        hints = ["'try another seed'"] if edit and _reseedable(edit) else []
         if masked and len(record.last_masks) > 1:
             hints.append(f"'use mask {2 if record.last_masks[0] == edit.args['mask'] else 1}'")
-        hints += ["'now make it red'"] if masked else []
+        hints += ["'now make it red'"] if masked and edit.tool == "inpaint" else []  # not after a removal
         hints += ["'undo'"] if len(record.history) > 1 else []
         if not hints:
             hints = ["what to change, e.g. 'replace the cat with a dog' or 'remove the cat'"]
         said = ", ".join(hints[:-1]) + (" or " if len(hints) > 1 else "") + hints[-1]
         return f"Done: {record.current_image} is the current image. Say {said}."
+
+
+def _reseedable(edit: StepRecord) -> bool:
+    """Whether another seed would give another result: a diffusion step's, not the eraser's
+    (LaMa is deterministic) nor a photo adjustment's (no seed at all)."""
+    eraser = edit.tool == "remove" and edit.args.get("backend", "lama") == "lama"
+    return edit.args.get("seed") is not None and not eraser

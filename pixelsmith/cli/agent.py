@@ -33,9 +33,10 @@ REVIEW_HELP = (
 class EventPrinter:
     """Prints events as lines (to stderr when stdout is JSON) with a tqdm bar for progress."""
 
-    def __init__(self, workspace, *, quiet: bool = False) -> None:
+    def __init__(self, workspace, *, quiet: bool = False, one_shot: bool = False) -> None:
         self.workspace = workspace
         self.out = sys.stderr if quiet else sys.stdout
+        self.one_shot = one_shot  # a process per request: "later requests reuse it" is not so
         self.bar = ProgressPrinter()
 
     def __call__(self, event: ev.Event) -> None:
@@ -58,7 +59,7 @@ class EventPrinter:
         if isinstance(event, ev.AssistantMessage):
             return f"pixelsmith: {event.text}"
         if isinstance(event, ev.Notice):
-            return f"note: {event.text}"
+            return None if self.one_shot and not event.lasting else f"note: {event.text}"
         if isinstance(event, ev.ErrorEvent):
             return f"error: {event.text}"
         if isinstance(event, ev.ReviewNeeded):
@@ -132,11 +133,13 @@ def edit(
             not_an_input(output, {Path(sources[0]).expanduser().resolve()})
     photo = _load(Path(sources[0]) if sources else None)  # before a session is made for it
     chosen = editor(planner).session(session)
-    printer = EventPrinter(chosen.workspace, quiet=as_json)
+    printer = EventPrinter(chosen.workspace, quiet=as_json, one_shot=True)
     result = chosen.edit(instruction, photo, seed=seed, on_event=printer)
     if output and result.image_id:  # this turn's image (another process may have made a later one current)
         write_image(result.image, output)
         printer.out.write(f"wrote {output}\n")
+    if chosen.workspace.exists:  # the chat's "say 'undo'" is said here with --session
+        printer.out.write(f"session {chosen.id}; to go on: pixelsmith edit --session {chosen.id} '...'\n")
     if as_json:
         typer.echo(json.dumps(_edit_record(result, output), indent=2))
     if not result.ok or result.image_id is None and output:
