@@ -67,6 +67,9 @@ def test_only_files_that_were_read_get_a_session(tiny_settings, photos, tmp_path
         (photos / f"broken-{n}.png").write_bytes(b"not an image")
     assert main(["edit", str(photos), EDIT, "-o", str(tmp_path / "out")]) == 1
     assert len(list_sessions(tiny_settings.data_dir)) == 3  # the three photos, not the broken files
+    broken = photos / "broken-0.png"
+    said = [line for line in capsys.readouterr().out.splitlines() if str(broken) in line]
+    assert said == [f"failed  {broken}: not a readable image (PNG, JPEG, WebP, ...)"]  # its path once
 
 
 @pytest.mark.parametrize(

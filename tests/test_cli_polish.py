@@ -103,7 +103,10 @@ def test_sessions_rename_export_and_delete(tiny_settings, tmp_path, capsys) -> N
     names = zipfile.ZipFile(tmp_path / "s.zip").namelist()
     assert "s/transcript.md" in names and "s/images/image-1.png" in names
     assert main(["sessions", "export", sid, str(exported)]) == 2  # not into a folder with files
-    assert main(["sessions", "delete", sid]) == 0
+    assert main(["sessions", "delete", sid]) == 2  # not at a terminal: it asks for --yes
+    assert f"deleting session {sid} asks first; add --yes" in capsys.readouterr().err
+    assert main(["sessions", "show", sid]) == 0
+    assert main(["sessions", "delete", sid, "--yes"]) == 0
     capsys.readouterr()
     assert main(["sessions", "show", sid]) == 2 and f"no session '{sid}'" in capsys.readouterr().err
 

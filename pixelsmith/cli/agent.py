@@ -235,11 +235,24 @@ def sessions_show(session_id: str) -> None:
 
 
 @sessions_app.command("delete")
-def sessions_delete(session_id: str) -> None:
-    """Delete a session and its images and masks."""
+def sessions_delete(
+    session_id: str,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Delete without asking.")] = False,
+) -> None:
+    """Delete a session and its images and masks (asks first, unless --yes)."""
     from pixelsmith.workspace import Workspace
 
-    Workspace.open(settings().data_dir, session_id).delete()
+    workspace = Workspace.open(settings().data_dir, session_id)
+    if not yes:
+        if not sys.stdin.isatty():
+            raise UserError(
+                f"deleting session {session_id} asks first; add --yes to delete it without asking"
+            )
+        images = sum(a.kind == "image" for a in workspace.record.artifacts)
+        if not typer.confirm(f"Delete session {session_id} and its {images} image(s)?"):
+            print("kept it")
+            return
+    workspace.delete()
     print(f"deleted session {session_id}")
 
 

@@ -134,8 +134,8 @@ def _one(editor, file: Path, instruction: str, target: Path, seed: int | None) -
     try:
         photo = editor.load(file)  # before its session is made: an unreadable file gets none
         result = editor.edit(photo, instruction, seed=seed)
-    except UserError as err:
-        return FileResult(str(file), False, reason=str(err))
+    except UserError as err:  # the line names the file already
+        return FileResult(str(file), False, reason=str(err).removeprefix(f"{file}: "))
     except Exception as err:  # a fault: logged with its traceback, one line here, the batch goes on
         log.exception("batch: %s failed", file)
         first = (str(err).splitlines() or [""])[0][:200]
