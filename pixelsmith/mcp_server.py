@@ -47,8 +47,8 @@ from pixelsmith.tools.tool_registry import format_validation_error
 
 EDIT_DESCRIPTION = (
     "Edit an image by describing what you want, as in a chat: 'replace the cat with a realistic "
-    "green dragon', 'remove the person', 'a watercolour lighthouse' (no image). Give image_path "
-    "for a new photo, or session_id to go on with a session ('now make it red', 'undo', 'use "
+    "green dragon', 'remove the person', 'a watercolour lighthouse' (no image). Give image (a "
+    "photo's path) for a new photo, or session_id to go on with a session ('now make it red', 'undo', 'use "
     "mask 2'). Returns the result image, the steps and the session_id."
 )
 
@@ -82,11 +82,15 @@ def build(editor: Editor, files: Files, output: Path | None = None) -> MCPServer
     async def edit(
         instruction: Annotated[str, "What to do, in words."],
         ctx: Context,
-        image_path: str | None = None,
+        image: Annotated[str | None, "A photo's path, as every tool takes it."] = None,
         session_id: str | None = None,
+        image_path: Annotated[str | None, "The old name of image."] = None,
     ) -> list[Any]:
         with _said():
-            photo = editor.load(files.check(image_path)) if image_path else None  # before a session is made
+            if image and image_path and image != image_path:
+                raise UserError("give the photo once, as image (image_path is its old name)")
+            path = image or image_path
+            photo = editor.load(files.check(path)) if path else None  # before a session is made
             session = editor.session(session_id)
             result = await _in_thread(ctx, lambda report: session.edit(instruction, photo, on_event=report))
         return reply(result)

@@ -120,12 +120,12 @@ def test_mcp_failures_are_one_sentence_and_leave_no_session(tiny_config, tmp_pat
             )
             said = hurt.content[0].text
             assert hurt.is_error and said and len(said) <= 600 and "gone.png" in said
-            nul = await session.call_tool("edit", {"instruction": "remove the cat", "image_path": "p\0.png"})
+            nul = await session.call_tool("edit", {"instruction": "remove the cat", "image": "p\0.png"})
             assert nul.is_error and "has a NUL character" in nul.content[0].text
             extra = await session.call_tool("detect", {"image": "image-1", "labels": ["cat"], "bogus": 1})
             assert extra.is_error and "bogus" in extra.content[0].text
             broken = await session.call_tool(
-                "edit", {"instruction": "remove the cat", "image_path": str(photos / "notes.png")}
+                "edit", {"instruction": "remove the cat", "image": str(photos / "notes.png")}
             )
             assert broken.is_error and "not a readable image" in broken.content[0].text
             # the SDK's own check of the arguments' types and limits: one line too (it sent pydantic's dump)

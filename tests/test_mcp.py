@@ -78,6 +78,8 @@ async def _conversation(session: ClientSession, photo: Path, outside: Path) -> N
     schema = listed["inpaint"].input_schema
     assert schema["properties"]["strength"]["maximum"] == 1.0 and "session_id" in schema["properties"]
     assert set(schema["required"]) == {"prompt", "image", "mask"}
+    takes = {name for name, t in listed.items() if "image" in t.input_schema["properties"]}
+    assert {"edit", "detect", "segment", "inpaint", "remove"} <= takes  # one name for the photo
 
     progress: list[float] = []
 
@@ -86,7 +88,7 @@ async def _conversation(session: ClientSession, photo: Path, outside: Path) -> N
 
     first = await session.call_tool(
         "edit",
-        {"instruction": "replace the cat with a realistic green dragon, 3 steps", "image_path": str(photo)},
+        {"instruction": "replace the cat with a realistic green dragon, 3 steps", "image": str(photo)},
         progress_callback=seen,
     )
     assert not first.is_error, first.content
@@ -108,8 +110,9 @@ async def _conversation(session: ClientSession, photo: Path, outside: Path) -> N
     transcript = await session.read_resource(f"pixelsmith://sessions/{sid}")
     assert "now make it red" in transcript.contents[0].text
 
-    refused = await session.call_tool("edit", {"instruction": "remove the cat", "image_path": str(outside)})
-    assert refused.is_error and "outside the allowed folders" in refused.content[0].text
+    for name in ("image", "image_path"):  # image_path: its old name, still taken
+        refused = await session.call_tool("edit", {"instruction": "remove the cat", name: str(outside)})
+        assert refused.is_error and "outside the allowed folders" in refused.content[0].text
 
 
 @pytest.mark.parametrize("transport", [_stdio, _http], ids=["stdio", "streamable-http"])
@@ -147,7 +150,7 @@ def test_a_big_result_is_a_preview_hosts_accept_and_a_full_size_resource(tiny_co
     async def main() -> None:
         async with _stdio(tiny_config, photos, "--output-dir", str(results)) as session:
             done = await session.call_tool(
-                "edit", {"instruction": "make it winter, 2 steps", "image_path": str(photos / "big.jpg")}
+                "edit", {"instruction": "make it winter, 2 steps", "image": str(photos / "big.jpg")}
             )
             assert not done.is_error, done.content
             shown = next(c for c in done.content if c.type == "image")
