@@ -144,3 +144,13 @@ def test_restyle_candidates_and_strength(ctx):
     )
     source = _px(ctx.store.image(image)).astype(int)
     assert np.abs(_px(close.images[0]) - source).mean() < np.abs(_px(far.images[0]) - source).mean()
+
+
+def test_an_outpaint_without_words_is_noted_by_its_seed_alone(make_agent, cat_photo):
+    """Captions put a note in parentheses ('on image-2 (seed 7)'): a note of its own in them
+    showed '((seed 7))'."""
+    agent = make_agent(seed=4, defaults={"num_inference_steps": 2})
+    list(agent.send("extend it to the right", cat_photo))
+    step = agent.workspace.record.steps[-1]
+    assert step.tool == "outpaint" and not step.args.get("prompt")
+    assert agent.workspace.artifact(step.outputs[0]).note == f"seed {step.args['seed']}"

@@ -80,10 +80,8 @@ class ImagesOutput:
 
     def store(self, sink: ArtifactSink, made: Provenance) -> Stored:
         """Every candidate, best first; the best becomes the current image."""
-        notes = [made.prompt if seed is None else f"{made.prompt} (seed {seed})" for seed in self.seeds]
-        ids = [
-            sink.add_image(img, note=note.strip(), **made.fields()) for img, note in zip(self.images, notes)
-        ]
+        notes = [_note(made.prompt, seed) for seed in self.seeds]
+        ids = [sink.add_image(img, note=note, **made.fields()) for img, note in zip(self.images, notes)]
         sink.set_candidates(ids)
         sink.set_current(ids[0])
         return Stored(ids, "images")
@@ -212,3 +210,12 @@ def prepared(
 def native_size(pipeline: Any) -> int:
     """The pixel size the pipeline's UNet was trained at (512 for SD 1.5)."""
     return int(pipeline.unet.config.sample_size * pipeline.vae_scale_factor)
+
+
+def _note(prompt: str, seed: int | None) -> str:
+    """'a dragon (seed 7)'; with no prompt (an outpaint's plain extension) 'seed 7', so a caption
+    that puts the note in parentheses does not double them."""
+    prompt = prompt.strip()
+    if seed is None:
+        return prompt
+    return f"{prompt} (seed {seed})" if prompt else f"seed {seed}"
