@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -394,3 +395,35 @@ def test_a_page_run_never_waits_for_a_model_that_is_loading(tiny_config) -> None
     finally:
         release.set()
         worker.join()
+
+
+def test_a_plan_names_every_model_it_cannot_load_in_one_sentence(
+    make_agent, tiny_config, tmp_path, cat_photo, monkeypatch
+):
+    """With nothing cached and no network, "replace the cat with a dog" says the three roles it
+    needs and one `models pull` for them, before any step runs (not one role per try)."""
+    from pixelsmith.models import ModelRegistry
+
+    text = tiny_config.read_text()
+    for name in ("owlv2", "sam", "sd-inpaint"):  # hub ids, not folders: looked for in the (empty) cache
+        text = re.sub(rf'model = "[^"]*/{name}"', f'model = "tiny/{name}"', text)
+    config = tmp_path / "hub.toml"
+    config.write_text(text)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    agent = make_agent(models=ModelRegistry(load_settings(config)))
+    events = list(agent.send("replace the cat with a dog", cat_photo))
+    errors = [e.text for e in events if isinstance(e, ev.ErrorEvent)]
+    assert len(errors) == 1 and not [e for e in events if isinstance(e, ev.StepStarted)]
+    assert errors[0].startswith(
+        "3 models this needs cannot be loaded: detector (tiny/owlv2), segmenter (tiny/sam), "
+        "inpainter (tiny/sd-inpaint); they are not in the Hugging Face cache and HF_HUB_OFFLINE is set; "
+        "run `pixelsmith models pull detector segmenter inpainter`"
+    )
+    assert not events[-1].ok
+
+
+def test_models_pull_takes_several_roles_and_refuses_an_unknown_one_before_any_download(
+    tiny_settings, capsys
+):
+    assert main(["models", "pull", "detector", "bogus"]) == 2
+    assert "unknown role 'bogus'; choose from detector, segmenter" in capsys.readouterr().err

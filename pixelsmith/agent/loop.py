@@ -55,6 +55,9 @@ def carry_on(
                 plan = turn.thread.next(refused, agent.view())
                 continue
             yield from _announce(agent, plan)
+            if (missing := agent.steps.missing_models(plan.steps)) is not None:
+                yield from agent.steps.say(missing, kind="error")
+                return
         checked = False
         for index, step in enumerate(plan.steps):
             if (held := agent.review.pause_before(step, turn.unreviewed)) is not None:

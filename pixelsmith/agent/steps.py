@@ -27,8 +27,10 @@ from pixelsmith.agent.events import (
 )
 from pixelsmith.agent.plan import Step
 from pixelsmith.agent.validate import resolve
-from pixelsmith.errors import UserError
+from pixelsmith.config import ROLES
+from pixelsmith.errors import ModelMissingError, UserError
 from pixelsmith.execution.local import Executor, LocalExecutor, ToolCall
+from pixelsmith.models.download import refuse_missing
 from pixelsmith.models.model_registry import ModelRegistry
 from pixelsmith.records import MessageKind, MessageRecord, SessionRecord, StepRecord
 from pixelsmith.tools.diffusion import resolve_seed
@@ -161,6 +163,20 @@ class StepRunner:
             self.output = job.result()
         finally:
             self.model_seconds += time.perf_counter() - started
+
+    def missing_models(self, steps: list[Step]) -> str | None:
+        """Every model `steps` need that cannot be loaded here, in one sentence (not one
+        `models pull` at a time as each step reaches it); None when all can."""
+        if not isinstance(self.executor, LocalExecutor):
+            return None  # the workers have their own caches; each reports its own
+        roles = {
+            r for step in steps for r in self.roles(step.tool, step.args) if not self.models.is_loaded(r)
+        }
+        try:
+            refuse_missing(self.models.settings, sorted(roles, key=ROLES.index))
+        except ModelMissingError as err:
+            return str(err)
+        return None
 
     def roles(self, tool: str, args: dict) -> list[str]:
         if tool not in self.tools:

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from pixelsmith.cli.common import emit, settings
+from pixelsmith.errors import UserError
 
 app = typer.Typer()
 models_app = typer.Typer(help="See and fetch the models of each role.", no_args_is_help=True)
@@ -41,15 +42,19 @@ def _planner(current) -> dict:
 
 @models_app.command("pull")
 def models_pull(
-    role: Annotated[
-        str | None, typer.Argument(help="One role, or 'preview' (the LCM-LoRA); all when left out.")
+    roles: Annotated[
+        list[str] | None,
+        typer.Argument(metavar="[ROLE...]", help="Roles, or 'preview' (the LCM-LoRA); all when left out."),
     ] = None,
 ) -> None:
     """Download models into the Hugging Face cache (safetensors only)."""
     from pixelsmith.models import hub
 
     current = settings()
-    for name in [role] if role else list(hub.NAMES):
+    unknown = [name for name in roles or [] if name not in hub.NAMES]
+    if unknown:  # before any download
+        raise UserError(f"unknown role {unknown[0]!r}; choose from {', '.join(hub.NAMES)}")
+    for name in roles or list(hub.NAMES):
         typer.echo(f"{name}: {hub.pull(current, name)}")
 
 

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pixelsmith.config import ModelSpec, Settings, looks_like_path
 from pixelsmith.errors import ModelMissingError
-from pixelsmith.models.hub import allowed_files, go_offline_unless_reachable, missing_message
+from pixelsmith.models.hub import allowed_files, go_offline_unless_reachable, missing_many, missing_message
 
 log = logging.getLogger(__name__)
 REPORT_EVERY_S = 0.25  # at most this often a watcher hears of new bytes
@@ -98,17 +98,20 @@ def fetchable(spec: ModelSpec) -> bool:
 
 
 def refuse_missing(settings: Settings, roles: list[str]) -> None:
-    """Say at once (no torch imported, no retries) when one of `roles` cannot load: its
-    folder is missing, or it is not in the hub cache and cannot be downloaded (offline,
-    or the hub does not answer). A model that can still be downloaded passes."""
+    """Say at once (no torch imported, no retries) when `roles` cannot load: a folder is
+    missing, or models are not in the hub cache and cannot be downloaded (offline, or the
+    hub does not answer), all of them in one sentence. One that can still be downloaded passes."""
+    missing = {}
     for role in roles:
         spec = settings.spec(role)  # type: ignore[arg-type]
-        if spec.backend == "ultralytics":
-            continue  # a file its own backend checks
-        if spec.is_local:
-            continue
-        if looks_like_path(spec.model) or not (fetchable(spec) or is_cached(spec)):
-            raise ModelMissingError(missing_message(role, spec))
+        if spec.backend == "ultralytics" or spec.is_local:
+            continue  # a file its own backend checks; a folder that is there
+        if looks_like_path(spec.model):
+            raise ModelMissingError(missing_message(role, spec))  # a wrong folder: the config's to fix
+        if not (fetchable(spec) or is_cached(spec)):
+            missing[role] = spec
+    if missing:
+        raise ModelMissingError(missing_many(missing))
 
 
 def fetch(spec: ModelSpec, status: LoadStatus, on_progress: Callable[[LoadStatus], None]) -> Path | None:

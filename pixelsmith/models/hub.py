@@ -96,6 +96,22 @@ def missing_message(role: str, spec: ModelSpec, *, gated: bool = False) -> str:
     return f"{message}; {gate_note(spec.model)}" if spec.model in GATED else message
 
 
+def missing_many(roles: dict[str, ModelSpec]) -> str:
+    """One sentence for several models not in the cache (a plan's roles, said at once
+    rather than one `models pull` at a time)."""
+    if len(roles) == 1:
+        return missing_message(*next(iter(roles.items())))
+    named = ", ".join(f"{role} ({spec.model})" for role, spec in roles.items())
+    reason = " and the hub cannot be reached" if found_unreachable() else " and HF_HUB_OFFLINE is set"
+    why = "they are not in the Hugging Face cache" + (reason if offline() else "")
+    gates = "".join(f"; {gate_note(spec.model)}" for spec in roles.values() if spec.model in GATED)
+    return (
+        f"{len(roles)} models this needs cannot be loaded: {named}; {why}; run "
+        f"`pixelsmith models pull {' '.join(roles)}` on a machine with internet access, or set "
+        f"each role's model to a local folder{gates}"
+    )
+
+
 # Only what the loaders read: configs, tokenizers and safetensors weights (no .bin,
 # no fp16 duplicates, no single-file checkpoints at the repo root, no safety checker).
 TRANSFORMERS_FILES = ["*.json", "*.txt", "*.model", "model.safetensors", "model-*.safetensors"]
