@@ -472,3 +472,19 @@ def test_a_request_in_parts_pauses_for_review_and_says_each_part_where_it_begins
         "s: 4. Instruct",
     ], order
     assert _workspace(at).record.history == ["image-1", "image-2", "image-3"]
+
+
+def test_the_page_calls_nothing_streamlit_has_deprecated(tiny_config, monkeypatch):
+    """A deprecated call breaks on the release that removes it (components.v1.html, which set
+    a shared UI's browser cookie, was due to go on 2026-06-01)."""
+    import streamlit.deprecation_util as deprecation
+
+    shown: list[str] = []
+    for name in ("show_deprecation_warning", "show_deprecation_warning_in_browser"):
+        if hasattr(deprecation, name):
+            monkeypatch.setattr(deprecation, name, lambda message, *a, **k: shown.append(str(message)))
+    monkeypatch.setenv("PIXELSMITH_CONFIG", str(tiny_config))
+    monkeypatch.setenv("PIXELSMITH_UI__SHARED", "true")  # the shared UI sets its cookie on a first visit
+    at = AppTest.from_file(str(APP), default_timeout=120).run()
+    assert not at.exception and at.session_state["browser"]
+    assert shown == []

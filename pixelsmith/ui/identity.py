@@ -14,7 +14,6 @@ import secrets
 from pathlib import Path
 
 import streamlit as st
-import streamlit.components.v1 as components
 
 from pixelsmith.files import write_text
 
@@ -35,7 +34,8 @@ def browser(data_dir: Path) -> str:
     if found is None:
         found = secrets.token_urlsafe(16)
         value = json.dumps(f"{COOKIE}={sign(found, secret)}; path=/; max-age=31536000; SameSite=Strict")
-        components.html(f"<script>document.cookie = {value};</script>", height=0)
+        # our own script with our own signed value (JSON-quoted), run in the page itself
+        st.html(f"<script>document.cookie = {value};</script>", unsafe_allow_javascript=True)
     st.session_state["browser"] = found
     return found
 
