@@ -74,11 +74,11 @@ def save_image(image: Image.Image, path: str | Path, **options: Any) -> Path:
     return atomic_write(path, lambda tmp: image.save(tmp, format=fmt, **carried, **options))
 
 
-def encoded(image: Image.Image, fmt: str = "PNG") -> bytes:
+def encoded(image: Image.Image, fmt: str = "PNG", **options: Any) -> bytes:
     """`image` as the bytes of a file of format `fmt`, its ICC profile and EXIF data with it."""
     image, carried = _carried(image, fmt)
     buffer = io.BytesIO()
-    image.save(buffer, format=fmt, **carried)
+    image.save(buffer, format=fmt, **carried, **options)
     return buffer.getvalue()
 
 

@@ -95,6 +95,7 @@ def load_image(source: Source, *, max_pixels: int = 40_000_000, max_bytes: int |
     non-image or over-limit inputs.
     """
     image = _open(source, max_pixels=max_pixels, max_bytes=max_bytes)
+    fmt = image.format  # gone from the copy exif_transpose makes
     try:
         image = ImageOps.exif_transpose(image)
     except (OSError, ValueError, SyntaxError):
@@ -103,6 +104,8 @@ def load_image(source: Source, *, max_pixels: int = 40_000_000, max_bytes: int |
         kept = keepsakes.taken(image)
     except (OSError, ValueError, SyntaxError):
         kept = {}  # a broken EXIF block: the pixels still count
+    if fmt:
+        kept[keepsakes.FORMAT] = fmt
     rgb = _to_rgb(image)
     rgb.info.update(kept)  # its ICC profile, EXIF and alpha go with it (pixelsmith.keepsakes)
     return rgb

@@ -1,5 +1,6 @@
 """What a photo carries besides its pixels, kept through every edit: its ICC colour profile,
-its EXIF data (the orientation aside: it is applied on load and reset) and its alpha channel.
+its EXIF data (the orientation aside: it is applied on load and reset), its alpha channel and
+the format it came in (a JPEG's edit downloads as a JPEG).
 
 Models work on RGB. These ride along in `image.info` from the file that was read to the
 workspace (`taken`), are kept beside the image's file there, are inherited by every image
@@ -20,6 +21,7 @@ from pixelsmith.files import atomic_write, save_image
 ICC = "icc_profile"  # Pillow's own info keys, which its savers read
 EXIF = "exif"
 ALPHA = "pixelsmith.alpha"  # an "L" image: the photo's transparency
+FORMAT = "pixelsmith.format"  # Pillow's name of the photo's file format: "JPEG", "PNG", "WEBP"
 PLACED = "pixelsmith.placed"  # (x, y): where a step put its input in a bigger result (outpaint)
 TRANSFORM = "pixelsmith.transform"  # what a step did to its input's geometry, done to its alpha too
 ORIENTATION = 0x0112
@@ -74,7 +76,7 @@ def restored(image: Image.Image, kept: dict[str, Any]) -> Image.Image:
 
 
 # -- kept beside an image's file in a session ------------------------------------------------
-FILES = {ICC: "{id}.icc", EXIF: "{id}.exif", ALPHA: "{id}.alpha.png"}
+FILES = {ICC: "{id}.icc", EXIF: "{id}.exif", ALPHA: "{id}.alpha.png", FORMAT: "{id}.format"}
 
 
 def write(folder: Any, artifact_id: str, kept: dict[str, Any]) -> list[str]:
@@ -83,6 +85,8 @@ def write(folder: Any, artifact_id: str, kept: dict[str, Any]) -> list[str]:
         path = folder / FILES[key].format(id=artifact_id)
         if key == ALPHA:
             save_image(value, path, compress_level=1)
+        elif key == FORMAT:
+            atomic_write(path, lambda tmp, text=value: tmp.write_text(text))
         else:
             atomic_write(path, lambda tmp, data=value: tmp.write_bytes(data))
     return [key for key in FILES if key in kept]
@@ -96,6 +100,8 @@ def read(folder: Any, artifact_id: str, keys: list[str]) -> dict[str, Any]:
         if key == ALPHA:
             with Image.open(path) as handle:
                 kept[key] = handle.convert("L")
+        elif key == FORMAT:
+            kept[key] = path.read_text()
         else:
             kept[key] = path.read_bytes()
     return kept

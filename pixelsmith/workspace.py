@@ -274,7 +274,7 @@ class Workspace:
         step gave one itself (a cut-out)."""
         source = next((p for p in parents if p.startswith("image-")), None)
         if source is None:
-            keys = (keepsakes.ICC, keepsakes.EXIF, keepsakes.ALPHA)
+            keys = (keepsakes.ICC, keepsakes.EXIF, keepsakes.ALPHA, keepsakes.FORMAT)
             return {k: image.info[k] for k in keys if image.info.get(k)}
         kept = self.keepsakes(source)
         alpha = image.info.get(keepsakes.ALPHA)

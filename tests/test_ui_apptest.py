@@ -488,3 +488,24 @@ def test_the_page_calls_nothing_streamlit_has_deprecated(tiny_config, monkeypatc
     at = AppTest.from_file(str(APP), default_timeout=120).run()
     assert not at.exception and at.session_state["browser"]
     assert shown == []
+
+
+def test_a_jpeg_photo_downloads_as_a_jpeg_and_its_cut_out_as_a_png(app, cat_photo):
+    from pixelsmith import keepsakes
+    from pixelsmith.ui.pictures import download
+
+    at = app
+    jpeg = io.BytesIO()
+    cat_photo.save(jpeg, format="JPEG", quality=92)
+    at.sidebar.file_uploader[0].set_value(("cat.jpg", jpeg.getvalue(), "image/jpeg")).run()
+    _send(at, "make it brighter")
+    assert [b.label for b in at.main.get("download_button")] == ["Download JPG"]
+    ws = _workspace(at)
+    data, extension, mime = download(str(ws.folder), ws.record.current_image, ws)
+    assert (extension, mime) == ("jpg", "image/jpeg") and data[:3] == b"\xff\xd8\xff"
+    assert Image.open(io.BytesIO(data)).size == cat_photo.size
+    # a cut-out of it (a step that gives its result an alpha) keeps its transparency: a PNG
+    cutout = cat_photo.copy()
+    cutout.info[keepsakes.ALPHA] = Image.new("L", cat_photo.size, 0)
+    made = ws.add_image(cutout, parents=[ws.record.current_image], tool="cutout")
+    assert download(str(ws.folder), made, ws)[1:] == ("png", "image/png")

@@ -161,11 +161,12 @@ def edit_result(ws: Workspace, rec: StepRecord, key: str) -> None:
                 make_current_button(ws, image_id, f"{key}-cur-{image_id}")
     left, right = st.columns(2)
     with left:
+        data, extension, mime = download(str(ws.folder), best, ws)
         st.download_button(
-            "Download PNG",
-            download(str(ws.folder), best, ws),
-            file_name=f"{ws.id}-{best}.png",
-            mime="image/png",
+            f"Download {extension.upper()}",
+            data,
+            file_name=f"{ws.id}-{best}.{extension}",
+            mime=mime,
             key=f"{key}-dl",
             on_click="ignore",
         )

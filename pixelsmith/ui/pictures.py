@@ -51,11 +51,27 @@ def _seen_through(folder: str, image_id: str, _ws: Workspace) -> bytes:
     return png(seen(_ws, image_id))
 
 
+DOWNLOADS = {"JPEG": ("jpg", "image/jpeg"), "WEBP": ("webp", "image/webp")}  # else PNG
+LOSSY = {"quality": 95}  # JPEG and WebP: close to the photo, not Pillow's default 75
+
+
+def download_format(ws: Workspace, image_id: str) -> str:
+    """The format the image downloads in: its photo's (a JPEG's edit is a JPEG), PNG where
+    that format cannot hold what the image has (a JPEG's cut-out keeps its transparency)."""
+    kept = ws.artifact(image_id, "image").keeps
+    fmt = ws.keepsakes(image_id).get(keepsakes.FORMAT) if keepsakes.FORMAT in kept else None
+    if fmt not in DOWNLOADS or (fmt == "JPEG" and keepsakes.ALPHA in kept):
+        return "PNG"
+    return fmt
+
+
 @st.cache_data(max_entries=32, show_spinner=False)
-def download(folder: str, image_id: str, _ws: Workspace) -> bytes:
-    """The image as PNG the way it leaves pixelsmith: its photo's alpha, ICC profile, EXIF."""
-    out = _ws.exported(image_id)
-    return encoded(out)
+def download(folder: str, image_id: str, _ws: Workspace) -> tuple[bytes, str, str]:
+    """The file to download, the way the image leaves pixelsmith (its photo's alpha, ICC
+    profile, EXIF): its bytes, its extension and its MIME type."""
+    fmt = download_format(_ws, image_id)
+    extension, mime = DOWNLOADS.get(fmt, ("png", "image/png"))
+    return encoded(_ws.exported(image_id), fmt, **(LOSSY if fmt in DOWNLOADS else {})), extension, mime
 
 
 def picture(ws: Workspace, what: str, *ids: str, numbers: tuple[int, ...] | None = None) -> bytes:
