@@ -186,6 +186,10 @@ def test_tiny_models_command_writes_a_working_config(tmp_path, capsys):
     config = tmp_path / "tm" / "pixelsmith.toml"
     assert config.is_file() and "threshold = 0.0" in config.read_text()
     assert (tmp_path / "tm" / "sd-inpaint" / "unet" / "diffusion_pytorch_model.safetensors").is_file()
+    said = capsys.readouterr()
+    assert (
+        "it/s" not in said.err and said.out.count("\n") == 3
+    )  # no progress bar per checkpoint (there were 14)
 
 
 @pytest.mark.parametrize("argv", [["ui", "--port", "abc"], ["bench", "--nope"], ["concept", "train"]])

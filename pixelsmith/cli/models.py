@@ -61,7 +61,14 @@ def models_pull(
 @app.command("tiny-models")
 def tiny_models(directory: Path) -> None:
     """Write tiny random checkpoints for every role and DIR/pixelsmith.toml using them."""
+    from transformers.utils import logging as transformers_logging
+
     from pixelsmith.testing import build_all, write_config
 
-    config = write_config(directory, build_all(directory))
+    typer.echo(f"writing tiny checkpoints to {directory} (seconds) ...")
+    transformers_logging.disable_progress_bar()  # a "Writing model shards" bar per checkpoint, 14 of them
+    try:
+        config = write_config(directory, build_all(directory))
+    finally:
+        transformers_logging.enable_progress_bar()
     typer.echo(f"wrote {config}\nuse it: PIXELSMITH_CONFIG={config} pixelsmith ...")
