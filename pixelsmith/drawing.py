@@ -68,9 +68,9 @@ def overlay_masks(
     masks: Sequence[np.ndarray],
     *,
     opacity: float = 0.5,
-    numbers: Sequence[int] | None = None,
+    numbers: Sequence[int | str] | None = None,
 ) -> Image.Image:
-    """Each (H, W) uint8 mask tinted in its own colour, numbered at its centre."""
+    """Each (H, W) uint8 mask tinted in its own colour, numbered (or labelled) at its centre."""
     base = np.asarray(image.convert("RGB"), dtype=np.float32)
     out = base.copy()
     for i, mask in enumerate(masks):

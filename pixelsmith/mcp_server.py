@@ -24,7 +24,6 @@ import hmac
 import inspect
 import io
 import json
-import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -42,6 +41,7 @@ from pixelsmith.api import Editor, EditResult, Session
 from pixelsmith.errors import MAX_ERROR_CHARS, UserError, shorten
 from pixelsmith.files import encoded, save_image
 from pixelsmith.images import load_mask
+from pixelsmith.records import ARTIFACT_ID
 from pixelsmith.tools.base import progress_text
 from pixelsmith.tools.tool_registry import format_validation_error
 
@@ -166,9 +166,6 @@ def _forbid_unknown(server: MCPServer, name: str) -> None:
             raise ToolError(f"{name}: {format_validation_error(err.__cause__)}") from None
 
     object.__setattr__(tool, "run", one_line)  # on this tool only: its class stays the SDK's
-
-
-ARTIFACT_ID = re.compile(r"(?:image|mask|detection)-\d+")
 
 
 def _artifacts(session: Session, files: Files, args: dict[str, Any]) -> dict[str, Any]:

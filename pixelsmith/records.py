@@ -3,12 +3,14 @@ review), as typed pydantic models. Sessions written by earlier versions load too
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
 # Sessions written before artifacts recorded `edit` made their edits with these tools.
+ARTIFACT_ID = re.compile(r"(?:image|mask|detection)-\d+")
 _LEGACY_EDIT_TOOLS = ("inpaint", "remove", "generate")
 _LEGACY_KINDS = dict(
     detect="detection",
@@ -58,6 +60,10 @@ class StepRecord(BaseModel):
     models: dict[str, str] = Field(default_factory=dict)  # role -> model id used
     error: str | None = None
     kind: str = ""  # what it made: detection | masks | mask | images | scores | concept | action
+
+    def used(self) -> list[str]:
+        """The artifacts it took (its image, the mask it painted in, ...), in argument order."""
+        return [v for v in self.args.values() if isinstance(v, str) and ARTIFACT_ID.fullmatch(v)]
 
     @model_validator(mode="before")
     @classmethod

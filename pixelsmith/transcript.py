@@ -26,7 +26,8 @@ def transcript(ws: Workspace) -> str:
         if message.role == "user":
             for step in (s for s in record.steps if s.turn == message.turn):
                 made = f"error: {step.error}" if step.error else ", ".join(step.outputs) or step.summary
-                lines.append(f"- {step.tool}: {made}")
+                took = f" ({', '.join(step.used())})" if step.used() else ""  # the mask an inpaint used
+                lines.append(f"- {step.tool}{took}: {made}")
         lines.append("")
     return "\n".join(lines)
 

@@ -98,7 +98,7 @@ def test_sessions_rename_export_and_delete(tiny_settings, tmp_path, capsys) -> N
     assert (exported / "images" / "image-1.png").is_file() and (exported / "session.json").is_file()
     text = (exported / "transcript.md").read_text()
     assert text.startswith("# my first cat") and "**user** (1): find the cat, threshold 0" in text
-    assert "- detect: detection-1" in text
+    assert "- detect (image-1): detection-1" in text  # what each step took, then what it made
     assert main(["sessions", "export", sid, str(tmp_path / "s.zip")]) == 0
     names = zipfile.ZipFile(tmp_path / "s.zip").namelist()
     assert "s/transcript.md" in names and "s/images/image-1.png" in names

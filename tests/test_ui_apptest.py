@@ -80,11 +80,15 @@ def test_upload_edit_review_continue_undo(app, cat_photo):
     _button(at, "Apply grow / feather").click().run()
     refined = _workspace(at).record.steps[-1]
     assert refined.tool == "refine_mask" and refined.args == {"mask": "mask-2", "grow": 6}
+    # no "Use mask N" button is the refined mask: the panel says which is in use (it showed a "1")
+    in_use = f"In use: {refined.outputs[0]}, refined from the candidates; a button above goes back to one."
+    assert in_use in [c.value for c in at.caption]
     _button(at, "Continue").click().run()
     assert not at.exception
     record = _workspace(at).record
     inpaint = record.steps[-1]
     assert inpaint.tool == "inpaint" and inpaint.args["mask"] == refined.outputs[0]
+    assert any(c.value.startswith(f"inside {refined.outputs[0]} · ") for c in at.caption)  # the mask it used
     assert record.current_image == "image-2" and record.pending is None
     assert any(c == "image-1 → image-2" for c in _captions(at))  # before / after
     assert [b.label for b in at.main.get("download_button")] == ["Download PNG"]

@@ -231,7 +231,8 @@ def sessions_show(session_id: str) -> None:
         print(for_terminal(f"[{message.turn}] {who}: {message.text}"))
         for step in (s for s in record.steps if s.turn == message.turn and message.role == "user"):
             status = f"error: {step.error}" if step.error else ", ".join(step.outputs)
-            print(for_terminal(f"      {step.tool}: {status}"))
+            took = f" ({', '.join(step.used())})" if step.used() else ""
+            print(for_terminal(f"      {step.tool}{took}: {status}"))
 
 
 @sessions_app.command("delete")

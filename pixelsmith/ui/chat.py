@@ -72,8 +72,9 @@ def step_pictures(ws: Workspace, rec: StepRecord) -> None:
                 output_format="PNG",
             )
     args = {k: v for k, v in rec.args.items() if k not in ("image", "mask", "detection")}
-    if args:
-        st.caption(safe(f"{json.dumps(args, default=str)} · {rec.seconds:.2f} s"))
+    took = f"inside {rec.args['mask']} · " if isinstance(rec.args.get("mask"), str) else ""
+    if args or took:  # which mask an edit painted in: a click or "use mask 2" may have changed it
+        st.caption(safe(f"{took}{json.dumps(args, default=str)} · {rec.seconds:.2f} s"))
 
 
 def concept_card(ws: Workspace, name: str) -> None:

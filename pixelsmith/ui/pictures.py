@@ -22,7 +22,7 @@ def png(image: Image.Image) -> bytes:
 
 @st.cache_data(max_entries=256, show_spinner=False)
 def _picture(
-    folder: str, what: str, ids: tuple[str, ...], _ws: Workspace, numbers: tuple[int, ...] | None = None
+    folder: str, what: str, ids: tuple[str, ...], _ws: Workspace, numbers: tuple[int | str, ...] | None = None
 ) -> bytes:
     """`boxes` (detection, image), `masks` (image, *masks; `numbers` label them, default 1, 2,
     ...) or `before_after` (before, after)."""
@@ -74,7 +74,7 @@ def download(folder: str, image_id: str, _ws: Workspace) -> tuple[bytes, str, st
     return encoded(_ws.exported(image_id), fmt, **(LOSSY if fmt in DOWNLOADS else {})), extension, mime
 
 
-def picture(ws: Workspace, what: str, *ids: str, numbers: tuple[int, ...] | None = None) -> bytes:
+def picture(ws: Workspace, what: str, *ids: str, numbers: tuple[int | str, ...] | None = None) -> bytes:
     return _picture(str(ws.folder), what, tuple(ids), ws, numbers)
 
 

@@ -52,6 +52,8 @@ def panel(ws: Workspace) -> Action | None:
     what = "where the new object goes" if placed(ws, mask) else "the mask"
     st.markdown(f"**Review {what}** before *{later}*: now using **{mask}**.")
     action = _choose_buttons(masks, mask)
+    if mask not in masks:  # no button is it: say so, and the picture labels it by its id
+        st.caption(f"In use: {mask}, refined from the candidates; a button above goes back to one.")
     image = image_of(ws, mask) or ws.record.current_image
     if image:
         action = _click(ws, image, mask) or action
@@ -124,10 +126,11 @@ def _click(ws: Workspace, image: str, mask: str) -> Action | None:
     return Action("refine", args={"points": [*clicks, point]})
 
 
-def _number(ws: Workspace, mask: str) -> tuple[int, ...] | None:
-    """The chosen mask's number as the buttons count ("Use mask 2" shows a 2)."""
+def _number(ws: Workspace, mask: str) -> tuple[int | str, ...]:
+    """The chosen mask's label on the picture: its number as the buttons count ("Use mask 2"
+    shows a 2), or its id for a refined mask no button is (it showed a 1)."""
     masks = candidates(ws)
-    return (masks.index(mask) + 1,) if mask in masks else None
+    return (masks.index(mask) + 1,) if mask in masks else (mask,)
 
 
 def _shown_size(size: tuple[int, int]) -> tuple[int, int]:
