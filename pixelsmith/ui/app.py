@@ -84,7 +84,9 @@ def _run_review(agent, ws, action: review.Action, limits) -> None:
             return agent.resume()
 
     with st.chat_message("assistant"):
-        session.run(steps, chat.LiveRenderer(ws), ws=ws, cancel=agent.cancel)
+        st.session_state.update(action.seen)  # no Streamlit call between this and the steps
+        finish = bool(action.seen)  # a click: a rerun during its step must not lose it
+        session.run(steps, chat.LiveRenderer(ws), ws=ws, cancel=agent.cancel, finish=finish)
 
 
 def _send(agent, ws, text: str) -> None:

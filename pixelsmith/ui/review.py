@@ -30,6 +30,9 @@ class Action:
     kind: str  # choose | refine | paint | upload | resume
     mask: str = ""
     args: dict[str, Any] = field(default_factory=dict)
+    # session-state marks set when the action starts (a click's time: the click is handled);
+    # such an action is then carried to its end even if another rerun cuts its run short
+    seen: dict[str, Any] = field(default_factory=dict)
 
 
 def candidates(ws: Workspace) -> list[str]:
@@ -116,14 +119,15 @@ def _click(ws: Workspace, image: str, mask: str) -> Action | None:
         st.caption(f"clicks so far: {marks}")
     if not value or value.get("unix_time") == st.session_state.get(f"{key}-seen"):
         return None
-    st.session_state[f"{key}-seen"] = value.get("unix_time")
     scale = size[0] / max(1, value.get("width") or width)
     point = {
         "x": min(size[0] - 1, round(value["x"] * scale, 1)),
         "y": min(size[1] - 1, round(value["y"] * scale, 1)),
         "positive": not negative,
     }
-    return Action("refine", args={"points": [*clicks, point]})
+    # marked as seen only when its refine starts (app.py): a rerun that comes first (the
+    # brush canvas below measures itself once mounted) must not drop it
+    return Action("refine", args={"points": [*clicks, point]}, seen={f"{key}-seen": value.get("unix_time")})
 
 
 def _number(ws: Workspace, mask: str) -> tuple[int | str, ...]:

@@ -148,15 +148,20 @@ def run(
     *,
     ws: Workspace,
     cancel: Any = None,
+    finish: bool = False,
 ) -> None:
     """Feed the agent's events to `on_event`; errors become a readable chat message.
 
     A user-fixable error is shown as is; anything else is logged with its traceback and
     shown as one short line (and kept in the session record, so a reload shows it).
-    If Streamlit stops the script mid-run (the user clicked elsewhere), the job is cancelled.
+    If Streamlit stops the script mid-run (the user clicked elsewhere), the job is cancelled;
+    with `finish` (a short review step already taken as done: a click on the picture) it
+    is carried to its end undrawn instead, so the next run shows it rather than losing it.
     """
+    events: Iterable[ev.Event] = ()
     try:
-        for event in steps():
+        events = iter(steps())
+        for event in events:
             on_event(event)
     except UserError as err:
         _record_error(ws, str(err))
@@ -169,7 +174,9 @@ def run(
         _record_error(ws, text)
         on_event(ev.ErrorEvent(text))
     except BaseException:
-        if cancel is not None:
+        if finish:
+            run(lambda: events, lambda _: None, ws=ws)  # its errors are still recorded
+        elif cancel is not None:
             cancel.set()
         raise
 

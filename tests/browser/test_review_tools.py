@@ -59,12 +59,9 @@ def test_review_tools_survive_a_reload_and_make_masks(server, page: Page, tmp_pa
     expect(picture).to_be_visible()
     page.wait_for_timeout(500)
     picture.click(position={"x": 120, "y": 100})
-    marks = page.get_by_text("clicks so far: (")
-    try:
-        expect(marks).to_be_visible(timeout=20_000)  # a click is answered in about a second
-    except AssertionError:  # once in CI (ci19) the first click after a reload was lost: again
-        picture.click(position={"x": 120, "y": 100})
-        expect(marks).to_be_visible()
+    # one click, no retry: a rerun that came first (the brush canvas measures itself once
+    # mounted) used to drop a click taken as seen before its refine ran (ci19)
+    expect(page.get_by_text("clicks so far: (")).to_be_visible()
     idle(page)
     expect(page.get_by_text("now using mask-4")).to_be_visible()
     expect(page.get_by_text("−", exact=False).first).to_be_visible()
