@@ -353,3 +353,19 @@ def test_review_clicks_are_kept_with_the_session_and_cleared_by_another_choice(m
     assert reopened.record.pending.clicks == points and reopened.record.pending.chosen == "mask-4"
     agent.choose("mask-2")
     assert Workspace.open(agent.workspace.data_dir, agent.workspace.id).record.pending.clicks == []
+
+
+def test_a_new_request_while_a_review_waits_says_the_paused_edit_is_set_aside(make_agent, cat_photo):
+    agent = make_agent(interactive=True)
+    _send(agent, DRAGON, cat_photo)
+    assert agent.workspace.record.pending is not None
+    events = _send(agent, "make it brighter")
+    notes = [e.text for e in events if isinstance(e, ev.Notice)]
+    assert (
+        "The edit waiting for its mask review (inpaint) is set aside for this request; "
+        "ask for it again to do it."
+    ) in notes
+    assert agent.workspace.record.pending is None and agent.workspace.record.steps[-1].tool == "adjust"
+    # a review's own answer is not a new request: nothing is set aside
+    _send(agent, DRAGON)
+    assert not [e for e in _send(agent, "use mask 2") if isinstance(e, ev.Notice) and "set aside" in e.text]

@@ -140,8 +140,8 @@ class Agent:
             record.turn += 1
             self.steps.turn = record.turn
             record.running[record.turn] = os.getpid()  # a kill leaves it: said at the next open
-            if answer is None:
-                record.pending = None  # a new request drops a paused one
+            set_aside = record.pending if answer is None else None
+            record.pending = None if answer is None else record.pending  # a new request drops a paused one
             if image is not None:
                 image_id = self.workspace.add_image(image, tool="upload", note="uploaded")
                 self.workspace.set_current(image_id)
@@ -160,6 +160,13 @@ class Agent:
                 else:
                     yield self._done(start)
                 return
+            if set_aside is not None and set_aside.steps:  # said, not silently dropped
+                waiting = " → ".join(step["tool"] for step in set_aside.steps)
+                yield from self.steps.say(
+                    f"The edit waiting for its mask review ({waiting}) is set aside for this request; "
+                    "ask for it again to do it.",
+                    kind="notice",
+                )
             yield from self._plan_and_run(message, GivenTurn(plan) if plan is not None else None)
             yield self._done(start)
         finally:  # ended, failed or stopped: not cut off

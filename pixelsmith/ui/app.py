@@ -118,9 +118,9 @@ def main() -> None:
     activity.models_loading(models)
     _welcome(ws)
     chat.history(ws)
-    action = None
+    action, panel = None, st.empty()
     if ws.record.pending:
-        with st.chat_message("assistant"):
+        with panel.container(), st.chat_message("assistant"):
             action = review.panel(ws)
     staged = st.session_state.get("staged")
     hint = f"What should I do with {staged.name}?" if staged else "Describe an edit, or a picture to make"
@@ -128,10 +128,13 @@ def main() -> None:
         hint = "Review the mask above and press Continue, or start a new request"
     text = st.chat_input(hint, key="message", max_chars=settings.limits.max_message_chars)
     if text and text.strip():
+        panel.empty()  # the review's buttons are not live while another request runs
         _send(agent, ws, text.strip())
     elif taught is not None:
         teach.run(agent, ws, taught)
     elif action is not None:
+        if action.kind == "resume":
+            panel.empty()  # nor while the rest of its plan runs
         _run_review(agent, ws, action, settings.limits)
     else:
         return

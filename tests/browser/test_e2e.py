@@ -93,7 +93,7 @@ def test_edit_review_undo_reload_and_isolation(server, page: Page, browser, cat_
     idle(page)
     expect(page.get_by_role("button", name="Download PNG")).to_be_visible()
     assert page.url == session_url
-    assert chat.locator("img").count() >= 4  # upload, boxes, masks, result (+ before/after)
+    expect(chat.locator("img").nth(3)).to_be_attached()  # upload, boxes, masks, result (+ before/after)
     shot(page, "06-reloaded")
 
     # 6. another browser context (another user) gets its own, empty session

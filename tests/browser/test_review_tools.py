@@ -113,6 +113,8 @@ def test_review_tools_survive_a_reload_and_make_masks(server, page: Page, tmp_pa
 
     # continue: the edit uses the uploaded mask; the before/after slider
     page.get_by_role("button", name="Continue").click()
+    # the review's buttons go at once, not after the inpaint (pressed again, they stopped it)
+    expect(page.get_by_role("button", name="Continue")).to_have_count(0, timeout=1500)
     expect(page.get_by_role("button", name="Download PNG")).to_be_visible()
     idle(page)
     page.get_by_role("tab", name="Before / after").last.click()
