@@ -354,13 +354,17 @@ def _arg(plan: Plan, key: str):
     return step.args.get(name, ABSENT)
 
 
+NO_IMAGE = "There is no image to edit yet: upload one, or ask me to generate one."
+
+
 @pytest.mark.parametrize(("message", "view", "tools", "expected"), ROWS, ids=IDS)
 def test_phrasing(message: str, view: str, tools: str, expected: dict) -> None:
     plan, _ = _plan(message, view)
     assert [s.tool for s in plan.steps] == tools.split(), plan.reply
     for key, want in expected.items():
-        if key == "reply":
-            assert want in plan.reply and help_text() in plan.reply
+        if key == "reply":  # with the example requests, unless the request was understood
+            assert want in plan.reply  # but there is nothing to do it to (no photo): one sentence
+            assert help_text() in plan.reply or plan.reply == NO_IMAGE
         elif isinstance(want, str) and want.startswith("~"):
             assert want[1:] in _arg(plan, key), key
         else:

@@ -115,3 +115,10 @@ def test_a_size_of_nothing_is_one_sentence():
     plan, _ = table._plan("resize it to 0%", "upload")
     assert not plan.steps
     assert plan.reply == "A size of 0% leaves nothing; say how big, e.g. 'resize it to 50%'."
+
+
+def test_an_edit_with_no_photo_says_so_in_one_sentence():
+    """It was followed by "Did you mean “it brighter”?" and the example requests."""
+    for request in ("make it brighter", "rotate it left", "crop to square"):
+        plan, _ = table._plan(request, "none")
+        assert plan.reply == "There is no image to edit yet: upload one, or ask me to generate one."

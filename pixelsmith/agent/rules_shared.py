@@ -36,7 +36,8 @@ def unclear(lead: str) -> Unclear:
 
 def current_image(view: WorkspaceView) -> str:
     if view.current_image is None:
-        raise unclear("There is no image to edit yet: upload one, or ask me to generate one.")
+        # understood, with nothing to do it to: no "did you mean" (it offered "it brighter")
+        raise Unclear("There is no image to edit yet: upload one, or ask me to generate one.")
     return view.current_image
 
 
