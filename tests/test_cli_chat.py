@@ -121,7 +121,7 @@ def test_chat_with_the_review_waits_for_a_choice_and_a_click(
     assert record.steps[2].args["points"] == [{"x": 200.0, "y": 150.0, "positive": True}]
     assert record.steps[3].args["grow"] == 3 and record.steps[-1].args["mask"] == "mask-5"
     assert (
-        "note: Going on with mask-5 (you refined it with 1 click (mask-4), then changed it: grow 3 (mask-5))."
+        "note: Going on with mask-5: you refined it with 1 click (mask-4), then changed it: grow 3 (mask-5)."
         in out
     )
     assert record.pending is None and record.current_image == "image-2"

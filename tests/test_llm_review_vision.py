@@ -105,7 +105,7 @@ def test_the_llm_turn_pauses_before_the_call_that_uses_a_mask_and_goes_on_with_t
     assert "chose mask-2, then refined it with 1 click (mask-4); this call ran with mask-4" in told
     assert "inpaint made image-2" in told
     assert [e.text for e in events if isinstance(e, ev.Notice)][0] == (
-        "Going on with mask-4 (you chose mask-2, then refined it with 1 click (mask-4))."
+        "Going on with mask-4: you chose mask-2, then refined it with 1 click (mask-4)."
     )
     assert [e.text for e in events if isinstance(e, ev.AssistantMessage)] == [
         "Here is image-2 with a dragon."

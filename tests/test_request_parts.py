@@ -107,7 +107,7 @@ def test_parts_pause_for_review_and_carry_on_after_continue(make_agent):
     steps = reopened.workspace.record.steps
     assert steps[2].args["mask"] == "mask-2" and steps[3].args["image"] == steps[2].outputs[0]
     notes = [e.text for e in events if isinstance(e, ev.Notice) and not e.text.startswith("loading ")]
-    assert notes[0] == "Going on with mask-2 (you chose mask-2)." and "Part 2 of 2" in notes[1]
+    assert notes[0] == "Going on with mask-2: you chose mask-2." and "Part 2 of 2" in notes[1]
 
 
 # -- what the rules say when they do not understand ------------------------------------------

@@ -470,7 +470,7 @@ def test_a_request_in_parts_pauses_for_review_and_says_each_part_where_it_begins
         "i: Part 1 of 2: “replace the cat with a fox”.",
         "s: 1. Find",
         "s: 2. Cut out",
-        "i: Going on with mask-2 (you chose mask-2).",
+        "i: Going on with mask-2: you chose mask-2.",
         "s: 3. Repaint",
         "i: Part 2 of 2: “make it look like night”.",
         "s: 4. Instruct",

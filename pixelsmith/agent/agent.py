@@ -223,7 +223,7 @@ class Agent:
             retries=pending.retries,
         )
         chosen, did = pending.chosen, pending.summary()
-        yield from self.steps.say(f"Going on with {chosen} (you {did}).", kind="notice")
+        yield from self.steps.say(f"Going on with {chosen}: you {did}.", kind="notice")
         self.turn_ok = True
         yield from carry_on(
             self,

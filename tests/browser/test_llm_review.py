@@ -73,7 +73,7 @@ def test_the_llm_planner_waits_for_the_mask_review(tiny_config, tmp_path, page: 
         expect(page.get_by_text("Here is image-2: the cat is a green dragon now.")).to_be_visible()
         idle(page)
         expect(
-            page.get_by_text("Going on with mask-4 (you chose mask-2, then refined it with 1 click")
+            page.get_by_text("Going on with mask-4: you chose mask-2, then refined it with 1 click")
         ).to_be_visible()
         shot(page, "22-llm-review-continued", height=2600)
         told = [m["content"] for m in stub.requests[3]["messages"] if m["role"] == "tool"][-1]
