@@ -81,9 +81,10 @@ def test_sessions_list_show_and_chat_continues(chatted, tiny_settings, monkeypat
     shown = capsys.readouterr().out
     assert shown.startswith(f"session {session} in ") and "current image image-2" in shown.splitlines()[0]
     assert f"[1] user: {DRAGON}" in shown and "[3] user: undo" in shown
-    steps = re.findall(r"^ {6}(\w+): (.*)$", shown, re.M)
-    assert [tool for tool, _ in steps] == ["detect", "segment", "inpaint", "inpaint", "undo"]
-    assert steps[1][1] == "mask-1, mask-2, mask-3" and steps[2][1] == "image-2"
+    steps = re.findall(r"^ {6}(\w+)(?: \(([^)]*)\))?: (.*)$", shown, re.M)  # tool (what it took): made
+    assert [tool for tool, _, _ in steps] == ["detect", "segment", "inpaint", "inpaint", "undo"]
+    assert steps[1][2] == "mask-1, mask-2, mask-3" and steps[2][2] == "image-2"
+    assert steps[2][1] == "image-1, mask-1"  # which mask the inpaint used
     # 3. `chat --session ID`: a follow-up on the reopened session repeats the dragon, not
     #    the undone red one, with the next seed; 'quit' ends it before the last line.
     out = _chat(monkeypatch, capsys, ["--session", session], ["try another seed", "quit", "undo"])
