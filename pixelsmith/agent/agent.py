@@ -140,8 +140,9 @@ class Agent:
             record.turn += 1
             self.steps.turn = record.turn
             record.running[record.turn] = os.getpid()  # a kill leaves it: said at the next open
-            set_aside = record.pending if answer is None else None
-            record.pending = None if answer is None else record.pending  # a new request drops a paused one
+            set_aside = None
+            if answer is None:  # a new request drops a paused one (and says so, below)
+                set_aside, record.pending = record.pending, None
             if image is not None:
                 image_id = self.workspace.add_image(image, tool="upload", note="uploaded")
                 self.workspace.set_current(image_id)
