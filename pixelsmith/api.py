@@ -113,12 +113,15 @@ class Session:
         agent = Agent(
             self.workspace, self.editor.models, planner=self.editor.planner, seed=seed, interactive=review
         )
-        ok = False
+        ok, passing = False, []  # notices said but not kept in the session ("loading X for the first time")
         for event in agent.send(instruction, image=photo, plan=plan):
             if on_event is not None:
                 on_event(event)
             ok = event.ok if isinstance(event, ev.Done) else ok
-        return self._result(agent.steps.turn, ok)
+            passing += [event.text] if isinstance(event, ev.Notice) and not event.lasting else []
+        result = self._result(agent.steps.turn, ok)
+        result.notices[:0] = passing
+        return result
 
     def undo(self) -> EditResult:
         """Back one version of the current image."""

@@ -21,7 +21,7 @@ from pixelsmith.files import atomic_write, save_image
 ICC = "icc_profile"  # Pillow's own info keys, which its savers read
 EXIF = "exif"
 ALPHA = "pixelsmith.alpha"  # an "L" image: the photo's transparency
-FORMAT = "pixelsmith.format"  # Pillow's name of the photo's file format: "JPEG", "PNG", "WEBP"
+FORMAT = "pixelsmith.format"  # the photo's file format as Pillow names it ("JPEG"): kept on its record
 PLACED = "pixelsmith.placed"  # (x, y): where a step put its input in a bigger result (outpaint)
 TRANSFORM = "pixelsmith.transform"  # what a step did to its input's geometry, done to its alpha too
 ORIENTATION = 0x0112
@@ -76,7 +76,7 @@ def restored(image: Image.Image, kept: dict[str, Any]) -> Image.Image:
 
 
 # -- kept beside an image's file in a session ------------------------------------------------
-FILES = {ICC: "{id}.icc", EXIF: "{id}.exif", ALPHA: "{id}.alpha.png", FORMAT: "{id}.format"}
+FILES = {ICC: "{id}.icc", EXIF: "{id}.exif", ALPHA: "{id}.alpha.png"}
 
 
 def write(folder: Any, artifact_id: str, kept: dict[str, Any]) -> list[str]:
@@ -85,11 +85,14 @@ def write(folder: Any, artifact_id: str, kept: dict[str, Any]) -> list[str]:
         path = folder / FILES[key].format(id=artifact_id)
         if key == ALPHA:
             save_image(value, path, compress_level=1)
-        elif key == FORMAT:
-            atomic_write(path, lambda tmp, text=value: tmp.write_text(text))
         else:
             atomic_write(path, lambda tmp, data=value: tmp.write_bytes(data))
     return [key for key in FILES if key in kept]
+
+
+def paths(folder: Any, artifact_id: str, keys: list[str]) -> list[Any]:
+    """The files `write` stored for image `artifact_id`."""
+    return [folder / FILES[key].format(id=artifact_id) for key in keys if key in FILES]
 
 
 def read(folder: Any, artifact_id: str, keys: list[str]) -> dict[str, Any]:
@@ -100,8 +103,6 @@ def read(folder: Any, artifact_id: str, keys: list[str]) -> dict[str, Any]:
         if key == ALPHA:
             with Image.open(path) as handle:
                 kept[key] = handle.convert("L")
-        elif key == FORMAT:
-            kept[key] = path.read_text()
         else:
             kept[key] = path.read_bytes()
     return kept

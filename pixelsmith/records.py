@@ -40,6 +40,7 @@ class ArtifactRecord(BaseModel):
     candidates: list[str] = Field(default_factory=list)
     edit: bool = False  # made by a tool that edits the current image (follow-ups change its step)
     keeps: list[str] = Field(default_factory=list)  # what its photo carried, kept beside it (keepsakes)
+    format: str = ""  # its photo's file format ("JPEG"): a download is in it
 
     @model_validator(mode="before")
     @classmethod

@@ -173,8 +173,7 @@ class Workspace:
             kept = {a.id for a in before.artifacts}
             for artifact in self.record.artifacts:
                 if artifact.id not in kept:
-                    self.path(artifact.id).unlink(missing_ok=True)
-                    self._cache.pop(artifact.id, None)
+                    self._remove_files(artifact.id)
             restored = before.model_copy(deep=True)
             for name in SessionRecord.model_fields:  # in place: holders of `record` see it too
                 setattr(self.record, name, getattr(restored, name))
@@ -207,8 +206,14 @@ class Workspace:
                 record.counters[kind] = max(left, default=0)
             record.counters = {k: v for k, v in record.counters.items() if v}
         for artifact_id in ids:
-            self.path(artifact_id).unlink(missing_ok=True)
-            self._cache.pop(artifact_id, None)
+            self._remove_files(artifact_id)
+
+    def _remove_files(self, artifact_id: str) -> None:
+        """An artifact's file and what its photo carried beside it (profile, EXIF, alpha)."""
+        path = self.path(artifact_id)
+        for file in (path, *keepsakes.paths(path.parent, artifact_id, list(keepsakes.FILES))):
+            file.unlink(missing_ok=True)
+        self._cache.pop(artifact_id, None)
 
     # -- ArtifactStore ---------------------------------------------------------------
     def artifact(self, artifact_id: str, kind: str | None = None) -> ArtifactRecord:
@@ -258,13 +263,15 @@ class Workspace:
         made from, kept beside it: `pixelsmith.keepsakes`)."""
         artifact_id = self._new_id("image")
         kept = self._keepsakes_of(image, meta.get("parents") or [])
+        source = next((p for p in meta.get("parents") or [] if p.startswith("image-")), None)
+        fmt = image.info.get(keepsakes.FORMAT) or (self.artifact(source).format if source else "")
         image = image.convert("RGB")
         image.info.clear()  # the pixels alone: a step's copy must not pass its photo's alpha on as its own
         save_image(image, self.path(artifact_id), compress_level=1)  # fast: agent overhead matters
         keeps = keepsakes.write(self.path(artifact_id).parent, artifact_id, kept)
         self._cache[artifact_id] = image
         self.record.artifacts.append(
-            ArtifactRecord(id=artifact_id, kind="image", size=image.size, keeps=keeps, **meta)
+            ArtifactRecord(id=artifact_id, kind="image", size=image.size, keeps=keeps, format=fmt, **meta)
         )
         return artifact_id
 
@@ -274,7 +281,7 @@ class Workspace:
         step gave one itself (a cut-out)."""
         source = next((p for p in parents if p.startswith("image-")), None)
         if source is None:
-            keys = (keepsakes.ICC, keepsakes.EXIF, keepsakes.ALPHA, keepsakes.FORMAT)
+            keys = (keepsakes.ICC, keepsakes.EXIF, keepsakes.ALPHA)
             return {k: image.info[k] for k in keys if image.info.get(k)}
         kept = self.keepsakes(source)
         alpha = image.info.get(keepsakes.ALPHA)

@@ -53,3 +53,22 @@ def test_nested_blocks_roll_back_to_their_own_start_in_place(tmp_path) -> None:
 def test_rollback_outside_a_block_is_a_programming_error(tmp_path) -> None:
     with pytest.raises(RuntimeError, match="outside a transaction"):
         Workspace.create(tmp_path).rollback()
+
+
+def test_a_rolled_back_photo_leaves_none_of_what_it_carried(tmp_path) -> None:
+    """Its profile, EXIF and alpha are kept beside its file; a rollback left them behind."""
+    from PIL import Image
+
+    from pixelsmith import keepsakes
+
+    ws = Workspace.create(tmp_path)
+    photo = noise_image(32, 24)
+    photo.info.update(
+        {keepsakes.ICC: b"icc", keepsakes.EXIF: b"Exif", keepsakes.ALPHA: Image.new("L", (32, 24), 9)}
+    )
+    photo.info[keepsakes.FORMAT] = "JPEG"
+    with ws.transaction():
+        kept = ws.artifact(ws.add_image(photo, tool="upload"))
+        assert kept.format == "JPEG" and len(kept.keeps) == 3
+        ws.rollback()
+    assert list((ws.folder / "artifacts").iterdir()) == []

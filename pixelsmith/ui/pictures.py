@@ -58,9 +58,9 @@ LOSSY = {"quality": 95}  # JPEG and WebP: close to the photo, not Pillow's defau
 def download_format(ws: Workspace, image_id: str) -> str:
     """The format the image downloads in: its photo's (a JPEG's edit is a JPEG), PNG where
     that format cannot hold what the image has (a JPEG's cut-out keeps its transparency)."""
-    kept = ws.artifact(image_id, "image").keeps
-    fmt = ws.keepsakes(image_id).get(keepsakes.FORMAT) if keepsakes.FORMAT in kept else None
-    if fmt not in DOWNLOADS or (fmt == "JPEG" and keepsakes.ALPHA in kept):
+    record = ws.artifact(image_id, "image")
+    fmt = record.format
+    if fmt not in DOWNLOADS or (fmt == "JPEG" and keepsakes.ALPHA in record.keeps):
         return "PNG"
     return fmt
 
