@@ -31,6 +31,7 @@ from pixelsmith.errors import UserError
 from pixelsmith.images import check_image, load_image, load_mask
 from pixelsmith.records import StepRecord
 from pixelsmith.session_folders import list_sessions
+from pixelsmith.tools.diffusion import MAX_SEED
 from pixelsmith.workspace import Workspace
 
 ImageLike = str | Path | Image.Image
@@ -109,6 +110,8 @@ class Session:
 
         if not isinstance(instruction, str):
             raise UserError(f"the instruction must be text, got {type(instruction).__name__}")
+        if seed is not None and (type(seed) is not int or not 0 <= seed <= MAX_SEED):
+            raise UserError(f"seed must be a whole number from 0 to {MAX_SEED}, got {seed!r}")
         photo = None if image is None else self.editor.load(image)
         agent = Agent(
             self.workspace, self.editor.models, planner=self.editor.planner, seed=seed, interactive=review

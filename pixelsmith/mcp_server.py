@@ -279,21 +279,35 @@ def _resources(server: MCPServer, editor: Editor) -> None:
     @server.resource("pixelsmith://sessions/{session_id}", name="session", mime_type="application/json")
     def session(session_id: str) -> str:
         """A session's conversation, steps and artifacts."""
-        return editor.session(session_id).workspace.record.model_dump_json(indent=1)
+        with _not_found():
+            return editor.session(session_id).workspace.record.model_dump_json(indent=1)
 
     @server.resource(
         "pixelsmith://sessions/{session_id}/artifacts/{artifact_id}", name="artifact", mime_type="image/png"
     )
     def artifact(session_id: str, artifact_id: str) -> bytes:
         """An image or mask of a session, as PNG."""
-        found = editor.session(session_id)
-        record = found.workspace.artifact(artifact_id)
-        if record.kind == "detection":
-            raise UserError(f"{artifact_id} is a detection; read the session for its boxes")
+        with _not_found():
+            found = editor.session(session_id)
+            record = found.workspace.artifact(artifact_id)
+            if record.kind == "detection":
+                raise UserError(f"{artifact_id} is a detection; read the session for its boxes")
         if record.kind == "mask":
             return found.workspace.path(artifact_id).read_bytes()
         out = found.image(artifact_id)  # with its photo's alpha, ICC profile and EXIF
         return encoded(out)
+
+
+@contextmanager
+def _not_found() -> Iterator[None]:
+    """A resource that is not there, said in the sentence that names it (the SDK would
+    send only "Error creating resource from template <uri>")."""
+    from mcp.server.mcpserver.exceptions import ResourceNotFoundError
+
+    try:
+        yield
+    except UserError as err:  # ToolInputError too: "there is no artifact image-99"
+        raise ResourceNotFoundError(shorten(str(err), MAX_ERROR_CHARS)) from None
 
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")

@@ -36,6 +36,9 @@ def test_the_api_holds_the_limits_the_cli_holds(tiny_config, tmp_path):
     for bad in (123, "", "  "):
         with pytest.raises(UserError, match="a session id is text such as"):
             editor.session(bad)
+    for bad in ("abc", -1, 2**40, True, 1.5):  # "abc" was taken, and a random seed used
+        with pytest.raises(UserError, match="seed must be a whole number from 0 to 4294967295, got "):
+            editor.edit(Image.new("RGB", (20, 10)), "make it brighter", seed=bad)
     assert editor.sessions() == []  # nothing refused left a session behind
 
 

@@ -109,6 +109,12 @@ async def _conversation(session: ClientSession, photo: Path, outside: Path) -> N
 
     transcript = await session.read_resource(f"pixelsmith://sessions/{sid}")
     assert "now make it red" in transcript.contents[0].text
+    for uri, said in [  # what is not there is named (the SDK said "Error creating resource from template")
+        ("pixelsmith://sessions/nope", "no session 'nope'"),
+        (f"pixelsmith://sessions/{sid}/artifacts/image-99", "image-99"),
+    ]:
+        with pytest.raises(Exception, match=said):
+            await session.read_resource(uri)
 
     for name in ("image", "image_path"):  # image_path: its old name, still taken
         refused = await session.call_tool("edit", {"instruction": "remove the cat", name: str(outside)})
