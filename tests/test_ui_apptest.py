@@ -83,6 +83,7 @@ def test_upload_edit_review_continue_undo(app, cat_photo):
     # no "Use mask N" button is the refined mask: the panel says which is in use (it showed a "1")
     in_use = f"In use: {refined.outputs[0]}, refined from the candidates; a button above goes back to one."
     assert in_use in [c.value for c in at.caption]
+    assert any(c.value.startswith("from mask-2 · ") for c in at.caption)  # what the refine started from
     _button(at, "Continue").click().run()
     assert not at.exception
     record = _workspace(at).record

@@ -72,7 +72,9 @@ def step_pictures(ws: Workspace, rec: StepRecord) -> None:
                 output_format="PNG",
             )
     args = {k: v for k, v in rec.args.items() if k not in ("image", "mask", "detection")}
-    took = f"inside {rec.args['mask']} · " if isinstance(rec.args.get("mask"), str) else ""
+    mask = rec.args.get("mask")
+    edits = rec.tool in default_tools() and default_tools().get(rec.tool).edits_image
+    took = f"{'inside' if edits else 'from'} {mask} · " if isinstance(mask, str) else ""
     if args or took:  # which mask an edit painted in: a click or "use mask 2" may have changed it
         st.caption(safe(f"{took}{json.dumps(args, default=str)} · {rec.seconds:.2f} s"))
 
