@@ -276,6 +276,9 @@ ROWS = [
     ("give me 2 more options", "edited", "inpaint", {"inpaint.num_candidates": 2, "inpaint.seed": 5}),
     ("guidance 4", "removed", "remove", {"remove.guidance_scale": 4.0, "remove.mask": "mask-2"}),
     # follow-ups: choosing a mask or an image
+    ("use the third", "many", "select", {"select.id": "image-4"}),
+    ("I like the 2nd one best", "many", "select", {"select.id": "image-3"}),
+    ("pick the second", "segmented", "select", {"select.id": "mask-2"}),
     ("use mask 2", "edited", "select inpaint",
      {"select.id": "mask-2", "inpaint.mask": "mask-2", "inpaint.image": "image-1", "inpaint.prompt": DRAGON}),
     ("the second mask", "edited", "select inpaint", {"select.id": "mask-2", "inpaint.mask": "mask-2"}),

@@ -247,6 +247,9 @@ INTENTS = (
     _intent("undo", r"(?:undo|revert|go back|step back|back|take (?:that|it) back)"
             rf"(?: (?:that|it|this|the last (?:edit|change|step)))?{_TIMES}"),
     _intent("select", rf"(?:{_PICK} )?(?:the )?{_CHOICE}(?: one)?"),
+    _intent("select", rf"{_PICK} (?:the )?(?P<ordinal>{alt(ORDINALS)})"),  # "use the third"
+    _intent("select", rf"(?:i )?(?:like|prefer|love|want) (?:the )?{_CHOICE}(?: one)?"
+            r"(?: (?:best|most|more|better))?"),
     # Follow-ups on the last mask or edit.
     _intent("refine", rf"(?P<op>{alt(REFINE_WORDS)}) {_MASK_NOUN}(?:{_PIXELS})?{_SLIGHTLY}"),
     _intent("refine", rf"make (?:the |this )?(?:mask|selection) (?P<op>{alt(REFINE_WORDS)})(?:{_PIXELS})?"),

@@ -271,7 +271,7 @@ def _chosen(match: re.Match[str], view: WorkspaceView) -> str:
     """The id that 'mask 2', 'the second one' or 'image-3' names."""
     if match["id"]:
         return match["id"]
-    noun = match["noun"] or match["noun2"]
+    noun = match["noun"] or match["noun2"] or "one"  # "use the third": of what was just made
     outputs = view.last_edit.outputs if view.last_edit else []
     images = noun in ("image", "picture", "result", "version") or (
         noun in ("candidate", "option", "one") and len(outputs) > 1
@@ -285,7 +285,8 @@ def _chosen(match: re.Match[str], view: WorkspaceView) -> str:
     index = len(pool) if index == -1 else index  # "the last one"
     if 1 <= index <= len(pool):
         return pool[index - 1]
-    raise unclear(f"There are only {len(pool)} candidate {kind}s: {', '.join(pool)}.")
+    there = f"is only 1 candidate {kind}" if len(pool) == 1 else f"are only {len(pool)} candidate {kind}s"
+    raise unclear(f"There {there}: {', '.join(pool)}.")
 
 
 def _undo(match: re.Match[str], request: Request, view: WorkspaceView) -> Plan:
