@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 
 import pytest
 from PIL import Image
@@ -123,6 +124,12 @@ def test_sidebar_settings_are_the_defaults_and_versions_can_be_made_current(app)
     ]:
         assert inpaint.args[key] == value, key
     other = inpaint.outputs[1]
+    notes = [_workspace(at).artifact(image).note for image in inpaint.outputs]
+    seeds = [re.search(r"seed (\d+)", note)[1] for note in notes]
+    numbered = [
+        f"{n} = {image} · seed {seed}" for n, (image, seed) in enumerate(zip(inpaint.outputs, seeds), 1)
+    ]
+    assert all(c in _captions(at) for c in numbered)  # the candidates side by side, numbered, with seeds
     _button(at, f"Make {other} current").click().run()
     assert _workspace(at).record.current_image == other
     assert any(b.label == "✓ Current image" and b.disabled for b in at.button)

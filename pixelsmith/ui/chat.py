@@ -8,6 +8,7 @@ download button and "make current". Masks and overlays are PNG, never JPEG.
 from __future__ import annotations
 
 import json
+import re
 
 import streamlit as st
 
@@ -157,10 +158,12 @@ def edit_result(ws: Workspace, rec: StepRecord, key: str) -> None:
     else:
         st.image(viewable(ws, best), caption=safe(f"{best}: {ws.artifact(best).note}"))
     if len(rec.outputs) > 1:
-        st.caption("Candidates, best first:")
-        for column, image_id in zip(st.columns(len(rec.outputs)), rec.outputs):
+        st.caption("Candidates, best first (say 'use the second', or press its button):")
+        for number, (column, image_id) in enumerate(zip(st.columns(len(rec.outputs)), rec.outputs), 1):
             with column:
-                st.image(viewable(ws, image_id), caption=image_id)
+                seed = re.search(r"\(seed (\d+)\)$|^seed (\d+)$", ws.artifact(image_id).note)
+                said = f" · seed {seed[1] or seed[2]}" if seed else ""
+                st.image(viewable(ws, image_id), caption=f"{number} = {image_id}{said}")
                 make_current_button(ws, image_id, f"{key}-cur-{image_id}")
     left, right = st.columns(2)
     with left:
