@@ -121,7 +121,8 @@ class Session:
             if on_event is not None:
                 on_event(event)
             ok = event.ok if isinstance(event, ev.Done) else ok
-            passing += [event.text] if isinstance(event, ev.Notice) and not event.lasting else []
+            if isinstance(event, ev.Notice) and not event.lasting:
+                passing.append(event.text)
         result = self._result(agent.steps.turn, ok)
         result.notices[:0] = passing
         return result

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image
 from playwright.sync_api import Page, expect
-from ui_helpers import LONG, idle, send, shot, ui_server
+from ui_helpers import idle, open_with_sample, send, shot, ui_server
 
 DRAGON = "replace the cat with a realistic green dragon"
 
@@ -28,12 +28,7 @@ def _negative(page: Page):
 
 
 def test_review_tools_survive_a_reload_and_make_masks(server, page: Page, tmp_path):
-    page.set_default_timeout(LONG)
-    expect.set_options(timeout=LONG)
-    page.goto(server)
-    idle(page)
-    page.get_by_role("button", name="Use the sample photo (a cat)").click()
-    expect(page.get_by_text("goes with your next message")).to_be_visible()
+    open_with_sample(page, server)
     send(page, DRAGON)
     expect(page.get_by_role("button", name="Use mask 3")).to_be_visible()
     idle(page)
