@@ -158,13 +158,7 @@ def edit_result(ws: Workspace, rec: StepRecord, key: str) -> None:
     else:
         st.image(viewable(ws, best), caption=safe(f"{best}: {ws.artifact(best).note}"))
     if len(rec.outputs) > 1:
-        st.caption("Candidates, best first (say 'use the second', or press its button):")
-        for number, (column, image_id) in enumerate(zip(st.columns(len(rec.outputs)), rec.outputs), 1):
-            with column:
-                seed = re.search(r"\(seed (\d+)\)$|^seed (\d+)$", ws.artifact(image_id).note)
-                said = f" · seed {seed[1] or seed[2]}" if seed else ""
-                st.image(viewable(ws, image_id), caption=f"{number} = {image_id}{said}")
-                make_current_button(ws, image_id, f"{key}-cur-{image_id}")
+        variations(ws, rec.outputs, key)
     left, right = st.columns(2)
     with left:
         data, extension, mime = download(str(ws.folder), best, ws)
@@ -179,6 +173,25 @@ def edit_result(ws: Workspace, rec: StepRecord, key: str) -> None:
     with right:
         if len(rec.outputs) == 1:
             make_current_button(ws, best, f"{key}-cur-{best}")
+
+
+GRID = 2  # candidates a row: four are a 2 x 2 grid, each big enough to compare
+
+
+def variations(ws: Workspace, outputs: list[str], key: str) -> None:
+    """The candidates of one edit, best first, `GRID` to a row: each numbered as 'use the
+    third' counts them, with its seed; the current image marked; a button makes one current."""
+    st.caption("Candidates, best first (say 'use the second', or press its button):")
+    for start in range(0, len(outputs), GRID):
+        row = outputs[start : start + GRID]
+        for number, (column, image_id) in enumerate(zip(st.columns(GRID), row), start + 1):
+            with column, st.container(border=True):
+                seed = re.search(r"\(seed (\d+)\)$|^seed (\d+)$", ws.artifact(image_id).note)
+                said = f" · seed {seed[1] or seed[2]}" if seed else ""
+                st.image(viewable(ws, image_id), caption=f"{number} = {image_id}{said}")
+                if ws.record.current_image == image_id:
+                    st.badge("current image", icon=":material/check:", color="green")
+                make_current_button(ws, image_id, f"{key}-cur-{image_id}")
 
 
 # -- the conversation from the record --------------------------------------------------
