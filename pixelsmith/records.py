@@ -116,6 +116,16 @@ class PendingReview(BaseModel):
         return ", then ".join(self.did) if self.did else f"kept {self.chosen}"
 
 
+class Selection(BaseModel):
+    """A mask the user made on the photo before typing (brush, rectangle, lasso or clicks):
+    "it", "this" and "the selection" in the next request. Kept with the session, so a reload
+    shows it; cleared by the request that used it, or when the photo changes size."""
+
+    mask: str  # its id
+    how: str  # brush | rectangle | lasso | clicks | upload
+    clicks: list[dict[str, Any]] = Field(default_factory=list)  # that made it (x, y, positive)
+
+
 class SessionRecord(BaseModel):
     id: str
     owner: str = ""  # the browser (or signed-in user) that made it; a shared UI shows it to it alone
@@ -132,4 +142,5 @@ class SessionRecord(BaseModel):
     last_masks: list[str] = Field(default_factory=list)
     last_edit: int | None = None  # the inpaint/remove/generate step that made the current image
     pending: PendingReview | None = None  # a plan paused for review
+    selection: Selection | None = None  # what the user marked on the photo before asking
     running: dict[int, int] = Field(default_factory=dict)  # turn -> the process serving it now

@@ -56,6 +56,8 @@ class WorkspaceView:
     artifacts: list[ArtifactView]
     last_edit: EditView | None = None
     last_masks: list[str] = field(default_factory=list)  # candidates of the last segmentation
+    selection: str | None = None  # the mask the user marked on the photo: "it", "this", "the selection"
+    selection_how: str = ""  # brush | rectangle | lasso | clicks | upload
     concepts: list[ConceptView] = field(default_factory=list)
     stopped_concepts: list[ConceptView] = field(default_factory=list)  # training stopped part-way
     finder: str = "detect"  # the tool that finds named objects: segment_text when the segmenter reads text
@@ -86,6 +88,12 @@ class WorkspaceView:
             lines.append(
                 f"the segmenter reads text: find named objects with {self.finder} (each box comes with "
                 "its mask), then segment its detection to choose"
+            )
+        if self.selection:
+            lines.append(
+                f"the user's selection: {self.selection} (marked on the photo by {self.selection_how}); "
+                f"'it', 'this', 'here' and 'the selection' mean this mask: pass mask={self.selection} "
+                "to the edit, with no detect or segment; a description alone is what to paint there"
             )
         if self.last_masks:
             lines.append(f"candidate masks of the last segmentation: {', '.join(self.last_masks)}")

@@ -28,7 +28,7 @@ from pixelsmith import keepsakes
 from pixelsmith.artifacts import Detection, Detections
 from pixelsmith.errors import ToolInputError, UserError, shorten
 from pixelsmith.files import save_image, sweep, write_text
-from pixelsmith.records import ArtifactRecord, SessionRecord
+from pixelsmith.records import ArtifactRecord, Selection, SessionRecord
 from pixelsmith.session_folders import list_sessions, sessions_root, sweep_orphans
 from pixelsmith.views import ArtifactView, BoxView, ConceptView, EditView, WorkspaceView
 
@@ -385,4 +385,13 @@ class Workspace:
             last_edit=last_edit,
             last_masks=list(self.record.last_masks),
             concepts=list(concepts or []),
+            selection=selected.mask if (selected := self.selection()) else None,
+            selection_how=selected.how if selected else "",
         )
+
+    def selection(self) -> Selection | None:
+        """The user's selection, if it still fits the current image (same size)."""
+        selected, sizes = self.record.selection, {a.id: a.size for a in self.record.artifacts}
+        if selected is None or sizes.get(selected.mask) != sizes.get(self.record.current_image, 0):
+            return None
+        return selected

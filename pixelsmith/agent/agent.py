@@ -33,6 +33,7 @@ from pixelsmith.agent.planner_protocol import (
     PlannerUnavailable,
 )
 from pixelsmith.agent.review import ReviewController
+from pixelsmith.agent.selection import SelectionController
 from pixelsmith.agent.steps import StepRunner
 from pixelsmith.agent.validate import validate_plan
 from pixelsmith.errors import UserError
@@ -76,6 +77,7 @@ class Agent:
         executor = executor or make_executor(models.settings, models, self.tools)
         self.steps = StepRunner(workspace, models, self.tools, executor, seed=seed, defaults=defaults)
         self.review = ReviewController(self.steps, interactive=interactive, enabled=models.settings.review)
+        self.selection = SelectionController(self.steps)  # what the user marked before asking
         self.tracker = make_tracker(models.settings, workspace)
         self.turn_ok = False  # whether the last turn carried out its request (see Done.ok)
         note_cut_off(workspace)
@@ -169,6 +171,7 @@ class Agent:
                     kind="notice",
                 )
             yield from self._plan_and_run(message, GivenTurn(plan) if plan is not None else None)
+            self.selection.used(self.steps.turn)
             yield self._done(start)
         finally:  # ended, failed or stopped: not cut off
             with self.workspace.transaction() as record:
@@ -235,6 +238,7 @@ class Agent:
             reviewed=f"The user reviewed the candidate masks ({', '.join(pending.masks)}) and {did}; "
             f"this call ran with {chosen}.",
         )
+        self.selection.used(self.steps.turn)
         yield self._done(start)
 
     def view(self) -> WorkspaceView:

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from pixelsmith.agent import phrases, rules_photo, sentences, whole_image
+from pixelsmith.agent import phrases, rules_photo, rules_selection, sentences, whole_image
 from pixelsmith.agent.normalise import Request, clause, normalise
 from pixelsmith.agent.phrases import replacement_prompt, to_int, with_colour
 from pixelsmith.agent.plan import Plan, Step
@@ -122,11 +122,18 @@ def _dispatch(request: Request, view: WorkspaceView) -> Plan:
         (whole_image.OPEN_INTENTS, whole_image.HANDLERS),
         (phrases.INTENTS, HANDLERS),
     )
-    for intents, handlers in tables:
+    for intents, handlers in tables[:1]:  # the photo rules edit inside a selection themselves
         for intent in intents:
-            match = intent.pattern.fullmatch(request.text)
-            if match:
+            if match := intent.pattern.fullmatch(request.text):
                 return handlers[intent.name](phrases.Said(match), request, view)
+    if (selected := rules_selection.plan(request, view)) is not None:  # "fill it with grass"
+        return selected
+    for intents, handlers in tables[1:]:
+        for intent in intents:
+            if match := intent.pattern.fullmatch(request.text):
+                return handlers[intent.name](phrases.Said(match), request, view)
+    if (selected := rules_selection.described(request, view)) is not None:  # "a vase of tulips"
+        return selected
     if request.params and all(word in phrases.FILLER for word in request.text.replace(",", " ").split()):
         return _tweak(request, view)
     described = DESCRIPTION.fullmatch(request.text)  # "a watercolour lighthouse"

@@ -19,6 +19,7 @@ from pixelsmith.agent.rules_shared import (
     Unclear,
     current_image,
     find_steps,
+    masked_steps,
     params_for,
     recent_labels,
     subject_of,
@@ -40,6 +41,8 @@ NOUNS = pairs("photo", "tone nouns")
 RELATIONS = pairs("photo", "relations")
 SURFACES = frozenset(entries("scene", "surfaces"))
 _PHOTO = r"(?:image|picture|photo|photograph|shot)"
+# a request that names the whole photo is about all of it, whatever is selected
+_NAMES_WHOLE = re.compile(rf"\b(?:{_PHOTO}|everything|whole|entire|all over)\b")
 _WHOLE = rf"(?:it|this|that|everything|(?:the|this|that|my) (?:whole |entire )?(?:{_PHOTO}|thing|scene))"
 _AMOUNTS = rf"{pattern('photo', 'a little')}|{pattern('photo', 'a lot')}"
 _AMOUNT = rf"(?P<amount>{_AMOUNTS})"
@@ -178,7 +181,11 @@ def _tone(match: re.Match[str]) -> dict[str, Any]:
 
 
 def _adjust(request: Request, view: WorkspaceView, why: str, **args: Any) -> Plan:
+    """`adjust` on the whole photo, or inside the user's selection when there is one and the
+    request does not name the whole photo ("make it brighter" after selecting the sky)."""
     call = {"image": current_image(view), **args, **params_for("adjust", request)}
+    if view.selection and not _NAMES_WHOLE.search(request.text):
+        call["mask"], why = view.selection, f"{why} inside {view.selection}"
     return Plan(steps=[Step(tool="adjust", args=call, why=why)])
 
 
@@ -190,9 +197,10 @@ def _main_subject(view: WorkspaceView):
 
 
 def _masked(subject, request: Request, view: WorkspaceView, tool: str, why: str, **args: Any) -> Plan:
-    """Find and cut out `subject`, then run `tool` with that mask ("$2")."""
-    steps = find_steps(subject, request, view, cut=True)
-    call = {"image": current_image(view), "mask": "$2", **args, **params_for(tool, request)}
+    """Find and cut out `subject`, then run `tool` with that mask ("$2"); "it" or "the
+    selection" is the selection (or the current mask), found by no step."""
+    steps, mask = masked_steps(subject, request, view)
+    call = {"image": current_image(view), "mask": mask, **args, **params_for(tool, request)}
     return Plan(steps=[*steps, Step(tool=tool, args=call, why=why)])
 
 
@@ -202,8 +210,9 @@ def tone(match, request, view) -> Plan:
 
 
 def tone_part(match, request, view) -> Plan:
-    subject = subject_of(match["object"], view)
-    return _masked(subject, request, view, "adjust", f"adjust the {subject.words}", **_tone(match))
+    subject = subject_of(match["object"], view, pronoun_ok=True)
+    why = f"adjust the {subject.words or 'selection'}"
+    return _masked(subject, request, view, "adjust", why, **_tone(match))
 
 
 def black_and_white(match, request, view) -> Plan:
@@ -301,8 +310,8 @@ def sharper(match, request, view) -> Plan:
 
 
 def cutout(match, request, view) -> Plan:
-    subject = subject_of(match["object"], view)
-    return _masked(subject, request, view, "cutout", f"cut out the {subject.words}")
+    subject = subject_of(match["object"], view, pronoun_ok=True)
+    return _masked(subject, request, view, "cutout", f"cut out the {subject.words or 'selection'}")
 
 
 def cutout_background(match, request, view) -> Plan:

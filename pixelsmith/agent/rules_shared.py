@@ -12,7 +12,7 @@ from typing import Any
 from pixelsmith.agent.normalise import Request
 from pixelsmith.agent.phrases import Subject, parse_subject
 from pixelsmith.agent.plan import Step
-from pixelsmith.views import WorkspaceView
+from pixelsmith.views import ArtifactView, WorkspaceView
 
 
 class Unclear(Exception):
@@ -90,11 +90,22 @@ def masked_steps(subject: Subject, request: Request, view: WorkspaceView) -> tup
 
 
 def current_mask(view: WorkspaceView) -> str | None:
-    """The last edit's mask, unless a later segmentation made new candidates."""
+    """What "it" and "the selection" mean: the user's selection on the photo; else the last
+    edit's mask, unless a later segmentation made new candidates. Never a mask of another
+    size than the current image (made before a crop or a resize)."""
+    if view.selection:
+        return view.selection
+    size = (view.get(view.current_image or "") or ArtifactView("", "", [], "")).size
+    fits = [m for m in view.last_masks if None in (size, _size(view, m)) or _size(view, m) == size]
     edit_mask = view.last_edit.args.get("mask") if view.last_edit else None
     if edit_mask and (not view.last_masks or edit_mask in view.last_masks):
-        return edit_mask
-    return view.last_masks[0] if view.last_masks else edit_mask
+        return edit_mask if edit_mask in fits or edit_mask not in view.last_masks else None
+    return fits[0] if fits else None
+
+
+def _size(view: WorkspaceView, artifact_id: str) -> tuple[int, int] | None:
+    found = view.get(artifact_id)
+    return found.size if found else None
 
 
 def rerun(view: WorkspaceView, request: Request, why: str, **changes: Any) -> Step:

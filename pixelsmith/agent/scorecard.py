@@ -23,6 +23,7 @@ from pixelsmith.errors import UserError, shorten
 
 FINDERS = ("detect", "segment_text")  # what "find" stands for in an expected plan
 SETUP = " >> "
+CANVAS = re.compile(r"\[(?:rectangle(?: [\d.]+){4}|click [\d.]+ [\d.]+)\]")  # a selection, see _select
 
 
 def shipped_cases() -> Path:
@@ -258,7 +259,7 @@ class Trial:
 
         rules = self._agent(make_planner(self.models.settings, "offline"))
         for message in case.setup:
-            ok, said = _send(rules, message)
+            ok, said = _select(rules, message) if CANVAS.fullmatch(message) else _send(rules, message)
             if not ok:
                 return Outcome(case, scored=False, why=f"“{message}” did not work: {said}")
         agent = self._agent(self.planner)
@@ -274,6 +275,25 @@ class Trial:
         if standins - {self.planner.name, None}:
             return Outcome(case, why=f"{self.planner.name} did not answer; another planner stood in: {said}")
         return judge(case, [s for s in self.workspace.record.steps if s.turn == turn], said)
+
+
+def _select(agent: Any, said: str) -> tuple[bool, str]:
+    """A selection made on the canvas, written "[rectangle x0 y0 x1 y1]" or "[click x y]" in
+    fractions of the photo's width and height: whether it was made, and why not."""
+    from pixelsmith.agent.selection import box_layer
+
+    how, *numbers = said.strip("[]").split()
+    size = agent.workspace.image(agent.workspace.record.current_image).size
+    scaled = [float(v) * size[i % 2] for i, v in enumerate(numbers)]
+    try:
+        if how == "rectangle":
+            agent.selection.shape(box_layer(size, scaled), "rectangle")
+            return True, ""
+        for _ in agent.selection.click([{"x": scaled[0], "y": scaled[1], "positive": True}]):
+            pass
+    except UserError as err:
+        return False, str(err)
+    return agent.selection.current() is not None, "the click selected nothing"
 
 
 def _send(agent: Any, message: str) -> tuple[bool, str]:
