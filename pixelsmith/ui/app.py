@@ -12,10 +12,11 @@ import logging
 import streamlit as st
 from streamlit import config as streamlit_config
 
+from pixelsmith.agent.plan import Plan, Step
 from pixelsmith.concepts.store import viewer
 from pixelsmith.errors import UserError
 from pixelsmith.images import load_mask
-from pixelsmith.ui import activity, chat, identity, resources, review, session, sidebar, teach
+from pixelsmith.ui import activity, canvas, chat, extend, identity, resources, review, session, sidebar, teach
 
 log = logging.getLogger("pixelsmith.ui")
 
@@ -89,7 +90,40 @@ def _run_review(agent, ws, action: review.Action, limits) -> None:
         session.run(steps, chat.LiveRenderer(ws), ws=ws, cancel=agent.cancel, finish=finish)
 
 
-def _send(agent, ws, text: str) -> None:
+def _run_canvas(agent, ws, action: canvas.CanvasAction) -> None:
+    """A selection made (or cleared) on the photo, or the Remove button pressed."""
+    if action.kind == "remove":
+        step = Step(tool="remove", args={"mask": action.args["mask"]}, why=f"erase {action.args['mask']}")
+        _send(agent, ws, f"Remove the selection ({action.args['mask']})", plan=Plan(steps=[step]))
+        return
+    staged: session.Staged | None = st.session_state.get("staged")
+
+    def steps():
+        if staged is not None:  # the photo on the canvas becomes the session's current image
+            agent.selection.adopt(staged.image, staged.name)
+        if action.kind == "click":
+            yield from agent.selection.click(action.args["points"])
+        elif action.kind == "shape":
+            agent.selection.shape(action.args["layer"], action.args["how"])
+        else:
+            agent.selection.clear()
+
+    if staged is not None:
+        sidebar.unstage()
+    with st.chat_message("assistant"):
+        st.session_state.update(action.seen)  # no Streamlit call between this and the steps
+        session.run(steps, chat.LiveRenderer(ws), ws=ws, cancel=agent.cancel, finish=bool(action.seen))
+
+
+def _photo(ws) -> object:
+    """The photo the canvas shows: the one staged for the next message, else the current image."""
+    staged: session.Staged | None = st.session_state.get("staged")
+    if staged is not None:
+        return staged.image
+    return ws.image(ws.record.current_image) if ws.record.current_image else None
+
+
+def _send(agent, ws, text: str, *, plan: Plan | None = None) -> None:
     staged: session.Staged | None = st.session_state.get("staged")
     with st.chat_message("user"):
         st.markdown(chat.safe(text))
@@ -99,7 +133,12 @@ def _send(agent, ws, text: str) -> None:
         sidebar.unstage()
     with st.chat_message("assistant"):
         image = staged.image if staged is not None else None
-        session.run(lambda: agent.send(text, image=image), chat.LiveRenderer(ws), ws=ws, cancel=agent.cancel)
+        session.run(
+            lambda: agent.send(text, image=image, plan=plan),
+            chat.LiveRenderer(ws),
+            ws=ws,
+            cancel=agent.cancel,
+        )
 
 
 def main() -> None:
@@ -119,9 +158,14 @@ def main() -> None:
     _welcome(ws)
     chat.history(ws)
     action, panel = None, st.empty()
+    selecting = extension = None
     if ws.record.pending:
         with panel.container(), st.chat_message("assistant"):
             action = review.panel(ws)
+    else:
+        with panel.container():
+            selecting = canvas.panel(ws, _photo(ws))
+            extension = extend.panel(ws)
     staged = st.session_state.get("staged")
     hint = f"What should I do with {staged.name}?" if staged else "Describe an edit, or a picture to make"
     if ws.record.pending:
@@ -136,6 +180,12 @@ def main() -> None:
         if action.kind == "resume":
             panel.empty()  # nor while the rest of its plan runs
         _run_review(agent, ws, action, settings.limits)
+    elif selecting is not None:
+        panel.empty()
+        _run_canvas(agent, ws, selecting)
+    elif extension is not None:
+        panel.empty()
+        extend.run(agent, ws, extension)
     else:
         return
     st.rerun()
