@@ -127,6 +127,33 @@ class Session:
         result.notices[:0] = passing
         return result
 
+    def select(self, selection: Any, image: ImageLike | None = None) -> str:
+        """Mark the part of the photo the next request is about, as a brush or a rectangle
+        on the canvas does: then "remove it", "a vase of tulips" or "make it brighter" edit
+        just that. `selection`: a box (x0, y0, x1, y1) in pixels, a mask ((H, W) array or a
+        mask image or file, white = selected, the photo's size). On `image` when given (it
+        becomes the current image). Returns the selection's mask id."""
+        from pixelsmith.agent.agent import Agent
+        from pixelsmith.agent.selection import box_layer
+
+        agent = Agent(self.workspace, self.editor.models, planner=self.editor.planner)
+        photo = self.editor.load(image) if image is not None else None
+        current = self.workspace.record.current_image
+        if photo is None and current is None:
+            raise UserError("there is no photo to select on; give one (image=...) first")
+        size = photo.size if photo is not None else self.workspace.image(current).size
+        if isinstance(selection, tuple | list) and len(selection) == 4:
+            x0, y0, x1, y1 = (float(v) for v in selection)
+            if not (0 <= x0 < x1 <= size[0] and 0 <= y0 < y1 <= size[1]):
+                raise UserError(f"the box {tuple(selection)} is not inside the {size[0]}x{size[1]} photo")
+            layer, how = box_layer(size, (x0, y0, x1, y1)), "rectangle"
+        elif isinstance(selection, np.ndarray):
+            layer, how = selection.astype(np.uint8), "upload"
+        else:
+            limit = self.editor.settings.limits.max_pixels
+            layer, how = load_mask(selection, size=size, max_pixels=limit), "upload"
+        return agent.selection.shape(layer, how, photo=photo, name="photo")
+
     def undo(self) -> EditResult:
         """Back one version of the current image."""
         return self.edit("undo")

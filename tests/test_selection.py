@@ -4,6 +4,8 @@ the LLM alike; it is kept with the session and cleared once used."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -141,3 +143,30 @@ def test_the_llm_is_told_what_the_selection_is_and_its_call_uses_it(tiny_config,
     assert "'it', 'this', 'here' and 'the selection' mean this mask" in said
     assert agent.workspace.record.steps[-1].args["mask"] == mask
     assert agent.workspace.record.selection is None
+
+
+def test_the_api_and_edit_select_take_a_box_or_a_mask_file(tiny_settings, tmp_path, capsys):
+    from PIL import Image
+
+    from pixelsmith import Editor
+    from pixelsmith.cli import main
+
+    editor = Editor(planner="offline")
+    session = editor.session()
+    with pytest.raises(UserError, match=r"the box \(50, 10, 200, 40\) is not inside the 96x64 photo"):
+        session.select((50, 10, 200, 40), image=noise_image(W, H))
+    assert editor.sessions() == []  # refused before the photo was kept: no session left behind
+    mask = session.select((50, 10, 90, 40), image=noise_image(W, H))
+    result = session.edit("make it black and white")
+    assert result.steps[-1].tool == "adjust" and result.steps[-1].args["mask"] == mask
+
+    photo, drawn = tmp_path / "photo.png", tmp_path / "mask.png"
+    noise_image(W, H).save(photo)
+    Image.fromarray(box_layer((W, H), (5, 5, 40, 40))).save(drawn)
+    out = tmp_path / "out.png"
+    assert main(["edit", str(photo), "--select", str(drawn), "remove it", "-o", str(out), "--json"]) == 0
+    done = json.loads(capsys.readouterr().out)
+    assert done["plan"] == ["remove"] and done["steps"][0]["args"]["mask"] == "mask-1" and out.is_file()
+    assert main(["edit", str(photo), "--select", "1,2,3", "remove it"]) == 2  # a usage error
+    said = capsys.readouterr().err
+    assert "--select '1,2,3' is neither a mask file nor a box X0,Y0,X1,Y1 in pixels" in said

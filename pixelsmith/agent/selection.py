@@ -64,22 +64,26 @@ class SelectionController:
         if self.runner.result.ok:
             self._keep(Selection(mask=self.runner.result.ids[0], how="clicks", clicks=call["points"]))
 
-    def shape(self, layer: np.ndarray, how: str) -> str:
-        """`layer` ((H, W) uint8, white = selected, the current image's size) drawn with the
-        brush, a rectangle or a lasso (`how`) becomes the selection; returns its mask id."""
+    def shape(self, layer: np.ndarray, how: str, *, photo: Image.Image | None = None, name: str = "") -> str:
+        """`layer` ((H, W) uint8, white = selected, the image's size) drawn with the brush, a
+        rectangle or a lasso, or uploaded (`how`), becomes the selection; returns its mask id.
+        With `photo`, that photo (`name`) becomes the current image first, once the layer
+        is known to fit it: a refused selection leaves the session as it was."""
         if how not in SHAPES:
             raise UserError(f"unknown way to select {how!r}; use one of {', '.join(SHAPES)}")
-        image = self._image()
-        width, height = self.workspace.image(image).size
+        width, height = photo.size if photo is not None else self.workspace.image(self._image()).size
         if layer.ndim != 2 or layer.shape != (height, width):
             got = "x".join(str(n) for n in layer.shape[1::-1])
             raise UserError(
                 f"the selection is {got} but the image is {width}x{height}; make it the same size"
             )
+        if not np.any(layer > 127) and how == "upload":
+            raise UserError("the selection mask is empty (no white pixel); make the part to edit white")
         if not np.any(layer > 127):
             raise UserError(f"nothing was selected with the {how}; draw over the part to edit, then use it")
         kept = (layer > 127).astype(np.uint8) * 255
         with self.workspace.transaction():
+            image = self.adopt(photo, name) if photo is not None else self._image()
             mask = self.workspace.add_mask(kept, tool=how, note=f"selected with the {how}", parents=[image])
             self._keep(Selection(mask=mask, how=how))
         return mask

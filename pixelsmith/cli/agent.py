@@ -102,6 +102,15 @@ def edit(
     skip_existing: Annotated[
         bool, typer.Option("--skip-existing", help="Several photos: leave those whose result is in -o.")
     ] = False,
+    select: Annotated[
+        str | None,
+        typer.Option(
+            "--select",
+            metavar="MASK|X0,Y0,X1,Y1",
+            help="What 'it' is: a mask file (white = selected) or a box in pixels; then say "
+            "'remove it', 'a vase of tulips', 'make it brighter'.",
+        ),
+    ] = None,
 ) -> None:
     """One request, non-interactive: plan, run, write the result and the session folder.
     With --session it goes on from that session's current image ("now make it red"); with
@@ -112,6 +121,8 @@ def edit(
     if batch.is_batch(sources):
         if session is not None:
             raise UserError("--session goes with one photo or none, not several")
+        if select is not None:
+            raise UserError("--select goes with one photo, not several: each has its own")
         failed = batch.run(
             sources,
             instruction,
@@ -134,6 +145,9 @@ def edit(
     photo = _load(Path(sources[0]) if sources else None)  # before a session is made for it
     chosen = editor(planner).session(session)
     printer = EventPrinter(chosen.workspace, quiet=as_json, one_shot=True)
+    if select is not None:  # the photo becomes the session's image with its selection
+        chosen.select(_selection(select), photo)
+        photo = None
     result = chosen.edit(instruction, photo, seed=seed, on_event=printer)
     if output and result.image_id:  # this turn's image (another process may have made a later one current)
         write_image(result.image, output)
@@ -144,6 +158,19 @@ def edit(
         typer.echo(json.dumps(_edit_record(result, output), indent=2))
     if not result.ok or result.image_id is None and output:
         raise typer.Exit(1)
+
+
+def _selection(said: str) -> Any:
+    """`--select`: four numbers are a box, anything else a mask file."""
+    parts = said.split(",")
+    if len(parts) == 4:
+        try:
+            return tuple(float(p) for p in parts)
+        except ValueError:
+            pass
+    if not Path(said).expanduser().is_file():
+        raise UserError(f"--select {said!r} is neither a mask file nor a box X0,Y0,X1,Y1 in pixels")
+    return Path(said).expanduser()
 
 
 def _edit_record(result, output: Path | None) -> dict[str, Any]:

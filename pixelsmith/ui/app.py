@@ -98,13 +98,15 @@ def _run_canvas(agent, ws, action: canvas.CanvasAction) -> None:
         return
     staged: session.Staged | None = st.session_state.get("staged")
 
-    def steps():
-        if staged is not None:  # the photo on the canvas becomes the session's current image
+    def steps():  # the photo on the canvas becomes the session's current image
+        if action.kind == "shape":  # once the selection is known to fit it
+            photo, name = (staged.image, staged.name) if staged is not None else (None, "")
+            agent.selection.shape(action.args["layer"], action.args["how"], photo=photo, name=name)
+            return
+        if staged is not None:
             agent.selection.adopt(staged.image, staged.name)
         if action.kind == "click":
             yield from agent.selection.click(action.args["points"])
-        elif action.kind == "shape":
-            agent.selection.shape(action.args["layer"], action.args["how"])
         else:
             agent.selection.clear()
 
