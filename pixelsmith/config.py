@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Literal
 
 import platformdirs
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -22,10 +22,26 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from pixelsmith.config_sections import Scaling, ServeSettings, UISettings  # noqa: F401  (Scaling: re-exported)
+
 _CONFIG_FILE: ContextVar[Path | None] = ContextVar("pixelsmith_config_file", default=None)
 
-ROLES = ("detector", "segmenter", "inpainter", "generator", "ranker", "editor", "eraser", "upscaler")
-Role = Literal["detector", "segmenter", "inpainter", "generator", "ranker", "editor", "eraser", "upscaler"]
+ROLES = (
+    "detector",
+    "segmenter",
+    "inpainter",
+    "generator",
+    "ranker",
+    "editor",
+    "eraser",
+    "upscaler",
+    "planner",
+)
+Role = Literal[
+    "detector", "segmenter", "inpainter", "generator", "ranker", "editor", "eraser", "upscaler", "planner"
+]
+# The settings field of a role where it is not the role's name (`planner` is the planner choice)
+ROLE_FIELDS = {"planner": "planner_model"}
 
 
 TEXT_SEGMENTERS = ("sam3",)  # segmenter backends that also find what a phrase names
@@ -47,12 +63,13 @@ BACKEND_MODELS: dict[tuple[str, str], str] = {
     ("editor", "diffusers"): "timbrooks/instruct-pix2pix",
     ("eraser", "lama-onnx"): "Carve/LaMa-ONNX",
     ("upscaler", "spandrel"): "Comfy-Org/Real-ESRGAN_repackaged",
+    ("planner", "transformers"): "Qwen/Qwen3-1.7B",
 }
 
 
 def backends(role: str) -> list[str]:
     """The backends a role can be switched to, its default first."""
-    spec = Settings.model_fields[role].annotation
+    spec = Settings.model_fields[ROLE_FIELDS.get(role, role)].annotation
     field = spec.model_fields["backend"]  # type: ignore[union-attr]
     return [field.default, *(b for b in typing.get_args(field.annotation) if b != field.default)]
 
@@ -152,6 +169,29 @@ class UpscalerSpec(ModelSpec):
     file: str = Field(default="RealESRGAN_x4plus.safetensors", description="The .safetensors file.")
 
 
+class PlannerModelSpec(ModelSpec):
+    """The built-in local planner (`--planner local`): a small instruction model with tool
+    calling in its chat template, run in-process; its tool calls are constrained by a grammar
+    made from the tools' JSON schemas (xgrammar), so each one parses and validates."""
+
+    model: str = "Qwen/Qwen3-1.7B"
+    backend: Literal["transformers"] = "transformers"
+    tool_format: Literal["qwen_3"] = Field(
+        default="qwen_3", description="The chat template's tool-call syntax, as xgrammar names it."
+    )
+    max_new_tokens: int = Field(default=384, ge=16, le=4096, description="Tokens one reply may take.")
+    max_string_chars: int = Field(
+        default=300, ge=8, le=2000, description="A free-text argument (a prompt), at most, in the grammar."
+    )
+    max_list_items: int = Field(default=8, ge=1, le=64, description="A list argument's items, at most.")
+    temperature: float = Field(
+        default=0.0,
+        ge=0.0,
+        le=2.0,
+        description="0: always the likeliest token (plans repeat); more: sampled.",
+    )
+
+
 class PreviewSettings(BaseModel):
     """The few-step draft mode (`preview` on inpaint/generate/remove): an LCM-LoRA for the SD
     base, fused into a copy of the role's UNet once, with the LCM scheduler."""
@@ -189,59 +229,6 @@ class TrainingDefaults(BaseModel):
     checkpoint_every: int = Field(default=100, ge=1, le=20_000, description="Steps between checkpoints.")
 
 
-class UISettings(BaseModel):
-    """The chat UI as a service others reach (`pixelsmith ui --host` beyond this machine)."""
-
-    shared: bool = Field(
-        default=False,
-        description="Reached by other people: each browser sees only its own sessions. Set by "
-        "`pixelsmith ui` when it listens beyond localhost.",
-    )
-    share_concepts: bool = Field(
-        default=False,
-        description="When shared: every browser sees every concept (else each its own, and the "
-        "command line's).",
-    )
-    allow_model_changes: bool | None = Field(
-        default=None,
-        description="The sidebar's Models box (one model per role for the whole server); None: "
-        "only when not shared.",
-    )
-
-    def models_box(self) -> bool:
-        return (not self.shared) if self.allow_model_changes is None else self.allow_model_changes
-
-
-class Scaling(BaseModel):
-    """How one role's Ray Serve deployment runs (`executor = "ray"`, `pixelsmith serve`)."""
-
-    replicas: int = Field(default=1, ge=1, le=64, description="Replicas; the minimum when autoscaling.")
-    max_replicas: int | None = Field(default=None, ge=1, le=256, description="Autoscale up to this many.")
-    gpu_fraction: float | None = Field(
-        default=None, ge=0.0, le=1.0, description="GPU share per replica; None: a per-role default on GPUs."
-    )
-    num_cpus: float = Field(default=1.0, ge=0.0, le=256.0, description="CPUs reserved per replica.")
-
-    @model_validator(mode="after")
-    def _check_max(self) -> Scaling:
-        if self.max_replicas is not None and self.max_replicas < self.replicas:
-            raise ValueError(f"max_replicas must be >= replicas ({self.replicas}), got {self.max_replicas}")
-        return self
-
-
-class ServeSettings(BaseModel):
-    """One Ray Serve deployment per model role, e.g. `[serve.inpainter] replicas = 2`."""
-
-    detector: Scaling = Scaling()
-    segmenter: Scaling = Scaling()
-    inpainter: Scaling = Scaling()
-    generator: Scaling = Scaling()
-    ranker: Scaling = Scaling()
-    editor: Scaling = Scaling()
-    eraser: Scaling = Scaling()
-    upscaler: Scaling = Scaling()
-
-
 class Settings(BaseSettings):
     """Everything pixelsmith can be configured with."""
 
@@ -255,6 +242,7 @@ class Settings(BaseSettings):
     editor: EditorSpec = EditorSpec()
     eraser: EraserSpec = EraserSpec()
     upscaler: UpscalerSpec = UpscalerSpec()
+    planner_model: PlannerModelSpec = PlannerModelSpec()
     device: str = Field(default="auto", description="auto, cpu, cuda, cuda:1, mps.")
     dtype: Literal["auto", "fp32", "fp16", "bf16"] = "auto"
     data_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_data_dir("pixelsmith")))
@@ -297,7 +285,7 @@ class Settings(BaseSettings):
         le=50_000_000,
         description="Picture bytes per LLM request.",
     )
-    planner: Literal["auto", "llm", "offline"] = "auto"
+    planner: Literal["auto", "llm", "local", "offline"] = "auto"
     review: bool = Field(
         default=True,
         description="In the UI and `pixelsmith chat`: pause before a step uses new masks, so you can "
@@ -340,7 +328,7 @@ class Settings(BaseSettings):
 
     def spec(self, role: Role) -> ModelSpec:
         """The model spec of one role."""
-        return getattr(self, role)
+        return getattr(self, ROLE_FIELDS.get(role, role))
 
 
 def config_path() -> Path | None:

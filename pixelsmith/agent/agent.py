@@ -71,7 +71,7 @@ class Agent:
         self.workspace = workspace
         self.models = models
         self.tools = tools or default_tools()
-        self.planner = planner or make_planner(models.settings, tools=self.tools)
+        self.planner = planner or make_planner(models.settings, tools=self.tools, models=models)
         self.max_steps = max_steps
         self.max_retries = max_retries
         executor = executor or make_executor(models.settings, models, self.tools)

@@ -97,7 +97,8 @@ def scaled(current: Settings, *, replicas: int | None, gpu_fraction: float | Non
         update["gpu_fraction"] = gpu_fraction
     if not update:
         return current
-    roles = {role: getattr(current.serve, role).model_copy(update=update) for role in ROLES}
+    served = (role for role in ROLES if role in type(current.serve).model_fields)  # not the planner
+    roles = {role: getattr(current.serve, role).model_copy(update=update) for role in served}
     return current.model_copy(update={"serve": current.serve.model_copy(update=roles)})
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
-from pixelsmith.config import ROLES, ModelSpec, Settings, looks_like_path
+from pixelsmith.config import ROLE_FIELDS, ROLES, ModelSpec, Settings, looks_like_path
 from pixelsmith.errors import UserError
 
 log = logging.getLogger(__name__)
@@ -78,7 +78,8 @@ def missing_message(role: str, spec: ModelSpec, *, gated: bool = False) -> str:
     this account its files)."""
     if looks_like_path(spec.model) and not Path(spec.model).expanduser().exists():
         return (
-            f"the {role} model folder {spec.model} does not exist; fix {role}.model in the "
+            f"the {role} model folder {spec.model} does not exist; fix "
+            f"{ROLE_FIELDS.get(role, role)}.model in the "
             "config, or run `pixelsmith tiny-models DIR` for test checkpoints"
         )
     if gated:
@@ -86,12 +87,13 @@ def missing_message(role: str, spec: ModelSpec, *, gated: bool = False) -> str:
             f"the {role} model {spec.model!r} cannot be loaded: this account has no access to it yet; "
             f"{gate_note(spec.model)}, then run `pixelsmith models pull {role}`"
         )
+    setting = ROLE_FIELDS.get(role, role)  # "planner_model.model" for the planner
     reason = " and the hub cannot be reached" if found_unreachable() else " and HF_HUB_OFFLINE is set"
     why = "it is not in the Hugging Face cache" + (reason if offline() else "")
     message = (
         f"the {role} model {spec.model!r} cannot be loaded: {why}; run "
         f"`pixelsmith models pull {role}` on a machine with internet access, or set "
-        f"{role}.model to a local folder"
+        f"{setting}.model to a local folder"
     )
     return f"{message}; {gate_note(spec.model)}" if spec.model in GATED else message
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import torch
 
 from pixelsmith.testing.tiny_onnx import build_lama
+from pixelsmith.testing.tiny_planner import build_planner
 from pixelsmith.testing.tiny_upscaler import build_upscaler
 
 TINY_SIZE = 64  # pixels: the native resolution of every tiny vision model
@@ -27,6 +28,7 @@ ROLE_DIRS = {
     "eraser": "lama",
     "upscaler": "esrgan",
 }
+PLANNER_DIR = "qwen3"  # the local planner's tiny model: built, not set in the config (see write_config)
 
 
 def tiny_tokenizer(*, max_length: int = 77):
@@ -330,6 +332,7 @@ def build_roles(root: str | Path) -> dict[str, Path]:
     build_lama(folders["eraser"])  # tiny_onnx: an ONNX graph, not a torch checkpoint
     build_upscaler(folders["upscaler"])  # tiny_upscaler: a spandrel network, Real-ESRGAN's key names
     build_lcm_lora(root / LCM_DIR)
+    build_planner(root / PLANNER_DIR)  # tiny_planner: Qwen3's architecture and tool-call template
     return folders
 
 
@@ -383,6 +386,8 @@ lcm_lora_xl = "{(root / "lcm-lora-xl").as_posix()}"
 #   [segmenter] model = "{(root / "sam3").as_posix()}"  backend = "sam3"  text_threshold = 0.0
 #   [inpainter] model = "{(root / "sdxl-inpaint").as_posix()}"  backend = "sdxl"
 #   [generator] model = "{(root / "sdxl").as_posix()}"  backend = "sdxl"
+# The local planner on a tiny random model plans at random (validly): `auto` would pick it, so try it with
+#   [planner_model] model = "{(root / PLANNER_DIR).as_posix()}"  max_new_tokens = 1024  max_string_chars = 24
 
 # Concepts train in seconds on the tiny models (the real defaults: 400 steps at 512 px).
 [training]

@@ -1,0 +1,122 @@
+"""What makes a call valid beyond its JSON schema, said so a grammar can hold it.
+
+A tool's pydantic validators ask for things a plain schema does not say: resize takes a
+scale, or a width and/or a height; adjust must change something; outpaint grows by sides
+or to an aspect; generate's sizes are multiples of 8. For the local planner's grammar each
+such tool has `FORMS`: the shapes of a valid call, each a patch of its schema (`require`
+these arguments, `drop` those, `set` one's schema). The grammar offers the tool once per
+form, so a call of any form passes the validator. Arguments whose rule a grammar cannot
+hold (a box with x1 > x0) are dropped: the local model uses the other ways to say it.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+NOT_ONE = {"anyOf": [{"type": "number", "minimum": 0, "exclusiveMaximum": 1},
+                     {"type": "number", "exclusiveMinimum": 1, "maximum": 5}]}  # fmt: skip
+NOT_ZERO = {"anyOf": [{"type": "number", "minimum": -1, "exclusiveMaximum": 0},
+                      {"type": "number", "exclusiveMinimum": 0, "maximum": 1}]}  # fmt: skip
+POSITIVE = {"type": "number", "exclusiveMinimum": 0, "maximum": 100}
+TRUE = {"type": "boolean", "const": True}
+RATIO = {"type": "string", "pattern": r"^[1-9][0-9]{0,2}(\.[0-9])?:[1-9][0-9]{0,2}(\.[0-9])?$"}
+EIGHTS = {"type": "integer", "minimum": 64, "maximum": 2048, "multipleOf": 8}
+SIDE = {"type": "integer", "minimum": 1, "maximum": 4096}
+GROW = {"anyOf": [{"type": "integer", "minimum": -200, "maximum": -1},
+                  {"type": "integer", "minimum": 1, "maximum": 200}]}  # fmt: skip
+
+_CHANGES = {"brightness": NOT_ONE, "contrast": NOT_ONE, "saturation": NOT_ONE, "sharpness": NOT_ONE,
+            "gamma": NOT_ONE, "warmth": NOT_ZERO, "blur": POSITIVE, "black_and_white": TRUE,
+            "sepia": TRUE, "auto_levels": TRUE}  # fmt: skip
+_SIDES = ("left", "right", "top", "bottom")
+
+FORMS: dict[str, list[dict[str, Any]]] = {
+    "adjust": [
+        *({"require": [c], "set": {c: s}, "drop": ["invert"]} for c, s in _CHANGES.items()),
+        *({"require": [c, "mask", "invert"], "set": {c: s, "invert": TRUE}} for c, s in _CHANGES.items()),
+    ],
+    "crop": [
+        {"require": ["aspect"], "set": {"aspect": RATIO}, "drop": ["box"]},
+        {"require": ["around"], "drop": ["box", "aspect"]},
+    ],
+    "generate": [{"set": {"width": EIGHTS, "height": EIGHTS}}],
+    "outpaint": [
+        {"require": ["aspect"], "set": {"aspect": RATIO}, "drop": list(_SIDES)},
+        *({"require": [s], "set": {s: SIDE}, "drop": ["aspect"]} for s in _SIDES),
+    ],
+    "refine_mask": [
+        {"require": ["grow"], "set": {"grow": GROW}, "drop": ["other", "combine", "move"]},
+        {"require": ["feather"], "set": {"feather": POSITIVE}, "drop": ["other", "combine", "move"]},
+        {"require": ["invert"], "set": {"invert": TRUE}, "drop": ["other", "combine", "move"]},
+        {"require": ["other", "combine"], "drop": ["move"]},
+    ],
+    "resize": [
+        {"require": ["scale"], "drop": ["width", "height"]},
+        {"require": ["width"], "drop": ["scale"]},
+        {"require": ["height"], "drop": ["scale"]},
+    ],
+    "segment": [
+        {"require": ["detection"], "drop": ["mode", "boxes", "points"]},
+        {"require": ["points"], "drop": ["mode", "boxes", "detection"], "set": {"points": {"minItems": 1}}},
+        {
+            "require": ["mode"],
+            "set": {"mode": {"type": "string", "const": "everything"}},
+            "drop": ["detection", "points", "boxes"],
+        },  # fmt: skip
+    ],
+    "train_concept": [
+        {"require": ["name", "resume"], "set": {"resume": TRUE}, "drop": ["images", "class_word"]},
+        {
+            "require": ["name", "images", "class_word"],
+            "set": {"images": {"minItems": 3, "maxItems": 20}},
+            "drop": ["resume"],
+        },  # fmt: skip
+    ],
+}
+
+
+def forms(tool: str, schema: dict[str, Any]) -> list[dict[str, Any]]:
+    """`schema` (a tool's parameters, ids already narrowed) once per form of `tool`; a form
+    that cannot be met now (an argument it needs has no candidate) is left out."""
+    made = []
+    for form in FORMS.get(tool, [{}]):
+        shaped = copy.deepcopy(schema)
+        properties = shaped.setdefault("properties", {})
+        if any(name not in properties for name in form.get("require", [])):
+            continue  # e.g. a mask id where the session has no mask
+        for name in form.get("drop", []):
+            properties.pop(name, None)
+        for name, patch in form.get("set", {}).items():
+            if name in properties:
+                properties[name] = _patched(properties[name], patch)
+        required = [*shaped.get("required", []), *form.get("require", [])]
+        shaped["required"] = [n for n in dict.fromkeys(required) if n in properties]
+        if not _impossible(shaped):
+            made.append(shaped)
+    return made
+
+
+def _patched(prop: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
+    """A property with `patch`: a whole schema (it has a type or alternatives) replaces the
+    property; bounds alone (minItems) are added to it, or to its list alternative."""
+    if "type" in patch or "anyOf" in patch:
+        return dict(patch)
+    for branch in [prop, *prop.get("anyOf", [])]:
+        if branch.get("type") == "array":
+            if "minItems" in patch:
+                branch["minItems"] = max(branch.get("minItems", 0), patch["minItems"])
+            if "maxItems" in patch:
+                branch["maxItems"] = min(branch.get("maxItems", 10**9), patch["maxItems"])
+            if "anyOf" in prop:
+                return branch
+    return prop
+
+
+def _impossible(schema: dict[str, Any]) -> bool:
+    """Whether a list must hold more items than it may (three photos where there is one)."""
+    for prop in schema.get("properties", {}).values():
+        for branch in [prop, *prop.get("anyOf", [])]:
+            if branch.get("minItems", 0) > branch.get("maxItems", 10**9):
+                return True
+    return False
