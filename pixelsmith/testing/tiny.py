@@ -386,7 +386,7 @@ lcm_lora_xl = "{(root / "lcm-lora-xl").as_posix()}"
 #   [segmenter] model = "{(root / "sam3").as_posix()}"  backend = "sam3"  text_threshold = 0.0
 #   [inpainter] model = "{(root / "sdxl-inpaint").as_posix()}"  backend = "sdxl"
 #   [generator] model = "{(root / "sdxl").as_posix()}"  backend = "sdxl"
-# The local planner on a tiny random model plans at random (validly): `auto` would pick it, so try it with
+# The local planner on a tiny random model plans at random (validly): `auto` would pick it; try it with:
 #   [planner_model] model = "{(root / PLANNER_DIR).as_posix()}"  max_new_tokens = 1024  max_string_chars = 24
 
 # Concepts train in seconds on the tiny models (the real defaults: 400 steps at 512 px).
@@ -396,6 +396,5 @@ resolution = 64
 class_images = 2
 class_steps = 2
 """
-    path = root / "pixelsmith.toml"
-    path.write_text(text)
-    return path
+    (root / "pixelsmith.toml").write_text(text)
+    return root / "pixelsmith.toml"
