@@ -205,7 +205,7 @@ class Editor:
         **overrides: Any,
     ) -> None:
         """From `settings`, else the TOML `config` (else $PIXELSMITH_CONFIG) with `overrides`
-        (e.g. `device="cpu"`, `data_dir=...`); `planner`: auto, llm or offline."""
+        (e.g. `device="cpu"`, `data_dir=...`); `planner`: auto, llm, local or offline."""
         from pixelsmith.agent.planner_choice import make_planner
         from pixelsmith.models.model_registry import ModelRegistry
         from pixelsmith.tools import default_tools
@@ -213,7 +213,7 @@ class Editor:
         self.settings = settings or load_settings(config, **overrides)
         self.models = ModelRegistry(self.settings)
         self.tools = default_tools()
-        self.planner = make_planner(self.settings, planner, tools=self.tools)
+        self.planner = make_planner(self.settings, planner, tools=self.tools, models=self.models)
 
     # -- requests ------------------------------------------------------------------------
     def edit(

@@ -71,13 +71,14 @@ class LocalChatModel(BaseChatModel):
         *,
         tools: list[dict[str, Any]] | None = None,
         known: dict[str, list[str]] | None = None,
+        choice: str | None = None,
         **kwargs: Any,
     ) -> ChatResult:
         import xgrammar as xgr
 
         llm, tools = self.load(), list(tools or [])
         first = isinstance(messages[-1], HumanMessage)  # a new request: it must call a tool
-        grammar = self._grammar(llm, tools, known or {}, "required" if first else "auto")
+        grammar = self._grammar(llm, tools, known or {}, choice or ("required" if first else "auto"))
         chat = [_as_dict(m) for m in messages]
         inputs = llm.tokenizer.apply_chat_template(
             chat, tools=tools, add_generation_prompt=True, enable_thinking=False,

@@ -320,6 +320,6 @@ def trials(settings: Any, planner: str, photo: Any, root: Path) -> Callable[[], 
     from pixelsmith.tools import default_tools
 
     models = ModelRegistry(settings)
-    chosen = make_planner(settings, planner)
+    chosen = make_planner(settings, planner, models=models)
     executor = make_executor(settings, models, default_tools())
     return lambda: Trial(root, photo, models, chosen, executor)

@@ -32,6 +32,7 @@ from pixelsmith.bench.plain import (
     plain_sam,
     plain_sam_encode,
 )
+from pixelsmith.bench.planner import PlannerFigures
 from pixelsmith.bench.report import Figure
 from pixelsmith.config import Settings
 from pixelsmith.errors import UserError
@@ -57,7 +58,7 @@ class BenchPlanner:
         return OneShotTurn(plan)
 
 
-class Bench(EditFigures, BackendFigures, PhotoFigures):
+class Bench(EditFigures, BackendFigures, PhotoFigures, PlannerFigures):
     """The figure groups over one registry; each method returns its `Figure`s."""
 
     def __init__(self, models: ModelRegistry, options: BenchOptions) -> None:

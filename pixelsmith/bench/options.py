@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 
 from pixelsmith.errors import UserError
 
-GROUPS = ("detector", "sam", "inpaint", "turn", "lora", "edits", "backends", "everyday")
+GROUPS = ("detector", "sam", "inpaint", "turn", "lora", "edits", "backends", "everyday", "planner")
 MESSAGE = "replace the cat with a realistic green dragon"
 PROMPT = "a realistic green dragon"
 

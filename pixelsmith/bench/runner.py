@@ -23,9 +23,12 @@ def make_registry(options: BenchOptions, settings: Settings | None, workdir: Pat
         import transformers
 
         from pixelsmith.testing import build_all, write_config
+        from pixelsmith.testing.tiny import PLANNER_DIR
 
         transformers.utils.logging.disable_progress_bar()  # as the registry does on its first load
-        return ModelRegistry(load_settings(write_config(workdir, build_all(workdir)), device=options.device))
+        config = write_config(workdir, build_all(workdir))
+        planner = {"model": str(workdir / PLANNER_DIR), "max_string_chars": 24}  # random weights: short words
+        return ModelRegistry(load_settings(config, device=options.device, planner_model=planner))
     if options.random_weights:
         from pixelsmith.testing.full import FullRegistry
 

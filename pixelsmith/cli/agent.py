@@ -23,7 +23,7 @@ app = typer.Typer()
 sessions_app = typer.Typer(help="Saved conversations.", no_args_is_help=True)
 app.add_typer(sessions_app, name="sessions")
 
-PlannerOption = Annotated[str | None, typer.Option(help="auto, llm or offline.")]
+PlannerOption = Annotated[str | None, typer.Option(help="auto, llm, local (the built-in model) or offline.")]
 REVIEW_HELP = (
     "        say 'use mask N', 'click X Y' (add the part there; '-click X Y' removes), "
     "'grow N' / 'shrink N' / 'feather N' (pixels), or 'continue'; anything else starts a new request"

@@ -26,7 +26,7 @@ def planner(
             "of everyday requests when left out."
         ),
     ] = None,
-    planner: Annotated[str | None, typer.Option(help="auto, llm or offline.")] = None,
+    planner: Annotated[str | None, typer.Option(help="auto, llm, local or offline.")] = None,
     image: Annotated[
         Path | None, typer.Option(help="The photo each case starts from (the sample cat).")
     ] = None,

@@ -25,7 +25,7 @@ def mcp_command(
             "--allow-dir", help="A folder photos may be read from; repeat. Default: here and the data dir."
         ),
     ] = None,
-    planner: Annotated[str | None, typer.Option(help="auto, llm or offline.")] = None,
+    planner: Annotated[str | None, typer.Option(help="auto, llm, local or offline.")] = None,
     output_dir: Annotated[
         Path | None,
         typer.Option("--output-dir", help="Copy each full-size result here (its path is in the reply)."),

@@ -59,7 +59,7 @@ def ui(
     port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8501,
     config: Annotated[Path | None, typer.Option("--config", help="TOML settings file.")] = None,
     planner: Annotated[
-        Literal["auto", "llm", "offline"] | None,
+        Literal["auto", "llm", "local", "offline"] | None,
         typer.Option(help="The sidebar's default planner (default: the `planner` setting)."),
     ] = None,
 ) -> None:

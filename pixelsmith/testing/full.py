@@ -301,6 +301,10 @@ class FullRegistry(ModelRegistry):
         from pixelsmith.models.detectors import OwlDetector
         from pixelsmith.models.loaders import Ranker
 
+        if role == "planner":
+            from pixelsmith.testing.full_planner import build_full_planner
+
+            return build_full_planner(device=self.device, dtype=self.dtype)
         if role == "eraser":
             return self._build_eraser()
         if role == "upscaler":

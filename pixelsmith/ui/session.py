@@ -122,23 +122,24 @@ def agent(ws: Workspace, models: ModelRegistry, settings: Settings, options: Opt
         st.session_state["agent"] = current
         st.session_state.pop("planner", None)
     current.seed, current.defaults = options.seed, dict(options.defaults)
-    current.planner = _planner(settings, options.planner)
+    current.planner = _planner(settings, options.planner, models)
     return current
 
 
-def _planner(settings: Settings, choice: str):
-    """The chosen planner, kept across reruns; an unusable LLM choice falls back to offline."""
+def _planner(settings: Settings, choice: str, models: ModelRegistry):
+    """The chosen planner, kept across reruns; an unusable choice falls back to offline. The
+    local model is the shared registry's (`models`), loaded once for every tab."""
     cached = st.session_state.get("planner")
-    if cached and cached[0] == choice:
+    if cached and cached[0] == (choice, id(models)):
         return cached[1]
     try:
-        planner = make_planner(settings, choice)
+        planner = make_planner(settings, choice, models=models)
     except UserError as err:
         st.session_state["planner_error"] = str(err)
         planner = make_planner(settings, "offline")
     else:
         st.session_state.pop("planner_error", None)
-    st.session_state["planner"] = (choice, planner)
+    st.session_state["planner"] = ((choice, id(models)), planner)
     return planner
 
 

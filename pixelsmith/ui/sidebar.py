@@ -20,7 +20,7 @@ from pixelsmith.ui import resources, session, upload_limit_mb
 from pixelsmith.workspace import Workspace
 
 IMAGE_TYPES = ["png", "jpg", "jpeg", "webp", "bmp", "tif", "tiff", "gif"]
-PLANNERS = ["auto", "llm", "offline"]
+PLANNERS = ["auto", "llm", "local", "offline"]
 SIZES = {"the model's own": None, "512 x 512": (512, 512), "768 x 512": (768, 512), "512 x 768": (512, 768),
          "1024 x 1024": (1024, 1024), "1024 x 576 (16:9)": (1024, 576)}  # fmt: skip
 
@@ -218,8 +218,18 @@ def _model_choice(settings: Settings, role: str) -> tuple[str, str]:
 
 
 def _llm_status(settings: Settings) -> None:
+    from pixelsmith.agent.planner_choice import local_ready, offline_note
+
+    ready = local_ready(settings)
+    local = settings.planner_model.model
+    st.sidebar.caption(
+        f"Local model: `{local}` on this machine; *local* plans with it."
+        if ready
+        else f"Local model: not downloaded; {offline_note(settings).split('; ', 1)[1]}."
+    )
     if not settings.llm_model:
-        st.sidebar.caption("LLM: not configured (PIXELSMITH_LLM_MODEL); offline rules plan.")
+        rules = "the local model plans (auto)" if ready else "offline rules plan"
+        st.sidebar.caption(f"LLM: not configured (PIXELSMITH_LLM_MODEL); {rules}.")
         return
     from pixelsmith.agent.pictures import sees
 

@@ -1,0 +1,122 @@
+"""The `planner` figures (issue 26): the local planner's model with its grammar beside the
+plain `generate` on the same prompt: the time to the first call of a plan (the system
+prompt and tools encoded, then with their KV cache reused), a two-call plan, decoding
+speed with and without the grammar (its overhead), and the peak memory."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import torch
+
+from pixelsmith.bench.measure import peak_memory_mb, reset_peak
+from pixelsmith.bench.options import MESSAGE
+from pixelsmith.bench.report import Figure
+from pixelsmith.views import ArtifactView, WorkspaceView
+
+PLAIN_TOKENS = 32  # new tokens of the plain generate (and the constrained one's ceiling for its rate)
+
+
+class PlannerFigures:
+    """Mixed into `Bench`: uses its `models`, `options`, `photo` and `device`."""
+
+    models: Any
+    options: Any
+    photo: Any
+    device: torch.device
+
+    def planner(self) -> list[Figure]:
+        from pixelsmith.agent.local_llm import LocalPlanner
+
+        local = LocalPlanner.from_registry(self.models)
+        llm, chat = self.models.get("planner"), local.chat_model
+        photo = ArtifactView("image-1", "image", [], "upload", size=self.photo.size)
+        view = WorkspaceView("image-1", [photo])
+        reset_peak(self.device)
+        llm.head.clear()
+        cold, first = _seconds(lambda: local.begin(MESSAGE, view).next([], view), self.device)
+        prompt = int(chat.last["prompt"])
+        warm, first = _seconds(lambda: local.begin(MESSAGE, view).next([], view), self.device)
+
+        def two_calls() -> Any:  # the second after the first one's result; a call, as a trained model's
+            from langchain_core.messages import ToolMessage
+
+            turn = local.begin(MESSAGE, view)
+            plan = turn.next([], view)
+            results = [ToolMessage(f"{s.tool} made detection-1", tool_call_id=s.call_id) for s in plan.steps]
+            return local.model.invoke([*turn.messages, *results], known=local.known, choice="required")
+
+        plan, _ = _seconds(two_calls, self.device)
+        plain_rate, grammar_rate, share = self._decode_rates(local, view)
+        peak, where = peak_memory_mb(self.device)
+        size = sum(p.numel() for p in llm.model.parameters()) / 1e9
+        detail = {"prompt_tokens": prompt, "parameters_b": round(size, 3), "first_call": first.describe()}
+        return [
+            Figure("planner.first_call_cold", "local planner: first call, prompt encoded", "s", cold,
+                   note=f"{prompt} prompt tokens: the system prompt, {len(local.specs)} tools, the request",
+                   detail=detail),
+            Figure("planner.first_call", "local planner: first call, head cached", "s", warm,
+                   note="the system prompt and tools' KV cache reused, as from the second request on"),
+            Figure("planner.two_calls", "local planner: a two-call plan, head cached", "s", plan),
+            Figure("planner.decode", "decoding with the grammar", "tokens/s", grammar_rate, plain_rate,
+                   lower_is_better=False, note="plain: the same model's generate, same prompt, no grammar"),
+            Figure("planner.grammar_share", "grammar's share of decoding time", "%", share * 100,
+                   note="time in xgrammar's logits processor over the constrained generate's"),
+            Figure("planner.peak_memory", f"local planner peak memory ({where})", "MB", peak),
+        ]  # fmt: skip
+
+    def _decode_rates(self, local: Any, view: WorkspaceView) -> tuple[float, float, float]:
+        """Tokens a second of plain and constrained decoding after the same prompt, and the
+        share of the constrained run spent in the grammar's logits processor."""
+        import xgrammar as xgr
+
+        chat, llm = local.chat_model, self.models.get("planner")
+        messages = local.begin(MESSAGE, view).messages
+        tools = local.specs
+        said = [{"role": r, "content": m.content} for r, m in zip(("system", "user"), messages, strict=False)]
+        inputs = llm.tokenizer.apply_chat_template(
+            said, tools=tools, add_generation_prompt=True, enable_thinking=False, return_dict=True,
+            return_tensors="pt",
+        )  # fmt: skip
+        ids, mask = inputs["input_ids"].to(llm.device), inputs["attention_mask"].to(llm.device)
+
+        def run(n: int, processors: list) -> tuple[float, int]:
+            cache = chat._cached_head(llm, said[:1], tools, ids)
+            start = time.perf_counter()
+            out = llm.model.generate(input_ids=ids, attention_mask=mask, cache=cache, max_new_tokens=n,
+                                     min_new_tokens=n if not processors else 0, do_sample=False,
+                                     logits_processor=processors)  # fmt: skip
+            return time.perf_counter() - start, out.shape[1] - ids.shape[1]
+
+        prefill, _ = run(1, [])
+        plain, plain_n = run(PLAIN_TOKENS, [])
+        grammar = chat._grammar(llm, tools, {"image": ["image-1"]}, "required")
+        timed = _Timed(xgr.contrib.hf.LogitsProcessor(grammar))
+        constrained, constrained_n = run(PLAIN_TOKENS, [timed])
+        rate = lambda seconds, n: max(n - 1, 1) / max(seconds - prefill, 1e-9)  # noqa: E731
+        share = timed.spent / max(constrained - prefill, 1e-9)
+        return rate(plain, plain_n), rate(constrained, constrained_n), share
+
+
+class _Timed:
+    """A logits processor (the grammar's) with the time spent in it added up."""
+
+    def __init__(self, processor: Any) -> None:
+        self.processor, self.spent = processor, 0.0
+
+    def __call__(self, input_ids: Any, scores: Any) -> Any:
+        begin = time.perf_counter()
+        result = self.processor(input_ids, scores)
+        self.spent += time.perf_counter() - begin
+        return result
+
+
+def _seconds(fn: Any, device: torch.device) -> tuple[float, Any]:
+    from pixelsmith.bench.measure import sync
+
+    sync(device)
+    start = time.perf_counter()
+    result = fn()
+    sync(device)
+    return time.perf_counter() - start, result
