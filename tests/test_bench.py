@@ -11,6 +11,12 @@ from pixelsmith.bench import BenchReport, Figure, format_table
 from pixelsmith.cli import main
 
 FIGURES = {
+    "planner.first_call_cold",
+    "planner.first_call",
+    "planner.two_calls",
+    "planner.decode",
+    "planner.grammar_share",
+    "planner.peak_memory",
     "detector.forward",
     "sam.encode",
     "sam.click",
@@ -45,6 +51,11 @@ FIGURES = {
     "backends.sdxl.unet_step",
 }
 NO_PLAIN = {  # pixelsmith-only figures (memory: CUDA only; encodes and UNet steps: the same call)
+    "planner.first_call_cold",
+    "planner.first_call",
+    "planner.two_calls",
+    "planner.grammar_share",
+    "planner.peak_memory",
     "turn.overhead",
     "lora.peak_memory",
     "backends.sam.encode",
@@ -84,7 +95,7 @@ def test_tiny_bench_reports_every_figure_beside_the_plain_way(capsys):
 def test_bad_options_are_one_line_errors(capsys):
     assert main(["bench", "--only", "detector,nope"]) == 2
     said = capsys.readouterr().err
-    groups = "detector, sam, inpaint, turn, lora, edits, backends, everyday"
+    groups = "detector, sam, inpaint, turn, lora, edits, backends, everyday, planner"
     assert f"only must name {groups}, got detector, nope" in said
     assert main(["bench", "--architecture", "huge"]) == 2
 

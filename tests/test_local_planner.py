@@ -156,3 +156,25 @@ def test_a_missing_broken_or_too_big_model_is_one_sentence_and_the_rules_plan(
         notices
     )
     assert [s.tool for s in agent.workspace.record.steps] == ["adjust"]  # the rules planned it
+
+
+def test_eval_planner_runs_with_the_local_planner(
+    local_settings, tiny_settings, tmp_path, capsys, monkeypatch
+):  # noqa: E501
+    """`pixelsmith eval planner --planner local` scores it like any planner (the shipped set
+    runs the same way; three of its cases here, one with a selection made first)."""
+    from pixelsmith.agent.scorecard import shipped_cases
+    from pixelsmith.cli import main
+
+    for name, value in (("MODEL", local_settings.planner_model.model), ("MAX_NEW_TOKENS", "64"),
+                        ("MAX_STRING_CHARS", "24")):  # fmt: skip
+        monkeypatch.setenv(f"PIXELSMITH_PLANNER_MODEL__{name}", value)
+    lines = shipped_cases().read_text().splitlines()
+    header = [line for line in lines if line.startswith(("#", "category"))]
+    firsts = ("remove\t", "tone\t", "selection\t")
+    chosen = [next(line for line in lines if line.startswith(c)) for c in firsts]
+    cases = tmp_path / "cases.tsv"
+    cases.write_text("\n".join([*header, *chosen]) + "\n")
+    assert main(["eval", "planner", str(cases), "--planner", "local", "--json"]) == 0
+    scored = json.loads(capsys.readouterr().out)
+    assert scored["planner"] == "local" and len(scored["cases"]) == 3
