@@ -135,8 +135,10 @@ def test_models_list_shows_local_folders(tiny_settings, capsys):
         "upscaler",
         "preview",
     }
-    assert {m["role"] for m in out["models"]} == roles
-    assert all(m["where"] == "local folder" and m["ready"] for m in out["models"])
+    assert {m["role"] for m in out["models"]} == roles | {"planner"}
+    assert all(m["where"] == "local folder" and m["ready"] for m in out["models"] if m["role"] in roles)
+    planner = next(m for m in out["models"] if m["role"] == "planner")  # the tiny config leaves it unset
+    assert planner["model"] == "Qwen/Qwen3-1.7B" and not planner["ready"]
     preview = next(m for m in out["models"] if m["role"] == "preview")
     assert preview["backend"] == "lcm-lora" and preview["model"].endswith("lcm-lora")
 

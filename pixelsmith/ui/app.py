@@ -135,11 +135,9 @@ def _send(agent, ws, text: str, *, plan: Plan | None = None) -> None:
         sidebar.unstage()
     with st.chat_message("assistant"):
         image = staged.image if staged is not None else None
+        given = {"plan": plan} if plan is not None else {}  # a form's step (the Remove button)
         session.run(
-            lambda: agent.send(text, image=image, plan=plan),
-            chat.LiveRenderer(ws),
-            ws=ws,
-            cancel=agent.cancel,
+            lambda: agent.send(text, image=image, **given), chat.LiveRenderer(ws), ws=ws, cancel=agent.cancel
         )
 
 
@@ -156,9 +154,16 @@ def main() -> None:
     sidebar.runtime(models)
     agent = session.agent(ws, models, settings, options)
 
-    activity.models_loading(models)
-    _welcome(ws)
+    # Each in a slot of its own, there or not: the history's turns keep their places from one
+    # run to the next, so a run's live output is replaced in place (never shown twice).
+    with st.container():
+        activity.models_loading(models)
+    with st.container():
+        _welcome(ws)
     chat.history(ws)
+    # What a run draws goes where the next run's history draws its turn: replaced in place on
+    # the rerun, never shown twice while the panels below are drawn again.
+    live = st.container()
     action, panel = None, st.empty()
     selecting = extension = None
     if ws.record.pending:
@@ -173,6 +178,15 @@ def main() -> None:
     if ws.record.pending:
         hint = "Review the mask above and press Continue, or start a new request"
     text = st.chat_input(hint, key="message", max_chars=settings.limits.max_message_chars)
+    with live:
+        if not _act(agent, ws, settings, panel, text, taught, action, selecting, extension):
+            return
+    st.rerun()
+
+
+def _act(agent, ws, settings, panel, text, taught, action, selecting, extension) -> bool:
+    """Run what the user did in this run (a message, a review or canvas action, a form);
+    False when there was nothing to do."""
     if text and text.strip():
         panel.empty()  # the review's buttons are not live while another request runs
         _send(agent, ws, text.strip())
@@ -189,8 +203,8 @@ def main() -> None:
         panel.empty()
         extend.run(agent, ws, extension)
     else:
-        return
-    st.rerun()
+        return False
+    return True
 
 
 main()

@@ -68,7 +68,8 @@ def test_review_tools_survive_a_reload_and_make_masks(server, page: Page, tmp_pa
 
     # the brush: paint a stroke on the canvas, apply: a new mask made by refine_mask
     page.get_by_text("Paint or upload a mask").click()
-    canvas = page.locator("canvas").last
+    brush = page.get_by_test_id("stExpander").filter(has_text="Paint or upload a mask")
+    canvas = brush.locator(".dc-container")
     expect(canvas).to_be_visible()
     page.wait_for_timeout(800)
     box = canvas.bounding_box()
