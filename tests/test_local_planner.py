@@ -162,7 +162,7 @@ def test_eval_planner_runs_with_the_local_planner(
     local_settings, tiny_settings, tmp_path, capsys, monkeypatch
 ):  # noqa: E501
     """`pixelsmith eval planner --planner local` scores it like any planner (the shipped set
-    runs the same way; three of its cases here, one with a selection made first)."""
+    runs the same way; three of its cases here)."""
     from pixelsmith.agent.scorecard import shipped_cases
     from pixelsmith.cli import main
 
@@ -171,7 +171,7 @@ def test_eval_planner_runs_with_the_local_planner(
         monkeypatch.setenv(f"PIXELSMITH_PLANNER_MODEL__{name}", value)
     lines = shipped_cases().read_text().splitlines()
     header = [line for line in lines if line.startswith(("#", "category"))]
-    firsts = ("remove\t", "tone\t", "selection\t")
+    firsts = ("remove\t", "tone\t", "canvas\t")  # no setup to run first: seconds, not a minute
     chosen = [next(line for line in lines if line.startswith(c)) for c in firsts]
     cases = tmp_path / "cases.tsv"
     cases.write_text("\n".join([*header, *chosen]) + "\n")

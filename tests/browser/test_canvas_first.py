@@ -71,7 +71,7 @@ def test_brush_then_remove_it_and_a_rectangle_then_a_vase_of_tulips(server, page
     record = _record(data, page)
     assert record["selection"]["mask"] == "mask-1" and record["current_image"] == "image-1"
     send(page, "remove it")
-    expect(page.get_by_role("button", name="Download PNG")).to_be_visible()
+    expect(page.get_by_role("button", name="Download PNG").first).to_be_visible()
     idle(page)
     step = _last_step(data, page)
     assert step["tool"] == "remove" and step["args"]["mask"] == "mask-1" and not step["error"]
@@ -116,7 +116,7 @@ def test_two_clicks_then_remove(server, page: Page):
     segment = _last_step(data, page)
     assert segment["tool"] == "segment" and len(segment["args"]["points"]) == 2
     page.get_by_role("button", name="Remove", exact=True).click()
-    expect(page.get_by_role("button", name="Download PNG")).to_be_visible()
+    expect(page.get_by_role("button", name="Download PNG").first).to_be_visible()
     idle(page)
     step = _last_step(data, page)
     assert step["tool"] == "remove" and step["args"]["mask"] == "mask-2" and not step["error"]

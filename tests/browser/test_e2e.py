@@ -72,7 +72,7 @@ def test_edit_review_undo_reload_and_isolation(server, page: Page, browser, cat_
 
     # 3. continue: the result with before/after and a download
     page.get_by_role("button", name="Continue").click()
-    expect(page.get_by_role("button", name="Download PNG")).to_be_visible()
+    expect(page.get_by_role("button", name="Download PNG").first).to_be_visible()
     idle(page)
     expect(chat.get_by_text("image-2:").first).to_be_visible()
     shot(page, "03-result")
@@ -91,7 +91,7 @@ def test_edit_review_undo_reload_and_isolation(server, page: Page, browser, cat_
     page.reload()
     expect(page.get_by_text(REQUEST).first).to_be_visible()
     idle(page)
-    expect(page.get_by_role("button", name="Download PNG")).to_be_visible()
+    expect(page.get_by_role("button", name="Download PNG").first).to_be_visible()
     assert page.url == session_url
     expect(chat.locator("img").nth(3)).to_be_attached()  # upload, boxes, masks, result (+ before/after)
     shot(page, "06-reloaded")
@@ -149,7 +149,7 @@ def test_teach_a_concept_from_the_sidebar_form_then_use_it(server, page: Page, t
     shot(page, "09-taught")
 
     send(page, "a photo of my rex on the beach, 2 steps")
-    expect(page.get_by_role("button", name="Download PNG")).to_be_visible()
+    expect(page.get_by_role("button", name="Download PNG").first).to_be_visible()
     idle(page)
     expect(chat.get_by_text('"concept": "rex"').first).to_be_attached()  # in the step's folded block
     shot(page, "10-used")

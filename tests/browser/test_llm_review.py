@@ -69,7 +69,7 @@ def test_the_llm_planner_waits_for_the_mask_review(tiny_config, tmp_path, page: 
 
         # 3. Continue: the model's inpaint runs with mask-4, and the model is told so
         page.get_by_role("button", name="Continue").click()
-        expect(page.get_by_role("button", name="Download PNG")).to_be_visible()
+        expect(page.get_by_role("button", name="Download PNG").first).to_be_visible()
         expect(page.get_by_text("Here is image-2: the cat is a green dragon now.")).to_be_visible()
         idle(page)
         expect(

@@ -35,9 +35,7 @@ def test_a_tabs_model_choice_is_its_own(tiny_config, tiny_dir, tmp_path, browser
 
         send(b, "find the cat")  # B's request runs while A changes its detector
         a.bring_to_front()  # a list opens in the tab in front
-        a.get_by_text("Models", exact=True).click()
-        a.get_by_label("detector backend").click()
-        a.get_by_role("option", name="grounding-dino", exact=True).click()
+        _choose(a, "detector backend", "grounding-dino")
         field = a.get_by_role("textbox", name="detector model")
         expect(field).to_have_value("IDEA-Research/grounding-dino-tiny")
         field.fill(str(tiny_dir / "grounding-dino"))
@@ -62,3 +60,21 @@ def test_a_tabs_model_choice_is_its_own(tiny_config, tiny_dir, tmp_path, browser
         assert step["tool"] == "detect" and step["models"]["detector"] == str(configured), step["models"]
     (step,) = _steps(data, "find the cat and the dog")
     assert step["models"]["detector"] == str(tiny_dir / "grounding-dino"), step["models"]
+
+
+def _choose(page, label: str, option: str, tries: int = 3) -> None:
+    """Open the sidebar's Models box and pick `option` in the list `label`. When another tab's
+    model finishes loading, every tab's page is drawn again once (the loading line goes), and
+    Streamlit closes a list that was open then: open it again, as a person would."""
+    models = page.get_by_text("Models", exact=True)
+    for attempt in range(tries):
+        if not page.get_by_label(label).is_visible():
+            models.click()
+        page.get_by_label(label).click()
+        try:
+            page.get_by_role("option", name=option, exact=True).click(timeout=15_000)
+            return
+        except Exception:
+            if attempt == tries - 1:
+                raise
+            page.wait_for_timeout(1000)

@@ -111,7 +111,7 @@ def test_review_tools_survive_a_reload_and_make_masks(server, page: Page, tmp_pa
     page.get_by_role("button", name="Continue").click()
     # the review's buttons go at once, not after the inpaint (pressed again, they stopped it)
     expect(page.get_by_role("button", name="Continue")).to_have_count(0, timeout=1500)
-    expect(page.get_by_role("button", name="Download PNG")).to_be_visible()
+    expect(page.get_by_role("button", name="Download PNG").first).to_be_visible()
     idle(page)
     page.get_by_role("tab", name="Before / after").last.click()
     expect(page.get_by_role("slider", name="Before ← → after").last).to_be_visible()

@@ -24,8 +24,9 @@ def test_each_browser_sees_only_its_own_sessions(shared_server, page: Page, brow
     expect(page.get_by_text("Edit images by describing")).to_be_visible()
     expect(page.get_by_text("Models", exact=True)).to_have_count(0)  # no server-wide model changes
     send(page, f"generate a lighthouse, 2 steps ![x]({LEAK})")
-    expect(page.get_by_role("button", name="Download PNG")).to_be_visible()
+    expect(page.get_by_role("button", name="Download PNG").first).to_be_visible()
     idle(page)
+    expect(page.get_by_role("button", name="Download PNG")).to_have_count(1)  # drawn once, when done
     expect(page.locator(f"img[src^='{LEAK}']")).to_have_count(0)  # shown as text, not fetched
     expect(page.locator(f"a[href^='{LEAK}']").first).to_be_attached()  # a link at most
     mine = page.url

@@ -34,8 +34,9 @@ def _box(cell: Locator) -> dict[str, float]:
 def test_four_candidates_are_a_grid_and_use_the_third_marks_it(server, page: Page):
     open_with_sample(page, server)
     send(page, REQUEST)
-    expect(page.get_by_role("button", name="Download PNG")).to_be_visible()
+    expect(page.get_by_role("button", name="Download PNG").first).to_be_visible()
     idle(page)
+    expect(page.get_by_role("button", name="Download PNG")).to_have_count(1)  # drawn once, when done
 
     # four numbered candidates with seeds, two to a row, the first (best) marked current
     cells = [_candidate(page, n) for n in (1, 2, 3, 4)]
