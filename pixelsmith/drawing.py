@@ -190,3 +190,15 @@ def on_checkerboard(image: Image.Image, alpha: Image.Image, *, square: int = 8) 
     cells = (np.indices((height, width)) // square).sum(axis=0) % 2
     board = np.where(cells[..., None] == 1, 204, 255).astype(np.uint8).repeat(3, axis=2)
     return Image.composite(image.convert("RGB"), Image.fromarray(board, "RGB"), alpha.convert("L"))
+
+
+def draw_clicks(picture: Image.Image, points: Sequence[tuple[float, float, bool]]) -> None:
+    """Mark clicks on `picture` in place, at (x, y) in its own pixels: a green + where a click
+    added a part, a red − where one took a part away."""
+    draw = ImageDraw.Draw(picture)
+    for x, y, positive in points:
+        colour, r = ((40, 200, 60) if positive else (230, 40, 40)), 7
+        draw.ellipse((x - r, y - r, x + r, y + r), fill=(255, 255, 255), outline=colour, width=2)
+        draw.line((x - 4, y, x + 4, y), fill=colour, width=2)
+        if positive:
+            draw.line((x, y - 4, x, y + 4), fill=colour, width=2)

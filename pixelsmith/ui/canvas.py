@@ -15,19 +15,18 @@ from typing import Any
 
 import numpy as np
 import streamlit as st
-from PIL import Image, ImageDraw
+from PIL import Image
 from streamlit_image_coordinates import streamlit_image_coordinates
 
 from pixelsmith import drawing
 from pixelsmith.agent.selection import box_layer, polygon_layer
 from pixelsmith.ui.extend import frame_box
+from pixelsmith.ui.review import CLICK_WIDTH, MIN_CLICK_WIDTH
 from pixelsmith.workspace import Workspace
 
-VIEW_WIDTH = 640  # px: the canvas on the page
-MIN_VIEW_WIDTH = 480  # px: a small photo is enlarged to this, to be drawn on
+VIEW_WIDTH, MIN_VIEW_WIDTH = CLICK_WIDTH, MIN_CLICK_WIDTH  # px on the page, as the review's picture
 MODES = {"Click objects": "clicks", "Brush": "brush", "Rectangle": "rectangle", "Lasso": "lasso"}
 ZOOMS = (1, 2, 4, 8)
-GREEN, RED = (40, 200, 60), (230, 40, 40)
 
 
 @dataclass
@@ -160,7 +159,7 @@ def _clicks(key: str, shown: Image.Image, view: Window, selected) -> CanvasActio
     st.caption("Click an object to select it; click again to add more of it.")
     clicks = list(selected.clicks) if selected and selected.how == "clicks" else []
     shown = shown.copy()
-    _mark(shown, [(view.to_screen(p["x"], p["y"]), p["positive"]) for p in clicks])
+    drawing.draw_clicks(shown, [(*view.to_screen(p["x"], p["y"]), p["positive"]) for p in clicks])
     value = streamlit_image_coordinates(shown, key=f"{key}-click", width=view.shown[0], cursor="crosshair")
     if clicks:  # in the photo's own pixels, whatever the zoom
         marks = ", ".join(f"({p['x']:.0f}, {p['y']:.0f}){'+' if p['positive'] else '−'}" for p in clicks)
@@ -219,13 +218,3 @@ def _selection_buttons(key: str, selected) -> CanvasAction | None:
     if right.button("Clear selection", key=f"{key}-clear"):
         return CanvasAction("clear")
     return None
-
-
-def _mark(picture: Image.Image, points: list[tuple[tuple[float, float], bool]]) -> None:
-    draw = ImageDraw.Draw(picture)
-    for (x, y), positive in points:
-        colour, r = (GREEN if positive else RED), 7
-        draw.ellipse((x - r, y - r, x + r, y + r), fill=(255, 255, 255), outline=colour, width=2)
-        draw.line((x - 4, y, x + 4, y), fill=colour, width=2)
-        if positive:
-            draw.line((x, y - 4, x, y + 4), fill=colour, width=2)

@@ -16,6 +16,7 @@ from PIL import Image
 from streamlit_image_coordinates import streamlit_image_coordinates
 
 from pixelsmith.agent.review import placed
+from pixelsmith.drawing import draw_clicks
 from pixelsmith.ui.pictures import image_of, picture
 from pixelsmith.workspace import Workspace
 
@@ -110,7 +111,8 @@ def _click(ws: Workspace, image: str, mask: str) -> Action | None:
         st.caption("Click on the image to add or remove parts of the mask.")
     shown = Image.open(io.BytesIO(picture(ws, "masks", image, mask, numbers=_number(ws, mask))))
     shown = shown.resize((width, round(shown.height * width / shown.width)), Image.NEAREST)
-    _mark(shown, clicks, width / size[0])
+    scale = width / size[0]
+    draw_clicks(shown, [(p["x"] * scale, p["y"] * scale, p["positive"]) for p in clicks])
     value = streamlit_image_coordinates(
         shown, key=key, width=width, cursor="crosshair", png_compression_level=6
     )
@@ -188,20 +190,6 @@ def _save_negative(ws: Workspace, key: str) -> None:
     with ws.transaction() as record:
         if record.pending:
             record.pending.negative = bool(st.session_state[key])
-
-
-def _mark(picture: Image.Image, clicks: list[dict], scale: float) -> None:
-    """Draw each click on the picture: a green + for a part added, a red − for one removed."""
-    from PIL import ImageDraw
-
-    draw = ImageDraw.Draw(picture)
-    for p in clicks:
-        x, y, r = p["x"] * scale, p["y"] * scale, 7
-        colour = (40, 200, 60) if p["positive"] else (230, 40, 40)
-        draw.ellipse((x - r, y - r, x + r, y + r), fill=(255, 255, 255), outline=colour, width=2)
-        draw.line((x - 4, y, x + 4, y), fill=colour, width=2)
-        if p["positive"]:
-            draw.line((x, y - 4, x, y + 4), fill=colour, width=2)
 
 
 def _grow_feather(ws: Workspace) -> Action | None:
