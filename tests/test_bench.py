@@ -12,6 +12,7 @@ from pixelsmith.cli import main
 
 FIGURES = {
     "planner.first_call_cold",
+    "planner.first_call_restart",
     "planner.first_call",
     "planner.two_calls",
     "planner.decode",
@@ -52,6 +53,7 @@ FIGURES = {
 }
 NO_PLAIN = {  # pixelsmith-only figures (memory: CUDA only; encodes and UNet steps: the same call)
     "planner.first_call_cold",
+    "planner.first_call_restart",
     "planner.first_call",
     "planner.two_calls",
     "planner.grammar_share",

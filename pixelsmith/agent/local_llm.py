@@ -8,8 +8,9 @@ model's tool-call syntax: free text, or `<tool_call>` blocks whose name is a reg
 tool and whose arguments match its schema, with every id argument one of the session's
 ids of the right kind (an enum of the workspace), numbers inside their bounds, and free
 text and lists kept short. The first reply of a request must call a tool (like
-`tool_choice="required"`). The fixed head of the prompt (system prompt and tools) is
-encoded once and its KV cache reused by every reply.
+`tool_choice="required"`). The model reads the tools as `local_prompt.compact` writes
+them (the same arguments in fewer tokens); the fixed head of the prompt (system prompt and
+tools) is encoded once, kept on disk, and its KV cache reused by every reply.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from pydantic import ConfigDict
 
 from pixelsmith.agent.llm import LLMPlanner, LLMTurn, tool_specs
 from pixelsmith.agent.local_forms import forms
+from pixelsmith.agent.local_prompt import compact
 from pixelsmith.agent.planner_protocol import Observation, PlannerUnavailable
 from pixelsmith.agent.validate import ARG_KINDS
 from pixelsmith.errors import UserError
@@ -81,7 +83,7 @@ class LocalChatModel(BaseChatModel):
         grammar = self._grammar(llm, tools, known or {}, choice or ("required" if first else "auto"))
         chat = [_as_dict(m) for m in messages]
         inputs = llm.tokenizer.apply_chat_template(
-            chat, tools=tools, add_generation_prompt=True, enable_thinking=False,
+            chat, tools=compact(tools), add_generation_prompt=True, enable_thinking=False,
             return_dict=True, return_tensors="pt",
         )  # fmt: skip
         ids = inputs["input_ids"].to(llm.device)
@@ -135,23 +137,12 @@ class LocalChatModel(BaseChatModel):
         return self.grammars[key]
 
     def _cached_head(self, llm: Any, chat: list[dict[str, Any]], tools: list[dict[str, Any]], ids: Any):
-        """A copy of the KV cache of the prompt's fixed head (the system prompt and the tools),
-        encoded once per model and shared by every session's planner; None when this prompt
-        does not start with it."""
-        import torch
-
+        """A copy of the KV cache of the prompt's fixed head (the system prompt and the tools as
+        `compact` writes them), shared by every session's planner and kept on disk by the
+        model's store; None when this prompt does not start with it. Call under `llm.lock`."""
         system = [m for m in chat[:1] if m["role"] == "system"]
-        head_text = llm.tokenizer.apply_chat_template(system, tools=tools, tokenize=False)
-        if llm.head.get("text") != head_text:
-            head_ids = llm.tokenizer(head_text, return_tensors="pt", add_special_tokens=False)["input_ids"]
-            with torch.no_grad():
-                past = llm.model(input_ids=head_ids.to(llm.device), use_cache=True).past_key_values
-            llm.head.clear()
-            llm.head.update(text=head_text, ids=head_ids[0].tolist(), cache=past)
-        length = len(llm.head["ids"])
-        if ids.shape[1] <= length or ids[0, :length].tolist() != llm.head["ids"]:
-            return None
-        return copy.deepcopy(llm.head["cache"])
+        head_text = llm.tokenizer.apply_chat_template(system, tools=compact(tools), tokenize=False)
+        return llm.head_cache(head_text, ids)
 
 
 def constrain(

@@ -5,11 +5,14 @@ speed with and without the grammar (its overhead), and the peak memory."""
 
 from __future__ import annotations
 
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 import torch
 
+from pixelsmith.agent.local_prompt import compact
 from pixelsmith.bench.measure import peak_memory_mb, reset_peak
 from pixelsmith.bench.options import MESSAGE
 from pixelsmith.bench.report import Figure
@@ -34,10 +37,18 @@ class PlannerFigures:
         photo = ArtifactView("image-1", "image", [], "upload", size=self.photo.size)
         view = WorkspaceView("image-1", [photo])
         reset_peak(self.device)
-        llm.head.clear()
-        cold, first = _seconds(lambda: local.begin(MESSAGE, view).next([], view), self.device)
-        prompt = int(chat.last["prompt"])
-        warm, first = _seconds(lambda: local.begin(MESSAGE, view).next([], view), self.device)
+        ask = lambda: local.begin(MESSAGE, view).next([], view)  # noqa: E731
+        kept = llm.store
+        with tempfile.TemporaryDirectory() as store:
+            llm.store = Path(store)
+            llm.head.clear()  # the first start ever: the head encoded (and kept on disk)
+            cold, first = _seconds(ask, self.device)
+            llm.head.clear()  # a restart: the head read back from disk
+            restart, first = _seconds(ask, self.device)
+            head_mb = sum(f.stat().st_size for f in Path(store).iterdir()) / 2**20
+        llm.store = kept
+        prompt, head = int(chat.last["prompt"]), len(llm.head["ids"])
+        warm, first = _seconds(ask, self.device)
 
         def two_calls() -> Any:  # the second after the first one's result; a call, as a trained model's
             from langchain_core.messages import ToolMessage
@@ -54,8 +65,11 @@ class PlannerFigures:
         detail = {"prompt_tokens": prompt, "parameters_b": round(size, 3), "first_call": first.describe()}
         return [
             Figure("planner.first_call_cold", "local planner: first call, prompt encoded", "s", cold,
-                   note=f"{prompt} prompt tokens: the system prompt, {len(local.specs)} tools, the request",
+                   note=f"{prompt} prompt tokens: the system prompt and {len(local.specs)} tools ({head}), "
+                        f"the request; weights in {str(llm.model.dtype).removeprefix('torch.')}",
                    detail=detail),
+            Figure("planner.first_call_restart", "local planner: first call after a restart", "s", restart,
+                   note=f"the {head}-token head's KV cache read from disk ({head_mb:.0f} MB)"),
             Figure("planner.first_call", "local planner: first call, head cached", "s", warm,
                    note="the system prompt and tools' KV cache reused, as from the second request on"),
             Figure("planner.two_calls", "local planner: a two-call plan, head cached", "s", plan),
@@ -76,7 +90,7 @@ class PlannerFigures:
         tools = local.specs
         said = [{"role": r, "content": m.content} for r, m in zip(("system", "user"), messages, strict=False)]
         inputs = llm.tokenizer.apply_chat_template(
-            said, tools=tools, add_generation_prompt=True, enable_thinking=False, return_dict=True,
+            said, tools=compact(tools), add_generation_prompt=True, enable_thinking=False, return_dict=True,
             return_tensors="pt",
         )  # fmt: skip
         ids, mask = inputs["input_ids"].to(llm.device), inputs["attention_mask"].to(llm.device)

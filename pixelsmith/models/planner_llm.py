@@ -4,17 +4,31 @@ Loading is apart from running: `load_planner` reads the tokenizer (with its chat
 and the causal LM once, and builds xgrammar's compiler over the tokenizer's vocabulary,
 which every reply's grammar is compiled with (`agent.local_llm`). Qwen3-1.7B by default
 (Apache-2.0); any model whose chat template writes Qwen3's `<tool_call>` blocks works.
+
+The prompt's fixed head (system prompt and tools) is encoded once per model and its KV
+cache shared by every reply (`PlannerLLM.head_cache`); with `cache_head` it is also kept
+on disk, so a restart reads it back in a second in place of encoding thousands of tokens.
 """
 
 from __future__ import annotations
 
+import copy
+import hashlib
+import logging
+import os
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+
+import torch
 
 from pixelsmith.config import ModelSpec
 from pixelsmith.errors import UserError
+from pixelsmith.models.device import DTYPES
 from pixelsmith.models.loaders import LoadContext, from_pretrained, register_loader
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -25,8 +39,87 @@ class PlannerLLM:
     tokenizer: Any
     compiler: Any  # xgrammar.GrammarCompiler
     device: Any
+    store: Path | None = None  # where the head's KV cache is kept on disk; None: memory only
     lock: threading.Lock = field(default_factory=threading.Lock)  # one reply at a time per model
     head: dict[str, Any] = field(default_factory=dict)  # the prompt's fixed head: text, ids, KV cache
+
+    def head_cache(self, head_text: str, ids: torch.Tensor) -> Any:
+        """A copy of the KV cache of `head_text`, for a prompt `ids` that starts with it (else
+        None). Encoded once per model, or read from the store; call under `lock`."""
+        if self.head.get("text") != head_text:
+            head_ids = self.tokenizer(head_text, return_tensors="pt", add_special_tokens=False)["input_ids"]
+            cache = self._read(head_ids) or self._encode(head_ids)
+            self.head.clear()
+            self.head.update(text=head_text, ids=head_ids[0].tolist(), cache=cache)
+        length = len(self.head["ids"])
+        if ids.shape[1] <= length or ids[0, :length].tolist() != self.head["ids"]:
+            return None
+        return copy.deepcopy(self.head["cache"])
+
+    def _encode(self, head_ids: torch.Tensor) -> Any:
+        with torch.no_grad():
+            cache = self.model(input_ids=head_ids.to(self.device), use_cache=True).past_key_values
+        self._write(head_ids, cache)
+        return cache
+
+    def _file(self, head_ids: torch.Tensor) -> Path | None:
+        """The store's file for this model's weights, dtype and head: a new model, other
+        weights in the same folder or another head is another file."""
+        if self.store is None:
+            return None
+        weights = self.model.get_input_embeddings().weight
+        fingerprint = hashlib.sha256()
+        for part in (self.model.config.to_json_string(), str(weights.dtype), str(head_ids[0].tolist())):
+            fingerprint.update(part.encode())
+        fingerprint.update(weights[:8].detach().float().cpu().numpy().tobytes())
+        return self.store / f"head-{fingerprint.hexdigest()[:24]}.safetensors"
+
+    def _read(self, head_ids: torch.Tensor) -> Any:
+        from safetensors.torch import load_file
+        from transformers import DynamicCache
+
+        path = self._file(head_ids)
+        if path is None or not path.exists():
+            return None
+        try:
+            tensors = load_file(path, device=str(self.device))
+            layers = self.model.config.num_hidden_layers
+            pairs = [(tensors[f"k{i}"], tensors[f"v{i}"]) for i in range(layers)]
+        except Exception as err:  # a torn or foreign file: encode again, and write it anew
+            log.warning("the planner's cached head %s is unreadable (%s); encoding it again", path, err)
+            return None
+        if pairs[0][0].shape[-2] != head_ids.shape[1]:
+            return None
+        return DynamicCache(ddp_cache_data=pairs, config=self.model.config)
+
+    def _write(self, head_ids: torch.Tensor, cache: Any) -> None:
+        from safetensors.torch import save_file
+
+        path = self._file(head_ids)
+        if path is None:
+            return
+        tensors = {}
+        for i, layer in enumerate(cache.layers):
+            tensors[f"k{i}"], tensors[f"v{i}"] = layer.keys.contiguous(), layer.values.contiguous()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            for old in path.parent.glob("head-*.safetensors"):  # one head per store: the newest
+                old.unlink(missing_ok=True)
+            partial = path.with_suffix(f".{os.getpid()}.partial")
+            save_file(tensors, partial)
+            os.replace(partial, path)
+        except OSError as err:  # a full or read-only disk costs the next start its encoding only
+            log.warning("could not keep the planner's head at %s (%s)", path, err)
+
+
+def planner_dtype(name: str, device: torch.device) -> torch.dtype:
+    """`auto` is bf16 (an LM decodes at the speed it reads its weights, so half the bytes is
+    nearly twice the tokens a second on a CPU), fp16 on a GPU without bf16."""
+    if name != "auto":
+        return DTYPES[name]
+    if device.type == "mps" or (device.type == "cuda" and not torch.cuda.is_bf16_supported()):
+        return torch.float16
+    return torch.bfloat16
 
 
 @register_loader("planner", "transformers")
@@ -40,7 +133,10 @@ def load_planner(spec: ModelSpec, registry: LoadContext) -> PlannerLLM:
             f"the planner model {spec.model} has no chat template; use an instruction model with "
             "tool calling in its template, such as Qwen/Qwen3-1.7B"
         )
-    model = from_pretrained("planner", spec, AutoModelForCausalLM.from_pretrained, dtype=registry.dtype)
+    dtype = planner_dtype(getattr(spec, "dtype", "auto"), registry.device)
+    model = from_pretrained("planner", spec, AutoModelForCausalLM.from_pretrained, dtype=dtype)
     model.to(registry.device).eval()
     info = xgr.TokenizerInfo.from_huggingface(tokenizer, vocab_size=model.config.vocab_size)
-    return PlannerLLM(model, tokenizer, xgr.GrammarCompiler(info, max_threads=2), registry.device)
+    store = registry.settings.data_dir / "planner-cache" if getattr(spec, "cache_head", False) else None
+    compiler = xgr.GrammarCompiler(info, max_threads=2)
+    return PlannerLLM(model, tokenizer, compiler, registry.device, store=store)

@@ -302,9 +302,11 @@ class FullRegistry(ModelRegistry):
         from pixelsmith.models.loaders import Ranker
 
         if role == "planner":
+            from pixelsmith.models.planner_llm import planner_dtype
             from pixelsmith.testing.full_planner import build_full_planner
 
-            return build_full_planner(device=self.device, dtype=self.dtype)
+            dtype = planner_dtype(self.settings.planner_model.dtype, self.device)
+            return build_full_planner(device=self.device, dtype=dtype)
         if role == "eraser":
             return self._build_eraser()
         if role == "upscaler":

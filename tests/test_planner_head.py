@@ -1,0 +1,118 @@
+"""Issue 26's speed: the local planner reads the tools in a compact form (the same tools,
+arguments, choices and bounds in fewer tokens), and the fixed head of its prompt is encoded
+once and kept on disk, so a restart reads it back in place of encoding it again."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+import torch
+
+from pixelsmith.agent.llm import system_prompt, tool_specs
+from pixelsmith.agent.local_llm import LocalPlanner
+from pixelsmith.agent.local_prompt import compact
+from pixelsmith.config import load_settings
+from pixelsmith.models import ModelRegistry
+from pixelsmith.models.planner_llm import planner_dtype
+from pixelsmith.testing.tiny import PLANNER_DIR
+from pixelsmith.tools import default_tools
+from pixelsmith.views import ArtifactView, WorkspaceView
+
+
+def _plain(node: dict, defs: dict) -> dict:
+    """A schema node as a reader means it: its reference followed, `anyOf [X, null]` as X."""
+    if "$ref" in node:
+        node = {**defs[node["$ref"].rsplit("/", 1)[-1]], **node}
+    options = [o for o in node.get("anyOf", []) if o.get("type") != "null"]
+    return {**node, **options[0]} if len(options) == 1 else node
+
+
+def _walk(full: dict, short: dict, defs: dict, where: str) -> None:
+    full = _plain(full, defs)
+    for key in ("type", "enum", "minimum", "maximum", "required"):
+        if key in full and not (key == "required" and not full[key]):
+            assert short.get(key) == full[key], f"{where}: {key} {short.get(key)!r} != {full[key]!r}"
+    for name, child in full.get("properties", {}).items():
+        assert name in short["properties"], f"{where}.{name} is missing"
+        _walk(child, short["properties"][name], defs, f"{where}.{name}")
+    if "items" in full:
+        _walk(full["items"], short["items"], defs, f"{where}[]")
+
+
+def test_compact_tools_keep_every_argument_choice_and_bound_in_fewer_tokens(tiny_dir):
+    from transformers import AutoTokenizer
+
+    specs = tool_specs(default_tools())
+    short = compact(specs)
+    assert [s["function"]["name"] for s in short] == [s["function"]["name"] for s in specs]
+    for full, small in zip(specs, short, strict=True):
+        schema = full["function"]["parameters"]
+        _walk(schema, small["function"]["parameters"], schema.get("$defs", {}), full["function"]["name"])
+        assert "title" not in str(small) and "anyOf" not in str(small["function"]["parameters"]["properties"])
+    tokenizer = AutoTokenizer.from_pretrained(tiny_dir / PLANNER_DIR)
+    system = [{"role": "system", "content": system_prompt()}]
+    length = lambda tools: len(tokenizer.apply_chat_template(system, tools=tools, tokenize=False))  # noqa: E731
+    assert length(short) < 0.85 * length(specs)
+
+
+@pytest.fixture
+def planner_settings(tiny_config, tiny_dir, tmp_path):
+    return load_settings(
+        tiny_config,
+        data_dir=tmp_path / "data",
+        planner_model={"model": str(tiny_dir / PLANNER_DIR), "max_new_tokens": 512, "max_string_chars": 24},
+    )
+
+
+def _plan(settings) -> tuple[LocalPlanner, list[tuple[str, dict]]]:
+    """A fresh process's planner (its own registry) and its plan for one request."""
+    photo = ArtifactView("image-1", "image", [], "upload", size=(96, 64))
+    view = WorkspaceView("image-1", [photo])
+    planner = LocalPlanner.from_registry(ModelRegistry(settings))
+    plan = planner.begin("remove the cat", view).next([], view)
+    return planner, [(s.tool, s.args) for s in plan.steps]
+
+
+def test_the_head_is_kept_on_disk_and_a_restart_reads_it_back(planner_settings, monkeypatch):
+    first, plan = _plan(planner_settings)
+    store = planner_settings.data_dir / "planner-cache"
+    kept = list(store.glob("head-*.safetensors"))
+    assert len(kept) == 1 and not list(store.glob("*.partial"))
+    encoded = first.chat_model.load().head["cache"]
+
+    def no_encoding(self, head_ids):
+        raise AssertionError("the head was encoded again after a restart")
+
+    monkeypatch.setattr("pixelsmith.models.planner_llm.PlannerLLM._encode", no_encoding)
+    again, replan = _plan(planner_settings)
+    assert replan == plan  # temperature 0: the same plan from the cache read back
+    read = again.chat_model.load().head["cache"]
+    for a, b in zip(encoded.layers, read.layers, strict=True):
+        assert torch.equal(a.keys, b.keys) and torch.equal(a.values, b.values)
+
+
+def test_a_torn_head_file_is_encoded_again_with_a_warning(planner_settings, caplog):
+    _, plan = _plan(planner_settings)
+    (kept,) = (planner_settings.data_dir / "planner-cache").glob("head-*.safetensors")
+    kept.write_bytes(kept.read_bytes()[:100])  # killed while writing, by another tool: torn
+    with caplog.at_level(logging.WARNING, logger="pixelsmith.models.planner_llm"):
+        _, replan = _plan(planner_settings)
+    assert replan == plan
+    assert "unreadable" in caplog.text
+    assert kept.stat().st_size > 100  # written anew
+
+
+def test_no_head_on_disk_when_cache_head_is_off(tiny_config, tiny_dir, tmp_path):
+    settings = load_settings(
+        tiny_config,
+        data_dir=tmp_path / "data",
+        planner_model={"model": str(tiny_dir / PLANNER_DIR), "max_new_tokens": 512, "cache_head": False},
+    )
+    _plan(settings)
+    assert not (settings.data_dir / "planner-cache").exists()
+
+
+def test_the_planner_runs_in_bf16_by_default():
+    assert planner_dtype("auto", torch.device("cpu")) == torch.bfloat16
+    assert planner_dtype("fp32", torch.device("cpu")) == torch.float32
