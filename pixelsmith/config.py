@@ -22,7 +22,14 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from pixelsmith.config_sections import Scaling, ServeSettings, UISettings  # noqa: F401  (Scaling: re-exported)
+from pixelsmith.config_sections import (  # noqa: F401  (Scaling, Limits: re-exported)
+    Limits,
+    PreviewSettings,
+    Scaling,
+    ServeSettings,
+    TrainingDefaults,
+    UISettings,
+)
 
 _CONFIG_FILE: ContextVar[Path | None] = ContextVar("pixelsmith_config_file", default=None)
 
@@ -61,6 +68,9 @@ BACKEND_MODELS: dict[tuple[str, str], str] = {
     ("generator", "sdxl"): "stabilityai/stable-diffusion-xl-base-1.0",
     ("ranker", "clip"): "openai/clip-vit-base-patch32",
     ("editor", "diffusers"): "timbrooks/instruct-pix2pix",
+    ("editor", "flux-kontext"): "black-forest-labs/FLUX.1-Kontext-dev",
+    ("editor", "qwen-image-edit"): "Qwen/Qwen-Image-Edit-2509",
+    ("editor", "flux2-klein"): "black-forest-labs/FLUX.2-klein-4B",
     ("eraser", "lama-onnx"): "Carve/LaMa-ONNX",
     ("upscaler", "spandrel"): "Comfy-Org/Real-ESRGAN_repackaged",
     ("planner", "transformers"): "Qwen/Qwen3-1.7B",
@@ -144,10 +154,28 @@ class RankerSpec(ModelSpec):
 
 
 class EditorSpec(ModelSpec):
-    """Instruction edits ("make it winter"): InstructPix2Pix, loaded on first use."""
+    """Instruction edits ("make it winter"), loaded on first use: InstructPix2Pix (`diffusers`,
+    the light default), FLUX.1 Kontext [dev] (`flux-kontext`, gated, non-commercial licence),
+    Qwen-Image-Edit-2509 (`qwen-image-edit`, Apache-2.0) or FLUX.2 [klein] 4B (`flux2-klein`,
+    Apache-2.0)."""
 
     model: str = "timbrooks/instruct-pix2pix"
-    backend: Literal["diffusers"] = "diffusers"
+    backend: Literal["diffusers", "flux-kontext", "qwen-image-edit", "flux2-klein"] = Field(
+        default="diffusers",
+        description="diffusers (InstructPix2Pix), flux-kontext (FLUX.1 Kontext [dev]: non-commercial "
+        "licence), qwen-image-edit (Qwen-Image-Edit-2509), flux2-klein (FLUX.2 [klein] 4B).",
+    )
+    dtype: Literal["auto", "fp32", "fp16", "bf16"] = Field(
+        default="auto",
+        description="auto: bf16 for the flow editors on a GPU that has it, else the process's dtype.",
+    )
+    max_pixels: int | None = Field(
+        default=None,
+        ge=64 * 64,
+        le=4096 * 4096,
+        description="The working size's area; None: the model's own (1024×1024 for the flow editors). "
+        "Less is faster and lighter, and less faithful.",
+    )
 
 
 class EraserSpec(ModelSpec):
@@ -190,43 +218,16 @@ class PlannerModelSpec(ModelSpec):
         le=2.0,
         description="0: always the likeliest token (plans repeat); more: sampled.",
     )
-
-
-class PreviewSettings(BaseModel):
-    """The few-step draft mode (`preview` on inpaint/generate/remove): an LCM-LoRA for the SD
-    base, fused into a copy of the role's UNet once, with the LCM scheduler."""
-
-    lcm_lora: str = Field(
-        default="latent-consistency/lcm-lora-sdv1-5",
-        description="Hub id, local folder or .safetensors file of an LCM-LoRA matching the SD base.",
+    dtype: Literal["auto", "fp32", "fp16", "bf16"] = Field(
+        default="auto",
+        description="auto: bf16 (on the CPU too, where it halves the memory read per token; "
+        "fp16 on a GPU without bf16); or as named.",
     )
-    weight_name: str = Field(
-        default="pytorch_lora_weights.safetensors", description="File in the repo/folder."
+    cache_head: bool = Field(
+        default=True,
+        description="Keep the encoded system prompt and tools (their KV cache) on disk under "
+        "data_dir, so a restart does not encode them again (about 1 GB for Qwen3-1.7B).",
     )
-    lcm_lora_xl: str = Field(
-        default="latent-consistency/lcm-lora-sdxl", description="The LCM-LoRA used for an SDXL role."
-    )
-    revision: str | None = None
-    steps: int = Field(default=4, ge=1, le=16, description="Denoising steps of a preview.")
-    guidance_scale: float = Field(default=1.0, ge=0.0, le=3.0, description="LCM wants 1-2.")
-
-
-class Limits(BaseModel):
-    max_upload_bytes: int = Field(default=50_000_000, gt=0, description="An uploaded file, at most (50 MB).")
-    max_pixels: int = Field(default=40_000_000, gt=0, description="Width x height, at most.")
-    max_message_chars: int = Field(default=2000, gt=0, le=100_000, description="A chat message, at most.")
-
-
-class TrainingDefaults(BaseModel):
-    """How a new concept trains where the request does not say (`concept train`, the teach
-    form, "teach pixelsmith my dog rex"): the defaults suit SD 1.5 at 512 px on one GPU."""
-
-    steps: int = Field(default=400, ge=1, le=20_000, description="Optimizer steps.")
-    resolution: int = Field(default=512, ge=64, le=2048, description="Training size, px, multiple of 8.")
-    class_images: int = Field(default=50, ge=1, le=1000, description="Class images (prior preservation).")
-    class_steps: int = Field(default=25, ge=1, le=150, description="Denoising steps per class image.")
-    sample_steps: int = Field(default=25, ge=1, le=150, description="Denoising steps per sample.")
-    checkpoint_every: int = Field(default=100, ge=1, le=20_000, description="Steps between checkpoints.")
 
 
 class Settings(BaseSettings):

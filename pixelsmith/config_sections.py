@@ -1,5 +1,6 @@
-"""Sections of the settings that stand on their own: the chat UI as a service, and Ray
-Serve's scaling per role (`pixelsmith.config.Settings` holds them)."""
+"""Sections of the settings that stand on their own: the chat UI as a service, Ray Serve's
+scaling per role, preview mode, limits and training defaults (`pixelsmith.config.Settings`
+holds them)."""
 
 from __future__ import annotations
 
@@ -57,3 +58,40 @@ class ServeSettings(BaseModel):
     editor: Scaling = Scaling()
     eraser: Scaling = Scaling()
     upscaler: Scaling = Scaling()
+
+
+class PreviewSettings(BaseModel):
+    """The few-step draft mode (`preview` on inpaint/generate/remove): an LCM-LoRA for the SD
+    base, fused into a copy of the role's UNet once, with the LCM scheduler."""
+
+    lcm_lora: str = Field(
+        default="latent-consistency/lcm-lora-sdv1-5",
+        description="Hub id, local folder or .safetensors file of an LCM-LoRA matching the SD base.",
+    )
+    weight_name: str = Field(
+        default="pytorch_lora_weights.safetensors", description="File in the repo/folder."
+    )
+    lcm_lora_xl: str = Field(
+        default="latent-consistency/lcm-lora-sdxl", description="The LCM-LoRA used for an SDXL role."
+    )
+    revision: str | None = None
+    steps: int = Field(default=4, ge=1, le=16, description="Denoising steps of a preview.")
+    guidance_scale: float = Field(default=1.0, ge=0.0, le=3.0, description="LCM wants 1-2.")
+
+
+class Limits(BaseModel):
+    max_upload_bytes: int = Field(default=50_000_000, gt=0, description="An uploaded file, at most (50 MB).")
+    max_pixels: int = Field(default=40_000_000, gt=0, description="Width x height, at most.")
+    max_message_chars: int = Field(default=2000, gt=0, le=100_000, description="A chat message, at most.")
+
+
+class TrainingDefaults(BaseModel):
+    """How a new concept trains where the request does not say (`concept train`, the teach
+    form, "teach pixelsmith my dog rex"): the defaults suit SD 1.5 at 512 px on one GPU."""
+
+    steps: int = Field(default=400, ge=1, le=20_000, description="Optimizer steps.")
+    resolution: int = Field(default=512, ge=64, le=2048, description="Training size, px, multiple of 8.")
+    class_images: int = Field(default=50, ge=1, le=1000, description="Class images (prior preservation).")
+    class_steps: int = Field(default=25, ge=1, le=150, description="Denoising steps per class image.")
+    sample_steps: int = Field(default=25, ge=1, le=150, description="Denoising steps per sample.")
+    checkpoint_every: int = Field(default=100, ge=1, le=20_000, description="Steps between checkpoints.")

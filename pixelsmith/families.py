@@ -11,7 +11,7 @@ FAMILIES = {"sd": "Stable Diffusion 1.x/2.x", "sdxl": "SDXL"}
 
 def is_xl(pipeline: Any) -> bool:
     """Whether `pipeline` is an SDXL pipeline (two text encoders, size conditioning)."""
-    return getattr(pipeline, "text_encoder_2", None) is not None
+    return getattr(pipeline, "text_encoder_2", None) is not None and hasattr(pipeline, "unet")  # not FLUX
 
 
 def family_of(pipeline: Any) -> str:

@@ -62,7 +62,10 @@ def _reachable(timeout: float) -> bool:
 
 
 # Hub repos whose files need an accepted licence and a login: the licence each asks for.
-GATED = {"facebook/sam3": "the SAM License"}
+GATED = {
+    "facebook/sam3": "the SAM License",
+    "black-forest-labs/FLUX.1-Kontext-dev": "the FLUX.1 [dev] Non-Commercial License: no commercial use",
+}
 
 
 def gate_note(model: str) -> str:

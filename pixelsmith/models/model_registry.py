@@ -22,6 +22,7 @@ from typing import Any
 from pixelsmith.config import ROLES, Role, Settings
 from pixelsmith.errors import UserError, shorten
 from pixelsmith.families import is_xl
+from pixelsmith.models import editors as _editors  # noqa: F401  (registers the flow editors)
 from pixelsmith.models import planner_llm as _planner_llm  # noqa: F401  (registers the planner's)
 from pixelsmith.models import sdxl as _sdxl  # noqa: F401  (registers the sdxl loaders)
 from pixelsmith.models.device import resolve_device, resolve_dtype

@@ -382,10 +382,10 @@ lcm_lora_xl = "{(root / "lcm-lora-xl").as_posix()}"
 
 # Other backends have tiny checkpoints here too; switch a role with two lines, e.g.
 #   [detector]  model = "{(root / "grounding-dino").as_posix()}"  backend = "grounding-dino"
-#   [segmenter] model = "{(root / "sam2").as_posix()}"  backend = "sam2"
-#   [segmenter] model = "{(root / "sam3").as_posix()}"  backend = "sam3"  text_threshold = 0.0
+#   [segmenter] model = "{(root / "sam2").as_posix()}"  backend = "sam2"  (sam3/: "sam3", text_threshold 0)
 #   [inpainter] model = "{(root / "sdxl-inpaint").as_posix()}"  backend = "sdxl"
 #   [generator] model = "{(root / "sdxl").as_posix()}"  backend = "sdxl"
+#   [editor]    model = "{(root / "flux-kontext").as_posix()}"  backend = "flux-kontext"  max_pixels = 4096
 # The local planner on a tiny random model plans at random (validly): `auto` would pick it; try it with:
 #   [planner_model] model = "{(root / PLANNER_DIR).as_posix()}"  max_new_tokens = 1024  max_string_chars = 24
 

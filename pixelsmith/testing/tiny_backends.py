@@ -15,6 +15,8 @@ from pathlib import Path
 
 import torch
 
+from pixelsmith.testing.tiny_editors import build_klein, build_kontext
+
 SAM3_SIZE = 224  # px: the tiny SAM 3's square input (16x16 patches of 14 px)
 ALTERNATIVES = {
     "grounding-dino": "detector",
@@ -23,7 +25,9 @@ ALTERNATIVES = {
     "sdxl-inpaint": "inpainter",
     "sdxl": "generator",
     "lcm-lora-xl": "preview",
-}  # folder under the tiny root: its role
+    "flux-kontext": "editor",
+    "flux2-klein": "editor",
+}  # folder under the tiny root: its role (the editors' folders are named as their backends)
 BERT_SPECIALS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 
 
@@ -265,5 +269,7 @@ def build_alternatives(root: Path) -> dict[str, Path]:
         "sdxl-inpaint": lambda out: build_sdxl(out, inpainting=True),
         "sdxl": build_sdxl,
         "lcm-lora-xl": build_lcm_lora_xl,
+        "flux-kontext": build_kontext,
+        "flux2-klein": build_klein,
     }
     return {name: builders[name](root / name) for name in ALTERNATIVES}

@@ -1,11 +1,14 @@
 """instruct: an edit said as an instruction ("make it winter", "make the sky stormy"),
-by InstructPix2Pix (the `editor` role), on the whole image or inside a mask.
+by the `editor` role, on the whole image or inside a mask, with reference photos where the
+editor takes them ("put the dog from this photo on the sofa").
 
-Any size and aspect ratio: the image (or the mask's region with context) is brought to
-the model's working size, its long side at the native size (512 for the real model: a
-4000 px photo is edited at 512 and brought back, so fine detail is the model's, not the
-photo's), and brought back. Inside a mask, the result is pasted through the grown,
-feathered mask, so every pixel outside it is byte-identical to the input.
+The editor is InstructPix2Pix by default, or FLUX.1 Kontext, Qwen-Image-Edit-2509 or
+FLUX.2 [klein] (`editor.backend`; how each is called: `tools.editing`). Any size and
+aspect ratio: the image (or the mask's region with context) is brought to the editor's
+working size (512 on the long side for InstructPix2Pix, Kontext's nearest trained
+resolution, about a megapixel for the others: a 4000 px photo is edited there and brought
+back, so fine detail is the model's, not the photo's). Inside a mask, the result is pasted
+through the grown, feathered mask, so every pixel outside it is byte-identical to the input.
 """
 
 from __future__ import annotations
@@ -25,11 +28,11 @@ from pixelsmith.tools.diffusion import (
     concept_applied,
     device_errors,
     generators,
-    native_size,
     rank,
     resolve_seed,
     step_callback,
 )
+from pixelsmith.tools.editing import DEFAULTS, EditCall, check_aspect, check_references, edit, work_size
 from pixelsmith.tools.tool_registry import Tool
 
 
@@ -39,12 +42,25 @@ class Input(BaseModel):
     image: str = Field(description="Image id to edit, e.g. image-1.")
     prompt: str = Field(min_length=1, max_length=1000, description="The instruction, e.g. 'make it winter'.")
     mask: str | None = Field(default=None, description="Mask id: edit only there (else the whole image).")
-    negative_prompt: str = Field(default="", max_length=1000, description="What to avoid.")
-    guidance_scale: float = Field(default=7.5, ge=0.0, le=30.0, description="How closely to follow the text.")
-    image_guidance_scale: float = Field(
-        default=1.5, ge=0.0, le=10.0, description="How closely to keep the photo (higher: more of it)."
+    references: list[str] = Field(
+        default_factory=list,
+        max_length=3,
+        description="Image ids of reference photos ('the dog from this photo'), for editors that take them.",
     )
-    num_inference_steps: int = Field(default=20, ge=1, le=150, description="Denoising steps.")
+    negative_prompt: str = Field(default="", max_length=1000, description="What to avoid.")
+    guidance_scale: float | None = Field(
+        default=None,
+        ge=0.0,
+        le=30.0,
+        description="How closely to follow the text; default: the editor's own (7.5 InstructPix2Pix, "
+        "2.5 Kontext, 4 Qwen-Image-Edit, 1 klein).",
+    )
+    image_guidance_scale: float = Field(
+        default=1.5, ge=0.0, le=10.0, description="InstructPix2Pix: how closely to keep the photo."
+    )
+    num_inference_steps: int | None = Field(
+        default=None, ge=1, le=150, description="Denoising steps; default: the editor's own."
+    )
     seed: int | None = Field(default=None, ge=0, le=MAX_SEED, description="Same seed, same pixels.")
     num_candidates: int = Field(default=1, ge=1, le=8, description="Images to make in one batch.")
     blend: int = Field(default=8, ge=0, le=128, description="Pixels the mask grows by for a soft seam.")
@@ -56,31 +72,42 @@ Output = ImagesOutput
 def run(inputs: Input, ctx: ToolContext) -> Output:
     import torch
 
+    spec = ctx.settings.editor
+    check_references(spec.backend, len(inputs.references))
+    references = [ctx.store.image(r).convert("RGB") for r in inputs.references]
     image = ctx.store.image(inputs.image).convert("RGB")
     box, alpha = (0, 0, image.width, image.height), None
     if inputs.mask:
         box, alpha = _region(check_mask(ctx.store.mask(inputs.mask), image), inputs.blend, inputs.mask)
     pipeline = ctx.models.get("editor")
     crop = image.crop(box)
-    work = M.work_size(crop.width, crop.height, native_size(pipeline))
+    check_aspect(spec.backend, crop.size, "region to edit" if inputs.mask else "photo")
+    for number, reference in enumerate(references, 1):
+        check_aspect(spec.backend, reference.size, f"reference photo {number}")
+    work = work_size(spec.backend, pipeline, crop.size, spec.max_pixels)
     seed, n = resolve_seed(inputs.seed), inputs.num_candidates
+    steps, guidance = DEFAULTS[spec.backend]
+    steps = inputs.num_inference_steps or steps
+    call = EditCall(
+        prompt=inputs.prompt,
+        negative_prompt=inputs.negative_prompt,
+        picture=crop.resize(work, Image.LANCZOS),
+        references=references,
+        count=n,
+        generators=generators(seed, n),
+        steps=steps,
+        guidance=guidance if inputs.guidance_scale is None else inputs.guidance_scale,
+        image_guidance=inputs.image_guidance_scale,
+        callback=step_callback(ctx, "instruct", steps),
+    )
     with (
         device_errors("instruct"),
         torch.inference_mode(),
         concept_applied(ctx, pipeline, inputs.prompt, None, "editor"),  # the pipeline's lock
     ):
-        result = pipeline(
-            prompt=[inputs.prompt] * n,
-            negative_prompt=[inputs.negative_prompt] * n if inputs.negative_prompt else None,
-            image=[crop.resize(work, Image.LANCZOS)] * n,
-            guidance_scale=inputs.guidance_scale,
-            image_guidance_scale=inputs.image_guidance_scale,
-            num_inference_steps=inputs.num_inference_steps,
-            generator=generators(seed, n),
-            callback_on_step_end=step_callback(ctx, "instruct", inputs.num_inference_steps),
-        )
+        pictures = edit(spec.backend, pipeline, call)
     ctx.check_cancelled()
-    made = [out.resize(crop.size, Image.LANCZOS) for out in result.images]
+    made = [out.resize(crop.size, Image.LANCZOS) for out in pictures]
     if alpha is not None:  # only inside the mask; outside, the input's own bytes
         made = [M.paste(image, out, alpha[box[1] : box[3], box[0] : box[2]], box) for out in made]
     return rank(ctx, ImagesOutput(made, [None] * n, candidate_seeds(seed, n)), inputs.prompt)
