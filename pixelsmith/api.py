@@ -97,15 +97,17 @@ class Session:
         instruction: str,
         image: ImageLike | None = None,
         *,
+        reference: ImageLike | list[ImageLike] | None = None,
         seed: int | None = None,
         plan: Any = None,
         on_event: Callable[[ev.Event], None] | None = None,
         review: bool = False,
     ) -> EditResult:
         """Carry out `instruction` (on `image` when given, else on the current image).
-        `on_event` sees every event as it comes (progress, steps); `plan` (an
-        `agent.plan.Plan`) runs instead of asking the planner, validated like any other;
-        `review`: pause before new masks are used (then "use mask 2", "continue", ...)."""
+        `reference`: a photo (or a list) the instruction points at ("put the dog from this
+        photo on the sofa"). `on_event` sees every event as it comes (progress, steps);
+        `plan` (an `agent.plan.Plan`) runs instead of asking the planner, validated like any
+        other; `review`: pause before new masks are used (then "use mask 2", "continue", ...)."""
         from pixelsmith.agent.agent import Agent
 
         if not isinstance(instruction, str):
@@ -113,11 +115,15 @@ class Session:
         if seed is not None and (type(seed) is not int or not 0 <= seed <= MAX_SEED):
             raise UserError(f"seed must be a whole number from 0 to {MAX_SEED}, got {seed!r}")
         photo = None if image is None else self.editor.load(image)
+        given = (
+            reference if isinstance(reference, (list, tuple)) else [] if reference is None else [reference]
+        )
+        references = [self.editor.load(r) for r in given]  # every file read before the session changes
         agent = Agent(
             self.workspace, self.editor.models, planner=self.editor.planner, seed=seed, interactive=review
         )
         ok, passing = False, []  # notices said but not kept in the session ("loading X for the first time")
-        for event in agent.send(instruction, image=photo, plan=plan):
+        for event in agent.send(instruction, image=photo, references=references, plan=plan):
             if on_event is not None:
                 on_event(event)
             ok = event.ok if isinstance(event, ev.Done) else ok
@@ -222,11 +228,13 @@ class Editor:
         instruction: str,
         *,
         session: str | None = None,
+        reference: ImageLike | list[ImageLike] | None = None,
         seed: int | None = None,
     ) -> EditResult:
         """One request in a new session (or in `session`, by id): "replace the cat with a
-        dragon", "make it 16:9", "a watercolour lighthouse" (no image)."""
-        return self.session(session).edit(instruction, image, seed=seed)
+        dragon", "make it 16:9", "a watercolour lighthouse" (no image), "make the cat look
+        like this one" (with `reference`, a photo or a list)."""
+        return self.session(session).edit(instruction, image, reference=reference, seed=seed)
 
     def session(self, session_id: str | None = None) -> Session:
         """An earlier session by id, or a new one (on disk from its first change: a request
@@ -252,7 +260,7 @@ class Editor:
     ) -> Any:
         """Run one registered tool and return its typed output (`detect` -> detections,
         `segment` -> masks, `inpaint` -> images, ...). Arguments that name images or masks
-        (`image`, `mask`, `other`, `images`) take paths, PIL images or (H, W) arrays, or
+        (`image`, `mask`, `other`, `images`, `references`) take paths, PIL images or (H, W) arrays, or
         ids in `store` (a `tools.MemoryStore` kept across calls). Ctrl-C stops the tool at
         its next step."""
         from pixelsmith.execution.choose import make_executor
@@ -263,10 +271,11 @@ class Editor:
         if isinstance(args.get("image"), (str, Path, Image.Image)) and not _an_id(args["image"], store):
             photo = self.load(args["image"])
             size, given["image"] = photo.size, store.add("image", photo)
-        if isinstance(args.get("images"), (list, tuple)):
-            given["images"] = [
-                v if _an_id(v, store) else store.add("image", self.load(v)) for v in args["images"]
-            ]
+        for name in ("images", "references"):  # lists of images: paths, PIL images or ids
+            if isinstance(args.get(name), (list, tuple)):
+                given[name] = [
+                    v if _an_id(v, store) else store.add("image", self.load(v)) for v in args[name]
+                ]
         for name in ("mask", "other"):
             value = args.get(name)
             if isinstance(value, (str, Path, np.ndarray, Image.Image)) and not _an_id(value, store):

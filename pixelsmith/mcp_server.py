@@ -85,14 +85,20 @@ def build(editor: Editor, files: Files, output: Path | None = None) -> MCPServer
         image: Annotated[str | None, "A photo's path, as every tool takes it."] = None,
         session_id: str | None = None,
         image_path: Annotated[str | None, "The old name of image."] = None,
+        reference: Annotated[
+            list[str] | None, "Paths of photos the instruction points at ('the dog from this photo')."
+        ] = None,
     ) -> list[Any]:
         with _said():
             if image and image_path and image != image_path:
                 raise UserError("give the photo once, as image (image_path is its old name)")
             path = image or image_path
             photo = editor.load(files.check(path)) if path else None  # before a session is made
+            given = [editor.load(files.check(p)) for p in reference or []]
             session = editor.session(session_id)
-            result = await _in_thread(ctx, lambda report: session.edit(instruction, photo, on_event=report))
+            result = await _in_thread(
+                ctx, lambda report: session.edit(instruction, photo, reference=given, on_event=report)
+            )
         return reply(result)
 
     server.add_tool(edit, name="edit", description=EDIT_DESCRIPTION, structured_output=False)
@@ -174,6 +180,11 @@ def _artifacts(session: Session, files: Files, args: dict[str, Any]) -> dict[str
     transaction: a file that cannot be read leaves the session as it was (or not made)."""
     ws, known = session.workspace, {a.id for a in session.workspace.record.artifacts}
     paths = {k: v for k, v in args.items() if k in ("image", "mask", "other") and isinstance(v, str)}
+    given = [v for v in args.get("references") or [] if isinstance(v, str)]
+    for value in given:
+        if ARTIFACT_ID.fullmatch(value) and value not in known:
+            ws.artifact(value)
+    references = {v: session.editor.load(files.check(v)) for v in given if v not in known}
     for value in paths.values():
         if ARTIFACT_ID.fullmatch(value) and value not in known:
             ws.artifact(value)  # "there is no image-99; known: ...", not a path outside the folders
@@ -181,10 +192,15 @@ def _artifacts(session: Session, files: Files, args: dict[str, Any]) -> dict[str
     photo = session.editor.load(paths["image"]) if "image" in paths else None
     size = photo.size if photo is not None else session.image(args.get("image")).size if paths else None
     masks = {k: load_mask(path, size=size) for k, path in paths.items() if k != "image"}
-    if not paths:
+    if not paths and not references:
         return dict(args)
     made = dict(args)
     with ws.transaction():
+        if references:
+            made["references"] = [
+                ws.add_image(references[v], tool="reference", note=Path(v).name) if v in references else v
+                for v in given
+            ]
         if photo is not None:
             made["image"] = ws.add_image(photo, tool="upload", note=paths["image"].name)
             ws.set_current(made["image"])

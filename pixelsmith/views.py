@@ -70,6 +70,12 @@ class WorkspaceView:
     def of_kind(self, kind: str) -> list[ArtifactView]:
         return [a for a in self.artifacts if a.kind == kind]
 
+    def fresh_references(self) -> list[str]:
+        """The reference photos given since the current image was made (with this request)."""
+        ids = [a.id for a in self.artifacts]
+        after = ids.index(self.current_image) if self.current_image in ids else -1
+        return [a.id for a in self.artifacts[after + 1 :] if a.tool == "reference"]
+
     def text(self) -> str:
         """The summary an LLM planner reads."""
         lines = [f"current image: {self.current_image or 'none'}"]
@@ -84,6 +90,11 @@ class WorkspaceView:
                 f"    box {i + 1}: {b.label} {b.score:.2f} at {tuple(round(v) for v in b.box)}"
                 for i, b in enumerate(a.boxes)
             ]
+        if given := self.fresh_references():
+            lines.append(
+                f"reference photos the user just gave: {', '.join(given)}; 'this photo', 'this one' and "
+                f"'the other photo' mean them: pass references=[...] to instruct, on the current image"
+            )
         if self.finder != "detect":
             lines.append(
                 f"the segmenter reads text: find named objects with {self.finder} (each box comes with "

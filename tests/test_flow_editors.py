@@ -12,6 +12,7 @@ from PIL import Image
 
 from pixelsmith import masks as M
 from pixelsmith.config import load_settings
+from pixelsmith.editor_backends import PIPELINES
 from pixelsmith.errors import ToolInputError
 from pixelsmith.models import ModelRegistry
 from pixelsmith.testing import noise_image
@@ -21,7 +22,7 @@ from pixelsmith.tools.editing import KONTEXT_SIZES, fit_reference, side_by_side,
 AREA = 64 * 64  # editor.max_pixels for the tests: Kontext's list scaled to a 64 px square
 
 
-@pytest.fixture(scope="module", params=["flux-kontext", "flux2-klein"])
+@pytest.fixture(scope="module", params=["flux-kontext", "flux2-klein", "qwen-image-edit"])
 def flow(request, tiny_config, tiny_dir):
     backend = request.param
     settings = load_settings(
@@ -55,6 +56,10 @@ def _plain(backend: str, pipeline, picture: Image.Image, prompt: str, seed: int,
                             height=height, width=width, max_area=width * height, _auto_resize=False,
                             generator=generator).images[0]  # fmt: skip
         images = [picture, *(fit_reference(r, picture) for r in extra.pop("references", []))]
+        if backend == "qwen-image-edit":  # its documented call: true CFG with a blank negative prompt
+            return pipeline(image=images, prompt=prompt, negative_prompt=" ", true_cfg_scale=4.0,
+                            num_inference_steps=steps, height=height, width=width,
+                            generator=generator).images[0]  # fmt: skip
         return pipeline(image=images, prompt=prompt, guidance_scale=1.0, num_inference_steps=steps,
                         height=height, width=width, generator=generator).images[0]  # fmt: skip
 
@@ -65,16 +70,13 @@ def test_whole_image_equals_the_plain_pipeline_call(flow, flow_ctx):
     ours = _instruct(flow_ctx, image=flow_ctx.store.add("image", photo), prompt="make it winter",
                      seed=5, num_inference_steps=2).images[0]  # fmt: skip
     pipeline = registry.get("editor")
-    assert (
-        type(pipeline).__name__
-        == {"flux-kontext": "FluxKontextPipeline", "flux2-klein": "Flux2KleinPipeline"}[backend]
-    )
+    assert type(pipeline).__name__ == PIPELINES[backend]
     work = work_size(backend, pipeline, photo.size, AREA)
     plain = _plain(backend, pipeline, photo.resize(work, Image.LANCZOS), "make it winter", 5, 2)
     assert plain.size == work and ours.size == photo.size
     assert np.abs(_px(ours) - _px(plain.resize(photo.size, Image.LANCZOS))).max() <= 1
     loads = registry.load_counts["editor"]
-    _instruct(flow_ctx, image=flow_ctx.store.add("image", photo), prompt="again", num_inference_steps=1)
+    _instruct(flow_ctx, image=flow_ctx.store.add("image", photo), prompt="again", num_inference_steps=2)
     assert registry.load_counts["editor"] == loads == 1  # kept warm, loaded once
 
 
@@ -83,7 +85,7 @@ def test_inside_a_mask_only_the_grown_mask_changes(flow_ctx):
     mask = np.zeros((90, 140), np.uint8)
     mask[30:60, 80:125] = 255
     out = _instruct(flow_ctx, image=flow_ctx.store.add("image", photo), mask=flow_ctx.store.add("mask", mask),
-                    prompt="make it gold", seed=1, num_inference_steps=1, blend=4).images[0]  # fmt: skip
+                    prompt="make it gold", seed=1, num_inference_steps=2, blend=4).images[0]  # fmt: skip
     outside = M.grow(mask, 4) == 0
     assert out.size == photo.size
     assert (_px(out)[outside] == _px(photo)[outside]).all()
@@ -94,7 +96,7 @@ def test_a_reference_photo_reaches_the_pipeline(flow, flow_ctx):
     backend, registry = flow
     photo, dog = noise_image(96, 64, seed=2), noise_image(50, 80, seed=9)
     ids = flow_ctx.store.add("image", photo), flow_ctx.store.add("image", dog)
-    args = dict(prompt="put the dog from the second photo on the sofa", seed=3, num_inference_steps=1)
+    args = dict(prompt="put the dog from the second photo on the sofa", seed=3, num_inference_steps=2)
     ours = _instruct(flow_ctx, image=ids[0], references=[ids[1]], **args).images[0]
     alone = _instruct(flow_ctx, image=ids[0], **args).images[0]
     assert (_px(ours) != _px(alone)).any()  # the reference changed what was made
@@ -102,7 +104,7 @@ def test_a_reference_photo_reaches_the_pipeline(flow, flow_ctx):
     work = work_size(backend, pipeline, photo.size, AREA)
     picture = photo.resize(work, Image.LANCZOS)
     extra = {"sheet": side_by_side(picture, [dog])} if backend == "flux-kontext" else {"references": [dog]}
-    plain = _plain(backend, pipeline, picture, args["prompt"], 3, 1, **extra)
+    plain = _plain(backend, pipeline, picture, args["prompt"], 3, 2, **extra)
     assert np.abs(_px(ours) - _px(plain.resize(photo.size, Image.LANCZOS))).max() <= 1
 
 
@@ -132,3 +134,20 @@ def test_too_many_references_or_none_taken_is_one_sentence(flow_ctx, ctx):
         _instruct(flow_ctx, image=ids[0], references=ids[1:5], prompt="like these")  # at most 3 in the schema
     with pytest.raises(ToolInputError, match="not an image|unknown|no image"):
         _instruct(flow_ctx, image=ids[0], references=["mask-9"], prompt="like this one")
+
+
+def test_qwen_image_edit_refuses_one_step_in_one_sentence(flow, flow_ctx):
+    backend, _ = flow
+    image = flow_ctx.store.add("image", noise_image(96, 64, seed=4))
+    if backend != "qwen-image-edit":
+        assert _instruct(flow_ctx, image=image, prompt="make it winter", num_inference_steps=1).images
+        return
+    with pytest.raises(ToolInputError, match="at least 2 denoising steps, not 1"):
+        _instruct(flow_ctx, image=image, prompt="make it winter", num_inference_steps=1)
+
+
+def test_every_picture_made_is_a_picture(flow, flow_ctx):
+    """Not a black or flat frame: the tiny models' pixels are noise, but they vary."""
+    out = _instruct(flow_ctx, image=flow_ctx.store.add("image", noise_image(96, 64, seed=6)),
+                    prompt="make it winter", seed=2, num_inference_steps=2).images[0]  # fmt: skip
+    assert _px(out).std() > 5

@@ -249,7 +249,11 @@ def test_the_sidebar_starts_from_the_configured_planner_and_upload_limit(tiny_co
     assert at.radio(key="opt-planner").value == "offline"
     assert at.radio(key="opt-planner").options == ["auto", "llm", "local", "offline"]  # still selectable
     limits = {f.label: f.proto.max_upload_size_mb for f in at.sidebar.file_uploader}
-    assert limits == {"Start from a photo": 8, "Photos of it (3-20, varied)": 8}  # MB as the page counts them
+    assert limits == {  # MB as the page counts them
+        "Start from a photo": 8,
+        "A reference photo (optional)": 8,
+        "Photos of it (3-20, varied)": 8,
+    }
 
 
 # -- the model registry: one per process, a changed role reloads alone ---------------------

@@ -122,9 +122,15 @@ class Agent:
 
     # -- a turn --------------------------------------------------------------------
     def send(
-        self, message: str, image: Image.Image | None = None, *, plan: Plan | None = None
+        self,
+        message: str,
+        image: Image.Image | None = None,
+        *,
+        references: list[Image.Image] | None = None,
+        plan: Plan | None = None,
     ) -> Iterator[Event]:
-        """Handle one user message (optionally with a new image) and yield its events.
+        """Handle one user message (optionally with a new image, and reference photos that
+        come with it: "the dog from this photo") and yield its events.
 
         With `plan`, that plan runs instead of asking the planner (a form in the UI that
         knows its step); it is validated and executed like any other.
@@ -148,6 +154,8 @@ class Agent:
             if image is not None:
                 image_id = self.workspace.add_image(image, tool="upload", note="uploaded")
                 self.workspace.set_current(image_id)
+            for reference in references or []:  # kept beside the photo, never made current
+                self.workspace.add_image(reference, tool="reference", note="a reference photo the user gave")
             record.messages.append(
                 MessageRecord(role="user", text=message, turn=record.turn, image=record.current_image)
             )

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from pixelsmith.agent import phrases, rules_photo, rules_selection, sentences, whole_image
+from pixelsmith.agent import phrases, rules_photo, rules_reference, rules_selection, sentences, whole_image
 from pixelsmith.agent.normalise import Request, clause, normalise
 from pixelsmith.agent.phrases import replacement_prompt, to_int, with_colour
 from pixelsmith.agent.plan import Plan, Step
@@ -114,6 +114,8 @@ def _dispatch(request: Request, view: WorkspaceView) -> Plan:
     # closed vocabularies first (photo operations, then the whole image), then placing a new
     # object ("add a hat to the dog": with no photo yet, "paint a boat on the sea" describes one),
     # then the open object intents
+    if (given := rules_reference.plan(request, view)) is not None:  # "the dog from this photo"
+        return given
     placing = rules_photo.PLACE_INTENTS if view.current_image is not None else ()
     tables = (
         (rules_photo.INTENTS, rules_photo.HANDLERS),

@@ -23,7 +23,8 @@ from pixelsmith.errors import UserError, shorten
 
 FINDERS = ("detect", "segment_text")  # what "find" stands for in an expected plan
 SETUP = " >> "
-CANVAS = re.compile(r"\[(?:rectangle(?: [\d.]+){4}|click [\d.]+ [\d.]+)\]")  # a selection, see _select
+# a selection, or a reference photo given beside the request: see _select
+CANVAS = re.compile(r"\[(?:rectangle(?: [\d.]+){4}|click [\d.]+ [\d.]+|reference)\]")
 
 
 def shipped_cases() -> Path:
@@ -279,11 +280,19 @@ class Trial:
 
 def _select(agent: Any, said: str) -> tuple[bool, str]:
     """A selection made on the canvas, written "[rectangle x0 y0 x1 y1]" or "[click x y]" in
-    fractions of the photo's width and height: whether it was made, and why not."""
+    fractions of the photo's width and height, or "[reference]", a reference photo given (the
+    photo mirrored): whether it was made, and why not."""
+    from PIL import ImageOps
+
     from pixelsmith.agent.selection import box_layer
 
     how, *numbers = said.strip("[]").split()
-    size = agent.workspace.image(agent.workspace.record.current_image).size
+    photo = agent.workspace.image(agent.workspace.record.current_image)
+    if how == "reference":
+        with agent.workspace.transaction():
+            agent.workspace.add_image(ImageOps.mirror(photo), tool="reference", note="a reference photo")
+        return True, ""
+    size = photo.size
     scaled = [float(v) * size[i % 2] for i, v in enumerate(numbers)]
     try:
         if how == "rectangle":

@@ -70,7 +70,6 @@ class EditFigures:
         steps, generator = self.options.steps, self.models.get("generator")
         work = M.work_size(*photo.size, native_size(generator))
         args = dict(image=image_id, prompt=STYLE, strength=0.6, num_inference_steps=steps, seed=0)
-        ours = self.time(lambda: self.tool("restyle", **args))  # type: ignore[attr-defined]
         plain = AutoPipelineForImage2Image.from_pipe(generator)
         plain.set_progress_bar_config(disable=True)
         small = photo.resize(work)
@@ -81,26 +80,32 @@ class EditFigures:
                       generator=torch.Generator("cpu").manual_seed(0))  # fmt: skip
 
         label = f"restyle {work[0]}x{work[1]}, {steps} steps at strength 0.6"
-        return Figure("edits.restyle", label, "s/image", ours, self.time(call))  # type: ignore[attr-defined]
+        ours, plain_s = self.pair(lambda: self.tool("restyle", **args), call)  # type: ignore[attr-defined]
+        return Figure("edits.restyle", label, "s/image", ours, plain_s)
 
     def _instruct(self, photo: Image.Image, image_id: str) -> Figure:
-        from pixelsmith.tools.diffusion import native_size
+        from pixelsmith.tools.editing import work_size
 
-        steps, editor = self.options.steps, self.models.get("editor")
-        work = M.work_size(*photo.size, native_size(editor))
+        steps, editor, spec = self.options.steps, self.models.get("editor"), self.models.settings.editor
+        work = work_size(spec.backend, editor, photo.size, spec.max_pixels)
         args = dict(image=image_id, prompt=INSTRUCTION, num_inference_steps=steps, seed=0)
-        ours = self.time(lambda: self.tool("instruct", **args))  # type: ignore[attr-defined]
         plain = type(editor)(**editor.components)
         plain.set_progress_bar_config(disable=True)
         small = photo.resize(work)
+        sized = {} if spec.backend == "diffusers" else {"width": work[0], "height": work[1]}
+        if spec.backend == "flux-kontext":  # the working size is already one of Kontext's
+            sized.update(max_area=work[0] * work[1], _auto_resize=False)
+        if spec.backend == "qwen-image-edit":  # its documented call: true CFG, a blank negative prompt
+            sized.update(negative_prompt=" ", true_cfg_scale=4.0)
 
-        def call() -> None:
+        def call() -> None:  # the pipeline as its documentation calls it, at the tool's size
             with torch.inference_mode():
                 plain(prompt=INSTRUCTION, image=small, num_inference_steps=steps,
-                      generator=torch.Generator("cpu").manual_seed(0))  # fmt: skip
+                      generator=torch.Generator("cpu").manual_seed(0), **sized)  # fmt: skip
 
-        label = f"instruct {work[0]}x{work[1]}, {steps} steps"
-        return Figure("edits.instruct", label, "s/image", ours, self.time(call))  # type: ignore[attr-defined]
+        label = f"instruct ({spec.backend}) {work[0]}x{work[1]}, {steps} steps"
+        ours, plain_s = self.pair(lambda: self.tool("instruct", **args), call)  # type: ignore[attr-defined]
+        return Figure("edits.instruct", label, "s/image", ours, plain_s)
 
     def _outpaint(self, photo: Image.Image, image_id: str) -> Figure:
         from pixelsmith.tools.diffusion import native_size
@@ -108,7 +113,6 @@ class EditFigures:
 
         steps, inpainter = self.options.steps, self.models.get("inpainter")
         args = dict(image=image_id, aspect="16:9", prompt=PROMPT, num_inference_steps=steps, seed=0)
-        ours = self.time(lambda: self.tool("outpaint", **args))  # type: ignore[attr-defined]
         canvas = canvas_for(Input(image=image_id, aspect="16:9"), *photo.size, 10**12)
         start, band = stretched(photo, canvas), canvas.band(photo.size)
         work = M.work_size(canvas.width, canvas.height, native_size(inpainter))
@@ -123,4 +127,5 @@ class EditFigures:
 
         detail = {"canvas": [canvas.width, canvas.height], "band_px": int(np.count_nonzero(band))}
         label = f"outpaint to 16:9 ({canvas.width}x{canvas.height}), {steps} steps"
-        return Figure("edits.outpaint", label, "s/image", ours, self.time(call), detail=detail)  # type: ignore[attr-defined]
+        ours, plain_s = self.pair(lambda: self.tool("outpaint", **args), call)  # type: ignore[attr-defined]
+        return Figure("edits.outpaint", label, "s/image", ours, plain_s, detail=detail)

@@ -19,6 +19,7 @@ from pixelsmith.bench.measure import (
     cat_photo,
     ellipse_mask,
     median_seconds,
+    paired_seconds,
     peak_memory_mb,
     reset_peak,
     variant,
@@ -75,6 +76,10 @@ class Bench(EditFigures, BackendFigures, PhotoFigures, PlannerFigures):
 
     def time(self, fn: Callable[[], Any]) -> float:
         return median_seconds(fn, device=self.device, repeats=self.options.repeats)
+
+    def pair(self, ours: Callable[[], Any], plain: Callable[[], Any]) -> tuple[float, float]:
+        """Seconds of pixelsmith's way and the plain call, timed in turns (`paired_seconds`)."""
+        return paired_seconds(ours, plain, device=self.device, repeats=self.options.repeats)
 
     def each(self, fn: Callable[[Any], Any], items: list) -> list[float]:
         """Seconds of `fn(item)` for each item, no warm-up (the first call is the point)."""

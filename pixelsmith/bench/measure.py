@@ -36,6 +36,27 @@ def median_seconds(
     return statistics.median(times)
 
 
+def paired_seconds(
+    ours: Callable[[], Any], plain: Callable[[], Any], *, device: torch.device, repeats: int
+) -> tuple[float, float]:
+    """Median wall times of `ours` and `plain`, run in turns (ours-plain, then plain-ours, ...)
+    after one untimed warm-up each, so a machine that speeds up or slows down over the runs
+    (a 2-core VM drifts by 5 % in a minute) weighs on both alike rather than on the one timed
+    second. Profiled at full size, `instruct` and its plain pipeline call ran the same 260
+    convolutions in 33.61 s against 33.63 s: a gap between them measured one after the other
+    was the drift."""
+    ours(), plain()
+    times: dict[int, list[float]] = {0: [], 1: []}
+    for turn in range(repeats):
+        for which in (0, 1) if turn % 2 == 0 else (1, 0):
+            sync(device)
+            start = time.perf_counter()
+            (ours, plain)[which]()
+            sync(device)
+            times[which].append(time.perf_counter() - start)
+    return statistics.median(times[0]), statistics.median(times[1])
+
+
 def peak_memory_mb(device: torch.device) -> tuple[float, str]:
     """CUDA: max allocated since the last reset; else the process's RSS high-water mark."""
     if device.type == "cuda":

@@ -111,6 +111,15 @@ def edit(
             "'remove it', 'a vase of tulips', 'make it brighter'.",
         ),
     ] = None,
+    reference: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--reference",
+            metavar="PHOTO",
+            help="A photo the instruction points at ('put the dog from this photo on the sofa'); "
+            "again for more. Needs an editor that takes references (editor.backend).",
+        ),
+    ] = None,
 ) -> None:
     """One request, non-interactive: plan, run, write the result and the session folder.
     With --session it goes on from that session's current image ("now make it red"); with
@@ -123,6 +132,8 @@ def edit(
             raise UserError("--session goes with one photo or none, not several")
         if select is not None:
             raise UserError("--select goes with one photo, not several: each has its own")
+        if reference:
+            raise UserError("--reference goes with one photo, not several")
         failed = batch.run(
             sources,
             instruction,
@@ -143,12 +154,13 @@ def edit(
         if sources and not overwrite:
             not_an_input(output, {Path(sources[0]).expanduser().resolve()})
     photo = _load(Path(sources[0]) if sources else None)  # before a session is made for it
+    references = [_load(r) for r in reference or []]
     chosen = editor(planner).session(session)
     printer = EventPrinter(chosen.workspace, quiet=as_json, one_shot=True)
     if select is not None:  # the photo becomes the session's image with its selection
         chosen.select(_selection(select), photo)
         photo = None
-    result = chosen.edit(instruction, photo, seed=seed, on_event=printer)
+    result = chosen.edit(instruction, photo, reference=references, seed=seed, on_event=printer)
     if output and result.image_id:  # this turn's image (another process may have made a later one current)
         write_image(result.image, output)
         printer.out.write(f"wrote {output}\n")

@@ -32,21 +32,30 @@ def instruct(
     image_guidance: Annotated[float, Opt(help="Keep the photo: higher keeps more.")] = default(
         instruct_tool, "image_guidance_scale"
     ),
-    guidance: Annotated[float, Opt(help="Follow the words: higher follows more.")] = default(
-        instruct_tool, "guidance_scale"
-    ),
-    steps: Annotated[int, Opt(help="Denoising steps.")] = default(instruct_tool, "num_inference_steps"),
+    guidance: Annotated[
+        float | None, Opt(help="Follow the words: higher follows more. Default: the editor's own.")
+    ] = None,
+    steps: Annotated[int | None, Opt(help="Denoising steps. Default: the editor's own.")] = None,
+    reference: Annotated[
+        list[Path] | None,
+        Opt(
+            help="A photo the instruction points at ('the dog from this photo'); again for more. "
+            "Needs an editor that takes them (editor.backend)."
+        ),
+    ] = None,
     seed: Seed = None,
     n: Annotated[int, Opt("-n", "--candidates", help="Candidates, one batch.")] = 1,
     as_json: Json = False,
 ) -> None:
-    """Change IMAGE as INSTRUCTION says (InstructPix2Pix), all of it or inside --mask."""
+    """Change IMAGE as INSTRUCTION says (the editor: InstructPix2Pix, or FLUX.1 Kontext, Qwen-Image-Edit,
+    FLUX.2 klein), all of it or inside --mask."""
     runner = ToolRunner()
     image_id = runner.image(image)
     out = runner.run(
         "instruct",
         image=image_id,
         prompt=instruction,
+        references=[runner.image(r) for r in reference or []],
         mask=runner.mask(mask, image_id) if mask else None,
         image_guidance_scale=image_guidance,
         guidance_scale=guidance,

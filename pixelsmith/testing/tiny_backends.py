@@ -15,7 +15,7 @@ from pathlib import Path
 
 import torch
 
-from pixelsmith.testing.tiny_editors import build_klein, build_kontext
+from pixelsmith.testing.tiny_editors import build_klein, build_kontext, build_qwen_edit
 
 SAM3_SIZE = 224  # px: the tiny SAM 3's square input (16x16 patches of 14 px)
 ALTERNATIVES = {
@@ -27,6 +27,7 @@ ALTERNATIVES = {
     "lcm-lora-xl": "preview",
     "flux-kontext": "editor",
     "flux2-klein": "editor",
+    "qwen-image-edit": "editor",
 }  # folder under the tiny root: its role (the editors' folders are named as their backends)
 BERT_SPECIALS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 
@@ -271,5 +272,6 @@ def build_alternatives(root: Path) -> dict[str, Path]:
         "lcm-lora-xl": build_lcm_lora_xl,
         "flux-kontext": build_kontext,
         "flux2-klein": build_klein,
+        "qwen-image-edit": build_qwen_edit,
     }
     return {name: builders[name](root / name) for name in ALTERNATIVES}

@@ -9,6 +9,7 @@ from everyday words (`testing.words`), as for the other roles, not downloaded.
 
 from __future__ import annotations
 
+import math
 from functools import cache
 from pathlib import Path
 
@@ -171,6 +172,130 @@ def build_klein(out: Path) -> Path:
         tokenizer=tokenizer,
         transformer=transformer,
         is_distilled=True,
+    )
+    pipeline.save_pretrained(out, safe_serialization=True)
+    return out
+
+
+# Qwen-Image-Edit's prompt template (its pipeline's): the first 64 tokens, the system part,
+# are dropped from the text encoder's output, so the tiny tokenizer must make them 64 too.
+QWEN_SYSTEM = (
+    "<|im_start|>system\nDescribe the key features of the input image (color, shape, size, texture, "
+    "objects, background), then explain how the user's text instruction should alter or modify the "
+    "image. Generate a new image that meets the user's requirements while maintaining consistency "
+    "with the original input where appropriate.<|im_end|>\n<|im_start|>user\n"
+)
+QWEN_SPECIALS = [
+    "<|endoftext|>", "<|im_start|>", "<|im_end|>", "<|vision_start|>", "<|vision_end|>", "<|image_pad|>",
+    "<|video_pad|>",
+]  # fmt: skip
+
+
+@cache
+def qwen_vl_tokenizer():
+    """A byte-level BPE tokenizer with Qwen2.5-VL's special tokens, learned from everyday words
+    and the edit pipeline's own template, whose system part is 64 tokens here as in Qwen's."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import Qwen2TokenizerFast
+
+    from pixelsmith.testing.words import vocabulary
+
+    bpe = Tokenizer(models.BPE())
+    bpe.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    bpe.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=3000,
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        special_tokens=QWEN_SPECIALS,
+        show_progress=False,
+    )
+    bpe.train_from_iterator([*vocabulary(), *[QWEN_SYSTEM] * 50], trainer)
+    return Qwen2TokenizerFast(
+        tokenizer_object=bpe,
+        eos_token="<|im_end|>",
+        pad_token="<|endoftext|>",
+        unk_token=None,
+        additional_special_tokens=QWEN_SPECIALS[1:],
+        model_max_length=32768,
+    )
+
+
+def build_qwen_edit(out: Path) -> Path:
+    """Qwen-Image-Edit-2509's layout: a Qwen2.5-VL text encoder that sees the photos (its
+    processor: 14 px patches merged 2×2), a 16-channel causal-3D VAE (8× in space), a
+    transformer over 2×2 patches (64 channels in, 16 out)."""
+    from diffusers import (
+        AutoencoderKLQwenImage,
+        FlowMatchEulerDiscreteScheduler,
+        QwenImageEditPlusPipeline,
+        QwenImageTransformer2DModel,
+    )
+    from transformers import (
+        Qwen2_5_VLConfig,
+        Qwen2_5_VLForConditionalGeneration,
+        Qwen2VLImageProcessor,
+        Qwen2VLProcessor,
+        Qwen2VLVideoProcessor,
+    )
+
+    tokenizer = qwen_vl_tokenizer()
+    ids = dict(zip(("start", "end", "pad"), tokenizer.convert_tokens_to_ids(QWEN_SPECIALS[3:6]), strict=True))
+    torch.manual_seed(0)
+    text_encoder = Qwen2_5_VLForConditionalGeneration(
+        Qwen2_5_VLConfig(
+            text_config=dict(
+                hidden_size=16,
+                intermediate_size=32,
+                num_hidden_layers=2,
+                num_attention_heads=2,
+                num_key_value_heads=2,
+                vocab_size=len(tokenizer),
+                max_position_embeddings=128000,
+                rope_scaling={"type": "default", "rope_type": "default", "mrope_section": [1, 1, 2]},
+                rope_theta=1000000.0,
+                bos_token_id=tokenizer.pad_token_id,
+                eos_token_id=tokenizer.eos_token_id,
+            ),
+            vision_config=dict(
+                depth=2,
+                hidden_size=16,
+                intermediate_size=16,
+                num_heads=2,
+                out_hidden_size=16,
+                fullatt_block_indexes=[1],
+                window_size=112,
+            ),
+            vocab_size=len(tokenizer),
+            image_token_id=ids["pad"],
+            vision_start_token_id=ids["start"],
+            vision_end_token_id=ids["end"],
+            bos_token_id=tokenizer.pad_token_id,
+            eos_token_id=tokenizer.eos_token_id,
+        )  # fmt: skip
+    )
+    images = Qwen2VLImageProcessor(min_pixels=56 * 56, max_pixels=28 * 28 * 1280)
+    videos = Qwen2VLVideoProcessor()  # a part of the processor; the edit pipeline gives it no video
+    processor = Qwen2VLProcessor(image_processor=images, tokenizer=tokenizer, video_processor=videos)
+    torch.manual_seed(0)
+    transformer = QwenImageTransformer2DModel(
+        patch_size=2, in_channels=64, out_channels=16, num_layers=1, attention_head_dim=16,
+        num_attention_heads=2, joint_attention_dim=16, guidance_embeds=False, axes_dims_rope=(4, 6, 6),
+    )  # fmt: skip
+    torch.manual_seed(0)
+    vae = AutoencoderKLQwenImage(
+        base_dim=8, z_dim=16, dim_mult=[1, 2, 2, 2], num_res_blocks=1,
+        temperal_downsample=[False, True, True], latents_mean=[0.0] * 16, latents_std=[1.0] * 16,
+    )  # fmt: skip
+    # Qwen-Image's schedule: a fixed exponential time shift of ln 3, to sigma 0.02 at the end
+    schedule = dict(FLUX_SCHEDULE, shift=1.0, base_shift=math.log(3), max_shift=math.log(3),
+                    max_image_seq_len=8192, shift_terminal=0.02)  # fmt: skip
+    pipeline = QwenImageEditPlusPipeline(
+        scheduler=FlowMatchEulerDiscreteScheduler(**schedule, time_shift_type="exponential"),
+        vae=vae,
+        text_encoder=text_encoder,
+        tokenizer=tokenizer,
+        processor=processor,
+        transformer=transformer,
     )
     pipeline.save_pretrained(out, safe_serialization=True)
     return out

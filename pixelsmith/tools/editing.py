@@ -97,6 +97,16 @@ def check_aspect(backend: str, size: tuple[int, int], what: str) -> None:
         )
 
 
+def check_steps(backend: str, steps: int) -> None:
+    """One sentence for too few steps: Qwen-Image's schedule stretches its sigmas to end at
+    0.02, which one step cannot do (diffusers divides by zero and the picture is black)."""
+    if backend == "qwen-image-edit" and steps < 2:
+        raise ToolInputError(
+            f"instruct: Qwen-Image-Edit needs at least 2 denoising steps, not {steps} (one step of its "
+            "schedule gives a black picture); ask for 2 or more"
+        )
+
+
 def check_references(backend: str, count: int) -> None:
     """One sentence when the backend takes fewer reference photos than `count`."""
     most = REFERENCES.get(backend, 0)

@@ -32,7 +32,15 @@ from pixelsmith.tools.diffusion import (
     resolve_seed,
     step_callback,
 )
-from pixelsmith.tools.editing import DEFAULTS, EditCall, check_aspect, check_references, edit, work_size
+from pixelsmith.tools.editing import (
+    DEFAULTS,
+    EditCall,
+    check_aspect,
+    check_references,
+    check_steps,
+    edit,
+    work_size,
+)
 from pixelsmith.tools.tool_registry import Tool
 
 
@@ -88,6 +96,7 @@ def run(inputs: Input, ctx: ToolContext) -> Output:
     seed, n = resolve_seed(inputs.seed), inputs.num_candidates
     steps, guidance = DEFAULTS[spec.backend]
     steps = inputs.num_inference_steps or steps
+    check_steps(spec.backend, steps)
     call = EditCall(
         prompt=inputs.prompt,
         negative_prompt=inputs.negative_prompt,

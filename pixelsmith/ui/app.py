@@ -127,15 +127,21 @@ def _photo(ws) -> object:
 
 def _send(agent, ws, text: str, *, plan: Plan | None = None) -> None:
     staged: session.Staged | None = st.session_state.get("staged")
+    reference: session.Staged | None = st.session_state.get("staged_reference")
     with st.chat_message("user"):
         st.markdown(chat.safe(text))
         if staged is not None:
             st.image(staged.image, width=chat.THUMB, caption=staged.name)
+        if reference is not None:
+            st.image(reference.image, width=chat.THUMB, caption=f"reference: {reference.name}")
     if staged is not None:
         sidebar.unstage()
+    sidebar.unstage_reference()
     with st.chat_message("assistant"):
         image = staged.image if staged is not None else None
-        given = {"plan": plan} if plan is not None else {}  # a form's step (the Remove button)
+        given: dict = {"plan": plan} if plan is not None else {}  # a form's step (the Remove button)
+        if reference is not None:
+            given["references"] = [reference.image]
         session.run(
             lambda: agent.send(text, image=image, **given), chat.LiveRenderer(ws), ws=ws, cancel=agent.cancel
         )

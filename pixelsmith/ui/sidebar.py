@@ -11,6 +11,7 @@ from pathlib import Path
 import streamlit as st
 
 from pixelsmith.config import BACKEND_MODELS, ROLES, Settings, backends
+from pixelsmith.editor_backends import ABOUT
 from pixelsmith.errors import UserError
 from pixelsmith.images import load_image
 from pixelsmith.models import ModelRegistry
@@ -65,6 +66,36 @@ def photo(settings: Settings) -> None:
         if st.sidebar.button("Remove this photo", key="unstage"):
             unstage()
             st.rerun()
+    reference(settings)
+
+
+def reference(settings: Settings) -> None:
+    """A reference photo to go with the next message: "put the dog from this photo on the sofa"."""
+    generation = st.session_state.setdefault("reference_generation", 0)
+    uploaded = st.sidebar.file_uploader(
+        "A reference photo (optional)",
+        type=IMAGE_TYPES,
+        key=f"reference-{generation}",
+        help="Goes with your next message: 'put the dog from this photo on the sofa', 'make the cat look "
+        "like this one'. The editor must take references (FLUX.1 Kontext, Qwen-Image-Edit, FLUX.2 klein).",
+        max_upload_size=upload_limit_mb(settings.limits),
+    )
+    if uploaded is not None and st.session_state.get("reference_seen") != uploaded.file_id:
+        st.session_state["reference_seen"] = uploaded.file_id
+        try:
+            st.session_state["staged_reference"] = session.Staged(
+                read_upload(uploaded, settings), uploaded.name
+            )
+            st.session_state.pop("reference_error", None)
+        except UserError as err:
+            st.session_state["reference_error"] = str(err)
+    if error := st.session_state.get("reference_error"):
+        st.sidebar.error(error)
+    given: session.Staged | None = st.session_state.get("staged_reference")
+    if given is not None:
+        st.sidebar.image(
+            given.image, width=120, caption=f"reference: {given.name}, goes with your next message"
+        )
 
 
 def read_upload(uploaded, settings: Settings):
@@ -82,6 +113,12 @@ def unstage() -> None:
     """Forget the staged photo and reset the uploader."""
     st.session_state.pop("staged", None)
     st.session_state["upload_generation"] = st.session_state.get("upload_generation", 0) + 1
+
+
+def unstage_reference() -> None:
+    """Forget the staged reference photo (it went with a message) and reset its uploader."""
+    if st.session_state.pop("staged_reference", None) is not None:
+        st.session_state["reference_generation"] = st.session_state.get("reference_generation", 0) + 1
 
 
 def sessions(ws: Workspace, data_dir: Path, *, owner: str | None = None) -> None:
@@ -214,6 +251,8 @@ def _model_choice(settings: Settings, role: str) -> tuple[str, str]:
         )
     st.session_state[seen] = backend
     model = st.text_input(f"{role} model", key=key, help=f"Hub id or folder; backend {backend}.")
+    if role == "editor":  # what each editor is and its licence (Kontext's is non-commercial)
+        st.caption(ABOUT.get(backend, backend))
     return model, backend
 
 
