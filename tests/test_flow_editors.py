@@ -151,3 +151,23 @@ def test_every_picture_made_is_a_picture(flow, flow_ctx):
     out = _instruct(flow_ctx, image=flow_ctx.store.add("image", noise_image(96, 64, seed=6)),
                     prompt="make it winter", seed=2, num_inference_steps=2).images[0]  # fmt: skip
     assert _px(out).std() > 5
+
+
+def test_the_memory_table_comes_from_the_real_configs():
+    """The README's editor sizes, built on the meta device: the published sizes (12 B Kontext
+    transformer, T5-XXL's 4.7 B, Qwen-Image's 20 B, klein's 4 B + Qwen3-4B, SD 1.5's 0.86 B UNet)."""
+    from pixelsmith.testing.full_editors import editor_sizes
+
+    sizes = {b: {k.split(" ")[0]: v / 1e9 for k, v in parts.items()} for b, parts in editor_sizes().items()}
+    assert (
+        11.8 < sizes["flux-kontext"]["transformer"] < 12.0
+        and 4.7 < sizes["flux-kontext"]["text_encoder_2"] < 4.8
+    )
+    assert (
+        20.3 < sizes["qwen-image-edit"]["transformer"] < 20.5
+        and 8.2 < sizes["qwen-image-edit"]["text_encoder"] < 8.4
+    )
+    assert (
+        3.8 < sizes["flux2-klein"]["transformer"] < 4.0 and 4.0 < sizes["flux2-klein"]["text_encoder"] < 4.1
+    )
+    assert 0.85 < sizes["diffusers"]["unet"] < 0.87

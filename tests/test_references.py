@@ -148,3 +148,24 @@ def test_an_mcp_client_gives_a_reference(klein):
     kept = Workspace.open(Path(env["PIXELSMITH_DATA_DIR"]), summary["session_id"]).record
     assert kept.steps[-1].args["references"] == ["image-2"]
     assert [a.tool for a in kept.artifacts if a.id == "image-2"] == ["reference"]
+
+
+def test_a_planned_reference_must_be_an_image_of_the_session():
+    from pixelsmith.agent.plan import Plan, Step
+    from pixelsmith.agent.validate import PlanError, validate_plan
+    from pixelsmith.errors import ToolInputError
+    from pixelsmith.tools import default_tools
+
+    view = _view()
+    known = {a.id: a.kind for a in view.artifacts} | {"mask-1": "mask"}
+
+    def exists(artifact: str, kind: str | None = None) -> None:  # as the workspace answers
+        if known.get(artifact) is None or (kind and known[artifact] != kind):
+            raise ToolInputError(f"there is no {kind or 'artifact'} {artifact}")
+
+    for wrong in ("mask-1", "image-9"):
+        args = {"image": "image-1", "prompt": "like this", "references": [wrong]}
+        with pytest.raises(PlanError, match=f"no image {wrong}"):
+            validate_plan(Plan(steps=[Step(tool="instruct", args=args)]), default_tools(), exists)
+    args = {"image": "image-1", "prompt": "like this", "references": ["image-2"]}
+    validate_plan(Plan(steps=[Step(tool="instruct", args=args)]), default_tools(), exists)

@@ -15,7 +15,14 @@ from pixelsmith.errors import ToolInputError, UserError, shorten
 from pixelsmith.tools.tool_registry import ToolRegistry
 
 # Which kind of artifact an argument names (what a tool's main output is, it says itself: `makes`).
-ARG_KINDS = {"image": "image", "mask": "mask", "detection": "detection", "other": "mask", "images": "image"}
+ARG_KINDS = {
+    "image": "image",
+    "mask": "mask",
+    "detection": "detection",
+    "other": "mask",
+    "images": "image",
+    "references": "image",
+}
 
 
 class PlanError(UserError):
