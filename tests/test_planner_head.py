@@ -116,3 +116,42 @@ def test_no_head_on_disk_when_cache_head_is_off(tiny_config, tiny_dir, tmp_path)
 def test_the_planner_runs_in_bf16_by_default():
     assert planner_dtype("auto", torch.device("cpu")) == torch.bfloat16
     assert planner_dtype("fp32", torch.device("cpu")) == torch.float32
+
+
+def test_the_static_cache_plans_as_a_copied_dynamic_one_would(planner_settings, monkeypatch):
+    """Each reply writes its tokens into a static cache holding the head (no copy of the whole
+    cache per token); the plans are the ones a deep copy of the dynamic head cache gives."""
+    import copy
+
+    from pixelsmith.models.planner_llm import PlannerLLM
+
+    requests = ["remove the cat", "make it brighter", "crop to square", "add a hat to the cat"]
+    photo = ArtifactView("image-1", "image", [], "upload", size=(96, 64))
+    view = WorkspaceView("image-1", [photo])
+    planner = LocalPlanner.from_registry(ModelRegistry(planner_settings))
+
+    def plans() -> list:
+        return [[(s.tool, s.args) for s in planner.begin(r, view).next([], view).steps] for r in requests]
+
+    static = plans()
+    assert type(planner.chat_model.load().head_cache(*_head(planner, view))).__name__ == "StaticCache"
+    original = PlannerLLM.head_cache
+
+    def dynamic(self, head_text, ids, room):
+        return None if original(self, head_text, ids, room) is None else copy.deepcopy(self.head["cache"])
+
+    monkeypatch.setattr(PlannerLLM, "head_cache", dynamic)
+    assert plans() == static
+
+
+def _head(planner: LocalPlanner, view: WorkspaceView) -> tuple[str, torch.Tensor, int]:
+    """The head text and prompt ids of a first reply, as `LocalChatModel` makes them."""
+    llm, chat = planner.chat_model.load(), planner.chat_model
+    messages = planner.begin("remove the cat", view).messages
+    said = [{"role": r, "content": m.content} for r, m in zip(("system", "user"), messages, strict=False)]
+    tools = compact(planner.specs)
+    options = dict(add_generation_prompt=True, enable_thinking=False, return_tensors="pt", return_dict=True)
+    asked = llm.tokenizer.apply_chat_template(said, tools=tools, **options)
+    ids = asked["input_ids"]
+    head = llm.tokenizer.apply_chat_template(said[:1], tools=compact(planner.specs), tokenize=False)
+    return head, ids, chat.max_new_tokens

@@ -101,6 +101,18 @@ def test_upload_edit_review_continue_undo(app, cat_photo):
     assert [s.label for s in at.status][-1].startswith("1. Undo (undo)")
 
 
+def test_sliders_left_alone_leave_each_tool_its_own_default(app):
+    """Guidance untouched: instruct keeps its editor's own (None: 7.5 InstructPix2Pix, 1.0 for
+    FLUX.2 klein), not the inpainting slider's starting value; a moved slider still counts."""
+    at = app
+    at.button(key="sample").click().run()
+    at.slider(key="opt-steps").set_value(2).run()
+    _send(at, "make it winter")
+    step = _workspace(at).record.steps[-1]
+    assert step.tool == "instruct" and step.args["num_inference_steps"] == 2
+    assert step.args.get("guidance_scale") is None
+
+
 def test_sidebar_settings_are_the_defaults_and_versions_can_be_made_current(app):
     at = app
     at.button(key="sample").click().run()

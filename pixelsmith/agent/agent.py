@@ -154,10 +154,14 @@ class Agent:
             if image is not None:
                 image_id = self.workspace.add_image(image, tool="upload", note="uploaded")
                 self.workspace.set_current(image_id)
-            for reference in references or []:  # kept beside the photo, never made current
+            given = [  # kept beside the photo, never made current
                 self.workspace.add_image(reference, tool="reference", note="a reference photo the user gave")
+                for reference in references or []
+            ]
             record.messages.append(
-                MessageRecord(role="user", text=message, turn=record.turn, image=record.current_image)
+                MessageRecord(
+                    role="user", text=message, turn=record.turn, image=record.current_image, artifacts=given
+                )
             )
             record.title = record.title or message[:60]
         try:

@@ -90,7 +90,7 @@ class LocalChatModel(BaseChatModel):
         processor = xgr.contrib.hf.LogitsProcessor(grammar)
         start = time.perf_counter()
         with llm.lock:
-            cache = self._cached_head(llm, chat, tools, ids)
+            cache = self._cached_head(llm, chat, tools, ids, room=self.max_new_tokens)
             out = llm.model.generate(
                 input_ids=ids,
                 attention_mask=inputs["attention_mask"].to(llm.device),
@@ -136,13 +136,16 @@ class LocalChatModel(BaseChatModel):
             self.grammars[key] = llm.compiler.compile_structural_tag(xgr.StructuralTag.model_validate(tag))
         return self.grammars[key]
 
-    def _cached_head(self, llm: Any, chat: list[dict[str, Any]], tools: list[dict[str, Any]], ids: Any):
-        """A copy of the KV cache of the prompt's fixed head (the system prompt and the tools as
-        `compact` writes them), shared by every session's planner and kept on disk by the
-        model's store; None when this prompt does not start with it. Call under `llm.lock`."""
+    def _cached_head(
+        self, llm: Any, chat: list[dict[str, Any]], tools: list[dict[str, Any]], ids: Any, room: int
+    ):
+        """A cache holding the KV of the prompt's fixed head (the system prompt and the tools as
+        `compact` writes them; encoded once, shared by every session's planner and kept on disk
+        by the model's store), with room for the rest of `ids` and `room` new tokens; None when
+        this prompt does not start with it. Call under `llm.lock`."""
         system = [m for m in chat[:1] if m["role"] == "system"]
         head_text = llm.tokenizer.apply_chat_template(system, tools=compact(tools), tokenize=False)
-        return llm.head_cache(head_text, ids)
+        return llm.head_cache(head_text, ids, room)
 
 
 def constrain(

@@ -96,7 +96,7 @@ class PlannerFigures:
         ids, mask = inputs["input_ids"].to(llm.device), inputs["attention_mask"].to(llm.device)
 
         def run(n: int, processors: list) -> tuple[float, int]:
-            cache = chat._cached_head(llm, said[:1], tools, ids)
+            cache = chat._cached_head(llm, said[:1], tools, ids, room=n)
             start = time.perf_counter()
             out = llm.model.generate(input_ids=ids, attention_mask=mask, cache=cache, max_new_tokens=n,
                                      min_new_tokens=n if not processors else 0, do_sample=False,

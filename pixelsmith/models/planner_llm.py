@@ -12,7 +12,6 @@ on disk, so a restart reads it back in a second in place of encoding thousands o
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import logging
 import os
@@ -43,9 +42,16 @@ class PlannerLLM:
     lock: threading.Lock = field(default_factory=threading.Lock)  # one reply at a time per model
     head: dict[str, Any] = field(default_factory=dict)  # the prompt's fixed head: text, ids, KV cache
 
-    def head_cache(self, head_text: str, ids: torch.Tensor) -> Any:
-        """A copy of the KV cache of `head_text`, for a prompt `ids` that starts with it (else
-        None). Encoded once per model, or read from the store; call under `lock`."""
+    def head_cache(self, head_text: str, ids: torch.Tensor, room: int) -> Any:
+        """A cache for a prompt `ids` that starts with `head_text`, holding the head's keys and
+        values and room for the rest of the prompt and `room` new tokens (else None). The
+        head is encoded once per model, or read from the store; call under `lock`.
+
+        The cache is static: a new token's keys are written into place, where a dynamic
+        cache copies all of them to append one, which after a head of thousands of tokens
+        costs more than the model's weights each step."""
+        from transformers import StaticCache
+
         if self.head.get("text") != head_text:
             head_ids = self.tokenizer(head_text, return_tensors="pt", add_special_tokens=False)["input_ids"]
             cache = self._read(head_ids) or self._encode(head_ids)
@@ -54,7 +60,10 @@ class PlannerLLM:
         length = len(self.head["ids"])
         if ids.shape[1] <= length or ids[0, :length].tolist() != self.head["ids"]:
             return None
-        return copy.deepcopy(self.head["cache"])
+        static = StaticCache(config=self.model.config, max_cache_len=ids.shape[1] + room)
+        for index, layer in enumerate(self.head["cache"].layers):
+            static.update(layer.keys, layer.values, index)
+        return static
 
     def _encode(self, head_ids: torch.Tensor) -> Any:
         with torch.no_grad():

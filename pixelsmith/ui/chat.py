@@ -224,10 +224,11 @@ def user_message(ws: Workspace, message: MessageRecord, shown: str | None, *, ke
             make_current_button(ws, message.image, f"{key}-cur")
         elif message.image:
             st.caption(f"on {message.image}")
-        if message.artifacts:  # the photos a concept was taught from
-            st.image(
-                [str(ws.path(a)) for a in message.artifacts], width=THUMB // 2, caption=message.artifacts
-            )
+        if message.artifacts:  # the photos a concept was taught from, or reference photos
+            captions = [
+                f"reference {a}" if ws.artifact(a).tool == "reference" else a for a in message.artifacts
+            ]
+            st.image([str(ws.path(a)) for a in message.artifacts], width=THUMB // 2, caption=captions)
     return message.image or shown
 
 

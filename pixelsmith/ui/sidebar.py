@@ -198,6 +198,9 @@ def _generation(bar) -> dict:
         key="opt-negative",
         help="What to keep out, e.g. 'blurry, text'.",
     )
+    # A slider left where it starts is no choice: each tool keeps its own default (an editor's
+    # steps and guidance are its own: 4 and 1.0 for FLUX.2 klein, not inpainting's 30 and 7.5).
+    defaults = {name: value for name, value in defaults.items() if value != _default(name)}
     if negative.strip():
         defaults["negative_prompt"] = negative.strip()
     size = bar.selectbox("Size of new pictures", list(SIZES), key="opt-size", help="For 'a picture of ...'.")
