@@ -178,3 +178,23 @@ def test_eval_planner_runs_with_the_local_planner(
     assert main(["eval", "planner", str(cases), "--planner", "local", "--json"]) == 0
     scored = json.loads(capsys.readouterr().out)
     assert scored["planner"] == "local" and len(scored["cases"]) == 3
+
+
+def test_the_grammar_holds_the_rules_the_validators_check():
+    """A combine names its kind (not null: it goes with `other`), and a concept's name and class
+    word are what the concept store takes: random weights found both gaps."""
+    from pixelsmith.agent.llm import tool_specs
+    from pixelsmith.concepts.store import CLASS_RE, NAME_RE
+
+    specs = {s["function"]["name"]: s for s in tool_specs(default_tools())}
+    known = {"mask": ["mask-1", "mask-2"], "image": ["image-1", "image-2", "image-3"]}
+    refine = constrain(specs["refine_mask"], known, 24, 8)
+    combined = [
+        f["function"]["parameters"] for f in refine if "combine" in f["function"]["parameters"]["properties"]
+    ]
+    assert combined and all("null" not in json.dumps(p["properties"]["combine"]) for p in combined)
+    for form in constrain(specs["train_concept"], known, 24, 8):
+        properties = form["function"]["parameters"]["properties"]
+        assert properties["name"]["pattern"] == f"^(?:{NAME_RE.pattern})$"
+        if "class_word" in properties:
+            assert CLASS_RE.pattern in properties["class_word"]["pattern"]

@@ -14,6 +14,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from pixelsmith.concepts.store import CLASS_RE, NAME_RE
+
 NOT_ONE = {"anyOf": [{"type": "number", "minimum": 0, "exclusiveMaximum": 1},
                      {"type": "number", "exclusiveMinimum": 1, "maximum": 5}]}  # fmt: skip
 NOT_ZERO = {"anyOf": [{"type": "number", "minimum": -1, "exclusiveMaximum": 0},
@@ -23,6 +25,9 @@ TRUE = {"type": "boolean", "const": True}
 RATIO = {"type": "string", "pattern": r"^[1-9][0-9]{0,2}(\.[0-9])?:[1-9][0-9]{0,2}(\.[0-9])?$"}
 EIGHTS = {"type": "integer", "minimum": 64, "maximum": 2048, "multipleOf": 8}
 SIDE = {"type": "integer", "minimum": 1, "maximum": 4096}
+COMBINE = {"type": "string", "enum": ["union", "intersection", "difference"]}  # not null: it goes with other
+NAME = {"type": "string", "pattern": f"^(?:{NAME_RE.pattern})$"}  # a concept's name, as the store checks it
+CLASS = {"type": "string", "pattern": f"^(?:{CLASS_RE.pattern})$"}  # and its class word
 GROW = {"anyOf": [{"type": "integer", "minimum": -200, "maximum": -1},
                   {"type": "integer", "minimum": 1, "maximum": 200}]}  # fmt: skip
 
@@ -49,7 +54,7 @@ FORMS: dict[str, list[dict[str, Any]]] = {
         {"require": ["grow"], "set": {"grow": GROW}, "drop": ["other", "combine", "move"]},
         {"require": ["feather"], "set": {"feather": POSITIVE}, "drop": ["other", "combine", "move"]},
         {"require": ["invert"], "set": {"invert": TRUE}, "drop": ["other", "combine", "move"]},
-        {"require": ["other", "combine"], "drop": ["move"]},
+        {"require": ["other", "combine"], "set": {"combine": COMBINE}, "drop": ["move"]},
     ],
     "resize": [
         {"require": ["scale"], "drop": ["width", "height"]},
@@ -66,10 +71,14 @@ FORMS: dict[str, list[dict[str, Any]]] = {
         },  # fmt: skip
     ],
     "train_concept": [
-        {"require": ["name", "resume"], "set": {"resume": TRUE}, "drop": ["images", "class_word"]},
+        {
+            "require": ["name", "resume"],
+            "set": {"resume": TRUE, "name": NAME},
+            "drop": ["images", "class_word"],
+        },
         {
             "require": ["name", "images", "class_word"],
-            "set": {"images": {"minItems": 3, "maxItems": 20}},
+            "set": {"images": {"minItems": 3, "maxItems": 20}, "name": NAME, "class_word": CLASS},
             "drop": ["resume"],
         },  # fmt: skip
     ],

@@ -55,7 +55,9 @@ class Input(BaseModel):
         max_length=3,
         description="Image ids of reference photos ('the dog from this photo'), for editors that take them.",
     )
-    negative_prompt: str = Field(default="", max_length=1000, description="What to avoid.")
+    negative_prompt: str = Field(
+        default="", max_length=1000, description="What to avoid (InstructPix2Pix and Qwen-Image-Edit)."
+    )
     guidance_scale: float | None = Field(
         default=None,
         ge=0.0,
@@ -87,16 +89,16 @@ def run(inputs: Input, ctx: ToolContext) -> Output:
     box, alpha = (0, 0, image.width, image.height), None
     if inputs.mask:
         box, alpha = _region(check_mask(ctx.store.mask(inputs.mask), image), inputs.blend, inputs.mask)
-    pipeline = ctx.models.get("editor")
     crop = image.crop(box)
     check_aspect(spec.backend, crop.size, "region to edit" if inputs.mask else "photo")
     for number, reference in enumerate(references, 1):
         check_aspect(spec.backend, reference.size, f"reference photo {number}")
-    work = work_size(spec.backend, pipeline, crop.size, spec.max_pixels)
-    seed, n = resolve_seed(inputs.seed), inputs.num_candidates
     steps, guidance = DEFAULTS[spec.backend]
     steps = inputs.num_inference_steps or steps
-    check_steps(spec.backend, steps)
+    check_steps(spec.backend, steps)  # every refusal before the model is loaded
+    pipeline = ctx.models.get("editor")
+    work = work_size(spec.backend, pipeline, crop.size, spec.max_pixels)
+    seed, n = resolve_seed(inputs.seed), inputs.num_candidates
     call = EditCall(
         prompt=inputs.prompt,
         negative_prompt=inputs.negative_prompt,

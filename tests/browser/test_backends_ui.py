@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from playwright.sync_api import Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from ui_helpers import LONG, idle, send, shot, ui_server
 
 
@@ -16,8 +17,16 @@ def server(tiny_config, tmp_path_factory):
 
 
 def _switch(page: Page, role: str, backend: str, public: str, folder: str) -> None:
-    page.get_by_label(f"{role} backend").click()  # Streamlit's selectbox opens a list on click
-    page.get_by_role("option", name=backend, exact=True).click()
+    option = page.get_by_role("option", name=backend, exact=True)
+    for _ in range(5):  # a rerun that lands just after the click redraws the box closed: open it again
+        page.get_by_label(f"{role} backend").click()  # Streamlit's selectbox opens a list on click
+        try:
+            option.wait_for(state="visible", timeout=5000)
+            break
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+            idle(page)
+    option.click()
     field = page.get_by_role("textbox", name=f"{role} model")
     expect(field).to_have_value(public)
     field.fill(folder)
