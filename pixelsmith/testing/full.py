@@ -306,7 +306,9 @@ class FullRegistry(ModelRegistry):
             from pixelsmith.testing.full_planner import build_full_planner
 
             dtype = planner_dtype(self.settings.planner_model.dtype, self.device)
-            return build_full_planner(device=self.device, dtype=dtype)
+            return build_full_planner(
+                device=self.device, dtype=dtype, model=self.settings.planner_model.model
+            )
         if role == "eraser":
             return self._build_eraser()
         if role == "upscaler":

@@ -95,6 +95,7 @@ def test_review_tools_survive_a_reload_and_make_masks(server, page: Page, tmp_pa
     if not uploader.is_visible():
         page.get_by_text("Paint or upload a mask").click()
     uploader.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(small)
+    expect(uploader.get_by_text("small.png")).to_be_visible()  # uploaded before the button reads it
     page.get_by_role("button", name="Use the uploaded mask").click()
     expect(  # .first: a re-run may still show the previous run's copy for a moment
         page.get_by_text("mask is 40x30 but the image is 451x300; make a mask of the same size").first
@@ -103,6 +104,7 @@ def test_review_tools_survive_a_reload_and_make_masks(server, page: Page, tmp_pa
     if not uploader.is_visible():  # the expander stays open across the run, or not
         page.get_by_text("Paint or upload a mask").click()
     uploader.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(right)
+    expect(uploader.get_by_text("mask.png")).to_be_visible()  # on a loaded machine the upload takes a while
     page.get_by_role("button", name="Use the uploaded mask").click()
     expect(page.get_by_text("now using mask-7")).to_be_visible()
     idle(page)
