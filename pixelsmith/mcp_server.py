@@ -181,13 +181,10 @@ def _artifacts(session: Session, files: Files, args: dict[str, Any]) -> dict[str
     ws, known = session.workspace, {a.id for a in session.workspace.record.artifacts}
     paths = {k: v for k, v in args.items() if k in ("image", "mask", "other") and isinstance(v, str)}
     given = [v for v in args.get("references") or [] if isinstance(v, str)]
-    for value in given:
-        if ARTIFACT_ID.fullmatch(value) and value not in known:
-            ws.artifact(value)
-    references = {v: session.editor.load(files.check(v)) for v in given if v not in known}
-    for value in paths.values():
+    for value in [*paths.values(), *given]:
         if ARTIFACT_ID.fullmatch(value) and value not in known:
             ws.artifact(value)  # "there is no image-99; known: ...", not a path outside the folders
+    references = {v: session.editor.load(files.check(v)) for v in given if v not in known}
     paths = {k: files.check(v) for k, v in paths.items() if v not in known}
     photo = session.editor.load(paths["image"]) if "image" in paths else None
     size = photo.size if photo is not None else session.image(args.get("image")).size if paths else None

@@ -195,23 +195,13 @@ QWEN_SPECIALS = [
 def qwen_vl_tokenizer():
     """A byte-level BPE tokenizer with Qwen2.5-VL's special tokens, learned from everyday words
     and the edit pipeline's own template, whose system part is 64 tokens here as in Qwen's."""
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import Qwen2TokenizerFast
 
+    from pixelsmith.testing.tiny_planner import byte_level_bpe
     from pixelsmith.testing.words import vocabulary
 
-    bpe = Tokenizer(models.BPE())
-    bpe.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    bpe.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(
-        vocab_size=3000,
-        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
-        special_tokens=QWEN_SPECIALS,
-        show_progress=False,
-    )
-    bpe.train_from_iterator([*vocabulary(), *[QWEN_SYSTEM] * 50], trainer)
     return Qwen2TokenizerFast(
-        tokenizer_object=bpe,
+        tokenizer_object=byte_level_bpe([*vocabulary(), *[QWEN_SYSTEM] * 50], QWEN_SPECIALS),
         eos_token="<|im_end|>",
         pad_token="<|endoftext|>",
         unk_token=None,

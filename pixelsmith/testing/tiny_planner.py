@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 SPECIAL = [
     "<|endoftext|>",
@@ -61,11 +62,10 @@ def _corpus() -> list[str]:
     return [*vocabulary(), *(json.dumps(s) for s in specs), *calls]
 
 
-@cache
-def planner_tokenizer():
-    """A byte-level BPE tokenizer (any text encodes) with Qwen3's special tokens and template."""
+def byte_level_bpe(corpus: list[str], specials: list[str]) -> Any:
+    """A byte-level BPE (any text encodes, as Qwen's does) learned from `corpus`, with
+    `specials` as its first tokens: the `tokenizers` model that Qwen-style tokenizers wrap."""
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-    from transformers import PreTrainedTokenizerFast
 
     bpe = Tokenizer(models.BPE())
     bpe.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
@@ -73,12 +73,20 @@ def planner_tokenizer():
     trainer = trainers.BpeTrainer(
         vocab_size=3000,
         initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
-        special_tokens=SPECIAL,
+        special_tokens=specials,
         show_progress=False,
     )
-    bpe.train_from_iterator(_corpus(), trainer)
+    bpe.train_from_iterator(corpus, trainer)
+    return bpe
+
+
+@cache
+def planner_tokenizer():
+    """A byte-level BPE tokenizer (any text encodes) with Qwen3's special tokens and template."""
+    from transformers import PreTrainedTokenizerFast
+
     return PreTrainedTokenizerFast(
-        tokenizer_object=bpe,
+        tokenizer_object=byte_level_bpe(_corpus(), SPECIAL),
         eos_token="<|im_end|>",
         pad_token="<|endoftext|>",
         additional_special_tokens=SPECIAL[3:],
