@@ -37,3 +37,29 @@ def browser_type_launch_args(browser_type_launch_args, tmp_path_factory):
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
     return {**browser_context_args, "viewport": {"width": 1280, "height": 1600}}
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed browser test leaves a screenshot and the text of every page it had open in
+    test-artifacts/failed-*, and the pages' text in its report (CI's log), to see what the
+    page showed when a wait ran out."""
+    outcome = yield
+    report = outcome.get_result()
+    browser = item.funcargs.get("browser") if hasattr(item, "funcargs") else None
+    if report.when != "call" or not report.failed or browser is None:
+        return
+    from ui_helpers import SHOTS
+
+    SHOTS.mkdir(exist_ok=True)
+    name = item.name.replace("[", "-").replace("]", "")
+    pages = [page for context in browser.contexts for page in context.pages]
+    for number, page in enumerate(pages, 1):
+        stem = SHOTS / f"failed-{name}-{number}"
+        try:
+            page.screenshot(path=f"{stem}.png")
+            text = page.locator("body").inner_text(timeout=5_000)
+        except Exception as err:  # a closed or crashed page: say so, keep the test's own error
+            text = f"could not read the page: {err}"
+        stem.with_suffix(".txt").write_text(text)
+        report.sections.append((f"page {number} of {len(pages)} ({page.url})", text[-4000:]))

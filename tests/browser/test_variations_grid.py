@@ -25,10 +25,21 @@ def _candidate(page: Page, number: int) -> Locator:
     return caption.locator("xpath=ancestor::div[@data-testid='stVerticalBlock'][1]")
 
 
-def _box(cell: Locator) -> dict[str, float]:
-    box = cell.locator("img").bounding_box()
-    assert box is not None
-    return box
+def _boxes(page: Page, cells: list[Locator]) -> list[dict[str, float]]:
+    """The cells' image boxes, read in one go once every image has loaded and two readings
+    agree: the chat scrolls while it lays out, and boxes read one by one between two scroll
+    positions put one row's images 63 px apart (a loaded clean-clone CI)."""
+    images = [cell.locator("img").element_handle() for cell in cells]
+    read = "els => els.map(e => { const r = e.getBoundingClientRect(); "
+    read += "return {x: r.x, y: r.y, width: r.width, height: r.height, done: e.complete}; })"
+    last: list = []
+    for _ in range(50):
+        now = page.evaluate(read, images)
+        if now == last and all(box["done"] for box in now):
+            return now
+        last = now
+        page.wait_for_timeout(200)
+    raise AssertionError(f"the candidates' layout did not settle: {last}")
 
 
 def test_four_candidates_are_a_grid_and_use_the_third_marks_it(server, page: Page):
@@ -46,7 +57,7 @@ def test_four_candidates_are_a_grid_and_use_the_third_marks_it(server, page: Pag
         found = re.fullmatch(rf"{number} = (image-\d+) · seed \d+", caption)
         assert found, caption
         ids.append(found[1])
-    one, two, three, four = (_box(cell) for cell in cells)
+    one, two, three, four = _boxes(page, cells)
     assert abs(one["y"] - two["y"]) < 2 and abs(three["y"] - four["y"]) < 2  # two rows
     assert three["y"] >= one["y"] + one["height"]
     assert abs(one["x"] - three["x"]) < 2 and two["x"] >= one["x"] + one["width"]  # two columns
