@@ -25,6 +25,7 @@ from pydantic_settings import (
 from pixelsmith.config_sections import (  # noqa: F401  (Scaling, Limits: re-exported)
     Limits,
     PreviewSettings,
+    ReferenceSettings,
     Scaling,
     ServeSettings,
     TrainingDefaults,
@@ -259,6 +260,7 @@ class Settings(BaseSettings):
         default=False, description="torch.compile the UNets on CUDA (slow first call; a LoRA recompiles)."
     )
     preview: PreviewSettings = PreviewSettings()
+    reference: ReferenceSettings = ReferenceSettings()
     training: TrainingDefaults = TrainingDefaults()
     memory_budget_gb: float | None = Field(
         default=None, gt=0, description="Evict least-recently-used models above this total."

@@ -79,6 +79,31 @@ class PreviewSettings(BaseModel):
     guidance_scale: float = Field(default=1.0, ge=0.0, le=3.0, description="LCM wants 1-2.")
 
 
+class ReferenceSettings(BaseModel):
+    """The IP-Adapter through which SD 1.5 and SDXL inpainting take a reference photo ("replace
+    the cat with the dog from this photo"): adapter weights for the inpainter's family and the
+    CLIP image encoder they were trained with, loaded into the inpainter on first use."""
+
+    model: str = Field(default="h94/IP-Adapter", description="Hub id or local folder of the IP-Adapter.")
+    revision: str | None = None
+    weights: str = Field(
+        default="models/ip-adapter_sd15.safetensors", description="The adapter for SD 1.5, in the folder."
+    )
+    weights_xl: str = Field(
+        default="sdxl_models/ip-adapter_sdxl_vit-h.safetensors",
+        description="The adapter for an SDXL inpainter (the ViT-H one: it shares the image encoder).",
+    )
+    image_encoder: str = Field(default="models/image_encoder", description="The CLIP image encoder's folder.")
+    scale: float = Field(
+        default=0.6, ge=0.0, le=1.0, description="How much the reference steers the result (1: it alone)."
+    )
+
+    def files(self, *, xl: bool) -> tuple[str, str]:
+        """(subfolder, file name) of the adapter weights for SDXL (`xl`) or SD 1.5."""
+        folder, _, name = (self.weights_xl if xl else self.weights).rpartition("/")
+        return folder, name
+
+
 class Limits(BaseModel):
     max_upload_bytes: int = Field(default=50_000_000, gt=0, description="An uploaded file, at most (50 MB).")
     max_pixels: int = Field(default=40_000_000, gt=0, description="Width x height, at most.")

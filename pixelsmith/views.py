@@ -61,6 +61,7 @@ class WorkspaceView:
     concepts: list[ConceptView] = field(default_factory=list)
     stopped_concepts: list[ConceptView] = field(default_factory=list)  # training stopped part-way
     finder: str = "detect"  # the tool that finds named objects: segment_text when the segmenter reads text
+    reference_tool: str = "instruct"  # what takes a reference photo: inpaint when the editor cannot
     # Draws an `agent.pictures.Picture` as JPEG bytes, for a planner whose model sees (None: none).
     draw: Callable[[Any], bytes] | None = field(default=None, repr=False, compare=False)
 
@@ -91,9 +92,12 @@ class WorkspaceView:
                 for i, b in enumerate(a.boxes)
             ]
         if given := self.fresh_references():
+            how = "pass references=[...] to instruct, on the current image"
+            if self.reference_tool == "inpaint":  # the editor takes none: the inpainter's IP-Adapter does
+                how = "find and segment the object to change, then pass references=[one id] to inpaint"
             lines.append(
                 f"reference photos the user just gave: {', '.join(given)}; 'this photo', 'this one' and "
-                f"'the other photo' mean them: pass references=[...] to instruct, on the current image"
+                f"'the other photo' mean them: {how}"
             )
         if self.finder != "detect":
             lines.append(

@@ -134,6 +134,7 @@ def test_models_list_shows_local_folders(tiny_settings, capsys):
         "eraser",
         "upscaler",
         "preview",
+        "reference",
     }
     assert {m["role"] for m in out["models"]} == roles | {"planner"}
     assert all(m["where"] == "local folder" and m["ready"] for m in out["models"] if m["role"] in roles)

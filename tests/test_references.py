@@ -90,13 +90,21 @@ def test_the_api_keeps_the_reference_beside_the_photo_and_instruct_reads_it(klei
     assert all("references" not in s.args for s in again.steps)
 
 
-def test_an_editor_that_takes_no_reference_says_so_in_one_sentence(tiny_settings, tmp_path):
+def test_without_an_editor_that_takes_one_the_inpainter_takes_the_reference(tiny_settings, tmp_path):
+    """InstructPix2Pix takes no reference: a named object is inpainted with it (IP-Adapter);
+    a request that names none is refused in one sentence that says both ways."""
     photo, dog = noise_image(96, 64, seed=1), noise_image(50, 80, seed=2)
     editor = Editor(settings=tiny_settings.model_copy(update={"data_dir": tmp_path}), planner="offline")
     done = editor.edit(photo, ASK, reference=dog)
+    assert done.ok, done.messages
+    assert [s.tool for s in done.steps] == ["detect", "segment", "inpaint"]
+    assert done.steps[-1].args["references"] == ["image-2"] and done.image_id == "image-3"
+
+    done = editor.edit(photo, "use the colours of this picture, 1 steps", reference=dog)
     assert not done.ok
     said = " ".join(done.messages)
     assert "cannot use a reference photo" in said and "flux-kontext, qwen-image-edit, flux2-klein" in said
+    assert "replace the cat with the dog from this photo" in said
     assert done.session.workspace.record.current_image == "image-1"  # the photo, unchanged
     with pytest.raises(UserError, match="notes.txt: not a readable image"):
         (tmp_path / "notes.txt").write_text("not a picture")
@@ -169,3 +177,23 @@ def test_a_planned_reference_must_be_an_image_of_the_session():
             validate_plan(Plan(steps=[Step(tool="instruct", args=args)]), default_tools(), exists)
     args = {"image": "image-1", "prompt": "like this", "references": ["image-2"]}
     validate_plan(Plan(steps=[Step(tool="instruct", args=args)]), default_tools(), exists)
+
+
+@pytest.mark.parametrize(
+    "said, tools, prompt",
+    [("replace the cat with the dog from this photo", ["detect", "segment", "inpaint"], "the dog"),
+     ("make the cat look like this one", ["detect", "segment", "inpaint"], "the cat"),
+     ("swap the cat for the one in this picture", ["detect", "segment", "inpaint"], "a cat"),
+     ("put this dog on the sofa", ["detect", "segment", "place", "inpaint"], "a dog"),
+     ("give the cat the collar from the other photo", ["detect", "segment", "place", "inpaint"], "a collar")],
+)  # fmt: skip
+def test_when_the_editor_takes_none_the_rules_inpaint_the_named_object_with_it(said, tools, prompt):
+    view = _view()
+    view.reference_tool = "inpaint"
+    steps = OfflinePlanner().plan(said, view).steps
+    assert [s.tool for s in steps] == tools
+    assert steps[-1].args["references"] == ["image-2"] and steps[-1].args["prompt"] == prompt
+    assert all("references" not in s.args for s in steps[:-1])
+    assert "then pass references=[one id] to inpaint" in view.text()
+    (step,) = OfflinePlanner().plan("use the colours of this picture", view).steps  # names nothing
+    assert step.tool == "instruct" and step.args["references"] == ["image-2"]

@@ -36,6 +36,7 @@ from pixelsmith.agent.review import ReviewController
 from pixelsmith.agent.selection import SelectionController
 from pixelsmith.agent.steps import StepRunner
 from pixelsmith.agent.validate import validate_plan
+from pixelsmith.editor_backends import REFERENCES
 from pixelsmith.errors import UserError
 from pixelsmith.escape import storable
 from pixelsmith.execution.choose import make_executor
@@ -267,6 +268,8 @@ class Agent:
         ]
         if self.models.settings.segmenter.reads_text and "segment_text" in self.tools:
             view.finder = "segment_text"
+        if not REFERENCES[self.models.settings.editor.backend]:  # InstructPix2Pix: the IP-Adapter's turn
+            view.reference_tool = "inpaint"
         view.draw = functools.partial(pictures.draw, self.workspace)
         return view
 

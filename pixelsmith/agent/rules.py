@@ -114,7 +114,7 @@ def _dispatch(request: Request, view: WorkspaceView) -> Plan:
     # closed vocabularies first (photo operations, then the whole image), then placing a new
     # object ("add a hat to the dog": with no photo yet, "paint a boat on the sea" describes one),
     # then the open object intents
-    if (given := rules_reference.plan(request, view)) is not None:  # "the dog from this photo"
+    if (given := rules_reference.plan(request, view, _dispatch)) is not None:  # "the dog from this photo"
         return given
     placing = rules_photo.PLACE_INTENTS if view.current_image is not None else ()
     tables = (

@@ -44,7 +44,10 @@ def _planner(current) -> dict:
 def models_pull(
     roles: Annotated[
         list[str] | None,
-        typer.Argument(metavar="[ROLE...]", help="Roles, or 'preview' (the LCM-LoRA); all when left out."),
+        typer.Argument(
+            metavar="[ROLE...]",
+            help="Roles, 'preview' (the LCM-LoRA) or 'reference' (the IP-Adapter); all when left out.",
+        ),
     ] = None,
 ) -> None:
     """Download models into the Hugging Face cache (safetensors only)."""

@@ -155,15 +155,21 @@ def inpaint(
         inpaint_tool, "num_candidates"
     ),
     preview: PreviewOption = False,
+    reference: Annotated[
+        Path | None,
+        typer.Option(help="A photo of what to paint ('the dog from this photo'), through the IP-Adapter."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Repaint the white part of MASK to show PROMPT; the rest stays exactly as it was."""
+    """Repaint the white part of MASK to show PROMPT (looking like --reference); the rest stays
+    exactly as it was."""
     runner = ToolRunner()
     image_id = runner.image(image)
     out = runner.run(
         "inpaint",
         image=image_id,
         mask=runner.mask(mask, image_id),
+        references=[runner.image(reference)] if reference else [],
         prompt=prompt,
         negative_prompt=negative,
         guidance_scale=guidance,

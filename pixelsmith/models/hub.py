@@ -144,8 +144,15 @@ class ModelStatus:
         return self.where in ("local folder", "cached")
 
 
-# The model roles, and "preview": the LCM-LoRA of preview mode (one safetensors file).
-NAMES = (*ROLES, "preview")
+# The model roles, "preview": the LCM-LoRA of preview mode (one safetensors file), and
+# "reference": the inpainter's IP-Adapter for reference photos (its weights and image encoder).
+NAMES = (*ROLES, "preview", "reference")
+
+
+class AdapterSpec(ModelSpec):
+    """An adapter repo of many files, of which the loaders read `files`."""
+
+    files: list[str]
 
 
 def _spec(settings: Settings, name: str) -> ModelSpec:
@@ -153,6 +160,11 @@ def _spec(settings: Settings, name: str) -> ModelSpec:
         p = settings.preview
         lcm = p.lcm_lora_xl if settings.inpainter.backend == "sdxl" else p.lcm_lora
         return ModelSpec(model=lcm, backend="lcm-lora", revision=p.revision)
+    if name == "reference":  # the IP-Adapter of the inpainter's family, and its image encoder
+        r = settings.reference
+        subfolder, file = r.files(xl=settings.inpainter.backend == "sdxl")
+        files = [f"{subfolder}/{file}".lstrip("/"), f"{r.image_encoder}/*"]
+        return AdapterSpec(model=r.model, backend="ip-adapter", revision=r.revision, files=files)
     if name not in ROLES:
         raise UserError(f"unknown role {name!r}; choose one of {', '.join(NAMES)}")
     return settings.spec(name)  # type: ignore[arg-type]
@@ -162,6 +174,8 @@ def allowed_files(spec: ModelSpec) -> list[str]:
     """The hub file patterns the loaders read for `spec` (what `pull` and a first load fetch)."""
     if spec.backend == "lcm-lora":
         return ["*.safetensors"]
+    if isinstance(spec, AdapterSpec):
+        return list(spec.files)
     if spec.backend in ("lama-onnx", "spandrel"):
         return [getattr(spec, "file", "*.onnx")]
     if spec.backend == "vae":  # a VAE repo on its own (sdxl-vae-fp16-fix): the files at its root

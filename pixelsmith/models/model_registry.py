@@ -10,7 +10,6 @@ least recently used one that no job holds goes first), within the memory budget.
 from __future__ import annotations
 
 import copy
-import itertools
 import logging
 import threading
 import time
@@ -28,6 +27,7 @@ from pixelsmith.models import sdxl as _sdxl  # noqa: F401  (registers the sdxl l
 from pixelsmith.models.device import resolve_device, resolve_dtype
 from pixelsmith.models.download import LoadStatus, fetch, fetchable, is_cached, refuse_missing
 from pixelsmith.models.loaders import LOADERS, load_lcm_lora
+from pixelsmith.models.memory import free_device_memory, model_bytes
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +68,7 @@ class ModelRegistry:
         self._lcm_lock = threading.Lock()
         self._lcm: dict[bool, dict[str, Any]] = {}  # SDXL or not: its LCM-LoRA's weights
         self._previews: dict[str, Any] = {}  # role -> its preview pipeline (LCM-LoRA fused in)
+        self._adapters: dict[str, Any] = {}  # role -> the IP-Adapter in its pipeline (reference photos)
         self.loading: dict[str, LoadStatus] = {}  # slots being downloaded or built now
         self._watchers: dict[str, list[Callable[[LoadStatus], None]]] = {}
         self._download_locks: dict[str, threading.Lock] = {}
@@ -247,6 +248,25 @@ class ModelRegistry:
                 self._enforce_budget(keep=slot)
             return preview
 
+    def ip_adapter(self, role: Role) -> tuple[Any, Any]:
+        """(`role`'s pipeline, the IP-Adapter loaded into it) for a call with a reference photo:
+        loaded on first use, dropped with the role; its image encoder and weights count
+        towards the memory budget as "<role> reference"."""
+        from pixelsmith.models.ip_adapter import adapter_bytes, load_adapter
+
+        with self._load_lock:  # the base cannot be evicted between here and the cache
+            slot = self.slot(role)
+            base, adapter = self.get(role), self._adapters.get(slot)
+            if adapter is None:
+                start = time.perf_counter()
+                with _BUILD_LOCK:
+                    adapter = self._adapters[slot] = load_adapter(base, self.settings.reference)
+                self.load_seconds[f"{role} reference"] = time.perf_counter() - start
+                self.load_counts[f"{role} reference"] += 1
+                self.sizes[f"{slot} reference"] = model_bytes(base.image_encoder) + adapter_bytes(adapter)
+                self._enforce_budget(keep=slot)
+            return base, adapter
+
     def warm_up(self, roles: tuple[str, ...]) -> threading.Thread:
         """Load `roles` in a background thread; a request for one of them meanwhile waits
         for it, hearing its progress (`get`'s `watch`).
@@ -292,7 +312,9 @@ class ModelRegistry:
                 self.evictions[_role_of(slot)] += 1
             if self._previews.pop(slot, None) is not None:
                 self.sizes.pop(f"{slot} preview", None)
-        _free_device_memory()
+            if self._adapters.pop(slot, None) is not None:
+                self.sizes.pop(f"{slot} reference", None)
+        free_device_memory()
 
     @contextmanager
     def using(self, roles: list[str]) -> Iterator[None]:
@@ -341,27 +363,6 @@ def _role_of(slot: str) -> str:
     return slot.split(" ", 1)[0]
 
 
-def model_bytes(model: Any) -> int:
-    """Bytes of parameters and buffers of a module, a pipeline, or a wrapper holding modules
-    (SAM 3's holds two, sharing a backbone: a tensor is counted once)."""
-    import torch
-
-    modules = []
-    if isinstance(model, torch.nn.Module):
-        modules = [model]
-    elif hasattr(model, "components"):  # a diffusers pipeline
-        modules = [c for c in model.components.values() if isinstance(c, torch.nn.Module)]
-    elif hasattr(model, "__dict__"):  # a backend object: every module it holds
-        modules = [v for v in vars(model).values() if isinstance(v, torch.nn.Module)]
-    seen, total = set(), 0
-    for module in modules:
-        for tensor in itertools.chain(module.parameters(), module.buffers()):
-            if tensor.data_ptr() not in seen:
-                seen.add(tensor.data_ptr())
-                total += tensor.numel() * tensor.element_size()
-    return total
-
-
 def _quiet_libraries() -> None:
     """Loading progress is pixelsmith's to report; silence the libraries' own bars."""
     import diffusers
@@ -371,13 +372,3 @@ def _quiet_libraries() -> None:
     transformers.utils.logging.disable_progress_bar()
     diffusers.utils.logging.set_verbosity_error()
     diffusers.utils.logging.disable_progress_bar()
-
-
-def _free_device_memory() -> None:
-    import gc
-
-    import torch
-
-    gc.collect()
-    if torch.cuda.is_available():
-        torch.cuda.empty_cache()

@@ -6,7 +6,8 @@ Used by the test suite and by `pixelsmith tiny-models DIR`. The checkpoints go t
 
 from pathlib import Path
 
-from pixelsmith.testing.tiny import build_roles, write_config
+from pixelsmith.testing.tiny import IP_ADAPTER_DIR, ROLE_DIRS, build_roles, write_config
+from pixelsmith.testing.tiny_adapters import build_ip_adapter
 from pixelsmith.testing.tiny_backends import build_alternatives
 
 __all__ = ["build_all", "noise_image", "write_config"]
@@ -14,9 +15,12 @@ __all__ = ["build_all", "noise_image", "write_config"]
 
 def build_all(root: str | Path) -> dict[str, Path]:
     """Every role's tiny checkpoint, then the other backends' (`grounding-dino/`, `sam2/`,
-    `sdxl/`, ...) under `root`; returns {role: folder} of the defaults."""
+    `sdxl/`, ...) and the IP-Adapter for both inpainters under `root`; returns {role: folder}
+    of the defaults."""
+    root = Path(root)
     folders = build_roles(root)
-    build_alternatives(Path(root))
+    build_alternatives(root)
+    build_ip_adapter(root / IP_ADAPTER_DIR, sd=root / ROLE_DIRS["inpainter"], xl=root / "sdxl-inpaint")
     return folders
 
 

@@ -266,7 +266,7 @@ class FullRegistry(ModelRegistry):
 
     def _read_lcm_lora(self, *, xl: bool = False) -> dict[str, Any]:
         """A random rank-64 LCM-LoRA on the layers lcm-lora-sdv1-5 adapts (its real size)."""
-        from pixelsmith.testing.tiny import random_lcm_lora
+        from pixelsmith.testing.tiny_adapters import random_lcm_lora
 
         unet = self.get("inpainter").unet
         return {k: v.to(self.dtype) for k, v in random_lcm_lora(unet, rank=64).items()}

@@ -12,12 +12,14 @@ from pathlib import Path
 
 import torch
 
+from pixelsmith.testing.tiny_adapters import build_lcm_lora
 from pixelsmith.testing.tiny_onnx import build_lama
 from pixelsmith.testing.tiny_planner import build_planner
 from pixelsmith.testing.tiny_upscaler import build_upscaler
 
 TINY_SIZE = 64  # pixels: the native resolution of every tiny vision model
 LCM_DIR = "lcm-lora"
+IP_ADAPTER_DIR = "ip-adapter"  # reference photos for the inpainters (built by `build_all`)
 ROLE_DIRS = {
     "detector": "owlv2",
     "segmenter": "sam",
@@ -260,43 +262,6 @@ def build_sd(out: Path, *, inpainting: bool = False, instruct: bool = False) -> 
     return out
 
 
-# The layers latent-consistency/lcm-lora-sdv1-5 adapts (all but conv_in/conv_out), so the
-# tiny LoRA loads into the 4- and the 9-channel UNet alike, as the real one does.
-LCM_TARGETS = [
-    "to_q", "to_k", "to_v", "to_out.0", "proj_in", "proj_out", "ff.net.0.proj", "ff.net.2",
-    "conv1", "conv2", "conv_shortcut", "time_emb_proj",
-]  # fmt: skip
-
-
-def random_lcm_lora(unet, *, rank: int = 4, seed: int = 0) -> dict[str, torch.Tensor]:
-    """A random LCM-LoRA for `unet` as a state dict in peft's key format
-    (`unet.<layer>.lora_A.weight` / `lora_B.weight`), rank `rank` on every `LCM_TARGETS`
-    layer; both matrices are non-zero, so it changes the output as a trained one does."""
-    generator, state = torch.Generator().manual_seed(seed), {}
-    for name, layer in unet.named_modules():
-        if not any(name == t or name.endswith("." + t) for t in LCM_TARGETS):
-            continue
-        if isinstance(layer, torch.nn.Linear):
-            shapes = (rank, layer.in_features), (layer.out_features, rank)
-        elif isinstance(layer, torch.nn.Conv2d):
-            shapes = (rank, layer.in_channels, *layer.kernel_size), (layer.out_channels, rank, 1, 1)
-        else:
-            continue
-        for part, shape in zip(("lora_A", "lora_B"), shapes):
-            state[f"unet.{name}.{part}.weight"] = torch.randn(shape, generator=generator) * 0.05
-    return state
-
-
-def build_lcm_lora(out: Path, *, rank: int = 4, seed: int = 0) -> Path:
-    """A random LCM-LoRA for the tiny UNets, saved as the hub repo lays it out
-    (`out/pytorch_lora_weights.safetensors`)."""
-    from safetensors.torch import save_file
-
-    out.mkdir(parents=True, exist_ok=True)
-    save_file(random_lcm_lora(_tiny_unet(4), rank=rank, seed=seed), out / "pytorch_lora_weights.safetensors")
-    return out
-
-
 def build_clip(out: Path) -> Path:
     """CLIP ranker (image-text similarity) at 64 px."""
     from transformers import CLIPConfig, CLIPImageProcessor, CLIPModel, CLIPProcessor
@@ -331,7 +296,7 @@ def build_roles(root: str | Path) -> dict[str, Path]:
     build_sd(folders["editor"], instruct=True)
     build_lama(folders["eraser"])  # tiny_onnx: an ONNX graph, not a torch checkpoint
     build_upscaler(folders["upscaler"])  # tiny_upscaler: a spandrel network, Real-ESRGAN's key names
-    build_lcm_lora(root / LCM_DIR)
+    build_lcm_lora(root / LCM_DIR, _tiny_unet(4))
     build_planner(root / PLANNER_DIR)  # tiny_planner: Qwen3's architecture and tool-call template
     return folders
 
@@ -379,6 +344,9 @@ model = "{folders["upscaler"].resolve().as_posix()}"
 [preview]
 lcm_lora = "{(root / LCM_DIR).as_posix()}"
 lcm_lora_xl = "{(root / "lcm-lora-xl").as_posix()}"
+
+[reference]
+model = "{(root / IP_ADAPTER_DIR).as_posix()}"
 
 # Other backends have tiny checkpoints here too; switch a role with two lines, e.g.
 #   [detector]  model = "{(root / "grounding-dino").as_posix()}"  backend = "grounding-dino"

@@ -253,7 +253,7 @@ def build_lcm_lora_xl(out: Path) -> Path:
     """A random LCM-LoRA for the tiny SDXL UNets, laid out as latent-consistency/lcm-lora-sdxl."""
     from safetensors.torch import save_file
 
-    from pixelsmith.testing.tiny import random_lcm_lora
+    from pixelsmith.testing.tiny_adapters import random_lcm_lora
 
     out.mkdir(parents=True, exist_ok=True)
     save_file(random_lcm_lora(_sdxl_unet(4)), out / "pytorch_lora_weights.safetensors")

@@ -116,7 +116,8 @@ def check_references(backend: str, count: int) -> None:
     if most == 0:
         raise ToolInputError(
             f"instruct: the {ABOUT[backend]} editor cannot use a reference photo; set editor.backend to "
-            f"one that can ({takers}), or leave out the reference"
+            f"one that can ({takers}), or name what to replace with it ('replace the cat with the dog "
+            "from this photo': the inpainter takes it), or leave out the reference"
         )
     raise ToolInputError(
         f"instruct: the {ABOUT[backend]} editor takes at most {most} reference photo(s), not {count}; "
