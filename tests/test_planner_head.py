@@ -155,3 +155,33 @@ def _head(planner: LocalPlanner, view: WorkspaceView) -> tuple[str, torch.Tensor
     ids = asked["input_ids"]
     head = llm.tokenizer.apply_chat_template(said[:1], tools=compact(planner.specs), tokenize=False)
     return head, ids, chat.max_new_tokens
+
+
+def test_int8_linears_plan_valid_calls_and_keep_their_own_head(planner_settings, tiny_dir):
+    """`planner_model.quantize = "int8"`: every linear layer quantised (PyTorch's dynamic int8),
+    valid plans, and a head on disk of its own (not the fp32 model's keys and values)."""
+    from types import SimpleNamespace
+
+    from pixelsmith.agent.plan import Plan, Step
+    from pixelsmith.agent.validate import validate_plan
+    from pixelsmith.errors import UserError
+    from pixelsmith.models.planner_llm import load_planner
+
+    def choose(**update):
+        spec = planner_settings.planner_model.model_copy(update=update)
+        return planner_settings.model_copy(update={"planner_model": spec})
+
+    int8, store = choose(quantize="int8"), planner_settings.data_dir / "planner-cache"
+    planner, plan = _plan(int8)
+    model = planner.chat_model.load().model
+    ends = ("q_proj", "down_proj", "lm_head")
+    kinds = {type(m).__module__ for n, m in model.named_modules() if n.endswith(ends)}
+    assert kinds == {"torch.ao.nn.quantized.dynamic.modules.linear"}
+    view = WorkspaceView("image-1", [ArtifactView("image-1", "image", [], "upload", size=(96, 64))])
+    steps = [Step(tool=t, args=a) for t, a in plan]
+    validate_plan(Plan(steps=steps), default_tools(), lambda i, kind=None: view.get(i))
+    (head,) = store.glob("head-*.safetensors")
+    _plan(choose(dtype="fp32"))  # the same weights, not quantised: another head
+    assert [p.name for p in store.glob("head-*.safetensors")] != [head.name]
+    with pytest.raises(UserError, match="runs on the CPU only"):
+        load_planner(int8.planner_model, SimpleNamespace(device=torch.device("cuda"), settings=int8))

@@ -66,7 +66,7 @@ class PlannerFigures:
         return [
             Figure("planner.first_call_cold", "local planner: first call, prompt encoded", "s", cold,
                    note=f"{prompt} prompt tokens: the system prompt and {len(local.specs)} tools ({head}), "
-                        f"the request; weights in {str(llm.model.dtype).removeprefix('torch.')}",
+                        f"the request; weights in {_weights(llm.model)}",
                    detail=detail),
             Figure("planner.first_call_restart", "local planner: first call after a restart", "s", restart,
                    note=f"the {head}-token head's KV cache read from disk ({head_mb:.0f} MB)"),
@@ -124,6 +124,13 @@ class _Timed:
         result = self.processor(input_ids, scores)
         self.spent += time.perf_counter() - begin
         return result
+
+
+def _weights(model: Any) -> str:
+    """bf16, fp32, or int8 (the linear layers quantised, `planner_model.quantize`)."""
+    if "quantized" in type(model.get_output_embeddings()).__module__:
+        return "int8 (linear layers; the rest fp32)"
+    return str(model.dtype).removeprefix("torch.")
 
 
 def _seconds(fn: Any, device: torch.device) -> tuple[float, Any]:

@@ -78,7 +78,13 @@ class PlannerLLM:
             return None
         weights = self.model.get_input_embeddings().weight
         fingerprint = hashlib.sha256()
-        for part in (self.model.config.to_json_string(), str(weights.dtype), str(head_ids[0].tolist())):
+        linear = type(self.model.get_output_embeddings()).__module__  # int8 or not
+        for part in (
+            self.model.config.to_json_string(),
+            str(weights.dtype),
+            linear,
+            str(head_ids[0].tolist()),
+        ):
             fingerprint.update(part.encode())
         fingerprint.update(weights[:8].detach().float().cpu().numpy().tobytes())
         return self.store / f"head-{fingerprint.hexdigest()[:24]}.safetensors"
@@ -131,6 +137,21 @@ def planner_dtype(name: str, device: torch.device) -> torch.dtype:
     return torch.bfloat16
 
 
+def int8_linears(model: Any) -> Any:
+    """`model` with every linear layer in int8, per output channel, and its input quantised
+    on the fly (PyTorch's dynamic quantisation, fbgemm's kernels): a CPU decodes at the speed
+    it reads weights, and these are a quarter of fp32's bytes and half of bf16's. (torchao's
+    int8 configs, PyTorch's successor to this API, run 10-100x slower in eager mode on a CPU.)"""
+    import warnings
+
+    from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
+
+    with warnings.catch_warnings():  # its deprecation notice, in favour of torchao (see above)
+        warnings.simplefilter("ignore")
+        spec = {torch.nn.Linear: per_channel_dynamic_qconfig}
+        return quantize_dynamic(model, spec, dtype=torch.qint8, inplace=True)  # no second fp32 copy
+
+
 @register_loader("planner", "transformers")
 def load_planner(spec: ModelSpec, registry: LoadContext) -> PlannerLLM:
     import xgrammar as xgr
@@ -142,9 +163,21 @@ def load_planner(spec: ModelSpec, registry: LoadContext) -> PlannerLLM:
             f"the planner model {spec.model} has no chat template; use an instruction model with "
             "tool calling in its template, such as Qwen/Qwen3-1.7B"
         )
-    dtype = planner_dtype(getattr(spec, "dtype", "auto"), registry.device)
+    quantize = getattr(spec, "quantize", "none")
+    if quantize != "none" and registry.device.type != "cpu":
+        raise UserError(
+            f"planner_model.quantize = {quantize!r} runs on the CPU only (PyTorch's dynamic int8 kernels), "
+            f"not on {registry.device.type}; set it to none there (dtype bf16 or fp16 halves the memory)"
+        )
+    dtype = (
+        torch.float32
+        if quantize == "int8"
+        else planner_dtype(getattr(spec, "dtype", "auto"), registry.device)
+    )
     model = from_pretrained("planner", spec, AutoModelForCausalLM.from_pretrained, dtype=dtype)
     model.to(registry.device).eval()
+    if quantize == "int8":
+        model = int8_linears(model)
     info = xgr.TokenizerInfo.from_huggingface(tokenizer, vocab_size=model.config.vocab_size)
     store = registry.settings.data_dir / "planner-cache" if getattr(spec, "cache_head", False) else None
     compiler = xgr.GrammarCompiler(info, max_threads=2)

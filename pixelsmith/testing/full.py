@@ -302,13 +302,15 @@ class FullRegistry(ModelRegistry):
         from pixelsmith.models.loaders import Ranker
 
         if role == "planner":
-            from pixelsmith.models.planner_llm import planner_dtype
+            from pixelsmith.models.planner_llm import int8_linears, planner_dtype
             from pixelsmith.testing.full_planner import build_full_planner
 
-            dtype = planner_dtype(self.settings.planner_model.dtype, self.device)
-            return build_full_planner(
-                device=self.device, dtype=dtype, model=self.settings.planner_model.model
-            )
+            spec = self.settings.planner_model
+            dtype = torch.float32 if spec.quantize == "int8" else planner_dtype(spec.dtype, self.device)
+            planner = build_full_planner(device=self.device, dtype=dtype, model=spec.model)
+            if spec.quantize == "int8":  # as the loader does
+                planner.model = int8_linears(planner.model)
+            return planner
         if role == "eraser":
             return self._build_eraser()
         if role == "upscaler":
