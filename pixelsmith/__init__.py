@@ -6,7 +6,14 @@ package itself loads nothing heavy.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
+
+# torchao (the int8 editors' extra), when installed, makes each diffusers import warn about
+# what pixelsmith never uses (torch.compile's enum registration, reading pickled torchao
+# checkpoints): those two loggers are quieted, nothing else.
+logging.getLogger("torch.utils._pytree").setLevel(logging.ERROR)
+logging.getLogger("diffusers.quantizers.torchao.torchao_quantizer").setLevel(logging.ERROR)
 
 __version__ = "0.1.0"
 __all__ = ["Editor", "__version__"]

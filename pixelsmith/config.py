@@ -170,6 +170,11 @@ class EditorSpec(ModelSpec):
         default="auto",
         description="auto: bf16 for the flow editors on a GPU that has it, else the process's dtype.",
     )
+    quantize: Literal["none", "int8"] = Field(
+        default="none",
+        description="int8: a flow editor's transformer and text encoder weights in int8 (torchao, "
+        "weight-only; pip install torchao), half of bf16's memory.",
+    )
     max_pixels: int | None = Field(
         default=None,
         ge=64 * 64,

@@ -7,7 +7,8 @@ Each is its diffusers pipeline, loaded whole from the hub or a folder:
   up to two reference photos after the photo (it reads three pictures in all);
 - `flux2-klein`: `Flux2KleinPipeline`, FLUX.2 [klein] 4B (Apache-2.0); up to three.
 
-Running them is `tools.editing`; this module only loads (dtype, placement, offload).
+Running them is `tools.editing`; this module only loads (dtype, int8 weights, placement,
+offload).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import torch
 
 from pixelsmith.config import ModelSpec
 from pixelsmith.editor_backends import PIPELINES
+from pixelsmith.errors import UserError
 from pixelsmith.models.device import DTYPES
 from pixelsmith.models.loaders import LoadContext, from_pretrained, register_loader
 
@@ -33,6 +35,30 @@ def editor_dtype(spec: ModelSpec, registry: LoadContext) -> torch.dtype:
     return registry.dtype
 
 
+def int8_config(backend: str) -> Any:
+    """diffusers' quantisation config for the transformer and the large text encoder (T5-XXL
+    for Kontext, the Qwen model for the others) in int8, weight-only (torchao): their
+    weights are kept in int8 and multiplied in the pipeline's dtype."""
+    try:
+        from torchao.quantization import Int8WeightOnlyConfig
+    except ImportError:
+        raise UserError(
+            "editor.quantize = 'int8' needs torchao; install it (pip install torchao, or pip install "
+            "'pixelsmith[quant]'), or set editor.quantize to none"
+        ) from None
+    from diffusers import PipelineQuantizationConfig, TorchAoConfig
+    from transformers import TorchAoConfig as TextTorchAoConfig
+
+    return PipelineQuantizationConfig(
+        quant_mapping={
+            "transformer": TorchAoConfig(Int8WeightOnlyConfig()),
+            "text_encoder_2" if backend == "flux-kontext" else "text_encoder": TextTorchAoConfig(
+                Int8WeightOnlyConfig()
+            ),
+        }
+    )
+
+
 @register_loader("editor", "flux-kontext")
 @register_loader("editor", "qwen-image-edit")
 @register_loader("editor", "flux2-klein")
@@ -40,12 +66,16 @@ def load_flow_editor(spec: ModelSpec, registry: LoadContext) -> Any:
     import diffusers
 
     pipeline_class = getattr(diffusers, PIPELINES[spec.backend])
+    quantized = {}
+    if getattr(spec, "quantize", "none") == "int8":
+        quantized["quantization_config"] = int8_config(spec.backend)
     pipeline = from_pretrained(
         "editor",
         spec,
         pipeline_class.from_pretrained,
         dtype=editor_dtype(spec, registry),
         use_safetensors=True,
+        **quantized,
     )
     if registry.settings.cpu_offload and registry.device.type == "cuda":
         pipeline.enable_model_cpu_offload(device=registry.device)  # one part on the GPU at a time

@@ -331,6 +331,11 @@ def load_editor(spec: ModelSpec, registry: LoadContext):
     its VAE and text encoder are the generator's where their configs agree."""
     from diffusers import StableDiffusionInstructPix2PixPipeline
 
+    if getattr(spec, "quantize", "none") != "none":
+        raise UserError(
+            "editor.quantize is for the flow editors (flux-kontext, qwen-image-edit, flux2-klein); "
+            "InstructPix2Pix is 2 GB in fp16 already: set editor.quantize to none"
+        )
     pipeline = from_pretrained(
         "editor",
         spec,

@@ -22,10 +22,21 @@ def model_bytes(model: Any) -> int:
     seen, total = set(), 0
     for module in modules:
         for tensor in itertools.chain(module.parameters(), module.buffers()):
-            if tensor.data_ptr() not in seen:
-                seen.add(tensor.data_ptr())
-                total += tensor.numel() * tensor.element_size()
+            for where, size in _storage(tensor):
+                if where not in seen:
+                    seen.add(where)
+                    total += size
     return total
+
+
+def _storage(tensor: Any) -> list[tuple[int, int]]:
+    """(address, bytes) of what holds a tensor's values: itself, or for a tensor subclass
+    (torchao's int8 weights: qdata, scale) the tensors inside it, whose own address is 0."""
+    flatten = getattr(tensor, "__tensor_flatten__", None)
+    if flatten is None:
+        return [(tensor.data_ptr(), tensor.numel() * tensor.element_size())]
+    inner = [getattr(tensor, name, None) for name in flatten()[0]]
+    return [part for t in inner if t is not None for part in _storage(t)]
 
 
 def free_device_memory() -> None:

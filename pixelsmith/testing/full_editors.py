@@ -145,14 +145,41 @@ def editor_sizes() -> dict[str, dict[str, int]]:
         }
 
 
+def int8_bytes() -> dict[str, dict[str, int]]:
+    """Bytes of each part's weights with `editor.quantize = "int8"`: in the parts it quantises
+    (`models.editors.int8_config`: the transformer and the large text encoder) each linear
+    weight at one byte with a bf16 scale per output row, a language model's head and every
+    other tensor in bf16; the other parts all in bf16."""
+    large = {"flux-kontext": "text_encoder_2"}
+    sizes: dict[str, dict[str, int]] = {}
+    with torch.device("meta"):
+        for backend, build in BUILDERS.items():
+            sizes[backend] = {}
+            for name, part in build().items():
+                total = _count(part) * 2
+                if backend != "diffusers" and name.split(" ")[0] in (
+                    "transformer",
+                    large.get(backend, "text_encoder"),
+                ):
+                    for child, layer in part.named_modules():
+                        if isinstance(layer, torch.nn.Linear) and not child.endswith("lm_head"):
+                            total -= (
+                                layer.weight.numel() - layer.out_features * 2
+                            )  # 2 bytes -> 1, plus a scale
+                sizes[backend][name] = total
+    return sizes
+
+
 def main() -> None:
-    print("| editor | part | parameters | bf16 weights |")
-    print("| --- | --- | --- | --- |")
+    print("| editor | part | parameters | bf16 weights | int8 weights (`editor.quantize`) |")
+    print("| --- | --- | --- | --- | --- |")
+    quantised, gib = int8_bytes(), lambda n: f"{n / 2**30:.1f} GiB"  # noqa: E731
     for backend, parts in editor_sizes().items():
-        total = sum(parts.values())
         for name, count in parts.items():
-            print(f"| {backend} | {name} | {count / 1e9:.2f} B | {count * 2 / 2**30:.1f} GiB |")
-        print(f"| {backend} | **all** | **{total / 1e9:.2f} B** | **{total * 2 / 2**30:.1f} GiB** |")
+            small = quantised[backend][name]
+            print(f"| {backend} | {name} | {count / 1e9:.2f} B | {gib(count * 2)} | {gib(small)} |")
+        total, int8 = sum(parts.values()), sum(quantised[backend].values())
+        print(f"| {backend} | **all** | **{total / 1e9:.2f} B** | **{gib(total * 2)}** | **{gib(int8)}** |")
 
 
 if __name__ == "__main__":
