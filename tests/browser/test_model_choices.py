@@ -47,6 +47,7 @@ def test_a_tabs_model_choice_is_its_own(tiny_config, tiny_dir, tmp_path, browser
         expect(b.get_by_text("detection-2:").first).to_be_visible()
         idle(b)
         a.bring_to_front()
+        idle(a)  # its page may be drawing again (its model's loading line going): let it settle
         send(a, "find the cat and the dog")
         expect(a.get_by_text("detection-1:").first).to_be_visible()
         idle(a)
