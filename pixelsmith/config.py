@@ -232,7 +232,7 @@ class PlannerModelSpec(ModelSpec):
     quantize: Literal["none", "int8"] = Field(
         default="none",
         description="int8 (CPU only): the linear layers' weights and activations in int8 (PyTorch's dynamic "
-        "quantisation), 2.8x bf16's tokens a second on 2 cores; its quality with real weights is unmeasured.",
+        "quantisation), 1.4-2.8x bf16's tokens a second on 2 cores; quality with real weights unmeasured.",
     )
     cache_head: bool = Field(
         default=True,

@@ -103,6 +103,10 @@ class ReferenceSettings(BaseModel):
         folder, _, name = (self.weights_xl if xl else self.weights).rpartition("/")
         return folder, name
 
+    def patterns(self, *, xl: bool) -> list[str]:
+        """The hub file patterns of what is read: the family's adapter and the image encoder."""
+        return [(self.weights_xl if xl else self.weights).lstrip("/"), f"{self.image_encoder}/*"]
+
 
 class Limits(BaseModel):
     max_upload_bytes: int = Field(default=50_000_000, gt=0, description="An uploaded file, at most (50 MB).")

@@ -162,8 +162,7 @@ def _spec(settings: Settings, name: str) -> ModelSpec:
         return ModelSpec(model=lcm, backend="lcm-lora", revision=p.revision)
     if name == "reference":  # the IP-Adapter of the inpainter's family, and its image encoder
         r = settings.reference
-        subfolder, file = r.files(xl=settings.inpainter.backend == "sdxl")
-        files = [f"{subfolder}/{file}".lstrip("/"), f"{r.image_encoder}/*"]
+        files = r.patterns(xl=settings.inpainter.backend == "sdxl")
         return AdapterSpec(model=r.model, backend="ip-adapter", revision=r.revision, files=files)
     if name not in ROLES:
         raise UserError(f"unknown role {name!r}; choose one of {', '.join(NAMES)}")

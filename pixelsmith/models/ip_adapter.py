@@ -51,7 +51,7 @@ def adapter_folder(settings: ReferenceSettings, *, xl: bool) -> Path:
         found = None
     else:
         try:
-            wanted = [f"{subfolder}/{name}".lstrip("/"), f"{settings.image_encoder}/*"]
+            wanted = settings.patterns(xl=xl)
             found = Path(
                 snapshot_download(
                     settings.model, revision=settings.revision, local_files_only=True, allow_patterns=wanted

@@ -130,9 +130,12 @@ class PlannerLLM:
             log.warning("could not keep the planner's head at %s (%s)", path, err)
 
 
-def planner_dtype(name: str, device: torch.device) -> torch.dtype:
+def planner_dtype(name: str, device: torch.device, *, quantize: str = "none") -> torch.dtype:
     """`auto` is bf16 (an LM decodes at the speed it reads its weights, so half the bytes is
-    nearly twice the tokens a second on a CPU), fp16 on a GPU without bf16."""
+    nearly twice the tokens a second on a CPU), fp16 on a GPU without bf16; fp32 for int8
+    linear layers (`quantize`), whose kernels take fp32 inputs."""
+    if quantize == "int8":
+        return torch.float32
     if name != "auto":
         return DTYPES[name]
     if device.type == "mps" or (device.type == "cuda" and not torch.cuda.is_bf16_supported()):
@@ -172,11 +175,7 @@ def load_planner(spec: ModelSpec, registry: LoadContext) -> PlannerLLM:
             f"planner_model.quantize = {quantize!r} runs on the CPU only (PyTorch's dynamic int8 kernels), "
             f"not on {registry.device.type}; set it to none there (dtype bf16 or fp16 halves the memory)"
         )
-    dtype = (
-        torch.float32
-        if quantize == "int8"
-        else planner_dtype(getattr(spec, "dtype", "auto"), registry.device)
-    )
+    dtype = planner_dtype(getattr(spec, "dtype", "auto"), registry.device, quantize=quantize)
     model = from_pretrained("planner", spec, AutoModelForCausalLM.from_pretrained, dtype=dtype)
     model.to(registry.device).eval()
     if quantize == "int8":

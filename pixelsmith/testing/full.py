@@ -306,7 +306,7 @@ class FullRegistry(ModelRegistry):
             from pixelsmith.testing.full_planner import build_full_planner
 
             spec = self.settings.planner_model
-            dtype = torch.float32 if spec.quantize == "int8" else planner_dtype(spec.dtype, self.device)
+            dtype = planner_dtype(spec.dtype, self.device, quantize=spec.quantize)
             planner = build_full_planner(device=self.device, dtype=dtype, model=spec.model)
             if spec.quantize == "int8":  # as the loader does
                 planner.model = int8_linears(planner.model)
