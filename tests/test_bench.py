@@ -26,6 +26,7 @@ FIGURES = {
     "inpaint.steps_per_s",
     "inpaint.seconds",
     "inpaint.preview",
+    "inpaint.reference",
     "turn.seconds",
     "turn.overhead",
     "loads.count",
@@ -150,6 +151,12 @@ def test_full_builders_have_the_published_sizes():
     editor = full.build_sd15_unet(in_channels=8, device="meta")  # timbrooks/instruct-pix2pix's UNet
     assert editor.config.in_channels == 8 and _millions(editor) == pytest.approx(859.5, abs=0.5)
     assert _millions(full.build_clip(device="meta")[0]) == pytest.approx(151.3, abs=0.5)  # ViT-B/32
+    import torch
+    from transformers import CLIPVisionConfig, CLIPVisionModelWithProjection
+
+    with torch.device("meta"):  # h94/IP-Adapter's models/image_encoder (its model.safetensors: 2.53 GB fp32)
+        encoder = CLIPVisionModelWithProjection(CLIPVisionConfig(**full.VIT_H))
+    assert _millions(encoder) == pytest.approx(632.1, abs=0.5)
 
 
 def test_the_plain_baseline_gets_none_of_pixelsmiths_layout_changes(tiny_registry):

@@ -150,6 +150,7 @@ class Bench(EditFigures, BackendFigures, PhotoFigures, PlannerFigures):
         self.tool("inpaint", **args, preview=True)  # the preview pipeline is built once per session
         draft = self.time(lambda: self.tool("inpaint", **args, preview=True))
         preview = self.models.settings.preview
+        reference = self._inpaint_reference(args, crop, crop_mask, work, label)
         return [
             Figure(
                 "inpaint.steps_per_s", label, "steps/s", ran[0] / ours, ran[-1] / plain, False, detail=detail
@@ -163,7 +164,32 @@ class Bench(EditFigures, BackendFigures, PhotoFigures, PlannerFigures):
                 plain,
                 detail=detail | {"fused_unet_copy": True},
             ),
+            reference,
         ]
+
+    def _inpaint_reference(self, args: dict, crop: Image.Image, mask: Image.Image, work: dict, label: str):
+        """Inpaint with a reference photo (the IP-Adapter) beside the pipeline called on the same
+        modules with `ip_adapter_image`, the adapter on, timed in turns."""
+        import torch
+
+        from pixelsmith.models.ip_adapter import switched_on
+
+        pipeline, adapter = self.models.ip_adapter("inpainter")
+        picture = variant(self.photo, 7)
+        plain = type(pipeline)(**pipeline.components)  # the image encoder and feature extractor too
+        plain.set_progress_bar_config(disable=True)
+        scale, steps = self.models.settings.reference.scale, self.options.steps
+
+        def call() -> None:
+            with switched_on(pipeline, adapter, scale=scale), torch.inference_mode():
+                seed = torch.Generator("cpu").manual_seed(0)
+                plain(prompt=PROMPT, image=crop, mask_image=mask, num_inference_steps=steps,
+                      ip_adapter_image=picture, generator=seed, **work)  # fmt: skip
+
+        reference = self.store.add("image", picture)
+        ours, plain_s = self.pair(lambda: self.tool("inpaint", **args, references=[reference]), call)
+        return Figure("inpaint.reference", f"{label} with a reference photo (IP-Adapter), {steps} steps",
+                      "s/image", ours, plain_s)  # fmt: skip
 
     def turn(self) -> list[Figure]:
         """Figures 4 and 5: warm agent turns, and the model loads of the whole session."""

@@ -14,7 +14,7 @@ where the memory budget counts it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,11 +79,20 @@ def load_adapter(pipeline: Any, settings: ReferenceSettings) -> Adapter:
     xl = is_xl(pipeline)
     folder = adapter_folder(settings, xl=xl)
     subfolder, name = settings.files(xl=xl)
+    return adapter_of(
+        pipeline,
+        lambda: pipeline.load_ip_adapter(
+            str(folder), subfolder=subfolder, weight_name=name, image_encoder_folder=settings.image_encoder
+        ),
+    )
+
+
+def adapter_of(pipeline: Any, put_in: Callable[[], Any]) -> Adapter:
+    """The adapter `put_in` loads into the pipeline (diffusers' `load_ip_adapter`), with the
+    UNet's processors from before it, switched off."""
     unet = pipeline.unet
     without = dict(unet.attn_processors)
-    pipeline.load_ip_adapter(
-        str(folder), subfolder=subfolder, weight_name=name, image_encoder_folder=settings.image_encoder
-    )
+    put_in()
     adapter = Adapter(dict(unet.attn_processors), without, unet.encoder_hid_proj)
     _switch(pipeline, adapter, on=False)
     return adapter

@@ -252,7 +252,7 @@ class ModelRegistry:
         """(`role`'s pipeline, the IP-Adapter loaded into it) for a call with a reference photo:
         loaded on first use, dropped with the role; its image encoder and weights count
         towards the memory budget as "<role> reference"."""
-        from pixelsmith.models.ip_adapter import adapter_bytes, load_adapter
+        from pixelsmith.models.ip_adapter import adapter_bytes
 
         with self._load_lock:  # the base cannot be evicted between here and the cache
             slot = self.slot(role)
@@ -260,12 +260,18 @@ class ModelRegistry:
             if adapter is None:
                 start = time.perf_counter()
                 with _BUILD_LOCK:
-                    adapter = self._adapters[slot] = load_adapter(base, self.settings.reference)
+                    adapter = self._adapters[slot] = self._load_adapter(base)
                 self.load_seconds[f"{role} reference"] = time.perf_counter() - start
                 self.load_counts[f"{role} reference"] += 1
                 self.sizes[f"{slot} reference"] = model_bytes(base.image_encoder) + adapter_bytes(adapter)
                 self._enforce_budget(keep=slot)
             return base, adapter
+
+    def _load_adapter(self, pipeline: Any) -> Any:
+        """The configured IP-Adapter put into `pipeline` (a subclass may build it otherwise)."""
+        from pixelsmith.models.ip_adapter import load_adapter
+
+        return load_adapter(pipeline, self.settings.reference)
 
     def warm_up(self, roles: tuple[str, ...]) -> threading.Thread:
         """Load `roles` in a background thread; a request for one of them meanwhile waits

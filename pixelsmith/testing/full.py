@@ -228,6 +228,13 @@ def parameter_count(module: Any) -> int:
     return sum(parameter_count(c) for c in module.components.values() if isinstance(c, torch.nn.Module))
 
 
+# h94/IP-Adapter's image encoder (models/image_encoder): OpenCLIP ViT-H/14 at 224 px
+VIT_H = dict(
+    hidden_size=1280, intermediate_size=5120, num_hidden_layers=32, num_attention_heads=16,
+    image_size=224, patch_size=14, projection_dim=1024, hidden_act="gelu",
+)  # fmt: skip
+
+
 class FullRegistry(ModelRegistry):
     """A `ModelRegistry` whose roles are built here at full size (random weights).
 
@@ -270,6 +277,26 @@ class FullRegistry(ModelRegistry):
 
         unet = self.get("inpainter").unet
         return {k: v.to(self.dtype) for k, v in random_lcm_lora(unet, rank=64).items()}
+
+    def _load_adapter(self, pipeline: Any) -> Any:
+        """h94's IP-Adapter at its real size, random weights: the ViT-H/14 image encoder and an
+        adapter for the pipeline's UNet, put in by diffusers' `load_ip_adapter` (a state dict)."""
+        from transformers import CLIPVisionConfig, CLIPVisionModelWithProjection
+
+        from pixelsmith.models.ip_adapter import adapter_of
+        from pixelsmith.testing.tiny_adapters import random_ip_adapter
+
+        with _on(self.device):
+            encoder = CLIPVisionModelWithProjection(CLIPVisionConfig(**VIT_H))
+        pipeline.register_modules(image_encoder=_cast(encoder, self.dtype).eval())
+        state: dict[str, dict] = {"image_proj": {}, "ip_adapter": {}}
+        for key, value in random_ip_adapter(pipeline.unet, VIT_H["projection_dim"]).items():
+            part, _, name = key.partition(".")
+            state[part][name] = value.to(self.device, self.dtype)
+        return adapter_of(
+            pipeline,
+            lambda: pipeline.load_ip_adapter(state, subfolder="", weight_name="", image_encoder_folder=None),
+        )
 
     def _build_eraser(self) -> Any:
         """Big-LaMa with random weights, exported to ONNX in a temporary folder and opened
