@@ -128,7 +128,9 @@ class _Timed:
 
 def _weights(model: Any) -> str:
     """bf16, fp32, or int8 (the linear layers quantised, `planner_model.quantize`)."""
-    if "quantized" in type(model.get_output_embeddings()).__module__:
+    from pixelsmith.models.planner_llm import is_int8
+
+    if is_int8(model):
         return "int8 (linear layers; the rest fp32)"
     return str(model.dtype).removeprefix("torch.")
 

@@ -81,11 +81,10 @@ class PlannerLLM:
             return None
         weights = self.model.get_input_embeddings().weight
         fingerprint = hashlib.sha256()
-        linear = type(self.model.get_output_embeddings()).__module__  # int8 or not
         for part in (
             self.model.config.to_json_string(),
             str(weights.dtype),
-            linear,
+            "int8" if is_int8(self.model) else "",
             str(head_ids[0].tolist()),
         ):
             fingerprint.update(part.encode())
@@ -141,6 +140,11 @@ def planner_dtype(name: str, device: torch.device, *, quantize: str = "none") ->
     if device.type == "mps" or (device.type == "cuda" and not torch.cuda.is_bf16_supported()):
         return torch.float16
     return torch.bfloat16
+
+
+def is_int8(model: Any) -> bool:
+    """Whether `int8_linears` quantised `model` (its head is one of the layers it swaps)."""
+    return "quantized" in type(model.get_output_embeddings()).__module__
 
 
 def int8_linears(model: Any) -> Any:
