@@ -198,3 +198,30 @@ def test_the_grammar_holds_the_rules_the_validators_check():
         assert properties["name"]["pattern"] == f"^(?:{NAME_RE.pattern})$"
         if "class_word" in properties:
             assert CLASS_RE.pattern in properties["class_word"]["pattern"]
+
+
+def test_every_form_keeps_numbers_inside_the_tools_own_bounds():
+    """A form's "not 1" or "more than 0" narrows an argument, never widens it: random weights
+    wrote `gamma: 0` (its floor is 0.1) through the "gamma changed" form before."""
+    from pixelsmith.agent.llm import tool_specs
+
+    known = {"mask": ["mask-1"], "image": ["image-1", "image-2"], "detection": ["detection-1"]}
+    checked = 0
+    for spec in tool_specs(default_tools()):
+        own = spec["function"]["parameters"].get("properties", {})
+        for form in constrain(spec, known, 24, 8):
+            for name, prop in form["function"]["parameters"]["properties"].items():
+                low, high = own.get(name, {}).get("minimum"), own.get(name, {}).get("maximum")
+                for branch in prop.get("anyOf", [prop]):
+                    floor = branch.get("minimum", branch.get("exclusiveMinimum"))
+                    ceiling = branch.get("maximum", branch.get("exclusiveMaximum"))
+                    if low is not None and branch.get("type") in ("number", "integer"):
+                        assert floor is not None and floor >= low, (spec["function"]["name"], name, branch)
+                        checked += 1
+                    if high is not None and branch.get("type") in ("number", "integer"):
+                        assert ceiling is not None and ceiling <= high, (
+                            spec["function"]["name"],
+                            name,
+                            branch,
+                        )
+    assert checked > 20

@@ -110,7 +110,7 @@ def _patched(prop: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
     """A property with `patch`: a whole schema (it has a type or alternatives) replaces the
     property; bounds alone (minItems) are added to it, or to its list alternative."""
     if "type" in patch or "anyOf" in patch:
-        return dict(patch)
+        return _within(patch, prop)
     for branch in [prop, *prop.get("anyOf", [])]:
         if branch.get("type") == "array":
             if "minItems" in patch:
@@ -120,6 +120,33 @@ def _patched(prop: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
             if "anyOf" in prop:
                 return branch
     return prop
+
+
+def _within(patch: dict[str, Any], prop: dict[str, Any]) -> dict[str, Any]:
+    """A replacing schema held inside the property's own bounds: "not 1" for gamma, whose
+    floor is 0.1, starts at 0.1, not at 0 (random weights wrote gamma 0 before this)."""
+    shaped = copy.deepcopy(patch)
+    branches = shaped.get("anyOf", [shaped])
+    for branch in branches:
+        if branch.get("type") not in ("number", "integer"):
+            continue
+        for bound, stricter in (("minimum", max), ("maximum", min)):
+            exclusive = "exclusive" + bound.capitalize()
+            own = [(prop[k], k == exclusive) for k in (bound, exclusive) if k in prop]
+            mine = [(branch.pop(k), k == exclusive) for k in (bound, exclusive) if k in branch]
+            if own or mine:  # the tighter of the two; at a tie, exclusive is the tighter
+                value, open_ = stricter(own + mine, key=lambda b: (b[0], b[1] == (bound == "minimum")))
+                branch[exclusive if open_ else bound] = value
+    kept = [b for b in branches if not _empty(b)]
+    return {**shaped, "anyOf": kept} if "anyOf" in shaped else shaped
+
+
+def _empty(branch: dict[str, Any]) -> bool:
+    low = branch.get("minimum", branch.get("exclusiveMinimum"))
+    high = branch.get("maximum", branch.get("exclusiveMaximum"))
+    if low is None or high is None:
+        return False
+    return low > high or (low == high and ("exclusiveMinimum" in branch or "exclusiveMaximum" in branch))
 
 
 def _impossible(schema: dict[str, Any]) -> bool:

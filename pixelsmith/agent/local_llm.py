@@ -3,7 +3,8 @@
 `LocalChatModel` is a LangChain chat model over the `planner` role (`models.planner_llm`),
 so `LocalPlanner` is the LLM planner's own turn loop (tool results fed back, `max_steps`,
 the mask review, the fallback to the rules) with another model behind it. Each reply is
-decoded under an xgrammar grammar built from the registered tools' JSON schemas in the
+decoded (`local_decode`, which reads the tokens the grammar forces without a pass of their
+own) under an xgrammar grammar built from the registered tools' JSON schemas in the
 model's tool-call syntax: free text, or `<tool_call>` blocks whose name is a registered
 tool and whose arguments match its schema, with every id argument one of the session's
 ids of the right kind (an enum of the workspace), numbers inside their bounds, and free
@@ -29,6 +30,7 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import ConfigDict
 
 from pixelsmith.agent.llm import LLMPlanner, LLMTurn, tool_specs
+from pixelsmith.agent.local_decode import decode
 from pixelsmith.agent.local_forms import forms
 from pixelsmith.agent.local_prompt import compact
 from pixelsmith.agent.planner_protocol import Observation, PlannerUnavailable
@@ -76,8 +78,6 @@ class LocalChatModel(BaseChatModel):
         choice: str | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        import xgrammar as xgr
-
         llm, tools = self.load(), list(tools or [])
         first = isinstance(messages[-1], HumanMessage)  # a new request: it must call a tool
         grammar = self._grammar(llm, tools, known or {}, choice or ("required" if first else "auto"))
@@ -87,24 +87,21 @@ class LocalChatModel(BaseChatModel):
             return_dict=True, return_tensors="pt",
         )  # fmt: skip
         ids = inputs["input_ids"].to(llm.device)
-        processor = xgr.contrib.hf.LogitsProcessor(grammar)
+        stops = llm.model.generation_config.eos_token_id
+        stops = set(stops if isinstance(stops, list) else [stops])
         start = time.perf_counter()
         with llm.lock:
             cache = self._cached_head(llm, chat, tools, ids, room=self.max_new_tokens)
-            out = llm.model.generate(
-                input_ids=ids,
-                attention_mask=inputs["attention_mask"].to(llm.device),
-                cache=cache,
-                logits_processor=[processor],
-                max_new_tokens=self.max_new_tokens,
-                do_sample=self.temperature > 0,
-                **({"temperature": self.temperature, "top_k": 0} if self.temperature > 0 else {}),
-            )
-        new = out[0, ids.shape[1] :]
-        self.last.update(prompt=ids.shape[1], new=len(new), seconds=time.perf_counter() - start)
-        stops = llm.model.generation_config.eos_token_id
-        stops = set(stops if isinstance(stops, list) else [stops])
-        if not len(new) or int(new[-1]) not in stops:  # the grammar lets a stop through only at its end
+            reply = decode(
+                llm.model, ids, cache, grammar, max_new_tokens=self.max_new_tokens, stops=stops,
+                temperature=self.temperature,
+            )  # fmt: skip
+        new = reply.tokens
+        self.last.update(
+            prompt=ids.shape[1], new=len(new), forced=reply.forced, passes=reply.passes,
+            seconds=time.perf_counter() - start,
+        )  # fmt: skip
+        if not reply.finished:  # the grammar lets a stop through only at its end
             raise PlannerUnavailable(
                 f"the local planner's reply did not finish within {self.max_new_tokens} tokens "
                 "(planner_model.max_new_tokens)"

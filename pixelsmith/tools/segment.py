@@ -22,8 +22,10 @@ class Point(BaseModel):
     """A click in image pixels; positive = part of the object, negative = not."""
 
     model_config = ConfigDict(extra="forbid")
-    x: float = Field(allow_inf_nan=False)
-    y: float = Field(allow_inf_nan=False)
+    # bounded, so a grammar (the local planner's) writes a coordinate, not 10^400: no photo
+    # pixelsmith opens (40 megapixels at most) is wider or taller than this
+    x: float = Field(ge=0, le=100_000, allow_inf_nan=False)
+    y: float = Field(ge=0, le=100_000, allow_inf_nan=False)
     positive: bool = True
 
     @model_validator(mode="before")
