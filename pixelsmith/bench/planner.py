@@ -50,16 +50,21 @@ class PlannerFigures:
         prompt, head = int(chat.last["prompt"]), len(llm.head["ids"])
         warm, first = _seconds(ask, self.device)
 
+        written = {"new": 0, "forced": 0, "passes": 0}
+
         def two_calls() -> Any:  # the second after the first one's result; a call, as a trained model's
             from langchain_core.messages import ToolMessage
 
             turn = local.begin(MESSAGE, view)
             plan = turn.next([], view)
+            written.update({k: int(chat.last[k]) for k in written})
             results = [ToolMessage(f"{s.tool} made detection-1", tool_call_id=s.call_id) for s in plan.steps]
-            return local.model.invoke([*turn.messages, *results], known=local.known, choice="required")
+            reply = local.model.invoke([*turn.messages, *results], known=local.known, choice="required")
+            written.update({k: written[k] + int(chat.last[k]) for k in written})
+            return reply
 
         plan, _ = _seconds(two_calls, self.device)
-        plain_rate, grammar_rate, share = self._decode_rates(local, view)
+        plain_rate, grammar_rate, jump_rate, share = self._decode_rates(local, view)
         peak, where = peak_memory_mb(self.device)
         size = sum(p.numel() for p in llm.model.parameters()) / 1e9
         detail = {"prompt_tokens": prompt, "parameters_b": round(size, 3), "first_call": first.describe()}
@@ -72,18 +77,24 @@ class PlannerFigures:
                    note=f"the {head}-token head's KV cache read from disk ({head_mb:.0f} MB)"),
             Figure("planner.first_call", "local planner: first call, head cached", "s", warm,
                    note="the system prompt and tools' KV cache reused, as from the second request on"),
-            Figure("planner.two_calls", "local planner: a two-call plan, head cached", "s", plan),
+            Figure("planner.two_calls", "local planner: a two-call plan, head cached", "s", plan,
+                   note=f"{written['new']} tokens written in {written['passes'] + 2} passes, "
+                        f"{written['forced']} of them forced by the grammar (random weights: lengths vary)"),
             Figure("planner.decode", "decoding with the grammar", "tokens/s", grammar_rate, plain_rate,
                    lower_is_better=False, note="plain: the same model's generate, same prompt, no grammar"),
+            Figure("planner.decode_jump", "decoding with the grammar and jump-forward", "tokens/s", jump_rate,
+                   plain_rate, lower_is_better=False,
+                   note="tokens written a second, the grammar's forced ones read in the next pass"),
             Figure("planner.grammar_share", "grammar's share of decoding time", "%", share * 100,
-                   note="time in xgrammar's logits processor over the constrained generate's"),
+                   note="time in xgrammar (masks, accepting tokens) over the constrained loop's, no jump"),
             Figure("planner.peak_memory", f"local planner peak memory ({where})", "MB", peak),
         ]  # fmt: skip
 
-    def _decode_rates(self, local: Any, view: WorkspaceView) -> tuple[float, float, float]:
-        """Tokens a second of plain and constrained decoding after the same prompt, and the
-        share of the constrained run spent in the grammar's logits processor."""
-        import xgrammar as xgr
+    def _decode_rates(self, local: Any, view: WorkspaceView) -> tuple[float, float, float, float]:
+        """Tokens a second after the same prompt: plain `generate`, the planner's loop under
+        the grammar without and with jump-forward; and the share of the constrained run spent
+        in xgrammar."""
+        from pixelsmith.agent.local_decode import decode
 
         chat, llm = local.chat_model, self.models.get("planner")
         messages = local.begin(MESSAGE, view).messages
@@ -95,35 +106,31 @@ class PlannerFigures:
         )  # fmt: skip
         ids, mask = inputs["input_ids"].to(llm.device), inputs["attention_mask"].to(llm.device)
 
-        def run(n: int, processors: list) -> tuple[float, int]:
+        def run(n: int) -> tuple[float, int]:  # plain generate, n tokens
             cache = chat._cached_head(llm, said[:1], tools, ids, room=n)
             start = time.perf_counter()
             out = llm.model.generate(input_ids=ids, attention_mask=mask, cache=cache, max_new_tokens=n,
-                                     min_new_tokens=n if not processors else 0, do_sample=False,
-                                     logits_processor=processors)  # fmt: skip
+                                     min_new_tokens=n, do_sample=False)  # fmt: skip
             return time.perf_counter() - start, out.shape[1] - ids.shape[1]
 
-        prefill, _ = run(1, [])
-        plain, plain_n = run(PLAIN_TOKENS, [])
+        prefill, _ = run(1)
+        plain, plain_n = run(PLAIN_TOKENS)
         grammar = chat._grammar(llm, tools, {"image": ["image-1"]}, "required")
-        timed = _Timed(xgr.contrib.hf.LogitsProcessor(grammar))
-        constrained, constrained_n = run(PLAIN_TOKENS, [timed])
+        stops = llm.model.generation_config.eos_token_id
+        stops = set(stops if isinstance(stops, list) else [stops])
+
+        def constrained(jump: bool) -> tuple[float, Any]:
+            cache = chat._cached_head(llm, said[:1], tools, ids, room=PLAIN_TOKENS)
+            start = time.perf_counter()
+            reply = decode(
+                llm.model, ids, cache, grammar, max_new_tokens=PLAIN_TOKENS, stops=stops, jump=jump
+            )
+            return time.perf_counter() - start, reply
+
         rate = lambda seconds, n: max(n - 1, 1) / max(seconds - prefill, 1e-9)  # noqa: E731
-        share = timed.spent / max(constrained - prefill, 1e-9)
-        return rate(plain, plain_n), rate(constrained, constrained_n), share
-
-
-class _Timed:
-    """A logits processor (the grammar's) with the time spent in it added up."""
-
-    def __init__(self, processor: Any) -> None:
-        self.processor, self.spent = processor, 0.0
-
-    def __call__(self, input_ids: Any, scores: Any) -> Any:
-        begin = time.perf_counter()
-        result = self.processor(input_ids, scores)
-        self.spent += time.perf_counter() - begin
-        return result
+        (stepped, one), (jumped, other) = constrained(False), constrained(True)
+        share = one.grammar_seconds / max(stepped - prefill, 1e-9)
+        return rate(plain, plain_n), rate(stepped, len(one.tokens)), rate(jumped, len(other.tokens)), share
 
 
 def _weights(model: Any) -> str:
