@@ -113,9 +113,16 @@ def test_no_head_on_disk_when_cache_head_is_off(tiny_config, tiny_dir, tmp_path)
     assert not (settings.data_dir / "planner-cache").exists()
 
 
-def test_the_planner_runs_in_bf16_by_default():
+def test_the_planner_runs_in_bf16_by_default_where_the_cpu_computes_in_it(monkeypatch):
+    from pixelsmith.models import planner_llm
+
+    monkeypatch.setattr(planner_llm, "cpu_computes_bf16", lambda: True)
     assert planner_dtype("auto", torch.device("cpu")) == torch.bfloat16
+    monkeypatch.setattr(planner_llm, "cpu_computes_bf16", lambda: False)  # AVX2: bf16 a row at a time
+    assert planner_dtype("auto", torch.device("cpu")) == torch.float32
+    assert planner_dtype("bf16", torch.device("cpu")) == torch.bfloat16  # asked for: given
     assert planner_dtype("fp32", torch.device("cpu")) == torch.float32
+    assert planner_dtype("auto", torch.device("cpu"), quantize="int8") == torch.float32
 
 
 def test_the_static_cache_plans_as_a_copied_dynamic_one_would(planner_settings, monkeypatch):
@@ -185,3 +192,32 @@ def test_int8_linears_plan_valid_calls_and_keep_their_own_head(planner_settings,
     assert [p.name for p in store.glob("head-*.safetensors")] != [head.name]
     with pytest.raises(UserError, match="runs on the CPU only"):
         load_planner(int8.planner_model, SimpleNamespace(device=torch.device("cuda"), settings=int8))
+
+
+def test_int8_reads_bf16_weights_as_stored_and_quantises_them_as_fp32_would(tiny_dir, tmp_path):
+    """int8 loads the checkpoint in its own dtype (Qwen3's is bf16) and takes a layer at a time
+    to fp32 and int8, so the whole model is never in fp32 (the peak was twice bf16's); the
+    layers are exactly those of quantising the model read in fp32."""
+    import shutil
+    import warnings
+
+    from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
+    from transformers import AutoModelForCausalLM
+
+    from pixelsmith.models.planner_llm import int8_linears
+
+    stored = tmp_path / "bf16"
+    AutoModelForCausalLM.from_pretrained(tiny_dir / PLANNER_DIR).to(torch.bfloat16).save_pretrained(stored)
+    for name in ("tokenizer.json", "tokenizer_config.json"):
+        shutil.copy(tiny_dir / PLANNER_DIR / name, stored)
+    read = AutoModelForCausalLM.from_pretrained(stored, dtype="auto")
+    assert read.dtype == torch.bfloat16
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        spec = {torch.nn.Linear: per_channel_dynamic_qconfig}
+        expected = quantize_dynamic(AutoModelForCausalLM.from_pretrained(stored, dtype=torch.float32), spec,
+                                    dtype=torch.qint8, inplace=True)  # fmt: skip
+    ours = int8_linears(read)
+    ids = torch.randint(0, 2000, (1, 40))
+    with torch.no_grad():
+        assert torch.equal(ours(ids).logits, expected(ids).logits)

@@ -131,15 +131,27 @@ class PlannerLLM:
 
 def planner_dtype(name: str, device: torch.device, *, quantize: str = "none") -> torch.dtype:
     """`auto` is bf16 (an LM decodes at the speed it reads its weights, so half the bytes is
-    nearly twice the tokens a second on a CPU), fp16 on a GPU without bf16; fp32 for int8
-    linear layers (`quantize`), whose kernels take fp32 inputs."""
-    if quantize == "int8":
+    nearly twice the tokens a second), fp16 on a GPU without bf16, and fp32 on a CPU that
+    does not compute in bf16 (no AVX-512 BF16 or AMX: most laptops'): there a bf16 matmul
+    goes a row at a time, and reading 256 prompt tokens through one layer took 6.6x fp32's
+    time (AVX2, measured). fp32 for int8 linear layers (`quantize`), whose kernels take fp32."""
+    if quantize == "int8":  # the kernels' input; `load_planner` reads the weights as stored
         return torch.float32
     if name != "auto":
         return DTYPES[name]
     if device.type == "mps" or (device.type == "cuda" and not torch.cuda.is_bf16_supported()):
         return torch.float16
+    if device.type == "cpu" and not cpu_computes_bf16():
+        return torch.float32
     return torch.bfloat16
+
+
+def cpu_computes_bf16() -> bool:
+    """Whether this CPU has bf16 arithmetic (oneDNN's test: AVX-512 BF16 or AMX)."""
+    try:
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):  # a build without oneDNN: take bf16's bytes
+        return True
 
 
 def is_int8(model: Any) -> bool:
@@ -151,15 +163,20 @@ def int8_linears(model: Any) -> Any:
     """`model` with every linear layer in int8, per output channel, and its input quantised
     on the fly (PyTorch's dynamic quantisation, fbgemm's kernels): a CPU decodes at the speed
     it reads weights, and these are a quarter of fp32's bytes and half of bf16's. (torchao's
-    int8 configs, PyTorch's successor to this API, run 10-100x slower in eager mode on a CPU.)"""
+    int8 configs, PyTorch's successor to this API, run 10-100x slower in eager mode on a CPU.)
+    `model` may be in bf16: each decoder layer goes to fp32 and int8 in turn, so the peak is
+    the bf16 model plus one layer, not the whole model in fp32."""
     import warnings
 
     from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
 
+    spec = {torch.nn.Linear: per_channel_dynamic_qconfig}
+    blocks = list(getattr(getattr(model, "model", None), "layers", None) or [])
     with warnings.catch_warnings():  # its deprecation notice, in favour of torchao (see above)
         warnings.simplefilter("ignore")
-        spec = {torch.nn.Linear: per_channel_dynamic_qconfig}
-        return quantize_dynamic(model, spec, dtype=torch.qint8, inplace=True)  # no second fp32 copy
+        for block in blocks:  # a layer at a time: only one layer is ever in fp32 beside the rest
+            quantize_dynamic(block.float(), spec, dtype=torch.qint8, inplace=True)
+        return quantize_dynamic(model.float(), spec, dtype=torch.qint8, inplace=True)  # the rest, the head
 
 
 @register_loader("planner", "transformers")
@@ -180,7 +197,10 @@ def load_planner(spec: ModelSpec, registry: LoadContext) -> PlannerLLM:
             f"not on {registry.device.type}; set it to none there (dtype bf16 or fp16 halves the memory)"
         )
     dtype = planner_dtype(getattr(spec, "dtype", "auto"), registry.device, quantize=quantize)
-    model = from_pretrained("planner", spec, AutoModelForCausalLM.from_pretrained, dtype=dtype)
+    # int8 reads the weights as stored (bf16 for Qwen3) and `int8_linears` takes them to fp32 a
+    # layer at a time: reading all of them in fp32 first doubled the peak (13.7 GB for 1.7B)
+    stored = "auto" if quantize == "int8" else dtype
+    model = from_pretrained("planner", spec, AutoModelForCausalLM.from_pretrained, dtype=stored)
     model.to(registry.device).eval()
     if quantize == "int8":
         model = int8_linears(model)

@@ -77,7 +77,8 @@ def reference(settings: Settings) -> None:
         type=IMAGE_TYPES,
         key=f"reference-{generation}",
         help="Goes with your next message: 'put the dog from this photo on the sofa', 'make the cat look "
-        "like this one'. The editor must take references (FLUX.1 Kontext, Qwen-Image-Edit, FLUX.2 klein).",
+        "like this one'. Name what to change and the inpainter takes it (IP-Adapter); with an editor that "
+        "takes references (FLUX.1 Kontext, Qwen-Image-Edit, FLUX.2 klein), any instruction does.",
         max_upload_size=upload_limit_mb(settings.limits),
     )
     if uploaded is not None and st.session_state.get("reference_seen") != uploaded.file_id:
