@@ -221,3 +221,28 @@ def test_int8_reads_bf16_weights_as_stored_and_quantises_them_as_fp32_would(tiny
     ids = torch.randint(0, 2000, (1, 40))
     with torch.no_grad():
         assert torch.equal(ours(ids).logits, expected(ids).logits)
+
+
+def test_the_planner_attends_grouped_and_gets_stock_sdpas_numbers(planner_settings):
+    """Several tokens read against the cached head (jump-forward, the request, a tool's result)
+    group the query heads in PyTorch's sdpa instead of copying the keys once per head; the
+    logits are exactly transformers' own sdpa's."""
+    from transformers import AutoModelForCausalLM, StaticCache
+
+    from pixelsmith.models.planner_llm import GQA_SDPA
+
+    ours = ModelRegistry(planner_settings).get("planner").model
+    stock = AutoModelForCausalLM.from_pretrained(
+        planner_settings.planner_model.model, dtype=ours.dtype
+    ).eval()
+    assert ours.config._attn_implementation == GQA_SDPA and stock.config._attn_implementation == "sdpa"
+    assert ours.config.num_key_value_heads < ours.config.num_attention_heads  # grouped, as Qwen3's
+    ids = torch.randint(0, 2000, (1, 301))
+    logits = []
+    for model in (ours, stock):
+        cache = StaticCache(config=model.config, max_cache_len=400)
+        with torch.no_grad():
+            for begin, end in ((0, 290), (290, 300), (300, 301)):  # the head, a pass of 10, of 1
+                out = model(input_ids=ids[:, begin:end], cache=cache, cache_position=torch.arange(begin, end))
+        logits.append(out.logits)
+    assert torch.equal(*logits)

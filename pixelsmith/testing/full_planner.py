@@ -34,7 +34,7 @@ def build_full_planner(*, device: Any, dtype: Any, model: str = "Qwen/Qwen3-1.7B
     import xgrammar as xgr
     from transformers import GenerationConfig, Qwen3Config, Qwen3ForCausalLM
 
-    from pixelsmith.models.planner_llm import PlannerLLM
+    from pixelsmith.models.planner_llm import PlannerLLM, use_gqa_sdpa
     from pixelsmith.testing.tiny_planner import planner_tokenizer
 
     tokenizer = planner_tokenizer()
@@ -43,6 +43,7 @@ def build_full_planner(*, device: Any, dtype: Any, model: str = "Qwen/Qwen3-1.7B
     with torch.device(device):
         config = Qwen3Config(**CONFIGS.get(model, QWEN3_1_7B), eos_token_id=end, pad_token_id=pad)
         model = Qwen3ForCausalLM(config).to(dtype).eval()
+    use_gqa_sdpa(model)  # as `load_planner` does
     model.generation_config = GenerationConfig(eos_token_id=[end, pad], pad_token_id=pad)
     info = xgr.TokenizerInfo.from_huggingface(tokenizer, vocab_size=config.vocab_size)
     return PlannerLLM(model, tokenizer, xgr.GrammarCompiler(info, max_threads=2), device)
