@@ -70,7 +70,7 @@ class PlannerLLM:
             # only the last position's logits: all 9,600 of them over a 152k vocabulary would
             # be 5.8 GB in fp32 and a third of the head's encoding time, for nothing
             ids = head_ids.to(self.device)
-            cache = self.model(input_ids=ids, use_cache=True, logits_to_keep=1).past_key_values
+            cache = self.model(input_ids=ids, use_cache=True, logits_to_keep=1).cache
         self._write(head_ids, cache)
         return cache
 

@@ -13,7 +13,7 @@ from pixelsmith.testing.tiny import PLANNER_DIR
 @pytest.fixture(scope="module")
 def server(tiny_config, tiny_dir, tmp_path_factory):
     folder = tmp_path_factory.mktemp("ui-local")
-    settings = {"planner_model__model": str(tiny_dir / PLANNER_DIR), "planner_model__max_new_tokens": "64",
+    settings = {"planner_model__model": str(tiny_dir / PLANNER_DIR), "planner_model__max_new_tokens": "256",
                 "planner_model__max_string_chars": "24"}  # fmt: skip
     with ui_server(tiny_config, folder, **settings) as url:
         yield url
