@@ -334,8 +334,9 @@ class FullRegistry(ModelRegistry):
 
             spec = self.settings.planner_model
             dtype = planner_dtype(spec.dtype, self.device, quantize=spec.quantize)
-            planner = build_full_planner(device=self.device, dtype=dtype, model=spec.model)
-            if spec.quantize == "int8":  # as the loader does
+            stored = torch.bfloat16 if spec.quantize == "int8" else dtype  # Qwen3's weights are bf16
+            planner = build_full_planner(device=self.device, dtype=stored, model=spec.model)
+            if spec.quantize == "int8":  # as the loader does: a layer at a time to fp32, then int8
                 planner.model = int8_linears(planner.model)
             return planner
         if role == "eraser":

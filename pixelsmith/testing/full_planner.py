@@ -42,7 +42,7 @@ def build_full_planner(*, device: Any, dtype: Any, model: str = "Qwen/Qwen3-1.7B
     torch.manual_seed(0)
     with torch.device(device):
         config = Qwen3Config(**CONFIGS.get(model, QWEN3_1_7B), eos_token_id=end, pad_token_id=pad)
-        model = Qwen3ForCausalLM(config).to(dtype).eval()
+        model = Qwen3ForCausalLM._from_config(config, dtype=dtype).eval()  # made in `dtype`: no fp32 copy
     use_gqa_sdpa(model)  # as `load_planner` does
     model.generation_config = GenerationConfig(eos_token_id=[end, pad], pad_token_id=pad)
     info = xgr.TokenizerInfo.from_huggingface(tokenizer, vocab_size=config.vocab_size)

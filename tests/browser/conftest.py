@@ -42,8 +42,8 @@ def browser_context_args(browser_context_args):
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     """A failed browser test leaves a screenshot and the text of every page it had open in
-    test-artifacts/failed-*, and the pages' text in its report (CI's log), to see what the
-    page showed when a wait ran out."""
+    test-artifacts/failed-*, and the pages' text and the UI server's log in its report (CI's
+    log), to see what the page showed when a wait ran out, and why."""
     outcome = yield
     report = outcome.get_result()
     browser = item.funcargs.get("browser") if hasattr(item, "funcargs") else None
@@ -63,3 +63,8 @@ def pytest_runtest_makereport(item, call):
             text = f"could not read the page: {err}"
         stem.with_suffix(".txt").write_text(text)
         report.sections.append((f"page {number} of {len(pages)} ({page.url})", text[-4000:]))
+    from ui_helpers import SERVER_LOGS
+
+    for log in SERVER_LOGS[-2:]:  # the servers this test used: a traceback there explains a blank page
+        if log.exists():
+            report.sections.append((f"UI server log {log}", log.read_text(errors="replace")[-4000:]))

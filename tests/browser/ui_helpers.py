@@ -22,6 +22,9 @@ SHOTS = ROOT / "test-artifacts"
 LONG = 90_000  # ms: a step on the tiny models takes seconds, a first model load longer
 
 
+SERVER_LOGS: list[Path] = []  # every UI server's log, newest last (a failed test's report shows them)
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -49,6 +52,7 @@ def ui_server(
             env.pop(key, None)
         else:
             env[key] = value
+    SERVER_LOGS.append(folder / "server.log")
     log = (folder / "server.log").open("w")
     command = [sys.executable, "-c", "from pixelsmith.cli import run; run()", "ui", "--port", str(port)]
     process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
