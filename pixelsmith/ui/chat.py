@@ -72,6 +72,10 @@ def step_pictures(ws: Workspace, rec: StepRecord) -> None:
                 width=2 * THUMB,
                 output_format="PNG",
             )
+    references = [r for r in rec.args.get("references") or [] if isinstance(r, str) and ws.path(r).exists()]
+    if references:  # the photo an edit took after ("the dog from this photo"), as the message showed it
+        st.image([str(ws.path(r)) for r in references], caption=[f"reference: {r}" for r in references],
+                 width=THUMB // 2)  # fmt: skip
     args = {k: v for k, v in rec.args.items() if k not in ("image", "mask", "detection")}
     mask = rec.args.get("mask")
     edits = rec.tool in default_tools() and default_tools().get(rec.tool).edits_image

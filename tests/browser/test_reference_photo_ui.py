@@ -36,4 +36,5 @@ def test_a_reference_photo_goes_with_the_message(server, page: Page, tmp_path):
     expect(chat.get_by_text("cannot use a reference photo")).to_have_count(0)
     expect(page.get_by_text("goes with your next message")).to_have_count(0)  # sent, not staged again
     expect(chat.get_by_text("reference image-2")).to_be_visible()  # in the turn as the session keeps it
+    expect(chat.get_by_text("reference: image-2")).to_have_count(1)  # and in the step that took it
     shot(page, "reference-photo", height=2000)
