@@ -16,6 +16,7 @@ FIGURES = {
     "planner.first_call",
     "planner.two_calls",
     "planner.decode",
+    "planner.decode_jump",
     "planner.grammar_share",
     "planner.peak_memory",
     "detector.forward",

@@ -61,6 +61,12 @@ def pytest_runtest_makereport(item, call):
             text = page.locator("body").inner_text(timeout=5_000)
         except Exception as err:  # a closed or crashed page: say so, keep the test's own error
             text = f"could not read the page: {err}"
+        try:  # a blank page is the frontend's crash: its uncaught errors say where
+            errors = [str(e) for e in page.page_errors()]
+            errors += [m.text for m in page.console_messages() if m.type in ("error", "warning")]
+        except Exception as err:
+            errors = [f"could not read the page's errors: {err}"]
+        text += "\n\nbrowser errors:\n" + "\n".join(errors[-30:])
         stem.with_suffix(".txt").write_text(text)
         report.sections.append((f"page {number} of {len(pages)} ({page.url})", text[-4000:]))
     from ui_helpers import SERVER_LOGS
