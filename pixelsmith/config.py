@@ -226,8 +226,8 @@ class PlannerModelSpec(ModelSpec):
     )
     dtype: Literal["auto", "fp32", "fp16", "bf16"] = Field(
         default="auto",
-        description="auto: bf16 (on the CPU too, where it halves the memory read per token; "
-        "fp16 on a GPU without bf16); or as named.",
+        description="auto: bf16 on a GPU and on a CPU with bf16 arithmetic (AVX-512 BF16, AMX), fp32 on "
+        "other CPUs (there bf16 reads a prompt 6x slower); fp16 on a GPU without bf16; or as named.",
     )
     quantize: Literal["none", "int8"] = Field(
         default="none",
