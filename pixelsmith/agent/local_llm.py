@@ -87,13 +87,11 @@ class LocalChatModel(BaseChatModel):
             return_dict=True, return_tensors="pt",
         )  # fmt: skip
         ids = inputs["input_ids"].to(llm.device)
-        stops = llm.model.generation_config.eos_token_id
-        stops = set(stops if isinstance(stops, list) else [stops])
         start = time.perf_counter()
         with llm.lock:
             cache = self._cached_head(llm, chat, tools, ids, room=self.max_new_tokens)
             reply = decode(
-                llm.model, ids, cache, grammar, max_new_tokens=self.max_new_tokens, stops=stops,
+                llm.model, ids, cache, grammar, max_new_tokens=self.max_new_tokens, stops=llm.stops,
                 temperature=self.temperature,
             )  # fmt: skip
         new = reply.tokens

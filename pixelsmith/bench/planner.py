@@ -116,14 +116,12 @@ class PlannerFigures:
         prefill, _ = run(1)
         plain, plain_n = run(PLAIN_TOKENS)
         grammar = chat._grammar(llm, tools, {"image": ["image-1"]}, "required")
-        stops = llm.model.generation_config.eos_token_id
-        stops = set(stops if isinstance(stops, list) else [stops])
 
         def constrained(jump: bool) -> tuple[float, Any]:
             cache = chat._cached_head(llm, said[:1], tools, ids, room=PLAIN_TOKENS)
             start = time.perf_counter()
             reply = decode(
-                llm.model, ids, cache, grammar, max_new_tokens=PLAIN_TOKENS, stops=stops, jump=jump
+                llm.model, ids, cache, grammar, max_new_tokens=PLAIN_TOKENS, stops=llm.stops, jump=jump
             )
             return time.perf_counter() - start, reply
 

@@ -42,6 +42,12 @@ class PlannerLLM:
     lock: threading.Lock = field(default_factory=threading.Lock)  # one reply at a time per model
     head: dict[str, Any] = field(default_factory=dict)  # the prompt's fixed head: text, ids, KV cache
 
+    @property
+    def stops(self) -> set[int]:
+        """The token ids that end a reply (the generation config's end-of-sequence ids)."""
+        ends = self.model.generation_config.eos_token_id
+        return set(ends if isinstance(ends, list) else [ends])
+
     def head_cache(self, head_text: str, ids: torch.Tensor, room: int) -> Any:
         """A cache for a prompt `ids` that starts with `head_text`, holding the head's keys and
         values and room for the rest of the prompt and `room` new tokens (else None). The
