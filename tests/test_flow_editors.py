@@ -17,7 +17,7 @@ from pixelsmith.errors import ToolInputError
 from pixelsmith.models import ModelRegistry
 from pixelsmith.testing import noise_image
 from pixelsmith.tools import ToolContext, default_tools
-from pixelsmith.tools.editing import KONTEXT_SIZES, fit_reference, side_by_side, work_size
+from pixelsmith.tools.editing import KONTEXT_SIZES, KONTEXT_TRUE_CFG, fit_reference, side_by_side, work_size
 
 AREA = 64 * 64  # editor.max_pixels for the tests: Kontext's list scaled to a 64 px square
 
@@ -46,22 +46,20 @@ def _px(image: Image.Image) -> np.ndarray:
 
 
 def _plain(backend: str, pipeline, picture: Image.Image, prompt: str, seed: int, steps: int, **extra):
-    """The plain pipeline call, as its documentation writes it."""
+    """The plain pipeline call, as its documentation writes it; other keywords go to the call."""
     generator = [torch.Generator("cpu").manual_seed(seed)]
     width, height = picture.size
+    common = dict(prompt=prompt, num_inference_steps=steps, height=height, width=width, generator=generator)
     with torch.inference_mode():
         if backend == "flux-kontext":
             image = extra.pop("sheet", picture)
-            return pipeline(image=image, prompt=prompt, guidance_scale=2.5, num_inference_steps=steps,
-                            height=height, width=width, max_area=width * height, _auto_resize=False,
-                            generator=generator).images[0]  # fmt: skip
+            return pipeline(image=image, **{"guidance_scale": 2.5, **extra}, max_area=width * height,
+                            _auto_resize=False, **common).images[0]  # fmt: skip
         images = [picture, *(fit_reference(r, picture) for r in extra.pop("references", []))]
         if backend == "qwen-image-edit":  # its documented call: true CFG with a blank negative prompt
-            return pipeline(image=images, prompt=prompt, negative_prompt=" ", true_cfg_scale=4.0,
-                            num_inference_steps=steps, height=height, width=width,
-                            generator=generator).images[0]  # fmt: skip
-        return pipeline(image=images, prompt=prompt, guidance_scale=1.0, num_inference_steps=steps,
-                        height=height, width=width, generator=generator).images[0]  # fmt: skip
+            return pipeline(image=images, **{"negative_prompt": " ", "true_cfg_scale": 4.0, **extra},
+                            **common).images[0]  # fmt: skip
+        return pipeline(image=images, **{"guidance_scale": 1.0, **extra}, **common).images[0]
 
 
 def test_whole_image_equals_the_plain_pipeline_call(flow, flow_ctx):
@@ -105,6 +103,41 @@ def test_a_reference_photo_reaches_the_pipeline(flow, flow_ctx):
     picture = photo.resize(work, Image.LANCZOS)
     extra = {"sheet": side_by_side(picture, [dog])} if backend == "flux-kontext" else {"references": [dog]}
     plain = _plain(backend, pipeline, picture, args["prompt"], 3, 2, **extra)
+    assert np.abs(_px(ours) - _px(plain.resize(photo.size, Image.LANCZOS))).max() <= 1
+
+
+def test_a_negative_prompt_reaches_each_editor_that_guides(flow, flow_ctx):
+    """Kontext through true CFG, Qwen-Image-Edit as its own negative prompt, klein only where
+    the checkpoint is undistilled (base) and guidance is above 1: its distilled default ignores it."""
+    backend, registry = flow
+    photo = noise_image(96, 64, seed=4)
+    args = dict(
+        image=flow_ctx.store.add("image", photo), prompt="make it winter", seed=2, num_inference_steps=2
+    )
+    pipeline = registry.get("editor")
+    picture = photo.resize(work_size(backend, pipeline, photo.size, AREA), Image.LANCZOS)
+    if backend == "flux2-klein":
+        assert pipeline.config.is_distilled  # the 4B default: no guidance, so no negative prompt
+        alone = _instruct(flow_ctx, **args).images[0]
+        assert (_px(_instruct(flow_ctx, negative_prompt="snow", **args).images[0]) == _px(alone)).all()
+        pipeline.register_to_config(is_distilled=False)  # as FLUX.2 [klein] base
+        try:
+            ours = _instruct(flow_ctx, negative_prompt="snow", guidance_scale=3.0, **args).images[0]
+            blank = _instruct(flow_ctx, guidance_scale=3.0, **args).images[0]
+            with torch.inference_mode():
+                embeds = pipeline.encode_prompt("snow", device="cpu")[0]
+            plain = _plain(backend, pipeline, picture, "make it winter", 2, 2, guidance_scale=3.0,
+                           negative_prompt_embeds=embeds)  # fmt: skip
+        finally:
+            pipeline.register_to_config(is_distilled=True)
+    else:
+        ours = _instruct(flow_ctx, negative_prompt="snow", **args).images[0]
+        blank = _instruct(flow_ctx, **args).images[0]
+        extra = {"negative_prompt": "snow"}
+        if backend == "flux-kontext":
+            extra["true_cfg_scale"] = KONTEXT_TRUE_CFG
+        plain = _plain(backend, pipeline, picture, "make it winter", 2, 2, **extra)
+    assert (_px(ours) != _px(blank)).any()  # the negative prompt changed what was made
     assert np.abs(_px(ours) - _px(plain.resize(photo.size, Image.LANCZOS))).max() <= 1
 
 

@@ -41,6 +41,9 @@ DEFAULTS = {
     "qwen-image-edit": (40, 4.0),
     "flux2-klein": (4, 1.0),
 }
+# Kontext's guidance is distilled into the model: a negative prompt works only through true CFG,
+# a second pass of the transformer at every step. Its scale when a call gives a negative prompt.
+KONTEXT_TRUE_CFG = 2.0
 
 
 @dataclass
@@ -150,6 +153,7 @@ def edit(backend: str, pipeline: Any, call: EditCall) -> list[Image.Image]:
             guidance_scale=call.guidance,
             max_area=width * height,
             _auto_resize=False,  # the working size is already Kontext's
+            **_kontext_negative(call.negative_prompt),
             **flow,
         ).images
     pictures = [call.picture, *(fit_reference(r, call.picture) for r in call.references)]
@@ -162,8 +166,26 @@ def edit(backend: str, pipeline: Any, call: EditCall) -> list[Image.Image]:
             **flow,
         ).images
     if backend == "flux2-klein":
-        return pipeline(image=pictures, prompt=call.prompt, guidance_scale=call.guidance, **flow).images
+        negative = _klein_negative(pipeline, call)
+        return pipeline(
+            image=pictures, prompt=call.prompt, guidance_scale=call.guidance, **negative, **flow
+        ).images
     raise ValueError(f"no editor backend {backend!r}")
+
+
+def _kontext_negative(negative_prompt: str) -> dict[str, Any]:
+    """Kontext's arguments for a negative prompt: true CFG, twice the compute; none without one."""
+    return {"negative_prompt": negative_prompt, "true_cfg_scale": KONTEXT_TRUE_CFG} if negative_prompt else {}
+
+
+def _klein_negative(pipeline: Any, call: EditCall) -> dict[str, Any]:
+    """FLUX.2 [klein]'s negative prompt, as embeddings: its pipeline takes no text for one and
+    guides with a blank prompt. Only an undistilled (base) checkpoint guides at all, and only
+    with guidance above 1; the distilled 4B default ignores both."""
+    if not call.negative_prompt or pipeline.config.is_distilled or call.guidance <= 1:
+        return {}
+    embeds, _ = pipeline.encode_prompt(call.negative_prompt, device=pipeline._execution_device)
+    return {"negative_prompt_embeds": embeds}
 
 
 def side_by_side(picture: Image.Image, references: list[Image.Image]) -> Image.Image:

@@ -56,7 +56,9 @@ class Input(BaseModel):
         description="Image ids of reference photos ('the dog from this photo'), for editors that take them.",
     )
     negative_prompt: str = Field(
-        default="", max_length=1000, description="What to avoid (InstructPix2Pix and Qwen-Image-Edit)."
+        default="",
+        max_length=1000,
+        description="What to avoid (InstructPix2Pix, Qwen-Image-Edit; Kontext at twice the time).",
     )
     guidance_scale: float | None = Field(
         default=None,
