@@ -21,7 +21,15 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from pixelsmith.agent import phrases, rules_photo, rules_reference, rules_selection, sentences, whole_image
+from pixelsmith.agent import (
+    phrases,
+    rules_photo,
+    rules_reference,
+    rules_selection,
+    rules_talk,
+    sentences,
+    whole_image,
+)
 from pixelsmith.agent.normalise import Request, clause, normalise
 from pixelsmith.agent.phrases import replacement_prompt, to_int, with_colour
 from pixelsmith.agent.plan import Plan, Step
@@ -116,6 +124,8 @@ def _dispatch(request: Request, view: WorkspaceView) -> Plan:
     # then the open object intents
     if (given := rules_reference.plan(request, view, _dispatch)) is not None:  # "the dog from this photo"
         return given
+    if (said := rules_talk.plan(request, view, _dispatch)) is not None:  # "it's too dark", "make it pop"
+        return said
     placing = rules_photo.PLACE_INTENTS if view.current_image is not None else ()
     tables = (
         (rules_photo.INTENTS, rules_photo.HANDLERS),

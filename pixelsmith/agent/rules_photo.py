@@ -38,6 +38,7 @@ TONE_ARG = {
     "less saturated": ("saturation", -1), "warmer": ("warmth", 1), "cooler": ("warmth", -1),
 }  # fmt: skip
 NOUNS = pairs("photo", "tone nouns")
+BACKGROUND_BLUR = 8.0  # px, "blur the background"
 RELATIONS = pairs("photo", "relations")
 SURFACES = frozenset(entries("scene", "surfaces"))
 _PHOTO = r"(?:image|picture|photo|photograph|shot)"
@@ -237,7 +238,7 @@ def blur(match, request, view) -> Plan:
 
 def blur_background(match, request, view) -> Plan:
     said = match.groupdict().get("amount2") or ""
-    radius = 14.0 if said == "more" or re.fullmatch(pattern("photo", "a lot"), said) else 8.0
+    radius = 14.0 if said == "more" or re.fullmatch(pattern("photo", "a lot"), said) else BACKGROUND_BLUR
     subject = _main_subject(view)
     return _masked(subject, request, view, "adjust", "blur the background", blur=radius, invert=True)
 

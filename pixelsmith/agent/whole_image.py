@@ -68,7 +68,8 @@ _MORE_OF = r"(?P<what>sky|ground|floor|foreground|space|room|background|scene|of
 INTENTS = (
     # extend the canvas
     _intent("outpaint_ratio", rf"(?:(?:make|crop|change|turn|set|extend|expand|reframe|convert)(?: {_WHOLE})?"
-                              rf"(?: to| into| in| as)? (?:an? )?)?(?:{_RATIO})"
+                              rf"(?: to| into| in| as)? (?:an? )?)?"
+                              rf"(?:(?:portrait|landscape|vertical|horizontal) )?(?:{_RATIO})"
                               r"(?: aspect(?: ratio)?| ratio| format| orientation| shape| image| picture)?"),
     _intent("outpaint_zoom", r"(?:pull|zoom|step|move) back(?P<gently> a bit| a little)?"),
     _intent("outpaint_zoom", rf"zoom out(?P<gently> {_GENTLY}| more| a lot| much more)?(?: on {_WHOLE})?"),
@@ -79,7 +80,8 @@ INTENTS = (
     _intent("outpaint_more", rf"(?:add|show|give me|give it|i want|include) more {_MORE_OF}"
                              rf"(?: (?:on|at|to) (?:the )?(?P<side>{_SIDE}))?"),
     _intent("outpaint", rf"{_EXTEND}(?: out)?(?: {_WHOLE}| the (?:canvas|frame|background|borders?|edges?))?"
-                        rf"(?: (?:(?:to|on|at|towards?|in|into|from) (?:the )?)?(?P<side>{_SIDE}))?(?: side)?"
+                        rf"(?: (?:(?:to|on|at|towards?|in|into|from) )?(?:the )?(?P<side>{_SIDE}))?"
+                        r"(?: side| edge)?"
                         rf"(?: (?:by )?(?P<amount>\d+|{NUM}) ?(?P<unit>px|pixels|%|percent)?)?"),
     _intent("outpaint", rf"{_EXTEND}(?: out)?(?: {_WHOLE}| the (?:canvas|frame))?(?: by)? "
                         rf"(?P<amount>\d+|{NUM}) ?"

@@ -1,0 +1,299 @@
+"""How people ask for a photo operation without naming it, for the offline planner.
+
+- A complaint: "it's too dark", "the sky looks a bit dull", "it's blurry" (`words/talk.txt`
+  [complaints]: the request each stands for).
+- A wish in other words: "make it pop", "cartoonify it", "make it look like it was shot on
+  film", "make it high resolution", "enlarge it to 4k", "a png of just the cat", "isolate the
+  dog", "put a lion where the cat is", "remove background".
+- An exception: "black and white except the cat", "desaturate everything but keep the dog in
+  colour", "blur everything behind the cat": the tone change outside the object's mask.
+- A side: "crop off the left side" (a quarter unless the words say), and "straighten the
+  horizon", which is asked back (the rules cannot see how far it leans).
+
+Most are rewritten into the request the rules already read ("it's too dark" is "make it
+brighter") and planned through them again, so a tone inside a selection, parameters such as
+"seed 7" and every check stay as they are. Tried first, before the other rules.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from dataclasses import replace
+
+from pixelsmith.agent.normalise import Request
+from pixelsmith.agent.plan import Plan, Step
+from pixelsmith.agent.rules_photo import BACKGROUND_BLUR
+from pixelsmith.agent.rules_shared import Unclear, current_image, masked_steps, params_for, subject_of
+from pixelsmith.agent.vocabulary import alt, pairs, pattern
+from pixelsmith.views import WorkspaceView
+
+Dispatch = Callable[[Request, WorkspaceView], Plan]
+
+COMPLAINTS = pairs("talk", "complaints")
+TOO_MUCH, NOT_ENOUGH = pairs("talk", "too much"), pairs("talk", "not enough")
+STYLE_VERBS = pairs("talk", "style verbs")
+RESOLUTIONS = {name: int(side) for name, side in pairs("talk", "resolutions").items()}
+_PHOTO = r"(?:image|picture|photo|photograph|shot|pic|scene|whole thing)"
+_IT = rf"(?:it|this|that|(?:the|this|my) {_PHOTO})"
+_THING = r"(?:the|that|this|those|these|his|her|its|their|my) [\w' -]+?"
+_LITTLE, _LOT = pattern("talk", "a little"), pattern("talk", "a lot")
+_MUCH = rf"(?:(?P<much>{_LITTLE}|{_LOT}) )?"
+_WHAT = alt(map(re.escape, COMPLAINTS))
+_SAYS = r"(?:'s| is| are| looks?| seems?| feels?)"
+_MUCH_OF = alt(map(re.escape, {*TOO_MUCH, *NOT_ENOUGH}))
+_PURPOSE, _RETRO = pattern("talk", "purposes"), pattern("talk", "retro")
+_SIDE_SHARES = {"half": 0.5, "third": 1 / 3, "quarter": 0.25, "edge": 0.1, "bit": 0.1}
+_RATIO = r"(?P<ratio>\d+ \d+|square|widescreen|portrait|landscape|vertical|panorama|panoramic)"
+# what the colours, the light or the tones "look" is always a complaint: "the colours look dull"
+_LOOK = r"the (?:colou?rs|lighting|light|exposure|tones)"
+# "the rest", "everything else": the photo, in the body of "keep the cat ... and make the rest ..."
+_REST = re.compile(r"\b(?:the rest(?: of (?:it|the (?:image|picture|photo)))?|everything else|all else)\b")
+
+
+def _rule(text: str) -> re.Pattern[str]:
+    return re.compile(text)
+
+
+# what the words say -> the request the rules read ({name}: a group of the match)
+REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
+    # complaints: with something named ("it's too dark", "the sky is a bit dull"), or "too" alone
+    (_rule(rf"(?P<it>{_IT}|the [\w' -]+?){_SAYS} {_MUCH}(?P<too>too )?(?P<what>{_WHAT})(?: now| please)?"),
+     "{complaint}"),
+    (_rule(rf"(?:(?:it )?(?:looks?|seems?|feels?) )?{_MUCH}(?P<too>too )(?P<what>{_WHAT})"), "{complaint}"),
+    (_rule(rf"(?:(?:there is|there's|it has|it's got) )?{_MUCH}(?P<kind>too much|not enough|too little) "
+           rf"(?P<what>{_MUCH_OF})(?: in (?P<it>{_IT}))?"), "{complaint}"),
+    # a purpose changes nothing: "make it smaller for email"
+    (_rule(rf"(?P<body>.+?) (?:for|to send by|to put on|to post on) (?:{_PURPOSE})"), "{body}"),
+    # shapes and sizes in other words
+    (_rule(rf"(?:make|give me|create|do) (?:me )?(?:an? )?{_RATIO} (?:version|copy|crop|one)(?: of {_IT})?"),
+     "crop it to {ratio}"),
+    (_rule(rf"(?:make|turn) {_IT} (?:an? )?{_RATIO} by (?P<how>extending|expanding|outpainting|cropping"
+           r"|cutting)(?: it| the (?:edges|sides|canvas))?"), "{by_ratio}"),
+    (_rule(rf"widen {_IT}|widen the (?:frame|canvas|view)"), "make it wider"),
+    (_rule(rf"(?:shrink|scale|resize|make) {_IT} (?:down )?(?:to |by )?(?:a )?half"
+           r"(?: size| the size| its size)?"),
+     "make it half the size"),
+    (_rule(rf"(?:rotate|turn|tilt) (?:{_IT} )?(?:slightly|a (?:little|bit|touch|tad)(?: bit)?)"
+           r"(?: (?:to the )?(?P<dir>left|right|clockwise|counter-?clockwise|anti-?clockwise))?"),
+     "{slightly}"),
+    (_rule(rf"make {_IT} (?:look |feel )?(?:{_RETRO})(?: looking)?"), "turn it into a vintage photo"),
+    # styles named by a verb, and a film look
+    (_rule(rf"(?P<verb>{alt(map(re.escape, STYLE_VERBS))})(?: {_IT})?(?: please)?"), "turn it into {style}"),
+    (_rule(rf"make {_IT} look like (?:it was|it's been|it had been) (?:shot|taken) on "
+           r"(?:35mm |analog |analogue )?film(?: camera)?"), "turn it into a film photo"),
+    (_rule(rf"give {_IT} (?:an? )?(?:film|analog|analogue|35mm) (?:look|feel|effect|filter|style)"),
+     "turn it into a film photo"),
+    # a higher resolution, or a named one
+    (_rule(rf"(?:make|turn|convert|give me|upscale|enlarge)(?: {_IT})? (?:to |in(?:to)? )?(?:a )?"
+           rf"(?:{pattern('talk', 'high resolution')})(?: version| copy| image| please)?"), "upscale it"),
+    # a cut-out named another way
+    (_rule(r"(?:give me |make |export |save |i want |i'd like |can i (?:have|get) )?(?:an? |me an? )?"
+           r"(?:transparent )?(?:png|cut-?out|sticker)(?: image| file| version)? of (?:just |only )?"
+           r"(?P<object>.+?)(?: (?:on|with) (?:a )?transparent background| alone| only)?"),
+     "cut out {object}"),
+    (_rule(rf"(?:isolate|extract) (?P<object>{_THING})(?: from (?:the )?(?:background|rest|{_PHOTO}))?"),
+     "cut out {object}"),
+    (_rule(rf"(?:just |only )?(?P<object>{_THING}) (?:on|with) (?:a )?transparent background"),
+     "cut out {object}"),
+    (_rule(r"(?:remove|delete|erase|drop|get rid of|take out|take away) (?:the )?(?:bg|background)"),
+     "remove the background"),
+    (_rule(rf"(?:remove|delete|erase|get rid of) everything (?:except|but|apart from|other than) "
+           rf"(?P<object>{_THING})"), "cut out {object}"),
+    (_rule(r"(?:a |with a |give it a )?transparent (?:background|bg)"), "make the background transparent"),
+    # an object in place of another
+    (_rule(r"(?:put|place|draw|paint|add|show) (?P<what>(?:an?|some|one) .+?) "
+           rf"(?:where|in place of|instead of) (?P<object>{_THING})"
+           r"(?: (?:is|are|was|were|sits|stands|sat|stood))?"),
+     "replace {object} with {what}"),
+    (_rule(rf"instead of (?P<object>{_THING}),? (?:put|place|add|draw|paint|show|have|use|i want) "
+           r"(?P<what>.+)"),
+     "replace {object} with {what}"),
+    # everything behind something is everything but it
+    (_rule(rf"(?P<verb>blur|soften|defocus) (?:everything|all|what'?s|whatever is|the stuff|the things) "
+           rf"(?:behind|around) (?P<object>{_THING})"), "{verb} everything except {object}"),
+)  # fmt: skip
+
+POP = _rule(
+    rf"(?:make (?:{_IT} |the colou?rs )?pop|(?:add|give it) (?:some |more |a bit of )?(?:pop|punch)|more pop)"
+    rf"(?: (?P<much>more|{_LITTLE}|{_LOT}))?(?: please)?"
+)
+NAMED_SIZE = _rule(
+    rf"(?:upscale|enlarge|make|resize|scale|blow up|convert|bring)(?: {_IT})?(?: up)? "
+    r"(?:to |in(?:to)? |as )?(?:a )?"
+    rf"(?P<name>{alt(map(re.escape, RESOLUTIONS))})(?: resolution| quality| size| version| please)?"
+)
+EXCEPT = _rule(
+    rf"(?P<body>.+?) (?:{pattern('talk', 'except')}) (?P<object>{_THING})(?: (?:{pattern('talk', 'kept')}))?"
+    rf"|(?:keep|leave) (?P<object2>{_THING}) (?:{pattern('talk', 'kept')}) and (?:then )?(?P<body2>.+)"
+)
+CROP_SIDE = _rule(
+    r"(?:crop|cut|trim|chop)(?: out| off| away)? (?:the )?"
+    r"(?:(?P<pct>\d{1,2}) ?(?:%|percent) (?:on |of |from )?(?:the )?)?(?P<side>left|right|top|bottom)"
+    r"(?: (?P<share>side|edge|part|half|third|quarter|bit))?"
+    r"(?: (?P<pct2>\d{1,2}) ?(?:%|percent)| (?P<bit>a (?:little )?bit|a little|slightly|a touch))?"
+    rf"(?: (?:of|from) {_IT})?"
+)
+STRAIGHTEN = _rule(
+    rf"(?:straighten|level)(?: out| up)? (?:the horizon|{_IT})(?: out| up)?|fix the (?:horizon|tilt)"
+    rf"|(?:the horizon|{_IT}){_SAYS} (?:a (?:bit|little) )?(?:crooked|tilted|wonky|not straight|slanted)"
+)
+_AMOUNT_WORDS = {"little": "a little ", "lot": "a lot "}
+# complaints that need no "too": "it's blurry" asks for a change, "the cat is blue" does not
+_ALWAYS_WRONG = frozenset(
+    {
+        "underexposed",
+        "overexposed",
+        "blurry",
+        "fuzzy",
+        "out of focus",
+        "pixelated",
+        "washed out",
+        "blown out",
+        "low res",
+        "low resolution",
+        "murky",
+        "garish",
+        "lifeless",
+    }
+)
+
+
+def plan(request: Request, view: WorkspaceView, dispatch: Dispatch) -> Plan | None:
+    """The plan for a request said in other words, or None when these rules do not read it."""
+    text = request.text
+    if STRAIGHTEN.fullmatch(text):
+        raise Unclear(
+            "I cannot tell how far the photo leans: say by how many degrees and which way, "
+            "e.g. 'rotate it 2 degrees counter-clockwise'."
+        )
+    for rule, template in REWRITES:
+        if match := rule.fullmatch(text):
+            said = _rewritten(match, template)
+            if said == text:
+                continue
+            try:
+                return dispatch(replace(request, text=said), view)
+            except Unclear as why:
+                if not why.helps:  # understood, and answered: "there is no image yet"
+                    raise
+                return None  # not read in these words either: the other rules try the original
+    if match := POP.fullmatch(text):
+        return _pop(match, request, view)
+    if match := NAMED_SIZE.fullmatch(text):
+        return _named_size(match["name"], view)
+    if match := CROP_SIDE.fullmatch(text):
+        return _crop_side(match, view)
+    if match := EXCEPT.fullmatch(text):
+        return _except(match, request, view, dispatch)
+    return None
+
+
+def _rewritten(match: re.Match[str], template: str) -> str:
+    said = {k: v for k, v in match.groupdict().items() if v is not None}
+    if template == "{slightly}":  # "rotate it slightly to the left": 5 degrees
+        return f"rotate it 5 degrees {said.get('dir', 'clockwise')}"
+    if template == "{by_ratio}":
+        ratio = said["ratio"].replace(" ", ":")
+        return f"crop it to {ratio}" if said["how"] in ("cropping", "cutting") else f"extend it to {ratio}"
+    if "kind" in said:  # "too much contrast", "not enough colour"
+        table = NOT_ENOUGH if said["kind"] == "not enough" else TOO_MUCH
+        if said["what"] not in table:
+            return match.string
+        much = next((words for key, words in _AMOUNT_WORDS.items() if _is(said.get("much"), key)), "")
+        return table[said["what"]].format(it=said.get("it", "it"), amount=much)
+    if template == "{complaint}":
+        looks = re.fullmatch(_LOOK, said.get("it", ""))
+        if "too" not in said and said["what"] not in _ALWAYS_WRONG and not looks:
+            return match.string  # "the cat is blue" describes; it does not ask
+        it = said.get("it", "it")
+        it = "it" if it in ("this", "that") else it
+        much = next((words for key, words in _AMOUNT_WORDS.items() if _is(said.get("much"), key)), "")
+        return COMPLAINTS[said["what"]].format(it=it, amount=much)
+    if "verb" in said and said["verb"] in STYLE_VERBS:
+        return template.format(style=STYLE_VERBS[said["verb"]])
+    return template.format(**said)
+
+
+def _is(words: str | None, amount: str) -> bool:
+    if not words:
+        return False
+    return bool(re.fullmatch(_LITTLE if amount == "little" else _LOT, words))
+
+
+def _pop(match: re.Match[str], request: Request, view: WorkspaceView) -> Plan:
+    """More contrast and colour at once: "make it pop"."""
+    much = match["much"] or ""
+    contrast, saturation = (
+        (1.08, 1.1) if _is(much, "little") else (1.3, 1.4) if _is(much, "lot") else (1.15, 1.2)
+    )
+    call = {"image": current_image(view), "contrast": contrast, "saturation": saturation}
+    why = f"more contrast ({contrast}) and colour ({saturation})"
+    if view.selection:
+        call["mask"], why = view.selection, f"{why} inside {view.selection}"
+    return Plan(steps=[Step(tool="adjust", args={**call, **params_for("adjust", request)}, why=why)])
+
+
+def _named_size(name: str, view: WorkspaceView) -> Plan:
+    """Upscale until the long side reaches the named resolution's (4k: 3840 px), 4x at most."""
+    image = current_image(view)
+    found = view.get(image)
+    longest = max(found.size) if found is not None and found.size else None
+    target = RESOLUTIONS[name]
+    if longest is None:
+        scale = 2.0
+    elif longest >= target:
+        raise Unclear(
+            f"{image} is already {longest} px on its long side, {name} or more; "
+            "say 'upscale it 2x' to make it bigger still."
+        )
+    else:
+        scale = min(4.0, math.ceil(target / longest * 100) / 100)
+    why = f"upscale {scale:g}x" + (
+        f" towards {name}" if scale == 4.0 and longest * 4 < target else f" to {name}"
+    )
+    return Plan(steps=[Step(tool="upscale", args={"image": image, "scale": scale}, why=why)])
+
+
+def _crop_side(match: re.Match[str], view: WorkspaceView) -> Plan:
+    """Cut a share of the photo off one side: a quarter unless the words say ("the left half",
+    "the top 10%", "the right edge": a tenth)."""
+    image = current_image(view)
+    found = view.get(image)
+    if found is None or not found.size:
+        raise Unclear(f"I do not know how big {image} is; say the box, e.g. 'crop to 16:9'.")
+    width, height = found.size
+    pct = match["pct"] or match["pct2"]
+    share = (
+        int(pct) / 100 if pct else _SIDE_SHARES.get(match["share"] or ("bit" if match["bit"] else ""), 0.25)
+    )
+    side = match["side"]
+    cut_x, cut_y = round(width * share), round(height * share)
+    box = {"left": [cut_x, 0, width, height], "right": [0, 0, width - cut_x, height],
+           "top": [0, cut_y, width, height], "bottom": [0, 0, width, height - cut_y]}[side]  # fmt: skip
+    why = f"crop {round(share * 100)}% off the {side}"
+    return Plan(steps=[Step(tool="crop", args={"image": image, "box": box}, why=why)])
+
+
+def _except(match: re.Match[str], request: Request, view: WorkspaceView, dispatch: Dispatch) -> Plan | None:
+    """A tone change everywhere but an object: the change the body asks for, outside the
+    object's mask ("black and white except the cat"). None when the body is not a tone."""
+    said = match["body"] or match["body2"]
+    try:
+        body = dispatch(replace(request, text=_REST.sub("it", said)), view)
+    except Unclear:
+        return None
+    if [s.tool for s in body.steps] != ["adjust"] or body.steps[0].args.get("invert"):
+        return None
+    change = {k: v for k, v in body.steps[0].args.items() if k not in ("image", "mask")}
+    if re.fullmatch(r"desaturate(?: it| everything| the rest| all)?", said):
+        change["saturation"] = 0.0  # "desaturate everything but the cat": a colour splash
+    if set(change) == {"blur"}:
+        change["blur"] = max(change["blur"], BACKGROUND_BLUR)  # as "blur the background" blurs
+    subject = subject_of(match["object"] or match["object2"], view)
+    steps, mask = masked_steps(subject, request, view)
+    call = {"image": current_image(view), **change, "mask": mask, "invert": True}
+    return Plan(
+        steps=[*steps, Step(tool="adjust", args=call, why=f"{body.steps[0].why}, except the {subject.words}")]
+    )
