@@ -59,6 +59,8 @@ ROWS = [
     ("keep the cat in colour and make the rest black and white", "upload", DSA,
      {"detect.labels": ["cat"], "adjust.black_and_white": True, "adjust.invert": True}),
     ("blur everything behind the dog", "upload", DSA, {"detect.labels": ["dog"], "adjust.blur": 8.0}),
+    ("make the colours look less dull and a bit warmer but keep the cat exactly as it is", "upload", DSA,
+     {"detect.labels": ["cat"], "adjust.saturation": 1.25, "adjust.warmth": 0.2, "adjust.invert": True}),
     # one side off
     ("crop off the left 10%", "upload", "crop", {"crop.box": [51, 0, 512, 384]}),
     ("crop out the right half", "upload", "crop", {"crop.box": [0, 0, 256, 384]}),
@@ -93,3 +95,13 @@ def test_a_photo_already_past_the_size_asked_for_says_so() -> None:
         "image-1 is already 4000 px on its long side, 4k or more; "
         "say 'upscale it 2x' to make it bigger still."
     )
+
+
+def test_a_prompt_made_from_a_very_long_message_is_refused_with_its_length() -> None:
+    """A 2,000-character message the rules read as one prompt: the plan is refused before
+    anything runs, in one sentence that says how long it is and what to do."""
+    from pixelsmith.errors import ToolInputError
+
+    with pytest.raises(ToolInputError) as err:
+        default_tools().get("inpaint").validate({"image": "image-1", "mask": "mask-1", "prompt": "a" * 1474})
+    assert str(err.value) == "inpaint: prompt is 1474 characters, over the limit of 1000; shorten it"

@@ -21,9 +21,11 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 from pixelsmith.agent.normalise import Request
 from pixelsmith.agent.plan import Plan, Step
+from pixelsmith.agent.rules_parts import split
 from pixelsmith.agent.rules_photo import BACKGROUND_BLUR
 from pixelsmith.agent.rules_shared import Unclear, current_image, masked_steps, params_for, subject_of
 from pixelsmith.agent.vocabulary import alt, pairs, pattern
@@ -280,13 +282,17 @@ def _except(match: re.Match[str], request: Request, view: WorkspaceView, dispatc
     """A tone change everywhere but an object: the change the body asks for, outside the
     object's mask ("black and white except the cat"). None when the body is not a tone."""
     said = match["body"] or match["body2"]
-    try:
-        body = dispatch(replace(request, text=_REST.sub("it", said)), view)
-    except Unclear:
-        return None
-    if [s.tool for s in body.steps] != ["adjust"] or body.steps[0].args.get("invert"):
-        return None
-    change = {k: v for k, v in body.steps[0].args.items() if k not in ("image", "mask")}
+    change: dict[str, Any] = {}
+    whys = []
+    for part in split(_REST.sub("it", said)):  # "make it less dull and a bit warmer": both
+        try:
+            body = dispatch(replace(request, text=part), view)
+        except Unclear:
+            return None
+        if [s.tool for s in body.steps] != ["adjust"] or body.steps[0].args.get("invert"):
+            return None
+        change |= {k: v for k, v in body.steps[0].args.items() if k not in ("image", "mask")}
+        whys.append(body.steps[0].why)
     if re.fullmatch(r"desaturate(?: it| everything| the rest| all)?", said):
         change["saturation"] = 0.0  # "desaturate everything but the cat": a colour splash
     if set(change) == {"blur"}:

@@ -95,6 +95,11 @@ def format_validation_error(err: ValidationError) -> str:
             problems.append(text if where == "arguments" else f"{where}: {text}")
         elif item["type"] == "extra_forbidden":
             problems.append(f"unknown argument {where!r}")
+        elif item["type"] == "string_too_long":  # a long message made into a prompt: say how long
+            most = item["ctx"]["max_length"]
+            problems.append(
+                f"{where} is {len(item['input'])} characters, over the limit of {most}; shorten it"
+            )
         else:
             problems.append(f"{where} {message.lower()}, got {shorten(repr(item.get('input')))}")
     return "; ".join(problems)
