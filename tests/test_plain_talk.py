@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 import test_offline_planner as table
 
+from pixelsmith.agent.rules_parts import split
 from pixelsmith.tools import default_tools
 
 ADJ, DSA, DSC, DSI = "adjust", "detect segment adjust", "detect segment cutout", "detect segment inpaint"
@@ -61,6 +62,26 @@ ROWS = [
     ("blur everything behind the dog", "upload", DSA, {"detect.labels": ["dog"], "adjust.blur": 8.0}),
     ("make the colours look less dull and a bit warmer but keep the cat exactly as it is", "upload", DSA,
      {"detect.labels": ["cat"], "adjust.saturation": 1.25, "adjust.warmth": 0.2, "adjust.invert": True}),
+    # a tone on the background is outside the main subject; a look given; a plain backdrop
+    ("make the background black and white", "upload", DSA,
+     {"segment.which": "largest", "adjust.black_and_white": True, "adjust.invert": True}),
+    ("could you make the background black and white but leave the cat in colour?", "upload", DSA,
+     {"detect.labels": ["cat"], "adjust.black_and_white": True, "adjust.invert": True}),
+    ("make the background plain white, like a product shot", "upload", DSI,
+     {"inpaint.prompt": "~plain white"}),
+    ("give it a comic book look", "upload", "restyle", {"restyle.prompt": "~comic book"}),
+    ("give it an old sepia look", "upload", ADJ, {"adjust.sepia": True}),
+    ("give it that creamy bokeh background look", "upload", DSA, {"adjust.blur": 8.0, "adjust.invert": True}),
+    ("make it a grey rainy day", "upload", "instruct", {"instruct.prompt": "~grey rainy day"}),
+    ("make it feel like early morning with soft fog", "upload", "instruct",
+     {"instruct.prompt": "~early morning"}),
+    ("put a fox where the cat is sitting", "upload", DSI,
+     {"detect.labels": ["cat"], "inpaint.prompt": "a fox"}),
+    ("is there a dog anywhere in here?", "upload", "detect", {"detect.labels": ["dog"]}),
+    ("warm up the colours", "upload", ADJ, {"adjust.warmth": 0.5}),
+    ("can u add a butterfly just above the cat", "upload", "detect segment place inpaint",
+     {"place.relation": "above", "place.object": "a butterfly"}),
+    ("turn what's left into a watercolour", "upload", "restyle", {"restyle.prompt": "~watercolour"}),
     # one side off
     ("crop off the left 10%", "upload", "crop", {"crop.box": [51, 0, 512, 384]}),
     ("crop out the right half", "upload", "crop", {"crop.box": [0, 0, 256, 384]}),
@@ -105,3 +126,17 @@ def test_a_prompt_made_from_a_very_long_message_is_refused_with_its_length() -> 
     with pytest.raises(ToolInputError) as err:
         default_tools().get("inpaint").validate({"image": "image-1", "mask": "mask-1", "prompt": "a" * 1474})
     assert str(err.value) == "inpaint: prompt is 1474 characters, over the limit of 1000; shorten it"
+
+
+@pytest.mark.parametrize(
+    ("message", "parts"),
+    [
+        ("cut out the cat and make it 512 pixels wide", ["cut out the cat", "make it 512 pixels wide"]),
+        ("it's too dark and crop it to a square", ["it's too dark", "crop it to a square"]),
+        ("make the background black and white but leave the cat in colour",
+         ["make the background black and white but leave the cat in colour"]),
+        ("blur the background and warm up the colours", ["blur the background", "warm up the colours"]),
+    ],
+)  # fmt: skip
+def test_parts_said_in_other_words(message, parts) -> None:
+    assert split(message) == parts

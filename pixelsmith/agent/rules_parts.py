@@ -17,7 +17,7 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any
 
-from pixelsmith.agent import phrases, rules_photo, whole_image
+from pixelsmith.agent import phrases, rules_photo, rules_talk, whole_image
 from pixelsmith.agent.normalise import normalise
 from pixelsmith.agent.plan import Plan, shift_refs
 from pixelsmith.agent.planner_protocol import Observation
@@ -41,14 +41,15 @@ def _shaped(part: str) -> bool:
         return False
     intents = (*rules_photo.INTENTS, *whole_image.INTENTS, *rules_photo.PLACE_INTENTS,
                *whole_image.OPEN_INTENTS, *phrases.INTENTS)  # fmt: skip
-    return any(intent.pattern.fullmatch(text) for intent in intents)
+    return any(intent.pattern.fullmatch(text) for intent in intents) or rules_talk.reads(text)
 
 
 def split(message: str) -> list[str]:
     """The parts of `message`, in order: itself alone unless every piece of a cut is a request."""
     cuts = list(SEPARATOR.finditer(message))
     closed = (*rules_photo.INTENTS, *whole_image.INTENTS)  # "make it black and white" is one request
-    whole = any(intent.pattern.fullmatch(normalise(message).text) for intent in closed)
+    text = normalise(message).text
+    whole = any(intent.pattern.fullmatch(text) for intent in closed) or rules_talk.reads(text)
     if not cuts or len(cuts) > MAX_CUTS or whole:
         return [message]
 

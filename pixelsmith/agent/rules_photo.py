@@ -63,6 +63,8 @@ _LOOKS = (
     r"|haircut|hairstyle)$"
 )
 _FILTER = r"(?:look|feel|effect|filter|finish|style)"
+# an object phrase that does not run on into a second request ("cut out the cat and make it ...")
+_ONE = r"(?:(?! and (?:make|turn|then|crop|resize|rotate|flip|upscale|scale|blur|add|put|remove)\b).)+?"
 _DIR = r"(?P<dir>clockwise|counter-?clockwise|anti-?clockwise|to the left|to the right|left|right)"
 
 
@@ -74,7 +76,8 @@ INTENTS = (
     # tones on the whole photo, or on a part of it
     _intent("tone", rf"(?:(?:make|turn|get) (?:{_WHOLE}|{_LOOK}) )?(?:look )?(?:{_AMOUNT} )?(?:{_ANY_TONE})"
                     rf"{_PCT}(?: please)?"),
-    _intent("tone", rf"(?:{_AMOUNT} )?(?:{_ANY_TONE}) {_WHOLE}(?: up| down)?(?: (?P<after>{_AMOUNTS}))?"
+    _intent("tone", rf"(?:{_AMOUNT} )?(?:{_ANY_TONE}) (?:{_WHOLE}|{_LOOK})(?: up| down)?"
+                    rf"(?: (?P<after>{_AMOUNTS}))?"
                     rf"{_PCT}"),
     _intent("tone", rf"(?P<dir>{pattern('photo', 'up')}|{pattern('photo', 'down')}) (?:the )?"
                     rf"(?P<noun>{'|'.join(NOUNS)})(?: (?:of|in|on) {_WHOLE})?(?: {_AMOUNT})?{_PCT}"),
@@ -133,8 +136,9 @@ INTENTS = (
     _intent("sharper", rf"make {_WHOLE} (?:look )?(?:sharper|crisper|clearer|less blurry)"
                        r"|(?:enhance|improve|restore) the (?:detail|details|quality|sharpness)"),
     # cut-outs
-    _intent("cutout", rf"cut (?P<object>.+?) out(?: of (?:the|this) {_PHOTO})?(?: (?:and|with) {_CLEAR})?"),
-    _intent("cutout", rf"cut out (?P<object>.+?)(?:,? (?:and |with )?{_CLEAR}| on (?:a )?{_CLEAR})?"),
+    _intent("cutout", rf"cut (?P<object>{_ONE}) out(?: of (?:the|this) {_PHOTO})?"
+                      rf"(?: (?:and|with) {_CLEAR})?"),
+    _intent("cutout", rf"cut out (?P<object>{_ONE})(?:,? (?:and |with )?{_CLEAR}| on (?:a )?{_CLEAR})?"),
     _intent("backdrop", rf"give {_WHOLE} (?P<what>(?:an?|some) .+?) (?:background|backdrop)"),
     _intent("backdrop", r"(?:put|place|move|show) (?P<who>(?:the|my|our|me|us|him|her|them)\b[\w' ]*?) "
                         r"(?:in front of|at|on|in|by|near|under) (?P<what>(?:the|a|an|some) .+)"),
@@ -190,7 +194,7 @@ def _adjust(request: Request, view: WorkspaceView, why: str, **args: Any) -> Pla
     return Plan(steps=[Step(tool="adjust", args=call, why=why)])
 
 
-def _main_subject(view: WorkspaceView):
+def main_subject(view: WorkspaceView):
     """The subject "the background" is behind: the last detection's labels, else the usual ones."""
     labels = recent_labels(view) or list(entries("photo", "main subjects"))
     subject = parse_subject(" and ".join(labels))
@@ -239,7 +243,7 @@ def blur(match, request, view) -> Plan:
 def blur_background(match, request, view) -> Plan:
     said = match.groupdict().get("amount2") or ""
     radius = 14.0 if said == "more" or re.fullmatch(pattern("photo", "a lot"), said) else BACKGROUND_BLUR
-    subject = _main_subject(view)
+    subject = main_subject(view)
     return _masked(subject, request, view, "adjust", "blur the background", blur=radius, invert=True)
 
 
@@ -316,7 +320,7 @@ def cutout(match, request, view) -> Plan:
 
 
 def cutout_background(match, request, view) -> Plan:
-    return _masked(_main_subject(view), request, view, "cutout", "make the background transparent")
+    return _masked(main_subject(view), request, view, "cutout", "make the background transparent")
 
 
 def backdrop(match, request, view) -> Plan:

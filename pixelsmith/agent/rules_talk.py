@@ -23,10 +23,10 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
+from pixelsmith.agent import rules_photo
 from pixelsmith.agent.normalise import Request
 from pixelsmith.agent.plan import Plan, Step
-from pixelsmith.agent.rules_parts import split
-from pixelsmith.agent.rules_photo import BACKGROUND_BLUR
+from pixelsmith.agent.rules_photo import BACKGROUND_BLUR, main_subject
 from pixelsmith.agent.rules_shared import Unclear, current_image, masked_steps, params_for, subject_of
 from pixelsmith.agent.vocabulary import alt, pairs, pattern
 from pixelsmith.views import WorkspaceView
@@ -46,12 +46,23 @@ _WHAT = alt(map(re.escape, COMPLAINTS))
 _SAYS = r"(?:'s| is| are| looks?| seems?| feels?)"
 _MUCH_OF = alt(map(re.escape, {*TOO_MUCH, *NOT_ENOUGH}))
 _PURPOSE, _RETRO = pattern("talk", "purposes"), pattern("talk", "retro")
+_STYLE = pattern("scene", "styles")
+_POSE = r"(?:sitting|standing|lying|sleeping)"
+_ADJ = r"(?:old|vintage|nice|subtle|classic|warm|creamy|soft|dreamy|cool|retro|proper|real|strong|slight)"
+_GIVE = rf"give {_IT} (?:an? |that |the |some )?(?:{_ADJ} )*?"
+_A_LOOK = r"(?:look|style|feel|vibe|effect|treatment|filter|aesthetic)"
+# "what's left", "the result": what the last edit made, which is the current image
+_AND = re.compile(r",? and (?:then )?|, ")  # between the tones of one exception
+_LEFT = re.compile(r"\b(?:what'?s left|what remains|what is left|the result)\b")
 _SIDE_SHARES = {"half": 0.5, "third": 1 / 3, "quarter": 0.25, "edge": 0.1, "bit": 0.1}
 _RATIO = r"(?P<ratio>\d+ \d+|square|widescreen|portrait|landscape|vertical|panorama|panoramic)"
 # what the colours, the light or the tones "look" is always a complaint: "the colours look dull"
 _LOOK = r"the (?:colou?rs|lighting|light|exposure|tones)"
 # "the rest", "everything else": the photo, in the body of "keep the cat ... and make the rest ..."
-_REST = re.compile(r"\b(?:the rest(?: of (?:it|the (?:image|picture|photo)))?|everything else|all else)\b")
+_REST = re.compile(
+    r"\b(?:the rest(?: of (?:it|the (?:image|picture|photo)))?|everything else|all else"
+    r"|the (?:background|bg))\b"
+)
 
 
 def _rule(text: str) -> re.Pattern[str]:
@@ -107,11 +118,21 @@ REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
     # an object in place of another
     (_rule(r"(?:put|place|draw|paint|add|show) (?P<what>(?:an?|some|one) .+?) "
            rf"(?:where|in place of|instead of) (?P<object>{_THING})"
-           r"(?: (?:is|are|was|were|sits|stands|sat|stood))?"),
+           rf"(?: (?:is|are|was|were)(?: {_POSE})?| sits| stands| lies| sat| stood)?"),
      "replace {object} with {what}"),
     (_rule(rf"instead of (?P<object>{_THING}),? (?:put|place|add|draw|paint|show|have|use|i want) "
            r"(?P<what>.+)"),
      "replace {object} with {what}"),
+    # a look given: "give it a comic book look", "an old sepia look", "that creamy bokeh look"
+    (_rule(rf"{_GIVE}(?P<style>{_STYLE}) {_A_LOOK}"), "{style} style"),
+    (_rule(rf"{_GIVE}sepia(?: {_A_LOOK}| tone)"), "make it sepia"),
+    (_rule(rf"{_GIVE}(?:bokeh|blurry background|blurred background|portrait mode)(?: background)?"
+           rf"(?: {_A_LOOK})?"), "blur the background"),
+    # a plain backdrop: "make the background plain white, like a product shot"
+    (_rule(r"make the (?:background|backdrop|bg) (?:plain |pure |solid |all |completely )?"
+           r"(?P<colour>white|black|grey|gray)"
+           r"(?:,? like (?:a |in a )?(?:product shot|product photo|studio photo|passport photo))?"),
+     "replace the background with a plain {colour} background"),
     # everything behind something is everything but it
     (_rule(rf"(?P<verb>blur|soften|defocus) (?:everything|all|what'?s|whatever is|the stuff|the things) "
            rf"(?:behind|around) (?P<object>{_THING})"), "{verb} everything except {object}"),
@@ -136,6 +157,10 @@ CROP_SIDE = _rule(
     r"(?: (?P<share>side|edge|part|half|third|quarter|bit))?"
     r"(?: (?P<pct2>\d{1,2}) ?(?:%|percent)| (?P<bit>a (?:little )?bit|a little|slightly|a touch))?"
     rf"(?: (?:of|from) {_IT})?"
+)
+# (blurring it is rules_photo's, with its own radius)
+_BACKGROUND = _rule(
+    r"(?!(?:blur|soften|defocus)\b)(?P<pre>.+?) the (?:background|backdrop|bg)(?P<post>(?: .+)?)"
 )
 STRAIGHTEN = _rule(
     rf"(?:straighten|level)(?: out| up)? (?:the horizon|{_IT})(?: out| up)?|fix the (?:horizon|tilt)"
@@ -165,6 +190,8 @@ _ALWAYS_WRONG = frozenset(
 def plan(request: Request, view: WorkspaceView, dispatch: Dispatch) -> Plan | None:
     """The plan for a request said in other words, or None when these rules do not read it."""
     text = request.text
+    if (plain := _LEFT.sub("it", text)) != text:  # "turn what's left into a watercolour"
+        return dispatch(replace(request, text=plain), view)
     if STRAIGHTEN.fullmatch(text):
         raise Unclear(
             "I cannot tell how far the photo leans: say by how many degrees and which way, "
@@ -189,7 +216,20 @@ def plan(request: Request, view: WorkspaceView, dispatch: Dispatch) -> Plan | No
         return _crop_side(match, view)
     if match := EXCEPT.fullmatch(text):
         return _except(match, request, view, dispatch)
+    if match := _BACKGROUND.fullmatch(text):  # "darken the background", "make the bg black and white"
+        return _on_background(match, request, view, dispatch)
     return None
+
+
+def reads(text: str) -> bool:
+    """Whether these rules have a shape for `text` (a part of a longer message, `rules_parts`)."""
+    shapes = (*(rule for rule, _ in REWRITES), POP, NAMED_SIZE, CROP_SIDE, STRAIGHTEN)
+    if any(shape.fullmatch(text) for shape in shapes):
+        return True
+    if match := EXCEPT.fullmatch(text):  # only when what comes before "except" is a tone
+        body = _REST.sub("it", match["body"] or match["body2"])
+        return any(intent.pattern.fullmatch(body) for intent in rules_photo.INTENTS)
+    return False
 
 
 def _rewritten(match: re.Match[str], template: str) -> str:
@@ -282,17 +322,16 @@ def _except(match: re.Match[str], request: Request, view: WorkspaceView, dispatc
     """A tone change everywhere but an object: the change the body asks for, outside the
     object's mask ("black and white except the cat"). None when the body is not a tone."""
     said = match["body"] or match["body2"]
+    body = _REST.sub("it", said)
+    toned = [_tone_of(body, request, view, dispatch)]
+    if toned[0] is None:  # "make it less dull and a bit warmer": both ("black and white" is one)
+        toned = [_tone_of(part, request, view, dispatch) for part in _AND.split(body)]
+    if None in toned:
+        return None
     change: dict[str, Any] = {}
-    whys = []
-    for part in split(_REST.sub("it", said)):  # "make it less dull and a bit warmer": both
-        try:
-            body = dispatch(replace(request, text=part), view)
-        except Unclear:
-            return None
-        if [s.tool for s in body.steps] != ["adjust"] or body.steps[0].args.get("invert"):
-            return None
-        change |= {k: v for k, v in body.steps[0].args.items() if k not in ("image", "mask")}
-        whys.append(body.steps[0].why)
+    for part_change, _ in toned:
+        change |= part_change
+    whys = [why for _, why in toned]
     if re.fullmatch(r"desaturate(?: it| everything| the rest| all)?", said):
         change["saturation"] = 0.0  # "desaturate everything but the cat": a colour splash
     if set(change) == {"blur"}:
@@ -300,6 +339,30 @@ def _except(match: re.Match[str], request: Request, view: WorkspaceView, dispatc
     subject = subject_of(match["object"] or match["object2"], view)
     steps, mask = masked_steps(subject, request, view)
     call = {"image": current_image(view), **change, "mask": mask, "invert": True}
-    return Plan(
-        steps=[*steps, Step(tool="adjust", args=call, why=f"{body.steps[0].why}, except the {subject.words}")]
-    )
+    why = f"{', '.join(whys)}, except the {subject.words}"
+    return Plan(steps=[*steps, Step(tool="adjust", args=call, why=why)])
+
+
+def _tone_of(text: str, request: Request, view: WorkspaceView, dispatch: Dispatch) -> tuple[dict, str] | None:
+    """The adjust change `text` asks for on the whole photo, and why; None if it is not one."""
+    try:
+        body = dispatch(replace(request, text=text), view)
+    except Unclear:
+        return None
+    if [s.tool for s in body.steps] != ["adjust"] or body.steps[0].args.get("invert"):
+        return None
+    return {k: v for k, v in body.steps[0].args.items() if k not in ("image", "mask")}, body.steps[0].why
+
+
+def _on_background(
+    match: re.Match[str], request: Request, view: WorkspaceView, dispatch: Dispatch
+) -> Plan | None:
+    """A tone on the background is the tone outside the main subject (detectors do not find
+    "the background"): as "blur the background" does."""
+    toned = _tone_of(f"{match['pre']} it{match['post']}", request, view, dispatch)
+    if toned is None:
+        return None
+    change, why = toned
+    steps, mask = masked_steps(main_subject(view), request, view)
+    call = {"image": current_image(view), **change, "mask": mask, "invert": True}
+    return Plan(steps=[*steps, Step(tool="adjust", args=call, why=f"{why} on the background")])

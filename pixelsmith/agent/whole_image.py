@@ -25,7 +25,7 @@ from pixelsmith.agent.vocabulary import alt, entries, pairs, pattern
 from pixelsmith.views import WorkspaceView
 
 # -- vocabularies (pixelsmith/data/words/scene.txt) ------------------------------------------
-_CONDITION = pattern("scene", "conditions")
+_CONDITION = rf"(?:{pattern('scene', 'condition words')} )?{pattern('scene', 'conditions')}"
 _ADDABLE = pattern("scene", "addable")
 _STYLE = pattern("scene", "styles")
 _WHOLE = (
