@@ -12,7 +12,8 @@
 
 Most are rewritten into the request the rules already read ("it's too dark" is "make it
 brighter") and planned through them again, so a tone inside a selection, parameters such as
-"seed 7" and every check stay as they are. Tried first, before the other rules.
+"seed 7" and every check stay as they are. Tried before the other rules (after a reference
+photo's, `rules_reference`).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from pixelsmith.agent.normalise import Request
 from pixelsmith.agent.plan import Plan, Step
 from pixelsmith.agent.rules_photo import BACKGROUND_BLUR, main_subject
 from pixelsmith.agent.rules_shared import Unclear, current_image, masked_steps, params_for, subject_of
-from pixelsmith.agent.vocabulary import alt, pairs, pattern
+from pixelsmith.agent.vocabulary import alt, entries, pairs, pattern
 from pixelsmith.views import WorkspaceView
 
 Dispatch = Callable[[Request, WorkspaceView], Plan]
@@ -51,8 +52,8 @@ _POSE = r"(?:sitting|standing|lying|sleeping)"
 _ADJ = r"(?:old|vintage|nice|subtle|classic|warm|creamy|soft|dreamy|cool|retro|proper|real|strong|slight)"
 _GIVE = rf"give {_IT} (?:an? |that |the |some )?(?:{_ADJ} )*?"
 _A_LOOK = r"(?:look|style|feel|vibe|effect|treatment|filter|aesthetic)"
-# "what's left", "the result": what the last edit made, which is the current image
 _AND = re.compile(r",? and (?:then )?|, ")  # between the tones of one exception
+# "what's left", "the result": what the last edit made, which is the current image
 _LEFT = re.compile(r"\b(?:what'?s left|what remains|what is left|the result)\b")
 _SIDE_SHARES = {"half": 0.5, "third": 1 / 3, "quarter": 0.25, "edge": 0.1, "bit": 0.1}
 _RATIO = r"(?P<ratio>\d+ \d+|square|widescreen|portrait|landscape|vertical|panorama|panoramic)"
@@ -168,46 +169,22 @@ STRAIGHTEN = _rule(
 )
 _AMOUNT_WORDS = {"little": "a little ", "lot": "a lot "}
 # complaints that need no "too": "it's blurry" asks for a change, "the cat is blue" does not
-_ALWAYS_WRONG = frozenset(
-    {
-        "underexposed",
-        "overexposed",
-        "blurry",
-        "fuzzy",
-        "out of focus",
-        "pixelated",
-        "washed out",
-        "blown out",
-        "low res",
-        "low resolution",
-        "murky",
-        "garish",
-        "lifeless",
-    }
-)
+_ALWAYS_WRONG = frozenset(entries("talk", "needs no too"))
 
 
 def plan(request: Request, view: WorkspaceView, dispatch: Dispatch) -> Plan | None:
     """The plan for a request said in other words, or None when these rules do not read it."""
     text = request.text
     if (plain := _LEFT.sub("it", text)) != text:  # "turn what's left into a watercolour"
-        return dispatch(replace(request, text=plain), view)
+        return _again(plain, request, view, dispatch)
     if STRAIGHTEN.fullmatch(text):
         raise Unclear(
             "I cannot tell how far the photo leans: say by how many degrees and which way, "
             "e.g. 'rotate it 2 degrees counter-clockwise'."
         )
     for rule, template in REWRITES:
-        if match := rule.fullmatch(text):
-            said = _rewritten(match, template)
-            if said == text:
-                continue
-            try:
-                return dispatch(replace(request, text=said), view)
-            except Unclear as why:
-                if not why.helps:  # understood, and answered: "there is no image yet"
-                    raise
-                return None  # not read in these words either: the other rules try the original
+        if (match := rule.fullmatch(text)) and (said := _rewritten(match, template)) != text:
+            return _again(said, request, view, dispatch)
     if match := POP.fullmatch(text):
         return _pop(match, request, view)
     if match := NAMED_SIZE.fullmatch(text):
@@ -219,6 +196,17 @@ def plan(request: Request, view: WorkspaceView, dispatch: Dispatch) -> Plan | No
     if match := _BACKGROUND.fullmatch(text):  # "darken the background", "make the bg black and white"
         return _on_background(match, request, view, dispatch)
     return None
+
+
+def _again(said: str, request: Request, view: WorkspaceView, dispatch: Dispatch) -> Plan | None:
+    """The plan for the request `said` stands for; None when the rules do not read that either
+    (the other rules then try the words as written)."""
+    try:
+        return dispatch(replace(request, text=said), view)
+    except Unclear as why:
+        if not why.helps:  # understood, and answered: "there is no image yet"
+            raise
+        return None
 
 
 def reads(text: str) -> bool:
@@ -243,19 +231,22 @@ def _rewritten(match: re.Match[str], template: str) -> str:
         table = NOT_ENOUGH if said["kind"] == "not enough" else TOO_MUCH
         if said["what"] not in table:
             return match.string
-        much = next((words for key, words in _AMOUNT_WORDS.items() if _is(said.get("much"), key)), "")
-        return table[said["what"]].format(it=said.get("it", "it"), amount=much)
+        return table[said["what"]].format(it=said.get("it", "it"), amount=_amount(said))
     if template == "{complaint}":
         looks = re.fullmatch(_LOOK, said.get("it", ""))
         if "too" not in said and said["what"] not in _ALWAYS_WRONG and not looks:
             return match.string  # "the cat is blue" describes; it does not ask
         it = said.get("it", "it")
         it = "it" if it in ("this", "that") else it
-        much = next((words for key, words in _AMOUNT_WORDS.items() if _is(said.get("much"), key)), "")
-        return COMPLAINTS[said["what"]].format(it=it, amount=much)
+        return COMPLAINTS[said["what"]].format(it=it, amount=_amount(said))
     if "verb" in said and said["verb"] in STYLE_VERBS:
         return template.format(style=STYLE_VERBS[said["verb"]])
     return template.format(**said)
+
+
+def _amount(said: dict[str, str]) -> str:
+    """ "a little " or "a lot " as the words said it ("a bit too dark", "way too dark"), or ""."""
+    return next((words for key, words in _AMOUNT_WORDS.items() if _is(said.get("much"), key)), "")
 
 
 def _is(words: str | None, amount: str) -> bool:
