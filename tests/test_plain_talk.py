@@ -82,6 +82,21 @@ ROWS = [
     ("can u add a butterfly just above the cat", "upload", "detect segment place inpaint",
      {"place.relation": "above", "place.object": "a butterfly"}),
     ("turn what's left into a watercolour", "upload", "restyle", {"restyle.prompt": "~watercolour"}),
+    # chattier: a thing pointed at then "it", bigger by a factor, a style's vibe
+    ("there's a charger cable on the floor, can you erase it", "upload", "detect segment remove",
+     {"detect.labels": ["charger cable"]}),
+    ("ugh my coffee mug is in the shot, delete it", "upload", "detect segment remove",
+     {"detect.labels": ["coffee mug"]}),
+    ("make it 4x bigger without it going all pixelated", "upload", "upscale", {"upscale.scale": 4}),
+    ("make it twice as big", "upload", "upscale", {"upscale.scale": 2}),
+    ("i need just the cat as a png sticker, no background", "upload", DSC, {"detect.labels": ["cat"]}),
+    ("ghibli vibes pls", "upload", "restyle", {"restyle.prompt": "~ghibli"}),
+    ("i'd love this as a stained glass window", "upload", "restyle", {"restyle.prompt": "~stained glass"}),
+    ("put a ball of yarn next to her", "upload", "detect segment place inpaint",
+     {"segment.which": "largest", "place.relation": "next to", "place.object": "a ball of yarn"}),
+    ("put some red lipstick on her", "upload", "instruct", {}),  # worn: not placed
+    ("bump the contrast a little", "upload", ADJ, {"adjust.contrast": 1.1}),
+    ("need more floor at the bottom", "upload", "outpaint", {"outpaint.bottom": 96}),
     # one side off
     ("crop off the left 10%", "upload", "crop", {"crop.box": [51, 0, 512, 384]}),
     ("crop out the right half", "upload", "crop", {"crop.box": [0, 0, 256, 384]}),
@@ -136,7 +151,27 @@ def test_a_prompt_made_from_a_very_long_message_is_refused_with_its_length() -> 
         ("make the background black and white but leave the cat in colour",
          ["make the background black and white but leave the cat in colour"]),
         ("blur the background and warm up the colours", ["blur the background", "warm up the colours"]),
+        ("cut the cat out and make it twice as big", ["cut the cat out", "make it twice as big"]),
     ],
 )  # fmt: skip
 def test_parts_said_in_other_words(message, parts) -> None:
     assert split(message) == parts
+
+
+@pytest.mark.parametrize(
+    ("message", "tool", "args"),
+    [
+        ("get rid of whatever this is", "remove", {"mask": "mask-1"}),
+        ("brighten just this bit", "adjust", {"mask": "mask-1", "brightness": 1.25}),
+        ("blur this strip along the bottom", "adjust", {"mask": "mask-1", "blur": 3.0}),
+        ("crop to just this part", "crop", {"around": "mask-1"}),
+    ],
+)
+def test_this_bit_is_the_selection(message, tool, args) -> None:
+    """With a selection on the photo, "this bit", "whatever this is" name it."""
+    view = table.uploaded()
+    view.artifacts.append(table._artifact("mask-1", ["image-1"], "brush", size=(512, 384)))
+    view.selection = "mask-1"
+    plan = table.PLANNER.plan(message, view)
+    assert [s.tool for s in plan.steps] == [tool], plan.reply
+    assert plan.steps[0].args == {"image": "image-1", **args}

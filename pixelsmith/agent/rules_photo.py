@@ -128,7 +128,7 @@ INTENTS = (
                       r"(?P<half>half|a quarter of|a third of) (?:the|its) (?:original )?size"
                       rf"|(?:make|shrink) {_WHOLE} smaller"),
     _intent("upscale", rf"(?:upscale|upsample|enlarge|super-?resolve)(?: {_WHOLE})?"
-                       rf"(?: (?:by )?(?P<n>[234]) ?x| by (?P<n2>{NUM})| (?P<n3>{NUM}) times)?"
+                       rf"(?: (?:by |to )?(?P<n>[234]) ?x| by (?P<n2>{NUM})| (?P<n3>{NUM}) times)?"
                        r"(?: with (?:more|better|extra|added) detail)?"),
     _intent("upscale", rf"make {_WHOLE} (?:(?P<n3>{NUM}) times )?(?:bigger|larger)"
                        r"(?: with (?:more|better|extra|added) detail| and sharper)?"
@@ -335,9 +335,12 @@ def backdrop(match, request, view) -> Plan:
 
 def place(match, request, view) -> Plan:
     """Find the anchor, cut it out, place the object on/by/in it, paint it there."""
-    anchor = subject_of(match["anchor"], view)
-    what = match["what"].strip()
     relation = RELATIONS.get(match.groupdict().get("rel") or "on", "on")
+    return place_plan(subject_of(match["anchor"], view), match["what"].strip(), relation, request, view)
+
+
+def place_plan(anchor, what: str, relation: str, request: Request, view: WorkspaceView) -> Plan:
+    """`what` placed `relation` the `anchor` (a parsed subject) and painted there."""
     steps = find_steps(anchor, request, view, cut=True)
     surface = any(label.split()[-1] in SURFACES for label in anchor.labels)
     placed = {"image": current_image(view), "anchor": "$2", "object": what, "relation": relation}

@@ -134,6 +134,21 @@ REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
            r"(?P<colour>white|black|grey|gray)"
            r"(?:,? like (?:a |in a )?(?:product shot|product photo|studio photo|passport photo))?"),
      "replace the background with a plain {colour} background"),
+    # something pointed at, then "it": "there's a cable on the floor, can you erase it"
+    (_rule(r"(?:(?:ugh|hmm|oh|so|ok|okay|oops) )?(?:there'?s |there is |there are |i see )?"
+           r"(?:an? |the |my |our |some |this |that )(?P<object>[\w' -]+?)(?: (?:is|are) [\w' -]+?"
+           r"| (?:on|in|at|by|near) (?:the|a|my|our) [\w -]+?)?,? (?:(?:can|could) (?:you|u) |pls |please )?"
+           r"(?P<verb>erase|remove|delete|get rid of|zap|hide|cut out|blur) (?:it|them|that)"),
+     "{verb} the {object}"),
+    # bigger by a factor, a png of one thing, a style's vibe
+    (_rule(rf"make {_IT} (?P<n>[234]) ?x (?:bigger|larger)(?: without .+)?"), "upscale it {n}x"),
+    (_rule(rf"make {_IT} (?P<n>twice|two times|three times|four times) as (?:big|large)"), "{times}"),
+    (_rule(rf"(?:i need |i want |give me |make )?(?:just |only )?(?P<object>{_THING}) as an? (?:png|sticker"
+           r"|png sticker|cut-?out|transparent png)(?:,? (?:no|without a?|with no) background)?"),
+     "cut out {object}"),
+    (_rule(rf"(?P<style>{_STYLE}) (?:vibes?|aesthetic|feel)"), "{style} style"),
+    (_rule(rf"(?:i'?d love|i want|i'd like|can i (?:have|get)) {_IT} as an? (?P<style>{_STYLE})(?: [\w ]+)?"),
+     "{style} style"),
     # everything behind something is everything but it
     (_rule(rf"(?P<verb>blur|soften|defocus) (?:everything|all|what'?s|whatever is|the stuff|the things) "
            rf"(?:behind|around) (?P<object>{_THING})"), "{verb} everything except {object}"),
@@ -167,6 +182,18 @@ STRAIGHTEN = _rule(
     rf"(?:straighten|level)(?: out| up)? (?:the horizon|{_IT})(?: out| up)?|fix the (?:horizon|tilt)"
     rf"|(?:the horizon|{_IT}){_SAYS} (?:a (?:bit|little) )?(?:crooked|tilted|wonky|not straight|slanted)"
 )
+_TIMES = {"twice": 2, "two times": 2, "three times": 3, "four times": 4}
+# "brighten just this bit", "get rid of whatever this is": the selection, when there is one
+_THIS = re.compile(
+    r"\b(?:whatever this is|(?:just |only )?this (?:bit|part|area|region|spot|strip|patch|thing|corner"
+    r"|piece|section)(?: (?:here|along|at|in|on) [\w ]+)?|just this|this here)\b"
+)
+# "put a ball of yarn next to her": the photo's main subject
+_PLACE_BY = _rule(  # "on her" is worn ("put some lipstick on her"): an instruction, not a placing
+    r"(?:add|put|place|pop|stick|set|draw|paint) (?P<what>(?:an?|some|one|two|three) .+?) "
+    r"(?:(?P<rel>next to|beside|in front of|behind|above|just above|under|near|by) "
+    r"(?:him|her|them|it|(?:his|her|its|their) head)|(?P<rel2>on top of|on) it)"
+)
 _AMOUNT_WORDS = {"little": "a little ", "lot": "a lot "}
 # complaints that need no "too": "it's blurry" asks for a change, "the cat is blue" does not
 _ALWAYS_WRONG = frozenset(entries("talk", "needs no too"))
@@ -177,6 +204,14 @@ def plan(request: Request, view: WorkspaceView, dispatch: Dispatch) -> Plan | No
     text = request.text
     if (plain := _LEFT.sub("it", text)) != text:  # "turn what's left into a watercolour"
         return _again(plain, request, view, dispatch)
+    if view.selection and (plain := _THIS.sub("it", text)) != text:  # "brighten just this bit"
+        if re.fullmatch(r"crop (?:down )?(?:to|around) it", plain):  # "crop to just this part"
+            call = {"image": current_image(view), "around": view.selection}
+            return Plan(steps=[Step(tool="crop", args=call, why=f"crop to {view.selection}")])
+        return _again(plain, request, view, dispatch)
+    if match := _PLACE_BY.fullmatch(text):
+        relation = rules_photo.RELATIONS.get(match["rel"] or match["rel2"], "next to")
+        return rules_photo.place_plan(main_subject(view), match["what"], relation, request, view)
     if STRAIGHTEN.fullmatch(text):
         raise Unclear(
             "I cannot tell how far the photo leans: say by how many degrees and which way, "
@@ -222,6 +257,8 @@ def reads(text: str) -> bool:
 
 def _rewritten(match: re.Match[str], template: str) -> str:
     said = {k: v for k, v in match.groupdict().items() if v is not None}
+    if template == "{times}":  # "make it twice as big"
+        return f"upscale it {_TIMES[said['n']]}x"
     if template == "{slightly}":  # "rotate it slightly to the left": 5 degrees
         return f"rotate it 5 degrees {said.get('dir', 'clockwise')}"
     if template == "{by_ratio}":

@@ -77,7 +77,7 @@ INTENTS = (
     _intent("outpaint_more", rf"(?:show|paint|add) more (?:on|at) (?:the )?(?P<side>{_SIDE})"),
     _intent("outpaint_more", r"(?:show|include|give me) more of (?:the )?(?P<what>[\w ]+?)"
                              r"(?: around (?:them|it|him|her|us))?"),
-    _intent("outpaint_more", rf"(?:add|show|give me|give it|i want|include) more {_MORE_OF}"
+    _intent("outpaint_more", rf"(?:add|show|give me|give it|i want|i need|need|include) more {_MORE_OF}"
                              rf"(?: (?:on|at|to) (?:the )?(?P<side>{_SIDE}))?"),
     _intent("outpaint", rf"{_EXTEND}(?: out)?(?: {_WHOLE}| the (?:canvas|frame|background|borders?|edges?))?"
                         rf"(?: (?:(?:to|on|at|towards?|in|into|from) )?(?:the )?(?P<side>{_SIDE}))?"
