@@ -63,7 +63,7 @@ def test_a_long_label_is_refused_by_its_schema_and_the_model_is_told(tiny_config
     spec = next(t for t in stub.requests[0]["tools"] if t["function"]["name"] == "detect")
     assert spec["function"]["parameters"]["properties"]["labels"]["items"]["maxLength"] == 2000
     told = _tool_replies(stub.requests[-1])
-    assert any("at most 2000 characters" in t for t in told)
+    assert any("labels.0 is 2999 characters, over the limit of 2000; shorten it" in t for t in told)
     assert any("over 20000 characters; send shorter ones" in t for t in told)
     record = json.loads((agent.workspace.folder / "session.json").read_text())
     assert [s["args"]["labels"] for s in record["steps"]] == [["cat"]]
