@@ -36,19 +36,10 @@ SESSION_ID = re.compile(r"^[a-z0-9][a-z0-9-]{2,63}$")
 LOCK_TIMEOUT_S = 60.0  # how long a write waits for another writer of the same session
 
 
-def _stamp(path: Path) -> tuple[int, int, int] | None:
-    """What tells one version of a file from the next (each save is a new file, renamed in)."""
-    try:
-        found = path.stat()
-    except FileNotFoundError:
-        return None
-    return (found.st_ino, found.st_mtime_ns, found.st_size)
-
-
 class Workspace:
     """One session: an `ArtifactStore` for the tools plus the record of everything done."""
 
-    def __init__(self, folder: Path, record: SessionRecord) -> None:
+    def __init__(self, folder: Path, record: SessionRecord, text: str | None = None) -> None:
         self.folder = folder
         self.record = record
         self._cache: dict[str, Any] = {}
@@ -56,7 +47,10 @@ class Workspace:
         # Other objects, tabs and processes on this session: one writer at a time.
         self._file_lock = FileLock(folder / ".lock", timeout=LOCK_TIMEOUT_S)
         self._snapshots: list[SessionRecord] = []  # the record as each open transaction began
-        self._stamp = _stamp(folder / "session.json")  # of the file as last read or written
+        # session.json as last read or written (`text`: what `record` was read from). Compared
+        # whole: a file's inode, size and time can all come back for a later version (ext4
+        # reuses inodes at once, and times are coarse), so they cannot tell versions apart.
+        self._text = text
 
     # -- opening -------------------------------------------------------------------
     @classmethod
@@ -89,14 +83,15 @@ class Workspace:
             known = ", ".join(r.id for r in list_sessions(data_dir)[:5]) or "none"
             raise UserError(f"no session {session_id!r}; recent sessions: {known}")
         try:
-            record = SessionRecord.model_validate_json(path.read_text())
+            text = path.read_text()
+            record = SessionRecord.model_validate_json(text)
         except ValueError as err:
             raise UserError(
                 f"session {session_id} is damaged ({err.__class__.__name__}); start a new one"
             ) from None
         for folder in (path.parent, path.parent / "artifacts"):
             sweep(folder)  # what a killed write left behind
-        return cls(path.parent, record)
+        return cls(path.parent, record, text)
 
     @property
     def id(self) -> str:
@@ -110,9 +105,9 @@ class Workspace:
     def save(self) -> None:
         """Write session.json atomically, under the session's lock."""
         with self._locked():
-            path = self.folder / "session.json"
-            write_text(path, self.record.model_dump_json(indent=1))
-            self._stamp = _stamp(path)
+            text = self.record.model_dump_json(indent=1)
+            write_text(self.folder / "session.json", text)
+            self._text = text
 
     @contextmanager
     def transaction(self) -> Iterator[SessionRecord]:
@@ -154,14 +149,16 @@ class Workspace:
     def _refresh(self) -> None:
         """The record as on disk, if another writer saved it since we read or wrote it
         (changed in place: whoever holds `record` sees it)."""
-        path = self.folder / "session.json"
-        stamp = _stamp(path)
-        if stamp == self._stamp:
+        try:
+            text = (self.folder / "session.json").read_text()
+        except FileNotFoundError:  # a draft not written yet
             return
-        fresh = SessionRecord.model_validate_json(path.read_text())
+        if text == self._text:
+            return
+        fresh = SessionRecord.model_validate_json(text)
         for name in SessionRecord.model_fields:
             setattr(self.record, name, getattr(fresh, name))
-        self._stamp = stamp
+        self._text = text
 
     def rollback(self) -> None:
         """Inside `transaction()`: the record as it was when the innermost block began,

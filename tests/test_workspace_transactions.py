@@ -72,3 +72,25 @@ def test_a_rolled_back_photo_leaves_none_of_what_it_carried(tmp_path) -> None:
         assert kept.format == "JPEG" and len(kept.keeps) == 3
         ws.rollback()
     assert list((ws.folder / "artifacts").iterdir()) == []
+
+
+def test_a_later_version_with_the_same_inode_size_and_time_is_still_read(tmp_path) -> None:
+    """Eight processes on one session once ended with seven turns: a writer took a newer
+    session.json for the one it had read, because ext4 gave the newer file the old one's inode
+    back (one save in two) with the same size, and file times are coarse. What was read is
+    compared whole, so a version that looks the same on the outside is still seen as new."""
+    import os
+
+    ws = Workspace.create(tmp_path)
+    with ws.transaction() as record:
+        record.turn = 1
+    path = ws.folder / "session.json"
+    first = path.stat()
+    for _ in range(2):  # two more versions by another writer: the second has the first's inode here
+        with _on_disk(ws).transaction() as record:
+            record.turn += 1
+    os.utime(path, ns=(first.st_atime_ns, first.st_mtime_ns))  # and the same time, as within a tick
+    assert path.stat().st_size == first.st_size
+    with ws.transaction() as record:  # the first writer's next turn
+        record.turn += 1
+    assert _on_disk(ws).record.turn == 4
