@@ -31,7 +31,7 @@ def streamlit_command(host: str, port: int, *, max_upload_mb: int) -> list[str]:
     return [
         sys.executable,
         "-m",
-        "streamlit",
+        "pixelsmith.ui.serve",  # streamlit's command line; kill -USR1 prints its threads' stacks
         "run",
         str(APP),
         "--server.headless",
@@ -88,6 +88,8 @@ def ui(
     command = streamlit_command(host, port, max_upload_mb=upload_limit_mb(settings.limits))
     process = subprocess.Popen(command, env=env)
     signal.signal(signal.SIGTERM, lambda *_: process.terminate())  # stopping us stops the server
+    if hasattr(signal, "SIGUSR1"):  # "what is it doing?": every thread's stack, in the server's log
+        signal.signal(signal.SIGUSR1, lambda *_: process.send_signal(signal.SIGUSR1))
     try:
         code = process.wait()
     except KeyboardInterrupt:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
+import time
+from collections import Counter
 
 import pytest
 
@@ -66,11 +69,16 @@ def pytest_runtest_makereport(item, call):
             errors += [m.text for m in page.console_messages() if m.type in ("error", "warning")]
         except Exception as err:
             errors = [f"could not read the page's errors: {err}"]
-        text += "\n\nbrowser errors:\n" + "\n".join(errors[-30:])
+        counted = Counter(errors)  # in order, each once: the first is the cause, the rest repeat it
+        text += "\n\nbrowser errors:\n" + "\n".join(f"{n}x {e}" if n > 1 else e for e, n in counted.items())
         stem.with_suffix(".txt").write_text(text)
         report.sections.append((f"page {number} of {len(pages)} ({page.url})", text[-4000:]))
-    from ui_helpers import SERVER_LOGS
+    from ui_helpers import SERVER_LOGS, SERVERS
 
+    for server in SERVERS[-2:]:  # a page that stopped answering: what each server's threads are doing
+        if server.poll() is None:
+            server.send_signal(signal.SIGUSR1)
+    time.sleep(1)
     for log in SERVER_LOGS[-2:]:  # the servers this test used: a traceback there explains a blank page
         if log.exists():
-            report.sections.append((f"UI server log {log}", log.read_text(errors="replace")[-4000:]))
+            report.sections.append((f"UI server log {log}", log.read_text(errors="replace")[-12000:]))

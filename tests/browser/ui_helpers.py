@@ -23,6 +23,7 @@ LONG = 90_000  # ms: a step on the tiny models takes seconds, a first model load
 
 
 SERVER_LOGS: list[Path] = []  # every UI server's log, newest last (a failed test's report shows them)
+SERVERS: list[subprocess.Popen] = []  # every UI server, newest last (a failed test asks for their stacks)
 
 
 def _free_port() -> int:
@@ -56,6 +57,7 @@ def ui_server(
     log = (folder / "server.log").open("w")
     command = [sys.executable, "-c", "from pixelsmith.cli import run; run()", "ui", "--port", str(port)]
     process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+    SERVERS.append(process)
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_healthy(url, process, folder / "server.log")
