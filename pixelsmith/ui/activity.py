@@ -1,12 +1,7 @@
 """The models being made ready, shown at the top of the page: one progress line per model
 downloading (bytes of total, speed, time left) or loading, whichever tab or the warm-up
 asked for it. The page never waits for them: the line refreshes itself every second while
-any model is on its way, and goes when none is.
-
-Only the line redraws: the rest of the page is left alone when a load ends. A full rerun
-then (as this once did) redraws the canvas under a rectangle being dragged and cuts it
-short (CI: a 150 px rectangle became 38 px), and both blank pages seen in CI came as a
-model finished loading."""
+any model is on its way, and goes when none is."""
 
 from __future__ import annotations
 
@@ -25,7 +20,7 @@ def models_loading(models: UIRegistry) -> None:
     def lines() -> None:
         now = list(models.loading.values())
         if not models.busy():
-            return  # all ready: the line goes (it ticks on, drawing nothing, until the next run)
+            st.rerun()  # all ready: draw the page once more, without this line
         for status in now:
             fraction = min(1.0, status.done / status.total) if status.total else 0.0
             st.progress(fraction, text=status.line())
