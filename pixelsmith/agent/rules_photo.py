@@ -185,7 +185,7 @@ def _tone(match: re.Match[str]) -> dict[str, Any]:
     return {arg: round(max(0.0, 1 + way * share), 3)}
 
 
-def _adjust(request: Request, view: WorkspaceView, why: str, **args: Any) -> Plan:
+def adjust_plan(request: Request, view: WorkspaceView, why: str, **args: Any) -> Plan:
     """`adjust` on the whole photo, or inside the user's selection when there is one and the
     request does not name the whole photo ("make it brighter" after selecting the sky)."""
     call = {"image": current_image(view), **args, **params_for("adjust", request)}
@@ -211,7 +211,7 @@ def _masked(subject, request: Request, view: WorkspaceView, tool: str, why: str,
 
 def tone(match, request, view) -> Plan:
     change = _tone(match)
-    return _adjust(request, view, f"adjust {', '.join(f'{k} {v}' for k, v in change.items())}", **change)
+    return adjust_plan(request, view, f"adjust {', '.join(f'{k} {v}' for k, v in change.items())}", **change)
 
 
 def tone_part(match, request, view) -> Plan:
@@ -221,23 +221,23 @@ def tone_part(match, request, view) -> Plan:
 
 
 def black_and_white(match, request, view) -> Plan:
-    return _adjust(request, view, "black and white", black_and_white=True)
+    return adjust_plan(request, view, "black and white", black_and_white=True)
 
 
 def sepia(match, request, view) -> Plan:
-    return _adjust(request, view, "sepia", sepia=True)
+    return adjust_plan(request, view, "sepia", sepia=True)
 
 
 def auto_levels(match, request, view) -> Plan:
-    return _adjust(request, view, "auto levels", auto_levels=True)
+    return adjust_plan(request, view, "auto levels", auto_levels=True)
 
 
 def sharpen(match, request, view) -> Plan:
-    return _adjust(request, view, "sharpen", sharpness=round(1 + 4 * _amount(match), 3))
+    return adjust_plan(request, view, "sharpen", sharpness=round(1 + 4 * _amount(match), 3))
 
 
 def blur(match, request, view) -> Plan:
-    return _adjust(request, view, "blur", blur=round(12 * _amount(match), 1))
+    return adjust_plan(request, view, "blur", blur=round(12 * _amount(match), 1))
 
 
 def blur_background(match, request, view) -> Plan:

@@ -28,7 +28,7 @@ from pixelsmith.agent import rules_photo
 from pixelsmith.agent.normalise import Request
 from pixelsmith.agent.plan import Plan, Step
 from pixelsmith.agent.rules_photo import BACKGROUND_BLUR, main_subject
-from pixelsmith.agent.rules_shared import Unclear, current_image, masked_steps, params_for, subject_of
+from pixelsmith.agent.rules_shared import Unclear, current_image, masked_steps, subject_of
 from pixelsmith.agent.vocabulary import alt, entries, pairs, pattern
 from pixelsmith.views import WorkspaceView
 
@@ -298,11 +298,8 @@ def _pop(match: re.Match[str], request: Request, view: WorkspaceView) -> Plan:
     contrast, saturation = (
         (1.08, 1.1) if _is(much, "little") else (1.3, 1.4) if _is(much, "lot") else (1.15, 1.2)
     )
-    call = {"image": current_image(view), "contrast": contrast, "saturation": saturation}
     why = f"more contrast ({contrast}) and colour ({saturation})"
-    if view.selection:
-        call["mask"], why = view.selection, f"{why} inside {view.selection}"
-    return Plan(steps=[Step(tool="adjust", args={**call, **params_for("adjust", request)}, why=why)])
+    return rules_photo.adjust_plan(request, view, why, contrast=contrast, saturation=saturation)
 
 
 def _named_size(name: str, view: WorkspaceView) -> Plan:
