@@ -48,7 +48,7 @@ ROWS = [
     # geometry
     ("crop to square", "upload", "crop", {"crop.aspect": "1:1"}),
     ("crop it to 4:5", "upload", "crop", {"crop.aspect": "4:5"}),
-    ("crop the photo to 16 by 9", "upload", "outpaint", {"outpaint.aspect": "16:9"}),
+    ("crop the photo to 16 by 9", "upload", "crop", {"crop.aspect": "16:9"}),
     ("crop to the dog", "upload", "detect crop", {"detect.labels": ["dog"], "crop.around": "$1"}),
     ("rotate 90 degrees", "upload", "rotate", {"rotate.degrees": 90.0}),
     ("rotate it left", "upload", "rotate", {"rotate.degrees": -90.0}),

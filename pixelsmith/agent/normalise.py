@@ -10,8 +10,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pixelsmith.agent import phrases, sentences
+from pixelsmith.agent.vocabulary import pairs
 
 QUOTES = str.maketrans("‘’“”", "''\"\"")
+SHORTHAND = pairs("polite", "shorthand")
+_SHORTHAND = re.compile(rf"\b(?:{'|'.join(map(re.escape, SHORTHAND))})\b")
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,11 @@ def normalise(message: str, takes: Mapping[str, frozenset[str]] | None = None) -
     return Request(message, clause(_tidy(text)), params, dict(takes or {}))
 
 
+def tidied(message: str) -> str:
+    """`message` in lower case with its punctuation tidied, nothing taken out."""
+    return _tidy(message.lower().translate(QUOTES))
+
+
 def clause(text: str) -> str:
     """A tidied clause without its polite wrappers and reasons, a statement as its request."""
     return sentences.rewrite(_strip_wrappers(text))
@@ -45,6 +53,15 @@ def _tidy(text: str) -> str:
     text = re.sub(r"(?<!\d)\.|\.(?!\d)", " ", text)  # full stops, not decimal points
     text = re.sub(r"[^\w\s,'.#%-]", " ", text)  # "%": "extend it by 50%"
     text = re.sub(r"\s+", " ", text)  # first, so the comma rule below meets single spaces (linear)
+    text = _SHORTHAND.sub(lambda m: SHORTHAND[m[0]], text)  # "can u get rid of teh lamp"
+    text = re.sub(
+        r"(?:^|(?<=, ))its (?=(?:too|to|so|a bit|way|really|very|quite|kind of|not|a little)\b)",
+        "it's ",
+        text,
+    )
+    text = re.sub(
+        r"(?<=\w)(?<!\byou)(?<!\bu)(?<!\bi) (?:please|pls|plz)(?= \w)", ",", text
+    )  # "brighter pls its dark"
     text = re.sub(r" ?,[ ,]*", ", ", text)
     return text.strip(" ,-")
 

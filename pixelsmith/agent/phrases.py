@@ -54,7 +54,8 @@ FILLER = frozenset(entries("polite", "filler"))
 # "... so the dog stands out"
 REASON_BEFORE = re.compile(rf"^{pattern('polite', 'statements')} [\w' ]+?, (?=\w+ \w)")
 REASON_AFTER = re.compile(
-    rf"(?:, (?:{pattern('polite', 'reasons')})| so (?:that )?(?:the|it|he|she|they|we|i|you|my)"
+    rf"(?:, (?:{pattern('polite', 'reasons')})| so (?:that )?(?:the|it|he|she|they|we|i|you|my|there"
+    rf"|there's|it's|its)"
     r"|, (?:the|my|our|this|that|everything|it|they|he|she)(?: [\w-]+)? (?:looks?|is|are|was|were|seems?)"
     r"| because| since| for my) .*$"
 )
@@ -288,12 +289,14 @@ INTENTS = (
             r"(?:finish|look|texture|surface|coating|effect)"),
     _intent("replace", rf"{_TURN} (?P<object>.+?) {_INTO} (?P<target>.+)"),
     _intent("replace", rf"{_RECOLOUR} (?P<object>.+?) (?:an? )?(?P<adjective>{COLOUR_PHRASE})"),
+    _intent("replace", rf"{_RECOLOUR} (?P<object>{_DET} .+?) (?:an? )?"
+                       rf"(?P<adjective>(?:{COLOUR_PHRASE} )?{_MATERIAL})"),
     _intent("replace", rf"(?:i'?d like|i want|i would like|i need) (?P<object>{_DET} .+?) (?:to be )?"
                        rf"(?:painted|coloured|colored|in|made of|out of|turned) (?P<target>.+)"),
     _intent("replace", rf"make (?P<object>{_DET} .+?) (?P<target>(?:an?|some) .+)"),
     _intent("replace", rf"make (?P<object>{_DET} .+?) (?:look )?(?P<adjective>{_ADJECTIVE})"),
     _intent("remove", rf"{_REMOVE}(?: out| away| off)? (?P<object>.+?)(?: (?:out|away|off))?{WHERE}"),
-    _intent("remove", r"take (?P<object>.+?) (?:out|away|off)(?: of (?:the|this|my|our) [\w ]+)?"
+    _intent("remove", r"take (?P<object>.+?) (?:out|away|off)(?: (?:of )?(?:the|this|my|our) [\w ]+)?"
             r"|take off (?P<object2>.+)"),
     _intent("segment", rf"{_SEGMENT}(?: out)? (?P<object>.+?)(?: out)?{WHERE}"),
     _intent("detect", r"(?:tell me |count )?how many (?P<object>.+?) (?:does )?(?:the|this|my|our) [\w ]+ "
@@ -379,9 +382,16 @@ def article(word: str) -> str:
     return "an" if word[:1] in "aeiou" else "a"
 
 
+_STYLES = pattern("scene", "styles")
+
+
 def replacement_prompt(subject: Subject, target: str | None, adjective: str | None) -> str:
-    """'a realistic green dragon' stays; 'blue' for 'the shirt' becomes 'a blue shirt'."""
-    if adjective is None and target and not COLOUR_RUN.fullmatch(target):
+    """'a realistic green dragon' stays; 'blue' for 'the shirt' becomes 'a blue shirt', 'a
+    cartoon' for 'the cat' 'a cartoon cat' (a style keeps the thing)."""
+    styled = re.fullmatch(rf"(?:an? )?(?P<style>{_STYLES})(?: style| version)?", target or "")
+    if adjective is None and styled:
+        adjective = styled["style"]
+    elif adjective is None and target and not COLOUR_RUN.fullmatch(target):
         return target
     adjective = adjective or target or ""
     noun = re.sub(r"\s+", " ", COLOUR_WORD.sub("", subject.words)).strip()

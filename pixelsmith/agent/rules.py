@@ -27,13 +27,14 @@ from pixelsmith.agent import (
     rules_reference,
     rules_selection,
     rules_talk,
+    rules_teach,
     sentences,
     whole_image,
 )
-from pixelsmith.agent.normalise import Request, clause, normalise
+from pixelsmith.agent.normalise import Request, clause, normalise, tidied
 from pixelsmith.agent.phrases import replacement_prompt, to_int, with_colour
 from pixelsmith.agent.plan import Plan, Step
-from pixelsmith.agent.rules_parts import PartsTurn, split, suggest
+from pixelsmith.agent.rules_parts import PartsTurn, mend, split, suggest
 from pixelsmith.agent.rules_shared import (
     Unclear,
     current_image,
@@ -61,6 +62,10 @@ DESCRIPTION = re.compile(
     r"(?!(?:what|how|why|who|when|where|which|can|could|would|will|is|are|do|does|did|hi|hello|hey|"
     r"thanks|thank|ok|okay|yes|no|help|undo|stop)\b)(?P<target>\S+(?: \S+)+)"
 )
+
+
+_ALSO = re.compile(r"\b(?:too|as well|also)\b")
+_THING_ALONE = re.compile(r"(?P<object>(?:the|that|those|these|this|his|her|my|their|our) [\w' -]+)")
 
 
 # -- the planner ----------------------------------------------------------------------------
@@ -94,10 +99,25 @@ class OfflinePlanner:
         except Unclear as why:
             if (found := _one_clause(request, view)) is not None:
                 return found
+            if why.helps and (mended := mend(message, lambda text: self._understood(text, view))):
+                plan = self._mended(mended, request, view)  # "make it blak and white"
+                if plan is not None:
+                    return plan
             if not why.helps:
                 return Plan(reply=str(why))
             hint = suggest(message, lambda text: self._understood(text, view))
             return Plan(reply=f"{why} {hint}".strip() + f"\n\n{help_text()}")
+
+    def _mended(self, mended: str, request: Request, view: WorkspaceView) -> Plan | None:
+        """The plan for the message with its typos mended, saying how it was read."""
+        try:
+            plan = _dispatch(replace(request, text=normalise(mended, self.takes).text), view)
+        except Unclear:
+            plan = _one_clause(replace(request, text=normalise(mended, self.takes).text), view)
+        if plan is not None and plan.steps:
+            plan.note = f"I read that as “{mended}”."
+            return plan
+        return None
 
     def _understood(self, message: str, view: WorkspaceView) -> bool:
         try:
@@ -107,8 +127,13 @@ class OfflinePlanner:
 
 
 def _one_clause(request: Request, view: WorkspaceView) -> Plan | None:
-    """The plan of the first clause that is a request on its own (`sentences.clauses`)."""
-    for part in sentences.clauses(request.text):
+    """The plan of the first clause that is a request on its own (`sentences.clauses`): of the
+    request, then of the message as written ("I'm making a card for my sister, could you ..."
+    lost its request with the reason "for my ...")."""
+    said = sentences.clauses(request.text)
+    for part in sentences.clauses(tidied(request.message)):
+        said += [] if part in said else [part]
+    for part in said:
         try:
             plan = _dispatch(replace(request, text=clause(part)), view)
         except Unclear:
@@ -148,6 +173,12 @@ def _dispatch(request: Request, view: WorkspaceView) -> Plan:
         return selected
     if request.params and all(word in phrases.FILLER for word in request.text.replace(",", " ").split()):
         return _tweak(request, view)
+    if (
+        view.last_edit
+        and _ALSO.search(request.message.lower())
+        and (also := _THING_ALONE.fullmatch(request.text))
+    ):
+        return _same_to(also, request, view)  # "and the plant too": the last edit on it
     described = DESCRIPTION.fullmatch(request.text)  # "a watercolour lighthouse"
     if described and view.current_image is None and "?" not in request.message:
         return _generate(described, request, view)
@@ -211,7 +242,16 @@ def _concept(text: str, view: WorkspaceView) -> dict[str, str]:
 
 # -- follow-ups ---------------------------------------------------------------------------------
 def _change_it(match: re.Match[str], request: Request, view: WorkspaceView) -> Plan:
-    prompt, new = last_prompt(view), re.sub(r" again$", "", match["new"])
+    new = re.sub(r" again$", "", match["new"])
+    if (
+        view.last_edit is None
+        and view.current_image is not None
+        and re.search(r"\b(?:look|feel|seem)\b", request.text)
+    ):
+        # "make it look hand painted": no edit to change yet, so the photo is "it"
+        args = {"image": current_image(view), "prompt": request.text, **params_for("instruct", request)}
+        return Plan(steps=[Step(tool="instruct", args=args, why=request.text)])
+    prompt = last_prompt(view)
     if phrases.COLOUR_RUN.fullmatch(new):
         prompt = with_colour(prompt, new)
     elif re.match(rf"(?:an?|some|the|{phrases.NUM}) ", new):
@@ -264,6 +304,8 @@ def _same_to(match: re.Match[str], request: Request, view: WorkspaceView) -> Pla
     subject = subject_of(match["object"], view)
     steps = find_steps(subject, request, view, cut=True)
     args = {**edit.args, "image": current_image(view), "mask": "$2", **params_for(edit.tool, request)}
+    if "object" in args:  # what remove is taking away: the new one
+        args["object"] = subject.words
     return Plan(steps=[*steps, Step(tool=edit.tool, args=args, why=f"the same to the {subject.words}")])
 
 
@@ -331,43 +373,6 @@ def _revert(match: re.Match[str], request: Request, view: WorkspaceView) -> Plan
 Handler = Callable[[re.Match[str], Request, WorkspaceView], Plan]
 
 
-def _teach(match: re.Match[str], request: Request, view: WorkspaceView) -> Plan:
-    """Train a concept on every photo the user uploaded in this session."""
-    photos = [a.id for a in view.of_kind("image") if a.tool == "upload"]
-    if len(photos) < 3:
-        raise unclear(
-            f"To learn your {match['klass']} I need at least 3 photos of it; "
-            f"upload {3 - len(photos)} more, then ask again."
-        )
-    name = match["name"] or match["klass"]
-    args = {
-        "name": name,
-        "class_word": match["klass"],
-        "images": photos,
-        **params_for("train_concept", request),
-    }
-    return Plan(steps=[Step(tool="train_concept", args=args, why=f"learn {name} from {len(photos)} photos")])
-
-
-def _resume_teach(match: re.Match[str], request: Request, view: WorkspaceView) -> Plan:
-    """Continue a concept's stopped training: the one named (or its class word), or the only one."""
-    stopped, said = view.stopped_concepts, set((match["who"] or "").split())
-    chosen = [c for c in stopped if c.name in said] or [c for c in stopped if c.class_word in said]
-    if not stopped:
-        raise unclear("No training is waiting to be continued; teach a concept with 3-20 photos first.")
-    if not chosen and not said and len(stopped) == 1:
-        chosen = stopped
-    if len(chosen) != 1:
-        names = ", ".join(c.name for c in stopped)
-        raise unclear(
-            f"Which training should I continue? Stopped: {names}; say e.g. 'continue training "
-            f"{stopped[0].name}'."
-        )
-    name = chosen[0].name
-    args = {"name": name, "resume": True, **params_for("train_concept", request)}
-    return Plan(steps=[Step(tool="train_concept", args=args, why=f"continue learning {name}")])
-
-
 HANDLERS: dict[str, Handler] = {
     "detect": _detect,
     "segment": _segment,
@@ -382,6 +387,6 @@ HANDLERS: dict[str, Handler] = {
     "select": _select,
     "undo": _undo,
     "revert": _revert,
-    "teach": _teach,
-    "resume_teach": _resume_teach,
+    "teach": rules_teach.teach,
+    "resume_teach": rules_teach.resume_teach,
 }

@@ -31,14 +31,15 @@ SEPARATOR = re.compile(
 )
 MAX_CUTS = 8  # separators in a message, at most: one with more stays whole
 MAX_MENDED = 12  # words: a longer message gets an example, not a mended version of itself
+TYPO = 0.8  # how alike (difflib's ratio) a word must be to a known one to be read as it
 CLOSE = 0.5  # how alike (difflib's ratio over words) an example must be to be suggested
 
 
 def _shaped(part: str) -> bool:
-    """Whether the rules have a sentence shape for `part` on its own (two words or more)."""
+    """Whether the rules have a sentence shape for `part` on its own."""
     text = normalise(part).text
-    if len(text.split()) < 2:
-        return False
+    if len(text.split()) < 2:  # one word: only a photo operation ("warmer and more contrast")
+        return any(intent.pattern.fullmatch(text) for intent in rules_photo.INTENTS)
     intents = (*rules_photo.INTENTS, *whole_image.INTENTS, *rules_photo.PLACE_INTENTS,
                *whole_image.OPEN_INTENTS, *phrases.INTENTS)  # fmt: skip
     return any(intent.pattern.fullmatch(text) for intent in intents) or rules_talk.reads(text)
@@ -65,6 +66,26 @@ def split(message: str) -> list[str]:
 
     found = parts_from(0)
     return list(found) if found and len(found) > 1 else [message]
+
+
+def mend(message: str, understood: Callable[[str], bool]) -> str | None:
+    """`message` with its typos mended, when `understood` takes that: each unknown word as the
+    known word it is closest to ("blak" -> "black", "brigther" -> "brighter"), and "to" before
+    a last word as "too" ("its to dark"). None when nothing mended is understood."""
+    said = normalise(message).text.split()
+    if not 0 < len(said) <= MAX_MENDED * 2:
+        return None
+    known = known_words()
+    words = []
+    for word in said:
+        bare = word.strip(",")
+        if bare not in known and len(bare) > 3 and not any(c.isdigit() for c in bare):
+            close = difflib.get_close_matches(bare, known, n=1, cutoff=TYPO)
+            word = word.replace(bare, close[0]) if close else word
+        words.append(word)
+    mended = " ".join(words)
+    tries = [mended, re.sub(r"\bto (?=\w+(?:,|$))", "too ", mended)]
+    return next((text for text in tries if text != " ".join(said) and understood(text)), None)
 
 
 def suggest(message: str, understood: Callable[[str], bool]) -> str:

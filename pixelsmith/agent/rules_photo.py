@@ -55,7 +55,7 @@ _PART = (
     r"(?!(?:image|picture|photo|colou?rs|tones|lighting|light|exposure|whole)\b)[\w' -]+?"
 )
 _BW = pattern("photo", "black and white")
-_CLEAR = r"(?:make )?(?:the |a )?(?:background )?transparent(?: background)?"
+_CLEAR = r"(?:make )?(?:the |a )?(?:background )?(?:transparent|see-through|see through)(?: background)?"
 _LOOK = rf"the (?:colou?rs|tones|lighting|light)(?: (?:of|in) {_WHOLE})?"
 # "give the car a chrome finish", "give the boy a big grin": a look or a material, not an object
 _LOOKS = (
@@ -65,6 +65,7 @@ _LOOKS = (
 _FILTER = r"(?:look|feel|effect|filter|finish|style)"
 # an object phrase that does not run on into a second request ("cut out the cat and make it ...")
 _ONE = r"(?:(?! and (?:make|turn|then|crop|resize|rotate|flip|upscale|scale|blur|add|put|remove)\b).)+?"
+_RATIO = rf"\d+ ?(?:[:x/ ]|by) ?\d+|{'|'.join(map(re.escape, RATIOS))}"
 _DIR = r"(?P<dir>clockwise|counter-?clockwise|anti-?clockwise|to the left|to the right|left|right)"
 
 
@@ -75,12 +76,13 @@ def _intent(name: str, text: str) -> Intent:
 INTENTS = (
     # tones on the whole photo, or on a part of it
     _intent("tone", rf"(?:(?:make|turn|get) (?:{_WHOLE}|{_LOOK}) )?(?:look )?(?:{_AMOUNT} )?(?:{_ANY_TONE})"
-                    rf"{_PCT}(?: please)?"),
+                    rf"(?: tones?| colou?rs| tint| look)?{_PCT}(?: please)?"),
     _intent("tone", rf"(?:{_AMOUNT} )?(?:{_ANY_TONE}) (?:{_WHOLE}|{_LOOK})(?: up| down)?"
                     rf"(?: (?P<after>{_AMOUNTS}))?"
                     rf"{_PCT}"),
     _intent("tone", rf"(?P<dir>{pattern('photo', 'up')}|{pattern('photo', 'down')}) (?:the )?"
-                    rf"(?P<noun>{'|'.join(NOUNS)})(?: (?:of|in|on) {_WHOLE})?(?: {_AMOUNT})?{_PCT}"),
+                    rf"(?P<noun>{'|'.join(NOUNS)})(?: (?:of|in|on) {_WHOLE})?(?: up| down)?(?: "
+                    rf"{_AMOUNT})?{_PCT}"),
     _intent("tone_part", rf"(?P<dir>{pattern('photo', 'up')}|{pattern('photo', 'down')}) (?:the )?"
                          rf"(?P<noun>{'|'.join(NOUNS)}) (?:of|in|on) (?P<object>{_PART})(?: only)?"
                          rf"(?: {_AMOUNT})?{_PCT}"),
@@ -88,29 +90,38 @@ INTENTS = (
     _intent("tone_part", rf"(?:{_ANY_TONE}) (?:just |only )?(?P<object>{_PART})(?: (?P<after>{_AMOUNTS}))?"
                          rf"{_PCT}"),
     _intent("black_and_white", rf"(?:(?:make|turn|convert|change|render|show) {_WHOLE} )?(?:in|into|to|as)? ?"
-                               rf"(?:an? )?(?:{_BW})(?: photo| image| picture| version| please)?"),
+                               rf"(?:an? )?(?:{_BW})(?: photo| image| picture| version| please)?(?:,? "
+                               rf"like .+)?"),
     _intent("sepia", rf"(?:(?:make|turn|convert|change) {_WHOLE} )?(?:in|into|to|as)? ?(?:a )?"
-                     rf"{pattern('photo', 'sepia')}(?: photo| image| picture| version| tone| tones)?"),
+                     rf"{pattern('photo', 'sepia')}(?: photo| image| picture| version| tone| "
+                     rf"tones)?(?:,? like .+)?"),
     _intent("black_and_white", rf"(?:give|make) {_WHOLE} (?:an? )?(?:{_BW}) {_FILTER}"),
     _intent("sepia", rf"give {_WHOLE} (?:an? )?{pattern('photo', 'sepia')} (?:tone|{_FILTER})"),
     _intent("auto_levels", rf"(?:do |apply |run )?{pattern('photo', 'auto levels')}"
                            rf"(?: (?:on|of|to) {_WHOLE})?"),
-    _intent("sharpen", rf"sharpen(?: {_WHOLE})?(?: {_AMOUNT})?"),
+    _intent("sharpen", rf"sharpen(?: {_WHOLE})?(?: up)?(?: {_AMOUNT})?"),
     _intent("blur_background", r"(?:blur|soften|defocus)(?: out)? (?:the |its )?background"
                                rf"(?: (?P<amount2>{_AMOUNTS}|more))?"
                                r"|(?:make|put) the background (?:blurry|blurred|out of focus|soft)"
                                r"|(?:add )?(?:a )?(?:bokeh|portrait mode)(?: effect)?"),
-    _intent("blur", rf"blur {_WHOLE}(?: (?:{_AMOUNT}))?|make {_WHOLE} (?:blurry|blurred|soft)"),
+    _intent("blur", rf"(?:blur|soften) {_WHOLE}(?: (?:{_AMOUNT}))?"
+                    rf"|make {_WHOLE} (?:{_AMOUNTS} )?(?:blurry|blurred|soft)"),
     # geometry
-    _intent("crop_ratio", rf"crop (?:{_WHOLE} )?(?:to |into |as |for )?(?:a |an )?(?P<ratio>\d+ ?[:x/ ] ?\d+|"
-                          rf"{'|'.join(map(re.escape, RATIOS))})"
+    _intent("crop_ratio", rf"crop (?:{_WHOLE} )?(?:to |into |as |for )?(?:a |an )?(?P<ratio>{_RATIO})"
                           r"(?: ratio| format| shape| aspect(?: ratio)?)?"),
     _intent("crop_ratio", rf"(?:make it )?(?:an? )?(?P<ratio>{'|'.join(map(re.escape, RATIOS))}"
                           r"|\d+ ?[:x/ ] ?\d+) crop"
                           r"(?: it| please)?"),
+    # "crop it to a square around the cat", "a square crop with the dog in the middle"
+    _intent("crop_object", rf"(?:crop (?:{_WHOLE} )?(?:to |into |as )?(?:an? )?(?P<ratio>{_RATIO})(?: crop)?"
+                           rf"|(?:make it )?(?:an? )?(?P<ratio2>{_RATIO}) crop)"
+                           rf" (?:around|on|with|centred on|centered on|keeping|of) (?P<object>{_PART})"
+                           r"(?: (?:in the|at the) (?:middle|centre|center))?"),
     _intent("crop_object", rf"crop (?:{_WHOLE} )?(?:(?:in )?(?:tight(?:ly)?|close(?:ly)?) )?"
-                           rf"(?:to|around|down to|in on|on) (?P<object>{_PART})"),
-    _intent("rotate", rf"(?:rotate|turn|spin) (?:{_WHOLE} )?(?:by )?(?P<deg>\d{{1,3}}(?:\.\d+)?|{NUM}) ?"
+                           rf"(?:(?:to|around|down to|in on|on|in to) )?(?P<object>{_PART})"),
+    _intent("rotate", rf"(?:rotate|turn|spin|tilt|straighten) (?:{_WHOLE} )?(?:by )?"
+                      rf"(?:about |around |roughly |approximately |some |just "
+                      rf")?(?P<deg>\d{{1,3}}(?:\.\d+)?|{NUM}) ?"
                       rf"(?:degrees?|deg|°)?(?: {_DIR})?"),
     _intent("rotate", rf"(?:rotate|turn) (?:{_WHOLE} )?{_DIR}"),
     _intent("upside_down", rf"(?:turn|flip|rotate) {_WHOLE} upside down|upside down"),
@@ -131,7 +142,10 @@ INTENTS = (
                        rf"(?: (?:by |to )?(?P<n>[234]) ?x| by (?P<n2>{NUM})| (?P<n3>{NUM}) times)?"
                        r"(?: with (?:more|better|extra|added) detail)?"),
     _intent("upscale", rf"make {_WHOLE} (?:(?P<n3>{NUM}) times )?(?:bigger|larger)"
-                       r"(?: with (?:more|better|extra|added) detail| and sharper)?"
+                       r"(?: with (?:more|better|extra|added) detail| and sharper| without (?:it "
+                       r")?(?:going |getting "
+                       r"|looking |turning )?(?:all |too )?(?:pixelated|pixely|blurry|grainy|blocky)"
+                       r"| without losing (?:quality|detail|sharpness))?"
                        r"|(?:increase|raise|double) the (?:resolution|size)"),
     _intent("sharper", rf"make {_WHOLE} (?:look )?(?:sharper|crisper|clearer|less blurry)"
                        r"|(?:enhance|improve|restore) the (?:detail|details|quality|sharpness)"),
@@ -149,7 +163,8 @@ INTENTS = (
 # tried after the whole-image intents ("add a rainbow in the sky" is an instruction)
 _RELATION = "|".join(sorted(map(re.escape, RELATIONS), key=len, reverse=True))
 PLACE_INTENTS = (
-    _intent("place", rf"(?:add|put|place|draw|paint|stick|set) (?P<what>(?:an?|some|one|two|three|\d+) .+?) "
+    _intent("place", rf"(?:add|put|place|draw|paint|stick|set|pop|plonk|sit|stand|throw in) "
+                     rf"(?P<what>(?:an?|some|one|two|three|\d+) .+?) "
                      rf"(?P<rel>{_RELATION}) (?P<anchor>{_PART})"),
     # "give the car a chrome finish" is a material, not a new object
     _intent("place", rf"give (?P<anchor>{_PART}) (?P<what>(?:an?|some) (?!{_LOOKS}).+)"),
@@ -247,9 +262,12 @@ def blur_background(match, request, view) -> Plan:
     return _masked(subject, request, view, "adjust", "blur the background", blur=radius, invert=True)
 
 
+def _ratio(named: str) -> str:
+    return ":".join(RATIOS[named]) if named in RATIOS else re.sub(r" ?(?:[x/]|by) ?| ", ":", named)
+
+
 def crop_ratio(match, request, view) -> Plan:
-    named = match["ratio"]
-    ratio = ":".join(RATIOS[named]) if named in RATIOS else re.sub(r" ?[x/] ?| ", ":", named)
+    ratio = _ratio(match["ratio"])
     step = Step(tool="crop", args={"image": current_image(view), "aspect": ratio}, why=f"crop to {ratio}")
     return Plan(steps=[step])
 
@@ -258,6 +276,8 @@ def crop_object(match, request, view) -> Plan:
     subject = subject_of(match["object"], view)
     steps = find_steps(subject, request, view, cut=False)
     call = {"image": current_image(view), "around": "$1"}
+    if ratio := match.groupdict().get("ratio") or match.groupdict().get("ratio2"):
+        call["aspect"] = _ratio(ratio)
     return Plan(steps=[*steps, Step(tool="crop", args=call, why=f"crop to the {subject.words}")])
 
 

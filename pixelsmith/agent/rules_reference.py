@@ -43,7 +43,7 @@ _LOOKS_LIKE = re.compile(
 # What the reference shows is new to the photo: "put the dog ... on the sofa" places *a* dog,
 # "give the cat the collar" *a* collar, "replace the cat with this dog" paints the dog.
 _NEW_THING = (
-    (re.compile(r"^(add|put|place|stick|set) (?:the|this|that) "), r"\1 a "),
+    (re.compile(r"^(add|put|place|stick|set|pop|plonk|sit|stand) (?:the|this|that) "), r"\1 a "),
     (re.compile(r"^give (.+?) (?:the|this|that) (?=\S+$)"), r"give \1 a "),
     (re.compile(r"\b(with|for|into|by) this "), r"\1 the "),
 )

@@ -14,6 +14,9 @@ from pixelsmith.agent.phrases import Subject, parse_subject
 from pixelsmith.agent.plan import Step
 from pixelsmith.views import ArtifactView, WorkspaceView
 
+# an object named with its determiner: "the cat", "her hat", "those chairs"
+THING = r"(?:the|that|this|those|these|his|her|its|their|my) [\w' -]+?"
+
 
 class Unclear(Exception):
     """A message the rules cannot turn into steps; the text is the reply. With `helps`, the

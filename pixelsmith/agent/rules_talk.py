@@ -6,7 +6,8 @@
   film", "make it high resolution", "enlarge it to 4k", "a png of just the cat", "isolate the
   dog", "put a lion where the cat is", "remove background".
 - An exception: "black and white except the cat", "desaturate everything but keep the dog in
-  colour", "blur everything behind the cat": the tone change outside the object's mask.
+  colour", "blur everything behind the cat": the tone change outside the object's mask
+  (`rules_except`, with a tone on the background).
 - A side: "crop off the left side" (a quarter unless the words say), and "straighten the
   horizon", which is asked back (the rules cannot see how far it leans).
 
@@ -22,13 +23,13 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
 
-from pixelsmith.agent import rules_photo
+from pixelsmith.agent import rules_except, rules_photo
 from pixelsmith.agent.normalise import Request
+from pixelsmith.agent.phrases import COLOUR_PHRASE
 from pixelsmith.agent.plan import Plan, Step
-from pixelsmith.agent.rules_photo import BACKGROUND_BLUR, main_subject
-from pixelsmith.agent.rules_shared import Unclear, current_image, masked_steps, subject_of
+from pixelsmith.agent.rules_photo import main_subject
+from pixelsmith.agent.rules_shared import THING, Unclear, current_image
 from pixelsmith.agent.vocabulary import alt, entries, pairs, pattern
 from pixelsmith.views import WorkspaceView
 
@@ -40,7 +41,7 @@ STYLE_VERBS = pairs("talk", "style verbs")
 RESOLUTIONS = {name: int(side) for name, side in pairs("talk", "resolutions").items()}
 _PHOTO = r"(?:image|picture|photo|photograph|shot|pic|scene|whole thing)"
 _IT = rf"(?:it|this|that|(?:the|this|my) {_PHOTO})"
-_THING = r"(?:the|that|this|those|these|his|her|its|their|my) [\w' -]+?"
+_THING = THING  # an object: "the cat"
 _LITTLE, _LOT = pattern("talk", "a little"), pattern("talk", "a lot")
 _MUCH = rf"(?:(?P<much>{_LITTLE}|{_LOT}) )?"
 _WHAT = alt(map(re.escape, COMPLAINTS))
@@ -49,21 +50,19 @@ _MUCH_OF = alt(map(re.escape, {*TOO_MUCH, *NOT_ENOUGH}))
 _PURPOSE, _RETRO = pattern("talk", "purposes"), pattern("talk", "retro")
 _STYLE = pattern("scene", "styles")
 _POSE = r"(?:sitting|standing|lying|sleeping)"
-_ADJ = r"(?:old|vintage|nice|subtle|classic|warm|creamy|soft|dreamy|cool|retro|proper|real|strong|slight)"
+_ADJ = (
+    r"(?:old|vintage|nice|subtle|classic|warm|creamy|soft|dreamy|cool|retro|proper|real|strong|slight|faded"
+    r"|grainy|moody|old-school|(?:19)?\d0s)"
+)
 _GIVE = rf"give {_IT} (?:an? |that |the |some )?(?:{_ADJ} )*?"
 _A_LOOK = r"(?:look|style|feel|vibe|effect|treatment|filter|aesthetic)"
-_AND = re.compile(r",? and (?:then )?|, ")  # between the tones of one exception
+
 # "what's left", "the result": what the last edit made, which is the current image
 _LEFT = re.compile(r"\b(?:what'?s left|what remains|what is left|the result)\b")
 _SIDE_SHARES = {"half": 0.5, "third": 1 / 3, "quarter": 0.25, "edge": 0.1, "bit": 0.1}
 _RATIO = r"(?P<ratio>\d+ \d+|square|widescreen|portrait|landscape|vertical|panorama|panoramic)"
 # what the colours, the light or the tones "look" is always a complaint: "the colours look dull"
 _LOOK = r"the (?:colou?rs|lighting|light|exposure|tones)"
-# "the rest", "everything else": the photo, in the body of "keep the cat ... and make the rest ..."
-_REST = re.compile(
-    r"\b(?:the rest(?: of (?:it|the (?:image|picture|photo)))?|everything else|all else"
-    r"|the (?:background|bg))\b"
-)
 
 
 def _rule(text: str) -> re.Pattern[str]:
@@ -86,6 +85,20 @@ REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
     (_rule(rf"(?:make|turn) {_IT} (?:an? )?{_RATIO} by (?P<how>extending|expanding|outpainting|cropping"
            r"|cutting)(?: it| the (?:edges|sides|canvas))?"), "{by_ratio}"),
     (_rule(rf"widen {_IT}|widen the (?:frame|canvas|view)"), "make it wider"),
+    (_rule(rf"(?:widen|extend|expand|stretch|make|turn) {_IT} (?:to|into) (?:an? )?(?P<ratio>\d+ \d+)"
+           r"(?: (?:by|with) (?:filling|extending|adding|outpainting|painting) .+)?"),
+     "extend it to {ratio}"),
+    (_rule(r"(?:pull|step|zoom|back) (?:back|out)(?: (?P<much>.+))?"), "zoom out {much}"),
+    (_rule(r"(?:add|leave|give (?:me|it)|make|put|i need|create) (?:some |more |a bit of |a little |a "
+           r"lot of )?"
+           r"(?:empty |blank |extra |free |negative |more )?(?:space|room|headroom) "
+           r"(?P<where>above|over|on top|at the top|below|under|underneath|at the bottom|to the left|on "
+           r"the left"
+           r"|to the right|on the right|around|on both sides|at the sides|on the sides|on all sides)"
+           rf"(?: (?:of )?(?:{_THING}|{_IT}))?"), "{room}"),
+    # "i need this as a 9:16 story, crop it down": a ratio said anywhere with "crop"
+    (_rule(r"(?=.*\bcrop\b)(?!.*\b(?:extend|widen|outpaint)\b).*?\b(?P<ratio>\d{1,2} \d{1,2})\b.*"),
+     "crop it to {ratio}"),
     (_rule(rf"(?:shrink|scale|resize|make) {_IT} (?:down )?(?:to |by )?(?:a )?half"
            r"(?: size| the size| its size)?"),
      "make it half the size"),
@@ -138,7 +151,7 @@ REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
     (_rule(r"(?:(?:ugh|hmm|oh|so|ok|okay|oops) )?(?:there'?s |there is |there are |i see )?"
            r"(?:an? |the |my |our |some |this |that )(?P<object>[\w' -]+?)(?: (?:is|are) [\w' -]+?"
            r"| (?:on|in|at|by|near) (?:the|a|my|our) [\w -]+?)?,? (?:(?:can|could) (?:you|u) |pls |please )?"
-           r"(?P<verb>erase|remove|delete|get rid of|zap|hide|cut out|blur) (?:it|them|that)"),
+           rf"(?P<verb>{pattern('verbs', 'remove')}|cut out|blur) (?:it|them|that)"),
      "{verb} the {object}"),
     # bigger by a factor, a png of one thing, a style's vibe
     (_rule(rf"make {_IT} (?P<n>[234]) ?x (?:bigger|larger)(?: without .+)?"), "upscale it {n}x"),
@@ -147,25 +160,36 @@ REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
            r"|png sticker|cut-?out|transparent png)(?:,? (?:no|without a?|with no) background)?"),
      "cut out {object}"),
     (_rule(rf"(?P<style>{_STYLE}) (?:vibes?|aesthetic|feel)"), "{style} style"),
+    (_rule(rf"(?:an? )?(?P<free>(?:[\w-]+ ){{0,3}}?(?:{_STYLE})(?: [\w-]+){{0,3}}?) (?:version"
+           rf"|rendition|take|copy)"
+           rf"(?: of {_IT})?"), "restyle it as {free}"),
+    (_rule(rf"(?P<cond>{pattern('scene', 'conditions')}) (?:lighting|light|look|feel|vibe|mood|atmosphere)"),
+     "make it {cond}"),
     (_rule(rf"(?:i'?d love|i want|i'd like|can i (?:have|get)) {_IT} as an? (?P<style>{_STYLE})(?: [\w ]+)?"),
      "{style} style"),
+    # "it'd work better as a square with the cat in the middle"
+    (_rule(r"(?:it'?d|it would|it might|this would|that would|it'?ll|it will) (?:work|look) "
+           rf"(?:better|best|nicer) (?:as|in) (?:an? )?{_RATIO}"
+           r"(?P<rest>(?: (?:crop|format|shape))?(?: with .+)?)"),
+     "crop it to {ratio}{rest}"),
+    # a thing and its new colour, no verb: "sofa in burgundy velvet please"
+    (_rule(r"(?!(?:make|turn|paint|put|add|show|do|render|give|it|this|that|everything)\b)(?:the |my |our )?"
+           rf"(?P<object>[\w'-]+(?: [\w'-]+){{0,2}}) in (?P<colour>{COLOUR_PHRASE})(?P<rest>(?: [\w-]+)?)"),
+     "make the {object} {colour}{rest}"),
     # everything behind something is everything but it
     (_rule(rf"(?P<verb>blur|soften|defocus) (?:everything|all|what'?s|whatever is|the stuff|the things) "
            rf"(?:behind|around) (?P<object>{_THING})"), "{verb} everything except {object}"),
 )  # fmt: skip
 
 POP = _rule(
-    rf"(?:make (?:{_IT} |the colou?rs )?pop|(?:add|give it) (?:some |more |a bit of )?(?:pop|punch)|more pop)"
+    rf"(?:make (?:{_IT} |the colou?rs )?pop|(?:add|give it) (?:some |more |a bit of )?(?:pop|punch)|more pop"
+    rf"|punch (?:{_IT}|them|the colou?rs) up)"
     rf"(?: (?P<much>more|{_LITTLE}|{_LOT}))?(?: please)?"
 )
 NAMED_SIZE = _rule(
     rf"(?:upscale|enlarge|make|resize|scale|blow up|convert|bring)(?: {_IT})?(?: up)? "
     r"(?:to |in(?:to)? |as )?(?:a )?"
     rf"(?P<name>{alt(map(re.escape, RESOLUTIONS))})(?: resolution| quality| size| version| please)?"
-)
-EXCEPT = _rule(
-    rf"(?P<body>.+?) (?:{pattern('talk', 'except')}) (?P<object>{_THING})(?: (?:{pattern('talk', 'kept')}))?"
-    rf"|(?:keep|leave) (?P<object2>{_THING}) (?:{pattern('talk', 'kept')}) and (?:then )?(?P<body2>.+)"
 )
 CROP_SIDE = _rule(
     r"(?:crop|cut|trim|chop)(?: out| off| away)? (?:the )?"
@@ -174,14 +198,15 @@ CROP_SIDE = _rule(
     r"(?: (?P<pct2>\d{1,2}) ?(?:%|percent)| (?P<bit>a (?:little )?bit|a little|slightly|a touch))?"
     rf"(?: (?:of|from) {_IT})?"
 )
-# (blurring it is rules_photo's, with its own radius)
-_BACKGROUND = _rule(
-    r"(?!(?:blur|soften|defocus)\b)(?P<pre>.+?) the (?:background|backdrop|bg)(?P<post>(?: .+)?)"
-)
 STRAIGHTEN = _rule(
     rf"(?:straighten|level)(?: out| up)? (?:the horizon|{_IT})(?: out| up)?|fix the (?:horizon|tilt)"
     rf"|(?:the horizon|{_IT}){_SAYS} (?:a (?:bit|little) )?(?:crooked|tilted|wonky|not straight|slanted)"
 )
+_ROOM = {"above": "extend the top", "over": "extend the top", "top": "extend the top",
+         "below": "extend the bottom", "under": "extend the bottom", "underneath": "extend the bottom",
+         "bottom": "extend the bottom",
+         "left": "extend the left", "right": "extend the right", "around": "extend it on all sides",
+         "sides": "extend the sides"}  # fmt: skip
 _TIMES = {"twice": 2, "two times": 2, "three times": 3, "four times": 4}
 # "brighten just this bit", "get rid of whatever this is": the selection, when there is one
 _THIS = re.compile(
@@ -226,11 +251,7 @@ def plan(request: Request, view: WorkspaceView, dispatch: Dispatch) -> Plan | No
         return _named_size(match["name"], view)
     if match := CROP_SIDE.fullmatch(text):
         return _crop_side(match, view)
-    if match := EXCEPT.fullmatch(text):
-        return _except(match, request, view, dispatch)
-    if match := _BACKGROUND.fullmatch(text):  # "darken the background", "make the bg black and white"
-        return _on_background(match, request, view, dispatch)
-    return None
+    return rules_except.plan(request, view, dispatch)
 
 
 def _again(said: str, request: Request, view: WorkspaceView, dispatch: Dispatch) -> Plan | None:
@@ -247,18 +268,17 @@ def _again(said: str, request: Request, view: WorkspaceView, dispatch: Dispatch)
 def reads(text: str) -> bool:
     """Whether these rules have a shape for `text` (a part of a longer message, `rules_parts`)."""
     shapes = (*(rule for rule, _ in REWRITES), POP, NAMED_SIZE, CROP_SIDE, STRAIGHTEN)
-    if any(shape.fullmatch(text) for shape in shapes):
-        return True
-    if match := EXCEPT.fullmatch(text):  # only when what comes before "except" is a tone
-        body = _REST.sub("it", match["body"] or match["body2"])
-        return any(intent.pattern.fullmatch(body) for intent in rules_photo.INTENTS)
-    return False
+    return any(shape.fullmatch(text) for shape in shapes) or rules_except.reads(text)
 
 
 def _rewritten(match: re.Match[str], template: str) -> str:
     said = {k: v for k, v in match.groupdict().items() if v is not None}
     if template == "{times}":  # "make it twice as big"
         return f"upscale it {_TIMES[said['n']]}x"
+    if template == "{room}":  # "add some space above the cat": the photo's top
+        return _ROOM[next(k for k in _ROOM if said["where"].endswith(k))]
+    if template == "zoom out {much}":
+        return "zoom out" + (f" {said['much']}" if "much" in said else "")
     if template == "{slightly}":  # "rotate it slightly to the left": 5 degrees
         return f"rotate it 5 degrees {said.get('dir', 'clockwise')}"
     if template == "{by_ratio}":
@@ -341,53 +361,3 @@ def _crop_side(match: re.Match[str], view: WorkspaceView) -> Plan:
            "top": [0, cut_y, width, height], "bottom": [0, 0, width, height - cut_y]}[side]  # fmt: skip
     why = f"crop {round(share * 100)}% off the {side}"
     return Plan(steps=[Step(tool="crop", args={"image": image, "box": box}, why=why)])
-
-
-def _except(match: re.Match[str], request: Request, view: WorkspaceView, dispatch: Dispatch) -> Plan | None:
-    """A tone change everywhere but an object: the change the body asks for, outside the
-    object's mask ("black and white except the cat"). None when the body is not a tone."""
-    said = match["body"] or match["body2"]
-    body = _REST.sub("it", said)
-    toned = [_tone_of(body, request, view, dispatch)]
-    if toned[0] is None:  # "make it less dull and a bit warmer": both ("black and white" is one)
-        toned = [_tone_of(part, request, view, dispatch) for part in _AND.split(body)]
-    if None in toned:
-        return None
-    change: dict[str, Any] = {}
-    for part_change, _ in toned:
-        change |= part_change
-    whys = [why for _, why in toned]
-    if re.fullmatch(r"desaturate(?: it| everything| the rest| all)?", said):
-        change["saturation"] = 0.0  # "desaturate everything but the cat": a colour splash
-    if set(change) == {"blur"}:
-        change["blur"] = max(change["blur"], BACKGROUND_BLUR)  # as "blur the background" blurs
-    subject = subject_of(match["object"] or match["object2"], view)
-    steps, mask = masked_steps(subject, request, view)
-    call = {"image": current_image(view), **change, "mask": mask, "invert": True}
-    why = f"{', '.join(whys)}, except the {subject.words}"
-    return Plan(steps=[*steps, Step(tool="adjust", args=call, why=why)])
-
-
-def _tone_of(text: str, request: Request, view: WorkspaceView, dispatch: Dispatch) -> tuple[dict, str] | None:
-    """The adjust change `text` asks for on the whole photo, and why; None if it is not one."""
-    try:
-        body = dispatch(replace(request, text=text), view)
-    except Unclear:
-        return None
-    if [s.tool for s in body.steps] != ["adjust"] or body.steps[0].args.get("invert"):
-        return None
-    return {k: v for k, v in body.steps[0].args.items() if k not in ("image", "mask")}, body.steps[0].why
-
-
-def _on_background(
-    match: re.Match[str], request: Request, view: WorkspaceView, dispatch: Dispatch
-) -> Plan | None:
-    """A tone on the background is the tone outside the main subject (detectors do not find
-    "the background"): as "blur the background" does."""
-    toned = _tone_of(f"{match['pre']} it{match['post']}", request, view, dispatch)
-    if toned is None:
-        return None
-    change, why = toned
-    steps, mask = masked_steps(main_subject(view), request, view)
-    call = {"image": current_image(view), **change, "mask": mask, "invert": True}
-    return Plan(steps=[*steps, Step(tool="adjust", args=call, why=f"{why} on the background")])

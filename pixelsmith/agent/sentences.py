@@ -25,6 +25,22 @@ _BE = r"(?P<v>be|look|become|seem)"
 _LOST = r"(?:the |this |that |its |his |her |my )?[\w' -]+$"
 
 
+def _verb(stem: str, double: str | None) -> str:
+    """The verb of a gerund: "cropping" -> "crop", "adding" -> "add", "making" -> "make"."""
+    if double:  # "add" keeps its double letter; "crop", "put", "blur" do not
+        return stem + double * 2 if stem + double * 2 in ("add", "odd") else stem + double
+    return _base(stem)
+
+
+def _base(stem: str) -> str:
+    """The verb of a gerund's stem: "mak" -> "make", "remov" -> "remove", "eras" -> "erase"; "blur" stays."""
+    return (
+        stem + "e"
+        if re.search(r"(?:[^aeiou][aeiou][kvzc]|[^aeiou][ae]t|chang|ras|[^aeiou]os|[^aeiou]al)$", stem)
+        else stem
+    )
+
+
 def _make(match: re.Match[str]) -> str:
     """ "make X Y", or "make X look Y" when the wish said how it should look."""
     said = match.groupdict()
@@ -41,6 +57,12 @@ REWRITES = [
     (re.compile(r" (?:behind|around) (?:me|him|her|them|us)\b"), ""),
     (re.compile(r" like (?:a |on a )?(?:portrait mode|a phone|an iphone)(?: [\w ]+)?$"), ""),
     (re.compile(r" each$"), ""),
+    # "(would you) mind making it disappear", "make just the cat look like a cartoon"
+    (re.compile(r"^(?:would you |do you |would u )?mind "
+                r"(?P<v>[a-z]+?)(?:(?P<double>[bdgmnprt])(?P=double))?ing\b"),
+     lambda m: _verb(m["v"], m["double"])),
+    (re.compile(r"^(?P<v>make|turn|change|paint|colou?r) (?:just|only) (?=(?:the|my|his|her|their|our) )"),
+     r"\g<v> "),
     # a wish as a statement
     (re.compile(rf"^(?:can|could) {_THING} {_BE} (?P<y>.+)$"), _make),
     (re.compile(rf"^{_THING} (?:should|could|must|needs? to|has to|ought to) {_BE} (?P<y>.+)$"), _make),
@@ -54,9 +76,12 @@ REWRITES = [
 
 # a remark about a thing: "the lamp is ugly", "my son is frowning here", "he looks too serious"
 REMARK = re.compile(
-    r"^(?:(?P<thing>(?:the|my|our|his|her|their|this|that|these|those) [\w' -]+?)|she|he|they|it|i|we)"
+    r"^(?:(?P<thing>(?:the|my|our|his|her|their|this|that|these|those) (?!and\b)[\w'-]+(?: "
+    r"(?!and\b)[\w'-]+){0,3}?)"
+    r"|she|he|they|it|i|we)"
     r"(?:'s| is| are| was| were| looks?| seems?| has| have| had| would| will| missed| keeps?)\b"
 )
+_THE_PHOTO = re.compile(r"(?:the|this|that|my|our) (?:photo|picture|pic|image|shot|file|thing|whole thing)")
 PRONOUN = re.compile(r"\b(?:it|them)\b")
 CLAUSE_CUT = re.compile(r"\s*(?:[,;:!?]|\.(?!\d)|\bbut\b)\s*")
 
@@ -74,12 +99,15 @@ def clauses(text: str) -> list[str]:
     parts = [p for p in CLAUSE_CUT.split(text) if p and p.strip()]
     if len(parts) < 2:
         return []
-    things = [m["thing"] for p in parts if (m := REMARK.match(p)) and m["thing"]]
-    found = []
+    pieces = [piece for p in parts for piece in p.split(" and ")]  # "... and the bowl is in the way"
+    things = [m["thing"] for p in pieces if (m := REMARK.match(p)) and m["thing"]]
+    things = [t for t in things if not _THE_PHOTO.fullmatch(t)]  # "the file's massive": it is the photo
+    found, remarks = [], []
     for part in parts:
-        if REMARK.match(part):
+        if REMARK.match(part):  # tried last: "it looks washed out" may be the request itself
+            remarks.append(part)
             continue
-        if things and PRONOUN.search(part):
-            part = PRONOUN.sub(things[0], part, count=1)
+        if things and PRONOUN.search(part):  # then as written: "the shelf is wonky, tilt it 5 degrees"
+            found.append(PRONOUN.sub(things[0], part, count=1))
         found.append(part)
-    return found
+    return found + remarks

@@ -33,23 +33,48 @@ def _mode(page: Page, name: str) -> None:
     idle(page)
 
 
-def _drag(page: Page, canvas, start: tuple[int, int], end: tuple[int, int], *, through=()) -> None:
+# Watches the canvas while a stroke is drawn: where it is on the page, frame by frame, and
+# whether the pointer left it. A stroke is only what the pointer drew where the canvas was.
+WATCH = """el => {
+    const seen = [], where = () => { const r = el.getBoundingClientRect(); return `${r.x},${r.y}`; };
+    let last = where(), on = true;
+    const out = e => { if (e.composedPath()[0].tagName === 'CANVAS') seen.push('pointer left the canvas'); };
+    document.addEventListener('mouseout', out, true);
+    (function poll() { if (!on) return; const now = where();
+        if (now !== last) { seen.push(`canvas moved from ${last} to ${now}`); last = now; }
+        requestAnimationFrame(poll); })();
+    window.__strokeWatch = () => {
+        on = false; document.removeEventListener('mouseout', out, true); return seen; };
+}"""
+
+
+def _drag(page: Page, canvas, start: tuple[int, int], end: tuple[int, int], *, through=()) -> list[str]:
+    """Draw one stroke; what moved the canvas or the pointer off it meanwhile ([] when nothing)."""
     box = canvas.bounding_box()
     assert box is not None
     page.mouse.move(box["x"] + start[0], box["y"] + start[1])
+    canvas.evaluate(WATCH)
     page.mouse.down()
     for x, y in (*through, end):
         page.mouse.move(box["x"] + x, box["y"] + y, steps=8)
     page.mouse.up()
+    disturbed = page.evaluate("window.__strokeWatch()")
     page.wait_for_timeout(1500)  # the canvas sends its drawing on mouse up
+    return disturbed
 
 
 def _draw_and_use(page: Page, start: tuple[int, int], end: tuple[int, int], *, through=()) -> None:
-    """Draw, then "Use as selection"; drawn again when the canvas was redrawn under the stroke
-    (a rerun on a loaded machine) and the button stayed disabled."""
+    """Draw, then "Use as selection". Drawn again, over the first, when the canvas moved under
+    the pointer mid-stroke (the page reflowing on a loaded machine: the stroke stops where the
+    pointer left it; the second one covers it) or was redrawn under it (the button stays
+    disabled)."""
     use = page.get_by_role("button", name="Use as selection")
     for _ in range(3):
-        _drag(page, _canvas(page), start, end, through=through)
+        disturbed = _drag(page, _canvas(page), start, end, through=through)
+        if disturbed:
+            print("drawn again:", "; ".join(disturbed))  # in the test's output, to see what moved
+            idle(page)
+            continue
         try:
             expect(use).to_be_enabled(timeout=10_000)
             break
