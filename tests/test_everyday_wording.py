@@ -99,3 +99,17 @@ def test_a_one_word_tone_is_a_part_of_its_own() -> None:
     """ "warmer and a touch more contrast" is two edits; "remove the cat and dog" stays one."""
     assert split("warmer and a touch more contrast") == ["warmer", "a touch more contrast"]
     assert split("remove the cat and dog") == ["remove the cat and dog"]
+
+
+@pytest.mark.parametrize(
+    ("message", "parts"),
+    [
+        ("crop to the cat and then make it 16:9", ["crop to the cat", "make it 16:9"]),
+        ("remove the cat, then crop it to 4:5", ["remove the cat", "crop it to 4:5"]),
+        ("crop to 4:5 and make it brighter", ["crop to 4:5", "make it brighter"]),
+        ("crop to the cat and the dog", ["crop to the cat and the dog"]),  # one crop around both
+        ("I need this as a 9:16 story, crop it down", ["I need this as a 9:16 story, crop it down"]),
+    ],
+)
+def test_a_crop_does_not_swallow_the_request_after_it(message, parts) -> None:
+    assert split(message) == parts

@@ -54,6 +54,10 @@ _PART = (
     r"(?:the|that|this|those|these|his|her|its|their|my) "
     r"(?!(?:image|picture|photo|colou?rs|tones|lighting|light|exposure|whole)\b)[\w' -]+?"
 )
+# an object that does not run on into a second request: "crop to the cat and then make it 16:9"
+_PART_ONE = _PART.replace(
+    r"[\w' -]+?", r"(?:(?! and (?:then |also )?[a-z]+ (?:it|the|this|that)\b)[\w' -])+?"
+)
 _BW = pattern("photo", "black and white")
 _CLEAR = r"(?:make )?(?:the |a )?(?:background )?(?:transparent|see-through|see through)(?: background)?"
 _LOOK = rf"the (?:colou?rs|tones|lighting|light)(?: (?:of|in) {_WHOLE})?"
@@ -115,10 +119,10 @@ INTENTS = (
     # "crop it to a square around the cat", "a square crop with the dog in the middle"
     _intent("crop_object", rf"(?:crop (?:{_WHOLE} )?(?:to |into |as )?(?:an? )?(?P<ratio>{_RATIO})(?: crop)?"
                            rf"|(?:make it )?(?:an? )?(?P<ratio2>{_RATIO}) crop)"
-                           rf" (?:around|on|with|centred on|centered on|keeping|of) (?P<object>{_PART})"
+                           rf" (?:around|on|with|centred on|centered on|keeping|of) (?P<object>{_PART_ONE})"
                            r"(?: (?:in the|at the) (?:middle|centre|center))?"),
     _intent("crop_object", rf"crop (?:{_WHOLE} )?(?:(?:in )?(?:tight(?:ly)?|close(?:ly)?) )?"
-                           rf"(?:(?:to|around|down to|in on|on|in to) )?(?P<object>{_PART})"),
+                           rf"(?:(?:to|around|down to|in on|on|in to) )?(?P<object>{_PART_ONE})"),
     _intent("rotate", rf"(?:rotate|turn|spin|tilt|straighten) (?:{_WHOLE} )?(?:by )?"
                       rf"(?:about |around |roughly |approximately |some |just "
                       rf")?(?P<deg>\d{{1,3}}(?:\.\d+)?|{NUM}) ?"

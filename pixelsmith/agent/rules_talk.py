@@ -96,8 +96,10 @@ REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
            r"the left"
            r"|to the right|on the right|around|on both sides|at the sides|on the sides|on all sides)"
            rf"(?: (?:of )?(?:{_THING}|{_IT}))?"), "{room}"),
-    # "i need this as a 9:16 story, crop it down": a ratio said anywhere with "crop"
-    (_rule(r"(?=.*\bcrop\b)(?!.*\b(?:extend|widen|outpaint)\b).*?\b(?P<ratio>\d{1,2} \d{1,2})\b.*"),
+    # "i need this as a 9:16 story, crop it down": the ratio named with what it is for
+    (_rule(rf"(?:i need |i want |i'd like |make )?{_IT} (?:as|for|into) (?:an? )?"
+           rf"(?P<ratio>\d{{1,2}} \d{{1,2}})(?: [\w-]+){{0,3}},? (?:so )?(?:crop|cut|trim) (?:{_IT} )?"
+           r"(?:down|to fit|to that|to size)?"),
      "crop it to {ratio}"),
     (_rule(rf"(?:shrink|scale|resize|make) {_IT} (?:down )?(?:to |by )?(?:a )?half"
            r"(?: size| the size| its size)?"),

@@ -5,11 +5,29 @@ any model is on its way, and goes when none is."""
 
 from __future__ import annotations
 
+import logging
+
 import streamlit as st
 
 from pixelsmith.ui.resources import UIRegistry
 
 REFRESH_S = 1.0
+log = logging.getLogger("pixelsmith.ui")
+
+
+def write_from_the_top() -> None:
+    """Start a full run writing at the top of the page. Streamlit (1.67) runs a rerun that
+    came in during a run on the same script thread, and a fragment run (this module's
+    loading line) leaves its place to write behind it: the whole page would then be drawn
+    inside the loading line's container, and the browser fail on the line's next tick
+    ("Cannot set a node at a delta path"). Called first in every full run."""
+    try:
+        from streamlit.delta_generator_singletons import context_dg_stack, get_default_dg_stack_value
+    except ImportError:  # another Streamlit: nothing to mend
+        return
+    if len(context_dg_stack.get()) > 1:
+        log.warning("a full run began inside a container left by a fragment run; starting it at the top")
+    context_dg_stack.set(get_default_dg_stack_value())
 
 
 def models_loading(models: UIRegistry) -> None:

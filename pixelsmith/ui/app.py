@@ -20,6 +20,7 @@ from pixelsmith.ui import activity, canvas, chat, extend, identity, resources, r
 
 log = logging.getLogger("pixelsmith.ui")
 
+activity.write_from_the_top()
 st.set_page_config(page_title="pixelsmith", page_icon="🎨", layout="centered")
 # Set here, so `streamlit run pixelsmith/ui/app.py` gets them as `pixelsmith ui` does: no
 # tracebacks in the page, and no fast reruns (with them a click starts a second script
