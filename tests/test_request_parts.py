@@ -150,6 +150,17 @@ def test_a_typo_is_mended_and_said(message, read, tools):
     assert [s.tool for s in plan.steps] == tools and plan.note == f"I read that as “{read}”."
 
 
+def test_a_refusal_that_read_the_words_is_not_mended():
+    """ "continue training spot" with nothing stopped is read and answered; "training" is
+    not mended into "raining", a word of the scene rules."""
+    from pixelsmith.agent.rules import OfflinePlanner
+    from pixelsmith.views import ArtifactView, WorkspaceView
+
+    view = WorkspaceView("image-1", [ArtifactView("image-1", "image", [], "upload", (64, 48))])
+    plan = OfflinePlanner().plan("continue training spot", view)
+    assert not plan.steps and plan.reply.startswith("No training is waiting to be continued")
+
+
 def test_every_example_it_suggests_is_understood():
     """The examples (data/words/examples.txt) are suggested as requests the rules understand."""
     from pixelsmith.agent.rules import OfflinePlanner

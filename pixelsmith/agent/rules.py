@@ -32,8 +32,9 @@ from pixelsmith.agent import (
     whole_image,
 )
 from pixelsmith.agent.normalise import Request, clause, normalise, tidied
-from pixelsmith.agent.phrases import replacement_prompt, to_int, with_colour
+from pixelsmith.agent.phrases import to_int
 from pixelsmith.agent.plan import Plan, Step
+from pixelsmith.agent.prompt_words import replacement_prompt, with_colour
 from pixelsmith.agent.rules_parts import PartsTurn, mend, split, suggest
 from pixelsmith.agent.rules_shared import (
     Unclear,
@@ -99,7 +100,7 @@ class OfflinePlanner:
         except Unclear as why:
             if (found := _one_clause(request, view)) is not None:
                 return found
-            if why.helps and (mended := mend(message, lambda text: self._understood(text, view))):
+            if why.unread and (mended := mend(message, lambda text: self._understood(text, view))):
                 plan = self._mended(mended, request, view)  # "make it blak and white"
                 if plan is not None:
                     return plan
@@ -182,7 +183,7 @@ def _dispatch(request: Request, view: WorkspaceView) -> Plan:
     described = DESCRIPTION.fullmatch(request.text)  # "a watercolour lighthouse"
     if described and view.current_image is None and "?" not in request.message:
         return _generate(described, request, view)
-    raise unclear(f"I did not understand “{shorten(request.message.strip(), 200)}”.")
+    raise Unclear(f"I did not understand “{shorten(request.message.strip(), 200)}”.", helps=True, unread=True)
 
 
 # -- new requests ------------------------------------------------------------------------------
@@ -251,7 +252,11 @@ def _change_it(match: re.Match[str], request: Request, view: WorkspaceView) -> P
         # "make it look hand painted": no edit to change yet, so the photo is "it"
         args = {"image": current_image(view), "prompt": request.text, **params_for("instruct", request)}
         return Plan(steps=[Step(tool="instruct", args=args, why=request.text)])
-    prompt = last_prompt(view)
+    try:
+        prompt = last_prompt(view)
+    except Unclear as why:  # "make it <anything>" takes every message of its shape: a typo may be why
+        why.unread = True
+        raise
     if phrases.COLOUR_RUN.fullmatch(new):
         prompt = with_colour(prompt, new)
     elif re.match(rf"(?:an?|some|the|{phrases.NUM}) ", new):

@@ -20,11 +20,14 @@ THING = r"(?:the|that|this|those|these|his|her|its|their|my) [\w' -]+?"
 
 class Unclear(Exception):
     """A message the rules cannot turn into steps; the text is the reply. With `helps`, the
-    reply goes on with a suggestion and example phrasings (`OfflinePlanner.plan`)."""
+    reply goes on with a suggestion and example phrasings (`OfflinePlanner.plan`); `unread`:
+    no rule read the words at all (a typo may be why), rather than one that read them and
+    said why not ("No training is waiting to be continued")."""
 
-    def __init__(self, text: str, *, helps: bool = False) -> None:
+    def __init__(self, text: str, *, helps: bool = False, unread: bool = False) -> None:
         super().__init__(text)
         self.helps = helps
+        self.unread = unread
 
 
 @cache
