@@ -54,8 +54,8 @@ FILLER = frozenset(entries("polite", "filler"))
 # "... so the dog stands out"
 REASON_BEFORE = re.compile(rf"^{pattern('polite', 'statements')} [\w' ]+?, (?=\w+ \w)")
 REASON_AFTER = re.compile(
-    rf"(?:, (?:{pattern('polite', 'reasons')})| so (?:that )?(?:the|it|he|she|they|we|i|you|my|there"
-    rf"|there's|it's|its)"
+    rf"(?:, (?:{pattern('polite', 'reasons')})"
+    r"| so (?:that )?(?:the|it|he|she|they|we|i|you|my|there|there's|it's|its)"
     r"|, (?:the|my|our|this|that|everything|it|they|he|she)(?: [\w-]+)? (?:looks?|is|are|was|were|seems?)"
     r"| because| since| for my) .*$"
 )

@@ -37,6 +37,7 @@ from pixelsmith.agent.plan import Plan, Step
 from pixelsmith.agent.prompt_words import replacement_prompt, with_colour
 from pixelsmith.agent.rules_parts import PartsTurn, mend, split, suggest
 from pixelsmith.agent.rules_shared import (
+    THING,
     Unclear,
     current_image,
     current_mask,
@@ -66,7 +67,7 @@ DESCRIPTION = re.compile(
 
 
 _ALSO = re.compile(r"\b(?:too|as well|also)\b")
-_THING_ALONE = re.compile(r"(?P<object>(?:the|that|those|these|this|his|her|my|their|our) [\w' -]+)")
+_THING_ALONE = re.compile(rf"(?P<object>{THING})")
 
 
 # -- the planner ----------------------------------------------------------------------------

@@ -85,8 +85,8 @@ INTENTS = (
                     rf"(?: (?P<after>{_AMOUNTS}))?"
                     rf"{_PCT}"),
     _intent("tone", rf"(?P<dir>{pattern('photo', 'up')}|{pattern('photo', 'down')}) (?:the )?"
-                    rf"(?P<noun>{'|'.join(NOUNS)})(?: (?:of|in|on) {_WHOLE})?(?: up| down)?(?: "
-                    rf"{_AMOUNT})?{_PCT}"),
+                    rf"(?P<noun>{'|'.join(NOUNS)})(?: (?:of|in|on) {_WHOLE})?(?: up| down)?"
+                    rf"(?: {_AMOUNT})?{_PCT}"),
     _intent("tone_part", rf"(?P<dir>{pattern('photo', 'up')}|{pattern('photo', 'down')}) (?:the )?"
                          rf"(?P<noun>{'|'.join(NOUNS)}) (?:of|in|on) (?P<object>{_PART})(?: only)?"
                          rf"(?: {_AMOUNT})?{_PCT}"),
@@ -94,11 +94,11 @@ INTENTS = (
     _intent("tone_part", rf"(?:{_ANY_TONE}) (?:just |only )?(?P<object>{_PART})(?: (?P<after>{_AMOUNTS}))?"
                          rf"{_PCT}"),
     _intent("black_and_white", rf"(?:(?:make|turn|convert|change|render|show) {_WHOLE} )?(?:in|into|to|as)? ?"
-                               rf"(?:an? )?(?:{_BW})(?: photo| image| picture| version| please)?(?:,? "
-                               rf"like .+)?"),
+                               rf"(?:an? )?(?:{_BW})(?: photo| image| picture| version| please)?"
+                               r"(?:,? like .+)?"),
     _intent("sepia", rf"(?:(?:make|turn|convert|change) {_WHOLE} )?(?:in|into|to|as)? ?(?:a )?"
-                     rf"{pattern('photo', 'sepia')}(?: photo| image| picture| version| tone| "
-                     rf"tones)?(?:,? like .+)?"),
+                     rf"{pattern('photo', 'sepia')}(?: photo| image| picture| version| tones?)?"
+                     r"(?:,? like .+)?"),
     _intent("black_and_white", rf"(?:give|make) {_WHOLE} (?:an? )?(?:{_BW}) {_FILTER}"),
     _intent("sepia", rf"give {_WHOLE} (?:an? )?{pattern('photo', 'sepia')} (?:tone|{_FILTER})"),
     _intent("auto_levels", rf"(?:do |apply |run )?{pattern('photo', 'auto levels')}"
@@ -124,8 +124,8 @@ INTENTS = (
     _intent("crop_object", rf"crop (?:{_WHOLE} )?(?:(?:in )?(?:tight(?:ly)?|close(?:ly)?) )?"
                            rf"(?:(?:to|around|down to|in on|on|in to) )?(?P<object>{_PART_ONE})"),
     _intent("rotate", rf"(?:rotate|turn|spin|tilt|straighten) (?:{_WHOLE} )?(?:by )?"
-                      rf"(?:about |around |roughly |approximately |some |just "
-                      rf")?(?P<deg>\d{{1,3}}(?:\.\d+)?|{NUM}) ?"
+                      r"(?:about |around |roughly |approximately |some |just )?"
+                      rf"(?P<deg>\d{{1,3}}(?:\.\d+)?|{NUM}) ?"
                       rf"(?:degrees?|deg|°)?(?: {_DIR})?"),
     _intent("rotate", rf"(?:rotate|turn) (?:{_WHOLE} )?{_DIR}"),
     _intent("upside_down", rf"(?:turn|flip|rotate) {_WHOLE} upside down|upside down"),
@@ -146,9 +146,9 @@ INTENTS = (
                        rf"(?: (?:by |to )?(?P<n>[234]) ?x| by (?P<n2>{NUM})| (?P<n3>{NUM}) times)?"
                        r"(?: with (?:more|better|extra|added) detail)?"),
     _intent("upscale", rf"make {_WHOLE} (?:(?P<n3>{NUM}) times )?(?:bigger|larger)"
-                       r"(?: with (?:more|better|extra|added) detail| and sharper| without (?:it "
-                       r")?(?:going |getting "
-                       r"|looking |turning )?(?:all |too )?(?:pixelated|pixely|blurry|grainy|blocky)"
+                       r"(?: with (?:more|better|extra|added) detail| and sharper"
+                       r"| without (?:it )?(?:going |getting |looking |turning )?(?:all |too )?"
+                       r"(?:pixelated|pixely|blurry|grainy|blocky)"
                        r"| without losing (?:quality|detail|sharpness))?"
                        r"|(?:increase|raise|double) the (?:resolution|size)"),
     _intent("sharper", rf"make {_WHOLE} (?:look )?(?:sharper|crisper|clearer|less blurry)"

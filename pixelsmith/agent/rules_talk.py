@@ -41,7 +41,6 @@ STYLE_VERBS = pairs("talk", "style verbs")
 RESOLUTIONS = {name: int(side) for name, side in pairs("talk", "resolutions").items()}
 _PHOTO = r"(?:image|picture|photo|photograph|shot|pic|scene|whole thing)"
 _IT = rf"(?:it|this|that|(?:the|this|my) {_PHOTO})"
-_THING = THING  # an object: "the cat"
 _LITTLE, _LOT = pattern("talk", "a little"), pattern("talk", "a lot")
 _MUCH = rf"(?:(?P<much>{_LITTLE}|{_LOT}) )?"
 _WHAT = alt(map(re.escape, COMPLAINTS))
@@ -89,13 +88,13 @@ REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
            r"(?: (?:by|with) (?:filling|extending|adding|outpainting|painting) .+)?"),
      "extend it to {ratio}"),
     (_rule(r"(?:pull|step|zoom|back) (?:back|out)(?: (?P<much>.+))?"), "zoom out {much}"),
-    (_rule(r"(?:add|leave|give (?:me|it)|make|put|i need|create) (?:some |more |a bit of |a little |a "
-           r"lot of )?"
+    (_rule(r"(?:add|leave|give (?:me|it)|make|put|i need|create) "
+           r"(?:some |more |a bit of |a little |a lot of )?"
            r"(?:empty |blank |extra |free |negative |more )?(?:space|room|headroom) "
-           r"(?P<where>above|over|on top|at the top|below|under|underneath|at the bottom|to the left|on "
-           r"the left"
-           r"|to the right|on the right|around|on both sides|at the sides|on the sides|on all sides)"
-           rf"(?: (?:of )?(?:{_THING}|{_IT}))?"), "{room}"),
+           r"(?P<where>above|over|on top|at the top|below|under|underneath|at the bottom"
+           r"|to the left|on the left|to the right|on the right"
+           r"|around|on both sides|at the sides|on the sides|on all sides)"
+           rf"(?: (?:of )?(?:{THING}|{_IT}))?"), "{room}"),
     # "i need this as a 9:16 story, crop it down": the ratio named with what it is for
     (_rule(rf"(?:i need |i want |i'd like |make )?{_IT} (?:as|for|into) (?:an? )?"
            rf"(?P<ratio>\d{{1,2}} \d{{1,2}})(?: [\w-]+){{0,3}},? (?:so )?(?:crop|cut|trim) (?:{_IT} )?"
@@ -122,21 +121,21 @@ REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
            r"(?:transparent )?(?:png|cut-?out|sticker)(?: image| file| version)? of (?:just |only )?"
            r"(?P<object>.+?)(?: (?:on|with) (?:a )?transparent background| alone| only)?"),
      "cut out {object}"),
-    (_rule(rf"(?:isolate|extract) (?P<object>{_THING})(?: from (?:the )?(?:background|rest|{_PHOTO}))?"),
+    (_rule(rf"(?:isolate|extract) (?P<object>{THING})(?: from (?:the )?(?:background|rest|{_PHOTO}))?"),
      "cut out {object}"),
-    (_rule(rf"(?:just |only )?(?P<object>{_THING}) (?:on|with) (?:a )?transparent background"),
+    (_rule(rf"(?:just |only )?(?P<object>{THING}) (?:on|with) (?:a )?transparent background"),
      "cut out {object}"),
     (_rule(r"(?:remove|delete|erase|drop|get rid of|take out|take away) (?:the )?(?:bg|background)"),
      "remove the background"),
     (_rule(rf"(?:remove|delete|erase|get rid of) everything (?:except|but|apart from|other than) "
-           rf"(?P<object>{_THING})"), "cut out {object}"),
+           rf"(?P<object>{THING})"), "cut out {object}"),
     (_rule(r"(?:a |with a |give it a )?transparent (?:background|bg)"), "make the background transparent"),
     # an object in place of another
     (_rule(r"(?:put|place|draw|paint|add|show) (?P<what>(?:an?|some|one) .+?) "
-           rf"(?:where|in place of|instead of) (?P<object>{_THING})"
+           rf"(?:where|in place of|instead of) (?P<object>{THING})"
            rf"(?: (?:is|are|was|were)(?: {_POSE})?| sits| stands| lies| sat| stood)?"),
      "replace {object} with {what}"),
-    (_rule(rf"instead of (?P<object>{_THING}),? (?:put|place|add|draw|paint|show|have|use|i want) "
+    (_rule(rf"instead of (?P<object>{THING}),? (?:put|place|add|draw|paint|show|have|use|i want) "
            r"(?P<what>.+)"),
      "replace {object} with {what}"),
     # a look given: "give it a comic book look", "an old sepia look", "that creamy bokeh look"
@@ -158,13 +157,12 @@ REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
     # bigger by a factor, a png of one thing, a style's vibe
     (_rule(rf"make {_IT} (?P<n>[234]) ?x (?:bigger|larger)(?: without .+)?"), "upscale it {n}x"),
     (_rule(rf"make {_IT} (?P<n>twice|two times|three times|four times) as (?:big|large)"), "{times}"),
-    (_rule(rf"(?:i need |i want |give me |make )?(?:just |only )?(?P<object>{_THING}) as an? (?:png|sticker"
+    (_rule(rf"(?:i need |i want |give me |make )?(?:just |only )?(?P<object>{THING}) as an? (?:png|sticker"
            r"|png sticker|cut-?out|transparent png)(?:,? (?:no|without a?|with no) background)?"),
      "cut out {object}"),
     (_rule(rf"(?P<style>{_STYLE}) (?:vibes?|aesthetic|feel)"), "{style} style"),
-    (_rule(rf"(?:an? )?(?P<free>(?:[\w-]+ ){{0,3}}?(?:{_STYLE})(?: [\w-]+){{0,3}}?) (?:version"
-           rf"|rendition|take|copy)"
-           rf"(?: of {_IT})?"), "restyle it as {free}"),
+    (_rule(rf"(?:an? )?(?P<free>(?:[\w-]+ ){{0,3}}?(?:{_STYLE})(?: [\w-]+){{0,3}}?)"
+           rf" (?:version|rendition|take|copy)(?: of {_IT})?"), "restyle it as {free}"),
     (_rule(rf"(?P<cond>{pattern('scene', 'conditions')}) (?:lighting|light|look|feel|vibe|mood|atmosphere)"),
      "make it {cond}"),
     (_rule(rf"(?:i'?d love|i want|i'd like|can i (?:have|get)) {_IT} as an? (?P<style>{_STYLE})(?: [\w ]+)?"),
@@ -180,7 +178,7 @@ REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
      "make the {object} {colour}{rest}"),
     # everything behind something is everything but it
     (_rule(rf"(?P<verb>blur|soften|defocus) (?:everything|all|what'?s|whatever is|the stuff|the things) "
-           rf"(?:behind|around) (?P<object>{_THING})"), "{verb} everything except {object}"),
+           rf"(?:behind|around) (?P<object>{THING})"), "{verb} everything except {object}"),
 )  # fmt: skip
 
 POP = _rule(

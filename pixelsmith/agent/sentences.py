@@ -76,8 +76,8 @@ REWRITES = [
 
 # a remark about a thing: "the lamp is ugly", "my son is frowning here", "he looks too serious"
 REMARK = re.compile(
-    r"^(?:(?P<thing>(?:the|my|our|his|her|their|this|that|these|those) (?!and\b)[\w'-]+(?: "
-    r"(?!and\b)[\w'-]+){0,3}?)"
+    r"^(?:(?P<thing>(?:the|my|our|his|her|their|this|that|these|those)"
+    r"(?: (?!and\b)[\w'-]+){1,4}?)"  # a thing of up to 4 words, not "... and it"
     r"|she|he|they|it|i|we)"
     r"(?:'s| is| are| was| were| looks?| seems?| has| have| had| would| will| missed| keeps?)\b"
 )
