@@ -111,15 +111,14 @@ class OfflinePlanner:
             return Plan(reply=f"{why} {hint}".strip() + f"\n\n{help_text()}")
 
     def _mended(self, mended: str, request: Request, view: WorkspaceView) -> Plan | None:
-        """The plan for the message with its typos mended, saying how it was read."""
+        """The plan for the message with its typos mended (`mend` found it understood), saying
+        how it was read; None if the message's own parameters change that."""
         try:
             plan = _dispatch(replace(request, text=normalise(mended, self.takes).text), view)
         except Unclear:
-            plan = _one_clause(replace(request, text=normalise(mended, self.takes).text), view)
-        if plan is not None and plan.steps:
-            plan.note = f"I read that as “{mended}”."
-            return plan
-        return None
+            return None
+        plan.note = f"I read that as “{mended}”."
+        return plan if plan.steps else None
 
     def _understood(self, message: str, view: WorkspaceView) -> bool:
         try:

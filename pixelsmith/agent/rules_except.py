@@ -7,7 +7,6 @@ detectors do not find "the background"."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -15,11 +14,9 @@ from pixelsmith.agent import rules_photo
 from pixelsmith.agent.normalise import Request
 from pixelsmith.agent.plan import Plan, Step
 from pixelsmith.agent.rules_photo import BACKGROUND_BLUR, main_subject
-from pixelsmith.agent.rules_shared import THING, Unclear, current_image, masked_steps, subject_of
+from pixelsmith.agent.rules_shared import THING, Dispatch, Unclear, current_image, masked_steps, subject_of
 from pixelsmith.agent.vocabulary import pattern
 from pixelsmith.views import WorkspaceView
-
-Dispatch = Callable[[Request, WorkspaceView], Plan]
 
 _AND = re.compile(r",? and (?:then )?|, ")  # between the tones of one exception
 # "the rest", "everything else": the photo, in the body of "keep the cat ... and make the rest ..."

@@ -15,12 +15,11 @@ and the request points at it; "remove the cat" beside a reference is still the o
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import replace
 
 from pixelsmith.agent.normalise import Request
 from pixelsmith.agent.plan import Plan, Step
-from pixelsmith.agent.rules_shared import Unclear, current_image, params_for
+from pixelsmith.agent.rules_shared import Dispatch, Unclear, current_image, params_for
 from pixelsmith.views import WorkspaceView
 
 _PICTURE = r"(?:photo|picture|image|pic|shot|one|reference|example)s?"
@@ -48,8 +47,6 @@ _NEW_THING = (
     (re.compile(r"\b(with|for|into|by) this "), r"\1 the "),
 )
 _JUST_ONE = re.compile(r"(?:the |this |that )?one")  # "swap the dog for the one in this photo"
-
-Dispatch = Callable[[Request, WorkspaceView], Plan]
 
 
 def plan(request: Request, view: WorkspaceView, dispatch: Dispatch) -> Plan | None:

@@ -4,6 +4,7 @@ the current mask, and the last edit run again with changes."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from functools import cache
 from importlib import resources
@@ -11,8 +12,11 @@ from typing import Any
 
 from pixelsmith.agent.normalise import Request
 from pixelsmith.agent.phrases import Subject, parse_subject
-from pixelsmith.agent.plan import Step
+from pixelsmith.agent.plan import Plan, Step
 from pixelsmith.views import ArtifactView, WorkspaceView
+
+# how the rules plan a request said in other words: `rules._dispatch`
+Dispatch = Callable[[Request, WorkspaceView], Plan]
 
 # an object named with its determiner: "the cat", "her hat", "those chairs"
 THING = r"(?:the|that|this|those|these|his|her|its|their|my) [\w' -]+?"

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
 from dataclasses import replace
 
 from pixelsmith.agent import rules_except, rules_photo
@@ -29,11 +28,9 @@ from pixelsmith.agent.normalise import Request
 from pixelsmith.agent.phrases import COLOUR_PHRASE
 from pixelsmith.agent.plan import Plan, Step
 from pixelsmith.agent.rules_photo import main_subject
-from pixelsmith.agent.rules_shared import THING, Unclear, current_image
+from pixelsmith.agent.rules_shared import THING, Dispatch, Unclear, current_image
 from pixelsmith.agent.vocabulary import alt, entries, pairs, pattern
 from pixelsmith.views import WorkspaceView
-
-Dispatch = Callable[[Request, WorkspaceView], Plan]
 
 COMPLAINTS = pairs("talk", "complaints")
 TOO_MUCH, NOT_ENOUGH = pairs("talk", "too much"), pairs("talk", "not enough")

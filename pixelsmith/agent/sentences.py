@@ -28,7 +28,7 @@ _LOST = r"(?:the |this |that |its |his |her |my )?[\w' -]+$"
 def _verb(stem: str, double: str | None) -> str:
     """The verb of a gerund: "cropping" -> "crop", "adding" -> "add", "making" -> "make"."""
     if double:  # "add" keeps its double letter; "crop", "put", "blur" do not
-        return stem + double * 2 if stem + double * 2 in ("add", "odd") else stem + double
+        return stem + double * 2 if stem + double * 2 == "add" else stem + double
     return _base(stem)
 
 
