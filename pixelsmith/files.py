@@ -3,7 +3,7 @@
 Every file pixelsmith writes goes through here: a temporary file in the same folder, flushed
 to disk, then renamed over the target (a rename within one file system is atomic). A folder
 that must appear complete (a new concept) is built under a hidden name and renamed into place.
-A temporary name carries its writer's process id, so what a killed writer left is removed
+A temporary name carries its writer's process mark (`processes.mark`), so what a killed writer left is removed
 the next time its folder is opened (`sweep`), and never what a live one is writing. Files
 get the usual permissions (0666 less the umask), as `open` would give them.
 """
@@ -22,7 +22,9 @@ from typing import Any
 
 from PIL import Image
 
-TEMP = re.compile(r"^\..+\.(?P<pid>\d+)\.[^.]+\.tmp$")  # .<name>.<pid>.<random>.tmp
+from pixelsmith import processes
+
+TEMP = re.compile(r"^\..+\.(?P<writer>\d+(?:-\d+)?)\.[^.]+\.tmp$")  # .<name>.<process mark>.<random>.tmp
 
 
 def _umask() -> int:
@@ -40,7 +42,7 @@ MODE = 0o666 & ~_umask()
 
 
 def _prefix(path: Path) -> str:
-    return f".{path.name}.{os.getpid()}."
+    return f".{path.name}.{processes.mark()}."
 
 
 def atomic_write(path: str | Path, write: Callable[[Path], Any]) -> Path:
@@ -129,23 +131,10 @@ def sweep(folder: str | Path) -> list[Path]:
         return removed
     for entry in entries:
         found = TEMP.match(entry.name)
-        if found and not alive(int(found["pid"])):
+        if found and not processes.alive(found["writer"]):
             if entry.is_dir():
                 shutil.rmtree(entry, ignore_errors=True)
             else:
                 entry.unlink(missing_ok=True)
             removed.append(entry)
     return removed
-
-
-def alive(pid: int) -> bool:
-    """Whether process `pid` is running (this one is)."""
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's process: alive
-        return True
-    return True

@@ -143,4 +143,5 @@ class SessionRecord(BaseModel):
     last_edit: int | None = None  # the inpaint/remove/generate step that made the current image
     pending: PendingReview | None = None  # a plan paused for review
     selection: Selection | None = None  # what the user marked on the photo before asking
-    running: dict[int, int] = Field(default_factory=dict)  # turn -> the process serving it now
+    # turn -> the process serving it now: its mark (`processes.mark`), a bare pid in older sessions
+    running: dict[int, str | int] = Field(default_factory=dict)

@@ -83,7 +83,7 @@ def test_kill_9_while_a_session_is_written_leaves_it_readable(tmp_path) -> None:
     child.send_signal(signal.SIGKILL)
     child.wait()
     stuck = list(ws.folder.rglob("*.tmp"))
-    assert stuck and all(p.name.startswith(f".image-99.png.{child.pid}.") for p in stuck)
+    assert stuck and all(p.name.startswith(f".image-99.png.{child.pid}-") for p in stuck)  # pid, start time
     Workspace.open(tmp_path, ws.id)
     assert list(ws.folder.rglob("*.tmp")) == []
 

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
 import time
 from collections.abc import Iterator
 from typing import Any
 
 from PIL import Image
 
+from pixelsmith import processes
 from pixelsmith.agent import pictures
 from pixelsmith.agent.events import Done, Event
 from pixelsmith.agent.loop import Turn, carry_on
@@ -148,7 +148,7 @@ class Agent:
                 answer = self.review.answer(message)
             record.turn += 1
             self.steps.turn = record.turn
-            record.running[record.turn] = os.getpid()  # a kill leaves it: said at the next open
+            record.running[record.turn] = processes.mark()  # a kill leaves it: said at the next open
             set_aside = None
             if answer is None:  # a new request drops a paused one (and says so, below)
                 set_aside, record.pending = record.pending, None
@@ -219,7 +219,7 @@ class Agent:
         (an LLM is told what the user chose, with the result of the step that used it)."""
         if start is None:  # Continue pressed (not "continue" typed, which send marks as running)
             with self.workspace.transaction() as record:
-                record.running[record.turn] = os.getpid()
+                record.running[record.turn] = processes.mark()
             try:
                 yield from self.resume(start=self._start())
             finally:
@@ -326,14 +326,12 @@ class Agent:
 def note_cut_off(workspace: Workspace) -> None:
     """Say in the session which requests a stopped process left half done (its pid is gone):
     their finished steps are kept, the rest never ran. Another live process's turn is left."""
-    from pixelsmith.files import alive
-
     record = workspace.record
-    if not any(not alive(pid) for pid in record.running.values()):
+    if all(processes.alive(mark) for mark in record.running.values()):
         return
     with workspace.transaction() as record:
-        for turn, pid in sorted(record.running.items()):
-            if not alive(pid):
+        for turn, mark in sorted(record.running.items()):
+            if not processes.alive(mark):
                 del record.running[turn]
                 record.messages.append(
                     MessageRecord(
