@@ -200,6 +200,32 @@ def test_the_grammar_holds_the_rules_the_validators_check():
             assert CLASS_RE.pattern in properties["class_word"]["pattern"]
 
 
+def test_concepts_named_in_a_call_are_ones_that_exist():
+    """A concept to paint is a taught one, and a training to continue is one that stopped;
+    with none, neither is offered (random weights continued a made-up name before)."""
+    from pixelsmith.agent.llm import tool_specs
+    from pixelsmith.views import ConceptView
+
+    specs = {s["function"]["name"]: s for s in tool_specs(default_tools())}
+    view = _view()
+    bare = known_ids(view)
+    assert not any(f["function"]["parameters"]["properties"].get("resume") for f in
+                   constrain(specs["train_concept"], bare, 24, 8))  # fmt: skip
+    assert all("concept" not in f["function"]["parameters"]["properties"]
+               for f in constrain(specs["inpaint"], bare, 24, 8))  # fmt: skip
+    view.concepts = [ConceptView("rex", "sks", "dog"), ConceptView("tom", "pxq", "cat")]
+    view.stopped_concepts = [ConceptView("spot", "zwx", "dog")]
+    known = known_ids(view)
+    resumes = [f["function"]["parameters"] for f in constrain(specs["train_concept"], known, 24, 8)
+               if "resume" in f["function"]["parameters"]["properties"]]  # fmt: skip
+    assert [p["properties"]["name"] for p in resumes] == [{"type": "string", "enum": ["spot"]}]
+    (paint,) = constrain(specs["inpaint"], known, 24, 8)
+    concept = json.dumps(paint["function"]["parameters"]["properties"]["concept"])
+    assert concept.count('"enum": ["rex", "tom"]') == 1
+    (select,) = constrain(specs["select"], known, 24, 8)
+    assert "rex" not in json.dumps(select) and "spot" not in json.dumps(select)  # an artifact's id only
+
+
 def test_every_form_keeps_numbers_inside_the_tools_own_bounds():
     """A form's "not 1" or "more than 0" narrows an argument, never widens it: random weights
     wrote `gamma: 0` (its floor is 0.1) through the "gamma changed" form before."""

@@ -4,9 +4,10 @@ A tool's pydantic validators ask for things a plain schema does not say: resize 
 scale, or a width and/or a height; adjust must change something; outpaint grows by sides
 or to an aspect; generate's sizes are multiples of 8. For the local planner's grammar each
 such tool has `FORMS`: the shapes of a valid call, each a patch of its schema (`require`
-these arguments, `drop` those, `set` one's schema). The grammar offers the tool once per
-form, so a call of any form passes the validator. Arguments whose rule a grammar cannot
-hold (a box with x1 > x0) are dropped: the local model uses the other ways to say it.
+these arguments, `drop` those, `set` one's schema, take one of the `known` names of a
+kind). The grammar offers the tool once per form, so a call of any form passes the
+validator. Arguments whose rule a grammar cannot hold (a box with x1 > x0) are dropped:
+the local model uses the other ways to say it.
 """
 
 from __future__ import annotations
@@ -73,7 +74,8 @@ FORMS: dict[str, list[dict[str, Any]]] = {
     "train_concept": [
         {
             "require": ["name", "resume"],
-            "set": {"resume": TRUE, "name": NAME},
+            "set": {"resume": TRUE},
+            "known": {"name": "stopped concept"},  # only a training that stopped can continue
             "drop": ["images", "class_word"],
         },
         {
@@ -85,15 +87,20 @@ FORMS: dict[str, list[dict[str, Any]]] = {
 }
 
 
-def forms(tool: str, schema: dict[str, Any]) -> list[dict[str, Any]]:
+def forms(tool: str, schema: dict[str, Any], known: dict[str, list[str]]) -> list[dict[str, Any]]:
     """`schema` (a tool's parameters, ids already narrowed) once per form of `tool`; a form
-    that cannot be met now (an argument it needs has no candidate) is left out."""
+    that cannot be met now (an argument it needs has no candidate) is left out. A form's
+    `known` arguments are one of the names `known` holds of their kind."""
     made = []
     for form in FORMS.get(tool, [{}]):
         shaped = copy.deepcopy(schema)
         properties = shaped.setdefault("properties", {})
         if any(name not in properties for name in form.get("require", [])):
             continue  # e.g. a mask id where the session has no mask
+        if any(not known.get(kind) for kind in form.get("known", {}).values()):
+            continue  # e.g. nothing to continue training
+        for name, kind in form.get("known", {}).items():
+            properties[name] = {"type": "string", "enum": sorted(known[kind])}
         for name in form.get("drop", []):
             properties.pop(name, None)
         for name, patch in form.get("set", {}).items():

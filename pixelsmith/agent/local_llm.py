@@ -42,7 +42,13 @@ from pixelsmith.views import WorkspaceView
 
 log = logging.getLogger(__name__)
 # the arguments that take ids, and of which kinds (the validator's, and crop's object to crop around)
-ID_KINDS = {**{name: (kind,) for name, kind in ARG_KINDS.items()}, "around": ("detection", "mask")}
+# arguments that name something that exists: an artifact's id, or a taught concept's name
+ID_KINDS = {
+    **{name: (kind,) for name, kind in ARG_KINDS.items()},
+    "around": ("detection", "mask"),
+    "concept": ("concept",),
+}
+NAMES = ("concept", "stopped concept")  # of `known_ids`' kinds, the ones that are no artifact's
 CALL = re.compile(r"<tool_call>\s*(\{.*?\})\s*</tool_call>", re.S)
 
 
@@ -158,7 +164,9 @@ def constrain(
         kinds = ID_KINDS.get(name) or (("any",) if function["name"] == "select" and name == "id" else ())
         if not kinds:
             continue
-        ids = sorted({i for k, v in known.items() if k in kinds or "any" in kinds for i in v})
+        ids = sorted(
+            {i for k, v in known.items() if k in kinds or ("any" in kinds and k not in NAMES) for i in v}
+        )
         if not ids:
             if name in required:
                 return []
@@ -167,7 +175,7 @@ def constrain(
         properties[name] = _ids_only(properties[name], ids)
     _cap(schema, chars, items)
     shaped = []
-    for form in forms(function["name"], schema):
+    for form in forms(function["name"], schema, known):
         one = copy.deepcopy(spec)
         one["function"]["parameters"] = form
         shaped.append(one)
@@ -235,10 +243,14 @@ def _reply(text: str, tokenizer: Any) -> AIMessage:
 
 
 def known_ids(view: WorkspaceView) -> dict[str, list[str]]:
-    """The session's ids by kind, as the grammar offers them."""
+    """The session's ids by kind, and the concepts' names (taught, and stopped part-way), as
+    the grammar offers them."""
     known: dict[str, list[str]] = {}
     for artifact in view.artifacts:
         known.setdefault(artifact.kind, []).append(artifact.id)
+    for kind, concepts in zip(NAMES, (view.concepts, view.stopped_concepts), strict=True):
+        if concepts:
+            known[kind] = [c.name for c in concepts]
     return known
 
 
