@@ -151,6 +151,7 @@ OWNERS_PART = re.compile(r"'s (?:head|face|back|neck|ears?|nose|paws?|hands?|arm
 FROM_PLACE = re.compile(
     r" (?:(?:from|off|out of|in front of|behind|next to|beside|near) "
     r"(?:the|this|that|my|our|his|her|their) [\w ]+"
+    r"|in the (?:background|foreground|distance|back|front)"
     r"|(?:parked|standing|sitting|lying|hanging|growing|walking|running|flying|swimming|sleeping|playing)\b.*|out)$"
 )
 # whose it is, when the thing is not a part of them: "my daughter's dress" -> the dress
@@ -158,6 +159,12 @@ OWNER = re.compile(r"^(?:(?:the|my|our|his|her|their) )?[\w-]+'s (?=\w)")
 COLOUR_OF = re.compile(r"^(?:the )?colou?r of |'s colou?r$| colou?r$")
 SPLIT_OBJECTS = re.compile(r"\s*(?:,\s*(?:and\s+)?|\s+and\s+|&|\s+plus\s+|\s+as well as\s+)\s*")
 PRONOUNS = frozenset(entries("nouns", "pronouns"))
+# the background, or what is behind a thing: "the backdrop", "the room behind the cat"
+BACKDROP = re.compile(
+    r"(?:the |this |that |my |our )?(?:background|backdrop|bg|surroundings|scenery|setting)"
+    r"(?: (?:behind|around) (?P<front>.+))?"
+    r"|(?:the |this )?(?:room|scene|space|area|everything) (?:behind|around) (?P<front2>.+)"
+)
 
 # -- plurals: labels are singular ("all the cats" -> label "cat", which="all") ---------------------
 IRREGULAR_PLURALS = pairs("nouns", "plurals")
@@ -323,10 +330,16 @@ class Subject:
     words: str  # the phrase without determiners or position: "dogs", "cat and dog"
     plural: bool = False
     pronoun: bool = False  # "it", "the selection": the current mask, not a new detection
+    inverse: bool = False  # "the background (behind the cat)": all but these labels ([]: the main subject)
 
 
 def parse_subject(phrase: str) -> Subject:
-    """Labels, position and number from an object phrase such as 'all the cats'."""
+    """Labels, position and number from an object phrase such as 'all the cats'; the
+    background is the inverse of what it is behind ("the room behind the cat")."""
+    if backdrop := BACKDROP.fullmatch(phrase.strip(" ,")):
+        front = backdrop["front"] or backdrop["front2"]
+        found = parse_subject(front) if front else Subject([], "largest", "")
+        return Subject(found.labels, found.which, "background", found.plural, inverse=True)
     text = FROM_PLACE.sub("", COLOUR_OF.sub("", phrase.strip(" ,")))
     text = OWNERS_PART.sub("", text) if OWNERS_PART.search(text) else OWNER.sub("", text)
     if text in PRONOUNS:

@@ -13,8 +13,16 @@ from typing import Any
 from pixelsmith.agent import rules_photo
 from pixelsmith.agent.normalise import Request
 from pixelsmith.agent.plan import Plan, Step
-from pixelsmith.agent.rules_photo import BACKGROUND_BLUR, main_subject
-from pixelsmith.agent.rules_shared import THING, Dispatch, Unclear, current_image, masked_steps, subject_of
+from pixelsmith.agent.rules_photo import BACKGROUND_BLUR
+from pixelsmith.agent.rules_shared import (
+    THING,
+    Dispatch,
+    Unclear,
+    current_image,
+    main_subject,
+    masked_steps,
+    subject_of,
+)
 from pixelsmith.agent.vocabulary import pattern
 from pixelsmith.views import WorkspaceView
 

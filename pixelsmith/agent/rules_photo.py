@@ -13,15 +13,15 @@ from collections.abc import Callable
 from typing import Any
 
 from pixelsmith.agent.normalise import Request
-from pixelsmith.agent.phrases import NUM, Intent, parse_subject, to_int
+from pixelsmith.agent.phrases import NUM, Intent, to_int
 from pixelsmith.agent.plan import Plan, Step
 from pixelsmith.agent.rules_shared import (
     Unclear,
     current_image,
     find_steps,
+    main_subject,
     masked_steps,
     params_for,
-    recent_labels,
     subject_of,
 )
 from pixelsmith.agent.vocabulary import entries, pairs, pattern
@@ -213,13 +213,6 @@ def adjust_plan(request: Request, view: WorkspaceView, why: str, **args: Any) ->
     return Plan(steps=[Step(tool="adjust", args=call, why=why)])
 
 
-def main_subject(view: WorkspaceView):
-    """The subject "the background" is behind: the last detection's labels, else the usual ones."""
-    labels = recent_labels(view) or list(entries("photo", "main subjects"))
-    subject = parse_subject(" and ".join(labels))
-    return subject.__class__(labels, "largest", " or ".join(labels))
-
-
 def _masked(subject, request: Request, view: WorkspaceView, tool: str, why: str, **args: Any) -> Plan:
     """Find and cut out `subject`, then run `tool` with that mask ("$2"); "it" or "the
     selection" is the selection (or the current mask), found by no step."""
@@ -347,14 +340,17 @@ def cutout_background(match, request, view) -> Plan:
     return _masked(main_subject(view), request, view, "cutout", "make the background transparent")
 
 
+PRONOUN_WHO = re.compile(r"me|us|him|her|them|it")  # put me on a beach: the main subject
+
+
 def backdrop(match, request, view) -> Plan:
-    """A new background: find it, cut it out, paint it as the words say."""
+    """A new background: all but the subject (the one named, or the main one), painted as the
+    words say."""
     what = match["what"].strip()
     prompt = what if what.endswith(("background", "backdrop")) else f"{what} in the background"
-    background = subject_of("the background", view)
-    steps = find_steps(background, request, view, cut=True)
-    paint = {"image": current_image(view), "mask": "$2", "prompt": prompt, **params_for("inpaint", request)}
-    return Plan(steps=[*steps, Step(tool="inpaint", args=paint, why=f"paint {prompt}")])
+    who = match.groupdict().get("who")
+    behind = f"the background behind {who}" if who and not PRONOUN_WHO.fullmatch(who) else "the background"
+    return _masked(subject_of(behind, view), request, view, "inpaint", f"paint {prompt}", prompt=prompt)
 
 
 def place(match, request, view) -> Plan:

@@ -13,6 +13,7 @@ from typing import Any
 from pixelsmith.agent.normalise import Request
 from pixelsmith.agent.phrases import Subject, parse_subject
 from pixelsmith.agent.plan import Plan, Step
+from pixelsmith.agent.vocabulary import entries
 from pixelsmith.views import ArtifactView, WorkspaceView
 
 # how the rules plan a request said in other words: `rules._dispatch`
@@ -62,12 +63,20 @@ def subject_of(phrase: str, view: WorkspaceView, *, pronoun_ok: bool = False) ->
     subject = parse_subject(phrase)
     if subject.pronoun and not pronoun_ok:
         raise unclear(f"Say what to look for instead of “{phrase}”, e.g. 'the dog on the left'.")
+    if subject.inverse and not subject.labels:  # "the background": behind the main subject
+        return replace(main_subject(view), words=subject.words, inverse=True)
     if not subject.labels and not subject.pronoun:
         labels = recent_labels(view)
         if not labels:
             raise unclear(f"I could not tell what object “{phrase}” means.")
         subject = replace(subject, labels=labels, words=" and ".join(labels))
     return subject
+
+
+def main_subject(view: WorkspaceView) -> Subject:
+    """The subject "the background" is behind: the last detection's labels, else the usual ones."""
+    labels = recent_labels(view) or list(entries("photo", "main subjects"))
+    return Subject(labels, "largest", " or ".join(labels))
 
 
 def recent_labels(view: WorkspaceView) -> list[str]:
@@ -90,7 +99,13 @@ def find_steps(subject: Subject, request: Request, view: WorkspaceView, *, cut: 
 
 
 def masked_steps(subject: Subject, request: Request, view: WorkspaceView) -> tuple[list[Step], str]:
-    """Steps that cut the subject out and the mask they leave; 'it' is the current mask."""
+    """Steps that cut the subject out and the mask they leave; 'it' is the current mask; the
+    background is the subject's mask inverted."""
+    if subject.inverse:
+        steps = find_steps(subject, request, view, cut=True)
+        names = " and ".join(subject.labels)
+        invert = Step(tool="refine_mask", args={"mask": "$2", "invert": True}, why=f"all but the {names}")
+        return [*steps, invert], "$3"
     if not subject.pronoun:
         return find_steps(subject, request, view, cut=True), "$2"
     mask = current_mask(view)

@@ -27,8 +27,7 @@ from pixelsmith.agent import rules_except, rules_photo
 from pixelsmith.agent.normalise import Request
 from pixelsmith.agent.phrases import COLOUR_PHRASE
 from pixelsmith.agent.plan import Plan, Step
-from pixelsmith.agent.rules_photo import main_subject
-from pixelsmith.agent.rules_shared import THING, Dispatch, Unclear, current_image
+from pixelsmith.agent.rules_shared import THING, Dispatch, Unclear, current_image, main_subject
 from pixelsmith.agent.vocabulary import alt, entries, pairs, pattern
 from pixelsmith.views import WorkspaceView
 
