@@ -14,6 +14,8 @@ from pixelsmith.agent.rules_parts import split
 from pixelsmith.tools import default_tools
 
 ADJ, DSI, DSR = "adjust", "detect segment inpaint", "detect segment remove"
+BACKDROP = "detect segment refine_mask inpaint"  # the subject's mask, inverted, painted
+MAIN_SUBJECTS = ["person", "dog", "cat", "animal", "car", "bird", "horse", "flower", "building", "child"]
 
 ROWS = [
     # tones with a particle or a set phrase
@@ -82,6 +84,26 @@ ROWS = [
     # a follow-up naming only the next object
     ("and the plant too please", "removed", DSR, {"detect.labels": ["plant"], "remove.object": "plant"}),
     ("the plant", "removed", "", {"reply": "did not understand"}),  # without "too", not a follow-up
+    # the seventh blind set's wording
+    ("looks really washed out, can u fix", "upload", ADJ, {"adjust.saturation": 1.5}),
+    ("auto-fix the levels", "upload", ADJ, {"adjust.auto_levels": True}),
+    ("tone the brightness down a touch, its overexposed", "upload", ADJ, {"adjust.brightness": 0.9}),
+    ("its upside down lol, turn it the right way up", "upload", "rotate", {"rotate.degrees": 180}),
+    ("add some more floor at the bottom, about 200 pixels", "upload", "outpaint", {"outpaint.bottom": 200}),
+    ("crop it to 4:5 for insta", "upload", "crop", {"crop.aspect": "4:5"}),
+    ("ugh can u delete the remote thats lying on the sofa", "upload", DSR, {"detect.labels": ["remote"]}),
+    ("There's a charging cable trailing behind the sofa - could you take it out for me?", "upload", DSR,
+     {"detect.labels": ["charging cable"]}),
+    ("can I get just the cat with a see-through background", "upload", "detect segment cutout",
+     {"detect.labels": ["cat"]}),
+    ("Plain white backdrop behind the cat, please - it's for a shop listing.", "upload", BACKDROP,
+     {"detect.labels": ["cat"], "refine_mask.invert": True, "inpaint.prompt": "a plain white background"}),
+    ("swap the background for a sunny beach", "upload", BACKDROP,
+     {"detect.labels": MAIN_SUBJECTS, "segment.which": "largest", "refine_mask.mask": "$2",
+      "inpaint.mask": "$3"}),
+    ("put the cat in a pine forest instead of the living room", "upload", BACKDROP,
+     {"detect.labels": ["cat"], "inpaint.prompt": "a pine forest in the background"}),
+    ("hmm actually green would be nicer", "edited", "inpaint", {"inpaint.prompt": "~green"}),
 ]  # fmt: skip
 
 

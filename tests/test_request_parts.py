@@ -138,6 +138,8 @@ def test_not_understood_says_the_nearest_request_it_understands(message, said):
         ("brigther pls its to dark", "brighter", ["adjust"]),  # the reason after "pls" left out
         ("its to dark", "it's too dark", ["adjust"]),
         ("crop it sqaure, seed 3", "crop it square", ["crop"]),
+        # a rule read "convert it to ..." as a recolour of "it" and asked for a mask: mended all the same
+        ("convert it to black and whte", "convert it to black and white", ["adjust"]),
     ],
 )
 def test_a_typo_is_mended_and_said(message, read, tools):
@@ -159,6 +161,17 @@ def test_a_refusal_that_read_the_words_is_not_mended():
     view = WorkspaceView("image-1", [ArtifactView("image-1", "image", [], "upload", (64, 48))])
     plan = OfflinePlanner().plan("continue training spot", view)
     assert not plan.steps and plan.reply.startswith("No training is waiting to be continued")
+
+
+def test_words_the_rules_do_not_know_are_not_mended_into_others():
+    """Three or more "typos" in one message are words the rules do not know, not typos: "there's
+    a charging cable trailing" was read as "where's a sharing table raining"."""
+    from pixelsmith.agent.rules_parts import mend
+
+    assert mend("there's a charging cable trailing behind the stool, zap it", lambda text: True) is None
+    assert (
+        mend("chnage the cats collar to burgandy", lambda text: True) == "change the cat collar to burgundy"
+    )
 
 
 def test_every_example_it_suggests_is_understood():

@@ -25,6 +25,7 @@ class Request:
     text: str  # normalised, parameters taken out
     params: dict[str, Any]  # inline tool arguments: seed, guidance_scale, num_candidates, ...
     takes: Mapping[str, frozenset[str]] = field(default_factory=dict)  # tool -> its input names
+    rewrites: int = 0  # times the words were said over (`rules_talk`): a rewrite never loops
 
 
 def normalise(message: str, takes: Mapping[str, frozenset[str]] | None = None) -> Request:
@@ -53,6 +54,8 @@ def _tidy(text: str) -> str:
     text = re.sub(r"(?<!\d)\.|\.(?!\d)", " ", text)  # full stops, not decimal points
     text = re.sub(r"[^\w\s,'.#%-]", " ", text)  # "%": "extend it by 50%"
     text = re.sub(r"\s+", " ", text)  # first, so the comma rule below meets single spaces (linear)
+    text = re.sub(r" -+ ", ", ", text)  # a dash between clauses: "a cable behind the sofa - take it out"
+    text = re.sub(r"^(?=(?:looks|seems|feels) )", "it ", text)  # "looks washed out, can you fix it"
     text = _SHORTHAND.sub(lambda m: SHORTHAND[m[0]], text)  # "can u get rid of teh lamp"
     text = re.sub(
         r"(?:^|(?<=, ))its (?=(?:too|to|so|a bit|way|really|very|quite|kind of|not|a little)\b)",

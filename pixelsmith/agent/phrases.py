@@ -152,6 +152,7 @@ FROM_PLACE = re.compile(
     r" (?:(?:from|off|out of|in front of|behind|next to|beside|near) "
     r"(?:the|this|that|my|our|his|her|their) [\w ]+"
     r"|in the (?:background|foreground|distance|back|front)"
+    r"|(?:that's|that is|that are|which is|which are|who is|who's)\b.*"
     r"|(?:parked|standing|sitting|lying|hanging|growing|walking|running|flying|swimming|sleeping|playing)\b.*|out)$"
 )
 # whose it is, when the thing is not a part of them: "my daughter's dress" -> the dress
@@ -276,7 +277,9 @@ INTENTS = (
     _intent("change_it", r"(?:(?:try|what about|how about|maybe|rather|go with) )?"
             r"(?:a (?:bit|little|touch) |slightly )?"
             rf"(?P<new>(?:(?:darker|lighter|brighter|paler|deeper) )?{COLOUR_PHRASE})"
-            r"(?: one| version)?"),
+            r"(?: one| version)?(?: (?:would|might|could) (?:be|look) (?:nicer|better|good|nice|great))?"),
+    _intent("change_it", rf"(?:i'd|i would) (?:prefer|rather have|like) (?:it )?"
+            rf"(?P<new>(?:(?:darker|lighter|brighter|paler|deeper) )?{COLOUR_PHRASE})"),
     # New requests on the current image (or none, for generate).
     _intent("segment", r"(?:make|create|give me|get|show me|draw|produce|compute)(?: me)? (?:an? |the )?"
             r"(?:mask|segmentation|outline|cutout|cut-out|selection) (?:of|for|around|over) (?P<object>.+)"),

@@ -16,6 +16,7 @@ not understood and a few example phrasings (`prompts/offline_help.md`).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import replace
@@ -101,8 +102,10 @@ class OfflinePlanner:
         except Unclear as why:
             if (found := _one_clause(request, view)) is not None:
                 return found
-            if why.unread and (mended := mend(message, lambda text: self._understood(text, view))):
-                plan = self._mended(mended, request, view)  # "make it blak and white"
+            # "make it blak and white"; "convert it to black and whte" (read as a recolour of "it")
+            understood = functools.partial(self._understood, view=view)
+            if (why.unread or why.helps) and (mended := mend(message, understood)):
+                plan = self._mended(mended, request, view)
                 if plan is not None:
                     return plan
             if not why.helps:

@@ -30,6 +30,7 @@ SEPARATOR = re.compile(
     r",?\s+after\s+that\b)[\s,]*",
 )
 MAX_CUTS = 8  # separators in a message, at most: one with more stays whole
+MAX_TYPOS = 2  # words mended in one message, at most
 MAX_MENDED = 12  # words: a longer message gets an example, not a mended version of itself
 TYPO = 0.8  # how alike (difflib's ratio) a word must be to a known one to be read as it
 CLOSE = 0.5  # how alike (difflib's ratio over words) an example must be to be suggested
@@ -79,10 +80,12 @@ def mend(message: str, understood: Callable[[str], bool]) -> str | None:
     words = []
     for word in said:
         bare = word.strip(",")
-        if bare not in known and len(bare) > 3 and not any(c.isdigit() for c in bare):
+        if bare not in known and len(bare) > 3 and not any(c.isdigit() or c == "'" for c in bare):
             close = difflib.get_close_matches(bare, known, n=1, cutoff=TYPO)
             word = word.replace(bare, close[0]) if close else word
         words.append(word)
+    if sum(a not in (b, f"{b}s") for a, b in zip(said, words, strict=True)) > MAX_TYPOS:
+        return None  # "charging cable trailing" is not three typos but words the rules do not know
     mended = " ".join(words)
     tries = [mended, re.sub(r"\bto (?=\w+(?:,|$))", "too ", mended)]
     return next((text for text in tries if text != " ".join(said) and understood(text)), None)

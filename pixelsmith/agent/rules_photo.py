@@ -87,6 +87,9 @@ INTENTS = (
     _intent("tone", rf"(?P<dir>{pattern('photo', 'up')}|{pattern('photo', 'down')}) (?:the )?"
                     rf"(?P<noun>{'|'.join(NOUNS)})(?: (?:of|in|on) {_WHOLE})?(?: up| down)?"
                     rf"(?: {_AMOUNT})?{_PCT}"),
+    _intent("tone", rf"(?:turn|tone|bring|dial|knock|pull|take|crank|pump|bump|push|ramp|jack) (?:the )?"
+                    rf"(?P<noun>{'|'.join(NOUNS)})(?: (?:of|in|on) {_WHOLE})? (?P<dir>up|down)"
+                    rf"(?: {_AMOUNT})?{_PCT}"),
     _intent("tone_part", rf"(?P<dir>{pattern('photo', 'up')}|{pattern('photo', 'down')}) (?:the )?"
                          rf"(?P<noun>{'|'.join(NOUNS)}) (?:of|in|on) (?P<object>{_PART})(?: only)?"
                          rf"(?: {_AMOUNT})?{_PCT}"),
@@ -102,7 +105,8 @@ INTENTS = (
     _intent("black_and_white", rf"(?:give|make) {_WHOLE} (?:an? )?(?:{_BW}) {_FILTER}"),
     _intent("sepia", rf"give {_WHOLE} (?:an? )?{pattern('photo', 'sepia')} (?:tone|{_FILTER})"),
     _intent("auto_levels", rf"(?:do |apply |run )?{pattern('photo', 'auto levels')}"
-                           rf"(?: (?:on|of|to) {_WHOLE})?"),
+                           rf"(?: the (?:levels|colou?rs|exposure|lighting|contrast))?"
+                           rf"(?: (?:(?:on|of|to) )?{_WHOLE})?"),
     _intent("sharpen", rf"sharpen(?: {_WHOLE})?(?: up)?(?: {_AMOUNT})?"),
     _intent("blur_background", r"(?:blur|soften|defocus)(?: out)? (?:the |its )?background"
                                rf"(?: (?P<amount2>{_AMOUNTS}|more))?"
@@ -128,7 +132,9 @@ INTENTS = (
                       rf"(?P<deg>\d{{1,3}}(?:\.\d+)?|{NUM}) ?"
                       rf"(?:degrees?|deg|°)?(?: {_DIR})?"),
     _intent("rotate", rf"(?:rotate|turn) (?:{_WHOLE} )?{_DIR}"),
-    _intent("upside_down", rf"(?:turn|flip|rotate) {_WHOLE} upside down|upside down"),
+    _intent("upside_down", rf"(?:turn|flip|rotate) {_WHOLE} upside down|upside down"
+                           rf"|(?:turn|flip|rotate|put|get) {_WHOLE} (?:back )?(?:the )?right"
+                           r" (?:way|side) up"),
     _intent("flip", rf"(?:flip|mirror) (?:{_WHOLE})?(?: (?P<way>horizontally|vertically|left to right|"
                     r"right to left|top to bottom|sideways))?"),
     _intent("resize", rf"(?:make|resize|scale|shrink) (?:{_WHOLE} )?(?:to )?(?P<w>\d{{2,5}}) ?(?:px|pixels)? "

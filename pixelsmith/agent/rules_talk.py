@@ -58,6 +58,8 @@ _SIDE_SHARES = {"half": 0.5, "third": 1 / 3, "quarter": 0.25, "edge": 0.1, "bit"
 _RATIO = r"(?P<ratio>\d+ \d+|square|widescreen|portrait|landscape|vertical|panorama|panoramic)"
 # what the colours, the light or the tones "look" is always a complaint: "the colours look dull"
 _LOOK = r"the (?:colou?rs|lighting|light|exposure|tones)"
+_VERBS = r"replace|change|swap|make|put|turn|give|set|use|add|with"  # not what a backdrop looks like
+MAX_REWRITES = 4  # words said over, then over again: a chain of rewrites ends here
 
 
 def _rule(text: str) -> re.Pattern[str]:
@@ -119,7 +121,8 @@ REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
      "cut out {object}"),
     (_rule(rf"(?:isolate|extract) (?P<object>{THING})(?: from (?:the )?(?:background|rest|{_PHOTO}))?"),
      "cut out {object}"),
-    (_rule(rf"(?:just |only )?(?P<object>{THING}) (?:on|with) (?:a )?transparent background"),
+    (_rule(rf"(?:just |only )?(?P<object>{THING}) (?:on|with) (?:a |an )?"
+           r"(?:transparent|see-through|see through|clear|empty|invisible) (?:background|bg)"),
      "cut out {object}"),
     (_rule(r"(?:remove|delete|erase|drop|get rid of|take out|take away) (?:the )?(?:bg|background)"),
      "remove the background"),
@@ -144,11 +147,16 @@ REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
            r"(?P<colour>white|black|grey|gray)"
            r"(?:,? like (?:a |in a )?(?:product shot|product photo|studio photo|passport photo))?"),
      "replace the background with a plain {colour} background"),
+    (_rule(rf"(?:an? |some )?(?P<what>(?:(?!(?:{_VERBS})\b)[\w-]+ ){{1,3}}?)(?:background|backdrop|bg) "
+           r"(?:behind|for|around) (?P<object>(?:the|my|our|his|her|their) [\w' -]+?)"),
+     "replace the background behind {object} with a {what}background"),
     # something pointed at, then "it": "there's a cable on the floor, can you erase it"
     (_rule(r"(?:(?:ugh|hmm|oh|so|ok|okay|oops) )?(?:there'?s |there is |there are |i see )?"
            r"(?:an? |the |my |our |some |this |that )(?P<object>[\w' -]+?)(?: (?:is|are) [\w' -]+?"
-           r"| (?:on|in|at|by|near) (?:the|a|my|our) [\w -]+?)?,? (?:(?:can|could) (?:you|u) |pls |please )?"
-           rf"(?P<verb>{pattern('verbs', 'remove')}|cut out|blur) (?:it|them|that)"),
+           r"|(?: (?:that's |thats |which is )?\w+ing)? (?:on|in|at|by|near|behind|under|over|across) "
+           r"(?:the|a|my|our) [\w -]+?)?,? (?:(?:can|could|would) (?:you|u) |pls |please )?"
+           rf"(?P<verb>{pattern('verbs', 'remove')}|cut out|blur|take(?= \w+ (?:out|away)$)) (?:it|them|that)"
+           r"(?: out| away)?"),
      "{verb} the {object}"),
     # bigger by a factor, a png of one thing, a style's vibe
     (_rule(rf"make {_IT} (?P<n>[234]) ?x (?:bigger|larger)(?: without .+)?"), "upscale it {n}x"),
@@ -253,8 +261,10 @@ def plan(request: Request, view: WorkspaceView, dispatch: Dispatch) -> Plan | No
 def _again(said: str, request: Request, view: WorkspaceView, dispatch: Dispatch) -> Plan | None:
     """The plan for the request `said` stands for; None when the rules do not read that either
     (the other rules then try the words as written)."""
+    if request.rewrites >= MAX_REWRITES:
+        return None
     try:
-        return dispatch(replace(request, text=said), view)
+        return dispatch(replace(request, text=said, rewrites=request.rewrites + 1), view)
     except Unclear as why:
         if not why.helps:  # understood, and answered: "there is no image yet"
             raise
@@ -269,6 +279,8 @@ def reads(text: str) -> bool:
 
 def _rewritten(match: re.Match[str], template: str) -> str:
     said = {k: v for k, v in match.groupdict().items() if v is not None}
+    if said.get("verb") == "take":  # "take it out"
+        said["verb"] = "take out"
     if template == "{times}":  # "make it twice as big"
         return f"upscale it {_TIMES[said['n']]}x"
     if template == "{room}":  # "add some space above the cat": the photo's top

@@ -77,7 +77,11 @@ INTENTS = (
     _intent("outpaint_more", rf"(?:show|paint|add) more (?:on|at) (?:the )?(?P<side>{_SIDE})"),
     _intent("outpaint_more", r"(?:show|include|give me) more of (?:the )?(?P<what>[\w ]+?)"
                              r"(?: around (?:them|it|him|her|us))?"),
-    _intent("outpaint_more", rf"(?:add|show|give me|give it|i want|i need|need|include) more {_MORE_OF}"
+    _intent("outpaint_more", r"(?:add|show|give me|give it|i want|i need|need|include)"
+                             rf" (?:some |a bit )?more {_MORE_OF}"
+                             rf"(?: (?:on|at|to) (?:the )?(?P<side>{_SIDE}))?"
+                             r"(?:,? (?:about |around |roughly |say )?(?P<px>\d{1,4}) ?(?:px|pixels))?"),
+    _intent("outpaint_more", rf"add (?P<px>\d{{1,4}}) ?(?:px|pixels) (?:of|more) {_MORE_OF}"
                              rf"(?: (?:on|at|to) (?:the )?(?P<side>{_SIDE}))?"),
     _intent("outpaint", rf"{_EXTEND}(?: out)?(?: {_WHOLE}| the (?:canvas|frame|background|borders?|edges?))?"
                         rf"(?: (?:(?:to|on|at|towards?|in|into|from) )?(?:the )?(?P<side>{_SIDE}))?"
@@ -236,6 +240,8 @@ def _outpaint_more(match: re.Match[str], request: Request, view: WorkspaceView) 
         "foreground": "bottom",
     }.get(what, "all sides")
     sides = _sides(side, *_size(view), DEFAULT_SHARE)
+    if said.get("px"):  # "add more floor at the bottom, about 200 pixels"
+        sides = dict.fromkeys(sides, int(said["px"]))
     plan = _extend(request, view, f"show more {what}", **sides)
     if what in ("sky", "ground", "floor", "foreground"):
         plan.steps[0].args.setdefault("prompt", f"more {what}, a seamless natural continuation of the scene")
