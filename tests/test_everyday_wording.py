@@ -12,6 +12,7 @@ import test_offline_planner as table
 
 from pixelsmith.agent.rules_parts import split
 from pixelsmith.tools import default_tools
+from pixelsmith.views import ArtifactView, BoxView, WorkspaceView
 
 ADJ, DSI, DSR = "adjust", "detect segment inpaint", "detect segment remove"
 BACKDROP = "detect segment refine_mask inpaint"  # the subject's mask, inverted, painted
@@ -104,7 +105,46 @@ ROWS = [
     ("put the cat in a pine forest instead of the living room", "upload", BACKDROP,
      {"detect.labels": ["cat"], "inpaint.prompt": "a pine forest in the background"}),
     ("hmm actually green would be nicer", "edited", "inpaint", {"inpaint.prompt": "~green"}),
+    ("now add a bit more contrast", "upload", ADJ, {"adjust.contrast": 1.1}),
+    ("I'd love a sepia tone on this, like an old family photo from my gran's album", "upload", ADJ,
+     {"adjust.sepia": True}),
+    ("give it a faded vintage film look", "upload", "restyle", {"restyle.prompt": "vintage film style"}),
+    ("pixel art, like an old 16-bit video game", "upload", "restyle", {"restyle.prompt": "pixel art style"}),
+    ("give the sofa a pop art look", "upload", DSI,
+     {"detect.labels": ["sofa"], "inpaint.prompt": "a pop art sofa"}),
+    ("only the cat in cartoon style, leave the rest as a normal photo", "upload", DSI,
+     {"detect.labels": ["cat"], "inpaint.prompt": "a cartoon cat"}),
+    ("make me a brand new picture: a red fox in a snowy forest at dawn", "upload", "generate",
+     {"generate.prompt": "a red fox in a snowy forest at dawn"}),
+    ("generate a 768x512 image of a cosy reading nook", "upload", "generate",
+     {"generate.prompt": "a cosy reading nook", "generate.width": 768, "generate.height": 512}),
+    # "it" after "find the cushion" is what was found; the selection is "this" and "the selection"
+    ("remove it", "found", "segment remove", {"segment.detection": "detection-1", "remove.mask": "$1",
+                                              "remove.object": "cushion"}),
+    ("crop to the selection", "selected", "crop", {"crop.around": "mask-1"}),
+    ("cut this out as a png with no background", "selected", "cutout", {"cutout.mask": "mask-1"}),
+    ("keep this sharp and blur everything else", "selected", ADJ,
+     {"adjust.mask": "mask-1", "adjust.invert": True}),
 ]  # fmt: skip
+
+
+def _found() -> WorkspaceView:
+    """The uploaded photo and detection-1 (a cushion), with no mask yet."""
+    view = table.uploaded()
+    cushion = BoxView("cushion", 0.7, (10.0, 20.0, 90.0, 80.0))
+    view.artifacts.append(ArtifactView("detection-1", "detection", ["image-1"], "detect", boxes=[cushion]))
+    return view
+
+
+def _selected() -> WorkspaceView:
+    """The uploaded photo with mask-1 marked on it (a selection)."""
+    view = table.uploaded()
+    view.artifacts.append(ArtifactView("mask-1", "mask", ["image-1"], "select", size=(512, 384)))
+    view.selection = "mask-1"
+    return view
+
+
+table.VIEWS.update(found=_found, selected=_selected)
 
 
 @pytest.mark.parametrize(("message", "view", "tools", "expected"), ROWS, ids=[f"{r[1]}-{r[0]}" for r in ROWS])

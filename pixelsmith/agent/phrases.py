@@ -199,6 +199,8 @@ _GEN_VERB = pattern("verbs", "generate")
 _GEN_ASK = pattern("verbs", "ask for")
 GEN_KIND = pattern("nouns", "picture kinds")
 _KIND_OF = rf"{GEN_KIND}s? (?:of|showing|depicting|featuring)"  # "a watercolour painting of"
+# a picture's size in pixels: "a 768x512 image of ...", "..., 1024 by 768"
+SIZE = re.compile(r",? ?\b(?P<w>\d{3,4}) ?(?:x|by|×) ?(?P<h>\d{3,4})(?: ?px| pixels)?\b")
 GENERIC_KIND = re.compile(r"^(?:an? |some |the )?(?:new )?(?:image|picture|pic)s? (?:of|showing|depicting) ")
 _DET = pattern("nouns", "determiners")
 _REPLACE = pattern("verbs", "replace")
@@ -284,6 +286,8 @@ INTENTS = (
     _intent("segment", r"(?:make|create|give me|get|show me|draw|produce|compute)(?: me)? (?:an? |the )?"
             r"(?:mask|segmentation|outline|cutout|cut-out|selection) (?:of|for|around|over) (?P<object>.+)"),
     _intent("detect", rf"(?:draw (?:a )?box(?:es)? around|box) (?P<object>.+?){WHERE}"),
+    _intent("generate", rf"(?:{_GEN_VERB}|{_GEN_ASK})(?: me| us)? (?:an? )?(?:brand |whole |completely )?new "
+            r"(?:picture|image|pic|photo|one)(?: of| showing|,)? (?P<target>.+)"),  # not an edit of this one
     _intent("generate", rf"(?:{_GEN_VERB}|{_GEN_ASK})(?: me| us)? (?:(?P<count>{NUM}) )?"
             rf"(?P<target>(?:an? |some )?(?:[\w-]+ ){{0,3}}?{_KIND_OF} .+)"),
     _intent("generate", rf"(?P<target>(?:an?|some) (?:[\w-]+ ){{0,2}}?{_KIND_OF} .+)"),

@@ -204,6 +204,8 @@ def _remove(match: re.Match[str], request: Request, view: WorkspaceView) -> Plan
     args = {"image": current_image(view), "mask": mask, **params_for("remove", request)}
     if subject.words:
         args["object"] = subject.words
+    elif steps and (found := view.get(steps[0].args.get("detection", ""))):  # "find the cushion", "remove it"
+        args["object"] = " and ".join(dict.fromkeys(box.label for box in found.boxes))
     why = f"erase the {subject.words or 'masked area'}"
     return Plan(steps=[*steps, Step(tool="remove", args=args, why=why)])
 
@@ -214,34 +216,23 @@ def _replace(match: re.Match[str], request: Request, view: WorkspaceView) -> Pla
     prompt = replacement_prompt(subject, groups.get("target"), groups.get("adjective"))
     steps, mask = masked_steps(subject, request, view)
     args = {"image": current_image(view), "mask": mask, "prompt": prompt, **params_for("inpaint", request)}
-    args |= _concept(groups.get("target") or prompt, view)
+    args |= rules_teach.concept_named(groups.get("target") or prompt, view)
     return Plan(steps=[*steps, Step(tool="inpaint", args=args, why=f"paint {prompt}")])
 
 
 def _generate(match: re.Match[str], request: Request, view: WorkspaceView) -> Plan:
-    prompt = phrases.GENERIC_KIND.sub("", match["target"])
-    args: dict[str, Any] = {"prompt": prompt}
+    target, args = match["target"], {}
+    if size := phrases.SIZE.search(target):  # "a 768x512 image of a nook": sizes are multiples of 8
+        args = {
+            side: max(64, round(int(size[key]) / 8) * 8) for side, key in (("width", "w"), ("height", "h"))
+        }
+        target = f"{target[: size.start()]} {target[size.end() :]}".replace("  ", " ").strip(" ,")
+    prompt = phrases.GENERIC_KIND.sub("", target)
+    args = {"prompt": prompt, **args}
     if match.groupdict().get("count"):
         args["num_candidates"] = phrases.to_int(match["count"])
-    args |= params_for("generate", request) | _concept(match["target"], view)
+    args |= params_for("generate", request) | rules_teach.concept_named(match["target"], view)
     return Plan(steps=[Step(tool="generate", args=args, why=f"generate {prompt}")])
-
-
-def _concept(text: str, view: WorkspaceView) -> dict[str, str]:
-    """{"concept": name} when `text` names a taught concept: 'my rex', 'rex', 'sks dog',
-    or 'my dog' when exactly one concept is a dog; else {}."""
-    words = f" {re.sub(r'[^a-z0-9_-]+', ' ', text.lower())} "
-    for c in view.concepts:
-        if f" {c.name} " in words or f" {c.token} " in words:
-            return {"concept": c.name}
-    for c in view.stopped_concepts:  # named, but not trained to the end: say so, paint nothing
-        if f" my {c.name} " in words or f" {c.token} " in words:
-            raise Unclear(
-                f"{c.name} is not trained yet: its training stopped part-way. Say 'continue "
-                f"training {c.name}' first, then ask again."
-            )
-    mine = [c for c in view.concepts if f" my {c.class_word.lower()} " in words]
-    return {"concept": mine[0].name} if len(mine) == 1 else {}
 
 
 # -- follow-ups ---------------------------------------------------------------------------------

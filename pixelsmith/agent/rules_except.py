@@ -33,7 +33,8 @@ _REST = re.compile(
     r"|the (?:background|bg))\b"
 )
 EXCEPT = re.compile(
-    rf"(?P<body>.+?) (?:{pattern('talk', 'except')}) (?P<object>{THING})(?: (?:{pattern('talk', 'kept')}))?"
+    rf"(?P<body>.+?) (?:{pattern('talk', 'except')}) (?P<object>{THING}|this|that|it)"
+    rf"(?: (?:{pattern('talk', 'kept')}))?"
     rf"|(?:keep|leave) (?:just |only )?(?P<object2>{THING}) (?:{pattern('talk', 'kept')}) and (?:then "
     rf")?(?P<body2>.+)"
 )
@@ -78,7 +79,7 @@ def _except(match: re.Match[str], request: Request, view: WorkspaceView, dispatc
         change["saturation"] = 0.0  # "desaturate everything but the cat": a colour splash
     if set(change) == {"blur"}:
         change["blur"] = max(change["blur"], BACKGROUND_BLUR)  # as "blur the background" blurs
-    subject = subject_of(match["object"] or match["object2"], view)
+    subject = subject_of(match["object"] or match["object2"], view, pronoun_ok=True)  # "except this"
     steps, mask = masked_steps(subject, request, view)
     call = {"image": current_image(view), **change, "mask": mask, "invert": True}
     why = f"{', '.join(whys)}, except the {subject.words}"

@@ -109,9 +109,23 @@ def masked_steps(subject: Subject, request: Request, view: WorkspaceView) -> tup
     if not subject.pronoun:
         return find_steps(subject, request, view, cut=True), "$2"
     mask = current_mask(view)
+    if (found := _found_since(view, mask)) is not None:  # "find the cushion", then "remove it"
+        args = {"image": found.parents[0], "detection": found.id, "which": "best", "multimask": True}
+        return [Step(tool="segment", args=args, why=f"cut out what {found.id} found")], "$1"
     if mask is None:
         raise unclear("There is no mask yet; name the object, e.g. 'remove the cat'.")
     return [], mask
+
+
+def _found_since(view: WorkspaceView, mask: str | None) -> ArtifactView | None:
+    """The last detection on the current image when it came after `mask` (what "it" would
+    be otherwise) and the user selected nothing: what "it" means after "find the cushion"."""
+    order = [a.id for a in view.artifacts]
+    found = [d for d in view.of_kind("detection") if d.parents[:1] == [view.current_image]]
+    if not found or view.selection:
+        return None
+    last = found[-1]
+    return last if mask is None or mask not in order or order.index(last.id) > order.index(mask) else None
 
 
 def current_mask(view: WorkspaceView) -> str | None:

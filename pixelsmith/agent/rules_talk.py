@@ -139,6 +139,14 @@ REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
      "replace {object} with {what}"),
     # a look given: "give it a comic book look", "an old sepia look", "that creamy bokeh look"
     (_rule(rf"{_GIVE}(?P<style>{_STYLE}) {_A_LOOK}"), "{style} style"),
+    (_rule(rf"give (?P<object>{THING}) (?:an? |that |the |some )?(?:{_ADJ} )*?(?P<style>{_STYLE}) {_A_LOOK}"),
+     "make {object} look like {style}"),
+    (_rule(rf"(?:make |turn |put )?(?:just |only )(?P<object>{THING}) (?:in|into|as) (?:an? )?"
+           rf"(?P<style>{_STYLE})(?: style)?"), "make {object} look like {style}"),
+    (_rule(rf"(?:an? )?(?P<style>{_STYLE})(?: style| version| look)?"), "{style} style"),  # a style alone
+    # a tone added: "add a bit more contrast"
+    (_rule(r"(?:add|put|give it|use) (?P<tone>(?:a bit |a little |a touch |some |a lot |way |much )?"
+           r"(?:more|less) [a-z]+)(?: to (?:it|this|the (?:photo|picture|image)))?"), "{tone}"),
     (_rule(rf"{_GIVE}sepia(?: {_A_LOOK}| tone)"), "make it sepia"),
     (_rule(rf"{_GIVE}(?:bokeh|blurry background|blurred background|portrait mode)(?: background)?"
            rf"(?: {_A_LOOK})?"), "blur the background"),
@@ -165,6 +173,11 @@ REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
            r"|png sticker|cut-?out|transparent png)(?:,? (?:no|without a?|with no) background)?"),
      "cut out {object}"),
     (_rule(rf"(?P<style>{_STYLE}) (?:vibes?|aesthetic|feel)"), "{style} style"),
+    (_rule(rf"cut (?P<object>this|it|that|{THING}) out as an? (?:png|sticker|cut-?out|transparent png)"
+           r"(?:,? (?:with )?no background|,? without (?:a |the |any )?background)?"), "cut out {object}"),
+    (_rule(rf"keep (?P<object>this|it|that|{THING}) (?:sharp|in focus|crisp|clear|as it is) and blur "
+           r"(?:everything else|the rest|all the rest|the background|what's around it)"),
+     "blur everything except {object}"),
     (_rule(rf"(?:an? )?(?P<free>(?:[\w-]+ ){{0,3}}?(?:{_STYLE})(?: [\w-]+){{0,3}}?)"
            rf" (?:version|rendition|take|copy)(?: of {_IT})?"), "restyle it as {free}"),
     (_rule(rf"(?P<cond>{pattern('scene', 'conditions')}) (?:lighting|light|look|feel|vibe|mood|atmosphere)"),
@@ -214,8 +227,10 @@ _ROOM = {"above": "extend the top", "over": "extend the top", "top": "extend the
 _TIMES = {"twice": 2, "two times": 2, "three times": 3, "four times": 4}
 # "brighten just this bit", "get rid of whatever this is": the selection, when there is one
 _THIS = re.compile(
-    r"\b(?:whatever this is|(?:just |only )?this (?:bit|part|area|region|spot|strip|patch|thing|corner"
-    r"|piece|section)(?: (?:here|along|at|in|on) [\w ]+)?|just this|this here)\b"
+    r"\b(?:the selection|my selection|what i (?:selected|marked|drew)"
+    r"|the (?:selected|marked) (?:bit|part|area)|whatever this is"
+    r"|(?:just |only )?this (?:bit|part|area|region|spot|strip|patch|thing|corner|piece|section)"
+    r"(?: (?:here|along|at|in|on) [\w ]+)?|just this|this here)\b"
 )
 # "put a ball of yarn next to her": the photo's main subject
 _PLACE_BY = _rule(  # "on her" is worn ("put some lipstick on her"): an instruction, not a placing

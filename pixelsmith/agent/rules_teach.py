@@ -1,5 +1,6 @@
 """The offline planner's words for teaching pixelsmith a concept: "teach pixelsmith my dog rex"
-trains on every photo uploaded in the session; "continue training rex" resumes a stopped one."""
+trains on every photo uploaded in the session; "continue training rex" resumes a stopped one;
+"my rex on the beach" names a taught one to paint (`concept_named`)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import re
 
 from pixelsmith.agent.normalise import Request
 from pixelsmith.agent.plan import Plan, Step
-from pixelsmith.agent.rules_shared import params_for, unclear
+from pixelsmith.agent.rules_shared import Unclear, params_for, unclear
 from pixelsmith.views import WorkspaceView
 
 
@@ -46,3 +47,20 @@ def resume_teach(match: re.Match[str], request: Request, view: WorkspaceView) ->
     name = chosen[0].name
     args = {"name": name, "resume": True, **params_for("train_concept", request)}
     return Plan(steps=[Step(tool="train_concept", args=args, why=f"continue learning {name}")])
+
+
+def concept_named(text: str, view: WorkspaceView) -> dict[str, str]:
+    """{"concept": name} when `text` names a taught concept: 'my rex', 'rex', 'sks dog',
+    or 'my dog' when exactly one concept is a dog; else {}."""
+    words = f" {re.sub(r'[^a-z0-9_-]+', ' ', text.lower())} "
+    for c in view.concepts:
+        if f" {c.name} " in words or f" {c.token} " in words:
+            return {"concept": c.name}
+    for c in view.stopped_concepts:  # named, but not trained to the end: say so, paint nothing
+        if f" my {c.name} " in words or f" {c.token} " in words:
+            raise Unclear(
+                f"{c.name} is not trained yet: its training stopped part-way. Say 'continue "
+                f"training {c.name}' first, then ask again."
+            )
+    mine = [c for c in view.concepts if f" my {c.class_word.lower()} " in words]
+    return {"concept": mine[0].name} if len(mine) == 1 else {}
