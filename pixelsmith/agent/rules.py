@@ -104,7 +104,7 @@ class OfflinePlanner:
                 return found
             # "make it blak and white"; "convert it to black and whte" (read as a recolour of "it")
             understood = functools.partial(self._understood, view=view)
-            if (why.unread or why.helps) and (mended := mend(message, understood)):
+            if why.unread and (mended := mend(message, understood)):
                 plan = self._mended(mended, request, view)
                 if plan is not None:
                     return plan

@@ -112,8 +112,9 @@ def masked_steps(subject: Subject, request: Request, view: WorkspaceView) -> tup
     if (found := _found_since(view, mask)) is not None:  # "find the cushion", then "remove it"
         args = {"image": found.parents[0], "detection": found.id, "which": "best", "multimask": True}
         return [Step(tool="segment", args=args, why=f"cut out what {found.id} found")], "$1"
-    if mask is None:
-        raise unclear("There is no mask yet; name the object, e.g. 'remove the cat'.")
+    if mask is None:  # a rule for "<verb> it" read the words: maybe wrongly, a typo may be why
+        lead = "There is no mask yet; name the object, e.g. 'remove the cat'."
+        raise Unclear(lead, helps=True, unread=True)
     return [], mask
 
 

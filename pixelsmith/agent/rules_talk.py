@@ -182,7 +182,8 @@ REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
            rf" (?:version|rendition|take|copy)(?: of {_IT})?"), "restyle it as {free}"),
     (_rule(rf"(?P<cond>{pattern('scene', 'conditions')}) (?:lighting|light|look|feel|vibe|mood|atmosphere)"),
      "make it {cond}"),
-    (_rule(rf"(?:i'?d love|i want|i'd like|can i (?:have|get)) {_IT} as an? (?P<style>{_STYLE})(?: [\w ]+)?"),
+    (_rule(rf"(?:(?:i'?d love|i want|i'd like|can i (?:have|get)) )?{_IT} as an? (?P<style>{_STYLE})"
+           r"(?: [\w ]+)?"),
      "{style} style"),
     # "it'd work better as a square with the cat in the middle"
     (_rule(r"(?:it'?d|it would|it might|this would|that would|it'?ll|it will) (?:work|look) "

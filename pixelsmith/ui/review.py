@@ -55,6 +55,8 @@ def panel(ws: Workspace) -> Action | None:
     later = " → ".join(s["tool"] for s in pending.steps)
     what = "where the new object goes" if placed(ws, mask) else "the mask"
     st.markdown(f"**Review {what}** before *{later}*: now using **{mask}**.")
+    if pending.steps and pending.steps[0]["tool"] == "refine_mask" and pending.steps[0]["args"].get("invert"):
+        st.caption("This mask is kept: everything outside it is changed (a new background).")
     action = _choose_buttons(masks, mask)
     if mask not in masks:  # no button is it: say so, and the picture labels it by its id
         st.caption(f"In use: {mask}, refined from the candidates; a button above goes back to one.")
