@@ -537,3 +537,36 @@ def test_a_jpeg_photo_downloads_as_a_jpeg_and_its_cut_out_as_a_png(app, cat_phot
     cutout.info[keepsakes.ALPHA] = Image.new("L", cat_photo.size, 0)
     made = ws.add_image(cutout, parents=[ws.record.current_image], tool="cutout")
     assert download(str(ws.folder), made, ws)[1:] == ("png", "image/png")
+
+
+def test_a_new_background_keeps_the_reviewed_subject_and_paints_the_rest(app, cat_photo):
+    """ "replace the background with a sunny beach": the review picks the subject's mask and
+    says it is kept; Continue inverts it and paints everything else, the subject's pixels
+    (away from the seam the blend softens) as they were."""
+    import numpy as np
+
+    from pixelsmith import masks as M
+
+    at = app
+    at.slider(key="opt-steps").set_value(2)
+    at.sidebar.file_uploader[0].set_value(("cat.png", _png(cat_photo), "image/png")).run()
+    _send(at, "replace the background with a sunny beach")
+    ws = _workspace(at)
+    assert ws.record.pending and ws.record.pending.steps[0]["tool"] == "refine_mask"
+    assert "This mask is kept: everything outside it is changed (a new background)." in [
+        c.value for c in at.caption
+    ]
+    _button(at, "Use mask 2").click().run()
+    _button(at, "Continue").click().run()
+    assert not at.exception
+    record = _workspace(at).record
+    invert, paint = record.steps[-2], record.steps[-1]
+    assert (invert.tool, invert.args) == ("refine_mask", {"mask": "mask-2", "invert": True})
+    assert paint.tool == "inpaint" and paint.args["mask"] == invert.outputs[0]
+    assert "sunny beach" in paint.args["prompt"] and record.current_image == "image-2"
+    painted = ws.mask(invert.outputs[0])
+    assert np.array_equal(painted > 127, ws.mask("mask-2") <= 127)  # all but the subject
+    untouched = M.feather(M.grow(painted, 8), 8) == 0  # outside the seam inpaint's blend softens
+    before, after = (np.asarray(ws.image(i).convert("RGB")) for i in ("image-1", "image-2"))
+    assert untouched.sum() > 100 and np.array_equal(before[untouched], after[untouched])  # random SAM: few
+    assert not np.array_equal(before[painted > 127], after[painted > 127])  # the background was painted
