@@ -184,7 +184,9 @@ def main() -> None:
     hint = f"What should I do with {staged.name}?" if staged else "Describe an edit, or a picture to make"
     if ws.record.pending:
         hint = "Review the mask above and press Continue, or start a new request"
-    text = st.chat_input(hint, key="message", max_chars=settings.limits.max_message_chars)
+    # No max_chars: the browser would drop a longer paste whole and say nothing; the agent
+    # refuses it in one line instead (limits.max_message_chars).
+    text = st.chat_input(hint, key="message")
     with live:
         if not _act(agent, ws, settings, panel, text, taught, action, selecting, extension):
             return

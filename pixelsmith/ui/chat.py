@@ -203,6 +203,10 @@ def history(ws: Workspace) -> None:
     """Every turn: the user's message (and its image), then the plan, steps and answers."""
     record = ws.record
     shown_image: str | None = None
+    if refused := [m for m in record.messages if m.turn == 0 and m.kind == "error"]:
+        with st.chat_message("assistant"):  # a first message refused before it began a turn (too long)
+            for message in refused:
+                st.error(safe(message.text))
     for turn in range(1, record.turn + 1):
         messages = [m for m in record.messages if m.turn == turn]
         for index, message in enumerate(m for m in messages if m.role == "user"):

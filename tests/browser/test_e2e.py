@@ -153,3 +153,23 @@ def test_teach_a_concept_from_the_sidebar_form_then_use_it(server, page: Page, t
     idle(page)
     expect(chat.get_by_text('"concept": "rex"').first).to_be_attached()  # in the step's folded block
     shot(page, "10-used")
+
+
+def test_a_paste_over_the_message_limit_is_refused_in_one_line(server, page: Page):
+    """A chat input with max_chars drops a longer paste whole and says nothing (Streamlit 1.67);
+    the box takes it, and the answer names the limit, there after a reload too (it was shown
+    only until the page was drawn again: the history began at the first turn)."""
+    page.set_default_timeout(LONG)
+    expect.set_options(timeout=LONG)
+    page.goto(server)
+    idle(page)
+    box = page.get_by_test_id("stChatInputTextArea")
+    length = "() => document.querySelector('[data-testid=stChatInputTextArea]').value.length"
+    box.click()
+    page.keyboard.insert_text("make it brighter " + "and brighter " * 200)  # 2617 characters
+    assert page.evaluate(length) == 2617
+    box.press("Enter")
+    said = "the message is 2616 characters, over the limit of 2000; shorten it"  # its last space taken off
+    expect(page.get_by_text(said)).to_be_visible()
+    page.reload()
+    expect(page.get_by_text(said)).to_be_visible()  # recorded, before any turn began
