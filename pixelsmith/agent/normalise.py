@@ -50,13 +50,16 @@ def clause(text: str) -> str:
 
 
 def _tidy(text: str) -> str:
+    text = re.sub(r"\s*(?:→|->|=>|⇒|➡)\s*", " becomes ", text)  # "cushion → red", "bg -> beach"
     text = re.sub(r"(?<!\w)'|'(?!\w)", " ", text)  # quotes, not apostrophes
+    text = re.sub(r"(?:(?<!\d)\.|\.(?!\d)|[?!;])+(?=\s+\w)", ",", text)  # a sentence's end, a clause's
     text = re.sub(r"(?<!\d)\.|\.(?!\d)", " ", text)  # full stops, not decimal points
     text = re.sub(r"[^\w\s,'.#%-]", " ", text)  # "%": "extend it by 50%"
     text = re.sub(r"\s+", " ", text)  # first, so the comma rule below meets single spaces (linear)
     text = re.sub(r" -+ ", ", ", text)  # a dash between clauses: "a cable behind the sofa - take it out"
     text = re.sub(r"^(?=(?:looks|seems|feels) )", "it ", text)  # "looks washed out, can you fix it"
     text = _SHORTHAND.sub(lambda m: SHORTHAND[m[0]], text)  # "can u get rid of teh lamp"
+    text = _spoken(text)
     text = re.sub(
         r"(?:^|(?<=, ))its (?=(?:too|to|so|a bit|way|really|very|quite|kind of|not|a little)\b)",
         "it's ",
@@ -70,9 +73,40 @@ def _tidy(text: str) -> str:
 
 
 def _strip_wrappers(text: str) -> str:
+    # the ends first: "okay so the lamp is distracting, ..." is no reason after "okay"
+    text = _strip_ends(text)
     text = phrases.REASON_AFTER.sub("", phrases.REASON_BEFORE.sub("", phrases.PURPOSE.sub("", text), count=1))
+    return _strip_ends(text)
+
+
+def _strip_ends(text: str) -> str:
     while True:
         stripped = phrases.TRAILING.sub("", phrases.LEADING.sub("", text, count=1)).strip(" ,")
         if stripped == text:
             return text
         text = stripped
+
+
+# how people talk, said as they would write it: fillers out, "more bright" as "brighter", a
+# new sentence where a spoken one runs on ("... is distracting can you get rid of it")
+_FILLERS = re.compile(
+    r"\b(?:u+m+|u+h+|e+r+m+|e+r+|uhm)\b,?|(?<=\byou) like(?= \w)|,? (?:i guess|i mean|you know)\b"
+)
+_MORE = {"bright": "brighter", "dark": "darker", "warm": "warmer", "cold": "cooler", "cool": "cooler",
+         "sharp": "sharper", "big": "bigger", "large": "larger", "small": "smaller", "soft": "softer",
+         "light": "lighter", "clear": "clearer", "colourful": "more colourful"}  # fmt: skip
+_MORE_ADJ = re.compile(rf"\b(?:more|much) ({'|'.join(_MORE)})\b")
+_ASKS = re.compile(r"(?<=\w) (?=(?:can|could|would) (?:you|u) (?!be\b))")
+
+
+def _spoken(text: str) -> str:
+    text = _FILLERS.sub("", text)
+    text = re.sub(
+        r"\blike (?=(?:half|a bit|a little|twice|double|\d))", "", text
+    )  # "make it like half the size"
+    text = re.sub(
+        r"\b(?:next|close) of\b", "next to", re.sub(r"\bbehind of\b", "behind", text)
+    )  # "next of the cat"
+    text = _MORE_ADJ.sub(lambda m: _MORE[m[1]], text)  # "make more bright the picture"
+    text = _ASKS.sub(", ", text)
+    return re.sub(r"\s+", " ", text).strip()

@@ -23,7 +23,7 @@ import math
 import re
 from dataclasses import replace
 
-from pixelsmith.agent import rules_except, rules_photo
+from pixelsmith.agent import rules_except, rules_photo, rules_voices
 from pixelsmith.agent.normalise import Request
 from pixelsmith.agent.phrases import COLOUR_PHRASE
 from pixelsmith.agent.plan import Plan, Step
@@ -262,9 +262,10 @@ def plan(request: Request, view: WorkspaceView, dispatch: Dispatch) -> Plan | No
             "I cannot tell how far the photo leans: say by how many degrees and which way, "
             "e.g. 'rotate it 2 degrees counter-clockwise'."
         )
-    for rule, template in REWRITES:
+    for rule, template in (*rules_voices.REWRITES, *REWRITES):  # the first rewrite the rules read
         if (match := rule.fullmatch(text)) and (said := _rewritten(match, template)) != text:
-            return _again(said, request, view, dispatch)
+            if (plan := _again(said, request, view, dispatch)) is not None:
+                return plan
     if match := POP.fullmatch(text):
         return _pop(match, request, view)
     if match := NAMED_SIZE.fullmatch(text):

@@ -1,0 +1,67 @@
+"""Requests said in other voices, as the rules read them: asked as a question ("could this be
+a bit brighter?", "what if the cat was on a beach?"), written tersely ("bw", "lamp gone",
+"cushion → red"), or in the English of someone who learnt another first ("make more bright
+the picture", "the cat color change to orange"). Each is rewritten into a request the
+rules know (`rules_talk.plan` tries these after its own); the fillers of speech are taken out
+before (`normalise._spoken`)."""
+
+from __future__ import annotations
+
+import re
+
+from pixelsmith.agent.rules_shared import THING
+from pixelsmith.agent.vocabulary import pattern
+
+_IT = r"(?:it|this|that|(?:the|this|my) (?:image|picture|photo|pic|whole thing|whole photo))"
+_NOUN = r"(?!(?:it|this|that|me|us)\b)[a-z][\w-]*(?: [a-z][\w-]*)?"  # a thing named bare: "lamp", "cushion"
+_NOT_A_VERB = rf"(?!(?:{pattern('verbs', 'remove')}|make|turn|put|add|crop|rotate|flip|change)\b)"
+_STILL = r"(?:sitting|standing|lying|sleeping|curled up)"
+_ER = r"(?:brighter|darker|warmer|cooler|sharper|bigger|smaller|softer|lighter)"
+
+
+def _rule(text: str) -> re.Pattern[str]:
+    return re.compile(text)
+
+
+# what the words say -> the request the rules read ({name}: a group of the match)
+REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
+    # questions
+    (_rule(rf"(?:could|can|would|should) (?P<thing>{THING}|{_IT}) be wearing (?P<what>.+)"),
+     "put {what} on {thing}"),
+    (_rule(rf"(?:could|can|would|should) (?P<thing>{THING}) be (?P<new>(?:an?|some) .+?)(?: instead)?"),
+     "replace {thing} with {new}"),
+    (_rule(rf"i wonder if (?P<thing>{THING}) (?:could|can|would|might) be (?P<new>(?:an?|some) .+?)"
+           r"(?: instead)?"),
+     "replace {thing} with {new}"),
+    (_rule(rf"(?:could|can|would|should) (?P<it>{_IT}) be (?P<how>.+)"), "make it {how}"),
+    (_rule(rf"(?:could|can|would) there be (?P<what>(?:an?|some) .+?) (?P<rel>on|next to|beside|by|under|in) "
+           rf"(?P<anchor>{THING})"), "put {what} {rel} {anchor}"),
+    (_rule(rf"(?:how|what) would (?:{_IT}) look (?:like )?(?:as|in) (?P<what>.+)"),
+     "make it look like {what}"),
+    (_rule(rf"what if (?P<thing>{THING}) (?:was|were|is) {_STILL} (?P<rel>on|in|at|by) (?P<where>.+?)"
+           r"(?: instead)?"),
+     "put {thing} {rel} {where}"),
+    (_rule(rf"what if (?:{_IT}) (?:was|were|is|looked) (?P<how>.+?)(?: instead)?"), "make it {how}"),
+    (_rule(rf"(?:can|could) i see (?:how |what )?(?:{_IT}) (?:looks?|would look) (?:like )?(?:with|in|as) "
+           rf"(?:the whole (?:photo|picture|thing) (?:in|as) )?(?P<how>.+)"), "make it {how}"),
+    (_rule(rf"(?:wouldn't|would|won't) (?:{_IT}) look (?:nicer|better) (?:with|if) (?P<what>.+)"),
+     "make {what}"),
+    (_rule(rf"(?:see|show me|get|have) (?:just|only) (?P<object>{THING}) (?:without anything (?:around|else)"
+           r"(?: (?:it|him|her|them))?|on (?:its|his|her) own|alone|by itself)"), "cut out {object}"),
+    (_rule(r"i (?:want|need|'d like|would like) (?:it|this|the photo|the picture) (?:in|to be|as)"
+           r" (?P<how>.+)"),
+     "make it {how}"),
+    # terse
+    (_rule(r"(?:bw|b/w|b&w|mono)"), "black and white"),
+    (_rule(rf"(?:the )?(?P<thing>{_NOT_A_VERB}{_NOUN}) (?:gone|removed|deleted|begone)"),
+     "remove the {thing}"),
+    (_rule(rf"(?:the )?(?P<thing>{_NOUN}) becomes (?P<new>.+)"), "change the {thing} to {new}"),
+    (_rule(r"(?P<ratio>\d+ \d+|square) crop"), "crop it to {ratio}"),
+    # another first language
+    (_rule(rf"(?P<thing>{THING}) colou?r (?:change|changes|make|to be) (?:to |into )?(?P<new>.+)"),
+     "change the colour of {thing} to {new}"),
+    (_rule(rf"(?:make|do|doing) (?P<how>{_ER}(?: .+)?) (?P<it>{_IT})"), "make {it} {how}"),
+    (_rule(rf"(?:make|do|doing) (?P<it>{_IT}) (?P<how>{_ER}(?: .+)?)"), "make {it} {how}"),
+    (_rule(rf"make (?P<thing>{THING}) like (?:an? )?(?P<what>(?:painting|drawing|sketch|cartoon|photo) .+)"),
+     "make {thing} look like a {what}"),
+)  # fmt: skip
