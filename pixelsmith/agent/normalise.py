@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pixelsmith.agent import phrases, sentences
+from pixelsmith.agent import inline_params, phrases, sentences
 from pixelsmith.agent.vocabulary import pairs
 
 QUOTES = str.maketrans("‘’“”", "''\"\"")
@@ -31,7 +31,7 @@ class Request:
 def normalise(message: str, takes: Mapping[str, frozenset[str]] | None = None) -> Request:
     """Lower case, take out inline parameters, punctuation and polite wrappers."""
     text, params = message.lower().translate(QUOTES), {}
-    for rule in phrases.PARAM_RULES:
+    for rule in inline_params.PARAM_RULES:
         match = rule.pattern.search(text)
         if match and rule.arg not in params:
             params[rule.arg] = rule.convert(match["value"])

@@ -1,22 +1,22 @@
 """The offline planner's language: the intent table, object phrases, prompts.
 
-The sentence shapes are here (inline parameters, positions, the intents); the words they
-accept (verbs and their synonyms, colours, plurals, polite wrappers) are in the data files
-read by `vocabulary`. `parse_subject` reads an object phrase ("all the cats on the left")
-and `replacement_prompt` / `with_colour` write the inpainting prompt.
+The sentence shapes are here (positions, the intents; inline parameters are in
+`inline_params`); the words they accept (verbs and their synonyms, colours, plurals, polite
+wrappers) are in the data files read by `vocabulary`. `parse_subject` reads an object phrase
+("all the cats on the left") and `replacement_prompt` / `with_colour` write the inpainting
+prompt.
 
-Every intent pattern runs on normalised text (lower case; punctuation other than commas,
-hyphens, apostrophes and decimal points gone; polite wrappers and inline parameters such
-as "seed 7" already taken out) and must match the whole of it, so each table entry reads
-as one sentence shape. The planner tries the entries in order; the first match wins.
+Every intent pattern runs on normalised text (lower case; a sentence's end a comma; other
+punctuation than commas, hyphens, apostrophes and decimal points gone; polite wrappers and
+inline parameters such as "seed 7" already taken out) and must match the whole of it, so
+each table entry reads as one sentence shape. The planner tries the entries in order; the
+first match wins.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from pixelsmith.agent.vocabulary import alt, entries, pairs, pattern
 
@@ -64,51 +64,6 @@ PURPOSE = re.compile(
 )  # left over around parameters: "set guidance to 12"
 
 
-# -- inline parameters -------------------------------------------------------------------------
-@dataclass(frozen=True)
-class ParamRule:
-    """One way of saying a tool argument inline: 'seed 7' -> seed=7."""
-
-    arg: str
-    pattern: re.Pattern[str]
-    convert: Callable[[str], Any]
-
-
-_LEAD = r"(?:\b(?:and|with|using|use|set|at|try)\s+(?:a\s+|the\s+)?)?"  # "with seed 7"
-_IS = r"\s*(?:=|:|to|of|at|is)?\s*"  # "seed = 7", "guidance to 12"
-_CANDIDATES = pattern("nouns", "candidates")
-_NEGATIVE = r"(?:negative(?: prompt)?|avoid(?:ing)?)"
-
-
-def _rule(arg: str, body: str, convert: Callable[[str], Any]) -> ParamRule:
-    return ParamRule(arg, re.compile(_LEAD + body), convert)
-
-
-PARAM_RULES = (
-    _rule("seed", rf"\bseed(?: number)?{_IS}#?(?P<value>\d+)\b", int),
-    _rule("guidance_scale", rf"\b(?:guidance|cfg)(?: scale)?{_IS}(?P<value>\d+(?:\.\d+)?)", float),
-    _rule("num_inference_steps", r"\b(?P<value>\d+) (?:inference |denoising |sampling )?steps\b", int),
-    _rule("num_inference_steps", rf"\b(?:inference |denoising )?steps{_IS}(?P<value>\d+)\b", int),
-    _rule("strength", rf"\b(?:denoising )?strength{_IS}(?P<value>\d*\.?\d+)", float),
-    _rule("num_candidates", rf"\b(?P<value>{NUM}) (?:more |other |new )?{_CANDIDATES}\b(?! of)", to_int),
-    _rule("num_candidates", rf"\b(?:candidates|variations|options){_IS}(?P<value>\d+)\b", int),
-    _rule("threshold", rf"\b(?:detection )?(?:threshold|confidence){_IS}(?P<value>\d*\.?\d+)", float),
-    _rule("negative_prompt", rf"\b{_NEGATIVE}\s*[:=]?\s*(?P<value>[^,;]+)", str.strip),
-    # "as a quick preview", "a rough draft of", "in preview mode", "fast mode": LCM-LoRA, 4 steps
-    _rule(
-        "preview",
-        r"(?:\b(?:as|in|with|for)\s+)?\b(?P<value>(?:(?:a|an)\s+)?(?:(?:quick|fast|rough)\s+)?"
-        r"(?:preview|draft)(?:\s+mode)?|fast\s+mode)\b(?:\s+of\b)?",
-        lambda _: True,
-    ),
-    # Concept training: "resolution 256", "rank 8", "no prior preservation" ("N steps" is
-    # num_inference_steps above; for train_concept it is its `steps`).
-    _rule("resolution", rf"\b(?:training )?resolution{_IS}(?P<value>\d+)(?:\s*px)?", int),
-    _rule("rank", rf"\b(?:lora )?rank{_IS}(?P<value>\d+)\b", int),
-    _rule(
-        "prior_preservation", r"\b(?P<value>no|without|with) prior(?: preservation)?\b", lambda v: v == "with"
-    ),
-)
 # -- colours -------------------------------------------------------------------------------------
 COLOURS = entries("colours", "colours")
 SHADES = entries("colours", "shades")
@@ -252,6 +207,9 @@ INTENTS = (
     # Versions and candidates.
     _intent("revert", rf"(?:revert|go back|go|return|switch back|switch|back|restore|undo)(?: back)?(?: to)? "
             rf"(?:the )?{_REVERT_TO}"),
+    _intent("revert", r"(?:go back|revert|return|change it back|put it back|set it back)(?: to)? "
+            r"(?:how|what|the way) it (?:was|looked) "
+            r"(?P<image>originally|at first|at the (?:start|beginning)|in the beginning)"),
     _intent("undo", r"(?:go back|revert|return|change it back|put it back)(?: to)? "
             r"(?:how|what|the way) it (?:was|looked)"
             r"(?: before)?|put it back"),

@@ -263,9 +263,9 @@ def plan(request: Request, view: WorkspaceView, dispatch: Dispatch) -> Plan | No
             "e.g. 'rotate it 2 degrees counter-clockwise'."
         )
     for rule, template in (*rules_voices.REWRITES, *REWRITES):  # the first rewrite the rules read
-        if (match := rule.fullmatch(text)) and (said := _rewritten(match, template)) != text:
-            if (plan := _again(said, request, view, dispatch)) is not None:
-                return plan
+        said = _rewritten(match, template) if (match := rule.fullmatch(text)) else text
+        if said != text and (plan := _again(said, request, view, dispatch)) is not None:
+            return plan
     if match := POP.fullmatch(text):
         return _pop(match, request, view)
     if match := NAMED_SIZE.fullmatch(text):

@@ -13,8 +13,12 @@ from pixelsmith.agent.rules_shared import THING
 from pixelsmith.agent.vocabulary import pattern
 
 _IT = r"(?:it|this|that|(?:the|this|my) (?:image|picture|photo|pic|whole thing|whole photo))"
-_NOUN = r"(?!(?:it|this|that|me|us)\b)[a-z][\w-]*(?: [a-z][\w-]*)?"  # a thing named bare: "lamp", "cushion"
-_NOT_A_VERB = rf"(?!(?:{pattern('verbs', 'remove')}|make|turn|put|add|crop|rotate|flip|change)\b)"
+_WORD = r"(?!(?:it|this|that|me|us|a|an|the|to|i|you)\b)[a-z][\w-]*"
+_NOUN = rf"{_WORD}(?: {_WORD})?"  # a thing named bare: "lamp", "cushion", "party hat"
+_NOT_A_VERB = (
+    rf"(?!(?:{pattern('verbs', 'remove')}|make|turn|put|place|add|crop|rotate|flip|change|print|set|use"
+    r"|get|give|show|move|keep|leave|want|need|like|love)\b)"
+)
 _STILL = r"(?:sitting|standing|lying|sleeping|curled up)"
 _ER = r"(?:brighter|darker|warmer|cooler|sharper|bigger|smaller|softer|lighter)"
 
@@ -51,12 +55,18 @@ REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
     (_rule(r"i (?:want|need|'d like|would like) (?:it|this|the photo|the picture) (?:in|to be|as)"
            r" (?P<how>.+)"),
      "make it {how}"),
+    (_rule(rf"make (?P<thing>{THING}) (?:look like (?:he|she|it|they)(?:'?s| is| are) )?wearing"
+           r" (?P<what>.+)"),
+     "put {what} on {thing}"),
+    (_rule(r"(?:give me|make|show me) (?P<how>as an? .+)"), "{how}"),  # "give me (4 versions of it) as a ..."
     # terse
     (_rule(r"(?:bw|b/w|b&w|mono)"), "black and white"),
     (_rule(rf"(?:the )?(?P<thing>{_NOT_A_VERB}{_NOUN}) (?:gone|removed|deleted|begone)"),
      "remove the {thing}"),
     (_rule(rf"(?:the )?(?P<thing>{_NOUN}) becomes (?P<new>.+)"), "change the {thing} to {new}"),
     (_rule(r"(?P<ratio>\d+ \d+|square) crop"), "crop it to {ratio}"),
+    (_rule(rf"(?P<what>{_NOT_A_VERB}{_NOUN}) (?P<rel>on|next to|beside) (?P<anchor>{_NOUN})"),
+     "put a {what} {rel} the {anchor}"),  # "hat on cat"
     # another first language
     (_rule(rf"(?P<thing>{THING}) colou?r (?:change|changes|make|to be) (?:to |into )?(?P<new>.+)"),
      "change the colour of {thing} to {new}"),
