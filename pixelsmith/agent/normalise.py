@@ -101,6 +101,7 @@ _ASKS = re.compile(r"(?<=\w) (?=(?:can|could|would) (?:you|u) (?!be\b))")
 
 def _spoken(text: str) -> str:
     text = _FILLERS.sub("", text)
+    text = re.sub(r"^cool(?:,| thanks| thank you)\s*", "", text)  # "cool, now ..." (not "cool it down")
     text = re.sub(
         r"\blike (?=(?:half|a bit|a little|twice|double|\d))", "", text
     )  # "make it like half the size"

@@ -262,6 +262,8 @@ def plan(request: Request, view: WorkspaceView, dispatch: Dispatch) -> Plan | No
             "I cannot tell how far the photo leans: say by how many degrees and which way, "
             "e.g. 'rotate it 2 degrees counter-clockwise'."
         )
+    if (turned := rules_voices.plan(request, view)) is not None:  # "no, the other way"
+        return turned
     for rule, template in (*rules_voices.REWRITES, *REWRITES):  # the first rewrite the rules read
         said = _rewritten(match, template) if (match := rule.fullmatch(text)) else text
         if said != text and (plan := _again(said, request, view, dispatch)) is not None:

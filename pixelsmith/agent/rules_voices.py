@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import re
 
-from pixelsmith.agent.rules_shared import THING
+from pixelsmith.agent.normalise import Request
+from pixelsmith.agent.plan import Plan
+from pixelsmith.agent.rules_shared import THING, rerun
 from pixelsmith.agent.vocabulary import pattern
+from pixelsmith.views import WorkspaceView
 
 _IT = r"(?:it|this|that|(?:the|this|my) (?:image|picture|photo|pic|whole thing|whole photo))"
 _WORD = r"(?!(?:it|this|that|me|us|a|an|the|to|i|you)\b)[a-z][\w-]*"
@@ -59,6 +62,11 @@ REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
            r" (?P<what>.+)"),
      "put {what} on {thing}"),
     (_rule(r"(?:give me|make|show me) (?P<how>as an? .+)"), "{how}"),  # "give me (4 versions of it) as a ..."
+    (_rule(rf"(?:it )?if (?P<thing>{THING}) (?:just )?(?:wasn't|weren't|was not|were not|isn't) there"
+           r"(?: anymore)?"),
+     "remove {thing}"),  # "I'd love it if the lamp just wasn't there"
+    (_rule(rf"(?:{_IT}) (?:might|would|could|will) look (?:\w+ )?(?:as|like) (?P<what>an? .+)"),
+     "make it look like {what}"),  # "it might look amazing as an oil painting"
     # terse
     (_rule(r"(?:bw|b/w|b&w|mono)"), "black and white"),
     (_rule(rf"(?:the )?(?P<thing>{_NOT_A_VERB}{_NOUN}) (?:gone|removed|deleted|begone)"),
@@ -75,3 +83,17 @@ REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
     (_rule(rf"make (?P<thing>{THING}) like (?:an? )?(?P<what>(?:painting|drawing|sketch|cartoon|photo) .+)"),
      "make {thing} look like a {what}"),
 )  # fmt: skip
+
+_OTHER_WAY = re.compile(r"(?:(?:rotate|turn|spin) it )?(?:the )?other way(?: round| around)?(?: instead)?")
+
+
+def plan(request: Request, view: WorkspaceView) -> Plan | None:
+    """A plan these words give without a rewrite: "no, the other way" after a rotation turns
+    the photo it was made from as far the other way. None otherwise."""
+    edit = view.last_edit
+    if edit is not None and edit.tool == "rotate" and _OTHER_WAY.fullmatch(request.text):
+        degrees = -float(edit.args.get("degrees", 90))
+        return Plan(
+            steps=[rerun(view, request, f"rotate {abs(degrees):g} degrees the other way", degrees=degrees)]
+        )
+    return None

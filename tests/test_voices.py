@@ -1,0 +1,92 @@
+"""The offline planner reads requests said in other voices (the eighth blind set's): speech
+with its fillers and run-on sentences, questions, terse notes, and the English of someone who
+learnt another language first. Rows as in `test_offline_planner`; "rotated" is the uploaded
+photo turned 90 degrees clockwise into image-2."""
+
+from __future__ import annotations
+
+import pytest
+import test_offline_planner as table
+
+from pixelsmith.agent.normalise import normalise
+from pixelsmith.tools import default_tools
+from pixelsmith.views import ArtifactView, EditView, WorkspaceView
+
+ADJ, DSR = "adjust", "detect segment remove"
+PLACE = "detect segment place inpaint"
+
+ROWS = [
+    # speech: fillers out, a run-on "can you" a new clause
+    ("um so can you like make it half the size so i can email it to my mom", "upload", "resize",
+     {"resize.scale": 0.5}),
+    ("okay so the lamp in the back is kind of distracting can you just get rid of it", "upload", DSR,
+     {"detect.labels": ["lamp"]}),
+    ("so yeah um i want it in black and white please", "upload", ADJ, {"adjust.black_and_white": True}),
+    ("can you uh make the cat look like hes wearing a little party hat", "upload", PLACE,
+     {"place.object": "a little party hat", "place.relation": "on"}),
+    ("cool it down a bit", "upload", ADJ, {"adjust.warmth": -0.2}),  # "cool" is no "cool, thanks"
+    # questions
+    ("could this be a bit brighter?", "upload", ADJ, {"adjust.brightness": 1.1}),
+    ("could the cat be wearing a hat?", "upload", PLACE, {"detect.labels": ["cat"], "place.object": "a hat"}),
+    ("I wonder if the lamp could be a tall plant instead?", "upload", "detect segment inpaint",
+     {"detect.labels": ["lamp"], "inpaint.prompt": "a tall plant"}),
+    ("How would this look as a charcoal drawing?", "upload", "restyle", {"restyle.prompt": "~charcoal"}),
+    ("what if the cat was sitting on a beach at sunset instead?", "upload",
+     "detect segment refine_mask inpaint", {"detect.labels": ["cat"], "inpaint.prompt": "~beach at sunset"}),
+    ("Could there be a cup of coffee on the table next to him?", "upload", PLACE,
+     {"place.object": "~a cup of coffee", "place.relation": "next to"}),
+    ("Wouldn't it look nicer with the colours a bit more vivid?", "upload", ADJ, {"adjust.saturation": 1.1}),
+    ("Can I see how it looks with the whole photo in sepia?", "upload", ADJ, {"adjust.sepia": True}),
+    ("I'd love it if the lamp just wasn't there. Thanks in advance!", "upload", DSR,
+     {"detect.labels": ["lamp"]}),
+    ("For this one I was thinking it might look amazing as an oil painting.", "upload", "restyle",
+     {"restyle.prompt": "an oil painting"}),
+    # terse
+    ("bw", "upload", ADJ, {"adjust.black_and_white": True}),
+    ("lamp gone", "upload", DSR, {"detect.labels": ["lamp"]}),
+    ("cushion → red", "upload", "detect segment inpaint", {"inpaint.prompt": "a red cushion"}),
+    ("bg -> beach", "upload", "detect segment refine_mask inpaint", {"refine_mask.invert": True}),
+    ("hat on cat", "upload", PLACE, {"detect.labels": ["cat"], "place.object": "a hat"}),
+    ("blur bg", "upload", "detect segment adjust", {"adjust.invert": True}),
+    ("4:5 crop", "upload", "crop", {"crop.aspect": "4:5"}),
+    # another first language
+    ("please to remove the lamp from photo", "upload", DSR, {"detect.labels": ["lamp"]}),
+    ("make more bright the picture", "upload", ADJ, {"adjust.brightness": 1.25}),
+    ("the cat color change to orange", "upload", "detect segment inpaint",
+     {"inpaint.prompt": "an orange cat"}),
+    ("put one small red ball next of the cat", "upload", PLACE, {"place.relation": "next to"}),
+    # follow-ups
+    ("no, the other way", "rotated", "rotate", {"rotate.image": "image-1", "rotate.degrees": -90.0}),
+    ("actually put it back to how it was originally", "rotated", "revert", {"revert.image": "image-1"}),
+    ("give me 4 versions of it as a watercolor painting", "upload", "restyle",
+     {"restyle.num_candidates": 4, "restyle.prompt": "a watercolor painting"}),
+]  # fmt: skip
+
+
+def _rotated() -> WorkspaceView:
+    view = table.uploaded()
+    view.artifacts.append(ArtifactView("image-2", "image", ["image-1"], "rotate", size=(384, 512)))
+    view.current_image = "image-2"
+    view.last_edit = EditView("rotate", {"image": "image-1", "degrees": 90.0}, "image-1", ["image-2"])
+    return view
+
+
+table.VIEWS.update(rotated=_rotated)
+
+
+@pytest.mark.parametrize(("message", "view", "tools", "expected"), ROWS, ids=[f"{r[1]}-{r[0]}" for r in ROWS])
+def test_other_voices(message, view, tools, expected) -> None:
+    table.test_phrasing(message, view, tools, expected)
+
+
+@pytest.mark.parametrize("message", [r[0] for r in ROWS if r[1] == "upload"])
+def test_the_plans_validate(message) -> None:
+    table.test_plans_validate(message, "upload", default_tools())
+
+
+def test_a_sentence_ends_a_clause_and_speech_loses_its_fillers() -> None:
+    said = "It's so yellow. Could you cool it down um a bit? My sister says it looks like a streetlight"
+    assert normalise(said).text == "cool it down a bit, my sister says it looks like a streetlight"
+    assert (
+        normalise("the lamp is ugly can you remove it i guess").text == "the lamp is ugly, can you remove it"
+    )
