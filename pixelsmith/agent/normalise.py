@@ -94,7 +94,7 @@ _FILLERS = re.compile(
 )
 _MORE = {"bright": "brighter", "dark": "darker", "warm": "warmer", "cold": "cooler", "cool": "cooler",
          "sharp": "sharper", "big": "bigger", "large": "larger", "small": "smaller", "soft": "softer",
-         "light": "lighter", "clear": "clearer", "colourful": "more colourful"}  # fmt: skip
+         "clear": "clearer"}  # fmt: skip
 _MORE_ADJ = re.compile(rf"\b(?:more|much) ({'|'.join(_MORE)})\b")
 _ASKS = re.compile(r"(?<=\w) (?=(?:can|could|would) (?:you|u) (?!be\b))")
 
@@ -102,12 +102,9 @@ _ASKS = re.compile(r"(?<=\w) (?=(?:can|could|would) (?:you|u) (?!be\b))")
 def _spoken(text: str) -> str:
     text = _FILLERS.sub("", text)
     text = re.sub(r"^cool(?:,| thanks| thank you)\s*", "", text)  # "cool, now ..." (not "cool it down")
-    text = re.sub(
-        r"\blike (?=(?:half|a bit|a little|twice|double|\d))", "", text
-    )  # "make it like half the size"
-    text = re.sub(
-        r"\b(?:next|close) of\b", "next to", re.sub(r"\bbehind of\b", "behind", text)
-    )  # "next of the cat"
+    text = re.sub(r"\blike (?=(?:half|a bit|a little|twice|double|\d))", "", text)  # "like half the size"
+    text = re.sub(r"\bbehind of\b", "behind", text)
+    text = re.sub(r"\b(?:next|close) of\b", "next to", text)  # "next of the cat"
     text = _MORE_ADJ.sub(lambda m: _MORE[m[1]], text)  # "make more bright the picture"
     text = _ASKS.sub(", ", text)
     return re.sub(r"\s+", " ", text).strip()

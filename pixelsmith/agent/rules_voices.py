@@ -2,8 +2,8 @@
 a bit brighter?", "what if the cat was on a beach?"), written tersely ("bw", "lamp gone",
 "cushion → red"), or in the English of someone who learnt another first ("make more bright
 the picture", "the cat color change to orange"). Each is rewritten into a request the
-rules know (`rules_talk.plan` tries these after its own); the fillers of speech are taken out
-before (`normalise._spoken`)."""
+rules know (`rules_talk.plan` tries these before its own: their shapes are narrower); the
+fillers of speech are taken out before (`normalise._spoken`)."""
 
 from __future__ import annotations
 
@@ -68,7 +68,7 @@ REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
     (_rule(rf"(?:{_IT}) (?:might|would|could|will) look (?:\w+ )?(?:as|like) (?P<what>an? .+)"),
      "make it look like {what}"),  # "it might look amazing as an oil painting"
     # terse
-    (_rule(r"(?:bw|b/w|b&w|mono)"), "black and white"),
+    (_rule(r"bw|mono"), "black and white"),
     (_rule(rf"(?:the )?(?P<thing>{_NOT_A_VERB}{_NOUN}) (?:gone|removed|deleted|begone)"),
      "remove the {thing}"),
     (_rule(rf"(?:the )?(?P<thing>{_NOUN}) becomes (?P<new>.+)"), "change the {thing} to {new}"),
