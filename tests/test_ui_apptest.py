@@ -447,6 +447,17 @@ def test_negative_prompt_size_and_the_whole_plan_in_the_header(app) -> None:
     assert headers[-1] == "**Plan:** detect → segment → remove"
 
 
+def test_a_negative_prompt_over_the_limit_is_said_and_not_used(app) -> None:
+    """The box takes a long paste (with max_chars the browser dropped it whole, silently) and
+    says it is too long; the edit goes on without it."""
+    app.text_input(key="opt-negative").set_value("blurry, " * 130).run()
+    said = "The negative prompt is 1039 characters, over the limit of 1000; shorten it "
+    said += "(it is not used until then)."
+    assert said in [e.value for e in app.sidebar.error]
+    _send(app, "generate a lighthouse, 2 steps")
+    assert "negative_prompt" not in _workspace(app).record.steps[-1].args
+
+
 def test_whole_image_edits_in_the_chat(app, cat_photo) -> None:
     """Issue 12 in the UI: "make it 16:9" extends the canvas (the original outlined, and
     placed at its scale in the before/after); "as a pencil sketch" restyles; "make it

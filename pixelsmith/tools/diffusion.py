@@ -27,13 +27,14 @@ if TYPE_CHECKING:
     import torch
 
 MAX_SEED = 2**32 - 1
+PROMPT_CHARS = 1000  # a prompt or a negative prompt, at most
 
 
 class DiffusionParams(BaseModel):
     """The arguments every diffusion tool takes."""
 
-    prompt: str = Field(min_length=1, max_length=1000, description="What to paint.")
-    negative_prompt: str = Field(default="", max_length=1000, description="What to avoid.")
+    prompt: str = Field(min_length=1, max_length=PROMPT_CHARS, description="What to paint.")
+    negative_prompt: str = Field(default="", max_length=PROMPT_CHARS, description="What to avoid.")
     guidance_scale: float = Field(default=7.5, ge=0.0, le=30.0, description="Prompt adherence.")
     num_inference_steps: int = Field(default=30, ge=1, le=150, description="Denoising steps.")
     seed: int | None = Field(default=None, ge=0, le=MAX_SEED, description="Same seed, same pixels.")

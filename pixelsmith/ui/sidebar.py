@@ -17,6 +17,7 @@ from pixelsmith.images import load_image
 from pixelsmith.models import ModelRegistry
 from pixelsmith.session_folders import list_sessions
 from pixelsmith.tools import inpaint
+from pixelsmith.tools.diffusion import PROMPT_CHARS
 from pixelsmith.ui import resources, session, upload_limit_mb
 from pixelsmith.workspace import Workspace
 
@@ -192,13 +193,16 @@ def _generation(bar) -> dict:
             help="1 replaces the masked region fully.",
         ),
     }
+    # No max_chars: the browser would drop a longer paste whole and say nothing.
     negative = bar.text_input(
-        "Negative prompt",
-        "",
-        max_chars=1000,
-        key="opt-negative",
-        help="What to keep out, e.g. 'blurry, text'.",
+        "Negative prompt", "", key="opt-negative", help="What to keep out, e.g. 'blurry, text'."
     )
+    if (chars := len(negative.strip())) > PROMPT_CHARS:
+        bar.error(
+            f"The negative prompt is {chars} characters, over the limit of {PROMPT_CHARS}; shorten it "
+            "(it is not used until then)."
+        )
+        negative = ""
     # A slider left where it starts is no choice: each tool keeps its own default (an editor's
     # steps and guidance are its own: 4 and 1.0 for FLUX.2 klein, not inpainting's 30 and 7.5).
     defaults = {name: value for name, value in defaults.items() if value != _default(name)}
