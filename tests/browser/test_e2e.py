@@ -7,6 +7,7 @@ does not see the first one's session. Screenshots of each stage go to test-artif
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -171,5 +172,6 @@ def test_a_paste_over_the_message_limit_is_refused_in_one_line(server, page: Pag
     box.press("Enter")
     said = "the message is 2616 characters, over the limit of 2000; shorten it"  # its last space taken off
     expect(page.get_by_text(said)).to_be_visible()
+    expect(page).to_have_url(re.compile(r"session="))  # the refusal made the session: the next run names it
     page.reload()
     expect(page.get_by_text(said)).to_be_visible()  # recorded, before any turn began
