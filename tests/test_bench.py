@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from pixelsmith.bench import BenchReport, Figure, format_table
+from pixelsmith.bench import BenchOptions, BenchReport, Figure, format_table, run_benchmark
 from pixelsmith.cli import main
 
 FIGURES = {
@@ -100,8 +100,18 @@ def test_bad_options_are_one_line_errors(capsys):
     assert main(["bench", "--only", "detector,nope"]) == 2
     said = capsys.readouterr().err
     groups = "detector, sam, inpaint, turn, lora, edits, backends, everyday, planner"
-    assert f"only must name {groups}, got detector, nope" in said
+    assert f"only must name {groups} (or one edit, as edits.instruct), got detector, nope" in said
     assert main(["bench", "--architecture", "huge"]) == 2
+
+
+def test_one_edit_can_be_measured_alone():
+    """`--only edits.instruct`: the editor's figure, and no other edit's models loaded."""
+    options = BenchOptions(only=("edits.instruct",))
+    assert options.measures("edits") and options.measures("edits", "instruct")
+    assert not options.measures("edits", "remove") and not options.measures("sam")
+    report = run_benchmark(BenchOptions(only=("edits.instruct",), steps=1, repeats=1))
+    assert [f.key for f in report.figures] == ["edits.instruct"]
+    assert report.figures[0].pixelsmith and report.figures[0].plain
 
 
 def test_table_shows_ratios_and_not_applicable():
@@ -158,6 +168,27 @@ def test_full_builders_have_the_published_sizes():
     with torch.device("meta"):  # h94/IP-Adapter's models/image_encoder (its model.safetensors: 2.53 GB fp32)
         encoder = CLIPVisionModelWithProjection(CLIPVisionConfig(**full.VIT_H))
     assert _millions(encoder) == pytest.approx(632.1, abs=0.5)
+
+
+def test_the_full_registry_builds_klein_in_the_editors_dtype_and_refuses_the_larger_editors():
+    """`editor.backend = "flux2-klein"` times FLUX.2 [klein] 4B (built here on the meta
+    device: its published sizes, in bf16); Kontext and Qwen-Image-Edit are refused by name."""
+    import torch
+
+    from pixelsmith.config import load_settings
+    from pixelsmith.errors import UserError
+    from pixelsmith.testing.full import FullRegistry
+    from pixelsmith.testing.full_editors import build_full_klein
+
+    klein = build_full_klein(device="meta", dtype=torch.bfloat16)
+    assert type(klein).__name__ == "Flux2KleinPipeline" and klein.config.is_distilled
+    assert klein.transformer.dtype == torch.bfloat16 and klein.text_encoder.dtype == torch.bfloat16
+    assert _millions(klein.transformer) == pytest.approx(3875.5, abs=1)
+    assert _millions(klein.text_encoder) == pytest.approx(4022.5, abs=1)  # Qwen3-4B, tied embeddings
+    assert torch.get_default_dtype() == torch.float32  # put back after the build
+    settings = load_settings(None, device="cpu", editor={"backend": "qwen-image-edit"})
+    with pytest.raises(UserError, match="not 'qwen-image-edit'"):
+        FullRegistry(settings).get("editor")
 
 
 def test_the_plain_baseline_gets_none_of_pixelsmiths_layout_changes(tiny_registry):

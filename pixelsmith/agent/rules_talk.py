@@ -27,7 +27,15 @@ from pixelsmith.agent import rules_except, rules_photo, rules_voices
 from pixelsmith.agent.normalise import Request
 from pixelsmith.agent.phrases import COLOUR_PHRASE
 from pixelsmith.agent.plan import Plan, Step
-from pixelsmith.agent.rules_shared import THING, Dispatch, Unclear, current_image, main_subject
+from pixelsmith.agent.rules_shared import (
+    PHOTO,
+    THE_PHOTO,
+    THING,
+    Dispatch,
+    Unclear,
+    current_image,
+    main_subject,
+)
 from pixelsmith.agent.vocabulary import alt, entries, pairs, pattern
 from pixelsmith.views import WorkspaceView
 
@@ -35,8 +43,7 @@ COMPLAINTS = pairs("talk", "complaints")
 TOO_MUCH, NOT_ENOUGH = pairs("talk", "too much"), pairs("talk", "not enough")
 STYLE_VERBS = pairs("talk", "style verbs")
 RESOLUTIONS = {name: int(side) for name, side in pairs("talk", "resolutions").items()}
-_PHOTO = r"(?:image|picture|photo|photograph|shot|pic|scene|whole thing)"
-_IT = rf"(?:it|this|that|(?:the|this|my) {_PHOTO})"
+_IT = THE_PHOTO
 _LITTLE, _LOT = pattern("talk", "a little"), pattern("talk", "a lot")
 _MUCH = rf"(?:(?P<much>{_LITTLE}|{_LOT}) )?"
 _WHAT = alt(map(re.escape, COMPLAINTS))
@@ -119,7 +126,7 @@ REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
            r"(?:transparent )?(?:png|cut-?out|sticker)(?: image| file| version)? of (?:just |only )?"
            r"(?P<object>.+?)(?: (?:on|with) (?:a )?transparent background| alone| only)?"),
      "cut out {object}"),
-    (_rule(rf"(?:isolate|extract) (?P<object>{THING})(?: from (?:the )?(?:background|rest|{_PHOTO}))?"),
+    (_rule(rf"(?:isolate|extract) (?P<object>{THING})(?: from (?:the )?(?:background|rest|{PHOTO}))?"),
      "cut out {object}"),
     (_rule(rf"(?:just |only )?(?P<object>{THING}) (?:on|with) (?:a |an )?"
            r"(?:transparent|see-through|see through|clear|empty|invisible) (?:background|bg)"),

@@ -11,11 +11,11 @@ import re
 
 from pixelsmith.agent.normalise import Request
 from pixelsmith.agent.plan import Plan
-from pixelsmith.agent.rules_shared import THING, rerun
+from pixelsmith.agent.rules_shared import THE_PHOTO, THING, rerun
 from pixelsmith.agent.vocabulary import pattern
 from pixelsmith.views import WorkspaceView
 
-_IT = r"(?:it|this|that|(?:the|this|my) (?:image|picture|photo|pic|whole thing|whole photo))"
+_IT = THE_PHOTO
 _WORD = r"(?!(?:it|this|that|me|us|a|an|the|to|i|you)\b)[a-z][\w-]*"
 _NOUN = rf"{_WORD}(?: {_WORD})?"  # a thing named bare: "lamp", "cushion", "party hat"
 _NOT_A_VERB = (

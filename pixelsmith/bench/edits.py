@@ -39,6 +39,8 @@ class EditFigures:
             ("instruct", self._instruct),
             ("outpaint", self._outpaint),
         ):
+            if not self.options.measures("edits", name):
+                continue
             try:
                 figures.append(measure(photo, image_id))
             except UserError as err:  # e.g. a missing model: said, the others still count

@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from pixelsmith.errors import UserError
 
 GROUPS = ("detector", "sam", "inpaint", "turn", "lora", "edits", "backends", "everyday", "planner")
+EDITS = ("remove", "restyle", "instruct", "outpaint")  # `only` may name one: "edits.instruct"
 MESSAGE = "replace the cat with a realistic green dragon"
 PROMPT = "a realistic green dragon"
 
@@ -41,10 +42,18 @@ class BenchOptions:
             (self.turns >= 2, f"turns must be at least 2 (the first warms up), got {self.turns}"),
             (steps >= 1 and repeats >= 1, f"steps and repeats must be at least 1, got {steps} and {repeats}"),
             (
-                set(self.only) <= set(GROUPS),
-                f"only must name {', '.join(GROUPS)}, got {', '.join(self.only)}",
+                set(self.only) <= {*GROUPS, *(f"edits.{name}" for name in EDITS)},
+                f"only must name {', '.join(GROUPS)} (or one edit, as edits.instruct), got "
+                f"{', '.join(self.only)}",
             ),
         ]:
             if not ok:
                 raise UserError(message)
         return replace(self, steps=steps, repeats=repeats)  # fmt: skip
+
+    def measures(self, group: str, figure: str | None = None) -> bool:
+        """Whether `group` (or its one `figure`, such as edits' "instruct") is to be measured."""
+        if group in self.only:
+            return True
+        prefix = f"{group}."
+        return any(name == f"{prefix}{figure}" if figure else name.startswith(prefix) for name in self.only)

@@ -56,7 +56,7 @@ def run_benchmark(
         with tempfile.TemporaryDirectory(prefix="pixelsmith-bench-") as workdir:
             models = make_registry(options, settings, Path(workdir))
             bench = Bench(models, options)
-            for group in (g for g in GROUPS if g in options.only):
+            for group in (g for g in GROUPS if options.measures(g)):
                 start = time.perf_counter()
                 try:
                     figures += getattr(bench, group)()

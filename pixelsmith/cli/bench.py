@@ -30,7 +30,10 @@ def bench(
     sam: Annotated[str, typer.Option(help="SAM built with random weights: vit-b, vit-l or vit-h.")] = "vit-b",
     only: Annotated[
         str | None,
-        typer.Option(help="Comma-separated: detector, sam, inpaint, turn, lora, edits, backends, everyday."),
+        typer.Option(
+            help="Comma-separated: detector, sam, inpaint, turn, lora, edits, backends, everyday, planner; "
+            "or one edit: edits.remove, edits.restyle, edits.instruct, edits.outpaint."
+        ),
     ] = None,
 ) -> None:
     """Time detect, segment, inpaint, a chat turn and model loads beside the plain library calls."""

@@ -17,6 +17,7 @@ from typing import Any
 import torch
 
 from pixelsmith.config import Settings
+from pixelsmith.errors import UserError
 from pixelsmith.models.model_registry import ModelRegistry
 from pixelsmith.testing.tiny import _tame_heads, tiny_tokenizer
 
@@ -255,9 +256,22 @@ class FullRegistry(ModelRegistry):
 
     def _editor(self) -> Any:
         """InstructPix2Pix at SD 1.5's size: an 8-channel UNet, the SD parts (shared with a
-        loaded SD pipeline, as the loader shares them), Euler ancestral as the real one ships."""
+        loaded SD pipeline, as the loader shares them), Euler ancestral as the real one ships.
+        With `editor.backend = "flux2-klein"`, FLUX.2 [klein] 4B in `editor.dtype`; the other
+        flow editors do not fit a build machine and are not built here."""
         from diffusers import EulerAncestralDiscreteScheduler, StableDiffusionInstructPix2PixPipeline
 
+        spec = self.settings.editor
+        if spec.backend == "flux2-klein":
+            from pixelsmith.models.editors import editor_dtype
+            from pixelsmith.testing.full_editors import build_full_klein
+
+            return build_full_klein(device=self.device, dtype=editor_dtype(spec, self))
+        if spec.backend != "diffusers":
+            raise UserError(
+                f"the benchmark builds editor.backend 'diffusers' or 'flux2-klein' at full size, not "
+                f"{spec.backend!r} (12-20 B parameters); time it with its real checkpoint instead"
+            )
         on = dict(device=self.device, dtype=self.dtype)
         other = self._models.get("generator") or self._models.get("inpainter")
         parts = {k: getattr(other, k) for k in ("vae", "text_encoder", "tokenizer")} if other else None

@@ -133,6 +133,37 @@ def _ip2p() -> dict[str, Any]:
     }
 
 
+def build_full_klein(*, device: Any, dtype: torch.dtype) -> Any:
+    """FLUX.2 [klein] 4B's pipeline at its real size with random weights, for the benchmark's
+    timings (`FullRegistry` with `editor.backend = "flux2-klein"`): the parts of `_klein`,
+    made on `device` in `dtype` (no fp32 copy first: in bf16 it is ~16 GB), the tiny
+    planner's Qwen3 tokenizer and chat template (prompts are padded to 512 tokens, so its
+    token counts do not change the compute) and FLUX's flow-matching schedule."""
+    from diffusers import FlowMatchEulerDiscreteScheduler, Flux2KleinPipeline
+
+    from pixelsmith.testing.tiny_editors import FLUX_SCHEDULE
+    from pixelsmith.testing.tiny_planner import planner_tokenizer
+
+    before = torch.get_default_dtype()
+    torch.manual_seed(0)
+    try:
+        torch.set_default_dtype(dtype)
+        with torch.device(device):
+            parts = _klein()
+    finally:
+        torch.set_default_dtype(before)
+    pipeline = Flux2KleinPipeline(
+        scheduler=FlowMatchEulerDiscreteScheduler(**FLUX_SCHEDULE),
+        vae=parts["vae"].eval(),
+        text_encoder=parts["text_encoder (Qwen3-4B)"].eval(),
+        tokenizer=planner_tokenizer(),
+        transformer=parts["transformer"].eval(),
+        is_distilled=True,
+    )
+    pipeline.set_progress_bar_config(disable=True)  # progress goes through the tool context
+    return pipeline
+
+
 BUILDERS = {"diffusers": _ip2p, "flux-kontext": _kontext, "qwen-image-edit": _qwen, "flux2-klein": _klein}
 
 
