@@ -55,6 +55,28 @@ ROWS = [
     ("the cat color change to orange", "upload", "detect segment inpaint",
      {"inpaint.prompt": "an orange cat"}),
     ("put one small red ball next of the cat", "upload", PLACE, {"place.relation": "next to"}),
+    # formal: the frame of a request asked formally, greetings before it and remarks after it
+    ("I wonder if you would be so kind as to remove the lamp", "upload", DSR, {"detect.labels": ["lamp"]}),
+    ("Would you be good enough to crop it square?", "upload", "crop", {"crop.aspect": "1:1"}),
+    ("Might it be possible to paint the sofa dark green?", "upload", "detect segment inpaint",
+     {"detect.labels": ["sofa"], "inpaint.prompt": "~dark green"}),
+    ("Might you add a small clock above the sofa? We never know the time.", "upload", PLACE,
+     {"place.object": "a small clock", "place.relation": "above"}),
+    ("Good morning. I should be most grateful if you could make it a little brighter. Many thanks.",
+     "upload", ADJ, {"adjust.brightness": 1.1}),
+    ("I should very much like the cushion to be yellow, if that is at all possible.", "upload",
+     "detect segment inpaint", {"inpaint.prompt": "a yellow cushion"}),
+    ("Make it black and white, but please leave the cushion in its colour.", "upload",
+     "detect segment adjust", {"detect.labels": ["cushion"], "adjust.invert": True}),
+    ("make it sepia but keep the cushion red", "upload", "detect segment adjust",
+     {"detect.labels": ["cushion"], "adjust.sepia": True}),
+    # poses and looks of a person or a pet
+    ("make the dog sit up", "upload", "instruct", {"instruct.prompt": "make the dog sit up"}),
+    ("can the cat look at the camera", "upload", "instruct",
+     {"instruct.prompt": "make the cat look at the camera"}),
+    ("I wonder whether the cat could be shown sleeping, rather than staring", "upload", "instruct",
+     {"instruct.prompt": "make the cat sleeping"}),
+    ("make our little one wave", "upload", "instruct", {"instruct.prompt": "make our little one wave"}),
     # follow-ups
     ("no, the other way", "rotated", "rotate", {"rotate.image": "image-1", "rotate.degrees": -90.0}),
     ("actually put it back to how it was originally", "rotated", "revert", {"revert.image": "image-1"}),
@@ -82,6 +104,19 @@ def test_other_voices(message, view, tools, expected) -> None:
 @pytest.mark.parametrize("message", [r[0] for r in ROWS if r[1] == "upload"])
 def test_the_plans_validate(message) -> None:
     table.test_plans_validate(message, "upload", default_tools())
+
+
+def test_greetings_before_and_remarks_after_the_request_are_left_out() -> None:
+    from pixelsmith.agent.rules_parts import without_chatter
+
+    said = "Hello there. Remove the lamp. It has been there for years. Thank you so much!"
+    assert without_chatter(said) == "Remove the lamp."
+    for kept in ("Remove the lamp. Use seed 7.", "Remove the lamp. It's too dark.",
+                 "Make it an oil painting. The whole picture, not just him.", "Hello."):  # fmt: skip
+        assert without_chatter(kept) == kept
+    assert without_chatter("The lamp is ugly. Replace it with a plant.") == (
+        "The lamp is ugly. Replace it with a plant."  # a remark before: what "it" is
+    )
 
 
 def test_a_sentence_ends_a_clause_and_speech_loses_its_fillers() -> None:

@@ -66,6 +66,9 @@ def _tidy(text: str) -> str:
         text,
     )
     text = re.sub(
+        r"\b(but|and|then|so) (?:please|pls|plz) ", r"\1 ", text
+    )  # "..., but please leave the ball"
+    text = re.sub(
         r"(?<=\w)(?<!\byou)(?<!\bu)(?<!\bi) (?:please|pls|plz)(?= \w)", ",", text
     )  # "brighter pls its dark"
     text = re.sub(r" ?,[ ,]*", ", ", text)

@@ -47,7 +47,22 @@ class Said:
 
 
 # -- polite wrappers ---------------------------------------------------------------------------
-LEADING = re.compile(rf"^{pattern('polite', 'leading')}\b[\s,]*")
+# a request asked formally, its frame taken off: "I wonder if you would be so kind as to take
+# ...", "would you be good enough to ...", "might it be possible to ...", "I should be most
+# grateful if you could ...", "I should very much like to ..."
+_ASKING = r"(?:(?:would|could|might|will|can) )?(?:you |u )?(?:(?:would|could|might|will|can) )?(?:please )?"
+FORMAL = (
+    r"(?:i (?:was |am |'m )?wonder(?:ing|ed)? (?:if|whether) (?:(?:you|u) (?:could|would|might|can) )?"
+    rf"|{_ASKING}(?:be so kind as|be kind enough|be good enough|be so good as|kindly) to "
+    r"|(?:(?:might|would|could|will) it (?:\w+ )?be|is it) (?:at all |perhaps |possibly )?possible"
+    r" (?:for (?:you|u) )?to "
+    r"|might (?:you|u) (?:please |possibly |perhaps )?|(?:may|could|might) i ask (?:you to|that you) "
+    r"|i(?: would|'d| should) be (?:\w+ )?(?:grateful|glad|happy|pleased|thankful) if (?:you|u)"
+    r" (?:could|would|might) "
+    r"|(?:please )?if (?:you|u) (?:could|would) (?:please )?"
+    r"|i (?:should|would|'d) (?:very much |really |so much )?like (?:(?:you|u) )?to )"
+)
+LEADING = re.compile(rf"^(?:{FORMAL}|{pattern('polite', 'leading')}\b)[\s,]*")
 TRAILING = re.compile(rf"[\s,]*\b{pattern('polite', 'trailing')}$")
 FILLER = frozenset(entries("polite", "filler"))
 # a reason said before or after the request: "it's too dark, ...", "..., it looks too yellow",
@@ -57,7 +72,7 @@ REASON_AFTER = re.compile(
     rf"(?:, (?:{pattern('polite', 'reasons')})"
     r"| so (?:that )?(?:the|it|he|she|they|we|i|you|my|there|there's|it's|its)"
     r"|, (?:the|my|our|this|that|everything|it|they|he|she)(?: [\w-]+)? (?:looks?|is|are|was|were|seems?)"
-    r"| because| since| for my) .*$"
+    r"| because| since| for my| rather than) .*$"
 )
 PURPOSE = re.compile(
     rf" for (?:my |our |an? |the )?{pattern('polite', 'purposes')}\b[^,]*"

@@ -12,6 +12,7 @@ from typing import Any
 
 from pixelsmith.agent import rules_photo
 from pixelsmith.agent.normalise import Request
+from pixelsmith.agent.phrases import COLOUR_PHRASE
 from pixelsmith.agent.plan import Plan, Step
 from pixelsmith.agent.rules_photo import BACKGROUND_BLUR
 from pixelsmith.agent.rules_shared import (
@@ -32,10 +33,12 @@ _REST = re.compile(
     r"\b(?:the rest(?: of (?:it|the (?:image|picture|photo)))?|everything else|all else"
     r"|the (?:background|bg))\b"
 )
+# how the kept object stays: "in colour", "as it is", or its own colour ("but keep the ball red")
+_KEPT = rf"(?:{pattern('talk', 'kept')}|{COLOUR_PHRASE})"
 EXCEPT = re.compile(
-    rf"(?P<body>.+?) (?:{pattern('talk', 'except')}) (?P<object>{THING}|this|that|it)"
-    rf"(?: (?:{pattern('talk', 'kept')}))?"
-    rf"|(?:keep|leave) (?:just |only )?(?P<object2>{THING}) (?:{pattern('talk', 'kept')}) and (?:then "
+    rf"(?P<body>.+?),? (?:{pattern('talk', 'except')}) (?P<object>{THING}|this|that|it)"
+    rf"(?: {_KEPT})?"
+    rf"|(?:keep|leave) (?:just |only )?(?P<object2>{THING}) {_KEPT} and (?:then "
     rf")?(?P<body2>.+)"
 )
 # (blurring it is rules_photo's, with its own radius)

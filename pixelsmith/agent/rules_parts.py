@@ -18,7 +18,7 @@ from functools import cache
 from typing import Any
 
 from pixelsmith.agent import phrases, rules_photo, rules_talk, whole_image
-from pixelsmith.agent.normalise import normalise
+from pixelsmith.agent.normalise import normalise, tidied
 from pixelsmith.agent.plan import Plan, shift_refs
 from pixelsmith.agent.planner_protocol import Observation
 from pixelsmith.agent.vocabulary import entries, known_words
@@ -46,8 +46,48 @@ def _shaped(part: str) -> bool:
     return any(intent.pattern.fullmatch(text) for intent in intents) or rules_talk.reads(text)
 
 
+# A sentence around the request that asks for nothing: a greeting before it ("Good
+# afternoon."), a remark after it ("We often see one there in the mornings.", "It is for my
+# calendar.", "Thank you very much indeed."). A remark before it stays: it may say what "it"
+# is ("The lamp is ugly. Replace it.", `sentences.clauses`).
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)")
+_GREETING = re.compile(r"(?:good (?:morning|afternoon|evening|day)|hello|hi|hey|dear [\w ]+)(?: there)?")
+_THANKS = re.compile(
+    r"(?:thanks?|thank you|many thanks|cheers|kind regards|best wishes|i (?:would|should|'d) be"
+    r" (?:\w+ )?grateful)\b.*"
+)
+_REMARK = re.compile(
+    r"(?:i|we|it|he|she|they|there|this|that|these|those|you|(?:the|my|our|his|her|their) [\w'-]+)"
+    r"(?:'s|'re|'m|'ve|'d|'ll| (?:is|was|are|were|am|has|have|had|would|will|did|does|do|can|could|might"
+    r"|often|always|never|really|rather|just|also|still|saw|thought|think|feel|felt|love|loved|hope|hoped"
+    r"|looks?|seems?|means?|spoils?|ruins?|took|got|went|wanted|needed|says|said))\b"
+)
+
+
+def _asks_nothing(sentence: str, *, first: bool) -> bool:
+    said = normalise(sentence)
+    if said.params or _shaped(sentence):  # "Use seed 7." and "It's too dark." ask for something
+        return False
+    text = tidied(sentence)
+    if first:
+        return not said.text or bool(_GREETING.fullmatch(text))
+    return not said.text or bool(_REMARK.match(text) or _THANKS.fullmatch(text))
+
+
+def without_chatter(message: str) -> str:
+    """`message` without the greetings before its request and the remarks after it."""
+    sentences = _SENTENCE_END.split(message.strip())
+    while len(sentences) > 1 and _asks_nothing(sentences[0], first=True):
+        sentences.pop(0)
+    while len(sentences) > 1 and _asks_nothing(sentences[-1], first=False):
+        sentences.pop()
+    return " ".join(sentences)
+
+
 def split(message: str) -> list[str]:
-    """The parts of `message`, in order: itself alone unless every piece of a cut is a request."""
+    """The parts of `message`, in order: itself alone unless every piece of a cut is a request.
+    Greetings before the request and remarks after it are left out (`without_chatter`)."""
+    message = without_chatter(message)
     cuts = list(SEPARATOR.finditer(message))
     closed = (*rules_photo.INTENTS, *whole_image.INTENTS)  # "make it black and white" is one request
     text = normalise(message).text

@@ -21,7 +21,8 @@ _WHO = {"she": "her", "he": "him", "they": "them", "i": "me", "we": "us"}
 _PERSON = r"(?P<who>she|he|they|i|we)"
 
 # (pattern, replacement) on the normalised text, in order; each applies at most once
-_BE = r"(?P<v>be|look|become|seem)"
+_BE = r"(?P<v>be|look|become|seem)(?: (?:shown|made|seen|drawn))?"
+_WANT = r"(?:i'?d|i would|i should) (?:very much |really |so much )?(?:like|love|prefer)|i want|i need"
 _LOST = r"(?:the |this |that |its |his |her |my )?[\w' -]+$"
 
 
@@ -67,10 +68,9 @@ REWRITES = [
     (re.compile(rf"^(?:can|could) {_THING} {_BE} (?P<y>.+)$"), _make),
     (re.compile(rf"^{_THING} (?:should|could|must|needs? to|has to|ought to) {_BE} (?P<y>.+)$"), _make),
     (re.compile(rf"^{_PERSON} (?:should|could|must|needs? to) {_BE} (?P<y>.+)$"), _make),
-    (re.compile(rf"^(?:i'?d like|i want|i would like|i need) {_THING} to {_BE} (?P<y>.+)$"), _make),
-    (re.compile(r"^(?:i'?d like|i want|i would like|i need) (?P<x>it|this|that) (?P<y>[\w-]+er)$"),
-     r"make \g<x> \g<y>"),
-    (re.compile(r"^(?:i'?d like|i want|i would like|i need) (?:this|the|my|our) (?:[\w-]+ )?"
+    (re.compile(rf"^(?:{_WANT}) {_THING} to {_BE} (?P<y>.+)$"), _make),
+    (re.compile(rf"^(?:{_WANT}) (?P<x>it|this|that) (?P<y>[\w-]+er)$"), r"make \g<x> \g<y>"),
+    (re.compile(rf"^(?:{_WANT}) (?:this|the|my|our) (?:[\w-]+ )?"
                 r"(?:photo|picture|image|pic|shot) (?P<y>(?:in|as) .+)$"), r"make it \g<y>"),
 ]  # fmt: skip
 

@@ -40,8 +40,10 @@ RATIOS = {name: tuple(ratio.split(":")) for name, ratio in pairs("scene", "ratio
 _WHERE_IN = (
     r"(?: on the (?:left|right)| in the (?:middle|centre|center|back|front))?"  # "the woman on the right"
 )
-_PEOPLE = rf"(?:{pattern('nouns', 'people')}){_WHERE_IN}"
-_LOOKS = pattern("scene", "looks")
+_ANIMATE = rf"(?:the|my|our|his|her|their|this|that) (?:[\w-]+ )?{pattern('nouns', 'animate')}"
+_PEOPLE = rf"(?:{pattern('nouns', 'people')}|{_ANIMATE}){_WHERE_IN}"
+_POSES = rf"{pattern('scene', 'poses')}(?: (?:up|down|nicely|properly|still|straight|upright|please))*"
+_LOOKS = rf"(?:{pattern('scene', 'looks')}|{_POSES})"
 _FEATURES = pattern("scene", "features")
 _PLACES = pattern("scene", "places")
 # a feature with a word or two before it: "a friendly smile", "some red lipstick"
@@ -125,8 +127,10 @@ INTENTS = (
     _intent("instruct", r"(?P<how>(?:open|close) (?:her|his|their|my|the baby's) (?:eyes|mouth))"),
     _intent("instruct", rf"(?:give|add) (?P<who>{_PEOPLE}) (?P<feature>{_FEATURE})"),
     _intent("instruct", rf"(?:put|add) (?P<feature>{_FEATURE}) (?:on|to) (?P<who>{_PEOPLE})"),
-    _intent("instruct", rf"(?P<who>{_PEOPLE}) (?:should|could|must|needs to) "
-                        rf"(?P<how>(?:look |seem |be )?{_LOOKS})"),
+    _intent("instruct", rf"(?P<who>{_PEOPLE}) (?:should|could|must|needs to|might|would|can) "
+                        rf"(?:be (?:shown|made|seen) )?(?P<how>(?:look |seem |be )?{_LOOKS})"),
+    _intent("instruct", rf"(?:can|could|would|will|might|have|get) (?P<who>{_PEOPLE}) (?:to )?"
+                        rf"(?P<how>(?:look |seem |be )?{_POSES})"),
     _intent("instruct", rf"(?:put|add) (?P<feature>{_FEATURES}) (?:on|to) (?P<who>{_PEOPLE})"),
     _intent("instruct", rf"(?:give|add) (?P<who>{_PEOPLE}) (?P<feature>{_FEATURES})"),
     _intent("instruct_region", rf"make (?P<object>{_PART}) (?:look )?(?P<cond>{_CONDITION})"),
