@@ -82,6 +82,20 @@ ROWS = [
     ("actually put it back to how it was originally", "rotated", "revert", {"revert.image": "image-1"}),
     ("give me 4 versions of it as a watercolor painting", "upload", "restyle",
      {"restyle.num_candidates": 4, "restyle.prompt": "a watercolor painting"}),
+    # follow-ups in a word or two, read against the last edit
+    ("actually a tiger instead", "edited", "inpaint",
+     {"inpaint.prompt": "a tiger", "inpaint.mask": "mask-1"}),
+    ("hmm, more orange", "edited", "inpaint", {"inpaint.prompt": "~orange", "inpaint.seed": 5}),
+    ("try a tiger", "generated", "generate", {"generate.prompt": "~tiger"}),
+    ("no, the other one, the lamp", "edited", "undo detect segment inpaint",
+     {"detect.labels": ["lamp"], "detect.image": "image-1", "inpaint.image": "image-1", "inpaint.mask": "$3",
+      "inpaint.prompt": table.DRAGON}),
+    ("more blur", "blurred", ADJ, {"adjust.image": "image-1", "adjust.blur": 12.0, "adjust.invert": True}),
+    ("more contrast", "blurred", ADJ, {"adjust.contrast": 1.25, "adjust.blur": table.ABSENT}),
+    ("even warmer", "upload", ADJ, {"adjust.warmth": 0.5}),
+    ("no, I meant portrait, 9:16", "cropped", "undo crop", {"crop.image": "image-1", "crop.aspect": "9:16"}),
+    ("now 512 px wide", "upload", "resize", {"resize.width": 512}),
+    ("now the lamp", "removed", DSR, {"detect.labels": ["lamp"], "remove.object": "lamp"}),
 ]  # fmt: skip
 
 
@@ -93,7 +107,20 @@ def _rotated() -> WorkspaceView:
     return view
 
 
-table.VIEWS.update(rotated=_rotated)
+def _after(tool: str, args: dict) -> WorkspaceView:
+    """The uploaded photo, and image-2 made from it by `tool` with `args`."""
+    view = table.uploaded()
+    view.artifacts.append(ArtifactView("image-2", "image", ["image-1"], tool, size=(512, 384)))
+    view.current_image = "image-2"
+    view.last_edit = EditView(tool, {"image": "image-1", **args}, "image-1", ["image-2"])
+    return view
+
+
+table.VIEWS.update(
+    rotated=_rotated,
+    blurred=lambda: _after("adjust", {"blur": 8.0, "mask": "mask-1", "invert": True}),
+    cropped=lambda: _after("crop", {"aspect": "16:9"}),
+)
 
 
 @pytest.mark.parametrize(("message", "view", "tools", "expected"), ROWS, ids=[f"{r[1]}-{r[0]}" for r in ROWS])

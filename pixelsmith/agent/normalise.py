@@ -17,6 +17,9 @@ SHORTHAND = pairs("polite", "shorthand")
 _SHORTHAND = re.compile(rf"\b(?:{'|'.join(map(re.escape, SHORTHAND))})\b")
 
 
+MAX_REWRITES = 4  # words said over, then over again (`Request.rewrites`): a chain of rewrites ends here
+
+
 @dataclass(frozen=True)
 class Request:
     """A message ready for the intent table."""
@@ -109,5 +112,6 @@ def _spoken(text: str) -> str:
     text = re.sub(r"\bbehind of\b", "behind", text)
     text = re.sub(r"\b(?:next|close) of\b", "next to", text)  # "next of the cat"
     text = _MORE_ADJ.sub(lambda m: _MORE[m[1]], text)  # "make more bright the picture"
+    text = re.sub(r"\beven (?=\w+er\b)", "", text)  # "even warmer"
     text = _ASKS.sub(", ", text)
     return re.sub(r"\s+", " ", text).strip()

@@ -67,7 +67,7 @@ DESCRIPTION = re.compile(
 )
 
 
-_ALSO = re.compile(r"\b(?:too|as well|also)\b")
+_ALSO = re.compile(r"\b(?:too|as well|also)\b|^\W*(?:now|and|then)\b")  # "and the plant too", "now the lamp"
 _THING_ALONE = re.compile(rf"(?P<object>{THING})")
 
 

@@ -24,7 +24,7 @@ import re
 from dataclasses import replace
 
 from pixelsmith.agent import rules_except, rules_photo, rules_voices
-from pixelsmith.agent.normalise import Request
+from pixelsmith.agent.normalise import MAX_REWRITES, Request
 from pixelsmith.agent.phrases import COLOUR_PHRASE
 from pixelsmith.agent.plan import Plan, Step
 from pixelsmith.agent.rules_shared import (
@@ -66,7 +66,6 @@ _RATIO = r"(?P<ratio>\d+ \d+|square|widescreen|portrait|landscape|vertical|panor
 # what the colours, the light or the tones "look" is always a complaint: "the colours look dull"
 _LOOK = r"the (?:colou?rs|lighting|light|exposure|tones)"
 _VERBS = r"replace|change|swap|make|put|turn|give|set|use|add|with"  # not what a backdrop looks like
-MAX_REWRITES = 4  # words said over, then over again: a chain of rewrites ends here
 
 
 def _rule(text: str) -> re.Pattern[str]:
@@ -269,9 +268,9 @@ def plan(request: Request, view: WorkspaceView, dispatch: Dispatch) -> Plan | No
             "I cannot tell how far the photo leans: say by how many degrees and which way, "
             "e.g. 'rotate it 2 degrees counter-clockwise'."
         )
-    if (turned := rules_voices.plan(request, view)) is not None:  # "no, the other way"
+    if (turned := rules_voices.plan(request, view, dispatch)) is not None:  # "no, the other way"
         return turned
-    for rule, template in (*rules_voices.REWRITES, *REWRITES):  # the first rewrite the rules read
+    for rule, template in (*rules_voices.rewrites(view), *REWRITES):  # the first rewrite the rules read
         said = _rewritten(match, template) if (match := rule.fullmatch(text)) else text
         if said != text and (plan := _again(said, request, view, dispatch)) is not None:
             return plan

@@ -8,11 +8,13 @@ fillers of speech are taken out before (`normalise._spoken`)."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
-from pixelsmith.agent.normalise import Request
-from pixelsmith.agent.plan import Plan
-from pixelsmith.agent.rules_shared import THE_PHOTO, THING, rerun
-from pixelsmith.agent.vocabulary import pattern
+from pixelsmith.agent.normalise import MAX_REWRITES, Request
+from pixelsmith.agent.phrases import COLOUR_PHRASE
+from pixelsmith.agent.plan import Plan, Step, shift_refs
+from pixelsmith.agent.rules_shared import THE_PHOTO, THING, Dispatch, Unclear, rerun
+from pixelsmith.agent.vocabulary import alt, pattern
 from pixelsmith.views import WorkspaceView
 
 _IT = THE_PHOTO
@@ -73,6 +75,8 @@ REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
      "remove the {thing}"),
     (_rule(rf"(?:the )?(?P<thing>{_NOUN}) becomes (?P<new>.+)"), "change the {thing} to {new}"),
     (_rule(r"(?P<ratio>\d+ \d+|square) crop"), "crop it to {ratio}"),
+    (_rule(r"(?:make it )?(?P<n>\d+) ?(?:px|pixels?) (?P<side>wide|across|tall|high)"),
+     "resize it to {n} px {side}"),
     (_rule(rf"(?P<what>{_NOT_A_VERB}{_NOUN}) (?P<rel>on|next to|beside) (?P<anchor>{_NOUN})"),
      "put a {what} {rel} the {anchor}"),  # "hat on cat"
     # another first language
@@ -84,16 +88,69 @@ REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
      "make {thing} look like a {what}"),
 )  # fmt: skip
 
+# follow-ups said in a word or two, read against the last edit ({name}: a group of the match)
+_NOT_A_SIZE = r"(?!(?:a )?(?:bit|little|lot|touch|tad|few)\b)"
+_INSTEAD = rf"(?:(?:try|use|what about|how about|go with|maybe) )?(?P<new>(?:an?|some) {_NOT_A_SIZE}[\w' -]+)"
+_MORE_COLOUR = rf"(?:a (?:bit|little|touch) |even |much )?more (?P<new>{COLOUR_PHRASE})"
+# after an edit with a prompt: "actually a rainbow instead", "hmm, more orange" (inside its mask:
+# the masked area repainted; else the instruction or the picture made again)
+IN_THE_MASK = ((_rule(_INSTEAD), "replace it with {new}"), (_rule(_MORE_COLOUR), "make it {new}"))
+ON_THE_WHOLE = ((_rule(_INSTEAD), "make it {new}"), (_rule(_MORE_COLOUR), "make it {new}"))
+# "more blur" after a blur: the same tone again, further (the adjust argument each word names)
+_TONES = {"blur": "blur", "blurring": "blur", "bokeh": "blur", "contrast": "contrast", "warmth": "warmth",
+          "saturation": "saturation", "colour": "saturation", "color": "saturation",
+          "colours": "saturation", "colors": "saturation", "brightness": "brightness", "light": "brightness",
+          "sharpness": "sharpness"}  # fmt: skip
+_MORE = r"(?:a (?:bit|little) |even |much |way )?(?:more|stronger|heavier)"
 _OTHER_WAY = re.compile(r"(?:(?:rotate|turn|spin) it )?(?:the )?other way(?: round| around)?(?: instead)?")
+# "no, the other one, the fence": not the object just edited but another (the edit undone)
+_MEANT = _rule(
+    rf"(?:(?:not (?:that|this)(?: one)?|the other one|wrong one|i meant|i mean),? )+(?P<thing>{THING})"
+)
+_MEANT_RATIO = _rule(r"(?:i meant|i mean|i wanted|i said)(?: (?:portrait|landscape))?,? (?P<ratio>\d+ \d+)")
 
 
-def plan(request: Request, view: WorkspaceView) -> Plan | None:
-    """A plan these words give without a rewrite: "no, the other way" after a rotation turns
-    the photo it was made from as far the other way. None otherwise."""
+def rewrites(view: WorkspaceView) -> tuple[tuple[re.Pattern[str], str], ...]:
+    """`REWRITES`, and after an edit the follow-ups it makes sense of."""
     edit = view.last_edit
-    if edit is not None and edit.tool == "rotate" and _OTHER_WAY.fullmatch(request.text):
+    if edit is None:
+        return REWRITES
+    changed = [word for word in _TONES if edit.tool == "adjust" and _changed(edit.args, word)]
+    more = ((_rule(rf"{_MORE} {alt(changed)}"), "a bit more"),) if changed else ()
+    prompted = (IN_THE_MASK if "mask" in edit.args else ON_THE_WHOLE) if "prompt" in edit.args else ()
+    return (*more, *prompted, *REWRITES)
+
+
+def plan(request: Request, view: WorkspaceView, dispatch: Dispatch) -> Plan | None:
+    """A plan these words give without a rewrite: "no, the other way" after a rotation turns
+    the photo it was made from as far the other way; "no, the other one, the fence" undoes the
+    edit and makes it on the fence; "i meant 9:16" after a crop crops the photo again. None
+    otherwise."""
+    edit, text = view.last_edit, request.text
+    if edit is None:
+        return None
+    if edit.tool == "rotate" and _OTHER_WAY.fullmatch(text):
         degrees = -float(edit.args.get("degrees", 90))
         return Plan(
             steps=[rerun(view, request, f"rotate {abs(degrees):g} degrees the other way", degrees=degrees)]
         )
-    return None
+    instead = None
+    if "mask" in edit.args and (meant := _MEANT.fullmatch(text)):
+        instead = f"do the same to {meant['thing']}"
+    elif edit.tool == "crop" and (meant := _MEANT_RATIO.fullmatch(text)):
+        instead = f"crop it to {meant['ratio']}"
+    if instead is None or request.rewrites >= MAX_REWRITES:
+        return None
+    before = replace(view, current_image=edit.input_image)  # planned on what the edit was made from
+    try:
+        redone = dispatch(replace(request, text=instead, rewrites=request.rewrites + 1), before)
+    except Unclear:
+        return None
+    undo = Step(tool="undo", why=f"not the {edit.tool} just made")
+    return Plan(steps=[undo, *shift_refs(redone, 1).steps]) if redone.steps else None
+
+
+def _changed(args: dict, word: str) -> bool:
+    """Whether an adjust with `args` changed the tone `word` names ("blur", "colours")."""
+    name = _TONES[word]
+    return bool(args.get(name)) if name == "blur" else args.get(name, 1.0) != 1.0
