@@ -55,6 +55,9 @@ def clause(text: str) -> str:
 def _tidy(text: str) -> str:
     text = re.sub(r"\s*(?:→|->|=>|⇒|➡)\s*", " becomes ", text)  # "cushion → red", "bg -> beach"
     text = re.sub(r"(?<!\w)'|'(?!\w)", " ", text)  # quotes, not apostrophes
+    text = re.sub(r"(?<=[a-z]) ?\+ ?(?=\d)", " up ", text)  # "contrast +20%"
+    text = re.sub(r"(?<=[a-z]) -(?=\d)", " down ", text)  # "brightness -10%"
+    text = text.replace("&", " and ")  # "black & white"
     text = re.sub(r"(?:(?<!\d)\.|\.(?!\d)|[?!;])+(?=\s+\w)", ",", text)  # a sentence's end, a clause's
     text = re.sub(r"(?<!\d)\.|\.(?!\d)", " ", text)  # full stops, not decimal points
     text = re.sub(r"[^\w\s,'.#%-]", " ", text)  # "%": "extend it by 50%"
@@ -113,5 +116,12 @@ def _spoken(text: str) -> str:
     text = re.sub(r"\b(?:next|close) of\b", "next to", text)  # "next of the cat"
     text = _MORE_ADJ.sub(lambda m: _MORE[m[1]], text)  # "make more bright the picture"
     text = re.sub(r"\beven (?=\w+er\b)", "", text)  # "even warmer"
+    text = re.sub(r"\b(scale|size|shrink)( it)? down\b", r"\1\2", text)  # "scale it down to 50%"
+    text = re.sub(r"^(convert|change|switch|resize|scale|shrink) to ", r"\1 it to ", text)  # "convert to b&w"
+    text = re.sub(r" of (?:the|its) (?:current|original|present|old) size\b", "", text)
+    text = re.sub(r"^(need|want) (?=it |this |that )", r"i \1 ", text)  # "need it bigger"
+    text = re.sub(
+        r"(?<=[a-z]) 4 (?=(?:the|my|our|a|an|me|him|her|them|us)\b)", " for ", text
+    )  # "a cartoon 4 the kids"
     text = _ASKS.sub(", ", text)
     return re.sub(r"\s+", " ", text).strip()

@@ -72,7 +72,8 @@ REASON_AFTER = re.compile(
     rf"(?:, (?:{pattern('polite', 'reasons')})"
     r"| so (?:that )?(?:the|it|he|she|they|we|i|you|my|there|there's|it's|its)"
     r"|, (?:the|my|our|this|that|everything|it|they|he|she)(?: [\w-]+)? (?:looks?|is|are|was|were|seems?)"
-    r"| because| since| for my| rather than) .*$"
+    r"| because| since| for my| rather than| to (?:print|post|share|send|email|upload|frame|hang)"
+    r"|(?<!like)(?<!\bif) (?:he's|she's|they're|he is|she is|they are))(?: .*)?$"
 )
 PURPOSE = re.compile(
     rf" for (?:my |our |an? |the )?{pattern('polite', 'purposes')}\b[^,]*"

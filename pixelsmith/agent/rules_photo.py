@@ -41,7 +41,7 @@ NOUNS = pairs("photo", "tone nouns")
 BACKGROUND_BLUR = 8.0  # px, "blur the background"
 RELATIONS = pairs("photo", "relations")
 SURFACES = frozenset(entries("scene", "surfaces"))
-_PHOTO = r"(?:image|picture|photo|photograph|shot)"
+_PHOTO = r"(?:image|picture|photo|photograph|shot|canvas)"
 # a request that names the whole photo is about all of it, whatever is selected
 _NAMES_WHOLE = re.compile(rf"\b(?:{_PHOTO}|everything|whole|entire|all over)\b")
 _WHOLE = rf"(?:it|this|that|everything|(?:the|this|that|my) (?:whole |entire )?(?:{_PHOTO}|thing|scene))"
@@ -90,6 +90,8 @@ INTENTS = (
     _intent("tone", rf"(?:turn|tone|bring|dial|knock|pull|take|crank|pump|bump|push|ramp|jack) (?:the )?"
                     rf"(?P<noun>{'|'.join(NOUNS)})(?: (?:of|in|on) {_WHOLE})? (?P<dir>up|down)"
                     rf"(?: {_AMOUNT})?{_PCT}"),
+    _intent("tone", rf"(?P<noun>{'|'.join(NOUNS)}) (?P<dir>up|down)(?: by)? "
+                    r"(?P<pct>\d{1,3}) ?(?:%|percent)"),  # "contrast +20%" 
     _intent("tone_part", rf"(?P<dir>{pattern('photo', 'up')}|{pattern('photo', 'down')}) (?:the )?"
                          rf"(?P<noun>{'|'.join(NOUNS)}) (?:of|in|on) (?P<object>{_PART})(?: only)?"
                          rf"(?: {_AMOUNT})?{_PCT}"),
@@ -132,7 +134,8 @@ INTENTS = (
                       rf"(?P<deg>\d{{1,3}}(?:\.\d+)?|{NUM}) ?"
                       rf"(?:degrees?|deg|°)?(?: {_DIR})?"),
     _intent("rotate", rf"(?:rotate|turn) (?:{_WHOLE} )?{_DIR}"),
-    _intent("upside_down", rf"(?:turn|flip|rotate) {_WHOLE} upside down|upside down"
+    _intent("flip", rf"flip (?:{_WHOLE} )?(?P<way>upside down)"),  # mirrored top to bottom: a flip
+    _intent("upside_down", rf"(?:turn|rotate) {_WHOLE} upside down|upside down"
                            rf"|(?:turn|flip|rotate|put|get) {_WHOLE} (?:back )?(?:the )?right"
                            r" (?:way|side) up"),
     _intent("flip", rf"(?:flip|mirror) (?:{_WHOLE})?(?: (?P<way>horizontally|vertically|left to right|"
@@ -302,7 +305,7 @@ def upside_down(match, request, view) -> Plan:
 
 def flip(match, request, view) -> Plan:
     way = match["way"] or "horizontally"
-    direction = "vertical" if way in ("vertically", "top to bottom") else "horizontal"
+    direction = "vertical" if way in ("vertically", "top to bottom", "upside down") else "horizontal"
     step = Step(tool="flip", args={"image": current_image(view), "direction": direction}, why=f"flip {way}")
     return Plan(steps=[step])
 

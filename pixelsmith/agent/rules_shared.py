@@ -22,7 +22,7 @@ Dispatch = Callable[[Request, WorkspaceView], Plan]
 # an object named with its determiner: "the cat", "her hat", "those chairs"
 THING = r"(?:the|that|this|those|these|his|her|its|their|my) [\w' -]+?"
 # the photo itself: "it", "this", "the picture", "my whole photo"
-PHOTO = r"(?:image|picture|photo|photograph|shot|pic|scene|whole thing|whole photo)"
+PHOTO = r"(?:image|picture|photo|photograph|shot|pic|scene|canvas|whole thing|whole photo)"
 THE_PHOTO = rf"(?:it|this|that|(?:the|this|my) {PHOTO})"
 
 

@@ -30,7 +30,7 @@ _ADDABLE = pattern("scene", "addable")
 _STYLE = pattern("scene", "styles")
 _WHOLE = (
     r"(?:it|this|that|everything|(?:the|this|that|my|our) (?:whole |entire )?(?:[\w-]+ )?"
-    r"(?:image|picture|photo|photograph|scene|shot|thing|pic|selfie|portrait))"
+    r"(?:image|picture|photo|photograph|scene|shot|thing|pic|selfie|portrait|canvas))"
 )
 _GENTLY = pattern("scene", "gently")
 _FULLY = pattern("scene", "fully")
