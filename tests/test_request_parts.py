@@ -33,6 +33,10 @@ TWO_PARTS = {
         ["replace the cat with a dog", "now make it red"], "detect segment inpaint inpaint"),
     "make it snowy and add a rainbow": (["make it snowy", "add a rainbow"], "instruct instruct"),
     "as a pencil sketch, after that zoom out": (["as a pencil sketch", "zoom out"], "restyle outpaint"),
+    "make the cat blue and the sofa white": (  # the verb left out of the second part: the first's
+        ["make the cat blue", "make the sofa white"], "detect segment inpaint detect segment inpaint"),
+    "resize to 50% and convert to black & white": (
+        ["resize to 50%", "convert to black & white"], "resize adjust"),
 }  # fmt: skip
 FOLLOW_UPS = {"replace the cat with a dog and now make it red"}
 WHOLE = [
@@ -40,6 +44,7 @@ WHOLE = [
     "make the cat black and white",
     "replace the cat with a dog and a ball",
     "find the cat and the dog",
+    "make the cat black and the dog",
     "draw a cat and a dog",
     "turn the car into a horse and carriage",
     "replace the cat with a realistic green dragon, seed 7, 3 candidates",

@@ -6,6 +6,7 @@ photo turned 90 degrees clockwise into image-2."""
 from __future__ import annotations
 
 import pytest
+import test_everyday_wording
 import test_offline_planner as table
 
 from pixelsmith.agent.normalise import normalise
@@ -95,6 +96,8 @@ ROWS = [
     ("brightness -10%", "upload", ADJ, {"adjust.brightness": 0.9}),
     ("Scale it down to 50% of the current size.", "upload", "resize", {"resize.scale": 0.5}),
     ("Extend the canvas to 16:9, don't crop anything.", "upload", "outpaint", {"outpaint.aspect": "16:9"}),
+    ("that, gone", "selected", "remove", {"remove.mask": "mask-1"}),
+    ("Crop to the selected area exactly.", "selected", "crop", {"crop.around": "mask-1"}),
     # follow-ups in a word or two, read against the last edit
     ("actually a tiger instead", "edited", "inpaint",
      {"inpaint.prompt": "a tiger", "inpaint.mask": "mask-1"}),
@@ -131,6 +134,7 @@ def _after(tool: str, args: dict) -> WorkspaceView:
 
 table.VIEWS.update(
     rotated=_rotated,
+    selected=test_everyday_wording._selected,
     blurred=lambda: _after("adjust", {"blur": 8.0, "mask": "mask-1", "invert": True}),
     cropped=lambda: _after("crop", {"aspect": "16:9"}),
 )

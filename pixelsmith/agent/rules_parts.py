@@ -84,6 +84,11 @@ def without_chatter(message: str) -> str:
     return " ".join(sentences)
 
 
+# a recolour whose later parts leave its verb out: "make the ball blue and the fence white"
+_LEAD = re.compile(r"(?:make|turn|paint|colou?r|recolou?r|dye)\b")
+_LEFT_OUT = re.compile(r"(?:the|my|our|his|her|its|their|that|this) [\w'-]+(?: [\w'-]+)* [\w'-]+")
+
+
 def split(message: str) -> list[str]:
     """The parts of `message`, in order: itself alone unless every piece of a cut is a request.
     Greetings before the request and remarks after it are left out (`without_chatter`)."""
@@ -95,17 +100,30 @@ def split(message: str) -> list[str]:
     if not cuts or len(cuts) > MAX_CUTS or whole:
         return [message]
 
+    lead = _LEAD.match(text)
+
+    def shaped(piece: str, start: int, carry: bool) -> str | None:
+        """`piece` if it is a request; or, with `carry` and after the first part, said with that
+        part's verb when it leaves the verb out ("make the ball blue and the fence white")."""
+        if _shaped(piece):
+            return piece
+        if carry and start and lead and _LEFT_OUT.fullmatch(normalise(piece).text):
+            return said if _shaped(said := f"{lead[0]} {piece}") else None
+        return None
+
     @cache
-    def parts_from(start: int) -> tuple[str, ...] | None:
+    def parts_from(start: int, carry: bool) -> tuple[str, ...] | None:
         """The parts of message[start:], each shaped, fewest cuts first; None if none."""
         rest = message[start:].strip()
         for cut in (c for c in cuts if c.start() > start):
-            head = message[start : cut.start()].strip()
-            if _shaped(head) and (tail := parts_from(cut.end())) is not None:
+            head = shaped(message[start : cut.start()].strip(), start, carry)
+            if head and (tail := parts_from(cut.end(), carry)) is not None:
                 return (head, *tail)
-        return (rest,) if _shaped(rest) else None
+        return (said,) if (said := shaped(rest, start, carry)) else None
 
-    found = parts_from(0)
+    found = parts_from(0, False)
+    if not found or len(found) < 2:  # the verb carried only where the pieces say nothing else
+        found = parts_from(0, True)
     return list(found) if found and len(found) > 1 else [message]
 
 

@@ -35,6 +35,7 @@ _NOT_A_DESCRIPTION = re.compile(
 INTENTS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("remove", re.compile(rf"{_REMOVE}(?: {SELECTED})?(?: (?:out|away|completely))?")),
     ("remove", re.compile(rf"make {SELECTED} (?:disappear|go away|vanish)")),
+    ("remove", re.compile(rf"{SELECTED},? (?:gone|removed|deleted|begone|out)")),  # "that, gone"
     ("blur", re.compile(rf"(?:blur|soften|defocus|obscure|hide) {SELECTED}(?: out)?")),
     (
         "fill",
