@@ -111,6 +111,9 @@ ROWS = [
     ("even warmer", "upload", ADJ, {"adjust.warmth": 0.5}),
     ("no, I meant portrait, 9:16", "cropped", "undo crop", {"crop.image": "image-1", "crop.aspect": "9:16"}),
     ("now 512 px wide", "upload", "resize", {"resize.width": 512}),
+    ("no, the other one, the lamp", "recoloured", "undo detect segment inpaint",
+     {"inpaint.prompt": "a black lamp", "inpaint.image": "image-1"}),  # the edit's words said of the lamp
+    ("do the same to the sofa", "recoloured", "detect segment inpaint", {"inpaint.prompt": "a black sofa"}),
     ("now the lamp", "removed", DSR, {"detect.labels": ["lamp"], "remove.object": "lamp"}),
 ]  # fmt: skip
 
@@ -132,7 +135,15 @@ def _after(tool: str, args: dict) -> WorkspaceView:
     return view
 
 
+def _recoloured() -> WorkspaceView:
+    """As `edited`, the cat (mask-1, found as "cat") painted "a black cat"."""
+    view = table.edited()
+    view.last_edit.args["prompt"] = "a black cat"
+    return view
+
+
 table.VIEWS.update(
+    recoloured=_recoloured,
     rotated=_rotated,
     selected=test_everyday_wording._selected,
     blurred=lambda: _after("adjust", {"blur": 8.0, "mask": "mask-1", "invert": True}),

@@ -47,6 +47,7 @@ from pixelsmith.agent.rules_shared import (
     last_prompt,
     masked_steps,
     params_for,
+    prompt_for,
     rerun,
     subject_of,
     unclear,
@@ -305,6 +306,8 @@ def _same_to(match: re.Match[str], request: Request, view: WorkspaceView) -> Pla
     args = {**edit.args, "image": current_image(view), "mask": "$2", **params_for(edit.tool, request)}
     if "object" in args:  # what remove is taking away: the new one
         args["object"] = subject.words
+    if "prompt" in args:  # "a black cat" done to the sofa is "a black sofa"
+        args["prompt"] = prompt_for(view, edit.args, subject.words)
     return Plan(steps=[*steps, Step(tool=edit.tool, args=args, why=f"the same to the {subject.words}")])
 
 

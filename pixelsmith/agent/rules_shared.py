@@ -4,6 +4,7 @@ the current mask, and the last edit run again with changes."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import replace
 from functools import cache
@@ -169,3 +170,19 @@ def last_prompt(view: WorkspaceView) -> str:
     if not edit.args.get("prompt"):
         raise unclear(f"The last edit ({edit.tool}) has no prompt to change; say what to paint instead.")
     return edit.args["prompt"]
+
+
+def prompt_for(view: WorkspaceView, edit_args: dict[str, Any], words: str) -> str | None:
+    """The last edit's prompt said of another object (`words`): "a black cat" -> "a black
+    sofa", where the prompt names what its mask was found as; a prompt that does not ("a
+    realistic green dragon") as it is. None when the edit has no prompt."""
+    prompt = edit_args.get("prompt")
+    mask = view.get(str(edit_args.get("mask", "")))
+    if not prompt or mask is None or not words:
+        return prompt
+    found = [view.get(parent) for parent in mask.parents]
+    labels = [box.label for artifact in found if artifact is not None for box in artifact.boxes]
+    for label in sorted(set(labels), key=len, reverse=True):
+        if re.search(rf"\b{re.escape(label)}\b", prompt):
+            return re.sub(rf"\b{re.escape(label)}\b", words, prompt, count=1)
+    return prompt
