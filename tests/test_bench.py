@@ -186,6 +186,9 @@ def test_the_full_registry_builds_klein_in_the_editors_dtype_and_refuses_the_lar
     assert _millions(klein.transformer) == pytest.approx(3875.5, abs=1)
     assert _millions(klein.text_encoder) == pytest.approx(4022.5, abs=1)  # Qwen3-4B, tied embeddings
     assert torch.get_default_dtype() == torch.float32  # put back after the build
+    from pixelsmith.bench.plain import plain_pipeline
+
+    assert plain_pipeline(klein).config.is_distilled  # the plain call's pipeline: no guidance pass
     settings = load_settings(None, device="cpu", editor={"backend": "qwen-image-edit"})
     with pytest.raises(UserError, match="not 'qwen-image-edit'"):
         FullRegistry(settings).get("editor")

@@ -13,6 +13,7 @@ from PIL import Image
 from pixelsmith import masks as M
 from pixelsmith.bench.measure import ellipse_mask
 from pixelsmith.bench.options import PROMPT
+from pixelsmith.bench.plain import plain_pipeline
 from pixelsmith.bench.report import Figure
 from pixelsmith.errors import UserError
 
@@ -91,8 +92,7 @@ class EditFigures:
         steps, editor, spec = self.options.steps, self.models.get("editor"), self.models.settings.editor
         work = work_size(spec.backend, editor, photo.size, spec.max_pixels)
         args = dict(image=image_id, prompt=INSTRUCTION, num_inference_steps=steps, seed=0)
-        plain = type(editor)(**editor.components)
-        plain.set_progress_bar_config(disable=True)
+        plain = plain_pipeline(editor)
         small = photo.resize(work)
         sized = {} if spec.backend == "diffusers" else {"width": work[0], "height": work[1]}
         if spec.backend == "flux-kontext":  # the working size is already one of Kontext's
@@ -118,8 +118,7 @@ class EditFigures:
         canvas = canvas_for(Input(image=image_id, aspect="16:9"), *photo.size, 10**12)
         start, band = stretched(photo, canvas), canvas.band(photo.size)
         work = M.work_size(canvas.width, canvas.height, native_size(inpainter))
-        plain = type(inpainter)(**inpainter.components)
-        plain.set_progress_bar_config(disable=True)
+        plain = plain_pipeline(inpainter)
         image, mask = start.resize(work), Image.fromarray(band).resize(work, Image.NEAREST)
 
         def call() -> None:  # the whole canvas at once, squeezed to the model's size

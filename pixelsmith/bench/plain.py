@@ -60,6 +60,22 @@ def plain_parts(pipeline: Any) -> dict[str, Any]:
     return _PLAIN_PARTS[key]
 
 
+def plain_pipeline(pipeline: Any) -> Any:
+    """A new pipeline of `pipeline`'s class on its modules, with the options its checkpoint's
+    config sets (FLUX.2 [klein]'s `is_distilled`: without it the pipeline runs classifier-free
+    guidance, two passes a step), as `from_pretrained` makes one."""
+    from inspect import signature
+
+    options = {
+        name: pipeline.config[name]
+        for name in signature(type(pipeline)).parameters
+        if name in pipeline.config and name not in pipeline.components
+    }
+    plain = type(pipeline)(**pipeline.components, **options)
+    plain.set_progress_bar_config(disable=True)
+    return plain
+
+
 def _channels_last(module: Any) -> bool:
     weight = next((p for p in module.parameters() if p.dim() == 4), None)
     return weight is not None and not weight.is_contiguous()
