@@ -35,6 +35,8 @@ TWO_PARTS = {
     "as a pencil sketch, after that zoom out": (["as a pencil sketch", "zoom out"], "restyle outpaint"),
     "make the cat blue and the sofa white": (  # the verb left out of the second part: the first's
         ["make the cat blue", "make the sofa white"], "detect segment inpaint detect segment inpaint"),
+    "Contrast +20%, brightness -10%.": (["Contrast +20%", "brightness -10%."], "adjust adjust"),
+    "make it brighter, contrast up a bit": (["make it brighter", "contrast up a bit"], "adjust adjust"),
     "resize to 50% and convert to black & white": (
         ["resize to 50%", "convert to black & white"], "resize adjust"),
 }  # fmt: skip

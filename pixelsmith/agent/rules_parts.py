@@ -27,7 +27,7 @@ from pixelsmith.views import WorkspaceView
 # Where a request may be cut: the words between two parts.
 SEPARATOR = re.compile(
     r"\s*(?:;|[.!?](?=\s)|,?\s+and\s+then\b|,?\s+and\s+also\b|,\s*then\b|\s+then\b|,?\s+and\b|"
-    r",?\s+after\s+that\b)[\s,]*",
+    r",?\s+after\s+that\b|,(?=\s*(?:contrast|brightness|saturation|warmth|sharpness|exposure)\b))[\s,]*",
 )
 MAX_CUTS = 8  # separators in a message, at most: one with more stays whole
 MAX_TYPOS = 2  # words mended in one message, at most

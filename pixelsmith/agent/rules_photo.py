@@ -90,8 +90,8 @@ INTENTS = (
     _intent("tone", rf"(?:turn|tone|bring|dial|knock|pull|take|crank|pump|bump|push|ramp|jack) (?:the )?"
                     rf"(?P<noun>{'|'.join(NOUNS)})(?: (?:of|in|on) {_WHOLE})? (?P<dir>up|down)"
                     rf"(?: {_AMOUNT})?{_PCT}"),
-    _intent("tone", rf"(?P<noun>{'|'.join(NOUNS)}) (?P<dir>up|down)(?: by)? "
-                    r"(?P<pct>\d{1,3}) ?(?:%|percent)"),  # "contrast +20%" 
+    _intent("tone", rf"(?P<noun>{'|'.join(NOUNS)}) (?P<dir>up|down)(?: {_AMOUNT})?"
+                    r"(?:(?: by)? (?P<pct>\d{1,3}) ?(?:%|percent))?"),  # "contrast +20%", "contrast up a bit"
     _intent("tone_part", rf"(?P<dir>{pattern('photo', 'up')}|{pattern('photo', 'down')}) (?:the )?"
                          rf"(?P<noun>{'|'.join(NOUNS)}) (?:of|in|on) (?P<object>{_PART})(?: only)?"
                          rf"(?: {_AMOUNT})?{_PCT}"),
