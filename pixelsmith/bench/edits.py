@@ -105,7 +105,8 @@ class EditFigures:
                 plain(prompt=INSTRUCTION, image=small, num_inference_steps=steps,
                       generator=torch.Generator("cpu").manual_seed(0), **sized)  # fmt: skip
 
-        label = f"instruct ({spec.backend}) {work[0]}x{work[1]}, {steps} steps"
+        dtype = str(editor.dtype).removeprefix("torch.")  # `editor.dtype`: not always the registry's
+        label = f"instruct ({spec.backend}, {dtype}) {work[0]}x{work[1]}, {steps} steps"
         ours, plain_s = self.pair(lambda: self.tool("instruct", **args), call)  # type: ignore[attr-defined]
         return Figure("edits.instruct", label, "s/image", ours, plain_s)
 

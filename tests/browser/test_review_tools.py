@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image
 from playwright.sync_api import Page, expect
-from ui_helpers import idle, open_with_sample, send, shot, ui_server
+from ui_helpers import click_until, idle, open_with_sample, send, shot, ui_server
 
 DRAGON = "replace the cat with a realistic green dragon"
 
@@ -38,8 +38,7 @@ def test_review_tools_survive_a_reload_and_make_masks(server, page: Page, tmp_pa
     ).to_be_visible()
 
     # the button "Use mask 2" is the overlay's 2 (typing "use mask 2" would also go on)
-    page.get_by_role("button", name="Use mask 2").click()
-    expect(page.get_by_text("now using mask-2")).to_be_visible()
+    click_until(page, "Use mask 2", "now using mask-2")
     idle(page)
 
     # the negative toggle is kept with the session: a reload keeps it on

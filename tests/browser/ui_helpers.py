@@ -108,6 +108,22 @@ def idle(page: Page) -> None:
     expect(page.locator("[data-stale='true']")).to_have_count(0, timeout=LONG)
 
 
+def click_until(page: Page, name: str, shown: str, *, tries: int = 2) -> None:
+    """Click the button `name` until `shown` is on the page. A click that lands while the page
+    is being drawn again (on a loaded machine) has been lost now and then; clicked again, and
+    said in the test's output, so a lost click is seen rather than failing the run."""
+    for _ in range(tries - 1):
+        page.get_by_role("button", name=name).click()
+        try:
+            expect(page.get_by_text(shown)).to_be_visible(timeout=20_000)
+            return
+        except AssertionError:
+            print(f"clicked {name!r} again: {shown!r} did not show")
+            idle(page)
+    page.get_by_role("button", name=name).click()
+    expect(page.get_by_text(shown)).to_be_visible()
+
+
 def send(page: Page, text: str) -> None:
     box = page.get_by_test_id("stChatInputTextArea")
     box.fill(text)
