@@ -180,3 +180,11 @@ def test_a_sentence_ends_a_clause_and_speech_loses_its_fillers() -> None:
     assert (
         normalise("the lamp is ugly can you remove it i guess").text == "the lamp is ugly, can you remove it"
     )
+
+
+def test_a_message_read_in_part_says_which_part() -> None:
+    """Where one clause of a message is read and the rest is not, the plan says what it read:
+    nothing the person asked for is dropped without a word."""
+    plan = table.PLANNER.plan("make it brighter, and zorblax the cat", table.uploaded())
+    assert [s.tool for s in plan.steps] == ["adjust"]
+    assert plan.note == "I read that as “make it brighter”."

@@ -144,6 +144,7 @@ def _one_clause(request: Request, view: WorkspaceView) -> Plan | None:
         except Unclear:
             continue
         if plan.steps:
+            plan.note = plan.note or f"I read that as “{part}”."  # the rest of the message was not read
             return plan
     return None
 
