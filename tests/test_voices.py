@@ -188,3 +188,12 @@ def test_a_message_read_in_part_says_which_part() -> None:
     plan = table.PLANNER.plan("make it brighter, and zorblax the cat", table.uploaded())
     assert [s.tool for s in plan.steps] == ["adjust"]
     assert plan.note == "I read that as “make it brighter”."
+
+
+def test_more_of_a_tone_is_that_tone_again_only_after_it_was_changed() -> None:
+    """ "more warmth" strengthens a warming; after a blur it is a warming of its own."""
+    from pixelsmith.agent.rules_voices import _changed
+
+    assert _changed({"warmth": 0.2}, "warmth") and _changed({"blur": 8.0}, "bokeh")
+    assert not _changed({"warmth": 0.0, "blur": 8.0}, "warmth") and not _changed({"blur": 8.0}, "contrast")
+    assert _changed({"saturation": 1.2}, "colours") and not _changed({"saturation": 1.0}, "colours")

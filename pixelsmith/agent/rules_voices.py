@@ -1,9 +1,11 @@
 """Requests said in other voices, as the rules read them: asked as a question ("could this be
 a bit brighter?", "what if the cat was on a beach?"), written tersely ("bw", "lamp gone",
 "cushion → red"), or in the English of someone who learnt another first ("make more bright
-the picture", "the cat color change to orange"). Each is rewritten into a request the
-rules know (`rules_talk.plan` tries these before its own: their shapes are narrower); the
-fillers of speech are taken out before (`normalise._spoken`)."""
+the picture", "the cat color change to orange"); and follow-ups in a word or two, read
+against the last edit ("actually a rainbow instead", "more blur", "no, the other one, the
+fence"). Each is rewritten into a request the rules know (`rules_talk.plan` tries these
+before its own: their shapes are narrower); the fillers of speech are taken out before
+(`normalise._spoken`)."""
 
 from __future__ import annotations
 
@@ -153,4 +155,4 @@ def plan(request: Request, view: WorkspaceView, dispatch: Dispatch) -> Plan | No
 def _changed(args: dict, word: str) -> bool:
     """Whether an adjust with `args` changed the tone `word` names ("blur", "colours")."""
     name = _TONES[word]
-    return bool(args.get(name)) if name == "blur" else args.get(name, 1.0) != 1.0
+    return name in args and args[name] != (0.0 if name in ("blur", "warmth") else 1.0)
