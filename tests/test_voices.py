@@ -96,6 +96,9 @@ ROWS = [
     ("brightness -10%", "upload", ADJ, {"adjust.brightness": 0.9}),
     ("Scale it down to 50% of the current size.", "upload", "resize", {"resize.scale": 0.5}),
     ("Extend the canvas to 16:9, don't crop anything.", "upload", "outpaint", {"outpaint.aspect": "16:9"}),
+    ("the round red cushion, make it green", "upload", "detect segment inpaint",
+     {"detect.labels": ["round red cushion"], "inpaint.prompt": "~green"}),  # a thing named, then "it"
+    ("that white lamp, can it go?", "upload", DSR, {"detect.labels": ["white lamp"]}),
     ("that, gone", "selected", "remove", {"remove.mask": "mask-1"}),
     ("Crop to the selected area exactly.", "selected", "crop", {"crop.around": "mask-1"}),
     # follow-ups in a word or two, read against the last edit

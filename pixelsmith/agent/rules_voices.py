@@ -76,6 +76,7 @@ REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
     (_rule(rf"(?:the )?(?P<thing>{_NOT_A_VERB}{_NOUN}) (?:gone|removed|deleted|begone)"),
      "remove the {thing}"),
     (_rule(rf"(?:the )?(?P<thing>{_NOUN}) becomes (?P<new>.+)"), "change the {thing} to {new}"),
+    (_rule(rf"(?:can|could) (?P<thing>{THING}) (?:go|go away|disappear|vanish)"), "remove {thing}"),
     (_rule(r"(?P<ratio>\d+ \d+|square) crop"), "crop it to {ratio}"),
     (_rule(r"(?:make it )?(?P<n>\d+) ?(?:px|pixels?) (?P<side>wide|across|tall|high)"),
      "resize it to {n} px {side}"),

@@ -83,6 +83,10 @@ REMARK = re.compile(
 )
 _THE_PHOTO = re.compile(r"(?:the|this|that|my|our) (?:photo|picture|pic|image|shot|file|thing|whole thing)")
 PRONOUN = re.compile(r"\b(?:it|them)\b")
+# a thing named alone before what to do with it: "the round red thing, make it green"
+_NAMED = re.compile(
+    r"(?P<thing>(?:the|that|this|those|these) (?!(?:photo|picture|image|pic)\b)[\w'-]+(?: [\w'-]+){0,5})"
+)
 CLAUSE_CUT = re.compile(r"\s*(?:[,;:!?]|\.(?!\d)|\bbut\b)\s*")
 
 
@@ -100,7 +104,7 @@ def clauses(text: str) -> list[str]:
     if len(parts) < 2:
         return []
     pieces = [piece for p in parts for piece in p.split(" and ")]  # "... and the bowl is in the way"
-    things = [m["thing"] for p in pieces if (m := REMARK.match(p)) and m["thing"]]
+    things = [m["thing"] for p in pieces if (m := REMARK.match(p) or _NAMED.fullmatch(p)) and m["thing"]]
     things = [t for t in things if not _THE_PHOTO.fullmatch(t)]  # "the file's massive": it is the photo
     found, remarks = [], []
     for part in parts:
