@@ -49,7 +49,8 @@ def tidied(message: str) -> str:
 
 def clause(text: str) -> str:
     """A tidied clause without its polite wrappers and reasons, a statement as its request."""
-    return sentences.rewrite(_strip_wrappers(text))
+    # "cut her out", "blur everything behind him": someone in the photo
+    return sentences.rewrite(_SOMEONE.sub("the person", _strip_wrappers(text)))
 
 
 def _tidy(text: str) -> str:
@@ -71,6 +72,7 @@ def _tidy(text: str) -> str:
         "it's ",
         text,
     )
+    text = _RUN_ON.sub(r"\g<said>, ", text)  # "it's so dark brighten it up"
     text = re.sub(
         r"\b(but|and|then|so) (?:please|pls|plz) ", r"\1 ", text
     )  # "..., but please leave the ball"
@@ -105,13 +107,30 @@ _MORE = {"bright": "brighter", "dark": "darker", "warm": "warmer", "cold": "cool
          "sharp": "sharper", "big": "bigger", "large": "larger", "small": "smaller", "soft": "softer",
          "clear": "clearer"}  # fmt: skip
 _MORE_ADJ = re.compile(rf"\b(?:more|much) ({'|'.join(_MORE)})\b")
+# "her" or "him" said of someone in the photo, not of their things ("her hat"): found as a person
+# (beside them, the rules place a new thing by the photo's main subject)
+_SOMEONE = re.compile(
+    r"(?<!next to )(?<!beside )(?<!near )\b(?:her|him)\b"
+    r"(?=$|,| (?:out|up|off|sharp|alone|only|on its own|in focus|and|from|with|at|into|over|behind|in the"
+    r"|on the|there)\b)"
+)
+# a remark on the photo run on into the request: "it's so dark brighten it up"
+_RUN_ON = re.compile(
+    r"^(?P<said>(?:it's|it is|this is|that's|everything's|everything is|it looks|this looks)"
+    r"(?: (?!and\b)[\w-]+){1,3}?)"
+    r" (?=(?:brighten|darken|lighten|make|fix|remove|crop|turn|change|get rid|take|please|pls|can|could)\b)"
+)
 _ASKS = re.compile(r"(?<=\w) (?=(?:can|could|would) (?:you|u) (?!be\b))")
 
 
 def _spoken(text: str) -> str:
     text = _FILLERS.sub("", text)
+    text = re.sub(r"([a-z])\1{2,}", r"\1\1", text)  # "sooo dark", "pleeease": said long, read as two
+    text = re.sub(r"\bsoo\b", "so", text)
     text = re.sub(r"^cool(?:,| thanks| thank you)\s*", "", text)  # "cool, now ..." (not "cool it down")
     text = re.sub(r"\blike (?=(?:half|a bit|a little|twice|double|\d))", "", text)  # "like half the size"
+    text = re.sub(r"\b(?:about|around|roughly|approximately|approx|some) (?=\d)", "", text)  # "by about 30%"
+    text = re.sub(r"\b(?:downsample|downscale|downsize|down-sample|down-scale)\b", "shrink", text)
     text = re.sub(r"\bbehind of\b", "behind", text)
     text = re.sub(r"\b(?:next|close) of\b", "next to", text)  # "next of the cat"
     text = _MORE_ADJ.sub(lambda m: _MORE[m[1]], text)  # "make more bright the picture"

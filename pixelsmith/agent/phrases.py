@@ -70,13 +70,15 @@ FILLER = frozenset(entries("polite", "filler"))
 REASON_BEFORE = re.compile(rf"^{pattern('polite', 'statements')} [\w' ]+?, (?=\w+ \w)")
 REASON_AFTER = re.compile(
     rf"(?:, (?:{pattern('polite', 'reasons')})"
-    r"| so (?:that )?(?:the|it|he|she|they|we|i|you|my|there|there's|it's|its)"
+    r"| so (?:that )?(?:the|it|he|she|they|we|i|you|my|there|there's|it's|its)(?:'s|'re|'ll|'d)?"
     r"|, (?:the|my|our|this|that|everything|it|they|he|she)(?: [\w-]+)? (?:looks?|is|are|was|were|seems?)"
-    r"| because| since| for my| rather than| to (?:print|post|share|send|email|upload|frame|hang)"
-    r"|(?<!like)(?<!\bif) (?:he's|she's|they're|he is|she is|they are))(?: .*)?$"
+    r"| because| since| for my| i (?:need|want) (?:it|this|them) (?:as|for)"
+    r"| rather than| to (?:print|post|share|send|email|upload|frame|hang)"
+    r"|(?<!like)(?<!\bif) (?:he's|she's|they're|he is|she is|they are)"
+    r"(?! (?:holding|wearing|carrying|using|eating|drinking|reading|sitting on|standing on)\b))(?: .*)?$"
 )
 PURPOSE = re.compile(
-    rf" for (?:my |our |an? |the )?{pattern('polite', 'purposes')}\b[^,]*"
+    rf" for (?:my |our |an? |the )?(?:[\w-]+ )?{pattern('polite', 'purposes')}\b[^,]*"
 )  # left over around parameters: "set guidance to 12"
 
 
@@ -84,7 +86,9 @@ PURPOSE = re.compile(
 COLOURS = entries("colours", "colours")
 SHADES = entries("colours", "shades")
 _HUE = rf"{alt(COLOURS)}(?:ish)?"
-COLOUR_PHRASE = rf"(?:{alt(SHADES)}[ -])?{_HUE}(?:(?: and |-| ){_HUE})?"  # "dark blue", "black and white"
+COLOUR_PHRASE = (
+    rf"(?:{alt(SHADES)}[ -]){{0,2}}{_HUE}(?:(?: and |-| ){_HUE})?"  # "dark blue", "black and white"
+)
 COLOUR_RUN = re.compile(rf"\b{COLOUR_PHRASE}\b")
 COLOUR_WORD = re.compile(rf"\b(?:{alt(SHADES)}|{_HUE})\b")
 
@@ -286,7 +290,7 @@ INTENTS = (
     _intent("remove", rf"{_REMOVE}(?: out| away| off)? (?P<object>.+?)(?: (?:out|away|off))?{WHERE}"),
     _intent("remove", r"take (?P<object>.+?) (?:out|away|off)(?: (?:of )?(?:the|this|my|our) [\w ]+)?"
             r"|take off (?P<object2>.+)"),
-    _intent("segment", rf"{_SEGMENT}(?: out)? (?P<object>.+?)(?: out)?{WHERE}"),
+    _intent("segment", rf"{_SEGMENT}(?: out)? (?!(?:off|down|away|back)\b)(?P<object>.+?)(?: out)?{WHERE}"),
     _intent("detect", r"(?:tell me |count )?how many (?P<object>.+?) (?:does )?(?:the|this|my|our) [\w ]+ "
             r"(?:has|have)"),
     _intent("detect", rf"(?:{_DETECT} )?where (?P<object>(?:the|my|a) .+?) (?:is|are)"),

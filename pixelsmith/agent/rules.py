@@ -103,6 +103,8 @@ class OfflinePlanner:
         except Unclear as why:
             if (found := _one_clause(request, view)) is not None:
                 return found
+            if (selected := rules_selection.described(request, view, clauses=True)) is not None:
+                return selected  # "a vase, tall and blue": no clause of it a request
             # "make it blak and white"; "convert it to black and whte" (read as a recolour of "it")
             understood = functools.partial(self._understood, view=view)
             if why.unread and (mended := mend(message, understood)):
@@ -138,15 +140,17 @@ def _one_clause(request: Request, view: WorkspaceView) -> Plan | None:
     said = sentences.clauses(request.text)
     for part in sentences.clauses(tidied(request.message)):
         said += [] if part in said else [part]
+    answered = None  # a clause understood but answered: "straighten it" (by how much?)
     for part in said:
         try:
             plan = _dispatch(replace(request, text=clause(part)), view)
-        except Unclear:
+        except Unclear as why:
+            answered = answered or (None if why.helps else Plan(reply=str(why)))
             continue
         if plan.steps:
             plan.note = plan.note or f"I read that as “{part}”."  # the rest of the message was not read
             return plan
-    return None
+    return answered
 
 
 def _dispatch(request: Request, view: WorkspaceView) -> Plan:

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any
 
-from pixelsmith.agent import phrases, rules_photo, rules_talk, whole_image
+from pixelsmith.agent import phrases, rules_photo, rules_talk, sentences, whole_image
 from pixelsmith.agent.normalise import normalise, tidied
 from pixelsmith.agent.plan import Plan, shift_refs
 from pixelsmith.agent.planner_protocol import Observation
@@ -124,7 +124,19 @@ def split(message: str) -> list[str]:
     found = parts_from(0, False)
     if not found or len(found) < 2:  # the verb carried only where the pieces say nothing else
         found = parts_from(0, True)
-    return list(found) if found and len(found) > 1 else [message]
+    if found and len(found) > 1:
+        return list(found)
+    return (None if _shaped(message) else _in_a_clause(message)) or [message]
+
+
+def _in_a_clause(message: str) -> list[str] | None:
+    """The parts of the first clause of a longer message that is several requests, the rest
+    said around them: "I'm printing it for a frame, so I'd like it brighter and a little
+    warmer, nothing drastic." None when no clause is."""
+    for clause in sentences.clauses(tidied(message)):
+        if len(parts := split(clause)) > 1:
+            return parts
+    return None
 
 
 def mend(message: str, understood: Callable[[str], bool]) -> str | None:

@@ -59,7 +59,10 @@ _PART_ONE = _PART.replace(
     r"[\w' -]+?", r"(?:(?! and (?:then |also )?[a-z]+ (?:it|the|this|that)\b)[\w' -])+?"
 )
 _BW = pattern("photo", "black and white")
-_CLEAR = r"(?:make )?(?:the |a )?(?:background )?(?:transparent|see-through|see through)(?: background)?"
+_CLEAR = (
+    r"(?:make |leave )?(?:the |a )?(?:background )?(?:transparent|see-through|see through)(?: background)?"
+    r"|(?:with )?no background|without (?:a |the |any )?background"
+)
 _LOOK = rf"the (?:colou?rs|tones|lighting|light)(?: (?:of|in) {_WHOLE})?"
 # "give the car a chrome finish", "give the boy a big grin": a look or a material, not an object
 _LOOKS = (
@@ -70,6 +73,7 @@ _FILTER = r"(?:look|feel|effect|filter|finish|style)"
 # an object phrase that does not run on into a second request ("cut out the cat and make it ...")
 _ONE = r"(?:(?! and (?:make|turn|then|crop|resize|rotate|flip|upscale|scale|blur|add|put|remove)\b).)+?"
 _RATIO = rf"\d+ ?(?:[:x/ ]|by) ?\d+|{'|'.join(map(re.escape, RATIOS))}"
+_DETAIL = r" with (?:more|better|extra|added|proper|real|fine|full) (?:detail|details)| with detail recovery"
 _DIR = r"(?P<dir>clockwise|counter-?clockwise|anti-?clockwise|to the left|to the right|left|right)"
 
 
@@ -153,9 +157,9 @@ INTENTS = (
                       rf"|(?:make|shrink) {_WHOLE} smaller"),
     _intent("upscale", rf"(?:upscale|upsample|enlarge|super-?resolve)(?: {_WHOLE})?"
                        rf"(?: (?:by |to )?(?P<n>[234]) ?x| by (?P<n2>{NUM})| (?P<n3>{NUM}) times)?"
-                       r"(?: with (?:more|better|extra|added) detail)?"),
+                       rf"(?:{_DETAIL})?"),
     _intent("upscale", rf"make {_WHOLE} (?:(?P<n3>{NUM}) times )?(?:bigger|larger)"
-                       r"(?: with (?:more|better|extra|added) detail| and sharper"
+                       rf"(?:{_DETAIL}| and sharper"
                        r"| without (?:it )?(?:going |getting |looking |turning )?(?:all |too )?"
                        r"(?:pixelated|pixely|blurry|grainy|blocky)"
                        r"| without losing (?:quality|detail|sharpness))?"
@@ -164,12 +168,13 @@ INTENTS = (
                        r"|(?:enhance|improve|restore) the (?:detail|details|quality|sharpness)"),
     # cut-outs
     _intent("cutout", rf"cut (?P<object>{_ONE}) out(?: of (?:the|this) {_PHOTO})?"
-                      rf"(?: (?:and|with) {_CLEAR})?"),
-    _intent("cutout", rf"cut out (?P<object>{_ONE})(?:,? (?:and |with )?{_CLEAR}| on (?:a )?{_CLEAR})?"),
+                      rf"(?: (?:and|with) (?:{_CLEAR})| (?:{_CLEAR}))?"),
+    _intent("cutout", rf"cut out (?P<object>{_ONE})"
+                      rf"(?:,? (?:and |with )?(?:{_CLEAR})| on (?:a )?(?:{_CLEAR}))?"),
     _intent("backdrop", rf"give {_WHOLE} (?P<what>(?:an?|some) .+?) (?:background|backdrop)"),
     _intent("backdrop", r"(?:put|place|move|show) (?P<who>(?:the|my|our|me|us|him|her|them)\b[\w' ]*?) "
                         r"(?:in front of|at|on|in|by|near|under) (?P<what>(?:the|a|an|some) .+)"),
-    _intent("cutout_background", rf"(?:remove|delete|erase|get rid of|drop) the background|make {_CLEAR}"
+    _intent("cutout_background", rf"(?:remove|delete|erase|get rid of|drop) the background|make (?:{_CLEAR})"
                                  r"|(?:give it|with) a transparent background"),
 )  # fmt: skip
 

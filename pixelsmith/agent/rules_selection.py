@@ -70,11 +70,15 @@ def plan(request: Request, view: WorkspaceView) -> Plan | None:
     return None
 
 
-def described(request: Request, view: WorkspaceView) -> Plan | None:
+def described(request: Request, view: WorkspaceView, *, clauses: bool = False) -> Plan | None:
     """A description alone ("a vase of tulips") is what to paint in the selection; tried
-    after every other rule, so it never takes a request they understand."""
+    after every other rule, so it never takes a request they understand. A text of several
+    clauses starts with "a" or "some" ("a vase, tall and blue"), or is tried with `clauses`
+    once none of its clauses was a request ("the left half is too dark, brighten it" is one)."""
     text = request.text.strip()
     if not view.selection or "?" in request.message or _NOT_A_DESCRIPTION.match(text):
+        return None
+    if "," in text and not clauses and not re.match(r"(?:an?|some) ", text):
         return None
     if len(text.split()) < 1 or not re.search(r"[a-z]", text):
         return None

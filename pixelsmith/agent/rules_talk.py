@@ -8,8 +8,8 @@
 - An exception: "black and white except the cat", "desaturate everything but keep the dog in
   colour", "blur everything behind the cat": the tone change outside the object's mask
   (`rules_except`, with a tone on the background).
-- A side: "crop off the left side" (a quarter unless the words say), and "straighten the
-  horizon", which is asked back (the rules cannot see how far it leans).
+- A side: "crop off the left side", "keep only the top two thirds" (`rules_frame`), and
+  "straighten the horizon", which is asked back (the rules cannot see how far it leans).
 
 Most are rewritten into the request the rules already read ("it's too dark" is "make it
 brighter") and planned through them again, so a tone inside a selection, parameters such as
@@ -23,7 +23,7 @@ import math
 import re
 from dataclasses import replace
 
-from pixelsmith.agent import rules_except, rules_photo, rules_voices
+from pixelsmith.agent import rules_except, rules_frame, rules_photo, rules_voices
 from pixelsmith.agent.normalise import MAX_REWRITES, Request
 from pixelsmith.agent.phrases import COLOUR_PHRASE
 from pixelsmith.agent.plan import Plan, Step
@@ -61,10 +61,13 @@ _A_LOOK = r"(?:look|style|feel|vibe|effect|treatment|filter|aesthetic)"
 
 # "what's left", "the result": what the last edit made, which is the current image
 _LEFT = re.compile(r"\b(?:what'?s left|what remains|what is left|the result)\b")
-_SIDE_SHARES = {"half": 0.5, "third": 1 / 3, "quarter": 0.25, "edge": 0.1, "bit": 0.1}
 _RATIO = r"(?P<ratio>\d+ \d+|square|widescreen|portrait|landscape|vertical|panorama|panoramic)"
 # what the colours, the light or the tones "look" is always a complaint: "the colours look dull"
 _LOOK = r"the (?:colou?rs|lighting|light|exposure|tones)"
+_BOTH_WAYS = (
+    r"(?:above and below|at the top and bottom|top and bottom|up and down|on both sides|left and right"
+    r"|at the sides|on the sides|sideways|vertically|horizontally)"
+)
 _VERBS = r"replace|change|swap|make|put|turn|give|set|use|add|with"  # not what a backdrop looks like
 
 
@@ -88,13 +91,14 @@ REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
     (_rule(rf"(?:make|turn) {_IT} (?:an? )?{_RATIO} by (?P<how>extending|expanding|outpainting|cropping"
            r"|cutting)(?: it| the (?:edges|sides|canvas))?"), "{by_ratio}"),
     (_rule(rf"widen {_IT}|widen the (?:frame|canvas|view)"), "make it wider"),
-    (_rule(rf"(?:widen|extend|expand|stretch|make|turn) {_IT} (?:to|into) (?:an? )?(?P<ratio>\d+ \d+)"
+    (_rule(rf"(?:widen|extend|expand|stretch|make|turn) {_IT}(?: {_BOTH_WAYS})? (?:to|into|to make it)"
+           r" (?:an? )?(?P<ratio>\d+ \d+)"
            r"(?: (?:by|with) (?:filling|extending|adding|outpainting|painting) .+)?"),
      "extend it to {ratio}"),
     (_rule(r"(?:pull|step|zoom|back) (?:back|out)(?: (?P<much>.+))?"), "zoom out {much}"),
     (_rule(r"(?:add|leave|give (?:me|it)|make|put|i need|create) "
            r"(?:some |more |a bit of |a little |a lot of )?"
-           r"(?:empty |blank |extra |free |negative |more )?(?:space|room|headroom) "
+           r"(?:empty |blank |extra |free |negative |more )?(?:space|room|headroom|canvas) "
            r"(?P<where>above|over|on top|at the top|below|under|underneath|at the bottom"
            r"|to the left|on the left|to the right|on the right"
            r"|around|on both sides|at the sides|on the sides|on all sides)"
@@ -127,7 +131,8 @@ REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
      "cut out {object}"),
     (_rule(rf"(?:isolate|extract) (?P<object>{THING})(?: from (?:the )?(?:background|rest|{PHOTO}))?"),
      "cut out {object}"),
-    (_rule(rf"(?:just |only )?(?P<object>{THING}) (?:on|with) (?:a |an )?"
+    (_rule(rf"(?:i (?:need|want|'d like|would like) )?(?:just |only )?(?P<object>{THING})"
+           r" (?:on|with) (?:a |an )?"
            r"(?:transparent|see-through|see through|clear|empty|invisible) (?:background|bg)"),
      "cut out {object}"),
     (_rule(r"(?:remove|delete|erase|drop|get rid of|take out|take away) (?:the )?(?:bg|background)"),
@@ -203,6 +208,9 @@ REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
     # everything behind something is everything but it
     (_rule(rf"(?P<verb>blur|soften|defocus) (?:everything|all|what'?s|whatever is|the stuff|the things) "
            rf"(?:behind|around) (?P<object>{THING})"), "{verb} everything except {object}"),
+    # a look no rule above names: "give it a moody teal-and-orange cinematic grade"
+    (_rule(rf"give {_IT} (?:an? |some )(?P<how>[\w -]+?) (?:look|grade|colou?r grade|grading|feel|vibe|mood"
+           r"|treatment)"), "make it look {how}"),
 )  # fmt: skip
 
 POP = _rule(
@@ -214,13 +222,6 @@ NAMED_SIZE = _rule(
     rf"(?:upscale|enlarge|make|resize|scale|blow up|convert|bring)(?: {_IT})?(?: up)? "
     r"(?:to |in(?:to)? |as )?(?:a )?"
     rf"(?P<name>{alt(map(re.escape, RESOLUTIONS))})(?: resolution| quality| size| version| please)?"
-)
-CROP_SIDE = _rule(
-    r"(?:crop|cut|trim|chop)(?: out| off| away)? (?:the )?"
-    r"(?:(?P<pct>\d{1,2}) ?(?:%|percent) (?:on |of |from )?(?:the )?)?(?P<side>left|right|top|bottom)"
-    r"(?: (?P<share>side|edge|part|half|third|quarter|bit))?"
-    r"(?: (?P<pct2>\d{1,2}) ?(?:%|percent)| (?P<bit>a (?:little )?bit|a little|slightly|a touch))?"
-    rf"(?: (?:of|from) {_IT})?"
 )
 STRAIGHTEN = _rule(
     rf"(?:straighten|level)(?: out| up)? (?:the horizon|{_IT})(?: out| up)?|fix the (?:horizon|tilt)"
@@ -264,6 +265,8 @@ def plan(request: Request, view: WorkspaceView, dispatch: Dispatch) -> Plan | No
         relation = rules_photo.RELATIONS.get(match["rel"] or match["rel2"], "next to")
         return rules_photo.place_plan(main_subject(view), match["what"], relation, request, view)
     if STRAIGHTEN.fullmatch(text):
+        if (level := rules_frame.straightened(request, view)) is not None:
+            return level
         raise Unclear(
             "I cannot tell how far the photo leans: say by how many degrees and which way, "
             "e.g. 'rotate it 2 degrees counter-clockwise'."
@@ -278,8 +281,8 @@ def plan(request: Request, view: WorkspaceView, dispatch: Dispatch) -> Plan | No
         return _pop(match, request, view)
     if match := NAMED_SIZE.fullmatch(text):
         return _named_size(match["name"], view)
-    if match := CROP_SIDE.fullmatch(text):
-        return _crop_side(match, view)
+    if (cropped := rules_frame.plan(text, view)) is not None:
+        return cropped
     return rules_except.plan(request, view, dispatch)
 
 
@@ -298,7 +301,7 @@ def _again(said: str, request: Request, view: WorkspaceView, dispatch: Dispatch)
 
 def reads(text: str) -> bool:
     """Whether these rules have a shape for `text` (a part of a longer message, `rules_parts`)."""
-    shapes = (*(rule for rule, _ in REWRITES), POP, NAMED_SIZE, CROP_SIDE, STRAIGHTEN)
+    shapes = (*(rule for rule, _ in REWRITES), POP, NAMED_SIZE, *rules_frame.SHAPES, STRAIGHTEN)
     return any(shape.fullmatch(text) for shape in shapes) or rules_except.reads(text)
 
 
@@ -374,23 +377,3 @@ def _named_size(name: str, view: WorkspaceView) -> Plan:
         f" towards {name}" if scale == 4.0 and longest * 4 < target else f" to {name}"
     )
     return Plan(steps=[Step(tool="upscale", args={"image": image, "scale": scale}, why=why)])
-
-
-def _crop_side(match: re.Match[str], view: WorkspaceView) -> Plan:
-    """Cut a share of the photo off one side: a quarter unless the words say ("the left half",
-    "the top 10%", "the right edge": a tenth)."""
-    image = current_image(view)
-    found = view.get(image)
-    if found is None or not found.size:
-        raise Unclear(f"I do not know how big {image} is; say the box, e.g. 'crop to 16:9'.")
-    width, height = found.size
-    pct = match["pct"] or match["pct2"]
-    share = (
-        int(pct) / 100 if pct else _SIDE_SHARES.get(match["share"] or ("bit" if match["bit"] else ""), 0.25)
-    )
-    side = match["side"]
-    cut_x, cut_y = round(width * share), round(height * share)
-    box = {"left": [cut_x, 0, width, height], "right": [0, 0, width - cut_x, height],
-           "top": [0, cut_y, width, height], "bottom": [0, 0, width, height - cut_y]}[side]  # fmt: skip
-    why = f"crop {round(share * 100)}% off the {side}"
-    return Plan(steps=[Step(tool="crop", args={"image": image, "box": box}, why=why)])

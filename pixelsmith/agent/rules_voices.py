@@ -62,7 +62,7 @@ REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
     (_rule(r"i (?:want|need|'d like|would like) (?:it|this|the photo|the picture) (?:in|to be|as)"
            r" (?P<how>.+)"),
      "make it {how}"),
-    (_rule(rf"make (?P<thing>{THING}) (?:look like (?:he|she|it|they)(?:'?s| is| are) )?wearing"
+    (_rule(rf"make (?P<thing>{THING}) (?:look like (?:he|she|it|they)(?:'?s| is| are) )?wear(?:ing)?"
            r" (?P<what>.+)"),
      "put {what} on {thing}"),
     (_rule(r"(?:give me|make|show me) (?P<how>as an? .+)"), "{how}"),  # "give me (4 versions of it) as a ..."

@@ -55,7 +55,7 @@ REWRITES = [
     (re.compile(rf"(?:,? (?:instead of|rather than)|, not) {_LOST}"), ""),
     (re.compile(rf" from {COLOUR_PHRASE} (?:to|into) "), " "),
     (re.compile(r",? without (?:cutting|cropping|losing) (?:anything|any of it|it)(?: off| out)?$"), ""),
-    (re.compile(r" (?:behind|around) (?:me|him|her|them|us)\b"), ""),
+    (re.compile(r" (?:behind|around) (?:me|them|us)\b|(?<=background) (?:behind|around) the person\b"), ""),
     (re.compile(r" like (?:a |on a )?(?:portrait mode|a phone|an iphone)(?: [\w ]+)?$"), ""),
     (re.compile(r" each$"), ""),
     # "(would you) mind making it disappear", "make just the cat look like a cartoon"
@@ -77,11 +77,18 @@ REWRITES = [
 # a remark about a thing: "the lamp is ugly", "my son is frowning here", "he looks too serious"
 REMARK = re.compile(
     r"^(?:(?P<thing>(?:the|my|our|his|her|their|this|that|these|those)"
-    r"(?: (?!and\b)[\w'-]+){1,4}?)"  # a thing of up to 4 words, not "... and it"
+    r"(?: (?!(?:and|to|is|are|was|were|be|for|wants?|needs?)\b)[\w'-]+){1,4}?)"  # a thing, not "... and it"
     r"|she|he|they|it|i|we)"
     r"(?:'s| is| are| was| were| looks?| seems?| has| have| had| would| will| missed| keeps?)\b"
 )
-_THE_PHOTO = re.compile(r"(?:the|this|that|my|our) (?:photo|picture|pic|image|shot|file|thing|whole thing)")
+_THE_PHOTO = re.compile(
+    r"(?:the|this|that|my|our) (?:photo|picture|pic|image|shot|file|thing|whole thing|resolution|quality"
+    r"|size)"
+)
+_REGION = re.compile(
+    r"(?:the|this|that) (?:(?:top|bottom|left|right|upper|lower|far|whole) ){0,2}"
+    r"(?:half|side|corner|top|bottom|edge|edges|part|area|bit|strip|third|middle|centre|center)"
+)
 PRONOUN = re.compile(r"\b(?:it|them)\b")
 # a thing named alone before what to do with it: "the round red thing, make it green"
 _NAMED = re.compile(
@@ -105,7 +112,8 @@ def clauses(text: str) -> list[str]:
         return []
     pieces = [piece for p in parts for piece in p.split(" and ")]  # "... and the bowl is in the way"
     things = [m["thing"] for p in pieces if (m := REMARK.match(p) or _NAMED.fullmatch(p)) and m["thing"]]
-    things = [t for t in things if not _THE_PHOTO.fullmatch(t)]  # "the file's massive": it is the photo
+    # "the file's massive": it is the photo; "the left half is too dark": a part of it, not a thing
+    things = [t for t in things if not _THE_PHOTO.fullmatch(t) and not _REGION.fullmatch(t)]
     found, remarks = [], []
     for part in parts:
         if REMARK.match(part):  # tried last: "it looks washed out" may be the request itself

@@ -1,0 +1,83 @@
+"""The photo's frame in words, for the offline rules: a side cut off ("crop off the left side",
+a quarter unless the words say; "trim the bottom strip", "chop 10% off the top"), a part of
+it kept ("keep only the top two thirds", "crop to the left half"), both a box in the photo's
+pixels, so the photo's size must be known; and a lean said somewhere in the message ("it
+leans to the right by about three degrees. Please straighten it."), turned back."""
+
+from __future__ import annotations
+
+import re
+
+from pixelsmith.agent.normalise import Request, tidied
+from pixelsmith.agent.phrases import NUM, to_int
+from pixelsmith.agent.plan import Plan, Step
+from pixelsmith.agent.rules_shared import THE_PHOTO, Unclear, current_image
+from pixelsmith.views import WorkspaceView
+
+# a share of the photo's width or height each word names
+SHARES = {"half": 0.5, "third": 1 / 3, "quarter": 0.25, "edge": 0.1, "bit": 0.1, "strip": 0.1,
+          "two thirds": 2 / 3, "three quarters": 0.75}  # fmt: skip
+_SHARE = r"(?:side|edge|part|half|third|quarter|bit|strip)"
+_KEPT = r"(?:half|third|quarter|two thirds|three quarters|part)"
+_OPPOSITE = {"left": "right", "right": "left", "top": "bottom", "bottom": "top"}
+
+CROP_SIDE = re.compile(
+    r"(?:crop|cut|trim|chop)(?: out| off| away)? (?:the )?"
+    r"(?:(?P<pct>\d{1,2}) ?(?:%|percent) (?:on |of |off |from )?(?:the )?)?(?P<side>left|right|top|bottom)"
+    rf"(?: (?P<share>{_SHARE}))?"
+    r"(?: (?P<pct2>\d{1,2}) ?(?:%|percent)| (?P<bit>a (?:little )?bit|a little|slightly|a touch))?"
+    rf"(?: (?:of|from) {THE_PHOTO})?"
+)
+# the part to keep: "keep only the top two thirds", "crop it to the left half"
+KEEP_SIDE = re.compile(
+    rf"(?:keep|leave|crop(?: {THE_PHOTO})? to|crop(?: {THE_PHOTO})? down to|cut(?: {THE_PHOTO})? down to)"
+    r" (?:only |just )?the (?P<side>left|right|top|bottom)"
+    rf" (?:(?P<pct>\d{{1,2}}) ?(?:%|percent)|(?P<share>{_KEPT}))(?: (?:of|from) {THE_PHOTO})?"
+)
+SHAPES = (CROP_SIDE, KEEP_SIDE)
+# how far and which way the photo leans, anywhere in the message
+_TOWARDS = r"(?:(?: over)? (?:to(?:wards)? the|to|towards) (?P<{}>left|right))"
+_LEAN = re.compile(
+    r"\b(?:lean(?:s|ing)?|tilt(?:s|ed|ing)?|slant(?:s|ed|ing)?|slop(?:es|ed|ing)|is (?:crooked|wonky))"
+    rf"{_TOWARDS.format('way')}?(?: by)? (?:about |around |roughly |approximately |maybe |almost )?"
+    rf"(?P<n>\d+(?:\.\d+)?|{NUM}) ?(?:degrees?|°){_TOWARDS.format('way2')}?"
+)
+
+
+def plan(text: str, view: WorkspaceView) -> Plan | None:
+    """The crop `text` asks for, or None when it is none of these shapes."""
+    if match := CROP_SIDE.fullmatch(text):
+        pct = match["pct"] or match["pct2"]
+        share = int(pct) / 100 if pct else SHARES.get(match["share"] or ("bit" if match["bit"] else ""), 0.25)
+        return _cut(match["side"], share, view, f"crop {round(share * 100)}% off the {match['side']}")
+    if match := KEEP_SIDE.fullmatch(text):
+        kept = int(match["pct"]) / 100 if match["pct"] else SHARES.get(match["share"], 0.5)
+        why = f"keep the {match['side']} {round(kept * 100)}%"
+        return _cut(_OPPOSITE[match["side"]], 1 - kept, view, why)
+    return None
+
+
+def straightened(request: Request, view: WorkspaceView) -> Plan | None:
+    """The rotation that levels a photo the message says leans N degrees one way; None when it
+    does not say both how far and which way."""
+    lean = _LEAN.search(tidied(request.message))
+    if lean is None or not (way := lean["way"] or lean["way2"]):
+        return None
+    n = lean["n"]
+    by = float(n) if n[0].isdigit() else float(to_int(n))
+    degrees = -by if way == "right" else by  # leaning right: turned back counter-clockwise
+    why = f"straighten: turn {by:g} degrees {'counter-clockwise' if degrees < 0 else 'clockwise'}"
+    return Plan(steps=[Step(tool="rotate", args={"image": current_image(view), "degrees": degrees}, why=why)])
+
+
+def _cut(side: str, share: float, view: WorkspaceView, why: str) -> Plan:
+    """A crop that cuts `share` of the photo off `side`."""
+    image = current_image(view)
+    found = view.get(image)
+    if found is None or not found.size:
+        raise Unclear(f"I do not know how big {image} is; say the box, e.g. 'crop to 16:9'.")
+    width, height = found.size
+    cut_x, cut_y = round(width * share), round(height * share)
+    box = {"left": [cut_x, 0, width, height], "right": [0, 0, width - cut_x, height],
+           "top": [0, cut_y, width, height], "bottom": [0, 0, width, height - cut_y]}[side]  # fmt: skip
+    return Plan(steps=[Step(tool="crop", args={"image": image, "box": box}, why=why)])
