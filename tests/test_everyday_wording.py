@@ -158,8 +158,10 @@ def test_the_plans_validate(message) -> None:
 
 
 def test_a_one_word_tone_is_a_part_of_its_own() -> None:
-    """ "warmer and a touch more contrast" is two edits; "remove the cat and dog" stays one."""
-    assert split("warmer and a touch more contrast") == ["warmer", "a touch more contrast"]
+    """ "make it 16:9 and warmer" is two edits; "warmer and a touch more contrast" one adjust
+    (`test_request_parts`); "remove the cat and dog" stays one."""
+    assert split("make it 16:9 and warmer") == ["make it 16:9", "warmer"]
+    assert split("warmer and a touch more contrast") == ["warmer and a touch more contrast"]
     assert split("remove the cat and dog") == ["remove the cat and dog"]
 
 

@@ -5,6 +5,7 @@ and each part's edit is a version (undo goes back one part)."""
 from __future__ import annotations
 
 import pytest
+from test_offline_planner import PLANNER, uploaded
 
 from pixelsmith.agent import events as ev
 from pixelsmith.agent.rules_parts import split
@@ -35,8 +36,7 @@ TWO_PARTS = {
     "as a pencil sketch, after that zoom out": (["as a pencil sketch", "zoom out"], "restyle outpaint"),
     "make the cat blue and the sofa white": (  # the verb left out of the second part: the first's
         ["make the cat blue", "make the sofa white"], "detect segment inpaint detect segment inpaint"),
-    "Contrast +20%, brightness -10%.": (["Contrast +20%", "brightness -10%."], "adjust adjust"),
-    "make it brighter, contrast up a bit": (["make it brighter", "contrast up a bit"], "adjust adjust"),
+    "brighter, then crop it to 4:5": (["brighter", "crop it to 4:5"], "adjust crop"),
     "resize to 50% and convert to black & white": (
         ["resize to 50%", "convert to black & white"], "resize adjust"),
 }  # fmt: skip
@@ -61,6 +61,25 @@ def test_a_request_is_cut_where_each_piece_is_a_request(message):
 @pytest.mark.parametrize("message", WHOLE)
 def test_a_request_whose_pieces_are_not_requests_stays_whole(message):
     assert split(message) == [message]
+
+
+# tones said together: one adjust (one version, one undo), the changes joined
+ONE_ADJUST = {
+    "Contrast +20%, brightness -10%.": {"contrast": 1.2, "brightness": 0.9},
+    "make it brighter, contrast up a bit": {"brightness": 1.25, "contrast": 1.1},
+    "make it brighter and a little warmer": {"brightness": 1.25, "warmth": 0.2},
+    "brighter and brighter": {"brightness": 1.5625},  # factors multiply
+    "warmer and black and white": {"warmth": 0.5, "black_and_white": True},
+}
+
+
+@pytest.mark.parametrize("message", list(ONE_ADJUST))
+def test_tones_said_together_are_one_adjust(message):
+    assert split(message) == [message]
+    plan = PLANNER.plan(message, uploaded())
+    assert [s.tool for s in plan.steps] == ["adjust"], plan.reply
+    args = plan.steps[0].args
+    assert {k: args[k] for k in ONE_ADJUST[message]} == ONE_ADJUST[message]
 
 
 @pytest.mark.parametrize("message", list(TWO_PARTS))

@@ -83,18 +83,18 @@ def test_her_is_a_person_only_where_nothing_of_hers_follows() -> None:
 
 
 def test_a_long_message_is_read_for_the_clause_that_asks_for_several_edits() -> None:
-    """The edits asked for in one clause among remarks are parts, each its own version."""
+    """The edits asked for in one clause among remarks are parts, each its own version; tones
+    asked for together are one adjust."""
+    asked = "My dad took this mid-sentence, so she looks grumpy. Could you open her eyes and give her a grin?"
+    assert split(asked) == ["could you open her eyes", "give her a grin"]
+    assert split("make it brighter") == ["make it brighter"]  # one request: itself
     said = (
         "I took this on a really overcast morning and honestly the whole thing looks flat and grey. "
         "I'm printing it for a frame in the hallway, so I'd like it brighter and a little warmer, nothing "
         "drastic. Everything else about it is fine."
     )
-    assert split(said) == ["so i'd like it brighter", "a little warmer"]
-    asked = (
-        "My dad took this mid-sentence, so she looks grumpy. Could you open her eyes and give her a smile?"
-    )
-    assert split(asked) == ["could you open her eyes", "give her a smile"]
-    assert split("make it brighter") == ["make it brighter"]  # one request: itself
+    plan = table.PLANNER.plan(said, table.uploaded())
+    assert [(s.tool, s.args["brightness"], s.args["warmth"]) for s in plan.steps] == [("adjust", 1.25, 0.2)]
 
 
 def test_letters_said_long_and_texting_words_are_read() -> None:

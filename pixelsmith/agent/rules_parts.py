@@ -17,7 +17,7 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any
 
-from pixelsmith.agent import phrases, rules_photo, rules_talk, sentences, whole_image
+from pixelsmith.agent import phrases, rules_photo, rules_talk, rules_tones, sentences, whole_image
 from pixelsmith.agent.normalise import normalise, tidied
 from pixelsmith.agent.plan import Plan, shift_refs
 from pixelsmith.agent.planner_protocol import Observation
@@ -97,6 +97,7 @@ def split(message: str) -> list[str]:
     closed = (*rules_photo.INTENTS, *whole_image.INTENTS)  # "make it black and white" is one request
     text = normalise(message).text
     whole = any(intent.pattern.fullmatch(text) for intent in closed) or rules_talk.reads(text)
+    whole = whole or rules_tones.reads(text)  # "brighter and warmer": one adjust
     if not cuts or len(cuts) > MAX_CUTS or whole:
         return [message]
 
@@ -115,6 +116,8 @@ def split(message: str) -> list[str]:
     def parts_from(start: int, carry: bool) -> tuple[str, ...] | None:
         """The parts of message[start:], each shaped, fewest cuts first; None if none."""
         rest = message[start:].strip()
+        if start and rules_tones.reads(normalise(rest).text):  # "..., then brighter and warmer": one part
+            return (rest,)
         for cut in (c for c in cuts if c.start() > start):
             head = shaped(message[start : cut.start()].strip(), start, carry)
             if head and (tail := parts_from(cut.end(), carry)) is not None:

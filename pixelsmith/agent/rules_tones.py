@@ -1,0 +1,77 @@
+"""Several tones asked for in one breath, for the offline rules: "brighter, more contrast",
+"make it brighter and a little warmer", "warmer and black and white". Each piece is planned
+alone by the rules; when every piece is one `adjust` of the same image (and the same mask),
+they are one adjust step: one version, one undo, the changes joined as the adjust tool
+reads them (factors multiplied, warmth added, the larger blur, any switch on)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import Any
+
+from pixelsmith.agent.normalise import MAX_REWRITES, Request, clause, normalise
+from pixelsmith.agent.plan import Plan, Step
+from pixelsmith.agent.rules_photo import INTENTS
+from pixelsmith.agent.rules_shared import Dispatch, Unclear
+from pixelsmith.agent.sentences import REMARK
+from pixelsmith.views import WorkspaceView
+
+_PIECES = re.compile(r"(?<!\bblack),? and (?:also |then )?|, (?:then )?(?:also )?|; | plus ")
+# the intents of the photo rules that change tones (rules_photo.INTENTS), for `reads`
+TONE_INTENTS = frozenset({"tone", "black_and_white", "sepia", "auto_levels", "sharpen", "sharper", "blur"})
+_FACTORS = ("brightness", "contrast", "saturation", "sharpness", "gamma")
+_SWITCHES = ("black_and_white", "sepia", "auto_levels")
+_SAME = ("image", "mask", "invert")  # what each piece must share to be one adjust
+
+
+def pieces(text: str) -> list[str]:
+    """The pieces of `text` between "and", commas and semicolons; [] for one piece."""
+    found = [piece.strip() for piece in _PIECES.split(text) if piece.strip()]
+    return found if len(found) > 1 else []
+
+
+def reads(text: str) -> bool:
+    """Whether every piece of `text` is a tone the photo rules have a shape for (so a message
+    of tones stays one request, `rules_parts.split`)."""
+    tones = [intent.pattern for intent in INTENTS if intent.name in TONE_INTENTS]
+    said = pieces(text)
+    return bool(said) and all(any(t.fullmatch(normalise(p).text) for t in tones) for p in said)
+
+
+def plan(request: Request, view: WorkspaceView, dispatch: Dispatch) -> Plan | None:
+    """One adjust for the tones of `request`, or None when it is not a list of tones."""
+    said = pieces(request.text)
+    if not said or request.rewrites >= MAX_REWRITES or any(REMARK.match(piece) for piece in said):
+        return None  # "the colours look dull, punch them up": a remark and its request, one change
+    steps = []
+    for piece in said:
+        try:
+            planned = dispatch(replace(request, text=clause(piece), rewrites=request.rewrites + 1), view)
+        except Unclear:
+            return None
+        if [step.tool for step in planned.steps] != ["adjust"]:
+            return None
+        steps.append(planned.steps[0])
+    if any(step.args.get(key) != steps[0].args.get(key) for step in steps for key in _SAME):
+        return None
+    args: dict[str, Any] = dict(steps[0].args)
+    for step in steps[1:]:
+        args = joined(args, step.args)
+    return Plan(steps=[Step(tool="adjust", args=args, why="; ".join(step.why for step in steps))])
+
+
+def joined(first: dict[str, Any], then: dict[str, Any]) -> dict[str, Any]:
+    """The arguments of one adjust that makes both changes."""
+    args = {**first, **then}
+    for name in _FACTORS:
+        if name in first and name in then:
+            args[name] = round(first[name] * then[name], 4)
+    if "warmth" in first and "warmth" in then:
+        args["warmth"] = max(-1.0, min(1.0, round(first["warmth"] + then["warmth"], 4)))
+    if "blur" in first and "blur" in then:
+        args["blur"] = max(first["blur"], then["blur"])
+    for name in _SWITCHES:
+        if first.get(name) or then.get(name):
+            args[name] = True
+    return args
