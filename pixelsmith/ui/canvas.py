@@ -16,11 +16,11 @@ from typing import Any
 import numpy as np
 import streamlit as st
 from PIL import Image
-from streamlit_image_coordinates import streamlit_image_coordinates
 
 from pixelsmith import drawing
 from pixelsmith.agent.selection import box_layer, polygon_layer
 from pixelsmith.ui.extend import frame_box
+from pixelsmith.ui.pictures import clickable
 from pixelsmith.ui.review import CLICK_WIDTH, MIN_CLICK_WIDTH
 from pixelsmith.workspace import Workspace
 
@@ -160,7 +160,7 @@ def _clicks(key: str, shown: Image.Image, view: Window, selected) -> CanvasActio
     clicks = list(selected.clicks) if selected and selected.how == "clicks" else []
     shown = shown.copy()
     drawing.draw_clicks(shown, [(*view.to_screen(p["x"], p["y"]), p["positive"]) for p in clicks])
-    value = streamlit_image_coordinates(shown, key=f"{key}-click", width=view.shown[0], cursor="crosshair")
+    value = clickable(shown, f"{key}-click")
     if clicks:  # in the photo's own pixels, whatever the zoom
         marks = ", ".join(f"({p['x']:.0f}, {p['y']:.0f}){'+' if p['positive'] else '−'}" for p in clicks)
         st.caption(f"clicks so far: {marks}")

@@ -7,6 +7,7 @@ import io
 
 import streamlit as st
 from PIL import Image
+from streamlit_image_coordinates import streamlit_image_coordinates
 
 from pixelsmith import drawing as pictures
 from pixelsmith import keepsakes
@@ -90,3 +91,12 @@ def image_of(ws: Workspace, artifact_id: str) -> str | None:
             return None
         artifact_id = record.parents[0]
     return None
+
+
+def clickable(shown: Image.Image, key: str, **options) -> dict | None:
+    """`shown` to click on, drawn at its own size (the caller sizes it to the page), in a box
+    of its height made before the picture loads: the click component only takes its height
+    once its image has loaded, and without the box everything below it jumps down then,
+    under a pointer that was about to press "Continue"."""
+    with st.container(height=shown.height, border=False):
+        return streamlit_image_coordinates(shown, key=key, width=shown.width, cursor="crosshair", **options)

@@ -13,11 +13,10 @@ from typing import Any
 import numpy as np
 import streamlit as st
 from PIL import Image
-from streamlit_image_coordinates import streamlit_image_coordinates
 
 from pixelsmith.agent.review import placed
 from pixelsmith.drawing import draw_clicks
-from pixelsmith.ui.pictures import image_of, picture
+from pixelsmith.ui.pictures import clickable, image_of, picture
 from pixelsmith.workspace import Workspace
 
 CLICK_WIDTH = 640  # px: the click widget is never wider than this
@@ -115,9 +114,7 @@ def _click(ws: Workspace, image: str, mask: str) -> Action | None:
     shown = shown.resize((width, round(shown.height * width / shown.width)), Image.NEAREST)
     scale = width / size[0]
     draw_clicks(shown, [(p["x"] * scale, p["y"] * scale, p["positive"]) for p in clicks])
-    value = streamlit_image_coordinates(
-        shown, key=key, width=width, cursor="crosshair", png_compression_level=6
-    )
+    value = clickable(shown, key, png_compression_level=6)
     if clicks:
         marks = ", ".join(f"({p['x']:.0f}, {p['y']:.0f}){'+' if p['positive'] else '−'}" for p in clicks)
         st.caption(f"clicks so far: {marks}")

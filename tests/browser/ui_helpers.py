@@ -99,13 +99,35 @@ def shot(page: Page, name: str, *, height: int | None = None) -> None:
 
 
 def idle(page: Page) -> None:
-    """Wait until the script run is over: no 'running' indicator, no stale elements, and no
-    model warming up (its line redraws the page once when done, which could swallow a click)."""
+    """Wait until the script run is over: no 'running' indicator, no stale elements, no
+    model warming up (its line redraws the page once when done, which could swallow a click),
+    and nothing on the page moving."""
     page.wait_for_timeout(600)
     expect(page.get_by_text("into memory")).to_have_count(0, timeout=LONG)
     expect(page.get_by_text("Getting the models ready")).to_have_count(0, timeout=LONG)
     expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=LONG)
     expect(page.locator("[data-stale='true']")).to_have_count(0, timeout=LONG)
+    steady(page)
+
+
+# where every button and picture frame is, once the app has drawn something: the same three
+# times running means the page is drawn
+_LAYOUT = """() => document.querySelector(
+        "[data-testid='stMainBlockContainer'] [data-testid='stElementContainer']")
+    && [...document.querySelectorAll("button, iframe, [data-stale='true']")].map(e => {
+        const r = e.getBoundingClientRect(); return [r.x | 0, r.y | 0, r.height | 0]; })"""
+
+
+def steady(page: Page, *, timeout: float = 30) -> None:
+    """Wait until nothing on the page moves: after a reload the page is drawn in pieces (a
+    picture frame takes its height when its image loads) for a second or two with no sign of
+    a run, and a click then lands where a button was. Gives up quietly after `timeout` s."""
+    last, same, end = None, 0, time.monotonic() + timeout
+    while same < 3 and time.monotonic() < end:
+        now = page.evaluate(_LAYOUT)
+        same = same + 1 if now and now == last else 0
+        last = now
+        page.wait_for_timeout(150)
 
 
 def click_until(page: Page, name: str, shown: str, *, tries: int = 2) -> None:
