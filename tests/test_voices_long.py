@@ -46,6 +46,24 @@ ROWS = [
     ("blur everything behind her", "upload", "detect segment adjust", {"adjust.invert": True}),
     ("Could there be a cup of coffee on the table next to him?", "upload", "detect segment place inpaint",
      {"place.relation": "next to"}),  # beside "him", the main subject as before
+    ("make her smile she looks so done w life lol", "upload", "instruct",
+     {"instruct.prompt": "make her smile"}),
+    ("white balance is too cool, warm it up a few hundred kelvin", "upload", ADJ, {"adjust.warmth": 0.5}),
+    ("enlarge it to 4k", "upload", "upscale", {}),  # "4k" is no kelvin
+    ("shallow depth of field look: keep her sharp and throw the background out of focus", "upload",
+     "detect segment adjust", {"adjust.invert": True}),
+    ("dodge this area, bring it up about half a stop", "selected", ADJ, {"adjust.mask": "mask-1"}),
+    ("make this bit a plate of croissants instead", "selected", "inpaint",
+     {"inpaint.prompt": "a plate of croissants"}),
+    ("make it a bit brighter", "selected", ADJ, {"adjust.mask": "mask-1"}),  # "a bit" is no new thing
+    ("make it rain outside", "upload", "instruct", {"instruct.prompt": "~rain"}),
+    ("nah go back", "edited", "undo", {}),
+    ("undo both of those", "edited", "undo undo", {}),
+    # words to write on it: the editor draws them
+    ('put "monday mood" on it in big letters lol', "upload", "instruct",
+     {"instruct.prompt": 'add the text "monday mood" in big letters'}),
+    ("It's Jess's 30th. Could you write “Happy 30th Jess!” across the top in a fun font? Thanks.", "upload",
+     "instruct", {"instruct.prompt": 'add the text "Happy 30th Jess!" across the top in a fun font'}),
     # long: the request among reasons
     ("This is for a client's social post. The mug she's holding is actually from another brand. Please "
      "make the mug a plain matte black so there's no logo. They're fine with everything else.", "upload",
@@ -95,6 +113,15 @@ def test_a_long_message_is_read_for_the_clause_that_asks_for_several_edits() -> 
     )
     plan = table.PLANNER.plan(said, table.uploaded())
     assert [(s.tool, s.args["brightness"], s.args["warmth"]) for s in plan.steps] == [("adjust", 1.25, 0.2)]
+
+
+def test_a_numbered_list_is_its_parts() -> None:
+    assert split("1. brighten it 2. straighten it a little 3. crop to 4:5") == [
+        "brighten it", "straighten it a little", "crop to 4:5"]  # fmt: skip
+    assert split("1) remove the cat 2) extend the left side 3) upscale") == [
+        "remove the cat", "extend the left side", "upscale"]  # fmt: skip
+    assert split("First, remove the cat. Second, make it warmer.") == ["remove the cat", "make it warmer."]
+    assert split("resize to 50% and crop 1. edge") == ["resize to 50% and crop 1. edge"]  # no list
 
 
 def test_letters_said_long_and_texting_words_are_read() -> None:

@@ -61,6 +61,7 @@ def _tidy(text: str) -> str:
     text = text.replace("&", " and ")  # "black & white"
     text = re.sub(r"(?:(?<!\d)\.|\.(?!\d)|[?!;])+(?=\s+\w)", ",", text)  # a sentence's end, a clause's
     text = re.sub(r"(?<!\d)\.|\.(?!\d)", " ", text)  # full stops, not decimal points
+    text = re.sub(r"(?<=[a-z]):\s", ", ", text)  # "a shallow depth of field look: keep her sharp"
     text = re.sub(r"[^\w\s,'.#%-]", " ", text)  # "%": "extend it by 50%"
     text = re.sub(r"\s+", " ", text)  # first, so the comma rule below meets single spaces (linear)
     text = re.sub(r" -+ ", ", ", text)  # a dash between clauses: "a cable behind the sofa - take it out"
@@ -120,6 +121,15 @@ _RUN_ON = re.compile(
     r"(?: (?!and\b)[\w-]+){1,3}?)"
     r" (?=(?:brighten|darken|lighten|make|fix|remove|crop|turn|change|get rid|take|please|pls|can|could)\b)"
 )
+_UNDO_TWO = re.compile(
+    r"\bundo (?:both(?: of (?:those|them|these))?|the last (?:two|2)(?: edits| changes| steps)?"
+    r"|th[oe]se two)$"
+)
+_STOPS = re.compile(r"\b(?:bring|push) (it|this|that) up(?: (?:by )?(?:half a|a|one|two|1|2) stops?)?")
+_KELVIN = re.compile(r",? (?:by )?(?:(?:a few hundred|some|\d+) ?kelvin|\d{3,5} ?k)\b")  # not "4k"
+_OUTSIDE = re.compile(
+    r"\b(rain|snow|raining|snowing|sunny|stormy|foggy|misty) (?:outside|outdoors|out there)\b"
+)
 _ASKS = re.compile(r"(?<=\w) (?=(?:can|could|would) (?:you|u) (?!be\b))")
 
 
@@ -131,6 +141,12 @@ def _spoken(text: str) -> str:
     text = re.sub(r"\blike (?=(?:half|a bit|a little|twice|double|\d))", "", text)  # "like half the size"
     text = re.sub(r"\b(?:about|around|roughly|approximately|approx|some) (?=\d)", "", text)  # "by about 30%"
     text = re.sub(r"\b(?:downsample|downscale|downsize|down-sample|down-scale)\b", "shrink", text)
+    text = _UNDO_TWO.sub("undo twice", text)  # "undo both of those"
+    text = re.sub(r"\bdodge\b", "brighten", text)  # a darkroom's word
+    text = _STOPS.sub(r"brighten \1", text)  # "bring it up half a stop"
+    text = _KELVIN.sub("", text)  # "warm it up a few hundred kelvin"
+    text = re.sub(r"\bthrow the background out of focus\b", "blur the background", text)
+    text = _OUTSIDE.sub(r"\1", text)  # "make it rain outside"
     text = re.sub(r"\bbehind of\b", "behind", text)
     text = re.sub(r"\b(?:next|close) of\b", "next to", text)  # "next of the cat"
     text = _MORE_ADJ.sub(lambda m: _MORE[m[1]], text)  # "make more bright the picture"

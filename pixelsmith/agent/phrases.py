@@ -74,6 +74,8 @@ REASON_AFTER = re.compile(
     r"|, (?:the|my|our|this|that|everything|it|they|he|she)(?: [\w-]+)? (?:looks?|is|are|was|were|seems?)"
     r"| because| since| for my| i (?:need|want) (?:it|this|them) (?:as|for)"
     r"| rather than| to (?:print|post|share|send|email|upload|frame|hang)"
+    r"|(?<!like)(?<!\bif)(?<!\bthat)(?<!would)(?<!could)(?<!\bdoes)(?<!\bdid)(?<!\bwill)(?<!\bcan)"
+    r" (?:he|she|they) (?:looks?|seems?)\b"
     r"|(?<!like)(?<!\bif) (?:he's|she's|they're|he is|she is|they are)"
     r"(?! (?:holding|wearing|carrying|using|eating|drinking|reading|sitting on|standing on)\b))(?: .*)?$"
 )

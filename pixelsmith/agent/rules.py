@@ -29,7 +29,6 @@ from pixelsmith.agent import (
     rules_selection,
     rules_talk,
     rules_teach,
-    rules_tones,
     sentences,
     whole_image,
 )
@@ -162,8 +161,6 @@ def _dispatch(request: Request, view: WorkspaceView) -> Plan:
         return given
     if (said := rules_talk.plan(request, view, _dispatch)) is not None:  # "it's too dark", "make it pop"
         return said
-    if (toned := rules_tones.plan(request, view, _dispatch)) is not None:  # "brighter, more contrast"
-        return toned
     placing = rules_photo.PLACE_INTENTS if view.current_image is not None else ()
     tables = (
         (rules_photo.INTENTS, rules_photo.HANDLERS),

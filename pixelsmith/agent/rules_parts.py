@@ -29,6 +29,10 @@ SEPARATOR = re.compile(
     r"\s*(?:;|[.!?](?=\s)|,?\s+and\s+then\b|,?\s+and\s+also\b|,\s*then\b|\s+then\b|,?\s+and\b|"
     r",?\s+after\s+that\b|,(?=\s*(?:contrast|brightness|saturation|warmth|sharpness|exposure)\b))[\s,]*",
 )
+# a list's numbers: "1. brighten it 2. crop to 4:5", "1) remove the cat 2) upscale", "first, ..., second, ..."
+_ENUMERATED = re.compile(
+    r"(?:^|(?<=\s))(?:\d[.)]|\(\d\)|(?:first|second|third|fourth|fifth)(?:ly)?[,:])\s+", re.IGNORECASE
+)
 MAX_CUTS = 8  # separators in a message, at most: one with more stays whole
 MAX_TYPOS = 2  # words mended in one message, at most
 MAX_MENDED = 12  # words: a longer message gets an example, not a mended version of itself
@@ -89,10 +93,17 @@ _LEAD = re.compile(r"(?:make|turn|paint|colou?r|recolou?r|dye)\b")
 _LEFT_OUT = re.compile(r"(?:the|my|our|his|her|its|their|that|this) [\w'-]+(?: [\w'-]+)* [\w'-]+")
 
 
+def _listed(message: str) -> str:
+    """A message that is a list ("1. brighten it 2. crop to 4:5") with "; " between its items."""
+    if not _ENUMERATED.match(message):
+        return message
+    return re.sub(r"\s*[.;,]?\s*;\s*", "; ", _ENUMERATED.sub("; ", message)).strip(" ;")
+
+
 def split(message: str) -> list[str]:
     """The parts of `message`, in order: itself alone unless every piece of a cut is a request.
     Greetings before the request and remarks after it are left out (`without_chatter`)."""
-    message = without_chatter(message)
+    message = _listed(without_chatter(message))
     cuts = list(SEPARATOR.finditer(message))
     closed = (*rules_photo.INTENTS, *whole_image.INTENTS)  # "make it black and white" is one request
     text = normalise(message).text

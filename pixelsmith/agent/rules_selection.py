@@ -49,6 +49,11 @@ INTENTS: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
     ("fill", re.compile(rf"(?:turn|change|make|transform|convert) {SELECTED} (?:into|to) (?P<what>.+)")),
+    # "make this bit a plate of croissants": a new thing there (not "make it a bit brighter")
+    (
+        "fill",
+        re.compile(rf"(?:make|turn) {SELECTED} (?P<what>(?:an?|some) (?!(?:bit|little|lot|touch|tad)\b).+)"),
+    ),
     ("fill", re.compile(rf"(?P<what>.+?) {_PLACE}")),
     (
         "instruct",

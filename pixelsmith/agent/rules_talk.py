@@ -23,7 +23,14 @@ import math
 import re
 from dataclasses import replace
 
-from pixelsmith.agent import rules_except, rules_frame, rules_photo, rules_voices
+from pixelsmith.agent import (
+    rules_except,
+    rules_frame,
+    rules_photo,
+    rules_text,
+    rules_tones,
+    rules_voices,
+)
 from pixelsmith.agent.normalise import MAX_REWRITES, Request
 from pixelsmith.agent.phrases import COLOUR_PHRASE
 from pixelsmith.agent.plan import Plan, Step
@@ -224,7 +231,8 @@ NAMED_SIZE = _rule(
     rf"(?P<name>{alt(map(re.escape, RESOLUTIONS))})(?: resolution| quality| size| version| please)?"
 )
 STRAIGHTEN = _rule(
-    rf"(?:straighten|level)(?: out| up)? (?:the horizon|{_IT})(?: out| up)?|fix the (?:horizon|tilt)"
+    rf"(?:straighten|level)(?: out| up)? (?:the horizon|{_IT})(?: out| up)?(?: a (?:little|bit|touch))?"
+    r"|fix the (?:horizon|tilt)"
     rf"|(?:the horizon|{_IT}){_SAYS} (?:a (?:bit|little) )?(?:crooked|tilted|wonky|not straight|slanted)"
 )
 _ROOM = {"above": "extend the top", "over": "extend the top", "top": "extend the top",
@@ -254,6 +262,10 @@ _ALWAYS_WRONG = frozenset(entries("talk", "needs no too"))
 def plan(request: Request, view: WorkspaceView, dispatch: Dispatch) -> Plan | None:
     """The plan for a request said in other words, or None when these rules do not read it."""
     text = request.text
+    if (written := rules_text.plan(request, view)) is not None:  # 'write "happy birthday" across the top'
+        return written
+    if (toned := rules_tones.plan(request, view, dispatch)) is not None:  # "brighter, more contrast"
+        return toned
     if (plain := _LEFT.sub("it", text)) != text:  # "turn what's left into a watercolour"
         return _again(plain, request, view, dispatch)
     if view.selection and (plain := _THIS.sub("it", text)) != text:  # "brighten just this bit"
