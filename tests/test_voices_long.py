@@ -58,6 +58,9 @@ ROWS = [
     ("make it a bit brighter", "selected", ADJ, {"adjust.mask": "mask-1"}),  # "a bit" is no new thing
     ("make it rain outside", "upload", "instruct", {"instruct.prompt": "~rain"}),
     ("nah go back", "edited", "undo", {}),
+    ("make it green", "segmented", "inpaint", {"inpaint.mask": "mask-1", "inpaint.prompt": "a green cat"}),
+    ("My grandad painted still lifes. For his memorial I'd love to turn this whole picture into an oil "
+     "painting, like one of his.", "upload", "restyle", {"restyle.prompt": "~oil painting"}),
     ("undo both of those", "edited", "undo undo", {}),
     # words to write on it: the editor draws them
     ('put "monday mood" on it in big letters lol', "upload", "instruct",

@@ -130,6 +130,10 @@ _KELVIN = re.compile(r",? (?:by )?(?:(?:a few hundred|some|\d+) ?kelvin|\d{3,5} 
 _OUTSIDE = re.compile(
     r"\b(rain|snow|raining|snowing|sunny|stormy|foggy|misty) (?:outside|outdoors|out there)\b"
 )
+_FOR_WHOM = re.compile(
+    r"(?:^|(?<=, ))for (?:my|his|her|our|their|the|a|an) [\w' -]+?,? "
+    r"(?=(?:i'?d|i would|i want|i need|could|can|would|please|make|turn|change|remove)\b)"
+)
 _ASKS = re.compile(r"(?<=\w) (?=(?:can|could|would) (?:you|u) (?!be\b))")
 
 
@@ -159,4 +163,5 @@ def _spoken(text: str) -> str:
         r"(?<=[a-z]) 4 (?=(?:the|my|our|a|an|me|him|her|them|us)\b)", " for ", text
     )  # "a cartoon 4 the kids"
     text = _ASKS.sub(", ", text)
+    text = _FOR_WHOM.sub("", text)  # "for his memorial i'd love to turn it into an oil painting"
     return re.sub(r"\s+", " ", text).strip()

@@ -15,7 +15,19 @@ from dataclasses import replace
 from pixelsmith.agent.normalise import MAX_REWRITES, Request
 from pixelsmith.agent.phrases import COLOUR_PHRASE
 from pixelsmith.agent.plan import Plan, Step, shift_refs
-from pixelsmith.agent.rules_shared import THE_PHOTO, THING, Dispatch, Unclear, rerun
+from pixelsmith.agent.prompt_words import with_colour
+from pixelsmith.agent.rules_shared import (
+    THE_PHOTO,
+    THING,
+    Dispatch,
+    Unclear,
+    current_image,
+    masked_steps,
+    params_for,
+    recent_labels,
+    rerun,
+    subject_of,
+)
 from pixelsmith.agent.vocabulary import alt, pattern
 from pixelsmith.views import WorkspaceView
 
@@ -131,7 +143,7 @@ def plan(request: Request, view: WorkspaceView, dispatch: Dispatch) -> Plan | No
     otherwise."""
     edit, text = view.last_edit, request.text
     if edit is None:
-        return None
+        return _found_and_changed(request, view)
     if edit.tool == "rotate" and _OTHER_WAY.fullmatch(text):
         degrees = -float(edit.args.get("degrees", 90))
         return Plan(
@@ -151,6 +163,22 @@ def plan(request: Request, view: WorkspaceView, dispatch: Dispatch) -> Plan | No
         return None
     undo = Step(tool="undo", why=f"not the {edit.tool} just made")
     return Plan(steps=[undo, *shift_refs(redone, 1).steps]) if redone.steps else None
+
+
+# "find the kettle", then "make it green": "it" is what was found (no edit to change yet)
+_MAKE_IT = _rule(rf"(?:make|turn|paint|colou?r) (?:it|them) (?P<new>{COLOUR_PHRASE}|(?:an?|some) .+)")
+
+
+def _found_and_changed(request: Request, view: WorkspaceView) -> Plan | None:
+    """Before any edit, "make it green" after a find or a cut: that thing painted green."""
+    labels = recent_labels(view)
+    if not labels or view.selection or not (said := _MAKE_IT.fullmatch(request.text)):
+        return None
+    steps, mask = masked_steps(subject_of("it", view, pronoun_ok=True), request, view)
+    new = said["new"]
+    prompt = with_colour(f"a {labels[0]}", new) if re.fullmatch(COLOUR_PHRASE, new) else new
+    call = {"image": current_image(view), "mask": mask, "prompt": prompt, **params_for("inpaint", request)}
+    return Plan(steps=[*steps, Step(tool="inpaint", args=call, why=f"paint {prompt}")])
 
 
 def _changed(args: dict, word: str) -> bool:
