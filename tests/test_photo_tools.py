@@ -147,6 +147,26 @@ def test_any_angle_widens_the_canvas_and_keeps_the_middle(ctx, photo):
     assert (_pixels(made.image)[0, 0] == 255).all()  # a new corner is white
 
 
+@pytest.mark.parametrize("degrees", [3, -3, 12.5, 45])
+def test_straightening_keeps_the_largest_upright_part_of_the_photo_and_no_corner(ctx, store, degrees):
+    """ "it leans 3 degrees to the right, straighten it": the turned photo cropped to the
+    largest upright rectangle of its shape inside it; not a pixel of the white fill is left."""
+    plain = Image.new("RGB", (W, H), (10, 200, 30))
+    made = run_tool(ctx, "rotate", image=store.add("image", plain), degrees=degrees, straighten=True)
+    pixels = _pixels(made.image).astype(int)
+    assert (pixels[..., 0] <= 14).all()  # no white, nor a white blended into the edge
+    assert abs(made.image.width - made.image.height * W / H) <= 1.5  # the photo's shape, to a pixel
+    turned = plain.rotate(-degrees, expand=True)
+    assert made.image.width < W and turned.width > W  # cut in, where the plain turn widens
+    assert made.note.startswith("levelled: turned")
+
+
+def test_straightening_a_quarter_turn_loses_nothing(ctx, photo):
+    image, image_id = photo
+    made = run_tool(ctx, "rotate", image=image_id, degrees=90, straighten=True)
+    assert np.array_equal(_pixels(made.image), np.rot90(_pixels(image), -1))
+
+
 @pytest.mark.parametrize(("direction", "flip"), [("horizontal", np.fliplr), ("vertical", np.flipud)])
 def test_flip(ctx, photo, direction, flip):
     image, image_id = photo

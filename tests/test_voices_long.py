@@ -74,8 +74,10 @@ ROWS = [
     ("My aunt wants to have this printed at A3, but the resolution is really low. Could you make it bigger "
      "with proper detail so it holds up in print?", "upload", "upscale", {}),
     ("I took this one-handed, so the phone was tilted. Everything leans to the right by roughly three "
-     "degrees. Please straighten it.", "upload", "rotate", {"rotate.degrees": -3.0}),
-    ("it's tilted 2 degrees to the left, level it", "upload", "rotate", {"rotate.degrees": 2.0}),
+     "degrees. Please straighten it.", "upload", "rotate",
+     {"rotate.degrees": -3.0, "rotate.straighten": True}),
+    ("it's tilted 2 degrees to the left, level it", "upload", "rotate",
+     {"rotate.degrees": 2.0, "rotate.straighten": True}),
     ("I want to post this as a story. So instead could you extend the picture above and below to make it "
      "9:16?", "upload", "outpaint", {"outpaint.aspect": "9:16"}),
 ]  # fmt: skip

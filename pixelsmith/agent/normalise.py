@@ -102,7 +102,8 @@ def _strip_ends(text: str) -> str:
 # how people talk, said as they would write it: fillers out, "more bright" as "brighter", a
 # new sentence where a spoken one runs on ("... is distracting can you get rid of it")
 _FILLERS = re.compile(
-    r"\b(?:u+m+|u+h+|e+r+m+|e+r+|uhm)\b,?|(?<=\byou) like(?= \w)|,? (?:i guess|i mean|you know)\b"
+    r"\b(?:u+m+|u+h+|e+r+m+|e+r+|uhm|ngl|tbh|lmao|lol|omg|imo|smh)\b,?|(?<=\byou) like(?= \w)"
+    r"|,? (?:i guess|i mean|you know)\b"
 )
 _MORE = {"bright": "brighter", "dark": "darker", "warm": "warmer", "cold": "cooler", "cool": "cooler",
          "sharp": "sharper", "big": "bigger", "large": "larger", "small": "smaller", "soft": "softer",

@@ -67,7 +67,8 @@ def straightened(request: Request, view: WorkspaceView) -> Plan | None:
     by = float(n) if n[0].isdigit() else float(to_int(n))
     degrees = -by if way == "right" else by  # leaning right: turned back counter-clockwise
     why = f"straighten: turn {by:g} degrees {'counter-clockwise' if degrees < 0 else 'clockwise'}"
-    return Plan(steps=[Step(tool="rotate", args={"image": current_image(view), "degrees": degrees}, why=why)])
+    args = {"image": current_image(view), "degrees": degrees, "straighten": True}
+    return Plan(steps=[Step(tool="rotate", args=args, why=why)])
 
 
 def _cut(side: str, share: float, view: WorkspaceView, why: str) -> Plan:

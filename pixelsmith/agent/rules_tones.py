@@ -41,9 +41,10 @@ def reads(text: str) -> bool:
 
 def plan(request: Request, view: WorkspaceView, dispatch: Dispatch) -> Plan | None:
     """One adjust for the tones of `request`, or None when it is not a list of tones."""
-    said = pieces(request.text)
-    if not said or request.rewrites >= MAX_REWRITES or any(REMARK.match(piece) for piece in said):
-        return None  # "the colours look dull, punch them up": a remark and its request, one change
+    # a remark is no tone of its own: "the colours look dull, punch them up" is one change
+    said = [piece for piece in pieces(request.text) if not REMARK.match(piece)]
+    if len(said) < 2 or request.rewrites >= MAX_REWRITES:
+        return None
     steps = []
     for piece in said:
         try:
