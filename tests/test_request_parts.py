@@ -63,14 +63,20 @@ def test_a_request_whose_pieces_are_not_requests_stays_whole(message):
     assert split(message) == [message]
 
 
-# tones said together: one adjust (one version, one undo), the changes joined
+# tones said together: one adjust (one version, one undo); one tone said twice is no join
 ONE_ADJUST = {
     "Contrast +20%, brightness -10%.": {"contrast": 1.2, "brightness": 0.9},
     "make it brighter, contrast up a bit": {"brightness": 1.25, "contrast": 1.1},
     "make it brighter and a little warmer": {"brightness": 1.25, "warmth": 0.2},
-    "brighter and brighter": {"brightness": 1.5625},  # factors multiply
     "warmer and black and white": {"warmth": 0.5, "black_and_white": True},
 }
+
+
+@pytest.mark.parametrize("message", ["too dark. brighten it please", "warmer and cooler"])
+def test_one_tone_said_twice_is_not_joined(message):
+    plan = PLANNER.plan(message, uploaded())
+    assert all(s.args.get("brightness", 1.25) in (1.25, 1.5) for s in plan.steps)  # not 1.25 * 1.25
+    assert all(s.args.get("warmth") != 0 for s in plan.steps)  # warmer and cooler: no join to nothing
 
 
 @pytest.mark.parametrize("message", list(ONE_ADJUST))

@@ -132,3 +132,22 @@ def test_a_numbered_list_is_its_parts() -> None:
 def test_letters_said_long_and_texting_words_are_read() -> None:
     assert normalise("its sooo dark brighten it up pls").text == "brighten it up"  # the remark a reason
     assert normalise("ngl i wanna crop it rn").text == "crop it"  # "i want to": a polite frame
+
+
+def test_what_the_new_readings_leave_alone() -> None:
+    """A review of these rules found requests they read wrongly; each stays as it was."""
+    upload, segmented = table.uploaded(), table.VIEWS["segmented"]()
+    tools = {m: [s.tool for s in table.PLANNER.plan(m, upload).steps] for m in (
+        "it's a shame to remove the dog", "bring it up to 4k", 'add a "vintage" look')}  # fmt: skip
+    assert "remove" not in tools["it's a shame to remove the dog"]  # no run-on remark there
+    assert tools["bring it up to 4k"] == ["upscale"]  # no half a stop said
+    assert not any(  # scare quotes are no words to write
+        "text" in s.args.get("prompt", "") for s in table.PLANNER.plan('add a "vintage" look', upload).steps
+    )
+    assert [s.tool for s in table.PLANNER.plan("make it a bit brighter", segmented).steps] == ["adjust"]
+    assert [s.tool for s in table.PLANNER.plan("make it a square", segmented).steps] == ["outpaint"]
+    assert split('make it brighter, then add "hello" at the bottom') == [
+        "make it brighter", 'add "hello" at the bottom']  # fmt: skip
+    assert "#aaa000" in normalise("paint the wall #aaa000").text  # a colour code is no word said long
+    background = table.PLANNER.plan("sharpen it and blur the background", upload).steps
+    assert not any("sharpness" in s.args and s.args.get("invert") for s in background)

@@ -102,7 +102,7 @@ def _strip_ends(text: str) -> str:
 # how people talk, said as they would write it: fillers out, "more bright" as "brighter", a
 # new sentence where a spoken one runs on ("... is distracting can you get rid of it")
 _FILLERS = re.compile(
-    r"\b(?:u+m+|u+h+|e+r+m+|e+r+|uhm|ngl|tbh|lmao|lol|omg|imo|smh)\b,?|(?<=\byou) like(?= \w)"
+    r"\b(?:u+m+|u+h+|e+r+m+|e+r+|uhm)\b,?|\b(?:ngl|tbh|lmao|lol|omg|imo|smh)\b|(?<=\byou) like(?= \w)"
     r"|,? (?:i guess|i mean|you know)\b"
 )
 _MORE = {"bright": "brighter", "dark": "darker", "warm": "warmer", "cold": "cooler", "cool": "cooler",
@@ -119,20 +119,21 @@ _SOMEONE = re.compile(
 # a remark on the photo run on into the request: "it's so dark brighten it up"
 _RUN_ON = re.compile(
     r"^(?P<said>(?:it's|it is|this is|that's|everything's|everything is|it looks|this looks)"
-    r"(?: (?!and\b)[\w-]+){1,3}?)"
+    r"(?: (?!and\b)[\w-]+){1,3}?)(?<!\bto)(?<!\bnot)"  # not "it's a shame to remove the dog"
     r" (?=(?:brighten|darken|lighten|make|fix|remove|crop|turn|change|get rid|take|please|pls|can|could)\b)"
 )
+_SAID_LONG = re.compile(r"(?<![#\w])[a-z]*([a-z])\1\1[a-z]*\b")  # a word, not a colour code "#aaa000"
 _UNDO_TWO = re.compile(
     r"\bundo (?:both(?: of (?:those|them|these))?|the last (?:two|2)(?: edits| changes| steps)?"
     r"|th[oe]se two)$"
 )
-_STOPS = re.compile(r"\b(?:bring|push) (it|this|that) up(?: (?:by )?(?:half a|a|one|two|1|2) stops?)?")
-_KELVIN = re.compile(r",? (?:by )?(?:(?:a few hundred|some|\d+) ?kelvin|\d{3,5} ?k)\b")  # not "4k"
+_STOPS = re.compile(r"\b(?:bring|push) (it|this|that) up (?:by )?(?:half a|a|one|two|1|2) stops?\b")
+_KELVIN = re.compile(r",? (?:by |to )?(?:(?:a few hundred|some|\d+) ?kelvin|\d{3,5} ?k)\b")  # not "4k"
 _OUTSIDE = re.compile(
     r"\b(rain|snow|raining|snowing|sunny|stormy|foggy|misty) (?:outside|outdoors|out there)\b"
 )
 _FOR_WHOM = re.compile(
-    r"(?:^|(?<=, ))for (?:my|his|her|our|their|the|a|an) [\w' -]+?,? "
+    r"(?:^|(?<=, ))for (?:my|his|her|our|their) [\w' -]+?,? "  # not "for the sky, make it bluer"
     r"(?=(?:i'?d|i would|i want|i need|could|can|would|please|make|turn|change|remove)\b)"
 )
 _ASKS = re.compile(r"(?<=\w) (?=(?:can|could|would) (?:you|u) (?!be\b))")
@@ -140,7 +141,7 @@ _ASKS = re.compile(r"(?<=\w) (?=(?:can|could|would) (?:you|u) (?!be\b))")
 
 def _spoken(text: str) -> str:
     text = _FILLERS.sub("", text)
-    text = re.sub(r"([a-z])\1{2,}", r"\1\1", text)  # "sooo dark", "pleeease": said long, read as two
+    text = _SAID_LONG.sub(lambda m: re.sub(r"([a-z])\1{2,}", r"\1\1", m[0]), text)  # "sooo", "pleeease"
     text = re.sub(r"\bsoo\b", "so", text)
     text = re.sub(r"^cool(?:,| thanks| thank you)\s*", "", text)  # "cool, now ..." (not "cool it down")
     text = re.sub(r"\blike (?=(?:half|a bit|a little|twice|double|\d))", "", text)  # "like half the size"

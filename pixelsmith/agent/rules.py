@@ -103,8 +103,6 @@ class OfflinePlanner:
         except Unclear as why:
             if (found := _one_clause(request, view)) is not None:
                 return found
-            if (selected := rules_selection.described(request, view, clauses=True)) is not None:
-                return selected  # "a vase, tall and blue": no clause of it a request
             # "make it blak and white"; "convert it to black and whte" (read as a recolour of "it")
             understood = functools.partial(self._understood, view=view)
             if why.unread and (mended := mend(message, understood)):

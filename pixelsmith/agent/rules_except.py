@@ -105,6 +105,8 @@ def _on_background(
 ) -> Plan | None:
     """A tone on the background is the tone outside the main subject (detectors do not find
     "the background"): as "blur the background" does."""
+    if _AND.search(match["pre"]):  # "sharpen it and blur the background": two changes, two places
+        return None
     toned = _tone_of(f"{match['pre']} it{match['post']}", request, view, dispatch)
     if toned is None:
         return None

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any
 
-from pixelsmith.agent import phrases, rules_photo, rules_talk, rules_tones, sentences, whole_image
+from pixelsmith.agent import phrases, rules_photo, rules_talk, rules_text, rules_tones, sentences, whole_image
 from pixelsmith.agent.normalise import normalise, tidied
 from pixelsmith.agent.plan import Plan, shift_refs
 from pixelsmith.agent.planner_protocol import Observation
@@ -42,6 +42,8 @@ CLOSE = 0.5  # how alike (difflib's ratio over words) an example must be to be s
 
 def _shaped(part: str) -> bool:
     """Whether the rules have a sentence shape for `part` on its own."""
+    if rules_text.reads(part):  # 'write "hi" at the top'
+        return True
     text = normalise(part).text
     if len(text.split()) < 2:  # one word: only a photo operation ("warmer and more contrast")
         return any(intent.pattern.fullmatch(text) for intent in rules_photo.INTENTS)
@@ -95,9 +97,14 @@ _LEFT_OUT = re.compile(r"(?:the|my|our|his|her|its|their|that|this) [\w'-]+(?: [
 
 def _listed(message: str) -> str:
     """A message that is a list ("1. brighten it 2. crop to 4:5") with "; " between its items."""
-    if not _ENUMERATED.match(message):
+    first = _ENUMERATED.match(message)
+    if first is None:
         return message
-    return re.sub(r"\s*[.;,]?\s*;\s*", "; ", _ENUMERATED.sub("; ", message)).strip(" ;")
+    numbered = first[0][0].isdigit() or first[0][0] == "("  # then only numbers mark items, else words
+    listed = _ENUMERATED.sub(
+        lambda m: "; " if (m[0][0].isdigit() or m[0][0] == "(") == numbered else m[0], message
+    )
+    return re.sub(r"\s*[.;,]?\s*;\s*", "; ", listed).strip(" ;")
 
 
 def split(message: str) -> list[str]:

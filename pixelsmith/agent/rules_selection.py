@@ -27,6 +27,10 @@ SELECTED = (
 )
 _PLACE = rf"(?:here|there|in it|in there|inside(?: it)?|(?:in|on|into|onto|over|inside) {SELECTED})"
 _REMOVE = r"(?:remove|erase|delete|get rid of|clean up|clear|wipe(?: out)?|take (?:out|away)|cut away)"
+# "a plate of croissants", not a degree or a shade: "a tiny bit warmer", "a darker shade"
+_NEW_THING = (
+    r"(?!(?:(?:tiny|wee|little|small) )?(?:bit|little|lot|touch|tad)\b|.*\b(?:shade|tone|hue|colou?r)$)"
+)
 _NOT_A_DESCRIPTION = re.compile(
     r"(?:what|how|why|who|when|where|which|can|could|would|will|is|are|do|does|did|hi|hello|hey|thanks|"
     r"thank|ok|okay|yes|no|help|undo|redo|stop|use|show|select|choose|pick|try|again|continue)\b"
@@ -52,7 +56,7 @@ INTENTS: tuple[tuple[str, re.Pattern[str]], ...] = (
     # "make this bit a plate of croissants": a new thing there (not "make it a bit brighter")
     (
         "fill",
-        re.compile(rf"(?:make|turn) {SELECTED} (?P<what>(?:an?|some) (?!(?:bit|little|lot|touch|tad)\b).+)"),
+        re.compile(rf"(?:make|turn) {SELECTED} (?P<what>(?:an?|some) {_NEW_THING}.+)"),
     ),
     ("fill", re.compile(rf"(?P<what>.+?) {_PLACE}")),
     (
@@ -75,15 +79,15 @@ def plan(request: Request, view: WorkspaceView) -> Plan | None:
     return None
 
 
-def described(request: Request, view: WorkspaceView, *, clauses: bool = False) -> Plan | None:
+def described(request: Request, view: WorkspaceView) -> Plan | None:
     """A description alone ("a vase of tulips") is what to paint in the selection; tried
     after every other rule, so it never takes a request they understand. A text of several
-    clauses starts with "a" or "some" ("a vase, tall and blue"), or is tried with `clauses`
-    once none of its clauses was a request ("the left half is too dark, brighten it" is one)."""
+    clauses is one only when it starts with "a" or "some" ("a vase, tall and blue"); else its
+    clauses are tried ("the left half is too dark, brighten it")."""
     text = request.text.strip()
     if not view.selection or "?" in request.message or _NOT_A_DESCRIPTION.match(text):
         return None
-    if "," in text and not clauses and not re.match(r"(?:an?|some) ", text):
+    if "," in text and not re.match(r"(?:an?|some) ", text):
         return None
     if len(text.split()) < 1 or not re.search(r"[a-z]", text):
         return None

@@ -13,21 +13,33 @@ from pixelsmith.agent.plan import Plan, Step
 from pixelsmith.agent.rules_shared import current_image, params_for
 from pixelsmith.views import WorkspaceView
 
+# the verb, maybe "the text"/"a caption saying", then the words in quotes (not 'add a "vintage" look')
 _QUOTED = re.compile(
-    r"\b(?:put|write|add|type|print|stick|caption it)\b[^\"“”]{0,40}?[\"“](?P<words>[^\"“”]{1,80})[\"”]"
-    r"(?P<rest>[^.?!\"]*)",
+    r"\b(?:put|write|add|type|print|stick|caption it)"
+    r"(?: (?:the )?(?:text|words?|caption|sign|a caption|a sign)"
+    r"(?: (?:saying|that says|reading))?| saying)? (?:[\"“](?P<words>[^\"“”]{1,80})[\"”]"
+    r"|(?<!\w)'(?P<words2>[^'\"“”]{1,80})'(?!\w))(?P<rest>[^.?!\"]*)",
     re.IGNORECASE,
 )
+_LEAD_MAX = 300  # characters before the verb: a long message's reasons, not another request
 _ON_IT = re.compile(r"^(?:on (?:it|this|the (?:photo|picture|image))|to it)\b\s*")
 
 
+def reads(part: str) -> bool:
+    """Whether `part`, as written, asks for words on the photo (a part of its own,
+    `rules_parts.split`: 'remove the cat and write "hi" at the top' is two)."""
+    return _QUOTED.search(part) is not None
+
+
 def plan(request: Request, view: WorkspaceView) -> Plan | None:
-    """An instruction that writes the quoted words on the current image; None without them."""
+    """An instruction that writes the quoted words on the current image; None without them,
+    or when the message asks for more than that (its parts are planned one by one)."""
     said = _QUOTED.search(request.message)
-    if said is None or view.current_image is None:
+    if said is None or view.current_image is None or said.start() > _LEAD_MAX:
         return None
     rest = _ON_IT.sub("", tidied(said["rest"]).strip(" ,"))
     rest = TRAILING.sub("", rest).strip(" ,")
-    prompt = f'add the text "{said["words"].strip()}"' + (f" {rest}" if rest else "")
+    words = (said["words"] or said["words2"]).strip()
+    prompt = f'add the text "{words}"' + (f" {rest}" if rest else "")
     args = {"image": current_image(view), "prompt": prompt, **params_for("instruct", request)}
-    return Plan(steps=[Step(tool="instruct", args=args, why=f"write “{said['words'].strip()}” on the photo")])
+    return Plan(steps=[Step(tool="instruct", args=args, why=f"write “{words}” on the photo")])

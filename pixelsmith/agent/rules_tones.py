@@ -1,8 +1,9 @@
 """Several tones asked for in one breath, for the offline rules: "brighter, more contrast",
 "make it brighter and a little warmer", "warmer and black and white". Each piece is planned
 alone by the rules; when every piece is one `adjust` of the same image (and the same mask),
-they are one adjust step: one version, one undo, the changes joined as the adjust tool
-reads them (factors multiplied, warmth added, the larger blur, any switch on)."""
+they are one adjust step: one version, one undo. Never the same tone twice ("too dark,
+brighten it" is one brightening; "warmer and cooler" is not joined), and only the user's own
+words, not a part another rule cut off."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import re
 from dataclasses import replace
 from typing import Any
 
-from pixelsmith.agent.normalise import MAX_REWRITES, Request, clause, normalise
+from pixelsmith.agent.normalise import Request, clause, normalise
 from pixelsmith.agent.plan import Plan, Step
 from pixelsmith.agent.rules_photo import INTENTS
 from pixelsmith.agent.rules_shared import Dispatch, Unclear
@@ -20,8 +21,6 @@ from pixelsmith.views import WorkspaceView
 _PIECES = re.compile(r"(?<!\bblack),? and (?:also |then )?|, (?:then )?(?:also )?|; | plus ")
 # the intents of the photo rules that change tones (rules_photo.INTENTS), for `reads`
 TONE_INTENTS = frozenset({"tone", "black_and_white", "sepia", "auto_levels", "sharpen", "sharper", "blur"})
-_FACTORS = ("brightness", "contrast", "saturation", "sharpness", "gamma")
-_SWITCHES = ("black_and_white", "sepia", "auto_levels")
 _SAME = ("image", "mask", "invert")  # what each piece must share to be one adjust
 
 
@@ -43,7 +42,7 @@ def plan(request: Request, view: WorkspaceView, dispatch: Dispatch) -> Plan | No
     """One adjust for the tones of `request`, or None when it is not a list of tones."""
     # a remark is no tone of its own: "the colours look dull, punch them up" is one change
     said = [piece for piece in pieces(request.text) if not REMARK.match(piece)]
-    if len(said) < 2 or request.rewrites >= MAX_REWRITES:
+    if len(said) < 2 or request.rewrites:  # the user's own words (not a part another rule cut off)
         return None
     steps = []
     for piece in said:
@@ -56,23 +55,10 @@ def plan(request: Request, view: WorkspaceView, dispatch: Dispatch) -> Plan | No
         steps.append(planned.steps[0])
     if any(step.args.get(key) != steps[0].args.get(key) for step in steps for key in _SAME):
         return None
-    args: dict[str, Any] = dict(steps[0].args)
-    for step in steps[1:]:
-        args = joined(args, step.args)
+    changed = [name for step in steps for name in step.args if name not in (*_SAME, "feather")]
+    if len(changed) != len(set(changed)):  # "too dark. brighten it": one change said twice, or undone
+        return None
+    args: dict[str, Any] = {}
+    for step in steps:  # each changes tones of its own
+        args |= step.args
     return Plan(steps=[Step(tool="adjust", args=args, why="; ".join(step.why for step in steps))])
-
-
-def joined(first: dict[str, Any], then: dict[str, Any]) -> dict[str, Any]:
-    """The arguments of one adjust that makes both changes."""
-    args = {**first, **then}
-    for name in _FACTORS:
-        if name in first and name in then:
-            args[name] = round(first[name] * then[name], 4)
-    if "warmth" in first and "warmth" in then:
-        args["warmth"] = max(-1.0, min(1.0, round(first["warmth"] + then["warmth"], 4)))
-    if "blur" in first and "blur" in then:
-        args["blur"] = max(first["blur"], then["blur"])
-    for name in _SWITCHES:
-        if first.get(name) or then.get(name):
-            args[name] = True
-    return args

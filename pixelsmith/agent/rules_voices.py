@@ -166,7 +166,9 @@ def plan(request: Request, view: WorkspaceView, dispatch: Dispatch) -> Plan | No
 
 
 # "find the kettle", then "make it green": "it" is what was found (no edit to change yet)
-_MAKE_IT = _rule(rf"(?:make|turn|paint|colou?r) (?:it|them) (?P<new>{COLOUR_PHRASE}|(?:an?|some) .+)")
+# (a colour only: "make it a square", "make it black and white" are other requests)
+_NOT_BW = rf"(?!(?:{pattern('photo', 'black and white')})$)"
+_MAKE_IT = _rule(rf"(?:make|turn|paint|colou?r) (?:it|them) (?P<new>{_NOT_BW}{COLOUR_PHRASE})")
 
 
 def _found_and_changed(request: Request, view: WorkspaceView) -> Plan | None:
@@ -176,7 +178,7 @@ def _found_and_changed(request: Request, view: WorkspaceView) -> Plan | None:
         return None
     steps, mask = masked_steps(subject_of("it", view, pronoun_ok=True), request, view)
     new = said["new"]
-    prompt = with_colour(f"a {labels[0]}", new) if re.fullmatch(COLOUR_PHRASE, new) else new
+    prompt = with_colour(f"a {labels[0]}", new)
     call = {"image": current_image(view), "mask": mask, "prompt": prompt, **params_for("inpaint", request)}
     return Plan(steps=[*steps, Step(tool="inpaint", args=call, why=f"paint {prompt}")])
 

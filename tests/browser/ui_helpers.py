@@ -121,13 +121,15 @@ _LAYOUT = """() => document.querySelector(
 def steady(page: Page, *, timeout: float = 30) -> None:
     """Wait until nothing on the page moves: after a reload the page is drawn in pieces (a
     picture frame takes its height when its image loads) for a second or two with no sign of
-    a run, and a click then lands where a button was. Gives up quietly after `timeout` s."""
+    a run, and a click then lands where a button was. Gives up after `timeout` s, saying so."""
     last, same, end = None, 0, time.monotonic() + timeout
     while same < 3 and time.monotonic() < end:
         now = page.evaluate(_LAYOUT)
         same = same + 1 if now and now == last else 0
         last = now
         page.wait_for_timeout(150)
+    if same < 3:  # said in the test's output: a page that never settles is worth a look
+        print(f"the page was still moving after {timeout:g} s")
 
 
 def click_until(page: Page, name: str, shown: str, *, tries: int = 2) -> None:
