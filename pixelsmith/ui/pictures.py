@@ -93,10 +93,13 @@ def image_of(ws: Workspace, artifact_id: str) -> str | None:
     return None
 
 
+_FRAME_SLACK = 12  # px under the component's frame in its box (measured: 8); more and no scrollbar
+
+
 def clickable(shown: Image.Image, key: str, **options) -> dict | None:
     """`shown` to click on, drawn at its own size (the caller sizes it to the page), in a box
     of its height made before the picture loads: the click component only takes its height
     once its image has loaded, and without the box everything below it jumps down then,
     under a pointer that was about to press "Continue"."""
-    with st.container(height=shown.height, border=False):
+    with st.container(height=shown.height + _FRAME_SLACK, border=False):
         return streamlit_image_coordinates(shown, key=key, width=shown.width, cursor="crosshair", **options)

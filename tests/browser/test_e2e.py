@@ -17,6 +17,12 @@ from ui_helpers import LONG, idle, send, shot, ui_server
 REQUEST = "replace the cat with a realistic green dragon"
 
 
+# the scroll height and the height of the box the click picture is drawn in
+_PICTURE_BOX = """() => { let box = document.querySelector("iframe[title*='streamlit_image_coordinates']");
+    while (box && getComputedStyle(box).overflowY === "visible") box = box.parentElement;
+    return [box.scrollHeight, box.clientHeight]; }"""
+
+
 @pytest.fixture(scope="module")
 def server(tiny_config, tmp_path_factory):
     with ui_server(tiny_config, tmp_path_factory.mktemp("ui-server")) as url:
@@ -59,6 +65,8 @@ def test_edit_review_undo_reload_and_isolation(server, page: Page, browser, cat_
     picture = page.frame_locator("iframe[title*='streamlit_image_coordinates']").locator("img")
     expect(picture).to_be_visible()
     page.wait_for_timeout(500)
+    boxed = page.evaluate(_PICTURE_BOX)  # the box made for it holds it whole: no scrollbar
+    assert boxed[0] <= boxed[1], boxed
     picture.click(position={"x": 200, "y": 130})
     expect(page.get_by_text("clicks so far")).to_be_visible()
     idle(page)
