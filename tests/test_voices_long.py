@@ -149,5 +149,8 @@ def test_what_the_new_readings_leave_alone() -> None:
     assert split('make it brighter, then add "hello" at the bottom') == [
         "make it brighter", 'add "hello" at the bottom']  # fmt: skip
     assert "#aaa000" in normalise("paint the wall #aaa000").text  # a colour code is no word said long
+    cat = table.PLANNER.plan("my cat looks grumpy, cut him out", upload).steps
+    assert cat[0].args["labels"] == ["cat"]  # him: the cat a remark named, not "the person"
+    assert table.PLANNER.plan("remove the cup he's holding", upload).steps[0].args["labels"] == ["cup"]
     background = table.PLANNER.plan("sharpen it and blur the background", upload).steps
     assert not any("sharpness" in s.args and s.args.get("invert") for s in background)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pixelsmith.agent import inline_params, phrases, sentences
+from pixelsmith.agent.sentences import CLAUSE_CUT, named
 from pixelsmith.agent.vocabulary import pairs
 
 QUOTES = str.maketrans("‘’“”", "''\"\"")
@@ -39,7 +40,13 @@ def normalise(message: str, takes: Mapping[str, frozenset[str]] | None = None) -
         if match and rule.arg not in params:
             params[rule.arg] = rule.convert(match["value"])
             text = f"{text[: match.start()]} {text[match.end() :]}"
-    return Request(message, clause(_tidy(text)), params, dict(takes or {}))
+    text = _tidy(text)  # "my cat looks grumpy, cut him out": him is the cat (`sentences.clauses`)
+    return Request(
+        message,
+        clause(text, someone=len(CLAUSE_CUT.split(text)) < 2 or not named(text)),
+        params,
+        dict(takes or {}),
+    )
 
 
 def tidied(message: str) -> str:
@@ -47,10 +54,11 @@ def tidied(message: str) -> str:
     return _tidy(message.lower().translate(QUOTES))
 
 
-def clause(text: str) -> str:
-    """A tidied clause without its polite wrappers and reasons, a statement as its request."""
-    # "cut her out", "blur everything behind him": someone in the photo
-    return sentences.rewrite(_SOMEONE.sub("the person", _strip_wrappers(text)))
+def clause(text: str, *, someone: bool = True) -> str:
+    """A tidied clause without its polite wrappers and reasons, a statement as its request;
+    with `someone`, "her" or "him" as a person ("cut her out", "blur everything behind him")."""
+    text = _strip_wrappers(text)
+    return sentences.rewrite(sentences.SOMEONE.sub("the person", text) if someone else text)
 
 
 def _tidy(text: str) -> str:
@@ -109,13 +117,6 @@ _MORE = {"bright": "brighter", "dark": "darker", "warm": "warmer", "cold": "cool
          "sharp": "sharper", "big": "bigger", "large": "larger", "small": "smaller", "soft": "softer",
          "clear": "clearer"}  # fmt: skip
 _MORE_ADJ = re.compile(rf"\b(?:more|much) ({'|'.join(_MORE)})\b")
-# "her" or "him" said of someone in the photo, not of their things ("her hat"): found as a person
-# (beside them, the rules place a new thing by the photo's main subject)
-_SOMEONE = re.compile(
-    r"(?<!next to )(?<!beside )(?<!near )\b(?:her|him)\b"
-    r"(?=$|,| (?:out|up|off|sharp|alone|only|on its own|in focus|and|from|with|at|into|over|behind|in the"
-    r"|on the|there)\b)"
-)
 # a remark on the photo run on into the request: "it's so dark brighten it up"
 _RUN_ON = re.compile(
     r"^(?P<said>(?:it's|it is|this is|that's|everything's|everything is|it looks|this looks)"
@@ -123,6 +124,21 @@ _RUN_ON = re.compile(
     r" (?=(?:brighten|darken|lighten|make|fix|remove|crop|turn|change|get rid|take|please|pls|can|could)\b)"
 )
 _SAID_LONG = re.compile(r"(?<![#\w])[a-z]*([a-z])\1\1[a-z]*\b")  # a word, not a colour code "#aaa000"
+# what someone holds or wears, named by that: "the cup he's holding", "whatever she's holding"
+_HELD = re.compile(
+    r"\b(?P<det>whatever|what|the|that|this|my) (?:(?P<noun>[\w-]+) )?(?:that |which )?(?P<who>he|she|they)"
+    r"(?:'s| is| are) (?:holding|carrying|wearing)\b"
+)
+_HIS = {"he": "his", "she": "her", "they": "their"}
+
+
+def _held(match: re.Match[str]) -> str:
+    noun = match["noun"]
+    if noun and noun not in ("thing", "stuff", "object", "one") and match["det"] not in ("whatever", "what"):
+        return f"{match['det']} {noun}"
+    return f"the thing in {_HIS[match['who']]} hand"
+
+
 _UNDO_TWO = re.compile(
     r"\bundo (?:both(?: of (?:those|them|these))?|the last (?:two|2)(?: edits| changes| steps)?"
     r"|th[oe]se two)$"
@@ -153,6 +169,7 @@ def _spoken(text: str) -> str:
     text = _KELVIN.sub("", text)  # "warm it up a few hundred kelvin"
     text = re.sub(r"\bthrow the background out of focus\b", "blur the background", text)
     text = _OUTSIDE.sub(r"\1", text)  # "make it rain outside"
+    text = _HELD.sub(_held, text)  # "the cup he's holding": the cup
     text = re.sub(r"\bbehind of\b", "behind", text)
     text = re.sub(r"\b(?:next|close) of\b", "next to", text)  # "next of the cat"
     text = _MORE_ADJ.sub(lambda m: _MORE[m[1]], text)  # "make more bright the picture"

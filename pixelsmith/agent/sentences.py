@@ -89,7 +89,15 @@ _REGION = re.compile(
     r"(?:the|this|that) (?:(?:top|bottom|left|right|upper|lower|far|whole) ){0,2}"
     r"(?:half|side|corner|top|bottom|edge|edges|part|area|bit|strip|third|middle|centre|center)"
 )
-PRONOUN = re.compile(r"\b(?:it|them)\b")
+# "her" or "him" said of someone in the photo, not of their things ("her hat"): a person, unless a
+# remark named them ("my cat looks grumpy, cut him out"); beside them, the rules place a new
+# thing by the photo's main subject
+SOMEONE = re.compile(
+    r"(?<!next to )(?<!beside )(?<!near )\b(?:her|him)\b"
+    r"(?=$|,| (?:out|up|off|sharp|alone|only|on its own|in focus|and|from|with|at|into|over|behind|in the"
+    r"|on the|there)\b)"
+)
+PRONOUN = re.compile(rf"\b(?:it|them)\b|{SOMEONE.pattern}")
 # a thing named alone before what to do with it: "the round red thing, make it green"
 _NAMED = re.compile(
     r"(?P<thing>(?:the|that|this|those|these) (?!(?:photo|picture|image|pic)\b)[\w'-]+(?: [\w'-]+){0,5})"
@@ -104,16 +112,22 @@ def rewrite(text: str) -> str:
     return text.strip(" ,")
 
 
+def named(text: str) -> list[str]:
+    """The things the remarks of `text` are about: what a pronoun in its request stands for."""
+    parts = [p for p in CLAUSE_CUT.split(text) if p and p.strip()]
+    pieces = [piece for p in parts for piece in p.split(" and ")]  # "... and the bowl is in the way"
+    things = [m["thing"] for p in pieces if (m := REMARK.match(p) or _NAMED.fullmatch(p)) and m["thing"]]
+    # "the file's massive": it is the photo; "the left half is too dark": a part of it, not a thing
+    return [t for t in things if not _THE_PHOTO.fullmatch(t) and not _REGION.fullmatch(t)]
+
+
 def clauses(text: str) -> list[str]:
     """Each clause of `text` that may be the request, a pronoun in it carried from a remark
     ("the lamp is ugly, replace it" -> "replace the lamp"); [] for a message of one clause."""
     parts = [p for p in CLAUSE_CUT.split(text) if p and p.strip()]
     if len(parts) < 2:
         return []
-    pieces = [piece for p in parts for piece in p.split(" and ")]  # "... and the bowl is in the way"
-    things = [m["thing"] for p in pieces if (m := REMARK.match(p) or _NAMED.fullmatch(p)) and m["thing"]]
-    # "the file's massive": it is the photo; "the left half is too dark": a part of it, not a thing
-    things = [t for t in things if not _THE_PHOTO.fullmatch(t) and not _REGION.fullmatch(t)]
+    things = named(text)
     found, remarks = [], []
     for part in parts:
         if REMARK.match(part):  # tried last: "it looks washed out" may be the request itself
