@@ -97,7 +97,11 @@ def test_photo_phrasing(message, view, tools, expected) -> None:
 @pytest.mark.parametrize(
     ("message", "parts"),
     [
-        ("make it warmer and increase the contrast", ["make it warmer", "increase the contrast"]),
+        (
+            "make it warmer and increase the contrast",
+            ["make it warmer and increase the contrast"],
+        ),  # one adjust
+        ("make it warmer and crop it square", ["make it warmer", "crop it square"]),
         ("make it black and white and rotate it left", ["make it black and white", "rotate it left"]),
         ("make it black and white", ["make it black and white"]),
         (
