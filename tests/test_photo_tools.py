@@ -297,6 +297,9 @@ def test_the_photo_commands_keep_the_transparency_with_the_pixels(tiny_settings,
         assert np.array_equal(np.asarray(cut.getchannel("A")), mask)
     assert main(["upscale", str(tmp_path / "logo.png"), "-o", str(tmp_path / "u.png"), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["size"] == [2 * W, 2 * H]
+    level = [str(tmp_path / "logo.png"), "3", "-o", str(tmp_path / "l.png"), "--straighten", "--json"]
+    assert main(["rotate", *level]) == 0
+    assert json.loads(capsys.readouterr().out)["size"][0] < W  # cut in to the upright part, not widened
 
 
 def test_segment_transparent_writes_the_cut_out(tiny_settings, tmp_path, capsys):

@@ -99,10 +99,14 @@ def rotate(
     image: Path,
     degrees: Annotated[float, typer.Argument(help="Clockwise; negative turns counter-clockwise.")],
     output: Output,
+    straighten: Annotated[
+        bool,
+        typer.Option("--straighten", help="Level a tilted photo: keep the largest upright part, no corners."),
+    ] = False,
     as_json: Json = False,
 ) -> None:
-    """Turn IMAGE (quarter turns lose nothing; other angles widen the canvas)."""
-    _run("rotate", image, output, as_json, degrees=degrees)
+    """Turn IMAGE (quarter turns lose nothing; other angles widen the canvas, or --straighten)."""
+    _run("rotate", image, output, as_json, degrees=degrees, straighten=straighten)
 
 
 @app.command()
