@@ -138,7 +138,7 @@ def test_what_the_new_readings_leave_alone() -> None:
     """A review of these rules found requests they read wrongly; each stays as it was."""
     upload, segmented = table.uploaded(), table.VIEWS["segmented"]()
     tools = {m: [s.tool for s in table.PLANNER.plan(m, upload).steps] for m in (
-        "it's a shame to remove the dog", "bring it up to 4k", 'add a "vintage" look')}  # fmt: skip
+        "it's a shame to remove the dog", "bring it up to 4k")}  # fmt: skip
     assert "remove" not in tools["it's a shame to remove the dog"]  # no run-on remark there
     assert tools["bring it up to 4k"] == ["upscale"]  # no half a stop said
     assert not any(  # scare quotes are no words to write

@@ -21,6 +21,7 @@ from pixelsmith.views import WorkspaceView
 _PIECES = re.compile(r"(?<!\bblack),? and (?:also |then )?|, (?:then )?(?:also )?|; | plus ")
 # the intents of the photo rules that change tones (rules_photo.INTENTS), for `reads`
 TONE_INTENTS = frozenset({"tone", "black_and_white", "sepia", "auto_levels", "sharpen", "sharper", "blur"})
+_TONES = tuple(intent.pattern for intent in INTENTS if intent.name in TONE_INTENTS)
 _SAME = ("image", "mask", "invert")  # what each piece must share to be one adjust
 
 
@@ -33,9 +34,8 @@ def pieces(text: str) -> list[str]:
 def reads(text: str) -> bool:
     """Whether every piece of `text` is a tone the photo rules have a shape for (so a message
     of tones stays one request, `rules_parts.split`)."""
-    tones = [intent.pattern for intent in INTENTS if intent.name in TONE_INTENTS]
     said = pieces(text)
-    return bool(said) and all(any(t.fullmatch(normalise(p).text) for t in tones) for p in said)
+    return bool(said) and all(any(t.fullmatch(normalise(p).text) for t in _TONES) for p in said)
 
 
 def plan(request: Request, view: WorkspaceView, dispatch: Dispatch) -> Plan | None:
