@@ -65,6 +65,20 @@ def test_sepia_is_the_sepia_matrix():
     assert SEPIA.shape == (3, 3) and want[..., 0].mean() > want[..., 2].mean()  # brown: red over blue
 
 
+def test_a_vignette_darkens_the_corners_and_leaves_the_middle():
+    from pixelsmith.tools.adjust import Input, falloff, toned
+
+    image = Image.new("RGB", (W, H), (200, 150, 100))
+    out = _pixels(toned(image, Input(image="i", vignette=0.5)))
+    assert (out[H // 2, W // 2] == (200, 150, 100)).all()  # the middle as it was
+    assert (out[0, 0] == (100, 75, 50)).all() and (out[-1, -1] == out[0, 0]).all()  # corners at half
+    row = out[H // 2, : W // 2, 0]
+    assert (np.diff(row.astype(int)) >= 0).all() and row[0] < 200  # darker toward the edge, no ring
+    factor = falloff((W, H), 0.5)
+    assert factor.shape == (H, W) and np.allclose(factor, factor[::-1, ::-1])  # the photo's shape, symmetric
+    assert np.array_equal(out, np.rint(np.asarray(image, np.float64) * factor[..., None]).astype(np.uint8))
+
+
 @pytest.mark.parametrize("invert", [False, True])
 def test_adjust_in_a_mask_leaves_the_rest_as_it_was(ctx, store, photo, invert):
     image, image_id = photo

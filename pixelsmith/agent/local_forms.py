@@ -22,6 +22,7 @@ NOT_ONE = {"anyOf": [{"type": "number", "minimum": 0, "exclusiveMaximum": 1},
 NOT_ZERO = {"anyOf": [{"type": "number", "minimum": -1, "exclusiveMaximum": 0},
                       {"type": "number", "exclusiveMinimum": 0, "maximum": 1}]}  # fmt: skip
 POSITIVE = {"type": "number", "exclusiveMinimum": 0, "maximum": 100}
+FRACTION = {"type": "number", "exclusiveMinimum": 0, "maximum": 1}
 TRUE = {"type": "boolean", "const": True}
 RATIO = {"type": "string", "pattern": r"^[1-9][0-9]{0,2}(\.[0-9])?:[1-9][0-9]{0,2}(\.[0-9])?$"}
 EIGHTS = {"type": "integer", "minimum": 64, "maximum": 2048, "multipleOf": 8}
@@ -34,7 +35,7 @@ GROW = {"anyOf": [{"type": "integer", "minimum": -200, "maximum": -1},
 
 _CHANGES = {"brightness": NOT_ONE, "contrast": NOT_ONE, "saturation": NOT_ONE, "sharpness": NOT_ONE,
             "gamma": NOT_ONE, "warmth": NOT_ZERO, "blur": POSITIVE, "black_and_white": TRUE,
-            "sepia": TRUE, "auto_levels": TRUE}  # fmt: skip
+            "sepia": TRUE, "auto_levels": TRUE, "vignette": FRACTION}  # fmt: skip
 _SIDES = ("left", "right", "top", "bottom")
 
 FORMS: dict[str, list[dict[str, Any]]] = {

@@ -82,6 +82,11 @@ def _intent(name: str, text: str) -> Intent:
 
 
 INTENTS = (
+    # a vignette ("add a subtle vignette", "darken the corners"), before a part's tone takes "the corners"
+    _intent("vignette", rf"(?:(?:add|apply|put|use|do|give {_WHOLE}) )?(?:an? |some )?(?:{_AMOUNT} )?"
+                        rf"(?:(?P<how>{pattern('photo', 'soft')}|{pattern('photo', 'strong')}) )?"
+                        rf"(?:{pattern('photo', 'vignette')})(?: (?:to |on )?{_WHOLE})?{_PCT}"
+                        rf"|(?:{pattern('photo', 'vignette verbs')})"),
     # tones on the whole photo, or on a part of it
     _intent("tone", rf"(?:(?:make|turn|get) (?:{_WHOLE}|{_LOOK}) )?(?:look )?(?:{_AMOUNT} )?(?:{_ANY_TONE})"
                     rf"(?: tones?| colou?rs| tint| look)?{_PCT}(?: please)?"),
@@ -252,6 +257,14 @@ def black_and_white(match, request, view) -> Plan:
 
 def sepia(match, request, view) -> Plan:
     return adjust_plan(request, view, "sepia", sepia=True)
+
+
+def vignette(match, request, view) -> Plan:
+    share = _amount(match)  # a quarter unless said: a vignette of 0.4
+    if how := match.groupdict().get("how"):
+        share = 0.1 if re.fullmatch(pattern("photo", "soft"), how) else 0.6
+    strength = min(1.0, share) if match.groupdict().get("pct") else round(0.2 + 0.8 * share, 2)
+    return adjust_plan(request, view, "vignette", vignette=strength)
 
 
 def auto_levels(match, request, view) -> Plan:

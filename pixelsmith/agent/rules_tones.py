@@ -20,7 +20,9 @@ from pixelsmith.views import WorkspaceView
 
 _PIECES = re.compile(r"(?<!\bblack),? and (?:also |then )?|, (?:then )?(?:also )?|; | plus ")
 # the intents of the photo rules that change tones (rules_photo.INTENTS), for `reads`
-TONE_INTENTS = frozenset({"tone", "black_and_white", "sepia", "auto_levels", "sharpen", "sharper", "blur"})
+TONE_INTENTS = frozenset(
+    {"tone", "black_and_white", "sepia", "auto_levels", "sharpen", "sharper", "blur", "vignette"}
+)
 _TONES = tuple(intent.pattern for intent in INTENTS if intent.name in TONE_INTENTS)
 _SAME = ("image", "mask", "invert")  # what each piece must share to be one adjust
 

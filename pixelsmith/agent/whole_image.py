@@ -339,7 +339,7 @@ def _toned(args: dict[str, Any], more: bool) -> dict[str, Any]:
     for name in ("brightness", "contrast", "saturation", "sharpness", "gamma"):
         if name in args and args[name] != 1.0:
             change[name] = round(max(0.0, 1 + (float(args[name]) - 1) * times), 3)
-    for name, top in (("warmth", 1.0), ("blur", 100.0)):
+    for name, top in (("warmth", 1.0), ("vignette", 1.0), ("blur", 100.0)):
         if args.get(name):
             change[name] = round(max(-top, min(top, float(args[name]) * times)), 3)
     return change

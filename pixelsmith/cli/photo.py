@@ -68,6 +68,7 @@ def adjust(
     black_and_white: Annotated[bool, Opt("--black-and-white", help="Grey tones only.")] = False,
     sepia: Annotated[bool, Opt("--sepia", help="The brown tones of an old photo.")] = False,
     auto_levels: Annotated[bool, Opt("--auto-levels", help="Stretch the tones to the full range.")] = False,
+    vignette: Annotated[float, Opt(help="Darker corners: 0 = none; 0.4 = soft; 1 = black corners.")] = 0.0,
     blur: Annotated[float, Opt(help="Gaussian blur radius, px.")] = 0.0,
     mask: Annotated[Path | None, Opt(help="Only inside the white part of this mask.")] = None,
     invert: Annotated[bool, Opt("--invert", help="With --mask: only outside it.")] = False,
@@ -77,8 +78,8 @@ def adjust(
     """Change the tones of IMAGE (all of it, or inside or outside --mask)."""
     _run("adjust", image, output, as_json, mask=mask, brightness=brightness, contrast=contrast,
          saturation=saturation, warmth=warmth, sharpness=sharpness, gamma=gamma,
-         black_and_white=black_and_white, sepia=sepia, auto_levels=auto_levels, blur=blur, invert=invert,
-         feather=feather)  # fmt: skip
+         black_and_white=black_and_white, sepia=sepia, auto_levels=auto_levels, vignette=vignette, blur=blur,
+         invert=invert, feather=feather)  # fmt: skip
 
 
 @app.command()

@@ -1,10 +1,10 @@
 """adjust: tone changes with no model, exact and instant: brightness, contrast, saturation,
-warmth, sharpness, gamma, black and white, sepia, auto-levels and blur; on the whole photo
+warmth, sharpness, gamma, black and white, sepia, auto-levels, a vignette and blur; on the whole photo
 or inside a mask (the mask's soft edge blends), or outside it (`invert`: "blur the
 background" is the subject's mask, inverted).
 
 Each is the plain Pillow/NumPy operation (`ImageEnhance`, `ImageOps`, `ImageFilter`, a
-lookup table or a colour matrix), applied in the order of the fields; pixels outside the
+lookup table, a colour matrix or a radial falloff), applied in the order of the fields; pixels outside the
 mask are byte-identical.
 """
 
@@ -35,6 +35,9 @@ class Input(BaseModel):
     black_and_white: bool = Field(default=False, description="Grey tones only.")
     sepia: bool = Field(default=False, description="Warm brown tones of an old photo.")
     auto_levels: bool = Field(default=False, description="Stretch the tones to the full range.")
+    vignette: float = Field(
+        default=0.0, ge=0.0, le=1.0, description="Darker corners: 0 = none; 0.4 = soft; 1 = black corners."
+    )
     blur: float = Field(default=0.0, ge=0.0, le=100.0, description="Gaussian blur radius, px.")
     mask: str | None = Field(default=None, description="Only inside this mask (mask id).")
     invert: bool = Field(default=False, description="With a mask: only outside it.")
@@ -44,7 +47,7 @@ class Input(BaseModel):
     def _something(self) -> Input:
         if not self.changes():
             raise ValueError("nothing to change: give brightness, contrast, saturation, warmth, sharpness, "
-                             "gamma, black_and_white, sepia, auto_levels or blur")  # fmt: skip
+                             "gamma, black_and_white, sepia, auto_levels, vignette or blur")  # fmt: skip
         if self.invert and self.mask is None:
             raise ValueError("invert goes with a mask: give the mask to keep")
         return self
@@ -55,6 +58,7 @@ class Input(BaseModel):
                  ("contrast", self.contrast != 1.0), ("gamma", self.gamma != 1.0),
                  ("saturation", self.saturation != 1.0), ("warmth", self.warmth != 0.0),
                  ("black and white", self.black_and_white), ("sepia", self.sepia),
+                 ("vignette", self.vignette > 0),
                  ("sharpness", self.sharpness != 1.0), ("blur", self.blur > 0)]  # fmt: skip
         return [name for name, wanted in asked if wanted]
 
@@ -74,17 +78,35 @@ def toned(image: Image.Image, inputs: Input) -> Image.Image:
         out = ImageEnhance.Color(out).enhance(inputs.saturation)
     if inputs.warmth:
         scale = np.array([1 + 0.3 * inputs.warmth, 1.0, 1 - 0.3 * inputs.warmth])
-        out = Image.fromarray(np.clip(np.rint(np.asarray(out, np.float64) * scale), 0, 255).astype(np.uint8))
+        out = _scaled(out, scale)
     if inputs.black_and_white:
         out = out.convert("L").convert("RGB")
     if inputs.sepia:
         pixels = np.asarray(out, np.float64) @ SEPIA.T
         out = Image.fromarray(np.clip(np.rint(pixels), 0, 255).astype(np.uint8))
+    if inputs.vignette:
+        out = _scaled(out, falloff(out.size, inputs.vignette)[..., None])
     if inputs.sharpness != 1.0:
         out = ImageEnhance.Sharpness(out).enhance(inputs.sharpness)
     if inputs.blur:
         out = out.filter(ImageFilter.GaussianBlur(inputs.blur))
     return out
+
+
+def _scaled(image: Image.Image, factor: np.ndarray) -> Image.Image:
+    """Every pixel of `image` times `factor` (per channel, or per pixel), rounded and clipped."""
+    return Image.fromarray(np.clip(np.rint(np.asarray(image, np.float64) * factor), 0, 255).astype(np.uint8))
+
+
+def falloff(size: tuple[int, int], strength: float) -> np.ndarray:
+    """A vignette's factor per pixel, (height, width): 1 in the middle half of the photo (an
+    ellipse of its shape), falling smoothly to 1 - `strength` in the corners."""
+    width, height = size
+    x = (np.arange(width) + 0.5) / width * 2 - 1  # -1 at the left edge, 1 at the right
+    y = (np.arange(height) + 0.5) / height * 2 - 1
+    radius = np.hypot(x[None, :], y[:, None]) / np.sqrt(2)  # 0 in the middle, 1 in a corner
+    ramp = np.clip((radius - 0.5) / 0.5, 0.0, 1.0)
+    return 1.0 - strength * ramp * ramp * (3 - 2 * ramp)  # smoothstep: no visible ring
 
 
 def run(inputs: Input, ctx: ToolContext) -> EditedImage:
