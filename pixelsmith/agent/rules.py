@@ -25,6 +25,7 @@ from typing import Any
 from pixelsmith.agent import (
     phrases,
     rules_photo,
+    rules_place,
     rules_reference,
     rules_selection,
     rules_talk,
@@ -159,11 +160,11 @@ def _dispatch(request: Request, view: WorkspaceView) -> Plan:
         return given
     if (said := rules_talk.plan(request, view, _dispatch)) is not None:  # "it's too dark", "make it pop"
         return said
-    placing = rules_photo.PLACE_INTENTS if view.current_image is not None else ()
+    placing = rules_place.PLACE_INTENTS if view.current_image is not None else ()
     tables = (
         (rules_photo.INTENTS, rules_photo.HANDLERS),
         (whole_image.INTENTS, whole_image.HANDLERS),
-        (placing, rules_photo.HANDLERS),
+        (placing, rules_place.HANDLERS),
         (whole_image.OPEN_INTENTS, whole_image.HANDLERS),
         (phrases.INTENTS, HANDLERS),
     )

@@ -17,7 +17,16 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any
 
-from pixelsmith.agent import phrases, rules_photo, rules_talk, rules_text, rules_tones, sentences, whole_image
+from pixelsmith.agent import (
+    phrases,
+    rules_photo,
+    rules_place,
+    rules_talk,
+    rules_text,
+    rules_tones,
+    sentences,
+    whole_image,
+)
 from pixelsmith.agent.normalise import normalise, tidied
 from pixelsmith.agent.plan import Plan, shift_refs
 from pixelsmith.agent.planner_protocol import Observation
@@ -47,7 +56,7 @@ def _shaped(part: str) -> bool:
     text = normalise(part).text
     if len(text.split()) < 2:  # one word: only a photo operation ("warmer and more contrast")
         return any(intent.pattern.fullmatch(text) for intent in rules_photo.INTENTS)
-    intents = (*rules_photo.INTENTS, *whole_image.INTENTS, *rules_photo.PLACE_INTENTS,
+    intents = (*rules_photo.INTENTS, *whole_image.INTENTS, *rules_place.PLACE_INTENTS,
                *whole_image.OPEN_INTENTS, *phrases.INTENTS)  # fmt: skip
     return any(intent.pattern.fullmatch(text) for intent in intents) or rules_talk.reads(text)
 

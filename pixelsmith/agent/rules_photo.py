@@ -1,7 +1,7 @@
 """The offline planner's everyday photo operations: tones ("make it brighter", "increase the
 contrast a little", "black and white", "make the sky brighter", "blur the background"),
 crop, rotate, flip, resize, upscale, cut-outs ("cut out the cat", "remove the background")
-and placing a new object ("add a hat to the dog"). Tried before the other intents: their
+and a new background (placing a new object is `rules_place`). Tried before the other intents: their
 vocabularies are closed (`data/words/photo.txt`), so "make the cat red" still reaches the
 object intents. Amounts: "a little" is 10%, none said 25%, "a lot" 50%, "by 30%" 30%.
 """
@@ -24,7 +24,7 @@ from pixelsmith.agent.rules_shared import (
     params_for,
     subject_of,
 )
-from pixelsmith.agent.vocabulary import entries, pairs, pattern
+from pixelsmith.agent.vocabulary import pairs, pattern
 from pixelsmith.agent.whole_image import RATIOS
 from pixelsmith.views import WorkspaceView
 
@@ -39,8 +39,6 @@ TONE_ARG = {
 }  # fmt: skip
 NOUNS = pairs("photo", "tone nouns")
 BACKGROUND_BLUR = 8.0  # px, "blur the background"
-RELATIONS = pairs("photo", "relations")
-SURFACES = frozenset(entries("scene", "surfaces"))
 _PHOTO = r"(?:image|picture|photo|photograph|shot|canvas)"
 # a request that names the whole photo is about all of it, whatever is selected
 _NAMES_WHOLE = re.compile(rf"\b(?:{_PHOTO}|everything|whole|entire|all over)\b")
@@ -50,14 +48,12 @@ _AMOUNT = rf"(?P<amount>{_AMOUNTS})"
 _PCT = r"(?: by (?P<pct>\d{1,3}) ?(?:%|percent))?"
 _ANY_TONE = "|".join(f"(?P<t{i}>{p})" for i, p in enumerate(TONES.values()))
 # an object; "the colours", "the lighting" are the whole photo's
-_PART = (
+PART = (
     r"(?:the|that|this|those|these|his|her|its|their|my) "
     r"(?!(?:image|picture|photo|colou?rs|tones|lighting|light|exposure|whole)\b)[\w' -]+?"
 )
 # an object that does not run on into a second request: "crop to the cat and then make it 16:9"
-_PART_ONE = _PART.replace(
-    r"[\w' -]+?", r"(?:(?! and (?:then |also )?[a-z]+ (?:it|the|this|that)\b)[\w' -])+?"
-)
+_PART_ONE = PART.replace(r"[\w' -]+?", r"(?:(?! and (?:then |also )?[a-z]+ (?:it|the|this|that)\b)[\w' -])+?")
 _BW = pattern("photo", "black and white")
 _CLEAR = (
     r"(?:make |leave )?(?:the |a )?(?:background )?(?:transparent|see-through|see through)(?: background)?"
@@ -65,7 +61,7 @@ _CLEAR = (
 )
 _LOOK = rf"the (?:colou?rs|tones|lighting|light)(?: (?:of|in) {_WHOLE})?"
 # "give the car a chrome finish", "give the boy a big grin": a look or a material, not an object
-_LOOKS = (
+LOOKS = (
     r"(?:[\w-]+ )*?(?:finish|look|texture|coat|colou?r|makeover|style|grin|smile|frown|expression|tan"
     r"|haircut|hairstyle)$"
 )
@@ -102,10 +98,10 @@ INTENTS = (
     _intent("tone", rf"(?P<noun>{'|'.join(NOUNS)}) (?P<dir>up|down)(?: {_AMOUNT})?"
                     r"(?:(?: by)? (?P<pct>\d{1,3}) ?(?:%|percent))?"),  # "contrast +20%", "contrast up a bit"
     _intent("tone_part", rf"(?P<dir>{pattern('photo', 'up')}|{pattern('photo', 'down')}) (?:the )?"
-                         rf"(?P<noun>{'|'.join(NOUNS)}) (?:of|in|on) (?P<object>{_PART})(?: only)?"
+                         rf"(?P<noun>{'|'.join(NOUNS)}) (?:of|in|on) (?P<object>{PART})(?: only)?"
                          rf"(?: {_AMOUNT})?{_PCT}"),
-    _intent("tone_part", rf"make (?P<object>{_PART}) (?:look )?(?:{_AMOUNT} )?(?:{_ANY_TONE}){_PCT}"),
-    _intent("tone_part", rf"(?:{_ANY_TONE}) (?:just |only )?(?P<object>{_PART})(?: (?P<after>{_AMOUNTS}))?"
+    _intent("tone_part", rf"make (?P<object>{PART}) (?:look )?(?:{_AMOUNT} )?(?:{_ANY_TONE}){_PCT}"),
+    _intent("tone_part", rf"(?:{_ANY_TONE}) (?:just |only )?(?P<object>{PART})(?: (?P<after>{_AMOUNTS}))?"
                          rf"{_PCT}"),
     _intent("black_and_white", rf"(?:(?:make|turn|convert|change|render|show) {_WHOLE} )?(?:in|into|to|as)? ?"
                                rf"(?:an? )?(?:{_BW})(?: photo| image| picture| version| please)?"
@@ -181,16 +177,6 @@ INTENTS = (
                         r"(?:in front of|at|on|in|by|near|under) (?P<what>(?:the|a|an|some) .+)"),
     _intent("cutout_background", rf"(?:remove|delete|erase|get rid of|drop) the background|make (?:{_CLEAR})"
                                  r"|(?:give it|with) a transparent background"),
-)  # fmt: skip
-
-# tried after the whole-image intents ("add a rainbow in the sky" is an instruction)
-_RELATION = "|".join(sorted(map(re.escape, RELATIONS), key=len, reverse=True))
-PLACE_INTENTS = (
-    _intent("place", rf"(?:add|put|place|draw|paint|stick|set|pop|plonk|sit|stand|throw in) "
-                     rf"(?P<what>(?:an?|some|one|two|three|\d+) .+?) "
-                     rf"(?P<rel>{_RELATION}) (?P<anchor>{_PART})"),
-    # "give the car a chrome finish" is a material, not a new object
-    _intent("place", rf"give (?P<anchor>{_PART}) (?P<what>(?:an?|some) (?!{_LOOKS}).+)"),
 )  # fmt: skip
 
 
@@ -380,25 +366,5 @@ def backdrop(match, request, view) -> Plan:
     return _masked(subject_of(behind, view), request, view, "inpaint", f"paint {prompt}", prompt=prompt)
 
 
-def place(match, request, view) -> Plan:
-    """Find the anchor, cut it out, place the object on/by/in it, paint it there."""
-    relation = RELATIONS.get(match.groupdict().get("rel") or "on", "on")
-    return place_plan(subject_of(match["anchor"], view), match["what"].strip(), relation, request, view)
-
-
-def place_plan(anchor, what: str, relation: str, request: Request, view: WorkspaceView) -> Plan:
-    """`what` placed `relation` the `anchor` (a parsed subject) and painted there."""
-    steps = find_steps(anchor, request, view, cut=True)
-    surface = any(label.split()[-1] in SURFACES for label in anchor.labels)
-    placed = {"image": current_image(view), "anchor": "$2", "object": what, "relation": relation}
-    steps.append(Step(tool="place", args=placed | ({"surface": True} if surface else {}),
-                      why=f"where {what} goes ({relation} the {anchor.words})"))  # fmt: skip
-    paint = {"image": current_image(view), "mask": "$3", "prompt": what, **params_for("inpaint", request)}
-    steps.append(Step(tool="inpaint", args=paint, why=f"paint {what}"))
-    return Plan(steps=steps)
-
-
 Handler = Callable[[re.Match[str], Request, WorkspaceView], Plan]
-HANDLERS: dict[str, Handler] = {
-    name: globals()[name] for name in {i.name for i in (*INTENTS, *PLACE_INTENTS)}
-}
+HANDLERS: dict[str, Handler] = {name: globals()[name] for name in {i.name for i in INTENTS}}

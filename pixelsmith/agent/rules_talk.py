@@ -27,6 +27,7 @@ from pixelsmith.agent import (
     rules_except,
     rules_frame,
     rules_photo,
+    rules_place,
     rules_text,
     rules_tones,
     rules_voices,
@@ -274,8 +275,8 @@ def plan(request: Request, view: WorkspaceView, dispatch: Dispatch) -> Plan | No
             return Plan(steps=[Step(tool="crop", args=call, why=f"crop to {view.selection}")])
         return _again(plain, request, view, dispatch)
     if match := _PLACE_BY.fullmatch(text):
-        relation = rules_photo.RELATIONS.get(match["rel"] or match["rel2"], "next to")
-        return rules_photo.place_plan(main_subject(view), match["what"], relation, request, view)
+        relation = rules_place.RELATIONS.get(match["rel"] or match["rel2"], "next to")
+        return rules_place.place_plan(main_subject(view), match["what"], relation, request, view)
     if STRAIGHTEN.fullmatch(text):
         if (level := rules_frame.straightened(request, view)) is not None:
             return level
