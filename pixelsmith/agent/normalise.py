@@ -65,6 +65,7 @@ def _tidy(text: str) -> str:
     text = re.sub(r"\s*(?:→|->|=>|⇒|➡)\s*", " becomes ", text)  # "cushion → red", "bg -> beach"
     text = re.sub(r"(?<!\w)'|'(?!\w)", " ", text)  # quotes, not apostrophes
     text = re.sub(r"(?<=[a-z]) ?\+ ?(?=\d)", " up ", text)  # "contrast +20%"
+    text = re.sub(r"(?<=[a-z]) ?\+ ?(?=[a-z])", " and ", text)  # "the coffee + croissant"
     text = re.sub(r"(?<=[a-z]) -(?=\d)", " down ", text)  # "brightness -10%"
     text = text.replace("&", " and ")  # "black & white"
     text = re.sub(r"(?:(?<!\d)\.|\.(?!\d)|[?!;])+(?=\s+\w)", ",", text)  # a sentence's end, a clause's
@@ -145,6 +146,14 @@ _UNDO_TWO = re.compile(
 )
 _STOPS = re.compile(r"\b(?:bring|push) (it|this|that) up (?:by )?(?:half a|a|one|two|1|2) stops?\b")
 _KELVIN = re.compile(r",? (?:by |to )?(?:(?:a few hundred|some|\d+) ?kelvin|\d{3,5} ?k)\b")  # not "4k"
+# what a blurred background is for: "blur the background so the man stands out" is behind him
+_STANDS_OUT = re.compile(
+    r"\b(?P<blur>(?:blur|soften|defocus)(?: out)? the background(?: a little| a bit| a lot| more)?)"
+    r"(?P<px>,? (?:with|by) (?:an? )?\d{1,2} ?(?:px|pixels?)(?: radius| blur)?)?,? "
+    r"(?:so (?:that )?(?:all )?(?:the )?(?:focus is on (?P<a>[\w' ]+?)"
+    r"|(?P<b>(?:the|my|his|her|their) [\w' ]+?) (?:stands?|pops?) out(?: more)?)"
+    r"|(?:and |but )?keep(?:ing)? (?P<c>(?:the|my|his|her|their) [\w' ]+?) (?:sharp|in focus|crisp)) ?$"
+)
 _OUTSIDE = re.compile(
     r"\b(rain|snow|raining|snowing|sunny|stormy|foggy|misty) (?:outside|outdoors|out there)\b"
 )
@@ -161,13 +170,16 @@ def _spoken(text: str) -> str:
     text = re.sub(r"\bsoo\b", "so", text)
     text = re.sub(r"^cool(?:,| thanks| thank you)\s*", "", text)  # "cool, now ..." (not "cool it down")
     text = re.sub(r"\blike (?=(?:half|a bit|a little|twice|double|\d))", "", text)  # "like half the size"
-    text = re.sub(r"\b(?:about|around|roughly|approximately|approx|some) (?=\d)", "", text)  # "by about 30%"
+    text = re.sub(
+        r"\b(?:about|around|roughly|approximately|approx|some) (?=(?:an? )?\d)", "", text
+    )  # "by about 30%"
     text = re.sub(r"\b(?:downsample|downscale|downsize|down-sample|down-scale)\b", "shrink", text)
     text = _UNDO_TWO.sub("undo twice", text)  # "undo both of those"
     text = re.sub(r"\bdodge\b", "brighten", text)  # a darkroom's word
     text = _STOPS.sub(r"brighten \1", text)  # "bring it up half a stop"
     text = _KELVIN.sub("", text)  # "warm it up a few hundred kelvin"
     text = re.sub(r"\bthrow the background out of focus\b", "blur the background", text)
+    text = _STANDS_OUT.sub(lambda m: f"{m['blur']} behind {m['a'] or m['b'] or m['c']}{m['px'] or ''}", text)
     text = _OUTSIDE.sub(r"\1", text)  # "make it rain outside"
     text = _HELD.sub(_held, text)  # "the cup he's holding": the cup
     text = re.sub(r"\bbehind of\b", "behind", text)

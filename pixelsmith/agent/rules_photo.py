@@ -117,6 +117,9 @@ INTENTS = (
     _intent("sharpen", rf"sharpen(?: {_WHOLE})?(?: up)?(?: {_AMOUNT})?"),
     _intent("blur_background", r"(?:blur|soften|defocus)(?: out)? (?:the |its )?background"
                                rf"(?: (?P<amount2>{_AMOUNTS}|more))?"
+                               rf"(?: (?:behind|around) (?P<object>{PART}))?"  # "behind the man"
+                               r"(?:,? (?:with|by|to) (?:an? )?(?P<px>\d{1,2}(?:\.\d)?) ?(?:px|pixels?)"
+                               r"(?: radius| blur)?)?"
                                r"|(?:make|put) the background (?:blurry|blurred|out of focus|soft)"
                                r"|(?:add )?(?:a )?(?:bokeh|portrait mode)(?: effect)?"),
     _intent("blur", rf"(?:blur|soften) {_WHOLE}(?: (?:{_AMOUNT}))?"
@@ -268,7 +271,9 @@ def blur(match, request, view) -> Plan:
 def blur_background(match, request, view) -> Plan:
     said = match.groupdict().get("amount2") or ""
     radius = 14.0 if said == "more" or re.fullmatch(pattern("photo", "a lot"), said) else BACKGROUND_BLUR
-    subject = main_subject(view)
+    radius = 5.0 if re.fullmatch(pattern("photo", "a little"), said) else radius
+    radius = float(match["px"]) if match["px"] else radius  # "with a 12px radius"
+    subject = subject_of(match["object"], view) if match["object"] else main_subject(view)
     return _masked(subject, request, view, "adjust", "blur the background", blur=radius, invert=True)
 
 

@@ -174,7 +174,8 @@ REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
            r"(?P<colour>white|black|grey|gray)"
            r"(?:,? like (?:a |in a )?(?:product shot|product photo|studio photo|passport photo))?"),
      "replace the background with a plain {colour} background"),
-    (_rule(rf"(?:an? |some )?(?P<what>(?:(?!(?:{_VERBS})\b)[\w-]+ ){{1,3}}?)(?:background|backdrop|bg) "
+    (_rule(rf"(?:an? |some )?(?P<what>(?:(?!(?:{_VERBS}|the|its|blur|soften)\b)[\w-]+ ){{1,3}}?)"
+           r"(?:background|backdrop|bg) "
            r"(?:behind|for|around) (?P<object>(?:the|my|our|his|her|their) [\w' -]+?)"),
      "replace the background behind {object} with a {what}background"),
     # something pointed at, then "it": "there's a cable on the floor, can you erase it"

@@ -75,7 +75,8 @@ INTENTS = (
                               r"(?: aspect(?: ratio)?| ratio| format| orientation| shape| image| picture)?"),
     _intent("outpaint_zoom", r"(?:pull|zoom|step|move) back(?P<gently> a bit| a little)?"),
     _intent("outpaint_zoom", rf"zoom out(?P<gently> {_GENTLY}| more| a lot| much more)?(?: on {_WHOLE})?"),
-    _intent("outpaint_wider", rf"make {_WHOLE} (?P<way>wider|taller|bigger|larger)"),
+    _intent("outpaint_wider", rf"make {_WHOLE} (?P<way>wider|taller|bigger|larger)"
+                              r"(?: (?:on|at) (?:both|all|each|either) (?:sides|edges|ends))?"),
     _intent("outpaint_more", rf"(?:show|paint|add) more (?:on|at) (?:the )?(?P<side>{_SIDE})"),
     _intent("outpaint_more", r"(?:show|include|give me) more of (?:the )?(?P<what>[\w ]+?)"
                              r"(?: around (?:them|it|him|her|us))?"),
