@@ -67,7 +67,7 @@ def _tidy(text: str) -> str:
     text = re.sub(r"(?<=[a-z]) ?\+ ?(?=\d)", " up ", text)  # "contrast +20%"
     text = re.sub(r"(?<=[a-z]) ?\+ ?(?=[a-z])", " and ", text)  # "the coffee + croissant"
     text = re.sub(r"(?<=[a-z]) -(?=\d)", " down ", text)  # "brightness -10%"
-    text = text.replace("&", " and ")  # "black & white"
+    text = text.replace("&", " and ").replace("°", " degrees ")  # "black & white", "1.5°"
     text = re.sub(r"(?:(?<!\d)\.|\.(?!\d)|[?!;])+(?=\s+\w)", ",", text)  # a sentence's end, a clause's
     text = re.sub(r"(?<!\d)\.|\.(?!\d)", " ", text)  # full stops, not decimal points
     text = re.sub(r"(?<=[a-z]):\s", ", ", text)  # "a shallow depth of field look: keep her sharp"

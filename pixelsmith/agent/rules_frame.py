@@ -36,7 +36,10 @@ KEEP_SIDE = re.compile(
 )
 SHAPES = (CROP_SIDE, KEEP_SIDE)
 # how far and which way the photo leans, anywhere in the message
-_TOWARDS = r"(?:(?: over)? (?:to(?:wards)? the|to|towards) (?P<{}>left|right))"
+_TOWARDS = (
+    r"(?:(?: over)?(?: to(?:wards)? the| to| towards)? "
+    r"(?P<{}>left|right|clockwise|(?:counter|anti)-?clockwise))"
+)
 _LEAN = re.compile(
     r"\b(?:lean(?:s|ing)?|tilt(?:s|ed|ing)?|slant(?:s|ed|ing)?|slop(?:es|ed|ing)|is (?:crooked|wonky))"
     rf"{_TOWARDS.format('way')}?(?: by)? (?:about |around |roughly |approximately |maybe |almost )?"
@@ -65,7 +68,8 @@ def straightened(request: Request, view: WorkspaceView) -> Plan | None:
         return None
     n = lean["n"]
     by = float(n) if n[0].isdigit() else float(to_int(n))
-    degrees = -by if way == "right" else by  # leaning right: turned back counter-clockwise
+    # leaning right (turned clockwise): turned back counter-clockwise
+    degrees = -by if way in ("right", "clockwise") else by
     why = f"straighten: turn {by:g} degrees {'counter-clockwise' if degrees < 0 else 'clockwise'}"
     args = {"image": current_image(view), "degrees": degrees, "straighten": True}
     return Plan(steps=[Step(tool="rotate", args=args, why=why)])

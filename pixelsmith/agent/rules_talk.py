@@ -234,7 +234,7 @@ NAMED_SIZE = _rule(
 )
 STRAIGHTEN = _rule(
     rf"(?:straighten|level)(?: out| up)? (?:the horizon|{_IT})(?: out| up)?(?: a (?:little|bit|touch))?"
-    r"|fix the (?:horizon|tilt)"
+    r"|(?:fix|sort out|sort|correct) the (?:wonky |crooked |tilted |slanted |sloping )?(?:horizon|tilt)"
     rf"|(?:the horizon|{_IT}){_SAYS} (?:a (?:bit|little) )?(?:crooked|tilted|wonky|not straight|slanted)"
 )
 _ROOM = {"above": "extend the top", "over": "extend the top", "top": "extend the top",
