@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
         ("turn his jacket from blue to black", "turn his jacket black"),
         ("make it a bit cooler, it looks too yellow", "make it a bit cooler"),
         ("crop it to 4:5 for Instagram", "crop it to 4 5"),
-        ("blur the background so the dog stands out", "blur the background"),
+        ("blur the background so the dog stands out", "blur the background behind the dog"),  # its subject
         ("it's too dark, can you lighten it up", "lighten it up"),
         ("make it not too bright", "make it not too bright"),  # a "not" inside the request stays
     ],

@@ -83,6 +83,7 @@ def _tidy(text: str) -> str:
         text,
     )
     text = _RUN_ON.sub(r"\g<said>, ", text)  # "it's so dark brighten it up"
+    text = _REMARK_AFTER.sub(", ", text)  # "make the croissant pop more its looking a bit flat"
     text = re.sub(
         r"\b(but|and|then|so) (?:please|pls|plz) ", r"\1 ", text
     )  # "..., but please leave the ball"
@@ -124,6 +125,10 @@ _RUN_ON = re.compile(
     r"(?: (?!and\b)[\w-]+){1,3}?)(?<!\bto)(?<!\bnot)"  # not "it's a shame to remove the dog"
     r" (?=(?:brighten|darken|lighten|make|fix|remove|crop|turn|change|get rid|take|please|pls|can|could)\b)"
 )
+# a remark run on after the request: "... pop more its looking a bit flat and sad"
+_REMARK_AFTER = re.compile(
+    r"(?<=\w) (?=(?:it's|its|it is|they're|they are|he's|she's) (?:looking|a bit|too|so|kind of|really)\b)"
+)
 _SAID_LONG = re.compile(r"(?<![#\w])[a-z]*([a-z])\1\1[a-z]*\b")  # a word, not a colour code "#aaa000"
 # what someone holds or wears, named by that: "the cup he's holding", "whatever she's holding"
 _HELD = re.compile(
@@ -145,6 +150,12 @@ _UNDO_TWO = re.compile(
     r"|th[oe]se two)$"
 )
 _STOPS = re.compile(r"\b(?:bring|push) (it|this|that) up (?:by )?(?:half a|a|one|two|1|2) stops?\b")
+# "two stops brighter", "darker by half a stop": a stop is a lot, half a stop a little
+_STOPS_SAID = re.compile(
+    r"\b(?:(?P<n>half a|a|one|two|three|[123]) stops? (?P<way>brighter|darker)"
+    r"|(?P<way2>brighter|darker) by (?P<n2>half a|a|one|two|three|[123]) stops?)\b"
+)
+_STOP_AMOUNT = {"half a": "a little ", "a": "", "one": "", "1": ""}
 _KELVIN = re.compile(r",? (?:by |to )?(?:(?:a few hundred|some|\d+) ?kelvin|\d{3,5} ?k)\b")  # not "4k"
 # what a blurred background is for: "blur the background so the man stands out" is behind him
 _STANDS_OUT = re.compile(
@@ -153,6 +164,10 @@ _STANDS_OUT = re.compile(
     r"(?:so (?:that )?(?:all )?(?:the )?(?:focus is on (?P<a>[\w' ]+?)"
     r"|(?P<b>(?:the|my|his|her|their) [\w' ]+?) (?:stands?|pops?) out(?: more)?)"
     r"|(?:and |but )?keep(?:ing)? (?P<c>(?:the|my|his|her|their) [\w' ]+?) (?:sharp|in focus|crisp)) ?$"
+)
+_CENTRED = re.compile(
+    r"\bcrop (?:it |the (?:photo|picture|image) )?so (?:that )?(?P<thing>(?:the|my|his|her) [\w' ]+?)"
+    r"(?:'s| is) (?:in the )?(?:centre|center|middle)\b"
 )
 _OUTSIDE = re.compile(
     r"\b(rain|snow|raining|snowing|sunny|stormy|foggy|misty) (?:outside|outdoors|out there)\b"
@@ -177,8 +192,12 @@ def _spoken(text: str) -> str:
     text = _UNDO_TWO.sub("undo twice", text)  # "undo both of those"
     text = re.sub(r"\bdodge\b", "brighten", text)  # a darkroom's word
     text = _STOPS.sub(r"brighten \1", text)  # "bring it up half a stop"
+    text = _STOPS_SAID.sub(
+        lambda m: f"{_STOP_AMOUNT.get(m['n'] or m['n2'], 'a lot ')}{m['way'] or m['way2']}", text
+    )
     text = _KELVIN.sub("", text)  # "warm it up a few hundred kelvin"
     text = re.sub(r"\bthrow the background out of focus\b", "blur the background", text)
+    text = _CENTRED.sub(r"crop to \g<thing>", text)  # "crop it so the dog's in the centre"
     text = _STANDS_OUT.sub(lambda m: f"{m['blur']} behind {m['a'] or m['b'] or m['c']}{m['px'] or ''}", text)
     text = _OUTSIDE.sub(r"\1", text)  # "make it rain outside"
     text = _HELD.sub(_held, text)  # "the cup he's holding": the cup

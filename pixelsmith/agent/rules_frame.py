@@ -23,7 +23,9 @@ _OPPOSITE = {"left": "right", "right": "left", "top": "bottom", "bottom": "top"}
 
 CROP_SIDE = re.compile(
     r"(?:crop|cut|trim|chop)(?: out| off| away)? (?:the )?"
-    r"(?:(?P<pct>\d{1,2}) ?(?:%|percent) (?:on |of |off |from )?(?:the )?)?(?P<side>left|right|top|bottom)"
+    r"(?:(?:(?P<pct>\d{1,2}) ?(?:%|percent)|(?P<px>\d{1,5}) ?(?:px|pixels?))"
+    r" (?:on |of |off |from )?(?:the )?)?"
+    r"(?P<side>left|right|top|bottom)"
     rf"(?: (?P<share>{_SHARE}))?"
     r"(?: (?P<pct2>\d{1,2}) ?(?:%|percent)| (?P<bit>a (?:little )?bit|a little|slightly|a touch))?"
     rf"(?: (?:of|from) {THE_PHOTO})?"
@@ -52,6 +54,10 @@ def plan(text: str, view: WorkspaceView) -> Plan | None:
     if match := CROP_SIDE.fullmatch(text):
         pct = match["pct"] or match["pct2"]
         share = int(pct) / 100 if pct else SHARES.get(match["share"] or ("bit" if match["bit"] else ""), 0.25)
+        if match["px"]:  # "crop 100px off the left"
+            return _cut(
+                match["side"], 0, view, f"crop {match['px']} px off the {match['side']}", int(match["px"])
+            )
         return _cut(match["side"], share, view, f"crop {round(share * 100)}% off the {match['side']}")
     if match := KEEP_SIDE.fullmatch(text):
         kept = int(match["pct"]) / 100 if match["pct"] else SHARES.get(match["share"], 0.5)
@@ -75,14 +81,20 @@ def straightened(request: Request, view: WorkspaceView) -> Plan | None:
     return Plan(steps=[Step(tool="rotate", args=args, why=why)])
 
 
-def _cut(side: str, share: float, view: WorkspaceView, why: str) -> Plan:
-    """A crop that cuts `share` of the photo off `side`."""
+def _cut(side: str, share: float, view: WorkspaceView, why: str, pixels: int = 0) -> Plan:
+    """A crop that cuts `share` of the photo (or so many `pixels`) off `side`."""
     image = current_image(view)
     found = view.get(image)
     if found is None or not found.size:
         raise Unclear(f"I do not know how big {image} is; say the box, e.g. 'crop to 16:9'.")
     width, height = found.size
-    cut_x, cut_y = round(width * share), round(height * share)
+    cut_x, cut_y = (pixels, pixels) if pixels else (round(width * share), round(height * share))
+    across = side in ("left", "right")
+    if (cut_x if across else cut_y) >= (width if across else height):
+        raise Unclear(
+            f"{image} is {width}x{height} px: cutting {pixels} px off the {side} leaves nothing: "
+            f"say fewer than {width if across else height} px."
+        )
     box = {"left": [cut_x, 0, width, height], "right": [0, 0, width - cut_x, height],
            "top": [0, cut_y, width, height], "bottom": [0, 0, width, height - cut_y]}[side]  # fmt: skip
     return Plan(steps=[Step(tool="crop", args={"image": image, "box": box}, why=why)])

@@ -8,6 +8,7 @@ object intents. Amounts: "a little" is 10%, none said 25%, "a lot" 50%, "by 30%"
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from typing import Any
@@ -46,6 +47,7 @@ _WHOLE = rf"(?:it|this|that|everything|(?:the|this|that|my) (?:whole |entire )?(
 _AMOUNTS = rf"{pattern('photo', 'a little')}|{pattern('photo', 'a lot')}"
 _AMOUNT = rf"(?P<amount>{_AMOUNTS})"
 _PCT = r"(?: by (?P<pct>\d{1,3}) ?(?:%|percent))?"
+_PCT_BEFORE = r"(?P<pct2>\d{1,3}) ?(?:%|percent) "  # "20% brighter"
 _ANY_TONE = "|".join(f"(?P<t{i}>{p})" for i, p in enumerate(TONES.values()))
 # an object; "the colours", "the lighting" are the whole photo's
 PART = (
@@ -84,7 +86,8 @@ INTENTS = (
                         rf"(?:{pattern('photo', 'vignette')})(?: (?:to |on )?{_WHOLE})?{_PCT}"
                         rf"|(?:{pattern('photo', 'vignette verbs')})"),
     # tones on the whole photo, or on a part of it
-    _intent("tone", rf"(?:(?:make|turn|get) (?:{_WHOLE}|{_LOOK}) )?(?:look )?(?:{_AMOUNT} )?(?:{_ANY_TONE})"
+    _intent("tone", rf"(?:(?:make|turn|get) (?:{_WHOLE}|{_LOOK}) )?(?:look )?(?:{_AMOUNT} |{_PCT_BEFORE})?"
+                    rf"(?:{_ANY_TONE})"
                     rf"(?: tones?| colou?rs| tint| look)?{_PCT}(?: please)?"),
     _intent("tone", rf"(?:{_AMOUNT} )?(?:{_ANY_TONE}) (?:{_WHOLE}|{_LOOK})(?: up| down)?"
                     rf"(?: (?P<after>{_AMOUNTS}))?"
@@ -110,7 +113,8 @@ INTENTS = (
                      rf"{pattern('photo', 'sepia')}(?: photo| image| picture| version| tones?)?"
                      r"(?:,? like .+)?"),
     _intent("black_and_white", rf"(?:give|make) {_WHOLE} (?:an? )?(?:{_BW}) {_FILTER}"),
-    _intent("sepia", rf"give {_WHOLE} (?:an? )?{pattern('photo', 'sepia')} (?:tone|{_FILTER})"),
+    _intent("sepia", rf"give {_WHOLE} (?:an? )?{pattern('photo', 'sepia')} (?:tone|tint|wash|{_FILTER})"
+                     r"(?:,? like .+)?"),
     _intent("auto_levels", rf"(?:do |apply |run )?{pattern('photo', 'auto levels')}"
                            rf"(?: the (?:levels|colou?rs|exposure|lighting|contrast))?"
                            rf"(?: (?:(?:on|of|to) )?{_WHOLE})?"),
@@ -146,14 +150,18 @@ INTENTS = (
     _intent("upside_down", rf"(?:turn|rotate) {_WHOLE} upside down|upside down"
                            rf"|(?:turn|flip|rotate|put|get) {_WHOLE} (?:back )?(?:the )?right"
                            r" (?:way|side) up"),
-    _intent("flip", rf"(?:flip|mirror) (?:{_WHOLE})?(?: (?P<way>horizontally|vertically|left to right|"
-                    r"right to left|top to bottom|sideways))?"),
+    _intent("flip", rf"(?:flip|mirror) (?:{_WHOLE})?(?: round| around| over)?"
+                    r"(?: (?P<way>horizontally|vertically|left to right|right to left|top to bottom"
+                    r"|sideways))?"),
     _intent("resize", rf"(?:make|resize|scale|shrink) (?:{_WHOLE} )?(?:to )?(?P<w>\d{{2,5}}) ?(?:px|pixels)? "
                       r"(?:wide|across|in width)"),
     _intent("resize", rf"(?:make|resize|scale|shrink) (?:{_WHOLE} )?(?:to )?(?P<h>\d{{2,5}}) ?(?:px|pixels)? "
                       r"(?:tall|high|in height)"),
     _intent("resize", rf"(?:resize|scale) (?:{_WHOLE} )?to (?P<w2>\d{{2,5}}) ?(?:x|by) ?(?P<h2>\d{{2,5}})"
                       r"(?: ?px| pixels)?"),
+    # a bare size: "1080x1080 for insta" (a crop to its shape first: never stretched)
+    _intent("resize", rf"(?:make {_WHOLE} )?(?P<w2>\d{{3,5}}) ?x ?(?P<h2>\d{{3,5}})(?: ?px| pixels)?"),
+    _intent("resize", r"(?:at |to )?(?P<half>half|a quarter of|a third of) (?:the |its )?(?:original )?size"),
     _intent("resize", rf"(?:resize|scale|shrink|make) (?:{_WHOLE} )?(?:to |by )?(?P<pct>\d{{1,3}}) ?"
                       r"(?:%|percent)(?: of (?:its|the) (?:size|original size))?"),
     _intent("resize", rf"(?:make|resize|shrink|scale) {_WHOLE} (?:down )?(?:to )?"
@@ -187,8 +195,8 @@ INTENTS = (
 def _amount(match: re.Match[str]) -> float:
     """How much: a share of 1 (0.25 unless the words say)."""
     said = match.groupdict()
-    if said.get("pct"):
-        return min(int(said["pct"]), 400) / 100
+    if pct := said.get("pct") or said.get("pct2"):
+        return min(int(pct), 400) / 100
     amount = said.get("amount") or said.get("after") or ""
     if re.fullmatch(pattern("photo", "a little"), amount):
         return 0.1
@@ -333,7 +341,15 @@ def resize(match, request, view) -> Plan:
         shares = {"a quarter of": 0.25, "a third of": round(1 / 3, 4)}
         args = {"scale": shares.get(said.get("half") or "", 0.5)}
     why = "resize to " + ", ".join(f"{k} {v}" for k, v in args.items())
-    return Plan(steps=[Step(tool="resize", args={"image": current_image(view), **args}, why=why)])
+    image, steps = current_image(view), []
+    found = view.get(image)
+    if "height" in args and "width" in args and found is not None and found.size:
+        width, height = args["width"], args["height"]  # "1080x1080" of a landscape photo: no stretching
+        if abs(width / height - found.size[0] / found.size[1]) > 0.01 * width / height:
+            aspect = f"{width // math.gcd(width, height)}:{height // math.gcd(width, height)}"
+            steps.append(Step(tool="crop", args={"image": image, "aspect": aspect}, why=f"crop to {aspect}"))
+            image = "$1"
+    return Plan(steps=[*steps, Step(tool="resize", args={"image": image, **args}, why=why)])
 
 
 def upscale(match, request, view) -> Plan:

@@ -187,7 +187,8 @@ REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
            r"(?: out| away)?"),
      "{verb} the {object}"),
     # bigger by a factor, a png of one thing, a style's vibe
-    (_rule(rf"make {_IT} (?P<n>[234]) ?x (?:bigger|larger)(?: without .+)?"), "upscale it {n}x"),
+    (_rule(rf"(?:make {_IT} )?(?P<n>[234]) ?(?:x|times) (?:bigger|larger)(?: without .+)?"
+           r"(?:,? (?:use|using|with|via) the upscaler)?"), "upscale it {n}x"),
     (_rule(rf"make {_IT} (?P<n>twice|two times|three times|four times) as (?:big|large)"), "{times}"),
     (_rule(rf"(?:i need |i want |give me |make )?(?:just |only )?(?P<object>{THING}) as an? (?:png|sticker"
            r"|png sticker|cut-?out|transparent png)(?:,? (?:no|without a?|with no) background)?"),
@@ -341,7 +342,8 @@ def _rewritten(match: re.Match[str], template: str) -> str:
         return table[said["what"]].format(it=said.get("it", "it"), amount=_amount(said))
     if template == "{complaint}":
         looks = re.fullmatch(_LOOK, said.get("it", ""))
-        if "too" not in said and said["what"] not in _ALWAYS_WRONG and not looks:
+        hedged = said.get("much") and re.fullmatch(_IT, said.get("it", "it"))  # "it's a bit dark"
+        if "too" not in said and said["what"] not in _ALWAYS_WRONG and not looks and not hedged:
             return match.string  # "the cat is blue" describes; it does not ask
         it = said.get("it", "it")
         it = "it" if it in ("this", "that") else it

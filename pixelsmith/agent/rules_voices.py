@@ -94,6 +94,20 @@ REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
      "resize it to {n} px {side}"),
     (_rule(rf"(?P<what>{_NOT_A_VERB}{_NOUN}) (?P<rel>on|next to|beside) (?P<anchor>{_NOUN})"),
      "put a {what} {rel} the {anchor}"),  # "hat on cat"
+    # wishes and constraints said around the request
+    (_rule(rf"give (?:it|us|me|{_IT}|the sky) (?P<what>(?:an? |some )[\w -]*?sky)"),
+     "replace the sky with {what}"),  # "the sky's a bit grey, give us a proper blue summer sky"
+    (_rule(r"(?:i )?(?:don't|do not) want (?:any |a )?background(?: at all)?,? (?:just|only) (?P<thing>.+)"),
+     "cut out {thing}"),  # "I don't want any background at all, just the man and his dog"
+    (_rule(rf"(?:i |we )?(?:need|want) (?P<what>(?:an? |some )[\w -]+ (?:background|backdrop)) "
+           rf"(?:behind|for|around) (?P<thing>{THING})"), "{what} behind {thing}"),
+    (_rule(rf"(?P<tone>black and white|sepia|grayscale|greyscale) everything "
+           rf"(?:but|except|apart from|other than) (?P<thing>{THING})"),
+     "make everything {tone} except {thing}"),
+    (_rule(rf"make (?P<thing>{THING}) pop(?: more| out)?"), "make {thing} more vivid"),
+    (_rule(rf"only (?P<thing>{THING}) should (?:change|be changed|be touched|be edited),? "
+           r"make it (?P<how>.+)"),
+     "make {thing} {how}"),  # "only the sky should change - make it a sunset"
     # another first language
     (_rule(rf"(?P<thing>{THING}) colou?r (?:change|changes|make|to be) (?:to |into )?(?P<new>.+)"),
      "change the colour of {thing} to {new}"),
@@ -106,7 +120,7 @@ REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
 # follow-ups said in a word or two, read against the last edit ({name}: a group of the match)
 _NOT_A_SIZE = r"(?!(?:a )?(?:bit|little|lot|touch|tad|few)\b)"
 _INSTEAD = rf"(?:(?:try|use|what about|how about|go with|maybe) )?(?P<new>(?:an?|some) {_NOT_A_SIZE}[\w' -]+)"
-_MORE_COLOUR = rf"(?:a (?:bit|little|touch) |even |much )?more (?P<new>{COLOUR_PHRASE})"
+_MORE_COLOUR = rf"(?:a (?:bit|little|touch) |even |much )?more (?:of )?(?:an? )?(?P<new>{COLOUR_PHRASE})"
 # after an edit with a prompt: "actually a rainbow instead", "hmm, more orange" (inside its mask:
 # the masked area repainted; else the instruction or the picture made again)
 IN_THE_MASK = ((_rule(_INSTEAD), "replace it with {new}"), (_rule(_MORE_COLOUR), "make it {new}"))

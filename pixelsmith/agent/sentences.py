@@ -55,6 +55,8 @@ REWRITES = [
     (re.compile(rf"(?:,? (?:instead of|rather than)|, not) {_LOST}"), ""),
     (re.compile(rf" from {COLOUR_PHRASE} (?:to|into) "), " "),
     (re.compile(r",? without (?:cutting|cropping|losing) (?:anything|any of it|it)(?: off| out)?$"), ""),
+    (re.compile(r",? without (?:changing|touching|affecting|altering) (?:the |its )?"
+                r"(?:colou?rs|tones|anything else|the rest|lighting|composition)$"), ""),
     (re.compile(r" (?:behind|around) (?:me|them|us)\b|(?<=background) (?:behind|around) the person\b"), ""),
     (re.compile(r" like (?:a |on a )?(?:portrait mode|a phone|an iphone)(?: [\w ]+)?$"), ""),
     (re.compile(r" each$"), ""),

@@ -84,8 +84,8 @@ INTENTS = (
                              rf" (?:some |a bit )?more {_MORE_OF}"
                              rf"(?: (?:on|at|to) (?:the )?(?P<side>{_SIDE}))?"
                              r"(?:,? (?:about |around |roughly |say )?(?P<px>\d{1,4}) ?(?:px|pixels))?"),
-    _intent("outpaint_more", rf"add (?P<px>\d{{1,4}}) ?(?:px|pixels) (?:of|more) {_MORE_OF}"
-                             rf"(?: (?:on|at|to) (?:the )?(?P<side>{_SIDE}))?"),
+    _intent("outpaint_more", rf"add (?P<px>\d{{1,4}}) ?(?:px|pixels)(?: (?:of )?(?:extra |more )?{_MORE_OF})?"
+                             rf"(?: (?:on|at|to) (?:the )?(?P<side>{_SIDE}))?(?: sides?)?"),
     _intent("outpaint", rf"{_EXTEND}(?: out)?(?: {_WHOLE}| the (?:canvas|frame|background|borders?|edges?))?"
                         rf"(?: (?:(?:to|on|at|towards?|in|into|from) )?(?:the )?(?P<side>{_SIDE}))?"
                         r"(?: side| edge)?"
