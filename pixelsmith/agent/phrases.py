@@ -77,6 +77,7 @@ REASON_AFTER = re.compile(
     r"|, (?:the|my|our|this|that|everything|it|they|he|she)(?: [\w-]+)? (?:looks?|is|are|was|were|seems?)"
     r"(?:n't)?"
     r"|, i(?:'d| would) (?:like|love|want) to (?:use|get|print|post|put|send|hang|frame|show|share|have)\b"
+    r"|,? (?:that's|that is|which is) (?:what|how) (?:\w+ )?(?:does|works|looks|gets)\b"
     r"| because| since| for my| i (?:need|want) (?:it|this|them) (?:as|for)"
     r"| rather than| to (?:print|post|share|send|email|upload|frame|hang)"
     r"|(?<!like)(?<!\bif)(?<!\bthat)(?<!would)(?<!could)(?<!\bdoes)(?<!\bdid)(?<!\bwill)(?<!\bcan)"

@@ -130,7 +130,7 @@ INTENTS = (
                     rf"|make {_WHOLE} (?:{_AMOUNTS} )?(?:blurry|blurred|soft)"),
     # geometry
     _intent("crop_ratio", rf"crop (?:{_WHOLE} )?(?:to |into |as |for )?(?:a |an )?(?P<ratio>{_RATIO})"
-                          r"(?: ratio| format| shape| aspect(?: ratio)?)?"),
+                          r"(?: ratio| format| shape| aspect(?: ratio)?)?(?: portrait| landscape)?"),
     _intent("crop_ratio", rf"(?:make it )?(?:an? )?(?P<ratio>{'|'.join(map(re.escape, RATIOS))}"
                           r"|\d+ ?[:x/ ] ?\d+) crop"
                           r"(?: it| please)?"),
@@ -383,6 +383,8 @@ def backdrop(match, request, view) -> Plan:
     what = match["what"].strip()
     prompt = what if what.endswith(("background", "backdrop")) else f"{what} in the background"
     who = match.groupdict().get("who")
+    if who and not PRONOUN_WHO.fullmatch(who):  # "him and the dog": the person and the dog
+        who = re.sub(r"\b(?:him|her)\b", "the person", who)
     behind = f"the background behind {who}" if who and not PRONOUN_WHO.fullmatch(who) else "the background"
     return _masked(subject_of(behind, view), request, view, "inpaint", f"paint {prompt}", prompt=prompt)
 

@@ -105,6 +105,10 @@ REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
            rf"(?:but|except|apart from|other than) (?P<thing>{THING})"),
      "make everything {tone} except {thing}"),
     (_rule(rf"make (?P<thing>{THING}) pop(?: more| out)?"), "make {thing} more vivid"),
+    (_rule(r"(?:stick|put|plonk|pop|move|place) (?P<who>(?:him|her|them|me|us|the|my)\b[\w' ]*?) somewhere "
+           r"(?:a bit |a little |much )?(?:more )?(?:exciting|interesting|nicer|better|else|different|fun)"
+           r",? (?:like |maybe |perhaps |say |how about )?(?P<where>[\w' ]+?)(?:,? maybe|,? perhaps)?"),
+     "put {who} in front of a view of {where}"),  # "stick him somewhere nicer, Trafalgar Square maybe"
     (_rule(rf"only (?P<thing>{THING}) should (?:change|be changed|be touched|be edited),? "
            r"make it (?P<how>.+)"),
      "make {thing} {how}"),  # "only the sky should change - make it a sunset"

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 
 from pixelsmith.agent.phrases import COLOUR_PHRASE
+from pixelsmith.agent.vocabulary import alt, pairs
 
 _THING = r"(?P<x>(?:the|my|our|his|her|their|this|that|these|those) [\w' -]+?)"
 _WHO = {"she": "her", "he": "him", "they": "them", "i": "me", "we": "us"}
@@ -24,6 +25,8 @@ _PERSON = r"(?P<who>she|he|they|i|we)"
 _BE = r"(?P<v>be|look|become|seem)(?: (?:shown|made|seen|drawn))?"
 _WANT = r"(?:i'?d|i would|i should) (?:very much |really |so much )?(?:like|love|prefer)|i want|i need"
 _LOST = r"(?:the |this |that |its |his |her |my )?[\w' -]+$"
+_DONE = pairs("verbs", "done to it")  # "turned" -> "turn"
+_MODAL = r"(?:could|can|would|might|should|will)"
 
 
 def _verb(stem: str, double: str | None) -> str:
@@ -66,6 +69,10 @@ REWRITES = [
      lambda m: _verb(m["v"], m["double"])),
     (re.compile(r"^(?P<v>make|turn|change|paint|colou?r) (?:just|only) (?=(?:the|my|his|her|their|our) )"),
      r"\g<v> "),
+    # asked in the passive: "could it be turned into black and white", "it could be made to look like ..."
+    (re.compile(rf"^(?:{_MODAL} )?(?P<x>it|this|that|the (?:photo|picture|image))(?: {_MODAL})? be "
+                rf"(?P<done>{alt(_DONE)})(?: to(?= look\b))?\b"),
+     lambda m: f"{_DONE[m['done']]} {m['x']}"),
     # a wish as a statement
     (re.compile(rf"^(?:can|could) {_THING} {_BE} (?P<y>.+)$"), _make),
     (re.compile(rf"^{_THING} (?:should|could|must|needs? to|has to|ought to) {_BE} (?P<y>.+)$"), _make),

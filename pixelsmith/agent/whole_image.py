@@ -76,7 +76,8 @@ INTENTS = (
     _intent("outpaint_zoom", r"(?:pull|zoom|step|move) back(?P<gently> a bit| a little)?"),
     _intent("outpaint_zoom", rf"zoom out(?P<gently> {_GENTLY}| more| a lot| much more)?(?: on {_WHOLE})?"),
     _intent("outpaint_wider", rf"make {_WHOLE} (?P<way>wider|taller|bigger|larger)"
-                              r"(?: (?:on|at) (?:both|all|each|either) (?:sides|edges|ends))?"),
+                              r"(?: (?:on|at) (?:both|all|each|either) (?:sides|edges|ends))?"
+                              rf"(?:,? (?:perhaps |maybe |say |to |about |like )?(?:{_RATIO}))?"),
     _intent("outpaint_more", rf"(?:show|paint|add) more (?:on|at) (?:the )?(?P<side>{_SIDE})"),
     _intent("outpaint_more", r"(?:show|include|give me) more of (?:the )?(?P<what>[\w ]+?)"
                              r"(?: around (?:them|it|him|her|us))?"),
@@ -231,6 +232,8 @@ def _outpaint_zoom(match: re.Match[str], request: Request, view: WorkspaceView) 
 
 
 def _outpaint_wider(match: re.Match[str], request: Request, view: WorkspaceView) -> Plan:
+    if match["w"] or match["named"]:  # the shape said: "make it wider on both sides, perhaps 16:9"
+        return _outpaint_ratio(match, request, view)
     side = {"wider": "both sides", "taller": "top and bottom"}.get(match["way"], "all sides")
     return _extend(request, view, f"make it {match['way']}", **_sides(side, *_size(view), DEFAULT_SHARE))
 
