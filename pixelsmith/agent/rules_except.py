@@ -10,7 +10,7 @@ import re
 from dataclasses import replace
 from typing import Any
 
-from pixelsmith.agent import rules_photo
+from pixelsmith.agent import rules_photo, rules_tones
 from pixelsmith.agent.normalise import Request
 from pixelsmith.agent.phrases import COLOUR_PHRASE
 from pixelsmith.agent.plan import Plan, Step
@@ -27,7 +27,6 @@ from pixelsmith.agent.rules_shared import (
 from pixelsmith.agent.vocabulary import pattern
 from pixelsmith.views import WorkspaceView
 
-_AND = re.compile(r",? and (?:then )?|, ")  # between the tones of one exception
 # "the rest", "everything else": the photo, in the body of "keep the cat ... and make the rest ..."
 _REST = re.compile(
     r"\b(?:the rest(?: of (?:it|the (?:image|picture|photo)))?|everything else|all else"
@@ -71,7 +70,7 @@ def _except(match: re.Match[str], request: Request, view: WorkspaceView, dispatc
     body = _REST.sub("it", said)
     toned = [_tone_of(body, request, view, dispatch)]
     if toned[0] is None:  # "make it less dull and a bit warmer": both ("black and white" is one)
-        toned = [_tone_of(part, request, view, dispatch) for part in _AND.split(body)]
+        toned = [_tone_of(part, request, view, dispatch) for part in rules_tones.pieces(body) or [body]]
     if None in toned:
         return None
     change: dict[str, Any] = {}
@@ -105,7 +104,7 @@ def _on_background(
 ) -> Plan | None:
     """A tone on the background is the tone outside the main subject (detectors do not find
     "the background"): as "blur the background" does."""
-    if _AND.search(match["pre"]):  # "sharpen it and blur the background": two changes, two places
+    if rules_tones.pieces(match["pre"]):  # "sharpen it and blur the background": two changes, two places
         return None
     toned = _tone_of(f"{match['pre']} it{match['post']}", request, view, dispatch)
     if toned is None:
