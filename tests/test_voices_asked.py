@@ -29,6 +29,8 @@ ROWS = [
     ("make it 16x10", "upload", "outpaint", {"outpaint.aspect": "16:10"}),  # a shape, not a size
     ("blur the backgorund so all the focus is on the coffee + croissant", "upload", DSA,
      {"detect.labels": ["coffee", "croissant"], "adjust.invert": True}),
+    ("blur the backgorund so all the focus is on the cat, 20 steps", "upload", DSA,  # a setting after it
+     {"detect.labels": ["cat"]}),
     ("Need a pure white background behind the coffee cup for my Etsy listing, nothing else in the shot",
      "upload", BACKDROP, {"detect.labels": ["coffee cup"], "inpaint.prompt": "a pure white background"}),
     ("make the croissant pop more its looking a bit flat and sad", "upload", DSA,

@@ -163,7 +163,7 @@ _STANDS_OUT = re.compile(
     r"(?P<px>,? (?:with|by) (?:an? )?\d{1,2} ?(?:px|pixels?)(?: radius| blur)?)?,? "
     r"(?:so (?:that )?(?:all )?(?:the )?(?:focus is on (?P<a>[\w' ]+?)"
     r"|(?P<b>(?:the|my|his|her|their) [\w' ]+?) (?:stands?|pops?) out(?: more)?)"
-    r"|(?:and |but )?keep(?:ing)? (?P<c>(?:the|my|his|her|their) [\w' ]+?) (?:sharp|in focus|crisp)) ?$"
+    r"|(?:and |but )?keep(?:ing)? (?P<c>(?:the|my|his|her|their) [\w' ]+?) (?:sharp|in focus|crisp))[ ,]*$"
 )
 _CENTRED = re.compile(
     r"\bcrop (?:it |the (?:photo|picture|image) )?so (?:that )?(?P<thing>(?:the|my|his|her) [\w' ]+?)"
