@@ -91,6 +91,7 @@ EXAMPLES: dict[str, Callable[[dict], dict]] = {
     "crop": lambda ids: {"image": ids["image"], "around": ids["mask"], "aspect": "1:1"},
     "rotate": lambda ids: {"image": ids["image"], "degrees": -30},
     "flip": lambda ids: {"image": ids["image"], "direction": "vertical"},
+    "perspective": lambda ids: {"image": ids["image"], "vertical": 0.3, "horizontal": -0.2},
     "resize": lambda ids: {"image": ids["image"], "width": 40},
     "upscale": lambda ids: {"image": ids["image"], "scale": 2, "tile": 32},
     "cutout": lambda ids: {"image": ids["image"], "mask": ids["mask"]},

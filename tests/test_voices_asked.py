@@ -69,6 +69,8 @@ ROWS = [
      "detect segment place inpaint", {"place.relation": "next to"}),
     ("Is it possible to make the picture wider on both sides, perhaps 16:9? I'd like to use it as a desktop "
      "wallpaper and it gets cut off at the moment.", "upload", "outpaint", {"outpaint.aspect": "16:9"}),
+    ("Is there any way to correct the perspective so the buildings in the back aren't leaning inwards? "
+     "I'd be ever so grateful.", "upload", "perspective", {"perspective.vertical": 0.3}),
     ("I was wondering whether it could be made to look like it's snowing?", "upload", "instruct",
      {"instruct.prompt": "~snow"}),
     # negatives and constraints

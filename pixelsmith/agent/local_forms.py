@@ -52,6 +52,10 @@ FORMS: dict[str, list[dict[str, Any]]] = {
         {"require": ["aspect"], "set": {"aspect": RATIO}, "drop": list(_SIDES)},
         *({"require": [s], "set": {s: SIDE}, "drop": ["aspect"]} for s in _SIDES),
     ],
+    "perspective": [
+        {"require": ["vertical"], "set": {"vertical": NOT_ZERO}, "drop": ["horizontal"]},
+        {"require": ["horizontal"], "set": {"horizontal": NOT_ZERO}, "drop": ["vertical"]},
+    ],
     "refine_mask": [
         {"require": ["grow"], "set": {"grow": GROW}, "drop": ["other", "combine", "move"]},
         {"require": ["feather"], "set": {"feather": POSITIVE}, "drop": ["other", "combine", "move"]},

@@ -2,7 +2,8 @@
 a quarter unless the words say; "trim the bottom strip", "chop 10% off the top"), a part of
 it kept ("keep only the top two thirds", "crop to the left half"), both a box in the photo's
 pixels, so the photo's size must be known; and a lean said somewhere in the message ("it
-leans to the right by about three degrees. Please straighten it."), turned back."""
+leans to the right by about three degrees. Please straighten it."), turned back; lines that
+converge ("fix the perspective", "the buildings lean inwards"), stood upright."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pixelsmith.agent.normalise import Request, tidied
 from pixelsmith.agent.phrases import NUM, to_int
 from pixelsmith.agent.plan import Plan, Step
 from pixelsmith.agent.rules_shared import THE_PHOTO, Unclear, current_image
+from pixelsmith.agent.vocabulary import pattern
 from pixelsmith.views import WorkspaceView
 
 # a share of the photo's width or height each word names
@@ -36,7 +38,20 @@ KEEP_SIDE = re.compile(
     r" (?:only |just )?the (?P<side>left|right|top|bottom)"
     rf" (?:(?P<pct>\d{{1,2}}) ?(?:%|percent)|(?P<share>{_KEPT}))(?: (?:of|from) {THE_PHOTO})?"
 )
-SHAPES = (CROP_SIDE, KEEP_SIDE)
+# lines that converge, straightened (the `perspective` tool): "fix the perspective", "keystone
+# correction", "the buildings lean inwards", "make the walls upright"
+_LINES = rf"(?:the )?(?:{pattern('photo', 'converging')})"
+_AMOUNT = rf"(?: (?P<amount>{pattern('photo', 'a little')}|{pattern('photo', 'a lot')}))?"
+PERSPECTIVE = re.compile(
+    rf"(?:(?:correct|fix|straighten|sort out|adjust|repair) (?:the |its )?(?:perspective|keystoning|keystone)"
+    rf"(?: distortion)?|(?:do |apply |add )?(?:a )?keystone(?: correction| it)?"
+    rf"|(?:correct|fix|straighten|sort out) (?:the )?(?:converging|leaning|falling|tilting|slanted) {_LINES}"
+    rf"|make {_LINES} (?:straight|upright|vertical|parallel|stand up straight)"
+    rf"|{_LINES} (?:leans?|are leaning|is leaning|converge|are converging|tilt|are tilting|fall|are falling)"
+    rf"(?: (?P<way>in|inwards?|toward each other|towards each other|back|backwards|out|outwards?))?"
+    rf"(?:,? (?:fix|correct|straighten) (?:it|that|them))?){_AMOUNT}"
+)
+SHAPES = (CROP_SIDE, KEEP_SIDE, PERSPECTIVE)
 # how far and which way the photo leans, anywhere in the message
 _TOWARDS = (
     r"(?:(?: over)?(?: to(?:wards)? the| to| towards)? "
@@ -59,6 +74,8 @@ def plan(text: str, view: WorkspaceView) -> Plan | None:
                 match["side"], 0, view, f"crop {match['px']} px off the {match['side']}", int(match["px"])
             )
         return _cut(match["side"], share, view, f"crop {round(share * 100)}% off the {match['side']}")
+    if match := PERSPECTIVE.fullmatch(text):
+        return _upright(match, view)
     if match := KEEP_SIDE.fullmatch(text):
         kept = int(match["pct"]) / 100 if match["pct"] else SHARES.get(match["share"], 0.5)
         why = f"keep the {match['side']} {round(kept * 100)}%"
@@ -79,6 +96,18 @@ def straightened(request: Request, view: WorkspaceView) -> Plan | None:
     why = f"straighten: turn {by:g} degrees {'counter-clockwise' if degrees < 0 else 'clockwise'}"
     args = {"image": current_image(view), "degrees": degrees, "straighten": True}
     return Plan(steps=[Step(tool="rotate", args=args, why=why)])
+
+
+def _upright(match: re.Match[str], view: WorkspaceView) -> Plan:
+    """The perspective correction the words ask for: 0.3 unless they say a little or a lot;
+    lines that lean out (a camera tilted down) the other way."""
+    amount = match["amount"] or ""
+    share = 0.15 if re.fullmatch(pattern("photo", "a little"), amount) else 0.5 if amount else 0.3
+    vertical = -share if (match["way"] or "").startswith("out") else share
+    why = f"straighten the converging lines (vertical {vertical:+g})"
+    return Plan(
+        steps=[Step(tool="perspective", args={"image": current_image(view), "vertical": vertical}, why=why)]
+    )
 
 
 def _cut(side: str, share: float, view: WorkspaceView, why: str, pixels: int = 0) -> Plan:

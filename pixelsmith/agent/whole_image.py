@@ -320,6 +320,10 @@ def _stronger(match: re.Match[str], request: Request, view: WorkspaceView) -> Pl
         "further",
         "go more",
     )
+    if edit is not None and edit.tool == "perspective":  # the lines straightened further, or less
+        change = {k: round(max(-1.0, min(1.0, float(v) * (1.5 if more else 0.5))), 3)
+                  for k, v in edit.args.items() if k in ("vertical", "horizontal") and v}  # fmt: skip
+        return Plan(steps=[rerun(view, request, f"the same, {'more' if more else 'less'}", **change)])
     if edit is not None and edit.tool == "adjust":
         return Plan(
             steps=[rerun(view, request, f"the same, {'more' if more else 'less'}", **_toned(edit.args, more))]

@@ -1,4 +1,4 @@
-"""`pixelsmith adjust|crop|rotate|flip|resize|upscale|cutout`: the everyday photo operations
+"""`pixelsmith adjust|crop|rotate|perspective|flip|resize|upscale|cutout`: the everyday photo operations
 on files. The result keeps what the photo carried (its ICC profile, EXIF data, and its
 transparency moved with its pixels); a cut-out is written with its own transparency (PNG or
 WebP keep it; JPEG cannot).
@@ -119,6 +119,18 @@ def flip(
 ) -> None:
     """Mirror IMAGE left to right (or, with --vertical, top to bottom)."""
     _run("flip", image, output, as_json, direction="vertical" if vertical else "horizontal")
+
+
+@app.command()
+def perspective(
+    image: Path,
+    output: Output,
+    vertical: Annotated[float, Opt(help=">0 widens the top: buildings that lean in stand upright.")] = 0.0,
+    horizontal: Annotated[float, Opt(help=">0 makes the right edge taller; <0 the left.")] = 0.0,
+    as_json: Json = False,
+) -> None:
+    """Straighten lines that converge in IMAGE (a camera tilted up at tall buildings)."""
+    _run("perspective", image, output, as_json, vertical=vertical, horizontal=horizontal)
 
 
 @app.command()

@@ -37,6 +37,7 @@ BUILTIN_MODULES = (
     "crop",
     "rotate",
     "flip",
+    "perspective",
     "resize",
     "cutout",
     "place",
