@@ -168,7 +168,6 @@ def test_not_understood_says_the_nearest_request_it_understands(message, said):
         ("extnd it to the left", "extend it to the left", ["outpaint"]),
         ("make it blak and white", "make it black and white", ["adjust"]),
         ("brigther pls its to dark", "brighter", ["adjust"]),  # the reason after "pls" left out
-        ("its to dark", "it's too dark", ["adjust"]),
         ("crop it sqaure, seed 3", "crop it square", ["crop"]),
         # a rule read "convert it to ..." as a recolour of "it" and asked for a mask: mended all the same
         ("convert it to black and whte", "convert it to black and white", ["adjust"]),

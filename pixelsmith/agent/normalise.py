@@ -10,11 +10,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pixelsmith.agent import inline_params, phrases, sentences
+from pixelsmith.agent.phrases import NUMBER_WORDS
 from pixelsmith.agent.sentences import CLAUSE_CUT, named
-from pixelsmith.agent.vocabulary import pairs
+from pixelsmith.agent.vocabulary import alt, pairs
 
 QUOTES = str.maketrans("‘’“”", "''\"\"")
 SHORTHAND = pairs("polite", "shorthand")
+EMOJI = pairs("polite", "emoji")
+_EMOJI = re.compile("|".join(map(re.escape, sorted(EMOJI, key=len, reverse=True))))
+_HASHTAG = re.compile(r"#(?![0-9a-f]{6}\b|[0-9a-f]{3}\b)\w+")  # "#throwback", not a colour "#ff8800"
 _SHORTHAND = re.compile(rf"\b(?:{'|'.join(map(re.escape, SHORTHAND))})\b")
 
 
@@ -62,8 +66,11 @@ def clause(text: str, *, someone: bool = True) -> str:
 
 
 def _tidy(text: str) -> str:
-    text = re.sub(r"\s*(?:→|->|=>|⇒|➡)\s*", " becomes ", text)  # "cushion → red", "bg -> beach"
+    text = _EMOJI.sub(lambda m: f" {EMOJI[m[0]]} ", text)  # "sky = 🌈"
+    text = _HASHTAG.sub(" ", text)
+    text = re.sub(r"\s*(?:→|->|=>|⇒|➡)\s*|(?<=[a-z])\s*=\s*(?=[a-z])", " becomes ", text)  # "cushion → red"
     text = re.sub(r"(?<!\w)'|'(?!\w)", " ", text)  # quotes, not apostrophes
+    text = re.sub(r"(?<=[a-z]) ?\+ ?(\d{1,3})(?!\.\d|[\d%])(?! ?percent)", r" up \1%", text)  # "vibrance +15"
     text = re.sub(r"(?<=[a-z]) ?\+ ?(?=\d)", " up ", text)  # "contrast +20%"
     text = re.sub(r"(?<=[a-z]) ?\+ ?(?=[a-z])", " and ", text)  # "the coffee + croissant"
     text = re.sub(r"(?<=[a-z]) -(?=\d)", " down ", text)  # "brightness -10%"
@@ -84,6 +91,7 @@ def _tidy(text: str) -> str:
     )
     text = _RUN_ON.sub(r"\g<said>, ", text)  # "it's so dark brighten it up"
     text = _REMARK_AFTER.sub(", ", text)  # "make the croissant pop more its looking a bit flat"
+    text = _ASKED_AFTER.sub(r"\g<said>,", text)  # "its too dark i cant see my face make it brighter"
     text = re.sub(
         r"\b(but|and|then|so) (?:please|pls|plz) ", r"\1 ", text
     )  # "..., but please leave the ball"
@@ -112,7 +120,9 @@ def _strip_ends(text: str) -> str:
 # how people talk, said as they would write it: fillers out, "more bright" as "brighter", a
 # new sentence where a spoken one runs on ("... is distracting can you get rid of it")
 _FILLERS = re.compile(
-    r"\b(?:u+m+|u+h+|e+r+m+|e+r+|uhm)\b,?|\b(?:ngl|tbh|lmao|lol|omg|imo|smh)\b|(?<=\byou) like(?= \w)"
+    r"(?:,? )?\b(?:u+m+|u+h+|e+r+m+|e+r+|uhm)\b,?"
+    r"|\b(?:ngl|tbh|lmao|lol|omg|imo|smh|(?:ha){2,}h?|(?:he){2,})\b"
+    r"|(?<=\byou) like(?= \w)"
     r"|,? (?:i guess|i mean|you know)\b"
 )
 _MORE = {"bright": "brighter", "dark": "darker", "warm": "warmer", "cold": "cooler", "cool": "cooler",
@@ -127,7 +137,15 @@ _RUN_ON = re.compile(
 )
 # a remark run on after the request: "... pop more its looking a bit flat and sad"
 _REMARK_AFTER = re.compile(
-    r"(?<=\w) (?=(?:it's|its|it is|they're|they are|he's|she's) (?:looking|a bit|too|so|kind of|really)\b)"
+    r"(?<=\w) (?=(?:it's|its|it is|they're|they are|he's|she's)"
+    r" (?:looking|a bit|too|so|kind of|really|my|our)\b)"
+)
+# a request run on after a remark with no full stop: "... i cant see my face make it brighter"
+_ASKED_AFTER = re.compile(
+    r"^(?P<said>(?:it's|it is|it looks|this is|this looks|i|i'm|the [\w-]+(?: [\w-]+)? (?:is|are|looks?))\b"
+    r"[^,]*?[a-z])(?<!\byou)(?<!\bu)(?<!\bto)(?<!\band)(?<!\bthen)(?<!\bjust)(?<!\bplease)(?<!\bpls)"
+    r"(?<!\bme)(?<!\bso)(?<!\bnot)(?<!'d)(?<!\bcan)(?<!\bcould)(?<!\bwould)"
+    r" (?=(?:make|turn) (?:it|the|this|my|him|her|them|everything)\b)"
 )
 _SAID_LONG = re.compile(r"(?<![#\w])[a-z]*([a-z])\1\1[a-z]*\b")  # a word, not a colour code "#aaa000"
 # what someone holds or wears, named by that: "the cup he's holding", "whatever she's holding"
@@ -161,8 +179,8 @@ _KELVIN = re.compile(r",? (?:by |to )?(?:(?:a few hundred|some|\d+) ?kelvin|\d{3
 _STANDS_OUT = re.compile(
     r"\b(?P<blur>(?:blur|soften|defocus)(?: out)? the background(?: a little| a bit| a lot| more)?)"
     r"(?P<px>,? (?:with|by) (?:an? )?\d{1,2} ?(?:px|pixels?)(?: radius| blur)?)?,? "
-    r"(?:so (?:that )?(?:all )?(?:the )?(?:focus is on (?P<a>[\w' ]+?)"
-    r"|(?P<b>(?:the|my|his|her|their) [\w' ]+?) (?:stands?|pops?) out(?: more)?)"
+    r"(?:so (?:that )?(?:(?:all )?(?:the )?focus is on (?P<a>[\w' ]+?)"
+    r"|(?P<b>(?!it\b|everything\b|they\b)[\w' ]+?) (?:stands?|pops?)(?: out)?(?: more)?)"
     r"|(?:and |but )?keep(?:ing)? (?P<c>(?:the|my|his|her|their) [\w' ]+?) (?:sharp|in focus|crisp))[ ,]*$"
 )
 _CENTRED = re.compile(
@@ -170,7 +188,8 @@ _CENTRED = re.compile(
     r"(?:'s| is) (?:in the )?(?:centre|center|middle)\b"
 )
 _OUTSIDE = re.compile(
-    r"\b(rain|snow|raining|snowing|sunny|stormy|foggy|misty) (?:outside|outdoors|out there)\b"
+    r"\b(rain|snow|raining|snowing|sunny|stormy|foggy|misty) (?:outside|outdoors|out there"
+    r"|(?:on|in|over|at) the (?:beach|sea|street|city|town|garden|park|field|hills|mountains|lake))\b"
 )
 _FOR_WHOM = re.compile(
     r"(?:^|(?<=, ))for (?:my|his|her|our|their) [\w' -]+?,? "  # not "for the sky, make it bluer"
@@ -179,8 +198,34 @@ _FOR_WHOM = re.compile(
 _ASKS = re.compile(r"(?<=\w) (?=(?:can|could|would) (?:you|u) (?!be\b))")
 
 
+# numbers said in words before a unit or in a ratio: "twenty percent", "sixteen by nine"
+_TENS = "twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
+_UNITS = "one|two|three|four|five|six|seven|eight|nine"
+_NUMBER = rf"(?:(?:{_TENS})[ -](?:{_UNITS})|{alt(NUMBER_WORDS)})"
+_SAID_NUMBER = re.compile(
+    rf"\b(?P<n>{_NUMBER})"
+    rf"(?=(?: |-)?(?:%|percent|per cent|degrees?|px|pixels?|times|x)\b| by (?:\d|{_NUMBER}\b))"
+    rf"|(?<=\d by )(?P<m>{_NUMBER})\b"
+)
+
+
+def _number(said: str) -> str:
+    """ "sixteen" -> "16", "twenty-five" -> "25"."""
+    tens, _, unit = said.replace("-", " ").partition(" ")
+    if tens in _TENS.split("|") and unit in _UNITS.split("|"):
+        return str(NUMBER_WORDS[tens] + NUMBER_WORDS[unit])
+    return str(NUMBER_WORDS[said])
+
+
 def _spoken(text: str) -> str:
     text = _FILLERS.sub("", text)
+    for _ in range(2):  # "sixteen by nine": the second number once the first is a digit
+        text = _SAID_NUMBER.sub(lambda m: _number(m["n"] or m["m"]), text)
+    text = re.sub(
+        r"\b(it's|it is|its|is|are|looks?) to (?=(?:dark|bright|light|blurry|small|big|cold|warm|dull)\b)",
+        r"\1 too ",
+        text,
+    )  # "its to dark"
     text = _SAID_LONG.sub(lambda m: re.sub(r"([a-z])\1{2,}", r"\1\1", m[0]), text)  # "sooo", "pleeease"
     text = re.sub(r"\bsoo\b", "so", text)
     text = re.sub(r"^cool(?:,| thanks| thank you)\s*", "", text)  # "cool, now ..." (not "cool it down")

@@ -78,6 +78,8 @@ REASON_AFTER = re.compile(
     r"(?:n't)?"
     r"|, i(?:'d| would) (?:like|love|want) to (?:use|get|print|post|put|send|hang|frame|show|share|have)\b"
     r"|,? (?:that's|that is|which is) (?:what|how) (?:\w+ )?(?:does|works|looks|gets)\b"
+    r"| so (?:that )?[\w']+ (?:is|are|isn't|looks?|faces?|can|will)\b"
+    r"|,? (?:that|it) would be (?:so |really )?\w+$"
     r"| because| since| for my| i (?:need|want) (?:it|this|them) (?:as|for)"
     r"| rather than| to (?:print|post|share|send|email|upload|frame|hang)"
     r"|(?<!like)(?<!\bif)(?<!\bthat)(?<!would)(?<!could)(?<!\bdoes)(?<!\bdid)(?<!\bwill)(?<!\bcan)"
@@ -86,7 +88,7 @@ REASON_AFTER = re.compile(
     r"(?! (?:holding|wearing|carrying|using|eating|drinking|reading|sitting on|standing on)\b))(?: .*)?$"
 )
 PURPOSE = re.compile(
-    rf" for (?:my |our |an? |the )?(?:[\w-]+ )?{pattern('polite', 'purposes')}\b[^,]*"
+    rf" for (?:my |our |an? |the )?(?:[\w-]+ ){{0,4}}?{pattern('polite', 'purposes')}\b[^,]*"
 )  # left over around parameters: "set guidance to 12"
 
 
@@ -233,8 +235,8 @@ INTENTS = (
             r"(?:training|teaching|learning)(?: (?:of|on|about))?(?: (?:my|our|the))?"
             r"(?: (?P<who>[a-z0-9][\w -]*))?"),
     # Versions and candidates.
-    _intent("revert", rf"(?:revert|go back|go|return|switch back|switch|back|restore|undo)(?: back)?(?: to)? "
-            rf"(?:the )?{_REVERT_TO}"),
+    _intent("revert", r"(?:revert|go back|go|return|switch back|switch|back|restore|undo"
+            rf"|start (?:again|over))(?: back)?(?: to| from| with)? (?:the )?{_REVERT_TO}"),
     _intent("revert", r"(?:go back|revert|return|change it back|put it back|set it back)(?: to)? "
             r"(?:how|what|the way) it (?:was|looked) "
             r"(?P<image>originally|at first|at the (?:start|beginning)|in the beginning)"),

@@ -3,10 +3,12 @@ a quarter unless the words say; "trim the bottom strip", "chop 10% off the top")
 it kept ("keep only the top two thirds", "crop to the left half"), both a box in the photo's
 pixels, so the photo's size must be known; and a lean said somewhere in the message ("it
 leans to the right by about three degrees. Please straighten it."), turned back; lines that
-converge ("fix the perspective", "the buildings lean inwards"), stood upright."""
+converge ("fix the perspective", "the buildings lean inwards"), stood upright; and a new size
+(`resize`, a handler of `rules_photo`'s intents)."""
 
 from __future__ import annotations
 
+import math
 import re
 
 from pixelsmith.agent.normalise import Request, tidied
@@ -44,7 +46,9 @@ _LINES = rf"(?:the )?(?:{pattern('photo', 'converging')})"
 _AMOUNT = rf"(?: (?P<amount>{pattern('photo', 'a little')}|{pattern('photo', 'a lot')}))?"
 PERSPECTIVE = re.compile(
     rf"(?:(?:correct|fix|straighten|sort out|adjust|repair) (?:the |its )?(?:perspective|keystoning|keystone)"
-    rf"(?: distortion)?|(?:do |apply |add )?(?:a )?keystone(?: correction| it)?"
+    rf"(?: distortion)?|(?:do |apply |add )?(?:an? )?"
+    rf"(?:(?P<how>slight|subtle|small|gentle|light|strong|heavy|big) )?"
+    rf"keystone(?: correction| fix| it)?"
     rf"|(?:correct|fix|straighten|sort out) (?:the )?(?:converging|leaning|falling|tilting|slanted) {_LINES}"
     rf"|make {_LINES} (?:straight|upright|vertical|parallel|stand up straight)"
     rf"|{_LINES} (?:leans?|are leaning|is leaning|converge|are converging|tilt|are tilting|fall|are falling)"
@@ -103,6 +107,8 @@ def _upright(match: re.Match[str], view: WorkspaceView) -> Plan:
     lines that lean out (a camera tilted down) the other way."""
     amount = match["amount"] or ""
     share = 0.15 if re.fullmatch(pattern("photo", "a little"), amount) else 0.5 if amount else 0.3
+    if how := match["how"]:  # "a slight keystone correction"
+        share = 0.15 if how in ("slight", "subtle", "small", "gentle", "light") else 0.5
     vertical = -share if (match["way"] or "").startswith("out") else share
     why = f"straighten the converging lines (vertical {vertical:+g})"
     return Plan(
@@ -127,3 +133,30 @@ def _cut(side: str, share: float, view: WorkspaceView, why: str, pixels: int = 0
     box = {"left": [cut_x, 0, width, height], "right": [0, 0, width - cut_x, height],
            "top": [0, cut_y, width, height], "bottom": [0, 0, width, height - cut_y]}[side]  # fmt: skip
     return Plan(steps=[Step(tool="crop", args={"image": image, "box": box}, why=why)])
+
+
+def resize(match: re.Match[str], request: Request, view: WorkspaceView) -> Plan:
+    """A new size: a width, a height, both (a crop to their shape first: "1080x1080" of a
+    landscape photo is never stretched), a percentage or a share ("half the size")."""
+    said = match.groupdict()
+    if said.get("w2"):
+        args = {"width": int(said["w2"]), "height": int(said["h2"])}
+    elif said.get("w") or said.get("h"):
+        args = {"width": int(said["w"])} if said.get("w") else {"height": int(said["h"])}
+    elif said.get("pct"):
+        if int(said["pct"]) == 0:
+            raise Unclear("A size of 0% leaves nothing; say how big, e.g. 'resize it to 50%'.")
+        args = {"scale": min(8.0, int(said["pct"]) / 100)}
+    else:
+        shares = {"a quarter of": 0.25, "a third of": round(1 / 3, 4)}
+        args = {"scale": shares.get(said.get("half") or "", 0.5)}
+    why = "resize to " + ", ".join(f"{k} {v}" for k, v in args.items())
+    image, steps = current_image(view), []
+    found = view.get(image)
+    if "height" in args and "width" in args and found is not None and found.size:
+        width, height = args["width"], args["height"]  # "1080x1080" of a landscape photo: no stretching
+        if abs(width / height - found.size[0] / found.size[1]) > 0.01 * width / height:
+            aspect = f"{width // math.gcd(width, height)}:{height // math.gcd(width, height)}"
+            steps.append(Step(tool="crop", args={"image": image, "aspect": aspect}, why=f"crop to {aspect}"))
+            image = "$1"
+    return Plan(steps=[*steps, Step(tool="resize", args={"image": image, **args}, why=why)])

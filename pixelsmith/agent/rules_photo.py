@@ -8,7 +8,6 @@ object intents. Amounts: "a little" is 10%, none said 25%, "a lot" 50%, "by 30%"
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable
 from typing import Any
@@ -16,8 +15,8 @@ from typing import Any
 from pixelsmith.agent.normalise import Request
 from pixelsmith.agent.phrases import NUM, Intent, to_int
 from pixelsmith.agent.plan import Plan, Step
+from pixelsmith.agent.rules_frame import resize as resize  # a handler of INTENTS
 from pixelsmith.agent.rules_shared import (
-    Unclear,
     current_image,
     find_steps,
     main_subject,
@@ -46,7 +45,7 @@ _NAMES_WHOLE = re.compile(rf"\b(?:{_PHOTO}|everything|whole|entire|all over)\b")
 _WHOLE = rf"(?:it|this|that|everything|(?:the|this|that|my) (?:whole |entire )?(?:{_PHOTO}|thing|scene))"
 _AMOUNTS = rf"{pattern('photo', 'a little')}|{pattern('photo', 'a lot')}"
 _AMOUNT = rf"(?P<amount>{_AMOUNTS})"
-_PCT = r"(?: by (?P<pct>\d{1,3}) ?(?:%|percent))?"
+_PCT = r"(?:,? (?:by )?(?P<pct>\d{1,3}) ?(?:%|percent))?"  # "by 20%", "warm it 10%"
 _PCT_BEFORE = r"(?P<pct2>\d{1,3}) ?(?:%|percent) "  # "20% brighter"
 _ANY_TONE = "|".join(f"(?P<t{i}>{p})" for i, p in enumerate(TONES.values()))
 # an object; "the colours", "the lighting" are the whole photo's
@@ -84,6 +83,8 @@ INTENTS = (
     _intent("vignette", rf"(?:(?:add|apply|put|use|do|give {_WHOLE}) )?(?:an? |some )?(?:{_AMOUNT} )?"
                         rf"(?:(?P<how>{pattern('photo', 'soft')}|{pattern('photo', 'strong')}) )?"
                         rf"(?:{pattern('photo', 'vignette')})(?: (?:to |on )?{_WHOLE})?{_PCT}"
+                        r"(?: (?:around|on|at|in|to) the (?:edges|corners|sides))?"
+                        r"(?:,? (?:at |of )?(?P<val>0?\.\d{1,2}))?"
                         rf"|(?:{pattern('photo', 'vignette verbs')})"),
     # tones on the whole photo, or on a part of it
     _intent("tone", rf"(?:(?:make|turn|get) (?:{_WHOLE}|{_LOOK}) )?(?:look )?(?:{_AMOUNT} |{_PCT_BEFORE})?"
@@ -98,11 +99,16 @@ INTENTS = (
     _intent("tone", rf"(?:turn|tone|bring|dial|knock|pull|take|crank|pump|bump|push|ramp|jack) (?:the )?"
                     rf"(?P<noun>{'|'.join(NOUNS)})(?: (?:of|in|on) {_WHOLE})? (?P<dir>up|down)"
                     rf"(?: {_AMOUNT})?{_PCT}"),
-    _intent("tone", rf"(?P<noun>{'|'.join(NOUNS)}) (?P<dir>up|down)(?: {_AMOUNT})?"
+    _intent("tone", rf"(?:(?:boost|push|bump|set) (?:the )?)?(?P<noun>{'|'.join(NOUNS)}) (?P<dir>up|down)"
+                    rf"(?: {_AMOUNT})?"
                     r"(?:(?: by)? (?P<pct>\d{1,3}) ?(?:%|percent))?"),  # "contrast +20%", "contrast up a bit"
     _intent("tone_part", rf"(?P<dir>{pattern('photo', 'up')}|{pattern('photo', 'down')}) (?:the )?"
                          rf"(?P<noun>{'|'.join(NOUNS)}) (?:of|in|on) (?P<object>{PART})(?: only)?"
                          rf"(?: {_AMOUNT})?{_PCT}"),
+    _intent("tone_part", rf"(?:turn|tone|bring|dial|knock|pull|take|push|bump) (?:the )?"
+                         rf"(?P<noun>{'|'.join(NOUNS)}) (?P<dir>up|down) (?:of|in|on) (?P<object>{PART})"
+                         r"(?: only)?"
+                         rf"(?: {_AMOUNT})?{_PCT}"),  # "pull the highlights down in the sky only"
     _intent("tone_part", rf"make (?P<object>{PART}) (?:look )?(?:{_AMOUNT} )?(?:{_ANY_TONE}){_PCT}"),
     _intent("tone_part", rf"(?:{_ANY_TONE}) (?:just |only )?(?P<object>{PART})(?: (?P<after>{_AMOUNTS}))?"
                          rf"{_PCT}"),
@@ -118,10 +124,12 @@ INTENTS = (
     _intent("auto_levels", rf"(?:do |apply |run )?{pattern('photo', 'auto levels')}"
                            rf"(?: the (?:levels|colou?rs|exposure|lighting|contrast))?"
                            rf"(?: (?:(?:on|of|to) )?{_WHOLE})?"),
-    _intent("sharpen", rf"sharpen(?: {_WHOLE})?(?: up)?(?: {_AMOUNT})?"),
+    _intent("sharpen", rf"sharpen(?: {_WHOLE})?(?: up)?(?: {_AMOUNT})?"
+                       r"|(?:add|apply|do) (?:some |a bit of |a little |moderate |light |gentle |strong )?"
+                       r"(?:output |capture |final )?sharpening"),
     _intent("blur_background", r"(?:blur|soften|defocus)(?: out)? (?:the |its )?background"
                                rf"(?: (?P<amount2>{_AMOUNTS}|more))?"
-                               rf"(?: (?:behind|around) (?P<object>{PART}))?"  # "behind the man"
+                               r"(?: (?:behind|around) (?P<object>(?:the |my |his |her |their )?[\w' -]+?))?"
                                r"(?:,? (?:with|by|to) (?:an? )?(?P<px>\d{1,2}(?:\.\d)?) ?(?:px|pixels?)"
                                r"(?: radius| blur)?)?"
                                r"|(?:make|put) the background (?:blurry|blurred|out of focus|soft)"
@@ -177,7 +185,9 @@ INTENTS = (
                        r"| without losing (?:quality|detail|sharpness))?"
                        r"|(?:increase|raise|double) the (?:resolution|size)"),
     _intent("sharper", rf"make {_WHOLE} (?:look )?(?:sharper|crisper|clearer|less blurry)"
-                       r"|(?:enhance|improve|restore) the (?:detail|details|quality|sharpness)"),
+                       r"|(?:enhance|improve|restore) the (?:detail|details|quality|sharpness)"
+                       rf"|denoise(?: {_WHOLE})?|(?:reduce|remove|clean up|get rid of) (?:the |some )?"
+                       r"(?:noise|grain|graininess)(?: in (?:it|the (?:photo|picture|image)))?"),
     # cut-outs
     _intent("cutout", rf"cut (?P<object>{_ONE}) out(?: of (?:the|this) {_PHOTO})?"
                       rf"(?: (?:and|with) (?:{_CLEAR})| (?:{_CLEAR}))?"),
@@ -257,6 +267,8 @@ def sepia(match, request, view) -> Plan:
 
 
 def vignette(match, request, view) -> Plan:
+    if match.groupdict().get("val"):  # "add a subtle vignette, around 0.3"
+        return adjust_plan(request, view, "vignette", vignette=float(match["val"]))
     share = _amount(match)  # a quarter unless said: a vignette of 0.4
     if how := match.groupdict().get("how"):
         share = 0.1 if re.fullmatch(pattern("photo", "soft"), how) else 0.6
@@ -325,31 +337,6 @@ def flip(match, request, view) -> Plan:
     direction = "vertical" if way in ("vertically", "top to bottom", "upside down") else "horizontal"
     step = Step(tool="flip", args={"image": current_image(view), "direction": direction}, why=f"flip {way}")
     return Plan(steps=[step])
-
-
-def resize(match, request, view) -> Plan:
-    said = match.groupdict()
-    if said.get("w2"):
-        args = {"width": int(said["w2"]), "height": int(said["h2"])}
-    elif said.get("w") or said.get("h"):
-        args = {"width": int(said["w"])} if said.get("w") else {"height": int(said["h"])}
-    elif said.get("pct"):
-        if int(said["pct"]) == 0:
-            raise Unclear("A size of 0% leaves nothing; say how big, e.g. 'resize it to 50%'.")
-        args = {"scale": min(8.0, int(said["pct"]) / 100)}
-    else:
-        shares = {"a quarter of": 0.25, "a third of": round(1 / 3, 4)}
-        args = {"scale": shares.get(said.get("half") or "", 0.5)}
-    why = "resize to " + ", ".join(f"{k} {v}" for k, v in args.items())
-    image, steps = current_image(view), []
-    found = view.get(image)
-    if "height" in args and "width" in args and found is not None and found.size:
-        width, height = args["width"], args["height"]  # "1080x1080" of a landscape photo: no stretching
-        if abs(width / height - found.size[0] / found.size[1]) > 0.01 * width / height:
-            aspect = f"{width // math.gcd(width, height)}:{height // math.gcd(width, height)}"
-            steps.append(Step(tool="crop", args={"image": image, "aspect": aspect}, why=f"crop to {aspect}"))
-            image = "$1"
-    return Plan(steps=[*steps, Step(tool="resize", args={"image": image, **args}, why=why)])
 
 
 def upscale(match, request, view) -> Plan:

@@ -1,5 +1,6 @@
 """Words to write on the photo, for the offline rules: "put "monday mood" on it in big letters",
-"could you write 'Happy 30th Jess!' across the top in a fun font". The words are read from the
+"could you write 'Happy 30th Jess!' across the top in a fun font", then "make the writing
+bigger and white". The words are read from the
 message as written (in quotes: the rules' text has lost its quotes and its case) and go to the
 editor (`instruct`), which draws lettering; where it goes and how it looks stay in the prompt."""
 
@@ -21,6 +22,11 @@ _QUOTED = re.compile(
     r"|(?<!\w)'(?P<words2>[^'\"“”]{1,80})'(?!\w))(?P<rest>[^.?!\"]*)",
     re.IGNORECASE,
 )
+# lettering already on the photo, changed: "make the writing bigger and white", "change the font"
+_THE_TEXT = re.compile(
+    r"(?P<how>(?:make|change|turn|move|put|recolou?r) (?:the|that|this)"
+    r" (?:writing|text|lettering|letters|words|caption|title|font)\b.*)"
+)
 _LEAD_MAX = 300  # characters before the verb: a long message's reasons, not another request
 _ON_IT = re.compile(r"^(?:on (?:it|this|the (?:photo|picture|image))|to it)\b\s*")
 
@@ -35,6 +41,9 @@ def plan(request: Request, view: WorkspaceView) -> Plan | None:
     """An instruction that writes the quoted words on the current image; None without them,
     or when the message asks for more than that (its parts are planned one by one)."""
     said = _QUOTED.search(request.message)
+    if said is None and view.current_image is not None and (text := _THE_TEXT.fullmatch(request.text)):
+        args = {"image": current_image(view), "prompt": text["how"], **params_for("instruct", request)}
+        return Plan(steps=[Step(tool="instruct", args=args, why=text["how"])])
     if said is None or view.current_image is None or said.start() > _LEAD_MAX:
         return None
     rest = _ON_IT.sub("", tidied(said["rest"]).strip(" ,"))

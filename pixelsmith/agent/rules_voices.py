@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from pixelsmith.agent import whole_image
 from pixelsmith.agent.normalise import MAX_REWRITES, Request
 from pixelsmith.agent.phrases import COLOUR_PHRASE
 from pixelsmith.agent.plan import Plan, Step, shift_refs
@@ -94,6 +95,19 @@ REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
      "resize it to {n} px {side}"),
     (_rule(rf"(?P<what>{_NOT_A_VERB}{_NOUN}) (?P<rel>on|next to|beside) (?P<anchor>{_NOUN})"),
      "put a {what} {rel} the {anchor}"),  # "hat on cat"
+    # a child's words, emoji, a goodbye: "make a shark in the sea", "make granny have sunglasses"
+    (_rule(r"(?:bye bye|byebye|bye|goodbye|so long|see ya|cya|ta ta) (?:to )?(?:the |that |this |mr |mrs )?"
+           rf"(?P<thing>{_NOUN})"), "remove the {thing}"),
+    (_rule(r"make (?P<what>(?:an?|some|one|two|three) [\w' -]+?) (?P<rel>in|on|at|next to|beside) "
+           rf"(?P<anchor>{THING})"), "add {what} {rel} {anchor}"),
+    (_rule(rf"make (?P<thing>{THING}|[\w-]+) (?:have|wear|get) (?P<what>.+)"), "put {what} on {thing}"),
+    (_rule(rf"make {_IT} (?:(?:super|really|very|so|extra|mega|way) ?)+"
+           r"(?:big|large|huge|giant|massive)(?:ger|r)?"),
+     "upscale it"),  # "make it super super big so i can print it"
+    (_rule(r"(?P<look>sepia|black and white|vintage|retro) (?:vibes?|aesthetic|feel|mood)"),
+     "make it {look}"),
+    (_rule(r"make (?:it|everything) (?P<how>dreamy|ethereal|magical|moody|cinematic|cosy|cozy|romantic)"),
+     "make it look {how}"),
     # wishes and constraints said around the request
     (_rule(rf"give (?:it|us|me|{_IT}|the sky) (?P<what>(?:an? |some )[\w -]*?sky)"),
      "replace the sky with {what}"),  # "the sky's a bit grey, give us a proper blue summer sky"
@@ -135,12 +149,18 @@ _TONES = {"blur": "blur", "blurring": "blur", "bokeh": "blur", "contrast": "cont
           "colours": "saturation", "colors": "saturation", "brightness": "brightness", "light": "brightness",
           "sharpness": "sharpness"}  # fmt: skip
 _MORE = r"(?:a (?:bit|little) |even |much |way )?(?:more|stronger|heavier)"
-_OTHER_WAY = re.compile(r"(?:(?:rotate|turn|spin) it )?(?:the )?other way(?: round| around)?(?: instead)?")
+_OTHER_WAY = re.compile(
+    r"(?:wrong way,? )?(?:(?:rotate|turn|spin) it )?(?:the |in the )?(?:other|opposite) (?:way|direction)"
+    r"(?: round| around)?(?: instead)?|wrong way"
+)
 # "no, the other one, the fence": not the object just edited but another (the edit undone)
 _MEANT = _rule(
     rf"(?:(?:not (?:that|this)(?: one)?|the other one|wrong one|i meant|i mean),? )+(?P<thing>{THING})"
 )
-_MEANT_RATIO = _rule(r"(?:i meant|i mean|i wanted|i said)(?: (?:portrait|landscape))?,? (?P<ratio>\d+ \d+)")
+_MEANT_RATIO = _rule(
+    r"(?:i meant|i mean|i wanted|i said)(?: (?:portrait|landscape))?,? (?P<ratio>\d+ \d+)"
+    r"|(?:make it|crop it(?: to)?|crop to|do) (?:an? )?(?P<ratio2>square|\d+ \d+)"  # "... instead"
+)
 
 
 def rewrites(view: WorkspaceView) -> tuple[tuple[re.Pattern[str], str], ...]:
@@ -170,8 +190,12 @@ def plan(request: Request, view: WorkspaceView, dispatch: Dispatch) -> Plan | No
     instead = None
     if "mask" in edit.args and (meant := _MEANT.fullmatch(text)):
         instead = f"do the same to {meant['thing']}"
-    elif edit.tool == "crop" and (meant := _MEANT_RATIO.fullmatch(text)):
-        instead = f"crop it to {meant['ratio']}"
+    elif (
+        edit.tool == "crop"
+        and (meant := _MEANT_RATIO.fullmatch(text))
+        and (meant["ratio"] or re.search(r"\b(?:instead|actually)\b", request.message.lower()))
+    ):
+        instead = f"crop it to {meant['ratio'] or meant['ratio2']}"
     if instead is None or request.rewrites >= MAX_REWRITES:
         return None
     before = replace(view, current_image=edit.input_image)  # planned on what the edit was made from
@@ -187,16 +211,28 @@ def plan(request: Request, view: WorkspaceView, dispatch: Dispatch) -> Plan | No
 # (a colour only: "make it a square", "make it black and white" are other requests)
 _NOT_BW = rf"(?!(?:{pattern('photo', 'black and white')})$)"
 _MAKE_IT = _rule(rf"(?:make|turn|paint|colou?r) (?:it|them) (?P<new>{_NOT_BW}{COLOUR_PHRASE})")
+# "find the seagull", then "make it a parrot": the thing found, replaced (not a shape or a style:
+# "make it a square", "make it a watercolour" are whole-image requests)
+_NOT_A_SIZE_WORD = r"(?!(?:(?:tiny|wee|little|small) )?(?:bit|little|lot|touch|tad)\b)"
+_INTO = _rule(
+    rf"(?:make|turn) (?:it|them) (?:into )?(?P<new>(?:an?|some) {_NOT_A_SIZE_WORD}[\w' -]+)"
+    r"|replace (?:it|them) with (?P<new2>.+)"
+)
 
 
 def _found_and_changed(request: Request, view: WorkspaceView) -> Plan | None:
-    """Before any edit, "make it green" after a find or a cut: that thing painted green."""
-    labels = recent_labels(view)
-    if not labels or view.selection or not (said := _MAKE_IT.fullmatch(request.text)):
+    """Before any edit, "make it green" after a find or a cut: that thing painted green;
+    "make it a parrot": that thing replaced."""
+    labels, text = recent_labels(view), request.text
+    if not labels or view.selection:
+        return None
+    if said := _MAKE_IT.fullmatch(text):
+        prompt = with_colour(f"a {labels[0]}", said["new"])
+    elif (into := _INTO.fullmatch(text)) and not any(i.pattern.fullmatch(text) for i in whole_image.INTENTS):
+        prompt = into["new"] or into["new2"]
+    else:
         return None
     steps, mask = masked_steps(subject_of("it", view, pronoun_ok=True), request, view)
-    new = said["new"]
-    prompt = with_colour(f"a {labels[0]}", new)
     call = {"image": current_image(view), "mask": mask, "prompt": prompt, **params_for("inpaint", request)}
     return Plan(steps=[*steps, Step(tool="inpaint", args=call, why=f"paint {prompt}")])
 
