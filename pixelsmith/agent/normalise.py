@@ -17,7 +17,10 @@ from pixelsmith.agent.vocabulary import alt, pairs
 QUOTES = str.maketrans("‘’“”", "''\"\"")
 SHORTHAND = pairs("polite", "shorthand")
 EMOJI = pairs("polite", "emoji")
-_EMOJI = re.compile("|".join(map(re.escape, sorted(EMOJI, key=len, reverse=True))))
+_EMOJI = re.compile(
+    r"(?P<lead>\b(?:a|an|some|the|add|with|into|to|of) |= ?)"  # a word's place: "sky = 🌈", "add a 🦈"
+    r"(?P<emoji>" + "|".join(map(re.escape, sorted(EMOJI, key=len, reverse=True))) + ")"
+)
 _HASHTAG = re.compile(r"#(?![0-9a-f]{6}\b|[0-9a-f]{3}\b)\w+")  # "#throwback", not a colour "#ff8800"
 _SHORTHAND = re.compile(rf"\b(?:{'|'.join(map(re.escape, SHORTHAND))})\b")
 
@@ -66,7 +69,9 @@ def clause(text: str, *, someone: bool = True) -> str:
 
 
 def _tidy(text: str) -> str:
-    text = _EMOJI.sub(lambda m: f" {EMOJI[m[0]]} ", text)  # "sky = 🌈"
+    text = _EMOJI.sub(
+        lambda m: f"{m['lead']}{EMOJI[m['emoji']]} ", text
+    )  # "sky = 🌈", "add a 🦈" (else taken out)
     text = _HASHTAG.sub(" ", text)
     text = re.sub(r"\s*(?:→|->|=>|⇒|➡)\s*|(?<=[a-z])\s*=\s*(?=[a-z])", " becomes ", text)  # "cushion → red"
     text = re.sub(r"(?<!\w)'|'(?!\w)", " ", text)  # quotes, not apostrophes

@@ -290,7 +290,9 @@ INTENTS = (
     _intent("replace", rf"give (?P<object>{_DET} .+?) an? (?P<adjective>{_MATERIAL}) "
             r"(?:finish|look|texture|surface|coating|effect)"),
     _intent("replace", rf"{_TURN} (?P<object>.+?) {_INTO} (?P<target>.+)"),
-    _intent("replace", rf"{_RECOLOUR} (?P<object>.+?) (?:an? )?(?P<adjective>{COLOUR_PHRASE})"),
+    # the object is more than a determiner: "make the sky pink" is not "the" in "sky pink"
+    _intent("replace", rf"{_RECOLOUR} (?P<object>(?:{_DET} )?(?!{_DET}\b).+?) (?:an? )?"
+                       rf"(?P<adjective>{COLOUR_PHRASE})"),
     _intent("replace", rf"{_RECOLOUR} (?P<object>{_DET} .+?) (?:an? )?"
                        rf"(?P<adjective>(?:{COLOUR_PHRASE} )?{_MATERIAL})"),
     _intent("replace", rf"(?:i'?d like|i want|i would like|i need) (?P<object>{_DET} .+?) (?:to be )?"

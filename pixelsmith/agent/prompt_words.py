@@ -26,7 +26,8 @@ def replacement_prompt(subject: Subject, target: str | None, adjective: str | No
     elif adjective is None and target and not COLOUR_RUN.fullmatch(target):
         return target
     adjective = adjective or target or ""
-    noun = re.sub(r"\s+", " ", COLOUR_WORD.sub("", subject.words)).strip()
+    *before, last = subject.words.split() or [""]  # its colours go; its noun stays ("the sky": not a shade)
+    noun = " ".join([*(w for w in before if not COLOUR_WORD.fullmatch(w)), last]).strip()
     if subject.plural or not noun:
         return f"{adjective} {noun}".strip()
     return f"{article(adjective)} {adjective} {noun}"

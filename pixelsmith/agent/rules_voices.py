@@ -98,7 +98,9 @@ REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
     # a child's words, emoji, a goodbye: "make a shark in the sea", "make granny have sunglasses"
     (_rule(r"(?:bye bye|byebye|bye|goodbye|so long|see ya|cya|ta ta) (?:to )?(?:the |that |this |mr |mrs )?"
            rf"(?P<thing>{_NOUN})"), "remove the {thing}"),
-    (_rule(r"make (?P<what>(?:an?|some|one|two|three) [\w' -]+?) (?P<rel>in|on|at|next to|beside) "
+    (_rule(r"make (?P<what>(?:an?|some|one|two|three) "
+           r"(?!(?:new |brand new )?(?:image|picture|photo|drawing|painting|illustration|version|copy)\b)"
+           r"[\w' -]+?) (?P<rel>in|on|at|next to|beside) "
            rf"(?P<anchor>{THING})"), "add {what} {rel} {anchor}"),
     (_rule(rf"make (?P<thing>{THING}|[\w-]+) (?:have|wear|get) (?P<what>.+)"), "put {what} on {thing}"),
     (_rule(rf"make {_IT} (?:(?:super|really|very|so|extra|mega|way) ?)+"
@@ -193,7 +195,10 @@ def plan(request: Request, view: WorkspaceView, dispatch: Dispatch) -> Plan | No
     elif (
         edit.tool == "crop"
         and (meant := _MEANT_RATIO.fullmatch(text))
-        and (meant["ratio"] or re.search(r"\b(?:instead|actually)\b", request.message.lower()))
+        and (
+            meant["ratio"]
+            or (not request.rewrites and re.search(r"\b(?:instead|actually)\b", request.message.lower()))
+        )
     ):
         instead = f"crop it to {meant['ratio'] or meant['ratio2']}"
     if instead is None or request.rewrites >= MAX_REWRITES:

@@ -57,7 +57,10 @@ REWRITES = [
     # what the change replaces: said, not asked for
     (re.compile(rf"(?:,? (?:instead of|rather than)|, not) {_LOST}"), ""),
     (re.compile(rf" from {COLOUR_PHRASE} (?:to|into) "), " "),
-    (re.compile(r",? without (?:cutting|cropping|losing) (?:anything|any of it|it)(?: off| out)?$"), ""),
+    # "the sky all pink and purple like candy floss": the colours
+    (re.compile(rf"\b(?P<c>{COLOUR_PHRASE}),? like (?:an? |the |some )?[\w' -]+$"), r"\g<c>"),
+    (re.compile(rf"\b(?:all|completely|totally|entirely) (?=(?:{COLOUR_PHRASE})\b)"), ""),
+    (re.compile(r",? without (?:cutting|cropping|chopping|losing) (?:off |out )?[\w' -]+$"), ""),
     (re.compile(r",? without (?:changing|touching|affecting|altering) (?:the |its )?"
                 r"(?:colou?rs|tones|anything else|the rest|lighting|composition)$"), ""),
     (re.compile(r" (?:behind|around) (?:me|them|us)\b|(?<=background) (?:behind|around) the person\b"), ""),
@@ -88,7 +91,8 @@ REMARK = re.compile(
     r"^(?:(?P<thing>(?:the|my|our|his|her|their|this|that|these|those)"
     r"(?: (?!(?:and|to|is|are|was|were|be|for|wants?|needs?)\b)[\w'-]+){1,4}?)"  # a thing, not "... and it"
     r"|she|he|they|it|i|we)"
-    r"(?:'s| is| are| was| were| looks?| seems?| has| have| had| would| will| missed| keeps?)\b"
+    r"(?:'s| is| are| was| were| looks?| seems?| has| have| had| would| will| missed| keeps?"
+    r"| came out| comes out| turned out)\b"
 )
 _THE_PHOTO = re.compile(
     r"(?:the|this|that|my|our) (?:photo|picture|pic|image|shot|file|thing|whole thing|resolution|quality"

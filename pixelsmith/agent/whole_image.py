@@ -74,7 +74,8 @@ INTENTS = (
                               rf"(?:(?:portrait|landscape|vertical|horizontal) )?(?:{_RATIO})"
                               r"(?: aspect(?: ratio)?| ratio| format| orientation| shape| image| picture)?"),
     _intent("outpaint_zoom", r"(?:pull|zoom|step|move) back(?P<gently> a bit| a little)?"),
-    _intent("outpaint_zoom", rf"zoom out(?P<gently> {_GENTLY}| more| a lot| much more)?(?: on {_WHOLE})?"),
+    _intent("outpaint_zoom", rf"zoom out(?P<gently> {_GENTLY}| more| a lot| much more)?(?: on {_WHOLE})?"
+                             r"(?:,? (?:and )?show (?:me )?more of the [\w ]+)?"),  # "..., show more of it"
     _intent("outpaint_wider", rf"make {_WHOLE} (?P<way>wider|taller|bigger|larger)"
                               r"(?: (?:on|at) (?:both|all|each|either) (?:sides|edges|ends))?"
                               rf"(?:,? (?:perhaps |maybe |say |to |about |like )?(?:{_RATIO}))?"),
