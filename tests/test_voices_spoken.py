@@ -49,7 +49,8 @@ ROWS = [
     ("make the red car blue", "upload", DSI, {"inpaint.prompt": "a blue car"}),
     ("Hi! This is for our holiday let's listing page. The sky came out really hazy and grey that day, which "
      "doesn't do the place justice - could you swap it for a clear blue summer sky with a few soft clouds? "
-     "Thanks so much.", "upload", DSI, {"detect.labels": ["sky"], "inpaint.prompt": "~clear blue summer sky"}),
+     "Thanks so much.", "upload", DSI,
+     {"detect.labels": ["sky"], "inpaint.prompt": "~clear blue summer sky"}),
     ("We need a wide banner for the homepage header. Can you make it 16:9 without cutting off the family or "
      "the pier?", "upload", "outpaint", {"outpaint.aspect": "16:9"}),
     # a voice assistant
