@@ -113,3 +113,33 @@ def test_the_plans_validate(message) -> None:
 )
 def test_spoken_words_become_the_written_request(said, text) -> None:
     assert normalise(said).text == text
+
+
+# a review of the new readings found messages they read wrongly; each is read as before now
+LEFT_ALONE = [
+    ("make it look like it's a bit foggy", "upload", "instruct", {"instruct.prompt": "~foggy"}),
+    ("remove the dog because it's really distracting", "upload", DSR, {"detect.labels": ["dog"]}),
+    ("swap the dog for a cat on the wall", "upload", DSI, {"inpaint.prompt": "~on the wall"}),
+    ("brighten it, no vignette", "upload", ADJ, {"adjust.vignette": table.ABSENT}),
+    ("bye for now", "upload", "", {}),
+    ("bye everyone", "upload", "", {}),
+    ("this will be cropped to a square for instagram, so make it brighter", "upload", ADJ, {}),
+    ("i hate how filters make it look fake", "upload", "", {}),
+    ("put sunglasses on this man", "selected", "instruct", {"instruct.mask": table.ABSENT}),
+    ("remove this background", "selected", "detect segment refine_mask remove", {}),  # not the selection
+    ("blur the background so she stands out", "upload", DSA, {"segment.which": "largest"}),
+    ("make a watercolour in the style of monet", "upload", "", {}),
+    ("make it have a vintage look", "upload", "instruct", {}),
+    ("make it a black and white photo", "segmented", ADJ, {"adjust.black_and_white": True}),
+    ("make the photo pop", "upload", ADJ, {"adjust.contrast": 1.15}),
+    ("the tower leans, that's the point of the photo, make it warmer", "upload", ADJ, {"adjust.warmth": 0.5}),
+    ("add snow on the mountains", "upload", "instruct", {"instruct.prompt": "add snow on the mountains"}),
+    ("brightness = high", "upload", "", {}),
+    ("it's a bit dark but i like it", "upload", "", {}),
+    ("make a cat in the garden", "none", "generate", {"generate.prompt": "make a cat in the garden"}),
+]
+
+
+@pytest.mark.parametrize(("message", "view", "tools", "expected"), LEFT_ALONE, ids=[r[0] for r in LEFT_ALONE])
+def test_what_the_new_readings_leave_alone(message, view, tools, expected) -> None:
+    table.test_phrasing(message, view, tools, expected)

@@ -21,7 +21,12 @@ _EMOJI = re.compile(
     r"(?P<lead>\b(?:a|an|some|the|add|with|into|to|of) |= ?)"  # a word's place: "sky = 🌈", "add a 🦈"
     r"(?P<emoji>" + "|".join(map(re.escape, sorted(EMOJI, key=len, reverse=True))) + ")"
 )
-_HASHTAG = re.compile(r"#(?![0-9a-f]{6}\b|[0-9a-f]{3}\b)\w+")  # "#throwback", not a colour "#ff8800"
+# "sky = 🌈": a thing becomes another; not a setting ("brightness = high", "style = watercolour")
+_SAID_EQUAL = re.compile(
+    r"(?<=[a-z])(?<!brightness)(?<!contrast)(?<!saturation)(?<!exposure)(?<!warmth)(?<!style)(?<!strength)"
+    r"(?<!steps)(?<!seed)(?<!guidance)(?<!quality)(?<!size)(?<!mode)\s*=\s*(?=[a-z])"
+)
+_HASHTAG = re.compile(r"#(?!\d|[0-9a-f]{3,8}\b)\w+")  # "#throwback", not a colour "#ff8800"
 _SHORTHAND = re.compile(rf"\b(?:{'|'.join(map(re.escape, SHORTHAND))})\b")
 
 
@@ -73,9 +78,18 @@ def _tidy(text: str) -> str:
         lambda m: f"{m['lead']}{EMOJI[m['emoji']]} ", text
     )  # "sky = 🌈", "add a 🦈" (else taken out)
     text = _HASHTAG.sub(" ", text)
-    text = re.sub(r"\s*(?:→|->|=>|⇒|➡)\s*|(?<=[a-z])\s*=\s*(?=[a-z])", " becomes ", text)  # "cushion → red"
+    text = re.sub(r"\s*(?:→|->|=>|⇒|➡)\s*", " becomes ", text)  # "cushion → red"
+    text = _SAID_EQUAL.sub(" becomes ", text)  # "sky = rainbow", not "brightness = high"
     text = re.sub(r"(?<!\w)'|'(?!\w)", " ", text)  # quotes, not apostrophes
-    text = re.sub(r"(?<=[a-z]) ?\+ ?(\d{1,3})(?!\.\d|[\d%])(?! ?percent)", r" up \1%", text)  # "vibrance +15"
+    text = re.sub(
+        r"\b(exposure|brightness) ?\+ ?([123])\b(?![.%\d])", r"\2 stops brighter", text
+    )  # "exposure +1"
+    text = re.sub(r"\b(exposure|brightness) ?- ?([123])\b(?![.%\d])", r"\2 stops darker", text)
+    text = re.sub(
+        r"\b(vibrance|saturation|contrast|warmth|sharpness|clarity) ?\+ ?(\d{1,3})(?!\.\d|[\d%]| ?percent)",
+        r"\1 up \2%",
+        text,
+    )  # "vibrance +15"
     text = re.sub(r"(?<=[a-z]) ?\+ ?(?=\d)", " up ", text)  # "contrast +20%"
     text = re.sub(r"(?<=[a-z]) ?\+ ?(?=[a-z])", " and ", text)  # "the coffee + croissant"
     text = re.sub(r"(?<=[a-z]) -(?=\d)", " down ", text)  # "brightness -10%"
@@ -142,12 +156,13 @@ _RUN_ON = re.compile(
 )
 # a remark run on after the request: "... pop more its looking a bit flat and sad"
 _REMARK_AFTER = re.compile(
-    r"(?<=\w) (?=(?:it's|its|it is|they're|they are|he's|she's)"
+    r"(?<=\w)(?<!\blike)(?<!\bif)(?<!\bas)(?<!\bbecause)(?<!\bso)(?<!\bthat)(?<!\bwhen)(?<!\bsince)(?<!\bcause)"
+    r" (?=(?:it's|its|it is|they're|they are|he's|she's)"
     r" (?:looking|a bit|too|so|kind of|really|my|our)\b)"
 )
 # a request run on after a remark with no full stop: "... i cant see my face make it brighter"
 _ASKED_AFTER = re.compile(
-    r"^(?P<said>(?:it's|it is|it looks|this is|this looks|i|i'm|the [\w-]+(?: [\w-]+)? (?:is|are|looks?))\b"
+    r"^(?P<said>(?:it's|it is|it looks|this is|this looks|everything is|everything's)\b"
     r"[^,]*?[a-z])(?<!\byou)(?<!\bu)(?<!\bto)(?<!\band)(?<!\bthen)(?<!\bjust)(?<!\bplease)(?<!\bpls)"
     r"(?<!\bme)(?<!\bso)(?<!\bnot)(?<!'d)(?<!\bcan)(?<!\bcould)(?<!\bwould)"
     r" (?=(?:make|turn) (?:it|the|this|my|him|her|them|everything)\b)"
@@ -185,7 +200,8 @@ _STANDS_OUT = re.compile(
     r"\b(?P<blur>(?:blur|soften|defocus)(?: out)? the background(?: a little| a bit| a lot| more)?)"
     r"(?P<px>,? (?:with|by) (?:an? )?\d{1,2} ?(?:px|pixels?)(?: radius| blur)?)?,? "
     r"(?:so (?:that )?(?:(?:all )?(?:the )?focus is on (?P<a>[\w' ]+?)"
-    r"|(?P<b>(?!it\b|everything\b|they\b)[\w' ]+?) (?:stands?|pops?)(?: out)?(?: more)?)"
+    r"|(?P<b>(?!(?:it|everything|they|she|he|i|we|you|them|him|her|us|the colou?rs|the tones)\b)[\w' ]+?)"
+    r" (?:stands?|pops?)(?: out)?(?: more)?)"
     r"|(?:and |but )?keep(?:ing)? (?P<c>(?:the|my|his|her|their) [\w' ]+?) (?:sharp|in focus|crisp))[ ,]*$"
 )
 _CENTRED = re.compile(
@@ -193,8 +209,7 @@ _CENTRED = re.compile(
     r"(?:'s| is) (?:in the )?(?:centre|center|middle)\b"
 )
 _OUTSIDE = re.compile(
-    r"\b(rain|snow|raining|snowing|sunny|stormy|foggy|misty) (?:outside|outdoors|out there"
-    r"|(?:on|in|over|at) the (?:beach|sea|street|city|town|garden|park|field|hills|mountains|lake))\b"
+    r"\b(rain|snow|raining|snowing|sunny|stormy|foggy|misty) (?:outside|outdoors|out there)\b"
 )
 _FOR_WHOM = re.compile(
     r"(?:^|(?<=, ))for (?:my|his|her|our|their) [\w' -]+?,? "  # not "for the sky, make it bluer"
@@ -204,6 +219,10 @@ _ASKS = re.compile(r"(?<=\w) (?=(?:can|could|would) (?:you|u) (?!be\b))")
 
 
 # numbers said in words before a unit or in a ratio: "twenty percent", "sixteen by nine"
+_CONTENT = re.compile(
+    r"\bbut (?:i|we) (?:really )?(?:like|love) it\b|\bthat's the (?:mood|look|vibe|feel) (?:i|we)\b"
+    r"|\bis (?:that|this|it) normal\b|\bon purpose\b"
+)
 _TENS = "twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
 _UNITS = "one|two|three|four|five|six|seven|eight|nine"
 _NUMBER = rf"(?:(?:{_TENS})[ -](?:{_UNITS})|{alt(NUMBER_WORDS)})"
@@ -224,6 +243,8 @@ def _number(said: str) -> str:
 
 def _spoken(text: str) -> str:
     text = _FILLERS.sub("", text)
+    if _CONTENT.search(text):  # "it's a bit dark but i like it": a remark, no complaint (`rules_talk`)
+        text = re.sub(r"\b(?:a bit|a little|slightly|kind of|a tad) (?=\w)", "", text)
     for _ in range(2):  # "sixteen by nine": the second number once the first is a digit
         text = _SAID_NUMBER.sub(lambda m: _number(m["n"] or m["m"]), text)
     text = re.sub(

@@ -88,7 +88,8 @@ REASON_AFTER = re.compile(
     r"(?! (?:holding|wearing|carrying|using|eating|drinking|reading|sitting on|standing on)\b))(?: .*)?$"
 )
 PURPOSE = re.compile(
-    rf" for (?:my |our |an? |the )?(?:[\w-]+ ){{0,4}}?{pattern('polite', 'purposes')}\b[^,]*"
+    rf" for (?:(?:my|our) (?:[\w-]+ ){{0,4}}?|(?:an? |the )?(?:[\w-]+ )?)"  # "for my holiday let's listing"
+    rf"{pattern('polite', 'purposes')}\b[^,]*"
 )  # left over around parameters: "set guidance to 12"
 
 

@@ -53,7 +53,7 @@ PERSPECTIVE = re.compile(
     rf"|make {_LINES} (?:straight|upright|vertical|parallel|stand up straight)"
     rf"|{_LINES} (?:leans?|are leaning|is leaning|converge|are converging|tilt|are tilting|fall|are falling)"
     rf"(?: (?P<way>in|inwards?|toward each other|towards each other|back|backwards|out|outwards?))?"
-    rf"(?:,? (?:fix|correct|straighten) (?:it|that|them))?){_AMOUNT}"
+    rf",? (?:(?:can|could) you )?(?:fix|correct|straighten) (?:it|that|them)){_AMOUNT}"  # alone: a remark
 )
 SHAPES = (CROP_SIDE, KEEP_SIDE, PERSPECTIVE)
 # how far and which way the photo leans, anywhere in the message
@@ -73,6 +73,8 @@ def plan(text: str, view: WorkspaceView) -> Plan | None:
     if match := CROP_SIDE.fullmatch(text):
         pct = match["pct"] or match["pct2"]
         share = int(pct) / 100 if pct else SHARES.get(match["share"] or ("bit" if match["bit"] else ""), 0.25)
+        if match["px"] and not int(match["px"]):
+            raise Unclear("Cutting 0 px off changes nothing: say how many, e.g. 'crop 100px off the left'.")
         if match["px"]:  # "crop 100px off the left"
             return _cut(
                 match["side"], 0, view, f"crop {match['px']} px off the {match['side']}", int(match["px"])

@@ -21,14 +21,17 @@ from pixelsmith.views import WorkspaceView
 BLUR = 12.0  # px: "blur it" (a face, a number plate) hides it, as rules_photo's plain blur does
 _AREA = r"(?:area|part|region|spot|bit|patch|place|zone)"
 # what the selection is called: "it", "this", "here", "the selection", "the marked area"
-# ("remove this person": the one selected)
-SELECTED = (
-    r"(?:(?:this|that) (?!(?:is|was|one|way|time|much|many|a|an|the|some|bit|part)\b)[a-z][\w-]*"
-    rf"|it|this|that|here|there|them|these|those|(?:the|this|my) selection|the selected {_AREA}"
+_SELECTION = (
+    rf"it|this|that|here|there|them|these|those|(?:the|this|my) selection|the selected {_AREA}"
     rf"|the (?:marked|masked|painted|highlighted) {_AREA}|(?:this|that|the) {_AREA}"
-    r")"
 )
-_PLACE = rf"(?:here|there|in it|in there|inside(?: it)?|(?:in|on|into|onto|over|inside) {SELECTED})"
+# "remove this person": the one selected (not where a new thing goes: "put sunglasses on this man")
+_THIS_ONE = (
+    r"(?:this|that) (?!(?:is|was|one|way|time|much|many|a|an|the|some|bit|part|background|foreground|sky|rest"
+    r"|photo|picture|image|whole)\b)[a-z][\w-]*"
+)
+SELECTED = rf"(?:{_THIS_ONE}|{_SELECTION})"
+_PLACE = rf"(?:here|there|in it|in there|inside(?: it)?|(?:in|on|into|onto|over|inside) (?:{_SELECTION}))"
 _REMOVE = r"(?:remove|erase|delete|get rid of|clean up|clear|wipe(?: out)?|take (?:out|away)|cut away)"
 # "a plate of croissants", not a degree or a shade: "a tiny bit warmer", "a darker shade"
 _NEW_THING = (

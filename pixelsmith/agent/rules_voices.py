@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from pixelsmith.agent import whole_image
+from pixelsmith.agent import rules_photo, whole_image
 from pixelsmith.agent.normalise import MAX_REWRITES, Request
 from pixelsmith.agent.phrases import COLOUR_PHRASE
 from pixelsmith.agent.plan import Plan, Step, shift_refs
@@ -96,13 +96,17 @@ REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
     (_rule(rf"(?P<what>{_NOT_A_VERB}{_NOUN}) (?P<rel>on|next to|beside) (?P<anchor>{_NOUN})"),
      "put a {what} {rel} the {anchor}"),  # "hat on cat"
     # a child's words, emoji, a goodbye: "make a shark in the sea", "make granny have sunglasses"
-    (_rule(r"(?:bye bye|byebye|bye|goodbye|so long|see ya|cya|ta ta) (?:to )?(?:the |that |this |mr |mrs )?"
+    (_rule(r"(?:bye bye|byebye|goodbye|so long|ta ta) (?:to )?(?:the |that |this |mr |mrs )?"
+           r"(?!(?:for|now|then|later|tomorrow|soon|everyone|everybody|all|guys|folks|friend|friends)\b)"
            rf"(?P<thing>{_NOUN})"), "remove the {thing}"),
     (_rule(r"make (?P<what>(?:an?|some|one|two|three) "
            r"(?!(?:new |brand new )?(?:image|picture|photo|drawing|painting|illustration|version|copy)\b)"
+           r"(?![\w' -]*\b(?:crop|mask|selection|change|edit|style|watercolou?r|sketch|cartoon|poster)\b)"
            r"[\w' -]+?) (?P<rel>in|on|at|next to|beside) "
            rf"(?P<anchor>{THING})"), "add {what} {rel} {anchor}"),
-    (_rule(rf"make (?P<thing>{THING}|[\w-]+) (?:have|wear|get) (?P<what>.+)"), "put {what} on {thing}"),
+    (_rule(rf"make (?P<thing>{THING}|[\w-]+) (?:have|wear|get) "
+           r"(?P<what>(?![\w' -]*\b(?:look|finish|tint|glow|tone|feel|style|vibe|colou?r|effect)$).+)"),
+     "put {what} on {thing}"),
     (_rule(rf"make {_IT} (?:(?:super|really|very|so|extra|mega|way) ?)+"
            r"(?:big|large|huge|giant|massive)(?:ger|r)?"),
      "upscale it"),  # "make it super super big so i can print it"
@@ -120,7 +124,8 @@ REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
     (_rule(rf"(?P<tone>black and white|sepia|grayscale|greyscale) everything "
            rf"(?:but|except|apart from|other than) (?P<thing>{THING})"),
      "make everything {tone} except {thing}"),
-    (_rule(rf"make (?P<thing>{THING}) pop(?: more| out)?"), "make {thing} more vivid"),
+    (_rule(rf"make (?P<thing>(?!(?:the |my |this )?(?:photo|image|picture|pic|whole thing|colou?rs|tones)\b)"
+           rf"{THING}) pop(?: more| out)?"), "make {thing} more vivid"),
     (_rule(r"(?:stick|put|plonk|pop|move|place) (?P<who>(?:him|her|them|me|us|the|my)\b[\w' ]*?) somewhere "
            r"(?:a bit |a little |much )?(?:more )?(?:exciting|interesting|nicer|better|else|different|fun)"
            r",? (?:like |maybe |perhaps |say |how about )?(?P<where>[\w' ]+?)(?:,? maybe|,? perhaps)?"),
@@ -159,6 +164,7 @@ _OTHER_WAY = re.compile(
 _MEANT = _rule(
     rf"(?:(?:not (?:that|this)(?: one)?|the other one|wrong one|i meant|i mean),? )+(?P<thing>{THING})"
 )
+_INSTEAD_SAID = re.compile(r"^\W*(?:(?:no|hmm|oh|ok|okay|nah)\W+)*actually\b|\binstead\W*$")
 _MEANT_RATIO = _rule(
     r"(?:i meant|i mean|i wanted|i said)(?: (?:portrait|landscape))?,? (?P<ratio>\d+ \d+)"
     r"|(?:make it|crop it(?: to)?|crop to|do) (?:an? )?(?P<ratio2>square|\d+ \d+)"  # "... instead"
@@ -166,8 +172,11 @@ _MEANT_RATIO = _rule(
 
 
 def rewrites(view: WorkspaceView) -> tuple[tuple[re.Pattern[str], str], ...]:
-    """`REWRITES`, and after an edit the follow-ups it makes sense of."""
+    """`REWRITES`, and after an edit the follow-ups it makes sense of; with no photo, none that
+    adds to one ("make a cat in the garden" describes a new picture)."""
     edit = view.last_edit
+    if view.current_image is None:
+        return tuple(rule for rule in REWRITES if not rule[1].startswith("add "))
     if edit is None:
         return REWRITES
     changed = [word for word in _TONES if edit.tool == "adjust" and _changed(edit.args, word)]
@@ -195,10 +204,7 @@ def plan(request: Request, view: WorkspaceView, dispatch: Dispatch) -> Plan | No
     elif (
         edit.tool == "crop"
         and (meant := _MEANT_RATIO.fullmatch(text))
-        and (
-            meant["ratio"]
-            or (not request.rewrites and re.search(r"\b(?:instead|actually)\b", request.message.lower()))
-        )
+        and (meant["ratio"] or (not request.rewrites and _INSTEAD_SAID.search(request.message.lower())))
     ):
         instead = f"crop it to {meant['ratio'] or meant['ratio2']}"
     if instead is None or request.rewrites >= MAX_REWRITES:
@@ -218,7 +224,10 @@ _NOT_BW = rf"(?!(?:{pattern('photo', 'black and white')})$)"
 _MAKE_IT = _rule(rf"(?:make|turn|paint|colou?r) (?:it|them) (?P<new>{_NOT_BW}{COLOUR_PHRASE})")
 # "find the seagull", then "make it a parrot": the thing found, replaced (not a shape or a style:
 # "make it a square", "make it a watercolour" are whole-image requests)
-_NOT_A_SIZE_WORD = r"(?!(?:(?:tiny|wee|little|small) )?(?:bit|little|lot|touch|tad)\b)"
+_NOT_A_SIZE_WORD = (
+    r"(?!(?:(?:tiny|wee|little|small|fair) )?(?:bit|little|lot|touch|tad|few|smidge|couple|shade)\b)"
+    r"(?![\w' -]*\b(?:photo|picture|image|png|jpe?g|poster|wallpaper|sticker|version|copy)\b)"
+)
 _INTO = _rule(
     rf"(?:make|turn) (?:it|them) (?:into )?(?P<new>(?:an?|some) {_NOT_A_SIZE_WORD}[\w' -]+)"
     r"|replace (?:it|them) with (?P<new2>.+)"
@@ -233,7 +242,9 @@ def _found_and_changed(request: Request, view: WorkspaceView) -> Plan | None:
         return None
     if said := _MAKE_IT.fullmatch(text):
         prompt = with_colour(f"a {labels[0]}", said["new"])
-    elif (into := _INTO.fullmatch(text)) and not any(i.pattern.fullmatch(text) for i in whole_image.INTENTS):
+    elif (into := _INTO.fullmatch(text)) and not any(
+        i.pattern.fullmatch(text) for i in (*whole_image.INTENTS, *rules_photo.INTENTS)
+    ):
         prompt = into["new"] or into["new2"]
     else:
         return None

@@ -27,6 +27,8 @@ _WANT = r"(?:i'?d|i would|i should) (?:very much |really |so much )?(?:like|love
 _LOST = r"(?:the |this |that |its |his |her |my )?[\w' -]+$"
 _DONE = pairs("verbs", "done to it")  # "turned" -> "turn"
 _MODAL = r"(?:could|can|would|might|should|will)"
+_IT = r"(?:it|this|that|the (?:photo|picture|image))"
+_NEXT = r"(?=,| and | then |$)"  # where a phrase ends: the next request is kept
 
 
 def _verb(stem: str, double: str | None) -> str:
@@ -57,10 +59,13 @@ REWRITES = [
     # what the change replaces: said, not asked for
     (re.compile(rf"(?:,? (?:instead of|rather than)|, not) {_LOST}"), ""),
     (re.compile(rf" from {COLOUR_PHRASE} (?:to|into) "), " "),
+    # a tone said not wanted is left out: "brighten it, no vignette"
+    (re.compile(r"(?:^|,? )(?:no|without|not|don't add|do not add|without any)(?: a| any)? "
+                r"(?:vignette|vignetting|dark corners|dark edges)(?: please)?(?=,|$)"), ""),
     # "the sky all pink and purple like candy floss": the colours
-    (re.compile(rf"\b(?P<c>{COLOUR_PHRASE}),? like (?:an? |the |some )?[\w' -]+$"), r"\g<c>"),
+    (re.compile(rf"\b(?P<c>{COLOUR_PHRASE}),? like (?:an? |the |some )?[\w' -]+?{_NEXT}"), r"\g<c>"),
     (re.compile(rf"\b(?:all|completely|totally|entirely) (?=(?:{COLOUR_PHRASE})\b)"), ""),
-    (re.compile(r",? without (?:cutting|cropping|chopping|losing) (?:off |out )?[\w' -]+$"), ""),
+    (re.compile(rf",? without (?:cutting|cropping|chopping|losing) (?:off |out )?[\w' -]+?{_NEXT}"), ""),
     (re.compile(r",? without (?:changing|touching|affecting|altering) (?:the |its )?"
                 r"(?:colou?rs|tones|anything else|the rest|lighting|composition)$"), ""),
     (re.compile(r" (?:behind|around) (?:me|them|us)\b|(?<=background) (?:behind|around) the person\b"), ""),
@@ -73,9 +78,9 @@ REWRITES = [
     (re.compile(r"^(?P<v>make|turn|change|paint|colou?r) (?:just|only) (?=(?:the|my|his|her|their|our) )"),
      r"\g<v> "),
     # asked in the passive: "could it be turned into black and white", "it could be made to look like ..."
-    (re.compile(rf"^(?:{_MODAL} )?(?P<x>it|this|that|the (?:photo|picture|image))(?: {_MODAL})? be "
-                rf"(?P<done>{alt(_DONE)})(?: to(?= look\b))?\b"),
-     lambda m: f"{_DONE[m['done']]} {m['x']}"),
+    (re.compile(rf"^(?:{_MODAL} (?P<x>{_IT})|(?P<x2>{_IT}) (?:could|can|might|should)) be "
+                rf"(?P<done>{alt(_DONE)})(?: to(?= look\b))?\b(?!.*, so )"),
+     lambda m: f"{_DONE[m['done']]} {m['x'] or m['x2']}"),
     # a wish as a statement
     (re.compile(rf"^(?:can|could) {_THING} {_BE} (?P<y>.+)$"), _make),
     (re.compile(rf"^{_THING} (?:should|could|must|needs? to|has to|ought to) {_BE} (?P<y>.+)$"), _make),
@@ -114,6 +119,7 @@ PRONOUN = re.compile(rf"\b(?:it|them)\b|{SOMEONE.pattern}")
 # a thing named alone before what to do with it: "the round red thing, make it green"
 _NAMED = re.compile(
     r"(?P<thing>(?:the|that|this|those|these) (?!(?:photo|picture|image|pic)\b)[\w'-]+(?: [\w'-]+){0,5})"
+    r"(?<!\bleans)(?<!\blean)(?<!\bleaning)(?<!\btilts)(?<!\bconverge)(?<!\blooks)(?<!\bseems)"  # no remark
 )
 CLAUSE_CUT = re.compile(r"\s*(?:[,;:!?]|\.(?!\d)|\bbut\b)\s*")
 

@@ -118,7 +118,7 @@ INTENTS = (
     _intent("instruct", rf"(?:what if|imagine|pretend) (?:it|this) (?:was|were|is) (?P<cond>{_CONDITION})"),
     _intent("instruct", rf"(?:add|put|make it) (?:some |more )?(?P<add>{_ADDABLE})"
                         r"(?: (?:falling|floating|flying|everywhere|all over))*"
-                        r"(?: (?:to|in|into|on|over|across) "
+                        r"(?: (?P<prep>to|in|into|on|over|across) "
                         rf"(?:{_WHOLE}|(?P<place>{_PLACES})))?"),
     # expressions and looks of a person (or a pet): "make her smile", "give him a beard"
     _intent("instruct", rf"(?:make|let) (?P<who>{_PEOPLE}) (?P<how>(?:look |seem |appear |be )?{_LOOKS})"
@@ -286,7 +286,9 @@ def _instruction(match: re.Match[str]) -> str:
     if said.get("how") and said.get("who"):
         return f"make {said['who']} {said['how']}"
     if said.get("add"):
-        return f"add {said['add']}" + (f" in {said['place']}" if said.get("place") else "")
+        return f"add {said['add']}" + (
+            f" {said.get('prep') or 'in'} {said['place']}" if said.get("place") else ""
+        )
     if said.get("age"):
         return f"make {said['who']} look {said['age']} years old"
     if said.get("how"):  # "open her eyes"
