@@ -223,8 +223,8 @@ _CONTENT = re.compile(
     r"\bbut (?:i|we) (?:really )?(?:like|love) it\b|\bthat's the (?:mood|look|vibe|feel) (?:i|we)\b"
     r"|\bis (?:that|this|it) normal\b|\bon purpose\b"
 )
-_TENS = "twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
-_UNITS = "one|two|three|four|five|six|seven|eight|nine"
+_TENS = "|".join(w for w, n in NUMBER_WORDS.items() if n in range(20, 100, 10) and w.isalpha())
+_UNITS = "|".join(w for w, n in NUMBER_WORDS.items() if 1 <= n <= 9 and w.isalpha())
 _NUMBER = rf"(?:(?:{_TENS})[ -](?:{_UNITS})|{alt(NUMBER_WORDS)})"
 _SAID_NUMBER = re.compile(
     rf"\b(?P<n>{_NUMBER})"

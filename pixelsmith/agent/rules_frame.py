@@ -47,7 +47,7 @@ _AMOUNT = rf"(?: (?P<amount>{pattern('photo', 'a little')}|{pattern('photo', 'a 
 PERSPECTIVE = re.compile(
     rf"(?:(?:correct|fix|straighten|sort out|adjust|repair) (?:the |its )?(?:perspective|keystoning|keystone)"
     rf"(?: distortion)?|(?:do |apply |add )?(?:an? )?"
-    rf"(?:(?P<how>slight|subtle|small|gentle|light|strong|heavy|big) )?"
+    rf"(?:(?P<how>{pattern('photo', 'soft')}|{pattern('photo', 'strong')}) )?"
     rf"keystone(?: correction| fix| it)?"
     rf"|(?:correct|fix|straighten|sort out) (?:the )?(?:converging|leaning|falling|tilting|slanted) {_LINES}"
     rf"|make {_LINES} (?:straight|upright|vertical|parallel|stand up straight)"
@@ -110,7 +110,7 @@ def _upright(match: re.Match[str], view: WorkspaceView) -> Plan:
     amount = match["amount"] or ""
     share = 0.15 if re.fullmatch(pattern("photo", "a little"), amount) else 0.5 if amount else 0.3
     if how := match["how"]:  # "a slight keystone correction"
-        share = 0.15 if how in ("slight", "subtle", "small", "gentle", "light") else 0.5
+        share = 0.15 if re.fullmatch(pattern("photo", "soft"), how) else 0.5
     vertical = -share if (match["way"] or "").startswith("out") else share
     why = f"straighten the converging lines (vertical {vertical:+g})"
     return Plan(

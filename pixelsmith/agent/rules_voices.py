@@ -96,9 +96,8 @@ REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
     (_rule(rf"(?P<what>{_NOT_A_VERB}{_NOUN}) (?P<rel>on|next to|beside) (?P<anchor>{_NOUN})"),
      "put a {what} {rel} the {anchor}"),  # "hat on cat"
     # a child's words, emoji, a goodbye: "make a shark in the sea", "make granny have sunglasses"
-    (_rule(r"(?:bye bye|byebye|goodbye|so long|ta ta) (?:to )?(?:the |that |this |mr |mrs )?"
-           r"(?!(?:for|now|then|later|tomorrow|soon|everyone|everybody|all|guys|folks|friend|friends)\b)"
-           rf"(?P<thing>{_NOUN})"), "remove the {thing}"),
+    (_rule(rf"(?:{pattern('talk', 'goodbyes')}) (?:to )?(?:the |that |this |mr |mrs )?"
+           rf"(?!(?:{pattern('talk', 'not waved off')})\b)(?P<thing>{_NOUN})"), "remove the {thing}"),
     (_rule(r"make (?P<what>(?:an?|some|one|two|three) "
            r"(?!(?:new |brand new )?(?:image|picture|photo|drawing|painting|illustration|version|copy)\b)"
            r"(?![\w' -]*\b(?:crop|mask|selection|change|edit|style|watercolou?r|sketch|cartoon|poster)\b)"
@@ -107,12 +106,12 @@ REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
     (_rule(rf"make (?P<thing>{THING}|[\w-]+) (?:have|wear|get) "
            r"(?P<what>(?![\w' -]*\b(?:look|finish|tint|glow|tone|feel|style|vibe|colou?r|effect)$).+)"),
      "put {what} on {thing}"),
-    (_rule(rf"make {_IT} (?:(?:super|really|very|so|extra|mega|way) ?)+"
+    (_rule(rf"make {_IT} (?:(?:{pattern('talk', 'intensifiers')}) ?)+"
            r"(?:big|large|huge|giant|massive)(?:ger|r)?"),
      "upscale it"),  # "make it super super big so i can print it"
     (_rule(r"(?P<look>sepia|black and white|vintage|retro) (?:vibes?|aesthetic|feel|mood)"),
      "make it {look}"),
-    (_rule(r"make (?:it|everything) (?P<how>dreamy|ethereal|magical|moody|cinematic|cosy|cozy|romantic)"),
+    (_rule(rf"make (?:it|everything) (?P<how>{pattern('talk', 'moods')})"),
      "make it look {how}"),
     # wishes and constraints said around the request
     (_rule(rf"give (?:it|us|me|{_IT}|the sky) (?P<what>(?:an? |some )[\w -]*?sky)"),
