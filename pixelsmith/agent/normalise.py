@@ -74,22 +74,20 @@ def clause(text: str, *, someone: bool = True) -> str:
 
 
 def _tidy(text: str) -> str:
-    text = _EMOJI.sub(
-        lambda m: f"{m['lead']}{EMOJI[m['emoji']]} ", text
-    )  # "sky = 🌈", "add a 🦈" (else taken out)
+    # an emoji in a word's place is that word ("sky = 🌈", "add a 🦈"); others go with the punctuation
+    text = _EMOJI.sub(lambda m: f"{m['lead']}{EMOJI[m['emoji']]} ", text)
     text = _HASHTAG.sub(" ", text)
     text = re.sub(r"\s*(?:→|->|=>|⇒|➡)\s*", " becomes ", text)  # "cushion → red"
     text = _SAID_EQUAL.sub(" becomes ", text)  # "sky = rainbow", not "brightness = high"
     text = re.sub(r"(?<!\w)'|'(?!\w)", " ", text)  # quotes, not apostrophes
-    text = re.sub(
-        r"\b(exposure|brightness) ?\+ ?([123])\b(?![.%\d])", r"\2 stops brighter", text
-    )  # "exposure +1"
+    # "exposure +1" is a stop; "vibrance +15" a share
+    text = re.sub(r"\b(exposure|brightness) ?\+ ?([123])\b(?![.%\d])", r"\2 stops brighter", text)
     text = re.sub(r"\b(exposure|brightness) ?- ?([123])\b(?![.%\d])", r"\2 stops darker", text)
     text = re.sub(
         r"\b(vibrance|saturation|contrast|warmth|sharpness|clarity) ?\+ ?(\d{1,3})(?!\.\d|[\d%]| ?percent)",
         r"\1 up \2%",
         text,
-    )  # "vibrance +15"
+    )
     text = re.sub(r"(?<=[a-z]) ?\+ ?(?=\d)", " up ", text)  # "contrast +20%"
     text = re.sub(r"(?<=[a-z]) ?\+ ?(?=[a-z])", " and ", text)  # "the coffee + croissant"
     text = re.sub(r"(?<=[a-z]) -(?=\d)", " down ", text)  # "brightness -10%"
@@ -218,11 +216,12 @@ _FOR_WHOM = re.compile(
 _ASKS = re.compile(r"(?<=\w) (?=(?:can|could|would) (?:you|u) (?!be\b))")
 
 
-# numbers said in words before a unit or in a ratio: "twenty percent", "sixteen by nine"
+# a contented remark asks for nothing: "it's a bit dark but i like it"
 _CONTENT = re.compile(
     r"\bbut (?:i|we) (?:really )?(?:like|love) it\b|\bthat's the (?:mood|look|vibe|feel) (?:i|we)\b"
     r"|\bis (?:that|this|it) normal\b|\bon purpose\b"
 )
+# numbers said in words before a unit or in a ratio: "twenty percent", "sixteen by nine"
 _TENS = "|".join(w for w, n in NUMBER_WORDS.items() if n in range(20, 100, 10) and w.isalpha())
 _UNITS = "|".join(w for w, n in NUMBER_WORDS.items() if 1 <= n <= 9 and w.isalpha())
 _NUMBER = rf"(?:(?:{_TENS})[ -](?:{_UNITS})|{alt(NUMBER_WORDS)})"
