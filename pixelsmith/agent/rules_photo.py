@@ -12,10 +12,10 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from pixelsmith.agent import rules_frame
 from pixelsmith.agent.normalise import Request
 from pixelsmith.agent.phrases import NUM, Intent, to_int
 from pixelsmith.agent.plan import Plan, Step
-from pixelsmith.agent.rules_frame import resize as resize  # a handler of INTENTS
 from pixelsmith.agent.rules_shared import (
     current_image,
     find_steps,
@@ -377,4 +377,7 @@ def backdrop(match, request, view) -> Plan:
 
 
 Handler = Callable[[re.Match[str], Request, WorkspaceView], Plan]
-HANDLERS: dict[str, Handler] = {name: globals()[name] for name in {i.name for i in INTENTS}}
+# each intent's handler is the function of its name here; a new size is `rules_frame.resize`
+HANDLERS: dict[str, Handler] = {
+    name: rules_frame.resize if name == "resize" else globals()[name] for name in {i.name for i in INTENTS}
+}
