@@ -206,6 +206,19 @@ _CENTRED = re.compile(
     r"\bcrop (?:it |the (?:photo|picture|image) )?so (?:that )?(?P<thing>(?:the|my|his|her) [\w' ]+?)"
     r"(?:'s| is) (?:in the )?(?:centre|center|middle)\b"
 )
+_CLOSER = re.compile(
+    r"(?:\b(?:zoom|crop|punch|push|move|get) in(?:,? closer|,? tighter| more)?(?: a bit| a little)?"
+    r"(?: on| to| towards| around)"
+    r"|(?:^|(?<=, ))(?:crop |frame it |zoom )?(?:tighter|closer) (?:on|around|to))"
+    r" (?=(?:the|my|his|her|their) )"
+)
+# a shape got by cutting, nothing painted: "make it 16:9? by cropping i mean, dont add anything"
+_BY_CROPPING = re.compile(
+    r"\b(?:make|get) it (?P<shape>\d{1,2} \d{1,2}|square),? (?:by|with|just) (?:cropping|a crop|trimming)"
+    r"(?: it)?"
+    r"(?: i mean)?(?:,? (?:and )?(?:don't|dont|do not|without) (?:add|adding|extend|extending|paint|painting)"
+    r" (?:anything|any(?:thing)? new|it|more))?\b"
+)
 _OUTSIDE = re.compile(
     r"\b(rain|snow|raining|snowing|sunny|stormy|foggy|misty) (?:outside|outdoors|out there)\b"
 )
@@ -226,10 +239,17 @@ _TENS = "|".join(w for w, n in NUMBER_WORDS.items() if n in range(20, 100, 10) a
 _UNITS = "|".join(w for w, n in NUMBER_WORDS.items() if 1 <= n <= 9 and w.isalpha())
 _NUMBER = rf"(?:(?:{_TENS})[ -](?:{_UNITS})|{alt(NUMBER_WORDS)})"
 _SAID_NUMBER = re.compile(
-    rf"\b(?P<n>{_NUMBER})"
-    rf"(?=(?: |-)?(?:%|percent|per cent|degrees?|px|pixels?|times|x)\b| by (?:\d|{_NUMBER}\b))"
-    rf"|(?<=\d by )(?P<m>{_NUMBER})\b"
+    rf"\b(?P<n>{_NUMBER})(?:(?P<by> by )(?P<m>{_NUMBER})\b|(?= by \d))"
+    rf"|\b(?P<alone>{_NUMBER})(?=(?: |-)?(?:%|percent|per cent|degrees?|px|pixels?|times|x)\b)"
+    rf"|(?<=\d by )(?P<after>{_NUMBER})\b"
 )
+
+
+def _numbers(match: re.Match[str]) -> str:
+    """ "sixteen by nine" -> "16 by 9", "twenty percent" -> "20 percent"."""
+    if match["n"]:
+        return _number(match["n"]) + (f" by {_number(match['m'])}" if match["m"] else "")
+    return _number(match["alone"] or match["after"])
 
 
 def _number(said: str) -> str:
@@ -244,8 +264,7 @@ def _spoken(text: str) -> str:
     text = _FILLERS.sub("", text)
     if _CONTENT.search(text):  # "it's a bit dark but i like it": a remark, no complaint (`rules_talk`)
         text = re.sub(r"\b(?:a bit|a little|slightly|kind of|a tad) (?=\w)", "", text)
-    for _ in range(2):  # "sixteen by nine": the second number once the first is a digit
-        text = _SAID_NUMBER.sub(lambda m: _number(m["n"] or m["m"]), text)
+    text = _SAID_NUMBER.sub(_numbers, text)
     text = re.sub(
         r"\b(it's|it is|its|is|are|looks?) to (?=(?:dark|bright|light|blurry|small|big|cold|warm|dull)\b)",
         r"\1 too ",
@@ -268,8 +287,15 @@ def _spoken(text: str) -> str:
     text = _KELVIN.sub("", text)  # "warm it up a few hundred kelvin"
     text = re.sub(r"\bthrow the background out of focus\b", "blur the background", text)
     text = _CENTRED.sub(r"crop to \g<thing>", text)  # "crop it so the dog's in the centre"
+    text = _CLOSER.sub("crop to ", text)  # "zoom in on the girl", "tighter on the girl"
     text = _STANDS_OUT.sub(lambda m: f"{m['blur']} behind {m['a'] or m['b'] or m['c']}{m['px'] or ''}", text)
     text = _OUTSIDE.sub(r"\1", text)  # "make it rain outside"
+    text = _BY_CROPPING.sub(r"crop it to \g<shape>", text)  # "make it 16:9, by cropping i mean"
+    text = re.sub(
+        r"\b(rotate|turn|spin) it so (?:that )?(?:she|he|it|they|everything)(?:'s|s| is| are) upside down\b",
+        r"\1 it upside down",
+        text,
+    )  # "rotate it so she's upside down"
     text = _HELD.sub(_held, text)  # "the cup he's holding": the cup
     text = re.sub(r"\bbehind of\b", "behind", text)
     text = re.sub(r"\b(?:next|close) of\b", "next to", text)  # "next of the cat"

@@ -37,6 +37,7 @@ from pixelsmith.agent.normalise import Request, clause, normalise, tidied
 from pixelsmith.agent.phrases import to_int
 from pixelsmith.agent.plan import Plan, Step
 from pixelsmith.agent.prompt_words import replacement_prompt, with_colour
+from pixelsmith.agent.rules_correct import corrected
 from pixelsmith.agent.rules_parts import PartsTurn, mend, split, suggest
 from pixelsmith.agent.rules_shared import (
     THING,
@@ -86,7 +87,10 @@ class OfflinePlanner:
         self.takes = {t.name: frozenset(t.input_model.model_fields) for t in tools or default_tools()}
 
     def begin(self, message: str, view: WorkspaceView) -> PartsTurn:
-        """A turn for `message`, in parts when it asks for several edits ("... and then ...")."""
+        """A turn for `message`, in parts when it asks for several edits ("... and then ..."),
+        the request it ends on when it changes its mind ("make it blue, no wait, green")."""
+        if (instead := corrected(message, functools.partial(self._understood, view=view))) is not None:
+            return PartsTurn(self, split(instead), read_as=instead)
         return PartsTurn(self, split(message))
 
     def resume(self, state: dict[str, Any], *, steps_done: int) -> PartsTurn:

@@ -55,7 +55,13 @@ PERSPECTIVE = re.compile(
     rf"(?: (?P<way>in|inwards?|toward each other|towards each other|back|backwards|out|outwards?))?"
     rf",? (?:(?:can|could) you )?(?:fix|correct|straighten) (?:it|that|them)){_AMOUNT}"  # alone: a remark
 )
-SHAPES = (CROP_SIDE, KEEP_SIDE, PERSPECTIVE)
+# closer in on the middle: "zoom in a bit", "punch in", "crop in tighter"
+ZOOM_IN = re.compile(
+    rf"(?:zoom|crop|punch|push|move|get) in(?: closer| tighter| more| further)?"
+    rf"(?: (?P<amount>{pattern('photo', 'a little')}|{pattern('photo', 'a lot')}))?(?: on {THE_PHOTO})?"
+)
+_ZOOMED = {"": 0.8, "a little": 0.9, "a lot": 0.6}  # the share of each side kept
+SHAPES = (CROP_SIDE, KEEP_SIDE, PERSPECTIVE, ZOOM_IN)
 # how far and which way the photo leans, anywhere in the message
 _TOWARDS = (
     r"(?:(?: over)?(?: to(?:wards)? the| to| towards)? "
@@ -82,6 +88,8 @@ def plan(text: str, view: WorkspaceView) -> Plan | None:
         return _cut(match["side"], share, view, f"crop {round(share * 100)}% off the {match['side']}")
     if match := PERSPECTIVE.fullmatch(text):
         return _upright(match, view)
+    if match := ZOOM_IN.fullmatch(text):
+        return _middle(match["amount"] or "", view)
     if match := KEEP_SIDE.fullmatch(text):
         kept = int(match["pct"]) / 100 if match["pct"] else SHARES.get(match["share"], 0.5)
         why = f"keep the {match['side']} {round(kept * 100)}%"
@@ -115,6 +123,30 @@ def _upright(match: re.Match[str], view: WorkspaceView) -> Plan:
     why = f"straighten the converging lines (vertical {vertical:+g})"
     return Plan(
         steps=[Step(tool="perspective", args={"image": current_image(view), "vertical": vertical}, why=why)]
+    )
+
+
+def _middle(amount: str, view: WorkspaceView) -> Plan:
+    """A crop to the middle of the photo, as a zoom in: 80% of each side (90% "a little",
+    60% "a lot")."""
+    how = (
+        "a little"
+        if amount and re.fullmatch(pattern("photo", "a little"), amount)
+        else "a lot"
+        if amount
+        else ""
+    )
+    image, kept = current_image(view), _ZOOMED[how]
+    found = view.get(image)
+    if found is None or not found.size:
+        raise Unclear(f"I do not know how big {image} is; say the box, e.g. 'crop to 16:9'.")
+    width, height = found.size
+    x0, y0 = round(width * (1 - kept) / 2), round(height * (1 - kept) / 2)
+    box = [x0, y0, width - x0, height - y0]
+    return Plan(
+        steps=[
+            Step(tool="crop", args={"image": image, "box": box}, why=f"zoom in: keep the middle {kept:.0%}")
+        ]
     )
 
 

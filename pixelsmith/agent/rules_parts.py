@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import cache
 from typing import Any
 
@@ -49,7 +49,7 @@ TYPO = 0.8  # how alike (difflib's ratio) a word must be to a known one to be re
 CLOSE = 0.5  # how alike (difflib's ratio over words) an example must be to be suggested
 
 
-def _shaped(part: str) -> bool:
+def reads_as_request(part: str) -> bool:
     """Whether the rules have a sentence shape for `part` on its own."""
     if rules_text.reads(part):  # 'write "hi" at the top'
         return True
@@ -81,7 +81,7 @@ _REMARK = re.compile(
 
 def _asks_nothing(sentence: str, *, first: bool) -> bool:
     said = normalise(sentence)
-    if said.params or _shaped(sentence):  # "Use seed 7." and "It's too dark." ask for something
+    if said.params or reads_as_request(sentence):  # "Use seed 7." and "It's too dark." ask for something
         return False
     text = tidied(sentence)
     if first:
@@ -133,10 +133,10 @@ def split(message: str) -> list[str]:
     def shaped(piece: str, start: int, carry: bool) -> str | None:
         """`piece` if it is a request; or, with `carry` and after the first part, said with that
         part's verb when it leaves the verb out ("make the ball blue and the fence white")."""
-        if _shaped(piece):
+        if reads_as_request(piece):
             return piece
         if carry and start and lead and _LEFT_OUT.fullmatch(normalise(piece).text):
-            return said if _shaped(said := f"{lead[0]} {piece}") else None
+            return said if reads_as_request(said := f"{lead[0]} {piece}") else None
         return None
 
     @cache
@@ -155,8 +155,18 @@ def split(message: str) -> list[str]:
     if not found or len(found) < 2:  # the verb carried only where the pieces say nothing else
         found = parts_from(0, True)
     if found and len(found) > 1:
-        return list(found)
-    return (None if _shaped(message) else _in_a_clause(message)) or [message]
+        return _once(found)
+    return (None if reads_as_request(message) else _in_a_clause(message)) or [message]
+
+
+def _once(parts: Sequence[str]) -> list[str]:
+    """`parts` with a part said again straight after itself left out: a message pasted twice,
+    "brighten it. brighten it.", is one request."""
+    kept = [parts[0]]
+    for part in parts[1:]:
+        if normalise(part).text != normalise(kept[-1]).text:
+            kept.append(part)
+    return kept
 
 
 def _in_a_clause(message: str) -> list[str] | None:
@@ -215,8 +225,11 @@ def suggest(message: str, understood: Callable[[str], bool]) -> str:
 class PartsTurn:
     """Plans the parts of one request one at a time (`planner.plan` on the current view)."""
 
-    def __init__(self, planner: Any, parts: list[str], *, done: int = 0, total: int | None = None) -> None:
+    def __init__(
+        self, planner: Any, parts: list[str], *, done: int = 0, total: int | None = None, read_as: str = ""
+    ) -> None:
         self.planner = planner
+        self.read_as = read_as  # the request a change of mind ended on (`rules_correct`), said once
         self.parts = list(parts)
         self.done = done  # steps run by the parts so far: a later part's "$N" counts on from them
         self.total = total or len(parts)
@@ -235,6 +248,8 @@ class PartsTurn:
                 plan.note = f"Part {number} of {self.total}: “{part}”."
             else:
                 plan.reply = f"Part {number} of {self.total} (“{part}”): {plan.reply}"
+        if self.read_as and number == 1 and plan.steps:
+            plan.note = " ".join(filter(None, (f"I read that as “{self.read_as}”.", plan.note)))
         return plan
 
     def state(self) -> dict[str, Any]:

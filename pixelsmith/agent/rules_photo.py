@@ -39,6 +39,7 @@ TONE_ARG = {
 }  # fmt: skip
 NOUNS = pairs("photo", "tone nouns")
 BACKGROUND_BLUR = 8.0  # px, "blur the background"
+PART_BLUR = 16.0  # px, "blur his face": past recognising
 _PHOTO = r"(?:image|picture|photo|photograph|shot|canvas)"
 # a request that names the whole photo is about all of it, whatever is selected
 _NAMES_WHOLE = re.compile(rf"\b(?:{_PHOTO}|everything|whole|entire|all over)\b")
@@ -136,6 +137,9 @@ INTENTS = (
                                r"|(?:add )?(?:a )?(?:bokeh|portrait mode)(?: effect)?"),
     _intent("blur", rf"(?:blur|soften) {_WHOLE}(?: (?:{_AMOUNT}))?"
                     rf"|make {_WHOLE} (?:{_AMOUNTS} )?(?:blurry|blurred|soft)"),
+    # a part hidden ("blur the licence plate", "pixelate his face"): blurred past recognising
+    _intent("blur_part", rf"(?:{pattern('photo', 'blur a part')}) (?!the background)(?P<object>{_PART_ONE})"
+                         rf"(?: (?:{_AMOUNT}))?"),
     # geometry
     _intent("crop_ratio", rf"crop (?:{_WHOLE} )?(?:to |into |as |for )?(?:a |an )?(?P<ratio>{_RATIO})"
                           r"(?: ratio| format| shape| aspect(?: ratio)?)?(?: portrait| landscape)?"),
@@ -286,6 +290,12 @@ def sharpen(match, request, view) -> Plan:
 
 def blur(match, request, view) -> Plan:
     return adjust_plan(request, view, "blur", blur=round(12 * _amount(match), 1))
+
+
+def blur_part(match, request, view) -> Plan:
+    subject = subject_of(match["object"], view, pronoun_ok=True)
+    radius = round(PART_BLUR * 4 * _amount(match), 1)  # "a little" less, "a lot" more
+    return _masked(subject, request, view, "adjust", f"blur the {subject.words or 'selection'}", blur=radius)
 
 
 def blur_background(match, request, view) -> Plan:

@@ -1,0 +1,155 @@
+"""A change of mind inside one message, for the offline rules: the request it ends on.
+
+People correct themselves as they type: "make the door blue, no wait, green", "remove the
+car — actually no, just blur it", "replace the cat with a dog, or maybe a rabbit?? ok rabbit",
+"Make the raincoat red. Sorry, I meant the front door, not the raincoat!". What follows the
+correction word (`talk.txt` [corrections]) is either a request of its own ("just blur it":
+"it" is what the first request named) or a piece of the first request said again: a colour,
+a shape, an amount, a thing ("the front door") or what it becomes ("oil painting"), which
+takes the place of its like in the first request. `corrected` gives the request the message
+ends on, or None when it has no change of mind the rules can follow.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from pixelsmith.agent.normalise import QUOTES
+from pixelsmith.agent.phrases import COLOUR_WORD
+from pixelsmith.agent.vocabulary import pattern
+
+_MARK = re.compile(
+    rf"(?:^|,|\s)\s*(?:(?:{pattern('talk', 'corrections')}"
+    rf"|well not(?: [\w'-]+){{1,3}}?(?: exactly)?(?=,))\b[ ,]*)+"
+)
+# "or 4:5 is better", "ok rabbit": the words around a choice, not the choice
+_CHOSEN = re.compile(
+    rf"^(?:(?:{pattern('talk', 'chosen')})\b[ ,]*)+|(?:[ ,]+(?:{pattern('talk', 'chosen')}))+$"
+)
+_HESITATION = re.compile(r"(?:[ ,]+(?:hmm+|um+|erm+|uh+|oh|well|ok|okay|wait))+[ ,]*$")  # ", hmm, actually"
+_NOT = re.compile(r"^(?:and )?not (?:the |that |this )?[\w' -]+$")  # "not the raincoat"
+_ALREADY = re.compile(r"^(?:it|that|they|she|he)(?:'s| is| are) already(?: \w+)?$")  # "it already is"
+_SHAPE = re.compile(r"\b(?:\d{1,2} ?: ?\d{1,2}|square|portrait|landscape|widescreen)\b")
+_AMOUNT = re.compile(
+    r"\b(?:a (?:lot|little|bit|touch|tad)|a little bit|slightly|loads|heaps|a ton|way more|much more"
+    r"|a smidge)\b"
+)
+# the thing a request names: "the front door", "my dog", up to a word that is not part of its name
+_STOP = (
+    r"(?:from|on|in|with|to|into|over|under|by|at|behind|next|near|and|so|a|an|it|then|look|be)\b"
+    rf"|{COLOUR_WORD.pattern}"
+)
+_THING = re.compile(rf"\b(?:the|my|his|her|their|our|that|this) (?:(?!{_STOP})[\w'-]+ ?){{1,3}}")
+# where a request says what something becomes: "turn it into", "replace the cat with", "make it"
+_BECOMES = re.compile(
+    r"(?P<lead>\b(?:into|with|to look like|look like|like|as) |\bmake (?:it|them|the [\w'-]+) )"
+    r"(?:an? )?(?=\S)"
+)
+_PLACED_THERE = re.compile(r"^(?:put|place|add|stick) (?P<what>.+?) there(?: instead)?(?: so .*)?$")
+_REMOVE = re.compile(r"^(?:remove|erase|delete|get rid of|take out) (?P<thing>.+?)(?: from .*)?$")
+
+
+Understood = Callable[[str], bool]  # whether the rules plan a request
+
+
+def corrected(message: str, understood: Understood) -> str | None:
+    """The request `message` ends on when it changes its mind after a first request; None
+    when it does not, or when the change cannot be followed (`understood`: whether the
+    rules plan a request)."""
+    text = _clauses(message)
+    marks = [m for m in _MARK.finditer(text) if m.start() > 0]
+    for mark in reversed(marks):  # the last change of mind holds
+        first = _HESITATION.sub("", text[: mark.start()]).strip(" ,")
+        if not first or not understood(first):
+            continue
+        if (said := _instead(first, text[mark.end() :], understood)) is not None:
+            return said
+    return _chosen_or(text, understood)
+
+
+def _clauses(message: str) -> str:
+    """`message` in lower case, its sentences and asides as clauses: "a, b, c"; ratios,
+    colour codes and decimal points kept ("4:5", "#2e8b57", "1.5")."""
+    text = message.lower().translate(QUOTES)
+    text = re.sub(r"(?:(?<!\d)\.|\.(?!\d)|[?!;…—–()]|\s-+\s)+", ",", text)
+    text = re.sub(r"[\"“”]", " ", text)
+    return re.sub(r"\s*,[\s,]*", ", ", re.sub(r"\s+", " ", text)).strip(" ,")
+
+
+def _instead(first: str, after: str, understood: Understood) -> str | None:
+    """The request `first` becomes with `after`, the words after the change of mind."""
+    clauses = [c for c in (_bare(c) for c in after.split(",")) if c and not _NOT.fullmatch(c)]
+    clauses = [c for c in clauses if not _kept_again(c, first)]
+    if not clauses:
+        return None
+    if (put := _put_in(clauses[-1], first, understood)) is not None:  # "no wait, green"
+        return put
+    for said in (", ".join(clauses), *reversed(clauses)):  # "actually no, just blur it"
+        if request := _as_request(said, first, understood):
+            return request
+    return None
+
+
+def _bare(clause: str) -> str:
+    """A clause without the words around a choice: "yeah go with 4:5" -> "4:5"."""
+    clause = clause.strip()
+    while (bare := _CHOSEN.sub("", clause).strip()) != clause:
+        clause = bare
+    return "" if _ALREADY.fullmatch(clause) else clause
+
+
+def _kept_again(clause: str, first: str) -> bool:
+    """ "keep the bike" after "remove the bike": the first request taken back, no request."""
+    kept = re.fullmatch(r"(?:keep|leave) (?P<thing>.+)", clause)
+    return bool(kept and kept["thing"] in first)
+
+
+def _as_request(said: str, first: str, understood: Understood) -> str | None:
+    """`said` as a request of its own, "it" the thing `first` named ("just blur it" after
+    "remove the car"), "there" its place ("put a plant there" after "remove the cat")."""
+    thing = _THING.search(first)
+    if (placed := _PLACED_THERE.fullmatch(said)) and (removed := _REMOVE.fullmatch(first)):
+        return f"replace {removed['thing']} with {placed['what']}"
+    if thing and re.search(r"\bit\b", said) and not re.search(r"\bit\b", first[thing.end() :]):
+        said = re.sub(r"\bit\b", thing[0].strip(), said, count=1)
+    return said if understood(said) else None
+
+
+def _put_in(piece: str, first: str, understood: Understood) -> str | None:
+    """`first` with `piece` in the place of its like: a colour for its colour, a shape for
+    its shape, an amount for its amount, a thing for its thing, else what it becomes."""
+    for kind in (COLOUR_WORD, _SHAPE, _AMOUNT):
+        if kind.fullmatch(piece) and (said := list(kind.finditer(first))):
+            last = said[-1]
+            return _checked(understood, f"{first[: last.start()]}{piece}{first[last.end() :]}")
+    if (thing := _THING.fullmatch(piece)) and (named := _THING.search(first)):
+        return _checked(understood, f"{first[: named.start()]}{thing[0].strip()} {first[named.end() :]}")
+    if becomes := list(_BECOMES.finditer(first)):  # "with a dog" -> "with a rabbit", "into an oil painting"
+        lead, had_article = becomes[-1].end("lead"), becomes[-1].end() > becomes[-1].end("lead")
+        if had_article and not re.match(r"(?:an?|the|some|my|his|her|their|our) ", piece):
+            piece = f"{'an' if piece[0] in 'aeiou' else 'a'} {piece}"
+        return _checked(understood, first[:lead] + piece)
+    return None
+
+
+def _checked(understood: Understood, request: str) -> str | None:
+    request = re.sub(r"\s+", " ", request).strip()
+    return request if understood(request) else None
+
+
+# "add a rainbow over the car, or the house, the house i think": a choice between two
+_OR = re.compile(r"^(?P<first>.+?),? or (?:maybe )?(?P<other>[^,]+)(?:, (?P<again>.+))?$")
+
+
+def _chosen_or(text: str, understood: Understood) -> str | None:
+    """The request with the option chosen after an "or": "or purple, purple, yes" is purple;
+    None when no option is said again or the first part is no request."""
+    said = _OR.fullmatch(text)
+    if said is None or not said["again"] or not understood(said["first"]):
+        return None
+    other = _bare(said["other"])
+    again = next((c for c in reversed([_bare(c) for c in said["again"].split(",")]) if c), "")
+    if not again or again not in other and other not in again:
+        return None
+    return _put_in(again, said["first"], understood)
