@@ -1,9 +1,12 @@
 """The offline planner follows a change of mind inside one message (the thirteenth blind set's
 self-corrections): "make the door blue, no wait, green", "remove the car — actually no, just
 blur it", "replace the cat with a dog, or maybe a rabbit?? ok rabbit"; and the everyday
-requests it brought up that the rules did not read: a part blurred out ("blur the licence
-plate"), a zoom in ("zoom in a bit", "zoom in on the girl"), a message pasted twice. The
-sample photo is 512 x 384."""
+requests its other voices brought up that the rules did not read: a part blurred out ("blur
+the licence plate"), a zoom in ("zoom in on the girl"), a designer's shorthand ("Rotate 90°
+CW", "2000px long edge"), an old photo mended ("colourise it", "the colours have faded"), a
+meme's words ("bottom text:", "deep fry it"), things named by where they are ("everything
+above the roof line"), follow-ups ("same again but for the car"), a message pasted twice.
+The sample photo is 512 x 384."""
 
 from __future__ import annotations
 
@@ -101,6 +104,61 @@ ROWS = [
      {"crop.aspect": "16:9"}),
     ("make it square by cropping", "upload", "crop", {"crop.aspect": "1:1"}),
     ("rotate it so she's upside down", "upload", "rotate", {"rotate.degrees": 180}),
+    # a designer's shorthand
+    ("Brightness +20%, contrast −10%.",
+     "upload", "adjust", {"adjust.brightness": 1.2, "adjust.contrast": 0.9}),
+    ("Rotate 90° CW.", "upload", "rotate", {"rotate.degrees": 90.0}),
+    ("Upscale 4× and save as PNG", "upload", "upscale", {"upscale.scale": 4}),
+    ("Add 300px of canvas to the top edge; fill with matching sky.",
+     "upload", "outpaint", {"outpaint.top": 300}),
+    ("Correct vertical keystone ~30%.", "upload", "perspective", {"perspective.vertical": 0.3}),
+    ("Isolate the girl on a transparent background",
+     "upload", "detect segment cutout", {"detect.labels": ["girl"]}),
+    ("resize the long edge to 2000", "upload", "resize", {"resize.width": 2000}),  # 512 x 384: landscape
+    ("make it 2048 wide", "upload", "upscale resize", {"upscale.scale": 4}),  # 4x: the upscaler first
+    ("1080x1080 for insta", "upload", "crop resize", {"crop.aspect": "1:1", "resize.width": 1080}),
+    ("1080x1080 but don't crop it", "upload", "outpaint resize", {"outpaint.aspect": "1:1"}),
+    ("make it 4096x4096", "upload", "crop upscale resize", {"upscale.scale": 4, "resize.height": 4096}),
+    ("stretch it out all wide and squished like a cursed image", "upload", "resize",
+     {"resize.width": 1024, "resize.height": 384}),
+    # an old photo mended
+    ("the colours have all faded like an old print left in the sun. can you bring them back?",
+     "upload", "adjust",
+     {"adjust.saturation": 1.25}),
+    ("looks washed out and flat", "upload", "adjust", {"adjust.saturation": 1.25, "adjust.contrast": 1.25}),
+    ("my scanner saved it black and white by mistake, can you put realistic colours back in?", "upload",
+     "instruct", {"instruct.prompt": "~colorize"}),
+    ("there are loads of little white scratches and dust spots all over it, please fix", "upload", "instruct",
+     {"instruct.prompt": "~scratches"}),
+    ("everything has gone a sort of yellowy orange tint like old photos do, make the colours normal again",
+     "upload", "adjust", {"adjust.auto_levels": True}),
+    ("the front wheel of her bike is chopped off at the left edge of the picture, can you add the missing "
+     "bit",
+     "upload", "outpaint", {"outpaint.left": 128}),
+    ("the house looks like its falling over backwards, the walls all lean in towards the top", "upload",
+     "perspective", {"perspective.vertical": 0.3}),
+    ("repair the fence", "upload", "", {}),  # a restoration of the photo, not of a thing in it
+    # a meme's words
+    ('bottom text: "me and my 2 braincells"', "upload", "instruct",
+     {"instruct.prompt": 'add the text "me and my 2 braincells" at the bottom'}),
+    ("deep fry it 🔥🔥🔥", "upload", "adjust", {"adjust.saturation": 1.5, "adjust.sharpness": 3.0}),
+    ("make the cat absolutely MASSIVE like godzilla towering over the house lmao", "upload", "instruct",
+     {"instruct.prompt": "make the cat massive"}),
+    ("make it rain pizzas from the sky 🍕", "upload", "instruct", {"instruct.prompt": "~pizzas"}),
+    ("cyberpunk it. neon signs, purple lights, the works",
+     "upload", "restyle", {"restyle.prompt": "~cyberpunk"}),
+    ("MAXIMUM SATURATION. i want it to hurt my eyes", "upload", "adjust", {"adjust.saturation": 1.5}),
+    # things named by where they are
+    ("everything above the roof line: make it blue and sunny", "upload", "detect segment instruct",
+     {"detect.labels": ["sky"]}),
+    ("blur all the stuff behind her", "upload", DSA, {"adjust.invert": True}),
+    ("extend it past the right edge so the whole car is in", "upload", "outpaint", {"outpaint.right": 128}),
+    ("make the parked car a taxi", "upload", DSI, {"detect.labels": ["parked car"]}),  # not "the"
+    ("make the sky blue and sunny", "upload", "detect segment instruct", {"detect.labels": ["sky"]}),
+    # follow-ups
+    ("more on the left", "upload", "outpaint", {"outpaint.left": 128}),
+    ("same again but for the car", "edited", DSI, {"detect.labels": ["car"]}),
+    ("make it ginger", "segmented", "inpaint", {"inpaint.prompt": "a ginger cat"}),
 ]  # fmt: skip
 
 

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pixelsmith.agent import inline_params, phrases, sentences
+from pixelsmith.agent import inline_params, phrases, phrasings, sentences
 from pixelsmith.agent.phrases import NUMBER_WORDS
 from pixelsmith.agent.sentences import CLAUSE_CUT, named
 from pixelsmith.agent.vocabulary import alt, pairs
@@ -81,6 +81,8 @@ def _tidy(text: str) -> str:
     text = _SAID_EQUAL.sub(" becomes ", text)  # "sky = rainbow", not "brightness = high"
     text = re.sub(r"(?<!\w)'|'(?!\w)", " ", text)  # quotes, not apostrophes
     # "exposure +1" is a stop; "vibrance +15" a share
+    text = text.replace("−", "-").replace("×", "x")  # a designer's minus and times signs
+    text = _SHARE_FIRST.sub(lambda m: f"{m['noun']} {'up' if m['sign'] == '+' else 'down'} {m['n']}%", text)
     text = re.sub(r"\b(exposure|brightness) ?\+ ?([123])\b(?![.%\d])", r"\2 stops brighter", text)
     text = re.sub(r"\b(exposure|brightness) ?- ?([123])\b(?![.%\d])", r"\2 stops darker", text)
     text = re.sub(
@@ -117,6 +119,13 @@ def _tidy(text: str) -> str:
     )  # "brighter pls its dark"
     text = re.sub(r" ?,[ ,]*", ", ", text)
     return text.strip(" ,-")
+
+
+# a change said before its tone: "+15% contrast", "-10% saturation"
+_SHARE_FIRST = re.compile(
+    r"(?<![\w%])(?P<sign>[+-]) ?(?P<n>\d{1,3}) ?% (?P<noun>contrast|brightness|saturation|warmth|vibrance"
+    r"|exposure|sharpness|clarity)\b"
+)
 
 
 def _strip_wrappers(text: str) -> str:
@@ -206,19 +215,6 @@ _CENTRED = re.compile(
     r"\bcrop (?:it |the (?:photo|picture|image) )?so (?:that )?(?P<thing>(?:the|my|his|her) [\w' ]+?)"
     r"(?:'s| is) (?:in the )?(?:centre|center|middle)\b"
 )
-_CLOSER = re.compile(
-    r"(?:\b(?:zoom|crop|punch|push|move|get) in(?:,? closer|,? tighter| more)?(?: a bit| a little)?"
-    r"(?: on| to| towards| around)"
-    r"|(?:^|(?<=, ))(?:crop |frame it |zoom )?(?:tighter|closer) (?:on|around|to))"
-    r" (?=(?:the|my|his|her|their) )"
-)
-# a shape got by cutting, nothing painted: "make it 16:9? by cropping i mean, dont add anything"
-_BY_CROPPING = re.compile(
-    r"\b(?:make|get) it (?P<shape>\d{1,2} \d{1,2}|square),? (?:by|with|just) (?:cropping|a crop|trimming)"
-    r"(?: it)?"
-    r"(?: i mean)?(?:,? (?:and )?(?:don't|dont|do not|without) (?:add|adding|extend|extending|paint|painting)"
-    r" (?:anything|any(?:thing)? new|it|more))?\b"
-)
 _OUTSIDE = re.compile(
     r"\b(rain|snow|raining|snowing|sunny|stormy|foggy|misty) (?:outside|outdoors|out there)\b"
 )
@@ -287,15 +283,9 @@ def _spoken(text: str) -> str:
     text = _KELVIN.sub("", text)  # "warm it up a few hundred kelvin"
     text = re.sub(r"\bthrow the background out of focus\b", "blur the background", text)
     text = _CENTRED.sub(r"crop to \g<thing>", text)  # "crop it so the dog's in the centre"
-    text = _CLOSER.sub("crop to ", text)  # "zoom in on the girl", "tighter on the girl"
     text = _STANDS_OUT.sub(lambda m: f"{m['blur']} behind {m['a'] or m['b'] or m['c']}{m['px'] or ''}", text)
     text = _OUTSIDE.sub(r"\1", text)  # "make it rain outside"
-    text = _BY_CROPPING.sub(r"crop it to \g<shape>", text)  # "make it 16:9, by cropping i mean"
-    text = re.sub(
-        r"\b(rotate|turn|spin) it so (?:that )?(?:she|he|it|they|everything)(?:'s|s| is| are) upside down\b",
-        r"\1 it upside down",
-        text,
-    )  # "rotate it so she's upside down"
+    text = phrasings.rephrased(text)  # a designer's, a restorer's, a place's fixed words
     text = _HELD.sub(_held, text)  # "the cup he's holding": the cup
     text = re.sub(r"\bbehind of\b", "behind", text)
     text = re.sub(r"\b(?:next|close) of\b", "next to", text)  # "next of the cat"

@@ -338,7 +338,10 @@ def parse_subject(phrase: str) -> Subject:
         front = backdrop["front"] or backdrop["front2"]
         found = parse_subject(front) if front else Subject([], "largest", "")
         return Subject(found.labels, found.which, "background", found.plural, inverse=True)
-    text = FROM_PLACE.sub("", COLOUR_OF.sub("", phrase.strip(" ,")))
+    text = COLOUR_OF.sub("", phrase.strip(" ,"))
+    placed = FROM_PLACE.sub("", text)  # "the cat sitting on the sofa"; not "the parked car"
+    if re.sub(r"\b(?:the|a|an|this|that|these|those|my|our|his|her|their|its)\b", "", placed).strip():
+        text = placed
     text = OWNERS_PART.sub("", text) if OWNERS_PART.search(text) else OWNER.sub("", text)
     if text in PRONOUNS:
         return Subject([], "best", "", pronoun=True)

@@ -172,13 +172,11 @@ def _dispatch(request: Request, view: WorkspaceView) -> Plan:
         (whole_image.OPEN_INTENTS, whole_image.HANDLERS),
         (phrases.INTENTS, HANDLERS),
     )
-    for intents, handlers in tables[:1]:  # the photo rules edit inside a selection themselves
-        for intent in intents:
-            if match := intent.pattern.fullmatch(request.text):
-                return handlers[intent.name](phrases.Said(match), request, view)
-    if (selected := rules_selection.plan(request, view)) is not None:  # "fill it with grass"
-        return selected
-    for intents, handlers in tables[1:]:
+    for number, (intents, handlers) in enumerate(tables):  # the photo rules edit inside a selection
+        if (
+            number == 1 and (selected := rules_selection.plan(request, view)) is not None
+        ):  # "fill it with grass"
+            return selected
         for intent in intents:
             if match := intent.pattern.fullmatch(request.text):
                 return handlers[intent.name](phrases.Said(match), request, view)

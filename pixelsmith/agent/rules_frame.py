@@ -45,8 +45,11 @@ KEEP_SIDE = re.compile(
 _LINES = rf"(?:the )?(?:{pattern('photo', 'converging')})"
 _AMOUNT = rf"(?: (?P<amount>{pattern('photo', 'a little')}|{pattern('photo', 'a lot')}))?"
 PERSPECTIVE = re.compile(
-    rf"(?:(?:correct|fix|straighten|sort out|adjust|repair) (?:the |its )?(?:perspective|keystoning|keystone)"
-    rf"(?: distortion)?|(?:do |apply |add )?(?:an? )?"
+    rf"(?:(?:correct|fix|straighten|sort out|adjust|repair) (?:the |its )?(?:vertical |horizontal )?"
+    rf"(?:perspective|keystoning|keystone)(?: distortion| correction)?(?: (?P<pct>\d{{1,2}}) ?(?:%|percent))?"
+    rf"|{_LINES}(?: all)? (?:lean|leaning|converge|converging|tilt|tilting) (?:in|inwards?)"
+    rf" (?:towards|toward|at) the top"  # with where, a complaint: "the walls lean in towards the top"
+    rf"|(?:do |apply |add )?(?:an? )?"
     rf"(?:(?P<how>{pattern('photo', 'soft')}|{pattern('photo', 'strong')}) )?"
     rf"keystone(?: correction| fix| it)?"
     rf"|(?:correct|fix|straighten|sort out) (?:the )?(?:converging|leaning|falling|tilting|slanted) {_LINES}"
@@ -60,8 +63,20 @@ ZOOM_IN = re.compile(
     rf"(?:zoom|crop|punch|push|move|get) in(?: closer| tighter| more| further)?"
     rf"(?: (?P<amount>{pattern('photo', 'a little')}|{pattern('photo', 'a lot')}))?(?: on {THE_PHOTO})?"
 )
+# a new shape said without cutting: "1080x1080 but don't crop it", "extend the sides rather than crop"
+_UNCROPPED = re.compile(
+    r"\b(?:don'?t|do not|without|not|never|no|rather than|instead of) (?:crop|cropping|cut|cutting)\b"
+    r"|\buncropped\b"
+)
+UPSCALE_FROM = 4.0  # a new size 4x bigger or more is upscaled first (real detail, not spread pixels)
 _ZOOMED = {"": 0.8, "a little": 0.9, "a lot": 0.6}  # the share of each side kept
-SHAPES = (CROP_SIDE, KEEP_SIDE, PERSPECTIVE, ZOOM_IN)
+# a stretch out of shape, asked for: "stretch it out all wide and squished like a cursed image"
+STRETCH = re.compile(
+    rf"stretch {THE_PHOTO}(?: out)?(?: (?:all|really|super|way|really really))?"
+    r" (?P<way>wide|wider|horizontally|sideways|tall|taller|vertically|long|longer)"
+    r"(?: and [\w ]+?)?(?:,? like .+)?"
+)
+SHAPES = (CROP_SIDE, KEEP_SIDE, PERSPECTIVE, ZOOM_IN, STRETCH)
 # how far and which way the photo leans, anywhere in the message
 _TOWARDS = (
     r"(?:(?: over)?(?: to(?:wards)? the| to| towards)? "
@@ -88,6 +103,8 @@ def plan(text: str, view: WorkspaceView) -> Plan | None:
         return _cut(match["side"], share, view, f"crop {round(share * 100)}% off the {match['side']}")
     if match := PERSPECTIVE.fullmatch(text):
         return _upright(match, view)
+    if match := STRETCH.fullmatch(text):
+        return _stretched(match["way"] in ("tall", "taller", "vertically", "long", "longer"), view)
     if match := ZOOM_IN.fullmatch(text):
         return _middle(match["amount"] or "", view)
     if match := KEEP_SIDE.fullmatch(text):
@@ -117,6 +134,7 @@ def _upright(match: re.Match[str], view: WorkspaceView) -> Plan:
     lines that lean out (a camera tilted down) the other way."""
     amount = match["amount"] or ""
     share = 0.15 if re.fullmatch(pattern("photo", "a little"), amount) else 0.5 if amount else 0.3
+    share = int(match["pct"]) / 100 if match["pct"] else share  # "correct vertical keystone ~30%"
     if how := match["how"]:  # "a slight keystone correction"
         share = 0.15 if re.fullmatch(pattern("photo", "soft"), how) else 0.5
     vertical = -share if (match["way"] or "").startswith("out") else share
@@ -124,6 +142,19 @@ def _upright(match: re.Match[str], view: WorkspaceView) -> Plan:
     return Plan(
         steps=[Step(tool="perspective", args={"image": current_image(view), "vertical": vertical}, why=why)]
     )
+
+
+def _stretched(tall: bool, view: WorkspaceView) -> Plan:
+    """The photo stretched to twice its width (or height), the other side kept: out of shape,
+    as asked."""
+    image = current_image(view)
+    found = view.get(image)
+    if found is None or not found.size:
+        raise Unclear(f"I do not know how big {image} is; say the size, e.g. 'resize to 1200x400'.")
+    width, height = found.size
+    size = {"width": width, "height": height * 2} if tall else {"width": width * 2, "height": height}
+    why = f"stretch to {size['width']}x{size['height']} (out of shape, as asked)"
+    return Plan(steps=[Step(tool="resize", args={"image": image, **size}, why=why)])
 
 
 def _middle(amount: str, view: WorkspaceView) -> Plan:
@@ -173,6 +204,11 @@ def resize(match: re.Match[str], request: Request, view: WorkspaceView) -> Plan:
     """A new size: a width, a height, both (a crop to their shape first: "1080x1080" of a
     landscape photo is never stretched), a percentage or a share ("half the size")."""
     said = match.groupdict()
+    if said.get("long"):  # "2000px long edge": the width of a landscape photo, the height of a portrait
+        found = view.get(current_image(view))
+        if found is None or not found.size:
+            raise Unclear("I do not know which edge is the long one; say 'resize to 2000 px wide'.")
+        said["w" if found.size[0] >= found.size[1] else "h"] = said["long"]
     if said.get("w2"):
         args = {"width": int(said["w2"]), "height": int(said["h2"])}
     elif said.get("w") or said.get("h"):
@@ -187,10 +223,58 @@ def resize(match: re.Match[str], request: Request, view: WorkspaceView) -> Plan:
     why = "resize to " + ", ".join(f"{k} {v}" for k, v in args.items())
     image, steps = current_image(view), []
     found = view.get(image)
-    if "height" in args and "width" in args and found is not None and found.size:
+    if found is None or not found.size:
+        return Plan(steps=[Step(tool="resize", args={"image": image, **args}, why=why)])
+    kept = found.size
+    if "height" in args and "width" in args:
         width, height = args["width"], args["height"]  # "1080x1080" of a landscape photo: no stretching
-        if abs(width / height - found.size[0] / found.size[1]) > 0.01 * width / height:
+        if abs(width / height - kept[0] / kept[1]) > 0.01 * width / height:
             aspect = f"{width // math.gcd(width, height)}:{height // math.gcd(width, height)}"
-            steps.append(Step(tool="crop", args={"image": image, "aspect": aspect}, why=f"crop to {aspect}"))
-            image = "$1"
+            if _UNCROPPED.search(tidied(request.message)):  # "1080x1080 but don't crop it": extended
+                steps.append(
+                    Step(tool="outpaint", args={"image": image, "aspect": aspect}, why=f"extend to {aspect}")
+                )
+                image, kept = "$1", _extended(kept, width / height)
+            else:
+                steps.append(
+                    Step(tool="crop", args={"image": image, "aspect": aspect}, why=f"crop to {aspect}")
+                )
+                image, kept = "$1", _cropped(kept, width / height)
+    grown = args["width"] / kept[0] if "width" in args else args.get("height", 0) / kept[1]
+    said_resize = re.match(r"(?:resize|rescale|scale|shrink)\b", request.text)  # the word said: a resize
+    if grown >= UPSCALE_FROM and not said_resize:  # "make it 4096x4096" of a small photo: detail first
+        steps.append(Step(tool="upscale", args={"image": image, "scale": 4}, why="upscale 4x first"))
+        image = f"${len(steps)}"
     return Plan(steps=[*steps, Step(tool="resize", args={"image": image, **args}, why=why)])
+
+
+def _extended(size: tuple[int, int], aspect: float) -> tuple[int, int]:
+    """The size an outpaint to `aspect` (width / height) makes of a photo of `size`."""
+    width, height = size
+    return (round(height * aspect), height) if width / height < aspect else (width, round(width / aspect))
+
+
+def _cropped(size: tuple[int, int], aspect: float) -> tuple[int, int]:
+    """The size a crop to `aspect` (width / height) leaves of a photo of `size`."""
+    width, height = size
+    return (width, round(width / aspect)) if width / height < aspect else (round(height * aspect), height)
+
+
+def named_size(name: str, target: int, view: WorkspaceView) -> Plan:
+    """Upscale until the long side reaches the named resolution's (4k: 3840 px), 4x at most."""
+    image = current_image(view)
+    found = view.get(image)
+    longest = max(found.size) if found is not None and found.size else None
+    if longest is None:
+        scale = 2.0
+    elif longest >= target:
+        raise Unclear(
+            f"{image} is already {longest} px on its long side, {name} or more; "
+            "say 'upscale it 2x' to make it bigger still."
+        )
+    else:
+        scale = min(4.0, math.ceil(target / longest * 100) / 100)
+    why = f"upscale {scale:g}x" + (
+        f" towards {name}" if scale == 4.0 and longest * 4 < target else f" to {name}"
+    )
+    return Plan(steps=[Step(tool="upscale", args={"image": image, "scale": scale}, why=why)])

@@ -36,7 +36,9 @@ from pixelsmith.views import WorkspaceView
 # Where a request may be cut: the words between two parts.
 SEPARATOR = re.compile(
     r"\s*(?:;|[.!?](?=\s)|,?\s+and\s+then\b|,?\s+and\s+also\b|,\s*then\b|\s+then\b|,?\s+and\b|"
-    r",?\s+after\s+that\b|,(?=\s*(?:contrast|brightness|saturation|warmth|sharpness|exposure)\b))[\s,]*",
+    r",?\s+after\s+that\b|,(?=\s*(?:contrast|brightness|saturation|warmth|sharpness|exposure)\b)"
+    r"|,(?=\s*(?:crop|resize|export|rotate|flip|upscale|sharpen|convert|\d{2,5} ?px"
+    r"|png|jpe?g)\b))[\s,]*",
 )
 # a list's numbers: "1. brighten it 2. crop to 4:5", "1) remove the cat 2) upscale", "first, ..., second, ..."
 _ENUMERATED = re.compile(
@@ -146,7 +148,9 @@ def split(message: str) -> list[str]:
         if start and rules_tones.reads(normalise(rest).text):  # "..., then brighter and warmer": one part
             return (rest,)
         for cut in (c for c in cuts if c.start() > start):
-            head = shaped(message[start : cut.start()].strip(), start, carry)
+            head = shaped(piece := message[start : cut.start()].strip(), start, carry)
+            if head is None and start and not normalise(piece).text:  # ", PNG,": said, asks nothing
+                head = ""
             if head and (tail := parts_from(cut.end(), carry)) is not None:
                 return (head, *tail)
         return (said,) if (said := shaped(rest, start, carry)) else None
@@ -154,6 +158,7 @@ def split(message: str) -> list[str]:
     found = parts_from(0, False)
     if not found or len(found) < 2:  # the verb carried only where the pieces say nothing else
         found = parts_from(0, True)
+    found = tuple(part for part in found or () if part)
     if found and len(found) > 1:
         return _once(found)
     return (None if reads_as_request(message) else _in_a_clause(message)) or [message]

@@ -69,7 +69,8 @@ LOOKS = (
 )
 _FILTER = r"(?:look|feel|effect|filter|finish|style)"
 # an object phrase that does not run on into a second request ("cut out the cat and make it ...")
-_ONE = r"(?:(?! and (?:make|turn|then|crop|resize|rotate|flip|upscale|scale|blur|add|put|remove)\b).)+?"
+_ONE = r"(?:(?:,| and) (?:make|turn|then|crop|resize|rotate|flip|upscale|scale|blur|add|put|remove)\b)"
+_ONE = rf"(?:(?!{_ONE}).)+?"
 _RATIO = rf"\d+ ?(?:[:x/ ]|by) ?\d+|{'|'.join(map(re.escape, RATIOS))}"
 _DETAIL = r" with (?:more|better|extra|added|proper|real|fine|full) (?:detail|details)| with detail recovery"
 _DIR = r"(?P<dir>clockwise|counter-?clockwise|anti-?clockwise|to the left|to the right|left|right)"
@@ -174,6 +175,7 @@ INTENTS = (
     # a bare size: "1080x1080 for insta" (a crop to its shape first: never stretched)
     _intent("resize", rf"(?:make {_WHOLE} )?(?P<w2>\d{{3,5}}) ?x ?(?P<h2>\d{{3,5}})(?: ?px| pixels)?"),
     _intent("resize", r"(?:at |to )?(?P<half>half|a quarter of|a third of) (?:the |its )?(?:original )?size"),
+    _intent("resize", r"resize the long(?:est)? (?:edge|side) to (?P<long>\d{3,5})(?: ?px| pixels)?"),
     _intent("resize", rf"(?:resize|scale|shrink|make) (?:{_WHOLE} )?(?:to |by )?(?P<pct>\d{{1,3}}) ?"
                       r"(?:%|percent)(?: of (?:its|the) (?:size|original size))?"),
     _intent("resize", rf"(?:make|resize|shrink|scale) {_WHOLE} (?:down )?(?:to )?"

@@ -19,7 +19,6 @@ photo's, `rules_reference`).
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import replace
 
@@ -55,7 +54,7 @@ _IT = THE_PHOTO
 _LITTLE, _LOT = pattern("talk", "a little"), pattern("talk", "a lot")
 _MUCH = rf"(?:(?P<much>{_LITTLE}|{_LOT}) )?"
 _WHAT = alt(map(re.escape, COMPLAINTS))
-_SAYS = r"(?:'s| is| are| looks?| seems?| feels?)"
+_SAYS = r"(?:'s| is| are| looks?| seems?| feels?| ha(?:ve|s)(?: all)?(?: gone)?)"  # "the colours have faded"
 _MUCH_OF = alt(map(re.escape, {*TOO_MUCH, *NOT_ENOUGH}))
 _PURPOSE, _RETRO = pattern("talk", "purposes"), pattern("talk", "retro")
 _STYLE = pattern("scene", "styles")
@@ -86,8 +85,12 @@ def _rule(text: str) -> re.Pattern[str]:
 # what the words say -> the request the rules read ({name}: a group of the match)
 REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
     # complaints: with something named ("it's too dark", "the sky is a bit dull"), or "too" alone
-    (_rule(rf"(?P<it>{_IT}|the [\w' -]+?){_SAYS} {_MUCH}(?P<too>too )?(?P<what>{_WHAT})(?: now| please)?"),
+    (_rule(rf"(?P<it>{_IT}|the [\w' -]+?){_SAYS} {_MUCH}(?P<too>too )?(?P<what>{_WHAT})(?: now| please)?"
+           r"(?: like (?:an? )?(?:old|faded|cheap|bad) [\w ]+)?"),  # "faded like an old print"
      "{complaint}"),
+    (_rule(rf"(?P<it>{_IT}|{_LOOK}){_SAYS} {_MUCH}(?P<too>too )?(?P<what>{_WHAT}) and "
+           rf"(?:a bit |a little |kind of |so |really |very )?(?P<what2>{_WHAT})(?: now| please)?"),
+     "{complaint}"),  # of the whole photo: "looks washed out and flat"
     (_rule(rf"(?:(?:it )?(?:looks?|seems?|feels?) )?{_MUCH}(?P<too>too )(?P<what>{_WHAT})"), "{complaint}"),
     (_rule(rf"(?:(?:there is|there's|it has|it's got) )?{_MUCH}(?P<kind>too much|not enough|too little) "
            rf"(?P<what>{_MUCH_OF})(?: in (?P<it>{_IT}))?"), "{complaint}"),
@@ -290,12 +293,12 @@ def plan(request: Request, view: WorkspaceView, dispatch: Dispatch) -> Plan | No
         return turned
     for rule, template in (*rules_voices.rewrites(view), *REWRITES):  # the first rewrite the rules read
         said = _rewritten(match, template) if (match := rule.fullmatch(text)) else text
-        if said != text and (plan := _again(said, request, view, dispatch)) is not None:
+        if said != text and (plan := _both(said.split("; "), request, view, dispatch)) is not None:
             return plan
     if match := POP.fullmatch(text):
         return _pop(match, request, view)
     if match := NAMED_SIZE.fullmatch(text):
-        return _named_size(match["name"], view)
+        return rules_frame.named_size(match["name"], RESOLUTIONS[match["name"]], view)
     if (cropped := rules_frame.plan(text, view)) is not None:
         return cropped
     return rules_except.plan(request, view, dispatch)
@@ -312,6 +315,24 @@ def _again(said: str, request: Request, view: WorkspaceView, dispatch: Dispatch)
         if not why.helps:  # understood, and answered: "there is no image yet"
             raise
         return None
+
+
+def _both(said: list[str], request: Request, view: WorkspaceView, dispatch: Dispatch) -> Plan | None:
+    """The plan for one request, or for two tone changes as one adjust ("it looks washed out
+    and flat": more colour and more contrast); None when the rules do not read them so."""
+    plans = [_again(one, request, view, dispatch) for one in said]
+    if len(plans) == 1 or None in plans:
+        return plans[0] if len(plans) == 1 else None
+    found = [
+        plan.steps[:-1] for plan in plans
+    ]  # the same part found for each ("the sea looks grey and flat")
+    if any(not plan.steps or plan.steps[-1].tool != "adjust" for plan in plans) or found.count(
+        found[0]
+    ) != len(found):
+        return None
+    steps = [plan.steps[-1] for plan in plans]
+    args = {key: value for step in steps for key, value in step.args.items()}
+    return Plan(steps=[*found[0], Step(tool="adjust", args=args, why="; ".join(step.why for step in steps))])
 
 
 def reads(text: str) -> bool:
@@ -347,7 +368,10 @@ def _rewritten(match: re.Match[str], template: str) -> str:
             return match.string  # "the cat is blue" describes; it does not ask
         it = said.get("it", "it")
         it = "it" if it in ("this", "that") else it
-        return COMPLAINTS[said["what"]].format(it=it, amount=_amount(said))
+        asked = COMPLAINTS[said["what"]].format(it=it, amount=_amount(said))
+        if (also := said.get("what2")) and (second := COMPLAINTS[also].format(it=it, amount="")) != asked:
+            return f"{asked}; {second}"  # "washed out and flat": more vivid, and punchier (`_both`)
+        return asked
     if "verb" in said and said["verb"] in STYLE_VERBS:
         return template.format(style=STYLE_VERBS[said["verb"]])
     return template.format(**said)
@@ -372,24 +396,3 @@ def _pop(match: re.Match[str], request: Request, view: WorkspaceView) -> Plan:
     )
     why = f"more contrast ({contrast}) and colour ({saturation})"
     return rules_photo.adjust_plan(request, view, why, contrast=contrast, saturation=saturation)
-
-
-def _named_size(name: str, view: WorkspaceView) -> Plan:
-    """Upscale until the long side reaches the named resolution's (4k: 3840 px), 4x at most."""
-    image = current_image(view)
-    found = view.get(image)
-    longest = max(found.size) if found is not None and found.size else None
-    target = RESOLUTIONS[name]
-    if longest is None:
-        scale = 2.0
-    elif longest >= target:
-        raise Unclear(
-            f"{image} is already {longest} px on its long side, {name} or more; "
-            "say 'upscale it 2x' to make it bigger still."
-        )
-    else:
-        scale = min(4.0, math.ceil(target / longest * 100) / 100)
-    why = f"upscale {scale:g}x" + (
-        f" towards {name}" if scale == 4.0 and longest * 4 < target else f" to {name}"
-    )
-    return Plan(steps=[Step(tool="upscale", args={"image": image, "scale": scale}, why=why)])

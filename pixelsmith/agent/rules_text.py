@@ -16,7 +16,7 @@ from pixelsmith.views import WorkspaceView
 
 # the verb, maybe "the text"/"a caption saying", then the words in quotes (not 'add a "vintage" look')
 _QUOTED = re.compile(
-    r"\b(?:put|write|add|type|print|stick|caption it)"
+    r"\b(?:put|write|add|type|print|stick|caption it|(?P<edge>top|bottom) text:?)"  # a meme's "bottom text:"
     r"(?: (?:the )?(?:text|words?|caption|sign|a caption|a sign)"
     r"(?: (?:saying|that says|reading))?| saying)? (?:[\"“](?P<words>[^\"“”]{1,80})[\"”]"
     r"|(?<!\w)'(?P<words2>[^'\"“”]{1,80})'(?!\w))(?P<rest>[^.?!\"]*)",
@@ -47,7 +47,7 @@ def plan(request: Request, view: WorkspaceView) -> Plan | None:
     if said is None or view.current_image is None or said.start() > _LEAD_MAX:
         return None
     rest = _ON_IT.sub("", tidied(said["rest"]).strip(" ,"))
-    rest = TRAILING.sub("", rest).strip(" ,")
+    rest = TRAILING.sub("", rest).strip(" ,") or (f"at the {said['edge'].lower()}" if said["edge"] else "")
     words = (said["words"] or said["words2"]).strip()
     prompt = f'add the text "{words}"' + (f" {rest}" if rest else "")
     args = {"image": current_image(view), "prompt": prompt, **params_for("instruct", request)}

@@ -41,6 +41,7 @@ _NOT_A_VERB = (
 )
 _STILL = r"(?:sitting|standing|lying|sleeping|curled up)"
 _ER = r"(?:brighter|darker|warmer|cooler|sharper|bigger|smaller|softer|lighter)"
+_MARKS = r"(?:scratches|dust(?: spots)?|specks|spots|marks|creases|cracks|blotches)"  # on an old print
 
 
 def _rule(text: str) -> re.Pattern[str]:
@@ -111,6 +112,27 @@ REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
      "upscale it"),  # "make it super super big so i can print it"
     (_rule(r"(?P<look>sepia|black and white|vintage|retro) (?:vibes?|aesthetic|feel|mood)"),
      "make it {look}"),
+    # a meme's words
+    (_rule(rf"deep[ -]?fr(?:y|ied)(?: {_IT})?(?: (?:please|pls))?"),
+     "make it a lot more saturated; make it a lot punchier; sharpen it a lot"),  # one adjust (`_both`)
+    (_rule(rf"make (?P<thing>{THING}) (?:(?:{pattern('talk', 'intensifiers')}|absolutely|totally) ?)*"
+           r"(?P<size>massive|huge|giant|gigantic|enormous|tiny)(?: like .+| towering .+)?"),
+     "make {thing} {size}"),
+    (_rule(r"make it (?:rain|snow|hail) (?P<what>(?!(?:on|in|outside|here|there|everywhere|hard|heavily|a bit"
+           r"|a little|a lot|again)\b)[\w' ]+?)(?: (?:from|out of|down from) the sky)?"),
+     "make it rainy with {what} falling from the sky"),  # "make it rain pizzas from the sky"
+    (_rule(rf"(?P<style>{pattern('scene', 'adjective styles')}) (?:it|this|{_IT})(?:,? .+)?"),
+     "make it {style} style"),  # "cyberpunk it. neon signs, purple lights, the works"
+    # an old photo's marks: "there are little white scratches and dust spots all over it, please fix"
+    (_rule(rf"there(?:'s| is| are) (?:(?:loads|lots|a lot|plenty) of |some |a few |little |tiny |small "
+           rf"|white |black |annoying )*{_MARKS}(?: and (?:little |tiny |white |black )*{_MARKS})*"
+           r"(?: all over (?:it|the (?:photo|picture|scan|print))| on it| everywhere)?"
+           r"(?:,? (?:please |can you |could you )?(?:fix|remove|clean|sort)(?: (?:it|them|that|those))?"
+           r"(?: up| out)?(?: please)?)?"), "remove the scratches"),
+    # the last edit again, on another thing
+    (_rule(rf"(?:do )?(?:the )?same(?: thing)?(?: again)?,? (?:but |only )?(?:for|to|on|with) "
+           rf"(?P<thing>{THING})"),
+     "do the same to {thing}"),
     (_rule(rf"make (?:it|everything) (?P<how>{pattern('talk', 'moods')})"),
      "make it look {how}"),
     # wishes and constraints said around the request

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from pixelsmith.agent.normalise import Request
-from pixelsmith.agent.phrases import NUM, Intent, to_int
+from pixelsmith.agent.phrases import COLOUR_PHRASE, NUM, Intent, to_int
 from pixelsmith.agent.plan import Plan, Step
 from pixelsmith.agent.rules_shared import (
     current_image,
@@ -27,6 +27,7 @@ from pixelsmith.views import WorkspaceView
 # -- vocabularies (pixelsmith/data/words/scene.txt) ------------------------------------------
 _CONDITION = rf"(?:{pattern('scene', 'condition words')} )?{pattern('scene', 'conditions')}"
 _ADDABLE = pattern("scene", "addable")
+RESTORATIONS = pairs("scene", "restorations")
 _STYLE = pattern("scene", "styles")
 _WHOLE = (
     r"(?:it|this|that|everything|(?:the|this|that|my|our) (?:whole |entire )?(?:[\w-]+ )?"
@@ -65,7 +66,9 @@ _REDRAW = pattern("verbs", "redraw")
 _HOW = rf"(?:{_GENTLY}|{_FULLY})"
 # "the sky", "those trees": no article inside, so "the sky a sunset" is not a part
 _PART = r"(?:the|that|this|those|these)(?: (?!(?:an?|some|look)\b)[\w-]+){1,4}?"
-_MORE_OF = r"(?P<what>sky|ground|floor|foreground|space|room|background|scene|of the scene|of the room)"
+_MORE_OF = (
+    r"(?P<what>sky|ground|floor|foreground|space|room|background|scene|canvas|of the scene|of the room)"
+)
 
 INTENTS = (
     # extend the canvas
@@ -79,7 +82,7 @@ INTENTS = (
     _intent("outpaint_wider", rf"make {_WHOLE} (?P<way>wider|taller|bigger|larger)"
                               r"(?: (?:on|at) (?:both|all|each|either) (?:sides|edges|ends))?"
                               rf"(?:,? (?:perhaps |maybe |say |to |about |like )?(?:{_RATIO}))?"),
-    _intent("outpaint_more", rf"(?:show|paint|add) more (?:on|at) (?:the )?(?P<side>{_SIDE})"),
+    _intent("outpaint_more", rf"(?:(?:show|paint|add) )?more (?:on|at) (?:the )?(?P<side>{_SIDE})"),
     _intent("outpaint_more", r"(?:show|include|give me) more of (?:the )?(?P<what>[\w ]+?)"
                              r"(?: around (?:them|it|him|her|us))?"),
     _intent("outpaint_more", r"(?:add|show|give me|give it|i want|i need|need|include)"
@@ -87,7 +90,7 @@ INTENTS = (
                              rf"(?: (?:on|at|to) (?:the )?(?P<side>{_SIDE}))?"
                              r"(?:,? (?:about |around |roughly |say )?(?P<px>\d{1,4}) ?(?:px|pixels))?"),
     _intent("outpaint_more", rf"add (?P<px>\d{{1,4}}) ?(?:px|pixels)(?: (?:of )?(?:extra |more )?{_MORE_OF})?"
-                             rf"(?: (?:on|at|to) (?:the )?(?P<side>{_SIDE}))?(?: sides?)?"),
+                             rf"(?: (?:on|at|to) (?:the )?(?P<side>{_SIDE}))?(?: sides?| edges?)?"),
     _intent("outpaint", rf"{_EXTEND}(?: out)?(?: {_WHOLE}| the (?:canvas|frame|background|borders?|edges?))?"
                         rf"(?: (?:(?:to|on|at|towards?|in|into|from) )?(?:the )?(?P<side>{_SIDE}))?"
                         r"(?: side| edge)?"
@@ -120,6 +123,10 @@ INTENTS = (
                         r"(?: (?:falling|floating|flying|everywhere|all over))*"
                         r"(?: (?P<prep>to|in|into|on|over|across) "
                         rf"(?:{_WHOLE}|(?P<place>{_PLACES})))?"),
+    # an old photo mended: "colourise it", "remove the dust and scratches", "restore this old photo"
+    _intent("instruct", rf"(?P<fix>{alt(map(re.escape, RESTORATIONS))})"
+                        rf"(?: (?:to |in )?(?:{_WHOLE}|the (?:old )?(?:photo|picture|image|print|scan)))?"
+                        r"(?: (?:back )?in| back)?(?: (?:from|on|in) [\w ]+)?"),
     # expressions and looks of a person (or a pet): "make her smile", "give him a beard"
     _intent("instruct", rf"(?:make|let) (?P<who>{_PEOPLE}) (?P<how>(?:look |seem |appear |be )?{_LOOKS})"
                         r"(?: (?:a (?:bit|little|lot) |much )?more)?"),
@@ -136,7 +143,8 @@ INTENTS = (
                         rf"(?P<how>(?:look |seem |be )?{_POSES})"),
     _intent("instruct", rf"(?:put|add) (?P<feature>{_FEATURES}) (?:on|to) (?P<who>{_PEOPLE})"),
     _intent("instruct", rf"(?:give|add) (?P<who>{_PEOPLE}) (?P<feature>{_FEATURES})"),
-    _intent("instruct_region", rf"make (?P<object>{_PART}) (?:look )?(?P<cond>{_CONDITION})"),
+    _intent("instruct_region", rf"make (?P<object>{_PART}) (?:look )?"
+                               rf"(?P<cond>(?:{COLOUR_PHRASE} and )?{_CONDITION})"),  # "blue and sunny"
     # follow-ups of a restyle or an instruction
     _intent("instruct", rf"(?:change|set|switch) the (?:season|weather|time of day|time|lighting|light) "
                         rf"(?:to|into) (?:an? )?(?P<cond>{_CONDITION})"),
@@ -281,6 +289,8 @@ def _restyle(match: re.Match[str], request: Request, view: WorkspaceView) -> Pla
 
 def _instruction(match: re.Match[str]) -> str:
     said = match.groupdict()
+    if said.get("fix"):
+        return RESTORATIONS[said["fix"]]
     if said.get("feature"):
         return f"give {said['who']} {said['feature']}"
     if said.get("how") and said.get("who"):

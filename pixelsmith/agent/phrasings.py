@@ -1,0 +1,106 @@
+"""Fixed ways of saying an edit, rewritten as the offline rules read them (`normalise`): a
+designer's shorthand ("Rotate 90° CW", "export 1080x1080px", "2000px long edge", "save as
+PNG"), a restorer's ("make the colours normal again", "the wheel is chopped off at the left
+edge, add the missing bit"), things named by where they are ("everything above the roof
+line", "all the stuff behind her", "extend it past the right edge"), a zoom in on something
+("tighter on the girl") and a shape got by cropping ("make it 16:9? by cropping i mean")."""
+
+from __future__ import annotations
+
+import re
+
+_CLOSER = re.compile(
+    r"(?:\b(?:zoom|crop|punch|push|move|get) in(?:,? closer|,? tighter| more)?(?: a bit| a little)?"
+    r"(?: on| to| towards| around)"
+    r"|(?:^|(?<=, ))(?:crop |frame it |zoom )?(?:tighter|closer) (?:on|around|to))"
+    r" (?=(?:the|my|his|her|their) )"
+)
+# a designer's shorthand: "cw", "ccw"; a file format or a fill said with a size, dropped
+_SPECS = {"cw": "clockwise", "ccw": "counter-clockwise", "format": "", "fill": ""}
+_SPEC = re.compile(
+    r"\b(?P<cw>cw)\b|\b(?P<ccw>ccw|acw)\b"
+    r"|(?P<format>,? (?:and )?(?:save|export|output|deliver)(?: it)? as (?:a |an )?(?:png|jpe?g|webp|tiff?)\b"
+    r"|(?:^|, )(?:as )?(?:a )?(?:png|jpe?g|webp|tiff?)(?: file)?(?=,|$))"
+    r"|(?P<fill>,? (?:and )?fill (?:it |that |the (?:new )?(?:space|band|gap|area) )?with (?:a )?"
+    r"(?:matching|more|the same|continuing) (?:sky|scene|background)\b)"
+)
+_NEED_SIZE = re.compile(
+    r"\b(?:i |we )?need (?:a|an) (?P<size>\d{3,5} ?x ?\d{3,5})(?: ?px)?(?: [\w-]+){0,2}"
+    r" (?:banner|header|cover|thumbnail|image|version|copy|print|post|hero)"
+    r"(?: (?:from|of) (?:this|it|the (?:photo|picture|image)))?\b"
+)
+_ISOLATE = re.compile(
+    r"\bisolate (?P<what>.+?) (?:on|against|with) (?:a |an )?(?:transparent|clear|see-through|empty)"
+    r" (?:background|bg)\b"
+)
+_LONG_EDGE = re.compile(
+    r"\b(?:resize |scale )?(?:(?:it|the long(?:est)? (?:edge|side)) )?(?:to )?(?P<n>\d{3,5}) ?(?:px|pixels)"
+    r" (?:on the |along the |for the )?long(?:est)? (?:edge|side)\b"
+)
+# an old photo's faults put right: its colours ("make the colours normal again": auto levels), a
+# thing cut off at an edge ("the wheel is chopped off at the left edge, add the missing bit")
+_RESTORED = re.compile(
+    r"\b(?:make|get|bring|put) the colou?rs (?:look )?(?:back to )?(?:normal|natural|right|true|accurate"
+    r"|realistic)(?: again)?\b"
+    r"|\b(?:fix|remove|get rid of|correct|lose) the (?:[\w-]+ )?(?:colou?r )?(?:cast|tint)\b"
+    r"|^.*?\b(?:is|are|got|gets|was|were) (?:cut|chopped|cropped) off (?:at|on|by) the"
+    r" (?P<side>left|right|top|bottom)"
+    r"(?: edge| side)?(?: of the (?:picture|photo|image|frame|shot))?,? (?:can you |could you |please )?"
+    r"(?:add|paint|fill in|show|put back|bring back|draw|give me) (?:in )?(?:the )?(?:missing|rest)"
+    r"(?: (?:bit|part|piece|of (?:it|him|her|them|the [\w-]+)))?"
+)
+# things named by where they are, and a few fixed ways of saying a thing
+_PLACES = re.compile(
+    r"\b(?P<sky>everything (?:above|over) the (?:roof ?line|rooftops?|roofs?|houses?|buildings?|trees?"
+    r"|tree ?line|horizon|skyline|hills?|mountains?))\b"  # the sky
+    r"|\b(?P<past>(?:extend|expand|widen) it) (?:past|beyond|over) the (?=(?:left|right|top|bottom)\b)"
+    r"|\b(?:blur|soften)(?: out)? (?:all )?(?:the )?(?P<behind>stuff|things|bits|everything) behind "
+    r"|\b(?P<like>into|like|as) one of those "  # "turn it into one of those wanted posters"
+    r"|\b(?P<tone>saturation|contrast|sharpness|vibrance) (?:to )?(?:the )?max(?:imum)?\b"
+    r"|\bmax(?:imum)? (?P<tone2>saturation|contrast|sharpness|vibrance)\b"
+)
+
+
+def _placed(match: re.Match[str]) -> str:
+    said = match.groupdict()
+    if said["sky"]:
+        return "the sky"
+    if said["past"]:  # "extend it past the right edge"
+        return f"{said['past']} to the "
+    if said["behind"]:  # "blur all the stuff behind her"
+        return "blur the background behind "
+    if said["like"]:
+        return f"{said['like']} a "
+    return f"{said['tone'] or said['tone2']} up a lot"  # "MAXIMUM SATURATION"
+
+
+# a shape got by cutting, nothing painted: "make it 16:9? by cropping i mean, dont add anything"
+_BY_CROPPING = re.compile(
+    r"\b(?:make|get) it (?P<shape>\d{1,2} \d{1,2}|square),? (?:by|with|just) (?:cropping|a crop|trimming)"
+    r"(?: it)?"
+    r"(?: i mean)?(?:,? (?:and )?(?:don't|dont|do not|without) (?:add|adding|extend|extending|paint|painting)"
+    r" (?:anything|any(?:thing)? new|it|more))?\b"
+)
+
+
+def rephrased(text: str) -> str:
+    """`text` (tidied, lower case) with these fixed ways of saying an edit rewritten."""
+    text = _CLOSER.sub("crop to ", text)  # "zoom in on the girl", "tighter on the girl"
+    text = _SPEC.sub(lambda m: _SPECS[next(k for k, v in m.groupdict().items() if v is not None)], text)
+    text = re.sub(
+        r"\b(?:export|save|output|deliver)(?: it)?(?: at| as| to)? (?=\d{3,5} ?x ?\d{3,5}(?:\b|px))",
+        "resize to ",
+        text,
+    )
+    text = _NEED_SIZE.sub(r"\g<size>", text)  # "need a 1500x500 web banner from this"
+    text = _ISOLATE.sub(r"cut out \g<what>", text)  # "isolate the girl on a transparent background"
+    text = _LONG_EDGE.sub(r"resize the long edge to \g<n>", text)  # "2000px long edge"
+    text = _PLACES.sub(_placed, text)
+    text = _RESTORED.sub(lambda m: f"extend the {m['side']}" if m["side"] else "auto levels", text)
+    text = _BY_CROPPING.sub(r"crop it to \g<shape>", text)  # "make it 16:9, by cropping i mean"
+    text = re.sub(
+        r"\b(rotate|turn|spin) it so (?:that )?(?:she|he|it|they|everything)(?:'s|s| is| are) upside down\b",
+        r"\1 it upside down",
+        text,
+    )  # "rotate it so she's upside down"
+    return text
