@@ -155,6 +155,25 @@ ROWS = [
     ("extend it past the right edge so the whole car is in", "upload", "outpaint", {"outpaint.right": 128}),
     ("make the parked car a taxi", "upload", DSI, {"detect.labels": ["parked car"]}),  # not "the"
     ("make the sky blue and sunny", "upload", "detect segment instruct", {"detect.labels": ["sky"]}),
+    ("that parked thing on the street, make it a vintage london taxi", "upload", DSI,
+     {"detect.labels": ["parked thing on the street"], "inpaint.prompt": "a vintage london taxi"}),
+    ("the person in front of the house — make her coat red", "upload", DSI, {"detect.labels": ["coat"]}),
+    ("theres a bloke with an umbrella walking past behind the car, can you take him out of it", "upload", DSR,
+     {"detect.labels": ["bloke with an umbrella"]}),
+    # a colour code is its nearest named colour; a recolour said "to" a colour
+    ("Recolour the front door to #2E8B57 (matte).", "upload", DSI,
+     {"detect.labels": ["front door"], "inpaint.prompt": "a matte forest green front door"}),
+    ("change the sky to a sunset", "upload", DSI, {"inpaint.prompt": "a sunset"}),  # no colour: as before
+    # a lean with its size, levelled; a print size with its purpose; cloud detail back
+    ("Horizon is tilted 1.5° counter-clockwise. Level it and crop away the empty corners.", "upload",
+     "rotate",
+     {"rotate.degrees": 1.5, "rotate.straighten": True}),
+    ("For an A4 landscape print at 300 dpi I need 3508 x 2480 px. Crop to fit the ratio, no stretching.",
+     "upload", "crop upscale resize", {"resize.width": 3508}),
+    ("Need a 1500×500 web banner from this. Extend the sides rather than crop.", "upload", "outpaint resize",
+     {"outpaint.aspect": "3:1", "resize.height": 500}),
+    ("The sky is just blown out white. Is there any way to get some cloud detail back?", "upload",
+     "detect segment instruct", {"detect.labels": ["sky"]}),
     # follow-ups
     ("more on the left", "upload", "outpaint", {"outpaint.left": 128}),
     ("same again but for the car", "edited", DSI, {"detect.labels": ["car"]}),

@@ -148,7 +148,7 @@ def test_what_the_new_readings_leave_alone() -> None:
     assert [s.tool for s in table.PLANNER.plan("make it a square", segmented).steps] == ["outpaint"]
     assert split('make it brighter, then add "hello" at the bottom') == [
         "make it brighter", 'add "hello" at the bottom']  # fmt: skip
-    assert "#aaa000" in normalise("paint the wall #aaa000").text  # a colour code is no word said long
+    assert normalise("paint the wall #aaa000").text == "paint the wall olive"  # a code: its colour
     cat = table.PLANNER.plan("my cat looks grumpy, cut him out", upload).steps
     assert cat[0].args["labels"] == ["cat"]  # him: the cat a remark named, not "the person"
     assert table.PLANNER.plan("remove the cup he's holding", upload).steps[0].args["labels"] == ["cup"]

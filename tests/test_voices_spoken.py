@@ -105,7 +105,7 @@ def test_the_plans_validate(message) -> None:
         ("one of the cats", "one of the cats"),  # a number word with no unit stays a word
         ("add two hats", "add two hats"),
         ("sky = 🌈", "sky becomes rainbow"),
-        ("make the dress #ff8800 #ootd", "make the dress #ff8800"),  # a colour code is no hashtag
+        ("make the dress #ff8800 #ootd", "make the dress dark orange"),  # a colour code: its named colour
         ("blur the background so the dog stands out", "blur the background behind the dog"),
         ("slightly turn it into a watercolor", "slightly turn it into a watercolor"),  # no remark before it
         ("i want to make it brighter", "make it brighter"),

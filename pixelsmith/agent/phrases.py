@@ -139,7 +139,7 @@ FROM_PLACE = re.compile(
     r"(?:the|this|that|my|our|his|her|their) [\w ]+"
     r"|in the (?:background|foreground|distance|back|front)"
     r"|(?:that's|that is|that are|which is|which are|who is|who's)\b.*"
-    r"|(?:parked|standing|sitting|lying|hanging|growing|walking|running|flying|swimming|sleeping|playing)\b.*|out)$"
+    r"|(?:parked|standing|sitting|lying|hanging|growing|walking|running|flying|swimming|sleeping|playing|trailing|leaning|lurking|poking|sticking|peeking|hiding)\b.*|out)$"
 )
 # whose it is, when the thing is not a part of them: "my daughter's dress" -> the dress
 OWNER = re.compile(r"^(?:(?:the|my|our|his|her|their) )?[\w-]+'s (?=\w)")

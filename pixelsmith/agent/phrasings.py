@@ -8,6 +8,12 @@ line", "all the stuff behind her", "extend it past the right edge"), a zoom in o
 from __future__ import annotations
 
 import re
+from functools import cache
+
+from PIL import ImageColor
+
+from pixelsmith.agent.phrases import COLOUR_PHRASE
+from pixelsmith.agent.vocabulary import entries
 
 _CLOSER = re.compile(
     r"(?:\b(?:zoom|crop|punch|push|move|get) in(?:,? closer|,? tighter| more)?(?: a bit| a little)?"
@@ -25,9 +31,9 @@ _SPEC = re.compile(
     r"(?:matching|more|the same|continuing) (?:sky|scene|background)\b)"
 )
 _NEED_SIZE = re.compile(
-    r"\b(?:i |we )?need (?:a|an) (?P<size>\d{3,5} ?x ?\d{3,5})(?: ?px)?(?: [\w-]+){0,2}"
-    r" (?:banner|header|cover|thumbnail|image|version|copy|print|post|hero)"
-    r"(?: (?:from|of) (?:this|it|the (?:photo|picture|image)))?\b"
+    r"\b(?:i |we )?need (?:it (?:at|to be) )?(?:a |an )?(?P<size>\d{3,5} ?x ?\d{3,5})(?: ?px| pixels)?"
+    r"(?:(?: [\w-]+){0,2} (?:banner|header|cover|thumbnail|image|version|copy|print|post|hero)"
+    r"(?: (?:from|of) (?:this|it|the (?:photo|picture|image)))?)?\b"
 )
 _ISOLATE = re.compile(
     r"\bisolate (?P<what>.+?) (?:on|against|with) (?:a |an )?(?:transparent|clear|see-through|empty)"
@@ -83,8 +89,50 @@ _BY_CROPPING = re.compile(
 )
 
 
+# a colour code, said as the named colour nearest to it: the editors read words, not codes
+_HEX = re.compile(r"(?<![\w#])#(?P<code>[0-9a-f]{6}|[0-9a-f]{3})\b")
+_CLOUDS = re.compile(
+    r"\b(?:get|bring|put|add) (?:some |the )?(?:cloud detail|clouds|detail in the sky) back"
+    r"(?: in(?:to)? the sky)?"
+)
+_FOR_PRINT = re.compile(r"^for (?:an? |the |my )?[\w ]*?(?:print|poster|frame|canvas)(?: at \d+ ?dpi)?,? ")
+# "recolour the front door to teal": the recolour the rules read
+_RECOLOUR = re.compile(
+    rf"\b(?:recolou?r|repaint|colou?r|paint|dye|change) (?P<thing>(?:the|my|his|her|their|our) [\w' -]+?)"
+    rf" (?:to|in|into) (?:a |an )?(?P<colour>{COLOUR_PHRASE})(?: (?P<finish>[a-z]+))?(?=[ ,]*$)"
+)
+
+
+@cache
+def _named_colours() -> dict[str, tuple[int, int, int]]:
+    """The colours the rules read ("teal", "sky blue", "dark green") that have an RGB value:
+    the named web colours that are one of ours, or a shade of ours and one of ours."""
+    hues, shades = set(entries("colours", "colours")), entries("colours", "shades")
+    said = {}
+    for name, value in ImageColor.colormap.items():
+        shade = next((s for s in shades if name.startswith(s) and name[len(s) :] in hues), None)
+        if name in hues or shade:
+            said[f"{shade} {name[len(shade) :]}" if shade else name] = ImageColor.getrgb(value)[:3]
+    return said
+
+
+def _nearest(match: re.Match[str]) -> str:
+    """ "#2e8b57" -> "teal": the named colour nearest to the code."""
+    red, green, blue = ImageColor.getrgb(f"#{match['code']}")[:3]
+    return min(
+        _named_colours().items(),
+        key=lambda named: sum((a - b) ** 2 for a, b in zip(named[1], (red, green, blue), strict=True)),
+    )[0]
+
+
 def rephrased(text: str) -> str:
     """`text` (tidied, lower case) with these fixed ways of saying an edit rewritten."""
+    text = _HEX.sub(_nearest, text)  # "#2E8B57" -> "teal"
+    text = _CLOUDS.sub("make the sky cloudy", text)  # "is there any way to get some cloud detail back"
+    text = _FOR_PRINT.sub("", text)  # "for an a4 landscape print at 300 dpi i need 3508 x 2480 px"
+    text = _RECOLOUR.sub(  # "recolour the front door to teal (matte)": "make the front door matte teal"
+        lambda m: " ".join(filter(None, ("make", m["thing"], m["finish"], m["colour"]))), text
+    )
     text = _CLOSER.sub("crop to ", text)  # "zoom in on the girl", "tighter on the girl"
     text = _SPEC.sub(lambda m: _SPECS[next(k for k, v in m.groupdict().items() if v is not None)], text)
     text = re.sub(

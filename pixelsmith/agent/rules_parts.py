@@ -44,6 +44,8 @@ SEPARATOR = re.compile(
 _ENUMERATED = re.compile(
     r"(?:^|(?<=\s))(?:\d[.)]|\(\d\)|(?:first|second|third|fourth|fifth)(?:ly)?[,:])\s+", re.IGNORECASE
 )
+_SIZE = re.compile(r"\d{3,5} ?[x×] ?\d{3,5}")  # "1500×500"
+_NOT_CROPPED = re.compile(r"\b(?:rather than|instead of|not|don'?t|without) crop(?:ping)?\b")
 MAX_CUTS = 8  # separators in a message, at most: one with more stays whole
 MAX_TYPOS = 2  # words mended in one message, at most
 MAX_MENDED = 12  # words: a longer message gets an example, not a mended version of itself
@@ -158,10 +160,22 @@ def split(message: str) -> list[str]:
     found = parts_from(0, False)
     if not found or len(found) < 2:  # the verb carried only where the pieces say nothing else
         found = parts_from(0, True)
-    found = tuple(part for part in found or () if part)
+    found = _how(tuple(part for part in found or () if part))
     if found and len(found) > 1:
         return _once(found)
     return (None if reads_as_request(message) else _in_a_clause(message)) or [message]
+
+
+def _how(parts: tuple[str, ...]) -> tuple[str, ...]:
+    """`parts` with a part that only says how the one before it is done ("Need a 1500x500
+    banner. Extend the sides rather than crop.") joined to it: one request, not two."""
+    joined: list[str] = []
+    for part in parts:
+        if joined and _SIZE.search(joined[-1]) and _NOT_CROPPED.search(tidied(part)):
+            joined[-1] = f"{joined[-1]}, without cropping"
+        else:
+            joined.append(part)
+    return tuple(joined)
 
 
 def _once(parts: Sequence[str]) -> list[str]:

@@ -237,9 +237,10 @@ NAMED_SIZE = _rule(
     rf"(?P<name>{alt(map(re.escape, RESOLUTIONS))})(?: resolution| quality| size| version| please)?"
 )
 STRAIGHTEN = _rule(
-    rf"(?:straighten|level)(?: out| up)? (?:the horizon|{_IT})(?: out| up)?(?: a (?:little|bit|touch))?"
+    rf"(?:(?:straighten|level)(?: out| up)? (?:the horizon|{_IT})(?: out| up)?(?: a (?:little|bit|touch))?"
     r"|(?:fix|sort out|sort|correct) the (?:wonky |crooked |tilted |slanted |sloping )?(?:horizon|tilt)"
-    rf"|(?:the horizon|{_IT}){_SAYS} (?:a (?:bit|little) )?(?:crooked|tilted|wonky|not straight|slanted)"
+    rf"|(?:the horizon|{_IT}){_SAYS} (?:a (?:bit|little) )?(?:crooked|tilted|wonky|not straight|slanted))"
+    r"(?:,? and crop (?:away |off |out )?the (?:empty|blank|black|white) (?:corners|edges|bits))?"
 )
 _ROOM = {"above": "extend the top", "over": "extend the top", "top": "extend the top",
          "below": "extend the bottom", "under": "extend the bottom", "underneath": "extend the bottom",

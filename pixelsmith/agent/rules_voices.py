@@ -192,18 +192,37 @@ _MEANT_RATIO = _rule(
 )
 
 
+# a thing said to be there, then what to do with it: "theres a bloke with an umbrella walking past
+# behind the car, can you take him out of it" (with a selection, "it" is the selection; "something"
+# is no name to look for)
+_WHERE = (
+    r"(?:on|in|at|by|under|over|near|behind|next|beside|against|along|across|up|down|from|walking|standing)"
+)
+_NO_NAME = r"(?:too|so|a bit|no|something|anything|stuff)"
+THERE_IS = (
+    _rule(
+        rf"there(?:'s|s| is) (?:an? |some )?(?P<thing>(?!{_NO_NAME}\b)[\w'-]+(?: (?!{_WHERE}\b)[\w'-]+)*)"
+        rf"(?: {_WHERE}\b[^,]*)?(?:,[\w' ]+?)*?,? (?:can you |could you |please |just |pls )*"
+        r"(?:take|get|remove|erase|rub|cut|delete|clone) (?:him|her|it|them|that|the person)"
+        r"(?: out| off| away)?(?: of (?:it|the (?:photo|picture|shot|image)))?"
+    ),
+    "remove the {thing}",
+)
+
+
 def rewrites(view: WorkspaceView) -> tuple[tuple[re.Pattern[str], str], ...]:
     """`REWRITES`, and after an edit the follow-ups it makes sense of; with no photo, none that
     adds to one ("make a cat in the garden" describes a new picture)."""
     edit = view.last_edit
     if view.current_image is None:
         return tuple(rule for rule in REWRITES if not rule[1].startswith("add "))
+    said = REWRITES if view.selection else (THERE_IS, *REWRITES)
     if edit is None:
-        return REWRITES
+        return said
     changed = [word for word in _TONES if edit.tool == "adjust" and _changed(edit.args, word)]
     more = ((_rule(rf"{_MORE} {alt(changed)}"), "a bit more"),) if changed else ()
     prompted = (IN_THE_MASK if "mask" in edit.args else ON_THE_WHOLE) if "prompt" in edit.args else ()
-    return (*more, *prompted, *REWRITES)
+    return (*more, *prompted, *said)
 
 
 def plan(request: Request, view: WorkspaceView, dispatch: Dispatch) -> Plan | None:

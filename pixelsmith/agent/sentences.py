@@ -121,6 +121,7 @@ _NAMED = re.compile(
     r"(?P<thing>(?:the|that|this|those|these) (?!(?:photo|picture|image|pic)\b)[\w'-]+(?: [\w'-]+){0,5})"
     r"(?<!\bleans)(?<!\blean)(?<!\bleaning)(?<!\btilts)(?<!\bconverge)(?<!\blooks)(?<!\bseems)"  # no remark
 )
+_WORN = re.compile(r"\b(?:her|his|their|its) (?=[a-z])")  # what the named one wears or has
 CLAUSE_CUT = re.compile(r"\s*(?:[,;:!?]|\.(?!\d)|\bbut\b)\s*")
 
 
@@ -136,6 +137,7 @@ def named(text: str) -> list[str]:
     parts = [p for p in CLAUSE_CUT.split(text) if p and p.strip()]
     pieces = [piece for p in parts for piece in p.split(" and ")]  # "... and the bowl is in the way"
     things = [m["thing"] for p in pieces if (m := REMARK.match(p) or _NAMED.fullmatch(p)) and m["thing"]]
+    things = [re.sub(r"^(?:that|this) ", "the ", t) for t in things]  # "that parked thing, make it a taxi"
     # "the file's massive": it is the photo; "the left half is too dark": a part of it, not a thing
     return [t for t in things if not _THE_PHOTO.fullmatch(t) and not _REGION.fullmatch(t)]
 
@@ -154,5 +156,7 @@ def clauses(text: str) -> list[str]:
             continue
         if things and PRONOUN.search(part):  # then as written: "the shelf is wonky, tilt it 5 degrees"
             found.append(PRONOUN.sub(things[0], part, count=1))
+        elif things and (worn := _WORN.sub("the ", part, count=1)) != part:  # "the girl, make her coat red"
+            found.append(worn)
         found.append(part)
     return found + remarks
