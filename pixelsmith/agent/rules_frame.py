@@ -3,8 +3,10 @@ a quarter unless the words say; "trim the bottom strip", "chop 10% off the top")
 it kept ("keep only the top two thirds", "crop to the left half"), both a box in the photo's
 pixels, so the photo's size must be known; and a lean said somewhere in the message ("it
 leans to the right by about three degrees. Please straighten it."), turned back; lines that
-converge ("fix the perspective", "the buildings lean inwards"), stood upright; and a new size
-(`resize`, a handler of `rules_photo`'s intents)."""
+converge ("fix the perspective", "the buildings lean inwards"), stood upright; a zoom in on the
+middle ("zoom in a bit"); a stretch out of shape, asked for ("stretch it out all wide"); and a
+new size (`resize`, a handler of `rules_photo`'s intents: 4x bigger or more is upscaled first;
+"but don't crop it" extends to the new shape) or a named one ("4k", `named_size`)."""
 
 from __future__ import annotations
 
