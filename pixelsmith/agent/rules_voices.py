@@ -41,7 +41,7 @@ _NOT_A_VERB = (
 )
 _STILL = r"(?:sitting|standing|lying|sleeping|curled up)"
 _ER = r"(?:brighter|darker|warmer|cooler|sharper|bigger|smaller|softer|lighter)"
-_MARKS = r"(?:scratches|dust(?: spots)?|specks|spots|marks|creases|cracks|blotches)"  # on an old print
+_MARKS = rf"(?:{pattern('talk', 'marks')})"  # on an old print
 
 
 def _rule(text: str) -> re.Pattern[str]:
@@ -195,9 +195,7 @@ _MEANT_RATIO = _rule(
 # a thing said to be there, then what to do with it: "theres a bloke with an umbrella walking past
 # behind the car, can you take him out of it" (with a selection, "it" is the selection; "something"
 # is no name to look for)
-_WHERE = (
-    r"(?:on|in|at|by|under|over|near|behind|next|beside|against|along|across|up|down|from|walking|standing)"
-)
+_WHERE = rf"(?:{pattern('talk', 'where it is')})"
 _NO_NAME = r"(?:too|so|a bit|no|something|anything|stuff)"
 THERE_IS = (
     _rule(
