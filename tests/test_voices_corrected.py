@@ -187,7 +187,8 @@ def test_said_this_way(message, view, tools, expected) -> None:
 
 
 def test_a_message_pasted_twice_is_one_request() -> None:
-    assert split("brighten it, then crop it square, then crop it square") == ["brighten it", "crop it square"]
+    assert split("brighten it. crop it square. crop it square.") == ["brighten it", "crop it square"]
+    assert split("rotate it 90 degrees, then rotate it 90 degrees") == ["rotate it 90 degrees"] * 2  # meant
     assert split("brighten it. brighten it. brighten it.") == ["brighten it. brighten it. brighten it."]
     _, plan = _first("brighten it. brighten it. brighten it. brighten it. brighten it. brighten it.")
     assert [s.tool for s in plan.steps] == ["adjust"]
@@ -200,3 +201,52 @@ def test_a_message_pasted_twice_is_one_request() -> None:
 )  # fmt: skip
 def test_numbers_said_in_words_in_one_pass(said, text) -> None:
     assert normalise(said).text == text
+
+
+# a review of the new readings found messages they read wrongly; each is read as it should be now
+LEFT_ALONE = [
+    ("make the sky blue and make that cloud pink", "upload", ["make the sky blue", "make that cloud pink"]),
+    ("make it black and white. Actually, also crop it to square", "upload",
+     ["make it black and white", "Actually, also crop it to square"]),
+    ("remove the car so you can actually see the house", "upload", None),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("message", "view", "parts"), LEFT_ALONE, ids=[r[0][:40] for r in LEFT_ALONE])
+def test_words_that_add_or_only_sound_like_a_change_of_mind_are_read_as_said(message, view, parts) -> None:
+    turn, plan = _first(message, view)
+    assert not turn.read_as and plan.steps
+    if parts:
+        assert split(message) == parts
+
+
+def test_a_request_taken_back_plans_nothing_and_says_so() -> None:
+    for message in ("crop it square. actually never mind", "make the sky purple. nah, forget it"):
+        _, plan = _first(message)
+        assert not plan.steps and plan.reply.startswith("Nothing to do: you took that request back.")
+
+
+READ_AS_BEFORE = [
+    ("remove the car so you can actually see the house", "upload", DSR, {"detect.labels": ["car"]}),
+    ("restore the original photo", "edited", "revert", {}),  # not an old photo's restoration
+    ("blur the edges", "segmented", "refine_mask", {"refine_mask.feather": 8.0}),  # the mask's, not a thing's
+    ("change the car to blue instead", "upload", DSI, {"detect.labels": ["car"]}),
+    ("the photo is faded and warm, which i like", "upload", "adjust", {"adjust.warmth": table.ABSENT}),
+    ("remove the cast on her arm", "upload", DSR, {}),  # a plaster cast, not a colour cast
+    ("make the t–shirt red", "upload", DSI, {"detect.labels": ["t shirt"]}),
+    ("the table is flat", "upload", "", {}),  # describes; "it looks washed out and flat" asks
+    ("make it snow lightly", "upload", "", {}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("message", "view", "tools", "expected"), READ_AS_BEFORE, ids=[r[0] for r in READ_AS_BEFORE]
+)
+def test_what_the_new_readings_leave_alone(message, view, tools, expected) -> None:
+    table.test_phrasing(message, view, tools, expected)
+
+
+def test_a_long_run_of_choices_is_read_in_linear_time() -> None:
+    message = "make the door blue, no wait, green" + " or maybe" * 40 + " now"
+    turn, _ = _first(message)  # once took seconds: "or maybe" read two ways at each repeat
+    assert turn.total >= 1

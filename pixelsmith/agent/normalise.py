@@ -82,7 +82,9 @@ def _tidy(text: str) -> str:
     text = re.sub(r"(?<!\w)'|'(?!\w)", " ", text)  # quotes, not apostrophes
     # "exposure +1" is a stop; "vibrance +15" a share
     text = text.replace("−", "-").replace("×", "x")  # a designer's minus and times signs
-    text = re.sub(r"\s*[—–]\s*(?!\d)", ", ", text)  # a dash between clauses: "the person in front — make her"
+    text = re.sub(
+        r"\s+[—–]\s*|\s*[—–]\s+|—", ", ", text
+    )  # a dash between clauses: "the person in front — make her"
     text = _SHARE_FIRST.sub(lambda m: f"{m['noun']} {'up' if m['sign'] == '+' else 'down'} {m['n']}%", text)
     text = re.sub(r"\b(exposure|brightness) ?\+ ?([123])\b(?![.%\d])", r"\2 stops brighter", text)
     text = re.sub(r"\b(exposure|brightness) ?- ?([123])\b(?![.%\d])", r"\2 stops darker", text)

@@ -13,13 +13,15 @@ from functools import cache
 from PIL import ImageColor
 
 from pixelsmith.agent.phrases import COLOUR_PHRASE
-from pixelsmith.agent.vocabulary import entries
+from pixelsmith.agent.vocabulary import entries, pattern
 
 _CLOSER = re.compile(
-    r"(?:\b(?:zoom|crop|punch|push|move|get) in(?:,? closer|,? tighter| more)?(?: a bit| a little)?"
+    r"(?:\b(?:zoom|crop|punch|push) in(?:,? closer|,? tighter| more)?(?: a bit| a little)?"
     r"(?: on| to| towards| around)"
-    r"|(?:^|(?<=, ))(?:crop |frame it |zoom )?(?:tighter|closer) (?:on|around|to))"
-    r" (?=(?:the|my|his|her|their) )"
+    r"|(?:^|(?<=, ))(?:crop |frame it |zoom )?tighter (?:on|around|to)"
+    r"|\b(?:crop|frame it|zoom) closer (?:on|to))"
+    r" (?=(?:the|my|his|her|their) (?!(?:left|right|top|bottom|background|foreground|details?|middle|centre"
+    r"|center|corners?|edges?|sides?)\b))"
 )
 # a designer's shorthand: "cw", "ccw"; a file format or a fill said with a size, dropped
 _SPECS = {"cw": "clockwise", "ccw": "counter-clockwise", "format": "", "fill": ""}
@@ -48,7 +50,8 @@ _LONG_EDGE = re.compile(
 _RESTORED = re.compile(
     r"\b(?:make|get|bring|put) the colou?rs (?:look )?(?:back to )?(?:normal|natural|right|true|accurate"
     r"|realistic)(?: again)?\b"
-    r"|\b(?:fix|remove|get rid of|correct|lose) the (?:[\w-]+ )?(?:colou?r )?(?:cast|tint)\b"
+    r"|(?:^|(?<=, ))(?:fix|remove|get rid of|correct|lose) the (?:[\w-]+ )?(?:colou?r )?(?:cast|tint)"
+    r"(?: (?:from|of|on|in) (?:it|the (?:photo|picture|image)))?(?=,|$)"
     r"|^.*?\b(?:is|are|got|gets|was|were) (?:cut|chopped|cropped) off (?:at|on|by) the"
     r" (?P<side>left|right|top|bottom)"
     r"(?: edge| side)?(?: of the (?:picture|photo|image|frame|shot))?,? (?:can you |could you |please )?"
@@ -99,8 +102,13 @@ _FOR_PRINT = re.compile(r"^for (?:an? |the |my )?[\w ]*?(?:print|poster|frame|ca
 # "recolour the front door to teal": the recolour the rules read
 _RECOLOUR = re.compile(
     rf"\b(?:recolou?r|repaint|colou?r|paint|dye|change) (?P<thing>(?:the|my|his|her|their|our) [\w' -]+?)"
-    rf" (?:to|in|into) (?:a |an )?(?P<colour>{COLOUR_PHRASE})(?: (?P<finish>[a-z]+))?(?=[ ,]*$)"
+    rf" (?:to|in|into) (?:a |an )?(?P<colour>{COLOUR_PHRASE})(?: (?P<finish>{pattern('colours', 'shades')}))?"
+    r"(?=[ ,]*$)"
 )
+
+
+_GREYISH = 24  # channels this close: a grey, whatever its faint tint
+_GREYS = ((40, "black"), (100, "dark grey"), (170, "grey"), (235, "light grey"), (256, "white"))
 
 
 @cache
@@ -117,17 +125,24 @@ def _named_colours() -> dict[str, tuple[int, int, int]]:
 
 
 def _nearest(match: re.Match[str]) -> str:
-    """ "#2e8b57" -> "teal": the named colour nearest to the code."""
+    """ "#2e8b57" -> "forest green": the named colour nearest to the code; a grey by its lightness."""
     red, green, blue = ImageColor.getrgb(f"#{match['code']}")[:3]
-    return min(
-        _named_colours().items(),
-        key=lambda named: sum((a - b) ** 2 for a, b in zip(named[1], (red, green, blue), strict=True)),
-    )[0]
+    if max(red, green, blue) - min(red, green, blue) <= _GREYISH:  # "#333333": a grey, by how light
+        light = (red + green + blue) / 3
+        return next(name for below, name in _GREYS if light < below)
+    return min(_named_colours().items(), key=lambda named: _apart(named[1], (red, green, blue)))[0]
+
+
+def _apart(one: tuple[int, int, int], other: tuple[int, int, int]) -> float:
+    """How far apart two colours look: RGB distance weighted by the mean red ("redmean")."""
+    mean_red = (one[0] + other[0]) / 2
+    d_red, d_green, d_blue = (a - b for a, b in zip(one, other, strict=True))
+    return (2 + mean_red / 256) * d_red**2 + 4 * d_green**2 + (2 + (255 - mean_red) / 256) * d_blue**2
 
 
 def rephrased(text: str) -> str:
     """`text` (tidied, lower case) with these fixed ways of saying an edit rewritten."""
-    text = _HEX.sub(_nearest, text)  # "#2E8B57" -> "teal"
+    text = _HEX.sub(_nearest, text)  # "#2E8B57" -> "forest green"
     text = _CLOUDS.sub("make the sky cloudy", text)  # "is there any way to get some cloud detail back"
     text = _FOR_PRINT.sub("", text)  # "for an a4 landscape print at 300 dpi i need 3508 x 2480 px"
     text = _RECOLOUR.sub(  # "recolour the front door to teal (matte)": "make the front door matte teal"

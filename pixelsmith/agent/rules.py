@@ -90,7 +90,7 @@ class OfflinePlanner:
         """A turn for `message`, in parts when it asks for several edits ("... and then ..."),
         the request it ends on when it changes its mind ("make it blue, no wait, green")."""
         if (instead := corrected(message, functools.partial(self._understood, view=view))) is not None:
-            return PartsTurn(self, split(instead), read_as=instead)
+            return PartsTurn(self, split(instead) if instead else [], read_as=instead)
         return PartsTurn(self, split(message))
 
     def resume(self, state: dict[str, Any], *, steps_done: int) -> PartsTurn:

@@ -17,16 +17,21 @@ from collections.abc import Callable
 
 from pixelsmith.agent.normalise import QUOTES
 from pixelsmith.agent.phrases import COLOUR_WORD
-from pixelsmith.agent.vocabulary import pattern
+from pixelsmith.agent.vocabulary import alt, entries, pattern
 
+# a correction word starts a clause ("..., actually, sepia"); one of several words may run on
+# ("make it blue no wait green"); "well not flip exactly" names what it takes back
+_WORDS = entries("talk", "corrections")
 _MARK = re.compile(
-    rf"(?:^|,|\s)\s*(?:(?:{pattern('talk', 'corrections')}"
-    rf"|well not(?: [\w'-]+){{1,3}}?(?: exactly)?(?=,))\b[ ,]*)+"
+    rf"(?:(?:^|,)\s*(?:{alt(_WORDS)})|\s(?:{alt(w for w in _WORDS if ' ' in w)})"
+    rf"|(?:^|,)\s*well not(?: [\w'-]+){{1,3}}?(?: exactly)?(?=,))\b(?:[ ,]+(?:{alt(_WORDS)})\b)*[ ,]*"
 )
-# "or 4:5 is better", "ok rabbit": the words around a choice, not the choice
-_CHOSEN = re.compile(
-    rf"^(?:(?:{pattern('talk', 'chosen')})\b[ ,]*)+|(?:[ ,]+(?:{pattern('talk', 'chosen')}))+$"
-)
+# more asked for, not a change of mind: "make it brighter. actually, also crop it"
+_ADDED = re.compile(r"\b(?:also|too|as well|i forgot|and then|and also|plus)\b|(?:^|, )and\b")
+# "or 4:5 is better", "ok rabbit": the words around a choice, not the choice (taken off one at a time)
+_CHOSEN = re.compile(rf"^(?:{pattern('talk', 'chosen')})\b[ ,]*|[ ,]+(?:{pattern('talk', 'chosen')})$")
+# "never mind", "forget it": the first request taken back, nothing asked instead
+_NOTHING = re.compile(r"(?:never ?mind|forget (?:it|that)|leave it|don't bother|no need)")
 _HESITATION = re.compile(r"(?:[ ,]+(?:hmm+|um+|erm+|uh+|oh|well|ok|okay|wait))+[ ,]*$")  # ", hmm, actually"
 _NOT = re.compile(r"^(?:and )?not (?:the |that |this )?[\w' -]+$")  # "not the raincoat"
 _ALREADY = re.compile(r"^(?:it|that|they|she|he)(?:'s| is| are) already(?: \w+)?$")  # "it already is"
@@ -54,16 +59,21 @@ Understood = Callable[[str], bool]  # whether the rules plan a request
 
 
 def corrected(message: str, understood: Understood) -> str | None:
-    """The request `message` ends on when it changes its mind after a first request; None
-    when it does not, or when the change cannot be followed (`understood`: whether the
-    rules plan a request)."""
+    """The request `message` ends on when it changes its mind after a first request ("" when
+    it takes the request back: "crop it square. actually never mind"); None when it does not,
+    or when the change cannot be followed (`understood`: whether the rules plan a request)."""
     text = _clauses(message)
     marks = [m for m in _MARK.finditer(text) if m.start() > 0]
     for mark in reversed(marks):  # the last change of mind holds
         first = _HESITATION.sub("", text[: mark.start()]).strip(" ,")
         if not first or not understood(first):
             continue
-        if (said := _instead(first, text[mark.end() :], understood)) is not None:
+        after = text[mark.end() :]
+        if _ADDED.search(after):  # "..., actually, also crop it to square": both asked
+            return None
+        if _NOTHING.fullmatch(_bare(after)):
+            return ""
+        if (said := _instead(first, after, understood)) is not None:
             return said
     return _chosen_or(text, understood)
 

@@ -161,8 +161,8 @@ def split(message: str) -> list[str]:
     if not found or len(found) < 2:  # the verb carried only where the pieces say nothing else
         found = parts_from(0, True)
     found = _how(tuple(part for part in found or () if part))
-    if found and len(found) > 1:
-        return _once(found)
+    if found and len(found) > 1:  # "rotate it 90, then rotate it 90" is meant; a paste twice is not
+        return list(found) if re.search(r"\b(?:then|and)\b", message, re.IGNORECASE) else _once(found)
     return (None if reads_as_request(message) else _in_a_clause(message)) or [message]
 
 
@@ -248,7 +248,7 @@ class PartsTurn:
         self, planner: Any, parts: list[str], *, done: int = 0, total: int | None = None, read_as: str = ""
     ) -> None:
         self.planner = planner
-        self.read_as = read_as  # the request a change of mind ended on (`rules_correct`), said once
+        self.read_as = read_as  # the request a change of mind ended on (`rules_correct`); "" taken back
         self.parts = list(parts)
         self.done = done  # steps run by the parts so far: a later part's "$N" counts on from them
         self.total = total or len(parts)
@@ -257,6 +257,11 @@ class PartsTurn:
         self.shared = normalise(parts[-1]).params if len(parts) > 1 else {}
 
     def next(self, observations: list[Observation], view: WorkspaceView) -> Plan:
+        if not self.total:  # "crop it square. actually, never mind": taken back, said once
+            self.total = -1
+            return Plan(
+                reply="Nothing to do: you took that request back. Say what to change when you are ready."
+            )
         if any(not o.ok for o in observations) or not self.parts:
             return Plan()  # a failed step ends the request
         self.done += len(observations)

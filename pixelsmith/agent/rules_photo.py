@@ -39,6 +39,9 @@ TONE_ARG = {
 }  # fmt: skip
 NOUNS = pairs("photo", "tone nouns")
 BACKGROUND_BLUR = 8.0  # px, "blur the background"
+# regions of the photo or of a mask, not things to hide: "blur the edges", "blur the rest"
+_NOT_A_PART = r"(?!(?:the|its) (?:background|backdrop|foreground|edges?|corners?|borders?|rest|mask|selection"
+_NOT_A_PART += r"|sides?)\b)"
 PART_BLUR = 16.0  # px, "blur his face": past recognising
 _PHOTO = r"(?:image|picture|photo|photograph|shot|canvas)"
 # a request that names the whole photo is about all of it, whatever is selected
@@ -139,7 +142,7 @@ INTENTS = (
     _intent("blur", rf"(?:blur|soften) {_WHOLE}(?: (?:{_AMOUNT}))?"
                     rf"|make {_WHOLE} (?:{_AMOUNTS} )?(?:blurry|blurred|soft)"),
     # a part hidden ("blur the licence plate", "pixelate his face"): blurred past recognising
-    _intent("blur_part", rf"(?:{pattern('photo', 'blur a part')}) (?!the background)(?P<object>{_PART_ONE})"
+    _intent("blur_part", rf"(?:{pattern('photo', 'blur a part')}) {_NOT_A_PART}(?P<object>{_PART_ONE})"
                          rf"(?: (?:{_AMOUNT}))?"),
     # geometry
     _intent("crop_ratio", rf"crop (?:{_WHOLE} )?(?:to |into |as |for )?(?:a |an )?(?P<ratio>{_RATIO})"

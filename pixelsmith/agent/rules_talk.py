@@ -262,8 +262,9 @@ _PLACE_BY = _rule(  # "on her" is worn ("put some lipstick on her"): an instruct
     r"(?:him|her|them|it|(?:his|her|its|their) head)|(?P<rel2>on top of|on) it)"
 )
 _AMOUNT_WORDS = {"little": "a little ", "lot": "a lot "}
-# complaints that need no "too": "it's blurry" asks for a change, "the cat is blue" does not
+# complaints that need no "too" ("it's blurry" asks, "the cat is blue" does not); more said second
 _ALWAYS_WRONG = frozenset(entries("talk", "needs no too"))
+_SECOND = _ALWAYS_WRONG | frozenset(entries("talk", "said second"))  # "washed out and flat"
 
 
 def plan(request: Request, view: WorkspaceView, dispatch: Dispatch) -> Plan | None:
@@ -324,12 +325,9 @@ def _both(said: list[str], request: Request, view: WorkspaceView, dispatch: Disp
     plans = [_again(one, request, view, dispatch) for one in said]
     if len(plans) == 1 or None in plans:
         return plans[0] if len(plans) == 1 else None
-    found = [
-        plan.steps[:-1] for plan in plans
-    ]  # the same part found for each ("the sea looks grey and flat")
-    if any(not plan.steps or plan.steps[-1].tool != "adjust" for plan in plans) or found.count(
-        found[0]
-    ) != len(found):
+    found = [plan.steps[:-1] for plan in plans]  # the same part found for each, if any
+    adjusts = all(plan.steps and plan.steps[-1].tool == "adjust" for plan in plans)
+    if not adjusts or found.count(found[0]) != len(found):
         return None
     steps = [plan.steps[-1] for plan in plans]
     args = {key: value for step in steps for key, value in step.args.items()}
@@ -370,7 +368,8 @@ def _rewritten(match: re.Match[str], template: str) -> str:
         it = said.get("it", "it")
         it = "it" if it in ("this", "that") else it
         asked = COMPLAINTS[said["what"]].format(it=it, amount=_amount(said))
-        if (also := said.get("what2")) and (second := COMPLAINTS[also].format(it=it, amount="")) != asked:
+        also = said.get("what2") if "too" in said or said.get("what2") in _SECOND else None
+        if also and (second := COMPLAINTS[also].format(it=it, amount="")) != asked:
             return f"{asked}; {second}"  # "washed out and flat": more vivid, and punchier (`_both`)
         return asked
     if "verb" in said and said["verb"] in STYLE_VERBS:

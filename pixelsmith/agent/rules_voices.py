@@ -118,8 +118,8 @@ REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
     (_rule(rf"make (?P<thing>{THING}) (?:(?:{pattern('talk', 'intensifiers')}|absolutely|totally) ?)*"
            r"(?P<size>massive|huge|giant|gigantic|enormous|tiny)(?: like .+| towering .+)?"),
      "make {thing} {size}"),
-    (_rule(r"make it (?:rain|snow|hail) (?P<what>(?!(?:on|in|outside|here|there|everywhere|hard|heavily|a bit"
-           r"|a little|a lot|again)\b)[\w' ]+?)(?: (?:from|out of|down from) the sky)?"),
+    (_rule(r"make it rain (?P<what>(?:[\w'-]+ )?(?!(?:less|lots|loads|tons|pieces)\b)[\w'-]+s)"
+           r"(?: (?:from|out of|down from) the sky)?"),
      "make it rainy with {what} falling from the sky"),  # "make it rain pizzas from the sky"
     (_rule(rf"(?P<style>{pattern('scene', 'adjective styles')}) (?:it|this|{_IT})(?:,? .+)?"),
      "make it {style} style"),  # "cyberpunk it. neon signs, purple lights, the works"
@@ -131,7 +131,7 @@ REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
            r"(?: up| out)?(?: please)?)?"), "remove the scratches"),
     # the last edit again, on another thing
     (_rule(rf"(?:do )?(?:the )?same(?: thing)?(?: again)?,? (?:but |only )?(?:for|to|on|with) "
-           rf"(?P<thing>{THING})"),
+           rf"(?!the (?:left|right|top|bottom|whole|entire|rest)\b)(?P<thing>{THING})"),
      "do the same to {thing}"),
     (_rule(rf"make (?:it|everything) (?P<how>{pattern('talk', 'moods')})"),
      "make it look {how}"),
@@ -196,12 +196,14 @@ _MEANT_RATIO = _rule(
 # behind the car, can you take him out of it" (with a selection, "it" is the selection; "something"
 # is no name to look for)
 _WHERE = rf"(?:{pattern('talk', 'where it is')})"
-_NO_NAME = r"(?:too|so|a bit|no|something|anything|stuff)"
+_NO_NAME = (
+    r"(?:too|so|a bit|no|something|anything|stuff|(?:a )?lot|(?:a )?bit|loads|empty|noise|borders?|tint|cast)"
+)
 THERE_IS = (
     _rule(
         rf"there(?:'s|s| is) (?:an? |some )?(?P<thing>(?!{_NO_NAME}\b)[\w'-]+(?: (?!{_WHERE}\b)[\w'-]+)*)"
         rf"(?: {_WHERE}\b[^,]*)?(?:,[\w' ]+?)*?,? (?:can you |could you |please |just |pls )*"
-        r"(?:take|get|remove|erase|rub|cut|delete|clone) (?:him|her|it|them|that|the person)"
+        r"(?:take|get|remove|erase|rub|delete|clone) (?:him|her|it|them|that|the person)"
         r"(?: out| off| away)?(?: of (?:it|the (?:photo|picture|shot|image)))?"
     ),
     "remove the {thing}",

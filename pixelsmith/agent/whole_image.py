@@ -28,6 +28,7 @@ from pixelsmith.views import WorkspaceView
 _CONDITION = rf"(?:{pattern('scene', 'condition words')} )?{pattern('scene', 'conditions')}"
 _ADDABLE = pattern("scene", "addable")
 RESTORATIONS = pairs("scene", "restorations")
+_PHOTO = r"(?:photo|picture|image|pic)"
 _STYLE = pattern("scene", "styles")
 _WHOLE = (
     r"(?:it|this|that|everything|(?:the|this|that|my|our) (?:whole |entire )?(?:[\w-]+ )?"
@@ -124,7 +125,9 @@ INTENTS = (
                         r"(?: (?P<prep>to|in|into|on|over|across) "
                         rf"(?:{_WHOLE}|(?P<place>{_PLACES})))?"),
     # an old photo mended: "colourise it", "remove the dust and scratches", "restore this old photo"
-    _intent("instruct", rf"(?P<fix>{alt(map(re.escape, RESTORATIONS))})"
+    _intent("instruct", rf"(?!(?:restore|repair)(?: (?:it|this|that)(?: {_PHOTO})?$| the (?:original|previous"
+                        rf"|earlier|first|{_PHOTO})\b| to\b|$))"  # "restore the original photo": a revert
+                        rf"(?P<fix>{alt(map(re.escape, RESTORATIONS))})"
                         rf"(?: (?:to |in )?(?:{_WHOLE}|the (?:old )?(?:photo|picture|image|print|scan)))?"
                         r"(?: (?:back )?in| back)?(?: (?:from|on|in) [\w ]+)?"),
     # expressions and looks of a person (or a pet): "make her smile", "give him a beard"
