@@ -74,6 +74,7 @@ def clause(text: str, *, someone: bool = True) -> str:
 
 
 def _tidy(text: str) -> str:
+    text = re.sub(r"\s+", " ", text)  # first: a pattern with "\s*" then stays linear in a run of spaces
     # an emoji in a word's place is that word ("sky = 🌈", "add a 🦈"); others go with the punctuation
     text = _EMOJI.sub(lambda m: f"{m['lead']}{EMOJI[m['emoji']]} ", text)
     text = _HASHTAG.sub(" ", text)
@@ -82,9 +83,8 @@ def _tidy(text: str) -> str:
     text = re.sub(r"(?<!\w)'|'(?!\w)", " ", text)  # quotes, not apostrophes
     # "exposure +1" is a stop; "vibrance +15" a share
     text = text.replace("−", "-").replace("×", "x")  # a designer's minus and times signs
-    text = re.sub(
-        r"\s+[—–]\s*|\s*[—–]\s+|—", ", ", text
-    )  # a dash between clauses: "the person in front — make her"
+    if "—" in text or "–" in text:  # a dash with a space is a clause break, not "t–shirt" (one space: linear)
+        text = re.sub(r" [—–] ?| ?[—–] |—", ", ", re.sub(r"\s+", " ", text))
     text = _SHARE_FIRST.sub(lambda m: f"{m['noun']} {'up' if m['sign'] == '+' else 'down'} {m['n']}%", text)
     text = re.sub(r"\b(exposure|brightness) ?\+ ?([123])\b(?![.%\d])", r"\2 stops brighter", text)
     text = re.sub(r"\b(exposure|brightness) ?- ?([123])\b(?![.%\d])", r"\2 stops darker", text)
