@@ -93,7 +93,7 @@ ROWS = [
     ("I want to print it big, can you make it bigger with more detail", "upload", "upscale", {}),
     ("now do the same to the armchair", "edited", DSI, {"detect.labels": ["armchair"], "inpaint.mask": "$2"}),
     ("no, go back to how it was", "edited", "undo", {}),
-    ("hmm, a bit darker red please", "edited", "inpaint", {"inpaint.prompt": "~darker red"}),
+    ("hmm, a bit darker red please", "edited", "inpaint", {"inpaint.prompt": "~dark red"}),
     ("the mask missed its tail, make it 15 pixels bigger", "segmented", "refine_mask",
      {"refine_mask.grow": 15}),
 ]  # fmt: skip

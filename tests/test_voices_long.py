@@ -125,7 +125,7 @@ def test_a_numbered_list_is_its_parts() -> None:
         "brighten it", "straighten it a little", "crop to 4:5"]  # fmt: skip
     assert split("1) remove the cat 2) extend the left side 3) upscale") == [
         "remove the cat", "extend the left side", "upscale"]  # fmt: skip
-    assert split("First, remove the cat. Second, make it warmer.") == ["remove the cat", "make it warmer."]
+    assert split("First, remove the cat. Second, make it warmer.") == ["remove the cat", "make it warmer"]
     assert split("resize to 50% and crop 1. edge") == ["resize to 50% and crop 1. edge"]  # no list
 
 

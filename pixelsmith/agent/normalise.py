@@ -83,6 +83,7 @@ def _tidy(text: str) -> str:
     text = re.sub(r"(?<!\w)'|'(?!\w)", " ", text)  # quotes, not apostrophes
     # "exposure +1" is a stop; "vibrance +15" a share
     text = text.replace("−", "-").replace("×", "x")  # a designer's minus and times signs
+    text = _ASIDE.sub(_aside, text)  # "straighten it (tilts left, ~1.5 deg)"
     if "—" in text or "–" in text:  # a dash with a space is a clause break, not "t–shirt" (one space: linear)
         text = re.sub(r" [—–] ?| ?[—–] |—", ", ", re.sub(r"\s+", " ", text))
     text = _SHARE_FIRST.sub(lambda m: f"{m['noun']} {'up' if m['sign'] == '+' else 'down'} {m['n']}%", text)
@@ -100,6 +101,7 @@ def _tidy(text: str) -> str:
     text = re.sub(r"(?:(?<!\d)\.|\.(?!\d)|[?!;])+(?=\s+\w)", ",", text)  # a sentence's end, a clause's
     text = re.sub(r"(?<!\d)\.|\.(?!\d)", " ", text)  # full stops, not decimal points
     text = re.sub(r"(?<=[a-z]):\s", ", ", text)  # "a shallow depth of field look: keep her sharp"
+    text = re.sub(r" / ", ", ", text)  # "sharper / brighter / warmer": a list
     text = re.sub(r"[^\w\s,'.#%-]", " ", text)  # "%": "extend it by 50%"
     text = re.sub(r"\s+", " ", text)  # first, so the comma rule below meets single spaces (linear)
     text = re.sub(r" -+ ", ", ", text)  # a dash between clauses: "a cable behind the sofa - take it out"
@@ -124,6 +126,18 @@ def _tidy(text: str) -> str:
     return text.strip(" ,-")
 
 
+# an aside in brackets is a clause ("straighten it (tilts left, ~1.5 deg)"), a guess is left out
+# ("the white specks (dust on my lens i think)")
+_ASIDE = re.compile(r" ?\(([^()]{2,})\)")
+
+
+def _aside(match: re.Match[str]) -> str:
+    """An aside as a clause of its own; a word alone as a word ("teal (matte)"); a guess left out."""
+    said = match[1].strip()
+    return " " if _HEDGED.search(said) else f" {said}" if " " not in said else f", {said},"
+
+
+_HEDGED = re.compile(r"\b(?:i think|i guess|i believe|i reckon|probably|maybe|not sure|lol|haha|i hope)\b")
 # a change said before its tone: "+15% contrast", "-10% saturation"
 _SHARE_FIRST = re.compile(
     r"(?<![\w%])(?P<sign>[+-]) ?(?P<n>\d{1,3}) ?% (?P<noun>contrast|brightness|saturation|warmth|vibrance"

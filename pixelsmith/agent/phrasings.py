@@ -12,12 +12,13 @@ from functools import cache
 
 from PIL import ImageColor
 
+from pixelsmith.agent import amounts, jargon, moods
 from pixelsmith.agent.phrases import COLOUR_PHRASE
 from pixelsmith.agent.vocabulary import entries, pattern
 
 _CLOSER = re.compile(
-    r"(?:\b(?:zoom|crop|punch|push) in(?:,? closer|,? tighter| more)?(?: a bit| a little)?"
-    r"(?: on| to| towards| around)"
+    r"(?:\b(?:zoom|crop|punch|push) in(?: a bit| a little)?(?:,? closer|,? tighter| more)?"
+    r"(?: a bit| a little)?(?: on| to| towards| around)"
     r"|(?:^|(?<=, ))(?:crop |frame it |zoom )?tighter (?:on|around|to)"
     r"|\b(?:crop|frame it|zoom) closer (?:on|to))"
     r" (?=(?:the|my|his|her|their) (?!(?:left|right|top|bottom|background|foreground|details?|middle|centre"
@@ -142,6 +143,8 @@ def _apart(one: tuple[int, int, int], other: tuple[int, int, int]) -> float:
 
 def rephrased(text: str) -> str:
     """`text` (tidied, lower case) with these fixed ways of saying an edit rewritten."""
+    text = jargon.plain(text)  # "content-aware fill the bucket out", "the clarendon filter"
+    text = amounts.said_plainly(text)  # "half as saturated", "bump exposure up 2 stops"
     text = _HEX.sub(_nearest, text)  # "#2E8B57" -> "forest green"
     text = _CLOUDS.sub("make the sky cloudy", text)  # "is there any way to get some cloud detail back"
     text = _FOR_PRINT.sub("", text)  # "for an a4 landscape print at 300 dpi i need 3508 x 2480 px"
@@ -166,4 +169,4 @@ def rephrased(text: str) -> str:
         r"\1 it upside down",
         text,
     )  # "rotate it so she's upside down"
-    return text
+    return moods.felt_in(text)  # "can it feel calmer somehow", "dreamy + soft"

@@ -10,9 +10,8 @@ A message goes through three stages:
    labels, position, plural) and edit `view.current_image`; follow-ups re-run
    `view.last_edit` on its input image with the one change asked for.
 
-What the rules cannot turn into steps comes back as a plan with only a `reply`: what was
-not understood and a few example phrasings (`prompts/offline_help.md`).
-"""
+What the rules cannot turn into steps comes back as a plan with only a `reply`: what was not
+understood and a few example phrasings (`prompts/offline_help.md`)."""
 
 from __future__ import annotations
 
@@ -87,9 +86,9 @@ class OfflinePlanner:
         self.takes = {t.name: frozenset(t.input_model.model_fields) for t in tools or default_tools()}
 
     def begin(self, message: str, view: WorkspaceView) -> PartsTurn:
-        """A turn for `message`, in parts when it asks for several edits ("... and then ..."),
-        the request it ends on when it changes its mind ("make it blue, no wait, green")."""
-        if (instead := corrected(message, functools.partial(self._understood, view=view))) is not None:
+        """A turn for `message`: in parts ("... and then ..."), the request it ends on ("no wait")."""
+        understood = functools.partial(self._understood, view=view)
+        if (instead := corrected(message, understood, view.last_edit)) is not None:
             return PartsTurn(self, split(instead) if instead else [], read_as=instead)
         return PartsTurn(self, split(message))
 
@@ -157,9 +156,10 @@ def _one_clause(request: Request, view: WorkspaceView) -> Plan | None:
 
 
 def _dispatch(request: Request, view: WorkspaceView) -> Plan:
-    # closed vocabularies first (photo operations, then the whole image), then placing a new
-    # object ("add a hat to the dog": with no photo yet, "paint a boat on the sea" describes one),
-    # then the open object intents
+    # closed vocabularies first (photo operations, then the whole image), then placing a new object
+    # ("add a hat to the dog": with no photo yet, "paint a boat on the sea" describes one),
+    # then the open object intents; with a selection, "him" is what was selected
+    request = rules_selection.as_selected(request, view)
     if (given := rules_reference.plan(request, view, _dispatch)) is not None:  # "the dog from this photo"
         return given
     if (said := rules_talk.plan(request, view, _dispatch)) is not None:  # "it's too dark", "make it pop"

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pixelsmith.agent.normalise import QUOTES
 from pixelsmith.agent.phrases import COLOUR_WORD
 from pixelsmith.agent.vocabulary import alt, entries, pattern
+from pixelsmith.views import EditView
 
 # a correction word starts a clause ("..., actually, sepia"); one of several words may run on
 # ("make it blue no wait green"); "well not flip exactly" names what it takes back
@@ -58,11 +59,14 @@ _REMOVE = re.compile(r"^(?:remove|erase|delete|get rid of|take out) (?P<thing>.+
 Understood = Callable[[str], bool]  # whether the rules plan a request
 
 
-def corrected(message: str, understood: Understood) -> str | None:
+def corrected(message: str, understood: Understood, last_edit: EditView | None = None) -> str | None:
     """The request `message` ends on when it changes its mind after a first request ("" when
     it takes the request back: "crop it square. actually never mind"); None when it does not,
-    or when the change cannot be followed (`understood`: whether the rules plan a request)."""
+    or when the change cannot be followed (`understood`: whether the rules plan a request).
+    A message that starts with the change of mind takes back `last_edit` (`_said_again`)."""
     text = _clauses(message)
+    if last_edit is not None and (again := _said_again(text, last_edit.tool, understood)):
+        return again
     marks = [m for m in _MARK.finditer(text) if m.start() > 0]
     for mark in reversed(marks):  # the last change of mind holds
         first = _HESITATION.sub("", text[: mark.start()]).strip(" ,")
@@ -76,6 +80,27 @@ def corrected(message: str, understood: Understood) -> str | None:
         if (said := _instead(first, after, understood)) is not None:
             return said
     return _chosen_or(text, understood)
+
+
+# the last edit said again with a new piece: "crop to 16:9" >> "no wait, square instead"
+_AGAIN = {"crop": "crop it to {}", "outpaint": "extend it to {}", "resize": "resize it to {}",
+          "rotate": "rotate it {} degrees"}  # fmt: skip
+_PIECE = {"crop": _SHAPE, "outpaint": _SHAPE, "resize": re.compile(r"\d+ ?(?:%|px|pixels)(?: wide| tall)?"),
+          "rotate": re.compile(r"-?\d{1,3}(?:\.\d+)?")}  # fmt: skip
+
+
+def _said_again(text: str, tool: str, understood: Understood) -> str | None:
+    """ "undo that, then crop it to square" for "no wait, square instead" after a crop: the
+    last edit undone and asked for again with the piece said (a shape, a size, an angle); None
+    for anything else, which the follow-up rules read ("make it square instead", "no, go back")."""
+    mark = _MARK.match(text) or re.match(r"no,\s*", text)
+    if tool not in _AGAIN or (mark is None and not text.endswith(" instead")):
+        return None
+    piece = _bare(re.sub(r"\binstead\b", "", text[mark.end() if mark else 0 :]).strip(" ,"))
+    if not _PIECE[tool].fullmatch(piece):  # "make it square instead", "no, go back": the rules' own
+        return None
+    request = _AGAIN[tool].format(piece)
+    return f"undo that, then {request}" if understood(request) else None
 
 
 def _clauses(message: str) -> str:

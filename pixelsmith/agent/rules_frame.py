@@ -86,7 +86,8 @@ _TOWARDS = (
 )
 _LEAN = re.compile(
     r"\b(?:lean(?:s|ing)?|tilt(?:s|ed|ing)?|slant(?:s|ed|ing)?|slop(?:es|ed|ing)|is (?:crooked|wonky))"
-    rf"{_TOWARDS.format('way')}?(?: by)? (?:about |around |roughly |approximately |maybe |almost )?"
+    rf"(?: a bit| a little| slightly)?{_TOWARDS.format('way')}?,?(?: by)?"
+    r" (?:about |around |roughly |approximately |maybe |almost )?"
     rf"(?P<n>\d+(?:\.\d+)?|{NUM}) ?(?:degrees?|°){_TOWARDS.format('way2')}?"
 )
 

@@ -12,6 +12,7 @@ hold for every part.
 from __future__ import annotations
 
 import difflib
+import itertools
 import re
 from collections.abc import Callable, Sequence
 from functools import cache
@@ -19,6 +20,7 @@ from typing import Any
 
 from pixelsmith.agent import (
     phrases,
+    rules_lists,
     rules_photo,
     rules_place,
     rules_talk,
@@ -35,14 +37,10 @@ from pixelsmith.views import WorkspaceView
 
 # Where a request may be cut: the words between two parts.
 SEPARATOR = re.compile(
-    r"\s*(?:;|[.!?](?=\s)|,?\s+and\s+then\b|,?\s+and\s+also\b|,\s*then\b|\s+then\b|,?\s+and\b|"
+    r"\s*(?:;|\s/(?=\s)|[.!?](?=\s)|,?\s+and\s+then\b|,?\s+and\s+also\b|,\s*then\b|\s+then\b|,?\s+and\b|"
     r",?\s+after\s+that\b|,(?=\s*(?:contrast|brightness|saturation|warmth|sharpness|exposure)\b)"
     r"|,(?=\s*(?:crop|resize|export|rotate|flip|upscale|sharpen|convert|\d{2,5} ?px"
     r"|png|jpe?g)\b))[\s,]*",
-)
-# a list's numbers: "1. brighten it 2. crop to 4:5", "1) remove the cat 2) upscale", "first, ..., second, ..."
-_ENUMERATED = re.compile(
-    r"(?:^|(?<=\s))(?:\d[.)]|\(\d\)|(?:first|second|third|fourth|fifth)(?:ly)?[,:])\s+", re.IGNORECASE
 )
 _SIZE = re.compile(r"\d{3,5} ?[x×] ?\d{3,5}")  # "1500×500"
 _NOT_CROPPED = re.compile(r"\b(?:rather than|instead of|not|don'?t|without) crop(?:ping)?\b")
@@ -108,22 +106,12 @@ _LEAD = re.compile(r"(?:make|turn|paint|colou?r|recolou?r|dye)\b")
 _LEFT_OUT = re.compile(r"(?:the|my|our|his|her|its|their|that|this) [\w'-]+(?: [\w'-]+)* [\w'-]+")
 
 
-def _listed(message: str) -> str:
-    """A message that is a list ("1. brighten it 2. crop to 4:5") with "; " between its items."""
-    first = _ENUMERATED.match(message)
-    if first is None:
-        return message
-    numbered = first[0][0].isdigit() or first[0][0] == "("  # then only numbers mark items, else words
-    listed = _ENUMERATED.sub(
-        lambda m: "; " if (m[0][0].isdigit() or m[0][0] == "(") == numbered else m[0], message
-    )
-    return re.sub(r"\s*[.;,]?\s*;\s*", "; ", listed).strip(" ;")
-
-
 def split(message: str) -> list[str]:
     """The parts of `message`, in order: itself alone unless every piece of a cut is a request.
     Greetings before the request and remarks after it are left out (`without_chatter`)."""
-    message = _listed(without_chatter(message))
+    message = without_chatter(message)
+    if listed := rules_lists.items(message):  # "1) remove the bucket 2) crop to 4:5": each item meant
+        return [part for item in listed for part in split(item)]
     cuts = list(SEPARATOR.finditer(message))
     closed = (*rules_photo.INTENTS, *whole_image.INTENTS)  # "make it black and white" is one request
     text = normalise(message).text
@@ -201,23 +189,40 @@ def _in_a_clause(message: str) -> list[str] | None:
 def mend(message: str, understood: Callable[[str], bool]) -> str | None:
     """`message` with its typos mended, when `understood` takes that: each unknown word as the
     known word it is closest to ("blak" -> "black", "brigther" -> "brighter"), and "to" before
-    a last word as "too" ("its to dark"). None when nothing mended is understood."""
-    said = normalise(message).text.split()
+    a last word as "too" ("its to dark"). None when nothing mended is understood. The words
+    as read first, then as written: "inpiant the bucket so its a cooler box" lost its reason."""
+    read, written = normalise(message).text.split(), tidied(message).split()
+    return next(
+        (
+            found
+            for said in dict.fromkeys((tuple(read), tuple(written)))
+            if (found := _mended(said, understood))
+        ),
+        None,
+    )
+
+
+def _mended(said: Sequence[str], understood: Callable[[str], bool]) -> str | None:
     if not 0 < len(said) <= MAX_MENDED * 2:
         return None
     known = known_words()
-    words = []
+    options = []  # each word, or the known words it may be a typo of, closest first
     for word in said:
         bare = word.strip(",")
+        close = []
         if bare not in known and len(bare) > 3 and not any(c.isdigit() or c == "'" for c in bare):
-            close = difflib.get_close_matches(bare, known, n=1, cutoff=TYPO)
-            word = word.replace(bare, close[0]) if close else word
-        words.append(word)
-    if sum(a not in (b, f"{b}s") for a, b in zip(said, words, strict=True)) > MAX_TYPOS:
+            close = difflib.get_close_matches(bare, known, n=3, cutoff=TYPO)  # "blurr": blurry, blur
+        if "-" in bare and bare not in known:  # "a dark frame-like vignette": a dark vignette
+            close.append("")
+        options.append([word.replace(bare, c) for c in close if c != bare] or [word])
+    if sum(w not in (o[0], f"{o[0]}s") for o, w in zip(options, said, strict=True)) > MAX_TYPOS:
         return None  # "charging cable trailing" is not three typos but words the rules do not know
-    mended = " ".join(words)
-    tries = [mended, re.sub(r"\bto (?=\w+(?:,|$))", "too ", mended)]
-    return next((text for text in tries if text != " ".join(said) and understood(text)), None)
+    for words in itertools.product(*options):  # at most 3 x 3 tries
+        mended = " ".join(word for word in words if word)
+        tries = [mended, re.sub(r"\bto (?=\w+(?:,|$))", "too ", mended)]
+        if found := next((text for text in tries if text != " ".join(said) and understood(text)), None):
+            return found
+    return None
 
 
 def suggest(message: str, understood: Callable[[str], bool]) -> str:
@@ -252,13 +257,14 @@ class PartsTurn:
         self.parts = list(parts)
         self.done = done  # steps run by the parts so far: a later part's "$N" counts on from them
         self.total = total or len(parts)
+        self.taken_back = not parts and not total  # "crop it square. actually, never mind": said once
         # "…, then make it look like night, 2 steps": what the last part says of the
         # parameters holds for the whole request, where a part does not say otherwise
         self.shared = normalise(parts[-1]).params if len(parts) > 1 else {}
 
     def next(self, observations: list[Observation], view: WorkspaceView) -> Plan:
-        if not self.total:  # "crop it square. actually, never mind": taken back, said once
-            self.total = -1
+        if self.taken_back:
+            self.taken_back = False
             return Plan(
                 reply="Nothing to do: you took that request back. Say what to change when you are ready."
             )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 
 from pixelsmith.agent.normalise import Request
 from pixelsmith.agent.phrases import GENERIC_KIND
@@ -73,6 +74,20 @@ INTENTS: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
 )
+
+
+# a person selected, said as one: "make him a bit brighter", "blur her", "remove them"
+_PERSON = re.compile(
+    r"\b(?:him|them|her(?=$|,| (?:a bit|a little|slightly|much|way|more|less|out|up|down)\b"
+    r"| \w+er\b))"
+)
+
+
+def as_selected(request: Request, view: WorkspaceView) -> Request:
+    """`request` with "him", "her" or "them" as "it" when there is a selection: what it names."""
+    if not view.selection or not _PERSON.search(request.text):
+        return request
+    return replace(request, text=_PERSON.sub("it", request.text))
 
 
 def plan(request: Request, view: WorkspaceView) -> Plan | None:

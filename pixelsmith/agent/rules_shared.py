@@ -69,6 +69,8 @@ def subject_of(phrase: str, view: WorkspaceView, *, pronoun_ok: bool = False) ->
         raise unclear(f"Say what to look for instead of “{phrase}”, e.g. 'the dog on the left'.")
     if subject.inverse and not subject.labels:  # "the background": behind the main subject
         return replace(main_subject(view), words=subject.words, inverse=True)
+    if subject.labels and all(label in entries("photo", "the main subject") for label in subject.labels):
+        return replace(main_subject(view), inverse=subject.inverse)  # "cut out the main subject"
     if not subject.labels and not subject.pronoun:
         labels = recent_labels(view)
         if not labels:

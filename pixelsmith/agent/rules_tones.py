@@ -25,6 +25,12 @@ TONE_INTENTS = frozenset(
 )
 _TONES = tuple(intent.pattern for intent in INTENTS if intent.name in TONE_INTENTS)
 _SAME = ("image", "mask", "invert")  # what each piece must share to be one adjust
+# "sharper" alone is detail restored (`upscale`); among tones it is sharpening: "sharper, brighter"
+_SHARPER = re.compile(r"(?:a (?:bit|little|touch) |slightly |much |way )?(?:sharper|crisper|more crisp)")
+
+
+def _tone(piece: str) -> str:
+    return "sharpen it" if _SHARPER.fullmatch(piece) else piece
 
 
 def pieces(text: str) -> list[str]:
@@ -37,7 +43,7 @@ def reads(text: str) -> bool:
     """Whether every piece of `text` is a tone the photo rules have a shape for (so a message
     of tones stays one request, `rules_parts.split`)."""
     said = pieces(text)
-    return bool(said) and all(any(t.fullmatch(normalise(p).text) for t in _TONES) for p in said)
+    return bool(said) and all(any(t.fullmatch(_tone(normalise(p).text)) for t in _TONES) for p in said)
 
 
 def plan(request: Request, view: WorkspaceView, dispatch: Dispatch) -> Plan | None:
@@ -49,7 +55,9 @@ def plan(request: Request, view: WorkspaceView, dispatch: Dispatch) -> Plan | No
     steps = []
     for piece in said:
         try:
-            planned = dispatch(replace(request, text=clause(piece), rewrites=request.rewrites + 1), view)
+            planned = dispatch(
+                replace(request, text=_tone(clause(piece)), rewrites=request.rewrites + 1), view
+            )
         except Unclear:
             return None
         if [step.tool for step in planned.steps] != ["adjust"]:

@@ -54,7 +54,8 @@ _FEATURE = (
     r"|mustache|tan|freckles|makeup|lipstick|hair|haircut|glasses|sunglasses|tattoo|wrinkles|eyeliner|blush))"
 )
 _NAMED_RATIO = alt(map(re.escape, RATIOS))
-_RATIO = rf"(?P<w>\d+(?:\.\d+)?) ?(?:x|by|to| )? ?(?P<h>\d+(?:\.\d+)?)|(?P<named>{_NAMED_RATIO})"
+# "16 9", "4x5", "3 by 2": two numbers, never the digits of one ("180" is no "18:0")
+_RATIO = rf"(?P<w>[1-9]\d*(?:\.\d+)?) ?(?:x|by|to| ) ?(?P<h>[1-9]\d*(?:\.\d+)?)|(?P<named>{_NAMED_RATIO})"
 ADJECTIVE_STYLES = entries("scene", "adjective styles")
 DEFAULT_SHARE = 0.25  # of the width (left/right) or height (top/bottom) added per side when unsaid
 
