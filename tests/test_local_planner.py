@@ -109,6 +109,22 @@ def test_the_grammar_narrows_ids_strings_and_lists():
     assert known_ids(_view())["mask"] == ["mask-1", "mask-2", "mask-3"]
 
 
+def test_undo_and_revert_are_offered_only_after_an_edit():
+    """On the photo as given there is nothing to go back to: the grammar leaves the two out
+    (a random model once planned 'undo' first, and the step failed)."""
+    undo = {
+        "type": "function",
+        "function": {"name": "undo", "parameters": {"type": "object", "properties": {}}},
+    }
+    first = known_ids(_view())
+    assert "edited" not in first and constrain(undo, first, 24, 4) == []
+    edited = _view()
+    edited.artifacts.append(ArtifactView("image-2", "image", ["image-1", "mask-1"], "inpaint", size=(96, 64)))
+    edited.current_image = "image-2"
+    assert known_ids(edited)["edited"] == ["image-2"]
+    assert [f["function"]["name"] for f in constrain(undo, known_ids(edited), 24, 4)] == ["undo"]
+
+
 def test_an_edit_runs_end_to_end_with_planner_local(local_settings, tiny_settings, capsys, monkeypatch):
     from pixelsmith.cli import main
 

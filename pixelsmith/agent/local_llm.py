@@ -48,7 +48,8 @@ ID_KINDS = {
     "around": ("detection", "mask"),
     "concept": ("concept",),
 }
-NAMES = ("concept", "stopped concept")  # of `known_ids`' kinds, the ones that are no artifact's
+NAMES = ("concept", "stopped concept", "edited")  # of `known_ids`' kinds, the ones that are no artifact's
+_BACK = ("undo", "revert")  # offered only when the current image is an edit, not the photo as given
 CALL = re.compile(r"<tool_call>\s*(\{.*?\})\s*</tool_call>", re.S)
 
 
@@ -155,9 +156,11 @@ def constrain(
     """`tool`'s function spec with its arguments narrowed for the grammar, once per valid form
     of a call (`local_forms`): each id argument one of `known[kind]`; free text at most
     `chars` characters and lists at most `items` long. Empty when no call can be valid now
-    (a required id has no candidate: no mask yet to inpaint)."""
+    (a required id has no candidate: no mask yet to inpaint; nothing edited yet to undo)."""
     spec = copy.deepcopy(tool)
     function = spec["function"]
+    if function["name"] in _BACK and not known.get("edited"):
+        return []
     schema = function.get("parameters") or {"type": "object", "properties": {}}
     properties, required = schema.setdefault("properties", {}), set(schema.get("required", []))
     for name in list(properties):
@@ -248,9 +251,14 @@ def known_ids(view: WorkspaceView) -> dict[str, list[str]]:
     known: dict[str, list[str]] = {}
     for artifact in view.artifacts:
         known.setdefault(artifact.kind, []).append(artifact.id)
-    for kind, concepts in zip(NAMES, (view.concepts, view.stopped_concepts), strict=True):
+    for kind, concepts in zip(
+        ("concept", "stopped concept"), (view.concepts, view.stopped_concepts), strict=True
+    ):
         if concepts:
             known[kind] = [c.name for c in concepts]
+    current = view.get(view.current_image or "")
+    if current is not None and current.parents:  # an edit: there is a version before it
+        known["edited"] = [current.id]
     return known
 
 
