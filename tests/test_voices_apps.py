@@ -219,6 +219,10 @@ LISTS = [
         "remove the jetty / make the sky stormy / square crop",
         ["remove the jetty", "make the sky stormy", "square crop"],
     ),
+    (
+        "a few things: 1 half as saturated (dust on my lens) 2 outpant it to 16:9 / 3 liquify the cat",
+        ["half as saturated (dust on my lens)", "outpant it to 16:9", "liquify the cat"],
+    ),
 ]
 
 

@@ -14,7 +14,7 @@ from pixelsmith.agent.vocabulary import pattern
 _NUMBERED = re.compile(r"(?:^|(?<=\s))(?:\d[.)]|\(\d\))\s+")
 _ORDINAL = re.compile(r"(?:^|(?<=\s))(?:first|second|third|fourth|fifth)(?:ly)?[,:]\s+", re.IGNORECASE)
 # "things: 1 get rid of the bucket, 2 the collar red": bare numbers, only where they count 1, 2, …
-_BARE = re.compile(r"(?:^|(?<=[:,;]\s)|(?<=[:,;]))(?P<n>[1-9])\s+(?=[a-z])", re.IGNORECASE)
+_BARE = re.compile(r"(?:^|(?<=[:,;)/]\s)|(?<=[:,;]))(?P<n>[1-9])\s+(?=[a-z])", re.IGNORECASE)
 _LETTERED = re.compile(r"(?:^|(?<=\s))\(?(?P<letter>[a-h])\)\s+", re.IGNORECASE)
 _BULLET = re.compile(r"(?:^|\s+)[-*•]\s+")
 # an item that asks to leave a thing alone: "rod → leave it", "3. the rod stays as it is"
@@ -38,7 +38,7 @@ def items(message: str) -> list[str] | None:
     lead = message[: starts[0][0]].strip()
     if lead and not lead.endswith(":"):
         found.insert(0, lead)
-    said = (item.strip(" \t.,;") for item in found)
+    said = (item.strip(" \t.,;/") for item in found)
     return [item for item in said if item and not _LEFT_ALONE.match(tidied(item))] or None
 
 
