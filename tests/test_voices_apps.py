@@ -274,3 +274,15 @@ def test_a_follow_up_that_changes_its_mind_undoes_the_crop_first(message, parts)
 def test_a_bare_number_is_no_aspect_ratio() -> None:
     plan = table.PLANNER.plan("180", table.VIEWS["upload"]())
     assert not plan.steps and "did not understand" in plan.reply  # not outpaint to "18:0"
+
+
+@pytest.mark.parametrize(
+    ("message", "tools", "expected"),
+    [
+        ("crop it square, slightly", "crop", {"crop.aspect": "1:1"}),  # no amount a crop takes
+        ("blur the cat, slightly", DSA, {"adjust.blur": 6.4}),
+        ("brighten it, a lot", "adjust", {"adjust.brightness": 1.5}),
+    ],
+)
+def test_an_amount_said_after_goes_only_to_a_request_that_takes_one(message, tools, expected) -> None:
+    table.test_phrasing(message, "upload", tools, expected)

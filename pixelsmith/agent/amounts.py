@@ -57,6 +57,10 @@ _SAID_AFTER = re.compile(
     r"(?P<amt>barely noticeable|nothing drastic|not a lot|not too much|not much|subtle|subtly|slightly"
     r"|a little|a bit|heavily|a lot|strongly)$"
 )
+_TONED = re.compile(
+    r"\b(?:brighter|darker|warmer|cooler|sharper|softer|lighter|moodier|blur\w*|sharpen\w*|brighten|darken|lighten|saturat\w*|desaturate|contrast|vignette|warm|cool"
+    r"|soften|exposure|vibrance)\b"
+)
 # "the bucket's a bit too red, tone it down a little": less of its colour, not another colour
 _TOO_COLOURED = re.compile(
     r"^(?P<thing>(?:the|my|his|her) [\w -]+?)(?:'s| is| looks)(?: a bit| a little| way| far| much| slightly)?"
@@ -99,7 +103,8 @@ def _moved(text: str, after: re.Match[str]) -> str:
     """An amount said after the request moved into it ("blur the background, really heavily"),
     or left out where the request says one already ("a little warmer, barely noticeable")."""
     before = text[: after.start()]
-    if re.search(rf"\b(?:{pattern('photo', 'a little')}|{pattern('photo', 'a lot')})\b|\d", before):
+    said = re.search(rf"\b(?:{pattern('photo', 'a little')}|{pattern('photo', 'a lot')})\b|\d", before)
+    if said or not _TONED.search(before):  # "crop it square, slightly": no amount to take
         return before
     strong = after["amt"] in ("heavily", "a lot", "strongly")
     return f"{before} {'a lot' if strong else 'a little'}"
