@@ -1,6 +1,6 @@
 """Amounts said in relative words, read as the ones the rules take (`normalise`): a share of
-what is there ("half as saturated", "saturation to 50%", "halve the contrast"), stops of
-exposure ("bump exposure up 2 stops"), a multiple of the resolution ("3x the resolution"),
+what is there ("half as saturated", "saturation to 50%", "halve the contrast"), a multiple
+of the resolution ("3x the resolution") (stops of exposure are `normalise`'s: "2 stops brighter"),
 vague words for a little or a lot ("a tiny bit", "a few shades", "loads"), and an amount said
 after the request ("blur the background, really heavily", "warmer, barely noticeable")."""
 
@@ -26,13 +26,6 @@ _HALVED = re.compile(
     r" (?:by half|in half|by 50 ?%))"
 )
 _DOUBLED = re.compile(rf"\bdouble (?:the )?{_TONE}")
-_STOPS = {"one": 1, "two": 2, "three": 3, "a": 1, "1": 1, "2": 2, "3": 3}
-_STOPPED = re.compile(
-    r"\b(?P<verb>bump|push|raise|lift|increase|turn|crank|pump|boost|up|open|drop|lower|decrease|reduce|pull"
-    r"|bring|cut|knock)(?: up| down)? (?:the )?(?:exposure|brightness) (?P<dir>up |down )?(?:by )?"
-    r"(?P<n>[123]|one|two|three|a) (?:full )?stops?\b"
-)
-_DOWN = ("drop", "lower", "decrease", "reduce", "pull", "cut", "knock")
 _RESOLUTION = re.compile(
     r"\b(?:(?P<n>[234](?:\.5)?) ?x|(?P<word>double|triple|quadruple))"
     r" the (?:resolution|res|pixels|pixel count|size)\b"
@@ -75,7 +68,6 @@ def said_plainly(text: str) -> str:
     text = _SET_TO.sub(lambda m: _share(m["tone"], int(m["n"]) / 100), text)
     text = _HALVED.sub(lambda m: _share(m["tone"] or m["tone2"], 0.5), text)
     text = _DOUBLED.sub(lambda m: _share(m["tone"], 2.0), text)
-    text = _STOPPED.sub(_stops, text)
     text = _RESOLUTION.sub(lambda m: f"upscale {m['n'] or _WORD_TIMES[m['word']]}x", text)
     text = _A_LITTLE.sub("a little", text)
     text = re.sub(r"(?:^|(?<=, ))little (?=less|more)", "a little ", text)  # "3 little less saturation"
@@ -91,12 +83,6 @@ def _share(tone: str, times: float) -> str:
     """ "saturation", 0.5 -> "saturation down 50%": what the tone rules read."""
     percent = round(abs(times - 1) * 100)
     return f"{tone} {'up' if times > 1 else 'down'} {percent}%" if percent else f"{tone} as it is"
-
-
-def _stops(match: re.Match[str]) -> str:
-    down = match["verb"] in _DOWN or (match["dir"] or "").strip() == "down"
-    much = "a lot " if _STOPS[match["n"]] > 1 else ""  # as `normalise` reads "2 stops brighter"
-    return f"{much}{'darker' if down else 'brighter'}"
 
 
 def _moved(text: str, after: re.Match[str]) -> str:

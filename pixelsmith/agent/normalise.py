@@ -217,6 +217,21 @@ _STOPS_SAID = re.compile(
     r"\b(?:(?P<n>half a|a|one|two|three|[123]) stops? (?P<way>brighter|darker)"
     r"|(?P<way2>brighter|darker) by (?P<n2>half a|a|one|two|three|[123]) stops?)\b"
 )
+_EXPOSURE_STOPS = re.compile(
+    r"\b(?P<verb>bump|push|raise|lift|increase|turn|crank|pump|boost|up|open|drop|lower|decrease|reduce|pull"
+    r"|bring|cut|knock)(?: up| down)? (?:the )?(?:exposure|brightness) (?P<dir>up |down )?(?:by )?"
+    r"(?P<n>[123]|one|two|three|a) (?:full )?stops?\b"
+)
+
+
+def _stops_said(match: re.Match[str]) -> str:
+    down = (
+        match["verb"] in ("drop", "lower", "decrease", "reduce", "pull", "cut", "knock")
+        or match["dir"] == "down "
+    )
+    return f"{match['n']} stops {'darker' if down else 'brighter'}"
+
+
 _STOP_AMOUNT = {"half a": "a little ", "a": "", "one": "", "1": ""}
 _KELVIN = re.compile(r",? (?:by |to )?(?:(?:a few hundred|some|\d+) ?kelvin|\d{3,5} ?k)\b")  # not "4k"
 # what a blurred background is for: "blur the background so the man stands out" is behind him
@@ -294,6 +309,7 @@ def _spoken(text: str) -> str:
     text = _UNDO_TWO.sub("undo twice", text)  # "undo both of those"
     text = re.sub(r"\bdodge\b", "brighten", text)  # a darkroom's word
     text = _STOPS.sub(r"brighten \1", text)  # "bring it up half a stop"
+    text = _EXPOSURE_STOPS.sub(_stops_said, text)  # "bump exposure up 2 stops": "2 stops brighter"
     text = _STOPS_SAID.sub(
         lambda m: f"{_STOP_AMOUNT.get(m['n'] or m['n2'], 'a lot ')}{m['way'] or m['way2']}", text
     )
