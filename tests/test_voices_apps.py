@@ -286,3 +286,23 @@ def test_a_bare_number_is_no_aspect_ratio() -> None:
 )
 def test_an_amount_said_after_goes_only_to_a_request_that_takes_one(message, tools, expected) -> None:
     table.test_phrasing(message, "upload", tools, expected)
+
+
+@pytest.mark.parametrize(
+    ("message", "tools", "expected"),
+    [
+        ("make the dog brown a little", DSI, {"detect.labels": ["dog"], "inpaint.prompt": "a brown dog"}),
+        (
+            "make the dog a little more brown",
+            DSI,
+            {"detect.labels": ["dog"], "inpaint.prompt": "a brown dog"},
+        ),
+        ("make it brighter a little", "adjust", {"adjust.brightness": 1.1}),
+        ("make the photo warmer a bit", "adjust", {"adjust.warmth": 0.2}),
+        ("make it sharper slightly", "adjust", {"adjust.sharpness": 1.4}),
+        ("make it a bit clearer", "adjust", {"adjust.sharpness": 1.4}),
+        ("make it sharper", "upscale", {"upscale.keep_size": True}),  # detail restored, not a little
+    ],
+)
+def test_an_amount_said_without_a_comma_is_not_part_of_the_name(message, tools, expected) -> None:
+    table.test_phrasing(message, "upload", tools, expected)

@@ -62,6 +62,20 @@ _TOO_COLOURED = re.compile(
 )
 
 
+# "make the dog a little brown", "make the dog brown a little": the colour, painted
+_SOFT = r"(?:a (?:little|bit|touch|tad)|slightly|somewhat)(?: more)?"
+_COLOUR_AMOUNT = re.compile(
+    rf"^(?P<verb>make|turn|paint|colou?r) (?P<thing>(?:the|my|his|her|their) [\w' -]+?)"
+    rf" (?:{_SOFT} (?P<c1>{COLOUR_PHRASE})|(?P<c2>{COLOUR_PHRASE}) {_SOFT})$"
+)
+
+# "make it a bit sharper": a little sharpening ("sharper" alone restores detail, `rules_photo`)
+_A_LITTLE_SHARPER = re.compile(
+    rf"\bmake (?P<it>it|this|the (?:photo|picture|image|pic|shot)) (?:look )?{_SOFT}"
+    r" (?:sharper|crisper|clearer)\b"
+)
+
+
 def said_plainly(text: str) -> str:
     """`text` (tidied, lower case) with its amounts said as the rules take them."""
     text = _AS_MUCH.sub(lambda m: _share(_TONE_OF[m["adj"]], _TIMES[m["k"]]), text)
@@ -74,8 +88,11 @@ def said_plainly(text: str) -> str:
     text = _AMOUNT_FIRST.sub(r"\g<way> \g<tone> \g<amount>", text)  # "a little less saturation"
     text = _A_LOT.sub("a lot", text)
     text = _THAN_NOW.sub("", text).replace("  ", " ").strip(" ,")
+    text = _COLOUR_AMOUNT.sub(lambda m: f"{m['verb']} {m['thing']} {m['c1'] or m['c2']}", text)
+    text = re.sub(rf"({_TONED.pattern}) (?={_SOFT}$|a lot$)", r"\1, ", text)  # "brighter a little"
     if (after := _SAID_AFTER.search(text)) and after.start() > 0:
         text = _moved(text, after)
+    text = _A_LITTLE_SHARPER.sub(lambda m: f"sharpen {m['it']} slightly", text)
     return _TOO_COLOURED.sub(lambda m: f"make {m['thing']} a little less saturated", text)
 
 
@@ -92,5 +109,7 @@ def _moved(text: str, after: re.Match[str]) -> str:
     said = re.search(rf"\b(?:{pattern('photo', 'a little')}|{pattern('photo', 'a lot')})\b|\d", before)
     if said or not _TONED.search(before):  # "crop it square, slightly": no amount to take
         return before
-    strong = after["amt"] in ("heavily", "a lot", "strongly")
-    return f"{before} {'a lot' if strong else 'a little'}"
+    amount = "a lot" if after["amt"] in ("heavily", "a lot", "strongly") else "a little"
+    if (last := re.search(r"\b\w+er$", before)) and _TONED.fullmatch(last[0]):  # "a little warmer"
+        return f"{before[: last.start()]}{amount} {last[0]}"
+    return f"{before} {amount}"
