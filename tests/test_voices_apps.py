@@ -306,3 +306,16 @@ def test_an_amount_said_after_goes_only_to_a_request_that_takes_one(message, too
 )
 def test_an_amount_said_without_a_comma_is_not_part_of_the_name(message, tools, expected) -> None:
     table.test_phrasing(message, "upload", tools, expected)
+
+
+@pytest.mark.parametrize(
+    ("message", "tools", "expected"),
+    [
+        ("make the sky more dramatic", DSA, {"detect.labels": ["sky"], "adjust.contrast": 1.25}),
+        ("a more dramatic sky", DSA, {"detect.labels": ["sky"], "adjust.contrast": 1.25}),
+        ("replace the sky with a more dramatic one", DSI, {"inpaint.prompt": "a more dramatic sky"}),
+        ("swap the shoes for some nicer ones", DSI, {"inpaint.prompt": "some nicer shoes"}),
+    ],
+)
+def test_a_thing_made_more_dramatic_is_toned_and_one_names_it_again(message, tools, expected) -> None:
+    table.test_phrasing(message, "upload", tools, expected)

@@ -18,8 +18,8 @@ _COMPARED = re.compile(r"\b(?:more|less|\w+er)\b|,| and | plus | but ")  # "less
 _ER = r"(?:moodier|brighter|darker|bluer|greener|warmer|cooler|stormier|cloudier|more dramatic|more vivid)"
 # "moodier sky": a thing named by how it should change
 _BARE_THING = re.compile(
-    rf"(?:(?P<how>{_ER}) (?P<thing>(?!(?:it|tones?|colou?rs|light|lighting|shadows|highlights|feel|vibe|look"
-    r"|mood|overall)\b)[a-z]+)"
+    rf"(?:(?:an? )?(?P<how>{_ER}) (?P<thing>(?!(?:it|tones?|colou?rs|light|lighting|shadows|highlights"
+    r"|feel|vibe|look|mood|overall)\b)[a-z]+)"
     rf"|the (?P<thing2>(?!(?:photo|picture|image|pic|whole)\b)[a-z]+(?: [a-z]+)?)"
     rf" (?P<how2>(?:a (?:bit|little|touch|lot) |much |way |slightly )?{_ER}))(?: please| pls)?"
 )

@@ -19,7 +19,10 @@ _STYLES = pattern("scene", "styles")
 
 def replacement_prompt(subject: Subject, target: str | None, adjective: str | None) -> str:
     """'a realistic green dragon' stays; 'blue' for 'the shirt' becomes 'a blue shirt', 'a
-    cartoon' for 'the cat' 'a cartoon cat' (a style keeps the thing)."""
+    cartoon' for 'the cat' 'a cartoon cat' (a style keeps the thing), 'a more dramatic one' for
+    'the sky' 'a more dramatic sky'."""
+    if target and (one := re.fullmatch(r"(?P<lead>(?:an?|some) .+ )ones?", target)) and subject.words:
+        return f"{one['lead']}{subject.words.split()[-1]}"
     styled = re.fullmatch(rf"(?:an? )?(?P<style>{_STYLES})(?: style| version)?", target or "")
     if adjective is None and styled:
         adjective = styled["style"]
