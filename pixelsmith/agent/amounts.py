@@ -21,9 +21,9 @@ _SET_TO = re.compile(
     rf"\b(?:(?:set|put|bring|turn|take|drop|lower|reduce|cut|knock) )?(?:the )?{_TONE}"
     r" (?:down |up )?(?:to|at) (?P<n>\d{1,3}) ?%"
 )
+# "halve the contrast", "cut the saturation in half" ("cut the saturation" alone: no share said)
 _HALVED = re.compile(
-    rf"\b(?:halve (?:the )?{_TONE}|(?:reduce|cut|lower|drop|take) (?:the )?{_TONE.replace('tone', 'tone2')}"
-    r" (?:by half|in half|by 50 ?%))"
+    rf"\b(?P<verb>halve|reduce|cut|lower|drop|take) (?:the )?{_TONE}(?P<by> (?:by half|in half|by 50 ?%))?"
 )
 _DOUBLED = re.compile(rf"\bdouble (?:the )?{_TONE}")
 _RESOLUTION = re.compile(
@@ -80,7 +80,7 @@ def said_plainly(text: str) -> str:
     """`text` (tidied, lower case) with its amounts said as the rules take them."""
     text = _AS_MUCH.sub(lambda m: _share(_TONE_OF[m["adj"]], _TIMES[m["k"]]), text)
     text = _SET_TO.sub(lambda m: _share(m["tone"], int(m["n"]) / 100), text)
-    text = _HALVED.sub(lambda m: _share(m["tone"] or m["tone2"], 0.5), text)
+    text = _HALVED.sub(lambda m: _share(m["tone"], 0.5) if m["verb"] == "halve" or m["by"] else m[0], text)
     text = _DOUBLED.sub(lambda m: _share(m["tone"], 2.0), text)
     text = _RESOLUTION.sub(lambda m: f"upscale {m['n'] or _WORD_TIMES[m['word']]}x", text)
     text = _A_LITTLE.sub("a little", text)
