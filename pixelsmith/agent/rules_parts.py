@@ -32,7 +32,7 @@ from pixelsmith.agent import (
 from pixelsmith.agent.normalise import normalise, tidied
 from pixelsmith.agent.plan import Plan, shift_refs
 from pixelsmith.agent.planner_protocol import Observation
-from pixelsmith.agent.vocabulary import entries, known_words
+from pixelsmith.agent.vocabulary import entries, known_words, pattern
 from pixelsmith.views import WorkspaceView
 
 # Where a request may be cut: the words between two parts.
@@ -60,7 +60,11 @@ def reads_as_request(part: str) -> bool:
         return any(intent.pattern.fullmatch(text) for intent in rules_photo.INTENTS)
     intents = (*rules_photo.INTENTS, *whole_image.INTENTS, *rules_place.PLACE_INTENTS,
                *whole_image.OPEN_INTENTS, *phrases.INTENTS)  # fmt: skip
-    return any(intent.pattern.fullmatch(text) for intent in intents) or rules_talk.reads(text)
+    return (
+        any(intent.pattern.fullmatch(text) for intent in intents)
+        or rules_talk.reads(text)
+        or rules_tones.reads(text)  # "make it calmer": less contrast and less saturated
+    )
 
 
 # A sentence around the request that asks for nothing: a greeting before it ("Good
@@ -106,10 +110,17 @@ _LEAD = re.compile(r"(?:make|turn|paint|colou?r|recolou?r|dye)\b")
 _LEFT_OUT = re.compile(r"(?:the|my|our|his|her|its|their|that|this) [\w'-]+(?: [\w'-]+)* [\w'-]+")
 
 
+# "make it calmer, with a bit of mist over the lake": a second edit, the thing added
+_WITH_ADDED = re.compile(
+    rf",\s*with (?=(?:some |more |a (?:bit|little|touch|few)(?: of)? )?{pattern('scene', 'addable')}\b)",
+    re.IGNORECASE,
+)
+
+
 def split(message: str) -> list[str]:
     """The parts of `message`, in order: itself alone unless every piece of a cut is a request.
     Greetings before the request and remarks after it are left out (`without_chatter`)."""
-    message = without_chatter(message)
+    message = _WITH_ADDED.sub(", and add ", without_chatter(message))
     if listed := rules_lists.items(message):  # "1) remove the bucket 2) crop to 4:5": each item meant
         return [part for item in listed for part in split(item)]
     cuts = list(SEPARATOR.finditer(message))

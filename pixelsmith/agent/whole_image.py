@@ -121,8 +121,10 @@ INTENTS = (
     _intent("instruct", rf"give {_WHOLE} (?:an? )?(?P<cond>(?:{_CONDITION})(?: {_CONDITION})?) "
                         r"(?:feel|feeling|look|vibe|mood|atmosphere)"),
     _intent("instruct", rf"(?:what if|imagine|pretend) (?:it|this) (?:was|were|is) (?P<cond>{_CONDITION})"),
-    _intent("instruct", rf"(?:add|put|make it) (?:some |more )?(?P<add>{_ADDABLE})"
-                        r"(?: (?:falling|floating|flying|everywhere|all over))*"
+    _intent("instruct", rf"(?:add|put|make it) (?:some |more |a (?:bit|little|touch|few)(?: more)?(?: of)? )?"
+                        rf"(?P<add>{_ADDABLE})"
+                        r"(?: (?:falling|floating|flying|hanging|drifting|rolling|lying|everywhere"
+                        r"|all over))*"
                         r"(?: (?P<prep>to|in|into|on|over|across) "
                         rf"(?:{_WHOLE}|(?P<place>{_PLACES})))?"),
     # an old photo mended: "colourise it", "remove the dust and scratches", "restore this old photo"

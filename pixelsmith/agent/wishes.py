@@ -1,0 +1,50 @@
+"""A wish said instead of a request, read as the request (`phrasings.rephrased`): "i wish it
+was brighter", "if only the sky was bluer", "it'd be lovely if it felt still and peaceful",
+"it would be nice if you could crop it square", "i'd love it if the bin wasn't there"."""
+
+from __future__ import annotations
+
+import re
+
+_GLAD = (
+    r"(?:nice|lovely|great|good|cool|awesome|amazing|better|perfect|ideal|brilliant|fab|fantastic|wonderful"
+    r"|sweet|neat)"
+)
+_WISH = re.compile(
+    r"^(?:i (?:just |really )?wish|if only|(?:i'?d|i would) (?:really )?(?:love|like|prefer) it if"
+    rf"|(?:it'?d|it would|would|it will|it'?ll) (?:\w+ )?be (?:so |really |very |super |soo+ )?{_GLAD} if)"
+    r" (?P<rest>.+)$"
+)
+_YOU = re.compile(r"(?:you|u|i|we) (?:could|can|would|might|were able to) (?:please )?(?P<ask>.+)")
+_WHO = {"he": "him", "she": "her", "they": "them", "we": "us", "i": "me"}
+_THING = rf"(?P<thing>it|this|that|everything|{'|'.join(_WHO)}|(?:the|my|his|her|their|our) [\w' -]+?)"
+_LOOK = ("looked", "looks", "seemed", "seems", "could look", "would look")
+_FEEL = ("felt", "feels", "could feel", "would feel")
+_HAVE = ("had", "has", "could have", "would have")
+_STATE = re.compile(
+    rf"{_THING}(?P<verb>'s|'re| (?:was|were|is|are|could be|would be|{'|'.join((*_LOOK, *_FEEL, *_HAVE))}))"
+    r" (?P<how>.+)"
+)
+_GONE = re.compile(
+    rf"{_THING} (?:wasn'?t|weren'?t|was not|were not|isn'?t|is not|aren'?t|are not) "
+    r"(?:there|in it|in (?:the|this) (?:photo|picture|shot|pic|image))"
+)
+
+
+def granted(text: str) -> str:
+    """`text` (tidied, lower case) as the request its wish asks for; itself when it is no wish."""
+    wish = _WISH.match(text)
+    if not wish:
+        return text
+    rest = wish["rest"]
+    if asked := _YOU.fullmatch(rest):  # "it would be nice if you could crop it square"
+        return asked["ask"]
+    if gone := _GONE.fullmatch(rest):  # "i'd love it if the bin wasn't there"
+        return f"remove {_WHO.get(gone['thing'], gone['thing'])}"
+    if not (state := _STATE.fullmatch(rest)):
+        return text
+    thing, verb, how = _WHO.get(state["thing"], state["thing"]), state["verb"].strip(), state["how"]
+    if verb in _HAVE:  # "i wish the dog had a hat" ("i wish i had a dog": no edit)
+        return text if thing == "me" else f"give {thing} {how}"
+    link = "look " if verb in _LOOK else "feel " if verb in _FEEL else ""
+    return f"make {thing} {link}{how}"

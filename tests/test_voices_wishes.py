@@ -1,0 +1,60 @@
+"""The offline planner reads a wish as the request it asks for ("i wish it was brighter",
+"if only the sky was bluer", "it'd be lovely if it felt still and peaceful", "i'd love it if
+the bin wasn't there"), and a thing added after an edit ("…, with a bit of mist over the
+lake") as a second edit, not lost. The sample photo is 512 x 384."""
+
+from __future__ import annotations
+
+import pytest
+import test_offline_planner as table
+
+from pixelsmith.agent.rules_parts import split
+from pixelsmith.agent.wishes import granted
+
+DS = "detect segment"
+
+
+@pytest.mark.parametrize(
+    ("message", "tools", "expected"),
+    [
+        ("i wish it was brighter", "adjust", {"adjust.brightness": 1.25}),
+        ("If only the sky was bluer", f"{DS} adjust", {"detect.labels": ["sky"], "adjust.warmth": -0.5}),
+        ("It'd be lovely if it felt still and peaceful", "adjust", {"adjust.contrast": 0.75}),
+        ("it would be nice if you could make it brighter", "adjust", {"adjust.brightness": 1.25}),
+        ("i'd love it if the bin wasn't there", f"{DS} remove", {"detect.labels": ["bin"]}),
+        ("i really wish the car wasn't in the photo", f"{DS} remove", {"detect.labels": ["car"]}),
+        ("i wish i looked younger", "instruct", {"instruct.prompt": "make me look younger"}),
+        ("it'd be so cool if it looked like a comic book", "restyle", {"restyle.prompt": "a comic book"}),
+        ("add a bit of mist over the lake", "instruct", {"instruct.prompt": "add mist over the lake"}),
+        ("add a few clouds", "instruct", {"instruct.prompt": "add clouds"}),
+    ],
+)
+def test_a_wish_is_read_as_the_request_it_asks_for(message, tools, expected) -> None:
+    table.test_phrasing(message, "upload", tools, expected)
+
+
+@pytest.mark.parametrize(
+    "said",
+    ["i wish i had a dog", "i wish i could go back there", "if only, sigh", "it'd be nice to go there"],
+)
+def test_a_wish_for_no_edit_is_left_as_it_was_said(said) -> None:
+    assert granted(said) == said or not table.PLANNER.plan(said, table.uploaded()).steps
+
+
+@pytest.mark.parametrize(
+    ("message", "parts"),
+    [
+        (
+            "make it brighter, with some mist over the lake",
+            ["make it brighter", "add some mist over the lake"],
+        ),
+        (
+            "It'd be lovely if it felt still and peaceful, with a bit of mist hanging over the lake",
+            ["It'd be lovely if it felt still and peaceful", "add a bit of mist hanging over the lake"],
+        ),
+        ("make it calmer and add snow", ["make it calmer", "add snow"]),
+        ("replace the cat with a dog, with a red collar", ["replace the cat with a dog, with a red collar"]),
+    ],
+)
+def test_a_thing_added_with_with_is_an_edit_of_its_own(message, parts) -> None:
+    assert split(message) == parts
