@@ -12,7 +12,7 @@ from functools import cache
 
 from PIL import ImageColor
 
-from pixelsmith.agent import amounts, jargon, moods, wishes
+from pixelsmith.agent import amounts, jargon, moods, tempers, wishes
 from pixelsmith.agent.phrases import COLOUR_PHRASE
 from pixelsmith.agent.vocabulary import entries, pattern
 
@@ -143,6 +143,7 @@ def _apart(one: tuple[int, int, int], other: tuple[int, int, int]) -> float:
 
 def rephrased(text: str) -> str:
     """`text` (tidied, lower case) with these fixed ways of saying an edit rewritten."""
+    text = tempers.calmed(text)  # "why is it so dark", "get it out of the pic"
     text = wishes.granted(text)  # "i wish it was brighter", "if only the sky was bluer"
     text = jargon.plain(text)  # "content-aware fill the bucket out", "the clarendon filter"
     text = amounts.said_plainly(text)  # "half as saturated", "bump exposure up 2 stops"

@@ -27,6 +27,7 @@ from pixelsmith.agent import (
     rules_text,
     rules_tones,
     sentences,
+    tempers,
     whole_image,
 )
 from pixelsmith.agent.normalise import normalise, tidied
@@ -120,7 +121,7 @@ _WITH_ADDED = re.compile(
 def split(message: str) -> list[str]:
     """The parts of `message`, in order: itself alone unless every piece of a cut is a request.
     Greetings before the request and remarks after it are left out (`without_chatter`)."""
-    message = _WITH_ADDED.sub(", and add ", without_chatter(message))
+    message = _WITH_ADDED.sub(", and add ", without_chatter(tempers.in_one_go(message)))
     if listed := rules_lists.items(message):  # "1) remove the bucket 2) crop to 4:5": each item meant
         return [part for item in listed for part in split(item)]
     cuts = list(SEPARATOR.finditer(message))

@@ -38,12 +38,25 @@ _REMOVE = r"(?:remove|erase|delete|get rid of|clean up|clear|wipe(?: out)?|take 
 _NEW_THING = (
     r"(?!(?:(?:tiny|wee|little|small) )?(?:bit|little|lot|touch|tad)\b|.*\b(?:shade|tone|hue|colou?r)$)"
 )
+# a question, a word to the planner, an edit not understood ("crop to this please") or a remark
+# ("i can't make it out"): no thing to paint
 _NOT_A_DESCRIPTION = re.compile(
     r"(?:what|how|why|who|when|where|which|can|could|would|will|is|are|do|does|did|hi|hello|hey|thanks|"
-    r"thank|ok|okay|yes|no|help|undo|redo|stop|use|show|select|choose|pick|try|again|continue)\b"
+    r"thank|ok|okay|yes|no|help|undo|redo|stop|use|show|select|choose|pick|try|again|continue"
+    r"|crop|zoom|rotate|turn|flip|mirror|resize|upscale|straighten|extend|sharpen|blur|brighten|darken"
+    r"|save|export|cut|move|keep|i|i'm|i'd|i've|we|you|he|she|they|it's|its|there's)\b"
 )
 
 INTENTS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    # "crop to this", "zoom in here": the photo cut down to the selection
+    (
+        "crop",
+        re.compile(
+            r"(?:crop|zoom|punch|cut)(?: (?:it|down|in|right in|in closer|closer))?"
+            rf"(?: (?:to|on|around|into|onto|in on))? (?:just |only )?(?:{_SELECTION})"
+            r"|zoom(?: in| right in| in closer)?"  # "zoom in here": "in here" is said of the photo
+        ),
+    ),
     ("remove", re.compile(rf"{_REMOVE}(?: {SELECTED})?(?: (?:out|away|completely))?")),
     ("remove", re.compile(rf"make {SELECTED} (?:disappear|go away|vanish)")),
     ("remove", re.compile(rf"{SELECTED},? (?:gone|removed|deleted|begone|out)")),  # "that, gone"
@@ -137,6 +150,11 @@ def _blur(match: re.Match[str], request: Request, view: WorkspaceView) -> Plan:
     return Plan(steps=[Step(tool="adjust", args=args, why=f"blur the selection ({view.selection})")])
 
 
+def _crop(match: re.Match[str], request: Request, view: WorkspaceView) -> Plan:
+    args = {"image": current_image(view), "around": view.selection}
+    return Plan(steps=[Step(tool="crop", args=args, why=f"crop to the selection ({view.selection})")])
+
+
 def _instruct(match: re.Match[str], request: Request, view: WorkspaceView) -> Plan:
     prompt = f"make it {match['how']}"
     args = {"image": current_image(view), "mask": view.selection, "prompt": prompt}
@@ -145,4 +163,10 @@ def _instruct(match: re.Match[str], request: Request, view: WorkspaceView) -> Pl
 
 
 Handler = Callable[[re.Match[str], Request, WorkspaceView], Plan]
-HANDLERS: dict[str, Handler] = {"remove": _remove, "blur": _blur, "fill": _fill, "instruct": _instruct}
+HANDLERS: dict[str, Handler] = {
+    "crop": _crop,
+    "remove": _remove,
+    "blur": _blur,
+    "fill": _fill,
+    "instruct": _instruct,
+}

@@ -1,8 +1,9 @@
 """Several tones asked for in one breath, for the offline rules: "brighter, more contrast",
 "make it brighter and a little warmer", "warmer and black and white". Each piece is planned
 alone by the rules; when every piece is one `adjust` of the same image (and the same mask),
-they are one adjust step: one version, one undo. Never the same tone twice ("too dark,
-brighten it" is one brightening; "warmer and cooler" is not joined), and only the user's own
+they are one adjust step: one version, one undo. A tone said twice is joined only where both
+say the same amount ("more colour, more saturated"; "too dark, brighten it" is one brightening,
+"warmer and cooler" is not joined), and only the user's own
 words, not a part another rule cut off."""
 
 from __future__ import annotations
@@ -65,10 +66,10 @@ def plan(request: Request, view: WorkspaceView, dispatch: Dispatch) -> Plan | No
         steps.append(planned.steps[0])
     if any(step.args.get(key) != steps[0].args.get(key) for step in steps for key in _SAME):
         return None
-    changed = [name for step in steps for name in step.args if name not in (*_SAME, "feather")]
-    if len(changed) != len(set(changed)):  # "too dark. brighten it": one change said twice, or undone
-        return None
     args: dict[str, Any] = {}
-    for step in steps:  # each changes tones of its own
-        args |= step.args
+    for step in steps:  # each changes tones of its own, or one the same way ("more colour, more saturated")
+        for name, value in step.args.items():
+            if name in args and name not in (*_SAME, "feather") and args[name] != value:
+                return None  # "too dark. brighten it": one change said twice, or undone
+            args[name] = value
     return Plan(steps=[Step(tool="adjust", args=args, why="; ".join(step.why for step in steps))])

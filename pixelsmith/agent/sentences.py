@@ -121,6 +121,12 @@ _NAMED = re.compile(
     r"(?P<thing>(?:the|that|this|those|these) (?!(?:photo|picture|image|pic)\b)[\w'-]+(?: [\w'-]+){0,5})"
     r"(?<!\bleans)(?<!\blean)(?<!\bleaning)(?<!\btilts)(?<!\bconverge)(?<!\blooks)(?<!\bseems)"  # no remark
 )
+# a thing disliked: "sick of looking at that skateboard", "i hate the bin"
+_DISLIKED = re.compile(
+    r"(?:(?:i'?m|i am) )?(?:(?:so|honestly|really|just) )?(?:(?:sick|tired) of (?:looking at |seeing )?"
+    r"|i (?:hate|can'?t stand|cannot stand|don'?t like|do not like|dislike) )"
+    r"(?P<thing>(?:the|that|this|those|these) [\w'-]+(?: [\w'-]+){0,3})"
+)
 _WORN = re.compile(r"\b(?:her|his|their|its) (?=[a-z])")  # what the named one wears or has
 CLAUSE_CUT = re.compile(r"\s*(?:[,;:!?]|\.(?!\d)|\bbut\b)\s*")
 
@@ -136,7 +142,9 @@ def named(text: str) -> list[str]:
     """The things the remarks of `text` are about: what a pronoun in its request stands for."""
     parts = [p for p in CLAUSE_CUT.split(text) if p and p.strip()]
     pieces = [piece for p in parts for piece in p.split(" and ")]  # "... and the bowl is in the way"
-    things = [m["thing"] for p in pieces if (m := REMARK.match(p) or _NAMED.fullmatch(p)) and m["thing"]]
+    said = (REMARK.match, _NAMED.fullmatch, _DISLIKED.fullmatch)
+    found = (next(filter(None, (read(p) for read in said)), None) for p in pieces)
+    things = [m["thing"] for m in found if m and m["thing"]]
     things = [re.sub(r"^(?:that|this) ", "the ", t) for t in things]  # "that parked thing, make it a taxi"
     # "the file's massive": it is the photo; "the left half is too dark": a part of it, not a thing
     return [t for t in things if not _THE_PHOTO.fullmatch(t) and not _REGION.fullmatch(t)]
