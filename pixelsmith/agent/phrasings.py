@@ -17,7 +17,7 @@ from pixelsmith.agent.phrases import COLOUR_PHRASE
 from pixelsmith.agent.vocabulary import entries, pattern
 
 _CLOSER = re.compile(
-    r"(?:\b(?:zoom|crop|punch|push) in(?: a bit| a little)?(?:,? closer|,? tighter| more)?"
+    r"(?:\b(?:zoom|crop|punch|push)(?: right)? in(?: a bit| a little)?(?:,? closer|,? tighter| more)?"
     r"(?: a bit| a little)?(?: on| to| towards| around)"
     r"|(?:^|(?<=, ))(?:crop |frame it |zoom )?tighter (?:on|around|to)"
     r"|\b(?:crop|frame it|zoom) closer (?:on|to))"

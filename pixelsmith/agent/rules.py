@@ -1,7 +1,6 @@
 """The offline planner: chat messages to plans by rules, with no LLM.
 
 A message goes through three stages:
-
 1. `normalise`: lower case, inline parameters taken out ("seed 7", "4 candidates"),
    punctuation and polite wrappers ("could you", "please") removed.
 2. The intent table in `phrases` is tried in order; the first pattern that matches the
@@ -23,6 +22,7 @@ from typing import Any
 
 from pixelsmith.agent import (
     phrases,
+    platforms,
     rules_photo,
     rules_place,
     rules_reference,
@@ -60,15 +60,12 @@ from pixelsmith.views import WorkspaceView
 DEFAULT_GROW = 10  # pixels, for "expand the mask"
 DEFAULT_FEATHER = 8.0  # pixels, for "feather the mask"
 
-
 # With no image yet, a phrase of two or more words that is not a question or a greeting
 # describes a picture to make ("a watercolour lighthouse", "misty mountains at dawn").
 DESCRIPTION = re.compile(
     r"(?!(?:what|how|why|who|when|where|which|can|could|would|will|is|are|do|does|did|hi|hello|hey|"
     r"thanks|thank|ok|okay|yes|no|help|undo|stop)\b)(?P<target>\S+(?: \S+)+)"
 )
-
-
 _ALSO = re.compile(r"\b(?:too|as well|also)\b|^\W*(?:now|and|then)\b")  # "and the plant too", "now the lamp"
 _THING_ALONE = re.compile(rf"(?P<object>{THING})")
 
@@ -105,6 +102,10 @@ class OfflinePlanner:
         try:
             return _dispatch(request, view)
         except Unclear as why:
+            if view.current_image and (
+                fitted := platforms.plan(request, view, _dispatch)
+            ):  # "my insta story"
+                return fitted
             if (found := _one_clause(request, view)) is not None:
                 return found
             # "make it blak and white"; "convert it to black and whte" (read as a recolour of "it")
@@ -157,8 +158,7 @@ def _one_clause(request: Request, view: WorkspaceView) -> Plan | None:
 
 def _dispatch(request: Request, view: WorkspaceView) -> Plan:
     # closed vocabularies first (photo operations, then the whole image), then placing a new object
-    # ("add a hat to the dog": with no photo yet, "paint a boat on the sea" describes one),
-    # then the open object intents; with a selection, "him" is what was selected
+    # ("add a hat to the dog"), then the open object intents; with a selection, "him" is what was selected
     request = rules_selection.as_selected(request, view)
     if (given := rules_reference.plan(request, view, _dispatch)) is not None:  # "the dog from this photo"
         return given

@@ -74,7 +74,7 @@ _FILTER = r"(?:look|feel|effect|filter|finish|style)"
 # an object phrase that does not run on into a second request ("cut out the cat and make it ...")
 _ONE = r"(?:(?:,| and) (?:make|turn|then|crop|resize|rotate|flip|upscale|scale|blur|add|put|remove)\b)"
 _ONE = rf"(?:(?!{_ONE}).)+?"
-_RATIO = rf"\d+ ?(?:[:x/ ]|by) ?\d+|{'|'.join(map(re.escape, RATIOS))}"
+_RATIO = rf"\d+(?:\.\d+)? ?(?:[:x/ ]|by) ?\d+(?:\.\d+)?|{'|'.join(map(re.escape, RATIOS))}"
 _DETAIL = r" with (?:more|better|extra|added|proper|real|fine|full) (?:detail|details)| with detail recovery"
 _DIR = r"(?P<dir>clockwise|counter-?clockwise|anti-?clockwise|to the left|to the right|left|right)"
 
