@@ -2,7 +2,8 @@
 asks nothing else it understands: a shape ("can u make it fit my insta story": 9:16), a size
 ("youtube thumbnail"), the subject alone ("profile pic please, just him"; "a whatsapp
 sticker"), a print turned the photo's way ("printing it 10x15"), a big print (more pixels).
-An edit said beside the place is that edit. The sample photo is 512 x 384 (landscape)."""
+An edit said beside the place is that edit. A look said by what it is like ("like a 90s
+disposable camera shot") is a restyle. The sample photo is 512 x 384 (landscape)."""
 
 from __future__ import annotations
 
@@ -63,3 +64,28 @@ def test_a_print_is_turned_the_photos_way() -> None:
     assert _turned("crop it to 3:2", view) == "crop it to 3:2"  # landscape photo, landscape print
     view.artifacts[0] = ArtifactView("image-1", "image", [], "upload", size=(384, 512))
     assert _turned("crop it to 3:2", view) == "crop it to 2:3"
+
+
+@pytest.mark.parametrize(
+    ("message", "prompt"),
+    [
+        ("like a 90s disposable camera shot, flash and everything", "a 90s disposable camera shot"),
+        ("like an anime background, ghibli-ish", "an anime background"),
+        ("like one of those tilt shift photos", "a tilt shift photos"),
+        ("could it look like a photo from the 1920s? brown and old", "a photo from the 1920s"),
+        ("as if someone had painted it in watercolours", "painted in watercolours"),
+        ("banksy stencil style", "banksy stencil style"),
+        ("give it that warm faded 70s look", "a warm faded 70s look"),
+    ],
+)
+def test_a_look_said_by_what_it_is_like_is_a_restyle(message, prompt) -> None:
+    table.test_phrasing(message, "upload", "restyle", {"restyle.prompt": f"~{prompt}"})
+
+
+@pytest.mark.parametrize("message", ["like before", "like the other one", "like this"])
+def test_like_without_a_look_is_no_restyle(message) -> None:
+    assert all(s.tool != "restyle" for s in table.PLANNER.plan(message, table.uploaded()).steps)
+
+
+def test_a_warm_look_is_still_a_tone() -> None:
+    table.test_phrasing("give it a warm look", "upload", "adjust", {"adjust.warmth": 0.5})

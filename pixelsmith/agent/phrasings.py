@@ -12,7 +12,7 @@ from functools import cache
 
 from PIL import ImageColor
 
-from pixelsmith.agent import amounts, jargon, moods, tempers, wishes
+from pixelsmith.agent import amounts, jargon, looks, moods, tempers, wishes
 from pixelsmith.agent.phrases import COLOUR_PHRASE
 from pixelsmith.agent.vocabulary import entries, pattern
 
@@ -171,4 +171,5 @@ def rephrased(text: str) -> str:
         r"\1 it upside down",
         text,
     )  # "rotate it so she's upside down"
-    return moods.felt_in(text)  # "can it feel calmer somehow", "dreamy + soft"
+    text = moods.felt_in(text)  # "can it feel calmer somehow", "dreamy + soft"
+    return looks.restyled(text)  # "like a 90s disposable camera shot", "banksy stencil style"
