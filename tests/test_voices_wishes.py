@@ -58,3 +58,24 @@ def test_a_wish_for_no_edit_is_left_as_it_was_said(said) -> None:
 )
 def test_a_thing_added_with_with_is_an_edit_of_its_own(message, parts) -> None:
     assert split(message) == parts
+
+
+@pytest.mark.parametrize(
+    ("message", "tools", "expected"),
+    [
+        ("it should look like it was shot at night", "instruct", {"instruct.prompt": "make it night"}),
+        ("nobody should be able to tell there was a bin there", f"{DS} remove", {"detect.labels": ["bin"]}),
+        ("nobody should be able to read the number plate", f"{DS} adjust", {"adjust.blur": 16.0}),
+        (
+            "there should be a dog sitting next to him",
+            "detect segment place inpaint",
+            {"place.relation": "next to"},
+        ),
+        ("there needs to be more space above his head", "outpaint", {"outpaint.top": 96}),
+        ("I want the skater to be the only thing people look at", f"{DS} adjust", {"adjust.invert": True}),
+        ("make the skater stand out", f"{DS} adjust", {"detect.labels": ["skater"], "adjust.invert": True}),
+        ("make it pop", "adjust", {"adjust.saturation": 1.2}),  # the colours, not a subject
+    ],
+)
+def test_an_outcome_is_read_as_the_request_that_gets_it(message, tools, expected) -> None:
+    table.test_phrasing(message, "upload", tools, expected)

@@ -1,6 +1,8 @@
-"""A wish said instead of a request, read as the request (`phrasings.rephrased`): "i wish it
-was brighter", "if only the sky was bluer", "it'd be lovely if it felt still and peaceful",
-"it would be nice if you could crop it square", "i'd love it if the bin wasn't there"."""
+"""A wish or an outcome said instead of a request, read as the request (`phrasings.rephrased`):
+"i wish it was brighter", "if only the sky was bluer", "it'd be lovely if it felt still and
+peaceful", "it would be nice if you could crop it square", "i'd love it if the bin wasn't
+there"; "it should look like it was shot at night", "there should be a dog next to him",
+"nobody should be able to tell there was a bin there", "make the skater stand out"."""
 
 from __future__ import annotations
 
@@ -31,8 +33,41 @@ _GONE = re.compile(
 )
 
 
+# outcomes: what the photo should be
+_SHOULD = re.compile(
+    rf"^{_THING} (?:should|ought to|needs to|has to|must|is meant to|is supposed to|wants to)"
+    r" (?P<verb>look|feel|seem) (?P<how>.+)$"
+)
+_THERE_BE = re.compile(
+    r"^there (?:should|needs to|has to|must|ought to) be (?P<what>(?:an?|some|more|another) .+)$"
+)
+_UNSEEN = re.compile(
+    r"^(?:nobody|no one|no-one|you|people) (?:should|shouldn't|should not|must not|mustn't) (?:be able to )?"
+    r"(?:(?:tell|see|know|notice) (?:that )?there (?:was|were|is|are|'s) (?P<gone>.+?)"
+    r"(?: there| here| in it)?"
+    r"|(?:read|see|make out|recognise|recognize) (?P<hidden>.+))$"
+)
+# "make the skater stand out", "i want the skater to be the only thing people look at": the background
+# blurred behind him
+_STANDS_OUT = re.compile(
+    r"^(?:make (?P<thing>(?:the|my|his|her|their) (?!(?:photo|picture|image|pic|shot|colou?rs|whole)\b)"
+    r"[\w' -]+?|him|her|them) (?:stand out|pop)(?: more)?"
+    r"|(?:i want )?(?P<thing2>(?:the|my|his|her|their) [\w' -]+?|him|her|them) (?:to be|should be|is)"
+    r" the (?:only thing|first thing|main thing|thing) (?:people|you|anyone|everyone|we)"
+    r" (?:look at|see|notice))$"
+)
+
+
 def granted(text: str) -> str:
     """`text` (tidied, lower case) as the request its wish asks for; itself when it is no wish."""
+    if said := _SHOULD.fullmatch(text):
+        return f"make {_WHO.get(said['thing'], said['thing'])} {said['verb']} {said['how']}"
+    if said := _THERE_BE.fullmatch(text):
+        return f"add {said['what']}"
+    if said := _UNSEEN.fullmatch(text):
+        return f"remove {_the(said['gone'])}" if said["gone"] else f"blur {said['hidden']}"
+    if said := _STANDS_OUT.fullmatch(text):
+        return f"blur the background behind {said['thing'] or said['thing2']}"
     wish = _WISH.match(text)
     if not wish:
         return text
@@ -48,3 +83,8 @@ def granted(text: str) -> str:
         return text if thing == "me" else f"give {thing} {how}"
     link = "look " if verb in _LOOK else "feel " if verb in _FEEL else ""
     return f"make {thing} {link}{how}"
+
+
+def _the(thing: str) -> str:
+    """ "a bin" -> "the bin": a thing that was there."""
+    return re.sub(r"^(?:an?|some) ", "the ", thing)
