@@ -98,3 +98,40 @@ def test_a_spelled_out_order_is_one_part() -> None:
     assert split("I said REMOVE the bin, not blur it. remove. the. bin.") == [
         "I said REMOVE the bin, not blur it"
     ]
+
+
+@pytest.mark.parametrize(
+    ("message", "tools", "expected"),
+    [
+        ("stronger colours please, to me it all looks the same grey", "adjust", {"adjust.saturation": 1.25}),
+        (
+            "everything looks soft and fuzzy to me, could the edges be crisper?",
+            "adjust",
+            {"adjust.sharpness": 2.0},
+        ),
+        (
+            "can you draw a thick white outline round the skater",
+            "instruct",
+            {"instruct.prompt": "~white outline"},
+        ),
+        (
+            "that yellow car is so bright its painful, can you tone it down a bit",
+            f"{DS} adjust",
+            {"adjust.brightness": 0.9},
+        ),
+        (
+            "the car is so red, tone it down",
+            f"{DS} adjust",
+            {"detect.labels": ["car"], "adjust.saturation": 0.9},
+        ),
+    ],
+)
+def test_what_someone_who_sees_badly_asks_for_is_read(message, tools, expected) -> None:
+    table.test_phrasing(message, "upload", tools, expected)
+
+
+def test_a_follow_up_said_short_or_sorry_is_read() -> None:
+    less = table.PLANNER.plan("hmm bit less", table.VIEWS["edited"]())
+    assert [s.tool for s in less.steps] == ["inpaint"] and less.steps[0].args["strength"] < 1
+    other = table.PLANNER.plan("no sorry, the other one. the bin", table.VIEWS["removed"]())
+    assert [s.tool for s in other.steps][-1] == "remove" and other.steps[-1].args.get("object") == "bin"

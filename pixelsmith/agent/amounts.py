@@ -60,6 +60,12 @@ _TOO_COLOURED = re.compile(
     rf" too (?:{COLOUR_PHRASE})"
     r"(?:,? (?:tone|turn|bring|dial) (?:it|that) down(?: a (?:bit|little|touch))?)?$"
 )
+# "that yellow car is so bright its painful, can you tone it down a bit": less of it
+_TONE_IT_DOWN = re.compile(
+    r"^(?P<thing>(?:the|that|this|my|his|her) [\w -]+?)(?:'s| is| looks) (?:so|really|very|way too|too|super)"
+    rf" (?P<how>bright|glaring|colou?rful|vivid|saturated|garish|loud|{COLOUR_PHRASE})\b.*?,?"
+    r" (?:can you |could you |please )?(?:tone|turn|bring|dial) (?:it|that) down(?: a (?:bit|little|touch))?$"
+)
 
 
 # "make the dog a little brown", "make the dog brown a little": the colour, painted
@@ -84,7 +90,7 @@ def said_plainly(text: str) -> str:
     text = _DOUBLED.sub(lambda m: _share(m["tone"], 2.0), text)
     text = _RESOLUTION.sub(lambda m: f"upscale {m['n'] or _WORD_TIMES[m['word']]}x", text)
     text = _A_LITTLE.sub("a little", text)
-    text = re.sub(r"(?:^|(?<=, ))little (?=less|more)", "a little ", text)  # "3 little less saturation"
+    text = re.sub(r"(?:^|(?<=, )|(?<=hmm )|(?<=ok )|(?<=oh ))(little|bit) (?=less|more)", r"a \1 ", text)
     text = _AMOUNT_FIRST.sub(r"\g<way> \g<tone> \g<amount>", text)  # "a little less saturation"
     text = _A_LOT.sub("a lot", text)
     text = _THAN_NOW.sub("", text).replace("  ", " ").strip(" ,")
@@ -93,7 +99,17 @@ def said_plainly(text: str) -> str:
     if (after := _SAID_AFTER.search(text)) and after.start() > 0:
         text = _moved(text, after)
     text = _A_LITTLE_SHARPER.sub(lambda m: f"sharpen {m['it']} slightly", text)
+    text = _TONE_IT_DOWN.sub(
+        lambda m: f"make {_the(m['thing'])} a little {_LESS.get(m['how'], 'less saturated')}", text
+    )
     return _TOO_COLOURED.sub(lambda m: f"make {m['thing']} a little less saturated", text)
+
+
+_LESS = {"bright": "darker", "glaring": "darker"}
+
+
+def _the(thing: str) -> str:
+    return re.sub(r"^(?:that|this) ", "the ", thing)
 
 
 def _share(tone: str, times: float) -> str:

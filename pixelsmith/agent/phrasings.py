@@ -24,6 +24,10 @@ _CLOSER = re.compile(
     r" (?=(?:the|my|his|her|their) (?!(?:left|right|top|bottom|background|foreground|details?|middle|centre"
     r"|center|corners?|edges?|sides?)\b))"
 )
+_EDGES = re.compile(
+    r"\b(?:make the (?:edges|lines|details|outlines)|(?:can|could) the (?:edges|lines|details|outlines) be)"
+    r" (?:a (?:bit|little) )?(?:crisper|sharper|clearer|more defined)\b"
+)
 # a designer's shorthand: "cw", "ccw"; a file format or a fill said with a size, dropped
 _SPECS = {"cw": "clockwise", "ccw": "counter-clockwise", "format": "", "fill": ""}
 _SPEC = re.compile(
@@ -154,6 +158,7 @@ def rephrased(text: str) -> str:
         lambda m: " ".join(filter(None, ("make", m["thing"], m["finish"], m["colour"]))), text
     )
     text = _CLOSER.sub("crop to ", text)  # "zoom in on the girl", "tighter on the girl"
+    text = _EDGES.sub("sharpen it", text)  # "could the edges be crisper": the photo sharpened
     text = _SPEC.sub(lambda m: _SPECS[next(k for k, v in m.groupdict().items() if v is not None)], text)
     text = re.sub(
         r"\b(?:export|save|output|deliver)(?: it)?(?: at| as| to)? (?=\d{3,5} ?x ?\d{3,5}(?:\b|px))",

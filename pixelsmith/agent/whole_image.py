@@ -51,7 +51,8 @@ _PLACES = pattern("scene", "places")
 # a feature with a word or two before it: "a friendly smile", "some red lipstick"
 _FEATURE = (
     rf"(?:{_FEATURES}|(?:an? |some )?(?:[\w-]+ ){{0,2}}?(?:smile|grin|frown|expression|beard|moustache"
-    r"|mustache|tan|freckles|makeup|lipstick|hair|haircut|glasses|sunglasses|tattoo|wrinkles|eyeliner|blush))"
+    r"|mustache|tan|freckles|makeup|lipstick|hair|haircut|glasses|sunglasses|tattoo|wrinkles|eyeliner|blush"
+    r"|outline|glow|halo))"
 )
 _NAMED_RATIO = alt(map(re.escape, RATIOS))
 # "16 9", "4x5", "3 by 2": two numbers, never the digits of one ("180" is no "18:0")
@@ -142,7 +143,8 @@ INTENTS = (
     _intent("instruct", rf"what would (?P<who>{_PEOPLE}) look like (?:with )?(?P<how>{_LOOKS}|{_FEATURE})"),
     _intent("instruct", r"(?P<how>(?:open|close) (?:her|his|their|my|the baby's) (?:eyes|mouth))"),
     _intent("instruct", rf"(?:give|add) (?P<who>{_PEOPLE}) (?P<feature>{_FEATURE})"),
-    _intent("instruct", rf"(?:put|add) (?P<feature>{_FEATURE}) (?:on|to) (?P<who>{_PEOPLE})"),
+    _intent("instruct", rf"(?:put|add|draw) (?P<feature>{_FEATURE}) (?:on|to|round|around) "
+                        rf"(?P<who>{_PEOPLE})"),
     _intent("instruct", rf"(?P<who>{_PEOPLE}) (?:should|could|must|needs to|might|would|can) "
                         rf"(?:be (?:shown|made|seen) )?(?P<how>(?:look |seem |be )?{_LOOKS})"),
     _intent("instruct", rf"(?:can|could|would|will|might|have|get) (?P<who>{_PEOPLE}) (?:to )?"
