@@ -53,7 +53,7 @@ def test_a_tone_said_twice_two_ways_is_still_not_joined() -> None:
     ("said", "plain"),
     [
         ("why does the sky look so flat", "the sky looks so flat"),
-        ("sky is grey n boring as hell", "sky is grey n boring"),
+        ("sky is grey n boring as hell", "the sky is grey n boring"),  # its article, texting
         ("i said remove the bin, not blur it", "remove the bin"),
         ("keep the stupid dog", "keep the dog"),
         ("why is this taking so long", "why is this taking so long"),  # no complaint about the photo

@@ -79,3 +79,30 @@ def test_a_thing_added_with_with_is_an_edit_of_its_own(message, parts) -> None:
 )
 def test_an_outcome_is_read_as_the_request_that_gets_it(message, tools, expected) -> None:
     table.test_phrasing(message, "upload", tools, expected)
+
+
+@pytest.mark.parametrize(
+    ("message", "tools", "expected"),
+    [
+        ("sky is grey n boring as hell, make it blue", f"{DS} inpaint", {"detect.labels": ["sky"]}),
+        ("everything is too dark", "adjust", {"adjust.brightness": 1.25}),
+        ("just give me a rough preview of the car in red", f"{DS} inpaint", {"inpaint.preview": True}),
+        (
+            "the car is cut off on the right and it looks dumb. extend the picture so its all in",
+            "outpaint",
+            {},
+        ),
+        (
+            "can it look like he's actually at the beach?",
+            f"{DS} refine_mask inpaint",
+            {"inpaint.prompt": "~beach"},
+        ),
+        (
+            "the bin should look like there was never anything there",
+            f"{DS} remove",
+            {"detect.labels": ["bin"]},
+        ),
+    ],
+)
+def test_an_outcome_said_loosely_is_read(message, tools, expected) -> None:
+    table.test_phrasing(message, "upload", tools, expected)

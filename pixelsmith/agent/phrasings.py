@@ -59,9 +59,17 @@ _RESTORED = re.compile(
     r"(?: (?:from|of|on|in) (?:it|the (?:photo|picture|image)))?(?=,|$)"
     r"|^.*?\b(?:is|are|got|gets|was|were) (?:cut|chopped|cropped) off (?:at|on|by) the"
     r" (?P<side>left|right|top|bottom)"
-    r"(?: edge| side)?(?: of the (?:picture|photo|image|frame|shot))?,? (?:can you |could you |please )?"
-    r"(?:add|paint|fill in|show|put back|bring back|draw|give me) (?:in )?(?:the )?(?:missing|rest)"
+    r"(?: edge| side)?(?: of the (?:picture|photo|image|frame|shot))?,?(?: and [\w' ]+?[,.]?)?"
+    r" (?:can you |could you |please )?"
+    r"(?:(?:add|paint|fill in|show|put back|bring back|draw|give me) (?:in )?(?:the )?(?:missing|rest)"
     r"(?: (?:bit|part|piece|of (?:it|him|her|them|the [\w-]+)))?"
+    r"|(?:extend|expand|widen) (?:it|the (?:picture|photo|image|frame|shot))"
+    r"(?: so (?:it'?s|its|it is|everything is|he'?s|she'?s|the [\w-]+ is) (?:all )?in)?)"
+)
+# "a rough preview of the car in red": the edit, as a quick draft
+_PREVIEW = re.compile(
+    r"\b(?:give me |show me |do |make |just )*(?:a |an )?(?:rough |quick |fast |low-res |low res )?"
+    r"(?:preview|draft|mock-?up) of (?P<what>.+?)(?=,|$)"
 )
 # things named by where they are, and a few fixed ways of saying a thing
 _PLACES = re.compile(
@@ -157,6 +165,7 @@ def rephrased(text: str) -> str:
     text = _RECOLOUR.sub(  # "recolour the front door to teal (matte)": "make the front door matte teal"
         lambda m: " ".join(filter(None, ("make", m["thing"], m["finish"], m["colour"]))), text
     )
+    text = _PREVIEW.sub(r"\g<what>, preview", text)  # "give me a rough preview of the car in red"
     text = _CLOSER.sub("crop to ", text)  # "zoom in on the girl", "tighter on the girl"
     text = _EDGES.sub("sharpen it", text)  # "could the edges be crisper": the photo sharpened
     text = _SPEC.sub(lambda m: _SPECS[next(k for k, v in m.groupdict().items() if v is not None)], text)

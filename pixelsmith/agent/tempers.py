@@ -30,8 +30,17 @@ _SAID_AGAIN = re.compile(r"^i (?:said|asked (?:you )?to|asked for) (?P<order>.+?
 _WORD_AT_A_TIME = re.compile(r"(?:^|(?<=[.!?] ))(?:[a-z'-]+\.\s+){2,}[a-z'-]+\.?(?=\s|$)", re.IGNORECASE)
 
 
+# "sky is grey n boring": a thing named without its article, texting
+_NO_ARTICLE = re.compile(
+    r"^(?!(?:it|its|this|that|these|those|everything|everyone|everybody|nothing|something|he|she|they|i|we"
+    r"|you|there|here|what|which|who|why|how|where|when|all|each|one|lots|most|mine|yours)\b)"
+    r"(?P<noun>[a-z]+) (?=(?:is|are|looks|seems)\b)"
+)
+
+
 def calmed(text: str) -> str:
     """`text` (tidied, lower case) with what its temper adds said plainly."""
+    text = _NO_ARTICLE.sub(r"the \g<noun> ", re.sub(r"^everything (?=is|looks)", "it ", text))
     text = _WHY_SO.sub(lambda m: f"{m['thing']} {'looks' if m['looks'] else 'is'} so ", text)
     text = _CURSED.sub(r"\g<det> ", _SWORN.sub("", text))
     text = _OUT_OF.sub(lambda m: f"remove {m['what']}", text)

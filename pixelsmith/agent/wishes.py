@@ -33,7 +33,16 @@ _GONE = re.compile(
 )
 
 
-# outcomes: what the photo should be
+# outcomes: what the photo should be; "can it look like he's at the beach": him somewhere else
+_SOMEWHERE = re.compile(
+    r"^make it look like (?P<who>he|she|they|i|we)(?:'s|'re|'m| is| are| am| was| were)"
+    r" (?:actually |really )?"
+    r"(?P<where>(?:at|on|in) .+)$"
+)
+_NEVER_THERE = re.compile(
+    r"^(?P<thing>.+?) (?:should|needs to|has to|must) look like"
+    r" (?:there was never anything|nothing was ever|there was nothing)(?: there| here)?$"
+)
 _SHOULD = re.compile(
     rf"^{_THING} (?:should|ought to|needs to|has to|must|is meant to|is supposed to|wants to)"
     r" (?P<verb>look|feel|seem) (?P<how>.+)$"
@@ -60,6 +69,11 @@ _STANDS_OUT = re.compile(
 
 def granted(text: str) -> str:
     """`text` (tidied, lower case) as the request its wish asks for; itself when it is no wish."""
+    text = re.sub(r"^(?:can|could|would|will) it look like ", "make it look like ", text)
+    if said := _SOMEWHERE.fullmatch(text):
+        return f"put {_WHO[said['who']]} {said['where']}"
+    if said := _NEVER_THERE.fullmatch(text):
+        return f"remove {said['thing']}"
     if said := _SHOULD.fullmatch(text):
         return f"make {_WHO.get(said['thing'], said['thing'])} {said['verb']} {said['how']}"
     if said := _THERE_BE.fullmatch(text):
