@@ -38,6 +38,7 @@ def _pixels(image: Image.Image) -> np.ndarray:
         ({"sharpness": 2.5}, lambda im: ImageEnhance.Sharpness(im).enhance(2.5)),
         ({"black_and_white": True}, lambda im: im.convert("L").convert("RGB")),
         ({"auto_levels": True}, ImageOps.autocontrast),
+        ({"negative": True}, ImageOps.invert),  # 255 - each channel
         ({"blur": 3.0}, lambda im: im.filter(ImageFilter.GaussianBlur(3.0))),
         ({"gamma": 2.0}, lambda im: im.point([round(255 * (v / 255) ** 0.5) for v in range(256)] * 3)),
         (

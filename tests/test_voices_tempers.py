@@ -135,3 +135,25 @@ def test_a_follow_up_said_short_or_sorry_is_read() -> None:
     assert [s.tool for s in less.steps] == ["inpaint"] and less.steps[0].args["strength"] < 1
     other = table.PLANNER.plan("no sorry, the other one. the bin", table.VIEWS["removed"]())
     assert [s.tool for s in other.steps][-1] == "remove" and other.steps[-1].args.get("object") == "bin"
+
+
+@pytest.mark.parametrize(
+    ("message", "tools", "expected"),
+    [
+        (
+            "could you invert the colours? like dark mode, its easier on my eyes",
+            "adjust",
+            {"adjust.negative": True},
+        ),
+        ("make it a negative", "adjust", {"adjust.negative": True}),
+        ("brighter and invert the colours", "adjust", {"adjust.brightness": 1.25, "adjust.negative": True}),
+    ],
+)
+def test_the_colours_inverted_is_a_negative(message, tools, expected) -> None:
+    table.test_phrasing(message, "upload", tools, expected)
+
+
+def test_invert_it_after_a_mask_is_still_the_mask() -> None:
+    assert all(
+        not s.args.get("negative") for s in table.PLANNER.plan("invert it", table.VIEWS["segmented"]()).steps
+    )

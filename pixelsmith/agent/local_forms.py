@@ -35,7 +35,7 @@ GROW = {"anyOf": [{"type": "integer", "minimum": -200, "maximum": -1},
 
 _CHANGES = {"brightness": NOT_ONE, "contrast": NOT_ONE, "saturation": NOT_ONE, "sharpness": NOT_ONE,
             "gamma": NOT_ONE, "warmth": NOT_ZERO, "blur": POSITIVE, "black_and_white": TRUE,
-            "sepia": TRUE, "auto_levels": TRUE, "vignette": FRACTION}  # fmt: skip
+            "sepia": TRUE, "negative": TRUE, "auto_levels": TRUE, "vignette": FRACTION}  # fmt: skip
 _SIDES = ("left", "right", "top", "bottom")
 
 FORMS: dict[str, list[dict[str, Any]]] = {

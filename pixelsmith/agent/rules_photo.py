@@ -124,6 +124,8 @@ INTENTS = (
                      rf"{pattern('photo', 'sepia')}(?: photo| image| picture| version| tones?)?"
                      r"(?:,? like .+)?"),
     _intent("black_and_white", rf"(?:give|make) {_WHOLE} (?:an? )?(?:{_BW}) {_FILTER}"),
+    _intent("negative", rf"(?:(?:make|turn) {_WHOLE} (?:into )?(?:an? )?)?{pattern('photo', 'negative')}"
+                        rf"(?: {_WHOLE})?(?:,? like .+)?"),
     _intent("sepia", rf"give {_WHOLE} (?:an? )?{pattern('photo', 'sepia')} (?:tone|tint|wash|{_FILTER})"
                      r"(?:,? like .+)?"),
     _intent("auto_levels", rf"(?:do |apply |run )?{pattern('photo', 'auto levels')}"
@@ -267,14 +269,6 @@ def tone_part(match, request, view) -> Plan:
     return _masked(subject, request, view, "adjust", why, **_tone(match))
 
 
-def black_and_white(match, request, view) -> Plan:
-    return adjust_plan(request, view, "black and white", black_and_white=True)
-
-
-def sepia(match, request, view) -> Plan:
-    return adjust_plan(request, view, "sepia", sepia=True)
-
-
 def vignette(match, request, view) -> Plan:
     if match.groupdict().get("val"):  # "add a subtle vignette, around 0.3"
         return adjust_plan(request, view, "vignette", vignette=float(match["val"]))
@@ -285,8 +279,13 @@ def vignette(match, request, view) -> Plan:
     return adjust_plan(request, view, "vignette", vignette=strength)
 
 
-def auto_levels(match, request, view) -> Plan:
-    return adjust_plan(request, view, "auto levels", auto_levels=True)
+# a change said by its name alone: the adjust argument set, and what the step is called
+_FLAGS = {"black_and_white": "black and white", "sepia": "sepia", "negative": "colours inverted",
+          "auto_levels": "auto levels"}  # fmt: skip
+
+
+def _flag(name: str) -> Handler:
+    return lambda match, request, view: adjust_plan(request, view, _FLAGS[name], **{name: True})
 
 
 def sharpen(match, request, view) -> Plan:
@@ -394,5 +393,6 @@ def backdrop(match, request, view) -> Plan:
 Handler = Callable[[re.Match[str], Request, WorkspaceView], Plan]
 # each intent's handler is the function of its name here; a new size is `rules_frame.resize`
 HANDLERS: dict[str, Handler] = {
-    name: rules_frame.resize if name == "resize" else globals()[name] for name in {i.name for i in INTENTS}
+    name: rules_frame.resize if name == "resize" else _flag(name) if name in _FLAGS else globals()[name]
+    for name in {i.name for i in INTENTS}
 }

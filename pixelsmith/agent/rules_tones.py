@@ -22,7 +22,7 @@ from pixelsmith.views import WorkspaceView
 _PIECES = re.compile(r"(?<!\bblack),? and (?:also |then )?|, (?:then )?(?:also )?|; | plus ")
 # the intents of the photo rules that change tones (rules_photo.INTENTS), for `reads`
 TONE_INTENTS = frozenset(
-    {"tone", "black_and_white", "sepia", "auto_levels", "sharpen", "sharper", "blur", "vignette"}
+    {"tone", "black_and_white", "sepia", "negative", "auto_levels", "sharpen", "sharper", "blur", "vignette"}
 )
 _TONES = tuple(intent.pattern for intent in INTENTS if intent.name in TONE_INTENTS)
 _SAME = ("image", "mask", "invert")  # what each piece must share to be one adjust

@@ -67,6 +67,7 @@ def adjust(
     gamma: Annotated[float, Opt(help="1 = as is; >1 lifts the shadows.")] = 1.0,
     black_and_white: Annotated[bool, Opt("--black-and-white", help="Grey tones only.")] = False,
     sepia: Annotated[bool, Opt("--sepia", help="The brown tones of an old photo.")] = False,
+    negative: Annotated[bool, Opt("--negative", help="The colours inverted, like a film negative.")] = False,
     auto_levels: Annotated[bool, Opt("--auto-levels", help="Stretch the tones to the full range.")] = False,
     vignette: Annotated[float, Opt(help="Darker corners: 0 = none; 0.4 = soft; 1 = black corners.")] = 0.0,
     blur: Annotated[float, Opt(help="Gaussian blur radius, px.")] = 0.0,
@@ -78,8 +79,8 @@ def adjust(
     """Change the tones of IMAGE (all of it, or inside or outside --mask)."""
     _run("adjust", image, output, as_json, mask=mask, brightness=brightness, contrast=contrast,
          saturation=saturation, warmth=warmth, sharpness=sharpness, gamma=gamma,
-         black_and_white=black_and_white, sepia=sepia, auto_levels=auto_levels, vignette=vignette, blur=blur,
-         invert=invert, feather=feather)  # fmt: skip
+         black_and_white=black_and_white, sepia=sepia, negative=negative, auto_levels=auto_levels,
+         vignette=vignette, blur=blur, invert=invert, feather=feather)  # fmt: skip
 
 
 @app.command()

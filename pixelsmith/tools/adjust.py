@@ -1,5 +1,6 @@
 """adjust: tone changes with no model, exact and instant: brightness, contrast, saturation,
-warmth, sharpness, gamma, black and white, sepia, auto-levels, a vignette and blur; on the whole photo
+warmth, sharpness, gamma, black and white, sepia, a negative, auto-levels, a vignette and blur; on the
+whole photo
 or inside a mask (the mask's soft edge blends), or outside it (`invert`: "blur the
 background" is the subject's mask, inverted).
 
@@ -34,6 +35,7 @@ class Input(BaseModel):
     gamma: float = Field(default=1.0, ge=0.1, le=5.0, description="1 = as is; >1 lifts the shadows.")
     black_and_white: bool = Field(default=False, description="Grey tones only.")
     sepia: bool = Field(default=False, description="Warm brown tones of an old photo.")
+    negative: bool = Field(default=False, description="The colours inverted, like a film negative.")
     auto_levels: bool = Field(default=False, description="Stretch the tones to the full range.")
     vignette: float = Field(
         default=0.0, ge=0.0, le=1.0, description="Darker corners: 0 = none; 0.4 = soft; 1 = black corners."
@@ -46,8 +48,10 @@ class Input(BaseModel):
     @model_validator(mode="after")
     def _something(self) -> Input:
         if not self.changes():
-            raise ValueError("nothing to change: give brightness, contrast, saturation, warmth, sharpness, "
-                             "gamma, black_and_white, sepia, auto_levels, vignette or blur")  # fmt: skip
+            raise ValueError(
+                "nothing to change: give brightness, contrast, saturation, warmth, sharpness, gamma, "
+                "black_and_white, sepia, negative, auto_levels, vignette or blur"
+            )
         if self.invert and self.mask is None:
             raise ValueError("invert goes with a mask: give the mask to keep")
         return self
@@ -58,7 +62,7 @@ class Input(BaseModel):
                  ("contrast", self.contrast != 1.0), ("gamma", self.gamma != 1.0),
                  ("saturation", self.saturation != 1.0), ("warmth", self.warmth != 0.0),
                  ("black and white", self.black_and_white), ("sepia", self.sepia),
-                 ("vignette", self.vignette > 0),
+                 ("negative", self.negative), ("vignette", self.vignette > 0),
                  ("sharpness", self.sharpness != 1.0), ("blur", self.blur > 0)]  # fmt: skip
         return [name for name, wanted in asked if wanted]
 
@@ -84,6 +88,8 @@ def toned(image: Image.Image, inputs: Input) -> Image.Image:
     if inputs.sepia:
         pixels = np.asarray(out, np.float64) @ SEPIA.T
         out = Image.fromarray(np.clip(np.rint(pixels), 0, 255).astype(np.uint8))
+    if inputs.negative:
+        out = ImageOps.invert(out)
     if inputs.vignette:
         out = _scaled(out, falloff(out.size, inputs.vignette)[..., None])
     if inputs.sharpness != 1.0:
