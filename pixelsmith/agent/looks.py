@@ -25,15 +25,10 @@ _LOOK = re.compile(
     r"(?:look|aesthetic|vibe|style)$"
 )
 _DRAWN = {"drew": "drawn", "did": "done"}
-# "could it look like a photo from the 1920s": asked
-_ASKED = re.compile(
-    r"^(?:can|could|would|will|might) (?:it|you make it|we make it|the (?:photo|picture|image)) look like "
-)
 
 
 def restyled(text: str) -> str:
     """`text` (tidied, lower case) as the restyle its look asks for; itself when it asks none."""
-    text = _ASKED.sub("make it look like ", text)
     if match := _AS_IF.fullmatch(text):
         return f"restyle it as {_DRAWN.get(match['how'], match['how'])} {match['look']}"
     if match := _LIKE.fullmatch(text):

@@ -53,7 +53,10 @@ def plan(request: Request, view: WorkspaceView, dispatch: Dispatch) -> Plan | No
         needed = needed.replace("crop it to", "make it")
     if section == "prints":
         needed = _turned(needed, view)
-    planned = dispatch(replace(request, text=normalise(needed).text, rewrites=request.rewrites + 1), view)
+    try:
+        planned = dispatch(replace(request, text=normalise(needed).text, rewrites=request.rewrites + 1), view)
+    except Unclear:  # the place's request does not fit this photo: the message stays not understood
+        return None
     planned.note = planned.note or f"For {article(place[0])} {place[0]}, I read that as “{needed}”."
     return planned
 
@@ -75,6 +78,8 @@ def _said_beside(
         if planned.steps and (
             shape_ok or tools not in _SHAPE_ONLY or any("around" in s.args for s in planned.steps)
         ):
+            if text != rest:  # one clause: the rest was not read
+                planned.note = planned.note or f"I read that as “{text.strip()}”."
             return planned
     return None
 
@@ -82,7 +87,8 @@ def _said_beside(
 def _turned(needed: str, view: WorkspaceView) -> str:
     """A print's ratio turned the photo's way: "3:2" for a landscape photo, "2:3" for a portrait."""
     ratio = re.search(r"(?P<w>[\d.]+):(?P<h>[\d.]+)", needed)
-    size = view.get(view.current_image).size if view.current_image and view.get(view.current_image) else None
+    photo = view.get(view.current_image) if view.current_image else None
+    size = photo.size if photo else None
     if not ratio or not size or (size[0] >= size[1]) == (float(ratio["w"]) >= float(ratio["h"])):
         return needed
     return f"{needed[: ratio.start()]}{ratio['h']}:{ratio['w']}{needed[ratio.end() :]}"

@@ -33,6 +33,10 @@ _GONE = re.compile(
 )
 
 
+# "could it look like a photo from the 1920s": asked
+_ASKED = re.compile(
+    r"^(?:can|could|would|will|might) (?:it|you make it|we make it|the (?:photo|picture|image)) look like "
+)
 # outcomes: what the photo should be; "can it look like he's at the beach": him somewhere else
 _SOMEWHERE = re.compile(
     r"^make it look like (?P<who>he|she|they|i|we)(?:'s|'re|'m| is| are| am| was| were)"
@@ -69,7 +73,7 @@ _STANDS_OUT = re.compile(
 
 def granted(text: str) -> str:
     """`text` (tidied, lower case) as the request its wish asks for; itself when it is no wish."""
-    text = re.sub(r"^(?:can|could|would|will) it look like ", "make it look like ", text)
+    text = _ASKED.sub("make it look like ", text)
     if said := _SOMEWHERE.fullmatch(text):
         return f"put {_WHO[said['who']]} {said['where']}"
     if said := _NEVER_THERE.fullmatch(text):
