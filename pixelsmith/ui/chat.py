@@ -33,6 +33,12 @@ def safe(text: str) -> str:
 THUMB = 160  # px: width of the image a message refers to
 
 
+def as_shown(args: dict) -> str:
+    """A step's arguments as JSON in markdown: its backslashes doubled, so a prompt's quotes show
+    as the JSON's \\" (markdown would read \\" as a plain quote: 'add the text "HI"' was invalid JSON)."""
+    return json.dumps(args, default=str).replace("\\", "\\\\")
+
+
 # -- one step's artifacts --------------------------------------------------------------
 def step_label(number: int | str, rec: StepRecord) -> str:
     text = "failed (see below)" if rec.error else rec.summary or ", ".join(rec.outputs)
@@ -81,7 +87,7 @@ def step_pictures(ws: Workspace, rec: StepRecord) -> None:
     edits = rec.tool in default_tools() and default_tools().get(rec.tool).edits_image
     took = f"{'inside' if edits else 'from'} {mask} · " if isinstance(mask, str) else ""
     if args or took:  # which mask an edit painted in: a click or "use mask 2" may have changed it
-        st.caption(safe(f"{took}{json.dumps(args, default=str)} · {rec.seconds:.2f} s"))
+        st.caption(safe(f"{took}{as_shown(args)} · {rec.seconds:.2f} s"))
 
 
 def concept_card(ws: Workspace, name: str) -> None:
