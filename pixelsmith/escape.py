@@ -4,6 +4,8 @@
 - `for_page`: markdown for Streamlit, with image links neutralised: `![](https://...)`
   would make every viewer's browser fetch an outside address, a way for a manipulated
   reply to leak data. (Streamlit shows HTML in markdown as text by default.)
+- `as_typed`: markdown that shows a person's own message as they typed it ("1) warmer" is
+  no list, "*" no emphasis, "# tag" no heading).
 - `storable`: what cannot be written as UTF-8 (a lone surrogate) replaced, before it is kept.
 - `for_terminal`: control characters (escape sequences that clear the screen, retitle the
   window, or hide text) shown as `\\x1b`, never played.
@@ -21,6 +23,13 @@ SURROGATE = re.compile("[\ud800-\udfff]")  # not characters: UTF-8 cannot hold t
 
 def for_page(text: str) -> str:
     return IMAGE_MARKDOWN.sub("\\!", text)
+
+
+MARKDOWN = re.compile(r"[\\`*_{}\[\]()#+\-.!|>~<]")  # what CommonMark lets a backslash escape
+
+
+def as_typed(text: str) -> str:
+    return MARKDOWN.sub(lambda found: "\\" + found.group(), text)
 
 
 def for_terminal(text: str) -> str:

@@ -32,15 +32,3 @@ def test_without_it_the_page_lands_inside_the_container():
     at = AppTest.from_function(_page, args=(False,)).run()
     assert [node.type for node in at.main.children.values()] == ["flex_container"]
     assert at.main.children[0].markdown[0].value == "the page"
-
-
-def test_a_steps_arguments_show_as_json_a_reader_can_copy() -> None:
-    import json
-    import re
-
-    from pixelsmith.ui.chat import as_shown
-
-    args = {"prompt": 'add the text "HELLO" at the top', "path": "C:\\photos"}
-    # what markdown shows: a backslash before punctuation is dropped (CommonMark's escapes)
-    shown = re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", as_shown(args))
-    assert json.loads(shown) == args

@@ -11,6 +11,7 @@ from test_everyday_wording import _selected
 
 from pixelsmith.agent.rules_parts import split
 from pixelsmith.agent.tempers import calmed, in_one_go
+from pixelsmith.views import EditView, WorkspaceView
 
 table.VIEWS.update(selected=_selected)
 DSR, DS = "detect segment remove", "detect segment"
@@ -157,3 +158,22 @@ def test_invert_it_after_a_mask_is_still_the_mask() -> None:
     assert all(
         not s.args.get("negative") for s in table.PLANNER.plan("invert it", table.VIEWS["segmented"]()).steps
     )
+
+
+def _black_and_white() -> WorkspaceView:
+    """image-2 made by black and white on the whole of image-1."""
+    view = table.uploaded()
+    view.artifacts.append(table._artifact("image-2", ["image-1"], "adjust"))
+    edit = EditView("adjust", {"image": "image-1", "black_and_white": True}, "image-1", ["image-2"])
+    view.current_image, view.last_edit = "image-2", edit
+    return view
+
+
+@pytest.mark.parametrize("message", ["keep the car yellow though", "but leave the car in colour please"])
+def test_a_thing_kept_in_colour_after_black_and_white_is_the_look_again_on_all_but_it(message) -> None:
+    turn = table.PLANNER.begin(message, _black_and_white())
+    assert turn.read_as == "undo that, then make it black and white except the car"
+
+
+def test_keep_said_after_another_edit_is_no_colour_kept() -> None:
+    assert not table.PLANNER.begin("keep the car yellow though", table.VIEWS["edited"]()).read_as

@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable
 
 from pixelsmith.agent.normalise import QUOTES
-from pixelsmith.agent.phrases import COLOUR_WORD
+from pixelsmith.agent.phrases import COLOUR_PHRASE, COLOUR_WORD
 from pixelsmith.agent.vocabulary import alt, entries, pattern
 from pixelsmith.views import EditView
 
@@ -67,6 +67,8 @@ def corrected(message: str, understood: Understood, last_edit: EditView | None =
     text = _clauses(message)
     if last_edit is not None and (again := _said_again(text, last_edit.tool, understood)):
         return again
+    if last_edit is not None and (kept := _kept_in_colour(text, last_edit, understood)):
+        return kept
     marks = [m for m in _MARK.finditer(text) if m.start() > 0]
     for mark in reversed(marks):  # the last change of mind holds
         first = _HESITATION.sub("", text[: mark.start()]).strip(" ,")
@@ -100,6 +102,25 @@ def _said_again(text: str, tool: str, understood: Understood) -> str | None:
     if not _PIECE[tool].fullmatch(piece):  # "make it square instead", "no, go back": the rules' own
         return None
     request = _AGAIN[tool].format(piece)
+    return f"undo that, then {request}" if understood(request) else None
+
+
+# "keep the car yellow though" after black and white: the look again, on all but the car
+_KEPT = re.compile(
+    r"(?:(?:but|and|oh|ok|hmm),? )?(?:please )?(?:keep|leave) (?P<thing>(?:the|my|his|her|their) [\w' -]+?)"
+    rf" (?:in colou?r|colou?red|in its (?:own )?colou?rs?|as it was|{COLOUR_PHRASE})"
+    r"(?:,? (?:though|tho|please|pls|too))*"
+)
+
+
+def _kept_in_colour(text: str, edit: EditView, understood: Understood) -> str | None:
+    """ "undo that, then make it black and white except the car" for "keep the car yellow
+    though" after the whole photo was made black and white (or sepia); None for anything else."""
+    look = next((name for name in ("black_and_white", "sepia") if edit.args.get(name)), None)
+    kept = _KEPT.fullmatch(text)
+    if edit.tool != "adjust" or look is None or edit.args.get("mask") or kept is None:
+        return None
+    request = f"make it {look.replace('_', ' ')} except {kept['thing']}"
     return f"undo that, then {request}" if understood(request) else None
 
 

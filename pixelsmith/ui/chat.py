@@ -15,7 +15,7 @@ import streamlit as st
 from pixelsmith import drawing as pictures
 from pixelsmith.agent import events as ev
 from pixelsmith.agent.actions import title
-from pixelsmith.escape import for_page
+from pixelsmith.escape import as_typed, for_page
 from pixelsmith.records import MessageRecord, StepRecord
 from pixelsmith.tools import default_tools
 from pixelsmith.tools.base import LOAD_PHASES
@@ -227,7 +227,7 @@ def history(ws: Workspace) -> None:
 def user_message(ws: Workspace, message: MessageRecord, shown: str | None, *, key: str) -> str | None:
     """The text, and the image it refers to (a thumbnail when it changed). Returns that image."""
     with st.chat_message("user"):
-        st.markdown(safe(message.text))
+        st.markdown(as_typed(message.text))  # as typed: "1) warmer" is no list
         if message.image and message.image != shown:
             note = ws.artifact(message.image).note
             st.image(
