@@ -28,8 +28,13 @@ def for_page(text: str) -> str:
 MARKDOWN = re.compile(r"[\\`*_{}\[\]()#+\-.!|>~<]")  # what CommonMark lets a backslash escape
 
 
+URL = re.compile(r"https?://\S+")  # shown as a link, escapes and all: left as typed
+
+
 def as_typed(text: str) -> str:
-    return MARKDOWN.sub(lambda found: "\\" + found.group(), text)
+    pieces = URL.split(text)
+    urls = [*URL.findall(text), ""]
+    return "".join(MARKDOWN.sub(lambda found: "\\" + found.group(), p) + url for p, url in zip(pieces, urls))
 
 
 def for_terminal(text: str) -> str:

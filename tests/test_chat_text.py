@@ -29,3 +29,11 @@ def test_a_steps_arguments_show_as_json_a_reader_can_copy() -> None:
 def test_a_persons_message_shows_as_they_typed_it(typed) -> None:
     assert _shown(as_typed(typed)) == typed
     assert not re.match(r"\d+\)|#|\*", as_typed(typed))  # no list item, heading or emphasis starts it
+
+
+def test_a_web_address_in_a_message_is_left_as_typed() -> None:
+    typed = "see https://example.com/a_b.png (the *first*)"
+    assert "https://example.com/a_b.png" in as_typed(typed)  # markdown shows an address as written
+    assert _shown(as_typed(typed)).replace("https://example.com/a_b.png", "") == typed.replace(
+        "https://example.com/a_b.png", ""
+    )
